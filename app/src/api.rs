@@ -1,0 +1,117 @@
+//! Server functions: thin — parse, call the store for the signed-in account, map the error.
+//! Every function that touches contacts resolves the account from the session cookie; no
+//! function takes an account id from the client.
+
+use domain::{Contact, ContactDraft, ContactSummary};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::ssr::*;
+
+/// The signed-in user, as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub username: String,
+    pub is_admin: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn parse_id(raw: &str) -> Result<domain::ContactId, AppError> {
+    domain::ContactId::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// Who is signed in (`None` when nobody is).
+#[server(prefix = "/rpc")]
+pub async fn whoami() -> Result<Option<Me>, AppError> {
+    match current_account().await {
+        Ok(a) => Ok(Some(Me { username: a.username.to_string(), is_admin: a.is_admin })),
+        Err(AppError::NotSignedIn) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Signs in: checks the throttle, the password (argon2id), then starts a session.
+#[server(prefix = "/rpc")]
+pub async fn login(username: String, password: String) -> Result<(), AppError> {
+    let state = state()?;
+    let user = domain::Username::parse(&username).map_err(|_| AppError::BadLogin)?;
+    let ip_key = client_ip().map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into());
+    let user_key = user.to_string();
+    if let Err(wait) = state.throttle.per_account.check(&user_key).and(state.throttle.per_ip.check(&ip_key)) {
+        tracing::warn!(user = %user_key, ip = %ip_key, "sign-in refused: throttled");
+        return Err(AppError::Throttled(wait));
+    }
+    if password.len() > domain::PASSWORD_MAX * 4 {
+        return Err(AppError::BadLogin);
+    }
+    let Some(account) = state.store.verify_login(&user, &password).await.map_err(store_error)? else {
+        state.throttle.per_account.fail(&user_key);
+        state.throttle.per_ip.fail(&ip_key);
+        tracing::info!(user = %user_key, ip = %ip_key, "sign-in failed");
+        return Err(AppError::BadLogin);
+    };
+    state.throttle.per_account.clear(&user_key);
+    let session = state.store.create_session(account.id, state.session_ttl).await.map_err(store_error)?;
+    set_session_cookie(&session.token, state.session_ttl.num_seconds(), state.secure_cookies);
+    tracing::info!(user = %user_key, "signed in");
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Signs out: ends the session on the server and clears the cookie.
+#[server(prefix = "/rpc")]
+pub async fn logout() -> Result<(), AppError> {
+    let state = state()?;
+    if let Some(token) = session_token() {
+        state.store.delete_session(&token).await.map_err(store_error)?;
+    }
+    clear_session_cookie();
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The signed-in account's contacts, sorted by name.
+#[server(prefix = "/rpc")]
+pub async fn list_contacts() -> Result<Vec<ContactSummary>, AppError> {
+    let account = current_account().await?;
+    let contacts = state()?.store.list_contacts(account.id).await.map_err(store_error)?;
+    Ok(contacts.iter().map(ContactSummary::from).collect())
+}
+
+/// One contact of the signed-in account.
+#[server(prefix = "/rpc")]
+pub async fn get_contact(id: String) -> Result<Contact, AppError> {
+    let account = current_account().await?;
+    state()?.store.get_contact(account.id, parse_id(&id)?).await.map_err(store_error)
+}
+
+/// Creates (no `id`) or updates (`id` and the `revision` the form was opened at) a contact,
+/// then sends the browser to it.
+#[server(prefix = "/rpc")]
+pub async fn save_contact(id: Option<String>, revision: Option<i64>, contact: ContactDraft) -> Result<String, AppError> {
+    let account = current_account().await?;
+    let data = contact.parse().map_err(|e| AppError::Invalid(e.0))?;
+    let store = state()?.store;
+    let saved = match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => store.create_contact(account.id, None, &data).await,
+        Some(raw) => {
+            let revision = revision.ok_or_else(|| AppError::BadRequest("The form is missing the revision.".into()))?;
+            store.update_contact(account.id, parse_id(raw)?, revision, &data).await
+        }
+    }
+    .map_err(store_error)?;
+    let id = saved.id.to_string();
+    leptos_axum::redirect(&format!("/contacts/{id}"));
+    Ok(id)
+}
+
+/// Deletes a contact (a tombstone stays for device sync), then returns to the list.
+#[server(prefix = "/rpc")]
+pub async fn delete_contact(id: String, revision: i64) -> Result<(), AppError> {
+    let account = current_account().await?;
+    state()?.store.delete_contact(account.id, parse_id(&id)?, revision).await.map_err(store_error)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! Rolo's web console (Leptos): rendered on the server, hydrated in the browser.
+#![deny(clippy::unwrap_used)]
+
+pub mod api;
+pub mod error;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use pages::{ContactDetail, ContactList, DeletePage, EditContact, LoginPage, NewContact, NotFound, Protected};
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" href="/pkg/rolo.css"/>
+                <link rel="icon" href="data:,"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the page once the WASM has taken over (effects run only in the browser).
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Title text="Rolo"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage/>
+                <ParentRoute path=path!("") view=Protected>
+                    <Route path=path!("") view=ContactList/>
+                    <Route path=path!("/contacts/new") view=NewContact/>
+                    <Route path=path!("/contacts/:id") view=ContactDetail/>
+                    <Route path=path!("/contacts/:id/edit") view=EditContact/>
+                    <Route path=path!("/contacts/:id/delete") view=DeletePage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

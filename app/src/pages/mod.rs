@@ -1,0 +1,351 @@
+//! The console's pages.
+
+mod contact_form;
+
+use domain::{Contact, ContactSummary};
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{get_contact, list_contacts, whoami, DeleteContact, Login, Logout};
+use crate::error::AppError;
+pub use contact_form::ContactForm;
+
+fn loading() -> impl IntoView {
+    view! { <p class="loading" aria-live="polite">"Loading…"</p> }
+}
+
+fn error_view(e: AppError) -> impl IntoView {
+    let signed_out = e == AppError::NotSignedIn;
+    view! {
+        <div class="error" role="alert">
+            <p>{e.to_string()}</p>
+            {signed_out.then(|| view! { <a href="/login">"Sign in"</a> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found · Rolo"/>
+        <main class="content">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Back to your contacts"</a></p>
+        </main>
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    view! {
+        <Title text="Sign in · Rolo"/>
+        <main class="login-page">
+            <h1 class="brand">"Rolo"</h1>
+            <p class="tagline">"Your address book, on every device."</p>
+            <ActionForm action=login attr:class="card login-form" attr:aria-label="Sign in">
+                <label for="username">"Username"</label>
+                <input id="username" name="username" autocomplete="username" required autofocus/>
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                <button type="submit" class="primary" disabled=move || login.pending().get()>
+                    {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+        </main>
+    }
+}
+
+/// Everything behind sign-in: the top bar and the page. Redirects to /login when signed out.
+#[component]
+pub fn Protected() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => EitherOf3::A(view! {
+                        <header class="topbar">
+                            <A href="/" attr:class="brand">"Rolo"</A>
+                            <nav aria-label="Main">
+                                <A href="/">"Contacts"</A>
+                            </nav>
+                            <span class="who" title="Signed in as">{me.username.clone()}</span>
+                            <ActionForm action=logout attr:class="inline">
+                                <button type="submit" class="link">"Sign out"</button>
+                            </ActionForm>
+                        </header>
+                        <main class="content">
+                            <Outlet/>
+                        </main>
+                    }),
+                    Ok(None) => EitherOf3::B(view! { <Redirect path="/login"/> }),
+                    Err(e) => EitherOf3::C(error_view(e)),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn matches_filter(c: &ContactSummary, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let hay = |s: &str| s.to_lowercase().contains(needle);
+    hay(&c.display_name)
+        || hay(&c.organization)
+        || c.email.as_deref().is_some_and(hay)
+        || c.phone.as_deref().is_some_and(|p| {
+            let digits: String = p.chars().filter(|c| c.is_ascii_digit()).collect();
+            let nd: String = needle.chars().filter(|c| c.is_ascii_digit()).collect();
+            hay(p) || (!nd.is_empty() && digits.contains(&nd))
+        })
+}
+
+#[component]
+pub fn ContactList() -> impl IntoView {
+    let contacts = Resource::new(|| (), |_| list_contacts());
+    let filter = RwSignal::new(String::new());
+    view! {
+        <Title text="Contacts · Rolo"/>
+        <div class="toolbar">
+            <h1>"Contacts"</h1>
+            <input
+                type="search"
+                class="filter"
+                aria-label="Filter contacts"
+                placeholder="Filter by name, phone, email…"
+                prop:value=move || filter.get()
+                on:input=move |ev| filter.set(event_target_value(&ev))
+            />
+            <a class="button primary" href="/contacts/new">"New contact"</a>
+        </div>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match contacts.await {
+                    Ok(list) if list.is_empty() => EitherOf3::A(view! {
+                        <p class="empty">"No contacts yet. " <a href="/contacts/new">"Add the first one"</a> "."</p>
+                    }),
+                    Ok(list) => {
+                        let total = list.len();
+                        let list = StoredValue::new(list);
+                        let shown = move || {
+                            let needle = filter.get().trim().to_lowercase();
+                            list.with_value(|l| l.iter().filter(|c| matches_filter(c, &needle)).cloned().collect::<Vec<_>>())
+                        };
+                        EitherOf3::B(view! {
+                            <p class="count" aria-live="polite">
+                                {move || {
+                                    let n = shown().len();
+                                    if n == total { format!("{total} contacts") } else { format!("{n} of {total} contacts") }
+                                }}
+                            </p>
+                            <table class="contacts">
+                                <thead>
+                                    <tr><th scope="col">"Name"</th><th scope="col">"Phone"</th><th scope="col">"Email"</th></tr>
+                                </thead>
+                                <tbody>
+                                    <For each=shown key=|c| (c.id, c.revision) let:c>
+                                        <tr>
+                                            <td><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
+                                            <td>{c.phone.clone().unwrap_or_default()}</td>
+                                            <td>{c.email.clone().unwrap_or_default()}</td>
+                                        </tr>
+                                    </For>
+                                </tbody>
+                            </table>
+                        })
+                    }
+                    Err(e) => EitherOf3::C(error_view(e)),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn use_contact() -> Resource<Result<Contact, AppError>> {
+    let params = use_params_map();
+    Resource::new(move || params.read().get("id").unwrap_or_default(), get_contact)
+}
+
+fn labeled_list<T: Clone + Send + Sync + 'static>(
+    title: &'static str,
+    items: Vec<(String, T)>,
+    show: impl Fn(T) -> AnyView + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    (!items.is_empty()).then(|| {
+        view! {
+            <section class="field-group">
+                <h2>{title}</h2>
+                <dl>
+                    {items
+                        .into_iter()
+                        .map(|(label, value)| view! { <dt>{label}</dt><dd>{show(value)}</dd> })
+                        .collect_view()}
+                </dl>
+            </section>
+        }
+    })
+}
+
+#[component]
+pub fn ContactDetail() -> impl IntoView {
+    let contact = use_contact();
+    let confirming = RwSignal::new(false);
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match contact.await {
+                    Ok(c) => Either::Left(contact_card(c, confirming)),
+                    Err(e) => Either::Right(error_view(e)),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn contact_card(c: Contact, confirming: RwSignal<bool>) -> impl IntoView {
+    let d = c.data.clone();
+    let id = c.id.to_string();
+    let phones: Vec<(String, String)> = d.phones.iter().map(|p| (p.label.as_str().to_string(), p.value.as_str().to_string())).collect();
+    let emails: Vec<(String, String)> = d.emails.iter().map(|e| (e.label.as_str().to_string(), e.value.as_str().to_string())).collect();
+    let addresses: Vec<(String, String)> = d.addresses.iter().map(|a| (a.label.as_str().to_string(), a.value.one_line())).collect();
+    let extra: Vec<(String, String)> = d.extra.iter().map(|x| (x.name.clone(), x.value.clone())).collect();
+    let mut about: Vec<(String, String)> = Vec::new();
+    for (k, v) in [
+        ("Family name", d.name.family.clone()),
+        ("Given name", d.name.given.clone()),
+        ("Nickname", d.nickname.clone()),
+        ("Organization", d.organization.clone()),
+        ("Title", d.title.clone()),
+        ("Birthday", d.birthday.map(|b| b.to_string()).unwrap_or_default()),
+    ] {
+        if !v.is_empty() {
+            about.push((k.to_string(), v));
+        }
+    }
+    let title = format!("{} · Rolo", d.display_name);
+    let delete_href = format!("/contacts/{id}/delete");
+    let revision = c.revision;
+    let id_for_dialog = id.clone();
+    view! {
+        <Title text=title/>
+        <article class="contact-card" aria-labelledby="contact-name">
+            <div class="toolbar">
+                <h1 id="contact-name">{d.display_name.clone()}</h1>
+                <a class="button" href=format!("/contacts/{id}/edit")>"Edit"</a>
+                <a
+                    class="button danger"
+                    href=delete_href
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        confirming.set(true);
+                    }
+                >
+                    "Delete…"
+                </a>
+            </div>
+            {labeled_list("About", about, |v: String| v.into_any())}
+            {labeled_list("Phones", phones, |v: String| view! { <a href=format!("tel:{v}")>{v.clone()}</a> }.into_any())}
+            {labeled_list("Emails", emails, |v: String| view! { <a href=format!("mailto:{v}")>{v.clone()}</a> }.into_any())}
+            {labeled_list("Addresses", addresses, |v: String| v.into_any())}
+            {(!d.notes.is_empty()).then(|| view! { <section class="field-group"><h2>"Notes"</h2><p class="notes">{d.notes.clone()}</p></section> })}
+            {labeled_list("Other fields", extra, |v: String| v.into_any())}
+            <p class="meta">"Revision " {revision}</p>
+        </article>
+        <Show when=move || confirming.get()>
+            <div class="backdrop">
+                <div
+                    class="dialog card"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-labelledby="confirm-title"
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            confirming.set(false);
+                        }
+                    }
+                >
+                    <h2 id="confirm-title">"Delete this contact?"</h2>
+                    <p>"It disappears from all your devices at their next sync."</p>
+                    <DeleteForm id=id_for_dialog.clone() revision=revision/>
+                    <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn DeleteForm(id: String, revision: i64) -> impl IntoView {
+    let delete = ServerAction::<DeleteContact>::new();
+    let error = move || delete.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    view! {
+        <ActionForm action=delete attr:class="inline">
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="revision" value=revision.to_string()/>
+            {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            <button type="submit" class="danger" autofocus>"Delete contact"</button>
+        </ActionForm>
+    }
+}
+
+/// The confirmation page used without JavaScript.
+#[component]
+pub fn DeletePage() -> impl IntoView {
+    let contact = use_contact();
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match contact.await {
+                    Ok(c) => Either::Left(view! {
+                        <Title text="Delete contact · Rolo"/>
+                        <h1>"Delete " {c.data.display_name.clone()} "?"</h1>
+                        <p>"It disappears from all your devices at their next sync."</p>
+                        <DeleteForm id=c.id.to_string() revision=c.revision/>
+                        <a href=format!("/contacts/{}", c.id)>"Cancel"</a>
+                    }),
+                    Err(e) => Either::Right(error_view(e)),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn NewContact() -> impl IntoView {
+    view! {
+        <Title text="New contact · Rolo"/>
+        <h1>"New contact"</h1>
+        <ContactForm/>
+    }
+}
+
+#[component]
+pub fn EditContact() -> impl IntoView {
+    let contact = use_contact();
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match contact.await {
+                    Ok(c) => Either::Left(view! {
+                        <Title text=format!("Edit {} · Rolo", c.data.display_name)/>
+                        <h1>"Edit " {c.data.display_name.clone()}</h1>
+                        <ContactForm existing=c/>
+                    }),
+                    Err(e) => Either::Right(error_view(e)),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,625 @@
+//! Rolo's domain model: accounts, contacts and their validation.
+//!
+//! Everything here compiles for the server and for the browser (wasm32): no I/O, no database.
+//! Values that must be valid are newtypes with private fields built through `parse`, so a
+//! `ContactData` that exists is a valid one.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+mod ids;
+mod name;
+
+pub use ids::{AccountId, ContactId, IdError};
+pub use name::{display_name_for, is_cjk};
+
+/// One validation problem, addressed to a form field (`display_name`, `phones[1].value`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+/// All the problems found in one input, so a form can show each next to its field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn for_field(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+    fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account names
+// ---------------------------------------------------------------------------------------------
+
+/// A login name: 1–64 characters of lowercase letters, digits, `.`, `_`, `-` and `@`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim().to_lowercase();
+        if s.is_empty() {
+            return Err("Enter a username.".into());
+        }
+        if s.chars().count() > 64 {
+            return Err("A username has at most 64 characters.".into());
+        }
+        if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+            return Err("A username may contain only letters a–z, digits and . _ - @".into());
+        }
+        Ok(Self(s))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Username {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Username> for String {
+    fn from(value: Username) -> Self {
+        value.0
+    }
+}
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Minimum and maximum password lengths (in characters).
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 1024;
+
+/// Checks a new password's length; returns a message a person understands.
+pub fn check_new_password(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN {
+        return Err(format!("A password needs at least {PASSWORD_MIN} characters."));
+    }
+    if n > PASSWORD_MAX {
+        return Err(format!("A password has at most {PASSWORD_MAX} characters."));
+    }
+    Ok(())
+}
+
+/// What the console shows about an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub id: AccountId,
+    pub username: Username,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Labels
+// ---------------------------------------------------------------------------------------------
+
+/// The type label of a phone, email or address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Label {
+    Mobile,
+    Work,
+    Home,
+    Other,
+    Custom(String),
+}
+
+impl Label {
+    pub const STANDARD: [Label; 4] = [Label::Mobile, Label::Work, Label::Home, Label::Other];
+
+    pub fn parse(raw: &str) -> Label {
+        let t = raw.trim();
+        match t.to_lowercase().as_str() {
+            "" | "other" => Label::Other,
+            "mobile" | "cell" | "cellular" => Label::Mobile,
+            "work" => Label::Work,
+            "home" => Label::Home,
+            _ => Label::Custom(t.chars().take(64).collect()),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            Label::Mobile => "mobile",
+            Label::Work => "work",
+            Label::Home => "home",
+            Label::Other => "other",
+            Label::Custom(s) => s,
+        }
+    }
+}
+
+impl From<String> for Label {
+    fn from(value: String) -> Self {
+        Label::parse(&value)
+    }
+}
+impl From<Label> for String {
+    fn from(value: Label) -> Self {
+        value.as_str().to_string()
+    }
+}
+
+/// A value with its type label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Labeled<T> {
+    pub label: Label,
+    pub value: T,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phones, emails, addresses, birthdays
+// ---------------------------------------------------------------------------------------------
+
+/// A phone number as the user wrote it (digits, spaces, `+ - ( ) . / * #`, extensions).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        if s.chars().count() > 64 {
+            return Err("A phone number has at most 64 characters.".into());
+        }
+        let allowed = |c: char| {
+            c.is_ascii_digit()
+                || c.is_whitespace()
+                || matches!(c, '+' | '-' | '(' | ')' | '.' | '/' | '*' | '#' | ',' | ';' | 'p' | 'w' | 'x' | 'X' | 'P' | 'W')
+        };
+        if let Some(bad) = s.chars().find(|c| !allowed(*c)) {
+            return Err(format!("“{bad}” is not allowed in a phone number."));
+        }
+        if s.chars().filter(|c| c.is_ascii_digit()).count() < 2 {
+            return Err("A phone number needs at least two digits.".into());
+        }
+        Ok(Self(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The digits only (with a leading `+` kept), for matching numbers written differently.
+    pub fn digits(&self) -> String {
+        let mut out = String::new();
+        if self.0.starts_with('+') {
+            out.push('+');
+        }
+        out.extend(self.0.chars().filter(|c| c.is_ascii_digit()));
+        out
+    }
+}
+impl TryFrom<String> for Phone {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Phone> for String {
+    fn from(value: Phone) -> Self {
+        value.0
+    }
+}
+
+/// An email address (`local@domain`, checked for shape, not deliverability).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        if s.len() > 254 {
+            return Err("An email address has at most 254 characters.".into());
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err("An email address needs an “@”, like name@example.com.".into());
+        };
+        if local.is_empty() || domain.is_empty() {
+            return Err("An email address looks like name@example.com.".into());
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("An email address cannot contain spaces.".into());
+        }
+        if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+            return Err("The part after “@” is not a valid domain.".into());
+        }
+        Ok(Self(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.0
+    }
+}
+
+/// A postal address; every part optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Address {
+    pub street: String,
+    pub locality: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+impl Address {
+    pub fn is_empty(&self) -> bool {
+        [&self.street, &self.locality, &self.region, &self.postal_code, &self.country]
+            .iter()
+            .all(|s| s.trim().is_empty())
+    }
+    /// One line for lists: the non-empty parts joined by commas.
+    pub fn one_line(&self) -> String {
+        [&self.street, &self.postal_code, &self.locality, &self.region, &self.country]
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A birthday: a full date, or month and day without a year (vCard `--MM-DD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Birthday {
+    Date(NaiveDate),
+    MonthDay { month: u32, day: u32 },
+}
+
+impl Birthday {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        let msg = || "Write a birthday as YYYY-MM-DD, or --MM-DD without the year.".to_string();
+        if let Some(md) = s.strip_prefix("--") {
+            let (m, d) = md.split_once('-').ok_or_else(msg)?;
+            let month: u32 = m.parse().map_err(|_| msg())?;
+            let day: u32 = d.parse().map_err(|_| msg())?;
+            // 2000 is a leap year, so 02-29 is accepted.
+            NaiveDate::from_ymd_opt(2000, month, day).ok_or_else(|| "That day does not exist.".to_string())?;
+            return Ok(Birthday::MonthDay { month, day });
+        }
+        let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| msg())?;
+        if date.year_ce().1 < 1000 {
+            return Err(msg());
+        }
+        Ok(Birthday::Date(date))
+    }
+}
+use chrono::Datelike;
+
+impl fmt::Display for Birthday {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Birthday::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Birthday::MonthDay { month, day } => write!(f, "--{month:02}-{day:02}"),
+        }
+    }
+}
+impl TryFrom<String> for Birthday {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Birthday> for String {
+    fn from(value: Birthday) -> Self {
+        value.to_string()
+    }
+}
+
+/// A field kept from an import (or a client) that Rolo's model has no place for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraField {
+    pub name: String,
+    pub value: String,
+}
+
+/// Name parts. Chinese names are shown family-first without a space.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StructuredName {
+    pub family: String,
+    pub given: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contacts
+// ---------------------------------------------------------------------------------------------
+
+/// A contact's content: what is sealed in the store. Only `ContactDraft::parse` builds one from
+/// user input; deserialising re-validates phones, emails and birthdays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContactData {
+    pub name: StructuredName,
+    pub display_name: String,
+    pub nickname: String,
+    pub phones: Vec<Labeled<Phone>>,
+    pub emails: Vec<Labeled<Email>>,
+    pub addresses: Vec<Labeled<Address>>,
+    pub organization: String,
+    pub title: String,
+    pub birthday: Option<Birthday>,
+    pub notes: String,
+    pub extra: Vec<ExtraField>,
+}
+
+/// A stored contact: its id, revision and timestamps around the content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub revision: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub data: ContactData,
+}
+
+impl Contact {
+    pub fn first_phone(&self) -> Option<&str> {
+        self.data.phones.first().map(|p| p.value.as_str())
+    }
+    pub fn first_email(&self) -> Option<&str> {
+        self.data.emails.first().map(|e| e.value.as_str())
+    }
+}
+
+/// Length limits, in characters.
+pub const MAX_SHORT: usize = 256;
+pub const MAX_NOTES: usize = 20_000;
+pub const MAX_ITEMS: usize = 50;
+pub const MAX_EXTRA: usize = 200;
+
+/// One labelled entry as a form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LabeledDraft {
+    pub label: String,
+    pub value: String,
+}
+
+/// An address as a form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddressDraft {
+    pub label: String,
+    pub street: String,
+    pub locality: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+/// Unvalidated contact input, exactly as the user typed it. Empty rows are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContactDraft {
+    pub family_name: String,
+    pub given_name: String,
+    pub display_name: String,
+    pub nickname: String,
+    pub phones: Vec<LabeledDraft>,
+    pub emails: Vec<LabeledDraft>,
+    pub addresses: Vec<AddressDraft>,
+    pub organization: String,
+    pub title: String,
+    pub birthday: String,
+    pub notes: String,
+    pub extra: Vec<ExtraField>,
+}
+
+fn short(errors: &mut ValidationErrors, field: &str, value: &str, what: &str) -> String {
+    let v = value.trim();
+    if v.chars().count() > MAX_SHORT {
+        errors.push(field, format!("{what} has at most {MAX_SHORT} characters."));
+    }
+    if v.chars().any(|c| c.is_control()) {
+        errors.push(field, format!("{what} cannot contain control characters."));
+    }
+    v.to_string()
+}
+
+impl ContactDraft {
+    /// Validates everything and returns every problem at once.
+    pub fn parse(&self) -> Result<ContactData, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let family = short(&mut errors, "family_name", &self.family_name, "A family name");
+        let given = short(&mut errors, "given_name", &self.given_name, "A given name");
+        let display = short(&mut errors, "display_name", &self.display_name, "A display name");
+        let nickname = short(&mut errors, "nickname", &self.nickname, "A nickname");
+        let organization = short(&mut errors, "organization", &self.organization, "An organization");
+        let title = short(&mut errors, "title", &self.title, "A title");
+
+        let mut phones = Vec::new();
+        for (i, p) in self.phones.iter().enumerate().filter(|(_, p)| !p.value.trim().is_empty()) {
+            match Phone::parse(&p.value) {
+                Ok(value) => phones.push(Labeled { label: Label::parse(&p.label), value }),
+                Err(m) => errors.push(format!("phones[{i}].value"), m),
+            }
+        }
+        let mut emails = Vec::new();
+        for (i, e) in self.emails.iter().enumerate().filter(|(_, e)| !e.value.trim().is_empty()) {
+            match Email::parse(&e.value) {
+                Ok(value) => emails.push(Labeled { label: Label::parse(&e.label), value }),
+                Err(m) => errors.push(format!("emails[{i}].value"), m),
+            }
+        }
+        let mut addresses = Vec::new();
+        for (i, a) in self.addresses.iter().enumerate() {
+            let value = Address {
+                street: short(&mut errors, &format!("addresses[{i}].street"), &a.street, "A street"),
+                locality: short(&mut errors, &format!("addresses[{i}].locality"), &a.locality, "A city"),
+                region: short(&mut errors, &format!("addresses[{i}].region"), &a.region, "A region"),
+                postal_code: short(&mut errors, &format!("addresses[{i}].postal_code"), &a.postal_code, "A postal code"),
+                country: short(&mut errors, &format!("addresses[{i}].country"), &a.country, "A country"),
+            };
+            if !value.is_empty() {
+                addresses.push(Labeled { label: Label::parse(&a.label), value });
+            }
+        }
+        for (field, n) in [("phones", phones.len()), ("emails", emails.len()), ("addresses", addresses.len())] {
+            if n > MAX_ITEMS {
+                errors.push(field, format!("At most {MAX_ITEMS} entries."));
+            }
+        }
+        let birthday = if self.birthday.trim().is_empty() {
+            None
+        } else {
+            match Birthday::parse(&self.birthday) {
+                Ok(b) => Some(b),
+                Err(m) => {
+                    errors.push("birthday", m);
+                    None
+                }
+            }
+        };
+        let notes = self.notes.trim().to_string();
+        if notes.chars().count() > MAX_NOTES {
+            errors.push("notes", format!("Notes have at most {MAX_NOTES} characters."));
+        }
+        if self.extra.len() > MAX_EXTRA {
+            errors.push("extra", format!("At most {MAX_EXTRA} extra fields."));
+        }
+        let extra: Vec<ExtraField> = self
+            .extra
+            .iter()
+            .filter(|x| !x.name.trim().is_empty() || !x.value.trim().is_empty())
+            .map(|x| ExtraField { name: x.name.trim().to_string(), value: x.value.clone() })
+            .collect();
+        for (i, x) in extra.iter().enumerate() {
+            if x.name.is_empty() {
+                errors.push(format!("extra[{i}].name"), "An extra field needs a name.");
+            }
+        }
+
+        let name = StructuredName { family, given };
+        let display_name = if display.is_empty() { display_name_for(&name) } else { display };
+        if display_name.is_empty() && organization.is_empty() && phones.is_empty() && emails.is_empty() {
+            errors.push(
+                "display_name",
+                "A contact needs at least a name, an organization, a phone number or an email address.",
+            );
+        }
+        let data = ContactData {
+            name,
+            display_name,
+            nickname,
+            phones,
+            emails,
+            addresses,
+            organization,
+            title,
+            birthday,
+            notes,
+            extra,
+        };
+        errors.into_result(data)
+    }
+
+    /// The draft that shows `data` in a form (the inverse of `parse`).
+    pub fn from_data(data: &ContactData) -> Self {
+        let labeled = |l: &Label, v: &str| LabeledDraft { label: l.as_str().to_string(), value: v.to_string() };
+        ContactDraft {
+            family_name: data.name.family.clone(),
+            given_name: data.name.given.clone(),
+            display_name: data.display_name.clone(),
+            nickname: data.nickname.clone(),
+            phones: data.phones.iter().map(|p| labeled(&p.label, p.value.as_str())).collect(),
+            emails: data.emails.iter().map(|e| labeled(&e.label, e.value.as_str())).collect(),
+            addresses: data
+                .addresses
+                .iter()
+                .map(|a| AddressDraft {
+                    label: a.label.as_str().to_string(),
+                    street: a.value.street.clone(),
+                    locality: a.value.locality.clone(),
+                    region: a.value.region.clone(),
+                    postal_code: a.value.postal_code.clone(),
+                    country: a.value.country.clone(),
+                })
+                .collect(),
+            organization: data.organization.clone(),
+            title: data.title.clone(),
+            birthday: data.birthday.map(|b| b.to_string()).unwrap_or_default(),
+            notes: data.notes.clone(),
+            extra: data.extra.clone(),
+        }
+    }
+}
+
+/// A short summary for lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactSummary {
+    pub id: ContactId,
+    pub revision: i64,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub organization: String,
+}
+
+impl From<&Contact> for ContactSummary {
+    fn from(c: &Contact) -> Self {
+        ContactSummary {
+            id: c.id,
+            revision: c.revision,
+            display_name: c.data.display_name.clone(),
+            phone: c.first_phone().map(str::to_string),
+            email: c.first_email().map(str::to_string),
+            organization: c.data.organization.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

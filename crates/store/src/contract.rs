@@ -1,0 +1,296 @@
+//! The backend contract: one test suite every backend must pass. Each backend crate runs it
+//! with `store::contract_tests!(fresh_backend);` where `fresh_backend()` returns an empty
+//! database of its kind.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use crypto::{Keyring, MasterKey};
+use domain::{AccountId, ContactData, ContactDraft, ContactId, LabeledDraft, Username};
+
+use crate::{Backend, KeySource, Store, StoreError};
+
+/// Expands to one `#[tokio::test]` per contract case.
+#[macro_export]
+macro_rules! contract_tests {
+    ($make:path) => {
+        $crate::contract_tests!(@case $make; accounts_and_logins, sessions, contact_lifecycle,
+            change_log_and_cursor, account_isolation, stale_writes_are_refused,
+            sealed_rows_are_bound_to_their_contact, key_rotation, concurrent_writes_get_distinct_sequence_numbers);
+    };
+    (@case $make:path; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                $crate::contract::$name($make().await).await
+            }
+        )*
+    };
+}
+
+pub fn test_keyring() -> Keyring {
+    Keyring::new(vec![MasterKey::generate().unwrap()]).unwrap()
+}
+
+pub async fn store_on(backend: Arc<dyn Backend>) -> Store {
+    Store::new(backend, KeySource::Fixed(test_keyring())).await.unwrap()
+}
+
+fn user(name: &str) -> Username {
+    Username::parse(name).unwrap()
+}
+
+pub fn contact(given: &str, family: &str, phone: &str, email: &str) -> ContactData {
+    ContactDraft {
+        given_name: given.into(),
+        family_name: family.into(),
+        phones: vec![LabeledDraft { label: "mobile".into(), value: phone.into() }],
+        emails: vec![LabeledDraft { label: "work".into(), value: email.into() }],
+        notes: format!("notes about {given}"),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap()
+}
+
+/// Writes contacts with these known strings; backends then assert none appears in their files.
+pub const SECRET_STRINGS: [&str; 6] =
+    ["Wilhelmina", "Quackenbush", "13912345678", "wilhelmina.q@example.org", "诸葛孔明", "Zhuge-Secret-Note"];
+
+pub async fn write_known_contacts(store: &Store) -> AccountId {
+    let acc = store.create_account(&user("secret-owner"), "correct horse battery", false).await.unwrap();
+    let mut data = contact(SECRET_STRINGS[0], SECRET_STRINGS[1], SECRET_STRINGS[2], SECRET_STRINGS[3]);
+    let c = store.create_contact(acc.id, None, &data).await.unwrap();
+    data.notes = "edited once".into();
+    store.update_contact(acc.id, c.id, c.revision, &data).await.unwrap();
+    let mut zh = contact("孔明", "诸葛", "+86 139 1234 5678", "kongming@example.cn");
+    zh.notes = SECRET_STRINGS[5].into();
+    zh.display_name = SECRET_STRINGS[4].into();
+    let z = store.create_contact(acc.id, None, &zh).await.unwrap();
+    // A deleted contact must not leave its content behind either.
+    let gone = store.create_contact(acc.id, None, &contact("Deleted", "Person", "555 0100", "deleted@example.org")).await.unwrap();
+    store.delete_contact(acc.id, gone.id, 1).await.unwrap();
+    assert_eq!(store.list_contacts(acc.id).await.unwrap().len(), 2);
+    assert_eq!(store.get_contact(acc.id, z.id).await.unwrap().data.notes, SECRET_STRINGS[5]);
+    acc.id
+}
+
+pub async fn accounts_and_logins(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    assert_eq!(store.count_accounts().await.unwrap(), 0);
+    let a = store.create_account(&user("alice"), "correct horse battery", true).await.unwrap();
+    assert!(a.is_admin);
+    let dup = store.create_account(&user("alice"), "another password", false).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let short = store.create_account(&user("bob"), "short", false).await;
+    assert!(matches!(short, Err(StoreError::Invalid(_))));
+    store.create_account(&user("bob"), "bob's password", false).await.unwrap();
+    assert_eq!(store.count_accounts().await.unwrap(), 2);
+    let names: Vec<String> = store.list_accounts().await.unwrap().into_iter().map(|a| a.username.to_string()).collect();
+    assert_eq!(names, vec!["alice", "bob"]);
+
+    assert_eq!(store.verify_login(&user("alice"), "correct horse battery").await.unwrap().unwrap().id, a.id);
+    assert!(store.verify_login(&user("alice"), "wrong password").await.unwrap().is_none());
+    assert!(store.verify_login(&user("nobody"), "correct horse battery").await.unwrap().is_none());
+
+    store.set_password(a.id, "a brand new secret").await.unwrap();
+    assert!(store.verify_login(&user("alice"), "correct horse battery").await.unwrap().is_none());
+    assert!(store.verify_login(&user("alice"), "a brand new secret").await.unwrap().is_some());
+
+    store.set_disabled(a.id, true).await.unwrap();
+    assert!(store.verify_login(&user("alice"), "a brand new secret").await.unwrap().is_none());
+    assert!(store.account(a.id).await.unwrap().disabled);
+    store.set_disabled(a.id, false).await.unwrap();
+    assert!(store.verify_login(&user("alice"), "a brand new secret").await.unwrap().is_some());
+    let missing = AccountId::from_uuid(uuid::Uuid::now_v7());
+    assert!(matches!(store.set_disabled(missing, true).await, Err(StoreError::NotFound)));
+}
+
+pub async fn sessions(backend: Arc<dyn Backend>) {
+    let store = store_on(backend.clone()).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let s = store.create_session(a.id, Duration::hours(1)).await.unwrap();
+    assert!(s.token.len() >= 40);
+    assert_eq!(store.session_account(&s.token).await.unwrap().unwrap().id, a.id);
+    assert!(store.session_account("not-a-token").await.unwrap().is_none());
+    assert!(store.session_account("").await.unwrap().is_none());
+
+    // The token is stored only as a hash.
+    let stored = backend.session(&s.token).await.unwrap();
+    assert!(stored.is_none(), "raw token must not be a key in the database");
+
+    // Logout.
+    store.delete_session(&s.token).await.unwrap();
+    assert!(store.session_account(&s.token).await.unwrap().is_none());
+
+    // Expiry.
+    let expired = store.create_session(a.id, Duration::seconds(-1)).await.unwrap();
+    assert!(store.session_account(&expired.token).await.unwrap().is_none());
+    let _e2 = store.create_session(a.id, Duration::seconds(-5)).await.unwrap();
+    let live = store.create_session(a.id, Duration::hours(1)).await.unwrap();
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 1);
+    assert!(store.session_account(&live.token).await.unwrap().is_some());
+
+    // Disabling the account or changing its password ends its sessions.
+    store.set_disabled(a.id, true).await.unwrap();
+    assert!(store.session_account(&live.token).await.unwrap().is_none());
+    store.set_disabled(a.id, false).await.unwrap();
+    let again = store.create_session(a.id, Duration::hours(1)).await.unwrap();
+    store.set_password(a.id, "fresh password 1").await.unwrap();
+    assert!(store.session_account(&again.token).await.unwrap().is_none());
+}
+
+pub async fn contact_lifecycle(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let data = contact("伟", "张", "+86 138-0013-8000", "zhang.wei@example.cn");
+    let c = store.create_contact(a.id, None, &data).await.unwrap();
+    assert_eq!(c.revision, 1);
+    assert_eq!(c.data.display_name, "张伟");
+    let got = store.get_contact(a.id, c.id).await.unwrap();
+    assert_eq!(got, c);
+
+    // A device-chosen id is kept; reusing it is a conflict, not a duplicate.
+    let dev_id = ContactId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60").unwrap();
+    let d = store.create_contact(a.id, Some(dev_id), &contact("Ada", "Lovelace", "555 0101", "ada@example.org")).await.unwrap();
+    assert_eq!(d.id, dev_id);
+    assert!(matches!(store.create_contact(a.id, Some(dev_id), &data).await, Err(StoreError::Conflict(_))));
+
+    let mut edited = c.data.clone();
+    edited.organization = "Rolo".into();
+    let e = store.update_contact(a.id, c.id, 1, &edited).await.unwrap();
+    assert_eq!(e.revision, 2);
+    assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.organization, "Rolo");
+    assert!(e.updated_at >= c.updated_at);
+    assert_eq!(e.created_at, c.created_at);
+
+    let list = store.list_contacts(a.id).await.unwrap();
+    assert_eq!(list.iter().map(|c| c.data.display_name.as_str()).collect::<Vec<_>>(), vec!["Ada Lovelace", "张伟"]);
+
+    store.delete_contact(a.id, c.id, 2).await.unwrap();
+    assert!(matches!(store.get_contact(a.id, c.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.update_contact(a.id, c.id, 3, &edited).await, Err(StoreError::NotFound)));
+    assert_eq!(store.list_contacts(a.id).await.unwrap().len(), 1);
+    // Deleting twice is NotFound, not a second tombstone.
+    assert!(matches!(store.delete_contact(a.id, c.id, 3).await, Err(StoreError::NotFound)));
+    // The tombstone keeps its id: it cannot be re-created as a new contact.
+    assert!(matches!(store.create_contact(a.id, Some(c.id), &data).await, Err(StoreError::Conflict(_))));
+}
+
+pub async fn change_log_and_cursor(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    assert_eq!(store.current_seq(a.id).await.unwrap(), 0);
+    assert!(store.changes_since(a.id, 0, 100).await.unwrap().is_empty());
+    let c1 = store.create_contact(a.id, None, &contact("One", "A", "555 0001", "one@example.org")).await.unwrap();
+    let c2 = store.create_contact(a.id, None, &contact("Two", "B", "555 0002", "two@example.org")).await.unwrap();
+    store.update_contact(a.id, c1.id, 1, &contact("Uno", "A", "555 0001", "one@example.org")).await.unwrap();
+    store.delete_contact(a.id, c2.id, 1).await.unwrap();
+    assert_eq!(store.current_seq(a.id).await.unwrap(), 4);
+
+    let all = store.changes_since(a.id, 0, 100).await.unwrap();
+    let summary: Vec<(i64, ContactId, i64, bool)> = all.iter().map(|c| (c.seq, c.id, c.revision, c.deleted)).collect();
+    assert_eq!(summary, vec![(1, c1.id, 1, false), (2, c2.id, 1, false), (3, c1.id, 2, false), (4, c2.id, 2, true)]);
+    let page = store.changes_since(a.id, 1, 2).await.unwrap();
+    assert_eq!(page.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![2, 3]);
+    // Nothing new: nothing returned, and the cursor stays where it is.
+    assert!(store.changes_since(a.id, 4, 100).await.unwrap().is_empty());
+    assert_eq!(store.current_seq(a.id).await.unwrap(), 4);
+    // A refused write does not move the sequence.
+    let _ = store.update_contact(a.id, c1.id, 1, &contact("Stale", "A", "555 0001", "one@example.org")).await;
+    assert_eq!(store.current_seq(a.id).await.unwrap(), 4);
+}
+
+pub async fn account_isolation(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
+    let c = store.create_contact(a.id, None, &contact("Private", "Person", "555 0199", "p@example.org")).await.unwrap();
+    assert!(matches!(store.get_contact(b.id, c.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.update_contact(b.id, c.id, 1, &c.data).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_contact(b.id, c.id, 1).await, Err(StoreError::NotFound)));
+    assert!(store.list_contacts(b.id).await.unwrap().is_empty());
+    assert!(store.changes_since(b.id, 0, 100).await.unwrap().is_empty());
+    assert_eq!(store.current_seq(b.id).await.unwrap(), 0);
+    // Alice's contact is untouched.
+    assert_eq!(store.get_contact(a.id, c.id).await.unwrap(), c);
+    // Bob may use the same UUID for his own contact without touching Alice's.
+    let bc = store.create_contact(b.id, Some(c.id), &contact("Bobs", "Own", "555 0200", "own@example.org")).await.unwrap();
+    assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.display_name, "Private Person");
+    assert_eq!(store.get_contact(b.id, bc.id).await.unwrap().data.display_name, "Bobs Own");
+}
+
+pub async fn stale_writes_are_refused(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let c = store.create_contact(a.id, None, &contact("Edit", "Race", "555 0300", "race@example.org")).await.unwrap();
+    store.update_contact(a.id, c.id, 1, &contact("First", "Edit", "555 0300", "race@example.org")).await.unwrap();
+    let second = store.update_contact(a.id, c.id, 1, &contact("Second", "Edit", "555 0300", "race@example.org")).await;
+    assert!(matches!(second, Err(StoreError::Stale { current: 2 })), "{second:?}");
+    assert!(matches!(store.delete_contact(a.id, c.id, 1).await, Err(StoreError::Stale { current: 2 })));
+    assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.display_name, "First Edit");
+    // The backend itself refuses a stale base revision (two servers racing).
+    let row = store.backend().contact(a.id, c.id).await.unwrap().unwrap();
+    let mut racing = row.clone();
+    racing.revision = 3;
+    assert!(matches!(store.backend().update_contact(&racing, 1).await, Err(StoreError::Stale { current: 2 })));
+}
+
+pub async fn sealed_rows_are_bound_to_their_contact(backend: Arc<dyn Backend>) {
+    let store = store_on(backend.clone()).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let c1 = store.create_contact(a.id, None, &contact("Real", "One", "555 0401", "one@example.org")).await.unwrap();
+    let c2 = store.create_contact(a.id, None, &contact("Other", "Two", "555 0402", "two@example.org")).await.unwrap();
+    // Copy c1's sealed content onto c2 as a new revision, as an attacker with database access might.
+    let r1 = backend.contact(a.id, c1.id).await.unwrap().unwrap();
+    let mut moved = backend.contact(a.id, c2.id).await.unwrap().unwrap();
+    moved.sealed = r1.sealed.clone();
+    moved.revision = 2;
+    backend.update_contact(&moved, 1).await.unwrap();
+    let err = store.get_contact(a.id, c2.id).await.unwrap_err();
+    assert!(matches!(err, StoreError::Crypto(_)), "{err:?}");
+    assert!(store.get_contact(a.id, c1.id).await.is_ok());
+}
+
+pub async fn key_rotation(backend: Arc<dyn Backend>) {
+    let old = test_keyring();
+    let store = Store::new(backend.clone(), KeySource::Fixed(old.clone())).await.unwrap();
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
+    let c = store.create_contact(a.id, None, &contact("Kept", "Across", "555 0500", "kept@example.org")).await.unwrap();
+    let new_key = MasterKey::generate().unwrap();
+    let rotated = old.rotated(new_key.clone());
+    let report = store.rotate_to(rotated.clone()).await.unwrap();
+    assert_eq!(report.rewrapped, 2);
+    assert!(report.still_in_use.is_empty());
+    assert_eq!(backend.key_ids_in_use().await.unwrap(), vec![(new_key.id().to_string(), 2)]);
+    // A fresh process holding only the new key reads everything.
+    let only_new = rotated.without(&[old.active().id().clone()]);
+    let fresh = Store::new(backend.clone(), KeySource::Fixed(only_new)).await.unwrap();
+    assert_eq!(fresh.get_contact(a.id, c.id).await.unwrap().data.display_name, "Kept Across");
+    assert!(fresh.list_contacts(b.id).await.unwrap().is_empty());
+    // One holding only the old key cannot, and says which key is missing.
+    let stale = Store::new(backend, KeySource::Fixed(old)).await.unwrap();
+    assert_eq!(stale.missing_key_ids().await.unwrap(), vec![(new_key.id().to_string(), 2)]);
+    assert!(matches!(stale.get_contact(a.id, c.id).await, Err(StoreError::Crypto(_))));
+}
+
+pub async fn concurrent_writes_get_distinct_sequence_numbers(backend: Arc<dyn Backend>) {
+    let store = Arc::new(store_on(backend).await);
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.create_contact(a.id, None, &contact(&format!("Person{i}"), "Load", "555 0600", "load@example.org")).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let seqs: Vec<i64> = store.changes_since(a.id, 0, 1000).await.unwrap().iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, (1..=24).collect::<Vec<_>>());
+    assert_eq!(store.list_contacts(a.id).await.unwrap().len(), 24);
+    let _ = Utc::now();
+}

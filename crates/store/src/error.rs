@@ -1,0 +1,23 @@
+use domain::ValidationErrors;
+
+/// Errors of the storage layer. Adapters map them to HTTP / UI messages.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The row already exists (a username taken, a contact id in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// The caller's base revision is not the current one: someone else changed the record.
+    #[error("the record was changed elsewhere (now at revision {current})")]
+    Stale { current: i64 },
+    #[error("invalid input: {0}")]
+    Invalid(ValidationErrors),
+    #[error(transparent)]
+    Crypto(#[from] crypto::CryptoError),
+    /// A database failure; the detail is for the log, not for users.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,389 @@
+//! `Store`: the account-scoped API the console, the CLI and (later) sync adapters use.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use crypto::{DataKey, KeyId, Keyring, WrappedKey};
+use domain::{AccountId, AccountInfo, Contact, ContactData, ContactId, Username};
+use uuid::Uuid;
+
+use crate::backend::{AccountRow, Backend, ChangeRow, ContactRow, NewAccount, SessionRow};
+use crate::keys::{KeySource, RotateReport};
+use crate::password::{hash_password, verify_password};
+use crate::{StoreError, StoreResult};
+
+/// A new session: the token for the cookie (shown once) and when it expires.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One change of the account's change log, with the contact's current content when it is live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub seq: i64,
+    pub id: ContactId,
+    pub revision: i64,
+    pub deleted: bool,
+}
+
+pub struct Store {
+    backend: Arc<dyn Backend>,
+    key_source: KeySource,
+    keyring: RwLock<Keyring>,
+    data_keys: Mutex<HashMap<AccountId, DataKey>>,
+    /// A valid argon2 hash of a random password, verified when a username does not exist so
+    /// that a login for an unknown user costs as much as one for a known user.
+    dummy_hash: String,
+}
+
+fn info(row: &AccountRow) -> AccountInfo {
+    AccountInfo {
+        id: row.id,
+        username: row.username.clone(),
+        is_admin: row.is_admin,
+        disabled: row.disabled,
+        created_at: row.created_at,
+    }
+}
+
+/// Timestamps are stored with millisecond precision; keep them that way in memory too.
+fn now_ms() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+impl Store {
+    /// Builds the store; fails if the keys cannot be loaded.
+    pub async fn new(backend: Arc<dyn Backend>, key_source: KeySource) -> StoreResult<Self> {
+        let keyring = key_source.load()?;
+        let dummy_hash = hash_password(base64::engine::general_purpose::STANDARD.encode(crypto::random_bytes::<16>()?)).await?;
+        Ok(Store {
+            backend,
+            key_source,
+            keyring: RwLock::new(keyring),
+            data_keys: Mutex::new(HashMap::new()),
+            dummy_hash,
+        })
+    }
+
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+
+    fn keyring(&self) -> Keyring {
+        match self.keyring.read() {
+            Ok(k) => k.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Key ids referenced by accounts that no loaded master key can open (should be empty).
+    pub async fn missing_key_ids(&self) -> StoreResult<Vec<(String, i64)>> {
+        let ring = self.keyring();
+        Ok(self
+            .backend
+            .key_ids_in_use()
+            .await?
+            .into_iter()
+            .filter(|(id, _)| ring.get(&KeyId::new(id)).is_none())
+            .collect())
+    }
+
+    async fn data_key(&self, account: &AccountRow) -> StoreResult<DataKey> {
+        if let Some(k) = self.data_keys.lock().map_err(|_| StoreError::Backend("key cache poisoned".into()))?.get(&account.id) {
+            return Ok(k.clone());
+        }
+        let wrapped = WrappedKey { key_id: KeyId::new(&account.key_id), blob: account.wrapped_key.clone() };
+        let id_bytes = *account.id.as_bytes();
+        let key = match self.keyring().unwrap(&id_bytes, &wrapped) {
+            Ok(k) => k,
+            Err(crypto::CryptoError::UnknownKeyId(_)) => {
+                // A rotation may have happened in another process: reload the keys once.
+                let fresh = self.key_source.load()?;
+                let k = fresh.unwrap(&id_bytes, &wrapped)?;
+                if let Ok(mut ring) = self.keyring.write() {
+                    *ring = fresh;
+                }
+                k
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Ok(mut cache) = self.data_keys.lock() {
+            cache.insert(account.id, key.clone());
+        }
+        Ok(key)
+    }
+
+    async fn account_row(&self, id: AccountId) -> StoreResult<AccountRow> {
+        self.backend.account(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Accounts
+    // ---------------------------------------------------------------------------------------
+
+    pub async fn count_accounts(&self) -> StoreResult<i64> {
+        self.backend.count_accounts().await
+    }
+
+    pub async fn create_account(&self, username: &Username, password: &str, is_admin: bool) -> StoreResult<AccountInfo> {
+        domain::check_new_password(password)
+            .map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("password", m)])))?;
+        let id = AccountId::from_uuid(Uuid::now_v7());
+        let dk = DataKey::generate()?;
+        let wrapped = self.keyring().wrap(id.as_bytes(), &dk)?;
+        let account = NewAccount {
+            id,
+            username: username.clone(),
+            password_hash: hash_password(password.to_string()).await?,
+            is_admin,
+            key_id: wrapped.key_id.to_string(),
+            wrapped_key: wrapped.blob,
+            created_at: now_ms(),
+        };
+        self.backend.create_account(&account).await?;
+        Ok(AccountInfo { id, username: username.clone(), is_admin, disabled: false, created_at: account.created_at })
+    }
+
+    pub async fn account(&self, id: AccountId) -> StoreResult<AccountInfo> {
+        Ok(info(&self.account_row(id).await?))
+    }
+
+    pub async fn account_by_username(&self, username: &Username) -> StoreResult<AccountInfo> {
+        self.backend.account_by_username(username).await?.map(|r| info(&r)).ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list_accounts(&self) -> StoreResult<Vec<AccountInfo>> {
+        Ok(self.backend.list_accounts().await?.iter().map(info).collect())
+    }
+
+    /// Disables (or enables) an account; disabling also ends its sessions.
+    pub async fn set_disabled(&self, id: AccountId, disabled: bool) -> StoreResult<()> {
+        if !self.backend.set_disabled(id, disabled).await? {
+            return Err(StoreError::NotFound);
+        }
+        if disabled {
+            self.backend.delete_account_sessions(id).await?;
+        }
+        Ok(())
+    }
+
+    /// Sets a new password and ends the account's sessions.
+    pub async fn set_password(&self, id: AccountId, password: &str) -> StoreResult<()> {
+        domain::check_new_password(password)
+            .map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("password", m)])))?;
+        let hash = hash_password(password.to_string()).await?;
+        if !self.backend.set_password_hash(id, &hash).await? {
+            return Err(StoreError::NotFound);
+        }
+        self.backend.delete_account_sessions(id).await?;
+        Ok(())
+    }
+
+    /// Checks a username and password. `Ok(None)` for a wrong password, an unknown user or a
+    /// disabled account (callers must not tell these apart to the user).
+    pub async fn verify_login(&self, username: &Username, password: &str) -> StoreResult<Option<AccountInfo>> {
+        let row = self.backend.account_by_username(username).await?;
+        let (hash, row) = match row {
+            Some(r) => (r.password_hash.clone(), Some(r)),
+            None => (self.dummy_hash.clone(), None),
+        };
+        let ok = verify_password(password.to_string(), hash).await;
+        Ok(match row {
+            Some(r) if ok && !r.disabled => Some(info(&r)),
+            _ => None,
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Sessions
+    // ---------------------------------------------------------------------------------------
+
+    pub async fn create_session(&self, account: AccountId, ttl: Duration) -> StoreResult<NewSession> {
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crypto::random_bytes::<32>()?);
+        let now = now_ms();
+        let row = SessionRow {
+            token_hash: crypto::sha256_hex(token.as_bytes()),
+            account_id: account,
+            created_at: now,
+            expires_at: now + ttl,
+        };
+        self.backend.create_session(&row).await?;
+        Ok(NewSession { token, expires_at: row.expires_at })
+    }
+
+    /// The account a session token belongs to, if the session is live and the account enabled.
+    pub async fn session_account(&self, token: &str) -> StoreResult<Option<AccountInfo>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        let hash = crypto::sha256_hex(token.as_bytes());
+        match self.backend.session(&hash).await? {
+            Some((s, a)) if s.expires_at > Utc::now() && !a.disabled => Ok(Some(info(&a))),
+            Some(_) => {
+                self.backend.delete_session(&hash).await?;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub async fn delete_session(&self, token: &str) -> StoreResult<()> {
+        self.backend.delete_session(&crypto::sha256_hex(token.as_bytes())).await
+    }
+
+    pub async fn purge_expired_sessions(&self) -> StoreResult<u64> {
+        self.backend.purge_expired_sessions(Utc::now()).await
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Contacts (always scoped to one account)
+    // ---------------------------------------------------------------------------------------
+
+    fn open(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<Contact> {
+        let sealed = row.sealed.as_ref().ok_or(StoreError::NotFound)?;
+        let plain = key.open_contact(account.id.as_bytes(), row.id.as_bytes(), row.revision, sealed)?;
+        let data: ContactData = serde_json::from_slice(&plain)
+            .map_err(|e| StoreError::Backend(format!("contact {} does not decode: {e}", row.id)))?;
+        Ok(Contact { id: row.id, revision: row.revision, created_at: row.created_at, updated_at: row.updated_at, data })
+    }
+
+    fn seal(&self, account: &AccountRow, key: &DataKey, id: ContactId, revision: i64, data: &ContactData) -> StoreResult<Vec<u8>> {
+        let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(key.seal_contact(account.id.as_bytes(), id.as_bytes(), revision, &plain)?)
+    }
+
+    /// All live contacts of the account, sorted by display name.
+    pub async fn list_contacts(&self, account: AccountId) -> StoreResult<Vec<Contact>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let rows = self.backend.live_contacts(account).await?;
+        let mut out = rows.iter().map(|r| self.open(&acc, &key, r)).collect::<StoreResult<Vec<_>>>()?;
+        out.sort_by(|a, b| {
+            a.data.display_name.to_lowercase().cmp(&b.data.display_name.to_lowercase()).then(a.id.cmp(&b.id))
+        });
+        Ok(out)
+    }
+
+    /// One live contact of the account; `NotFound` for another account's id or a deleted one.
+    pub async fn get_contact(&self, account: AccountId, id: ContactId) -> StoreResult<Contact> {
+        let acc = self.account_row(account).await?;
+        let row = self.backend.contact(account, id).await?.ok_or(StoreError::NotFound)?;
+        if row.deleted {
+            return Err(StoreError::NotFound);
+        }
+        let key = self.data_key(&acc).await?;
+        self.open(&acc, &key, &row)
+    }
+
+    /// Creates a contact with the given id (a device's UUID) or a fresh UUID v7.
+    pub async fn create_contact(&self, account: AccountId, id: Option<ContactId>, data: &ContactData) -> StoreResult<Contact> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let id = id.unwrap_or_else(|| ContactId::from_uuid(Uuid::now_v7()));
+        let now = now_ms();
+        let row = ContactRow {
+            account_id: account,
+            id,
+            revision: 1,
+            seq: 0,
+            deleted: false,
+            sealed: Some(self.seal(&acc, &key, id, 1, data)?),
+            created_at: now,
+            updated_at: now,
+        };
+        self.backend.insert_contact(&row).await?;
+        Ok(Contact { id, revision: 1, created_at: now, updated_at: now, data: data.clone() })
+    }
+
+    /// Replaces a contact's content if `base_revision` is still current (`Stale` otherwise).
+    pub async fn update_contact(
+        &self,
+        account: AccountId,
+        id: ContactId,
+        base_revision: i64,
+        data: &ContactData,
+    ) -> StoreResult<Contact> {
+        let acc = self.account_row(account).await?;
+        let current = self.backend.contact(account, id).await?.ok_or(StoreError::NotFound)?;
+        if current.deleted {
+            return Err(StoreError::NotFound);
+        }
+        if current.revision != base_revision {
+            return Err(StoreError::Stale { current: current.revision });
+        }
+        let key = self.data_key(&acc).await?;
+        let revision = base_revision + 1;
+        let now = now_ms();
+        let row = ContactRow {
+            account_id: account,
+            id,
+            revision,
+            seq: 0,
+            deleted: false,
+            sealed: Some(self.seal(&acc, &key, id, revision, data)?),
+            created_at: current.created_at,
+            updated_at: now,
+        };
+        self.backend.update_contact(&row, base_revision).await?;
+        Ok(Contact { id, revision, created_at: current.created_at, updated_at: now, data: data.clone() })
+    }
+
+    /// Deletes a contact (leaves a tombstone for sync) if `base_revision` is still current.
+    pub async fn delete_contact(&self, account: AccountId, id: ContactId, base_revision: i64) -> StoreResult<()> {
+        self.backend.delete_contact(account, id, base_revision, base_revision + 1, now_ms()).await.map(|_| ())
+    }
+
+    /// The account's change log after `after`, oldest first.
+    pub async fn changes_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<Change>> {
+        let rows: Vec<ChangeRow> = self.backend.changes_since(account, after, limit).await?;
+        Ok(rows
+            .into_iter()
+            .map(|c| Change { seq: c.seq, id: c.entity_id, revision: c.revision, deleted: c.deleted })
+            .collect())
+    }
+
+    pub async fn current_seq(&self, account: AccountId) -> StoreResult<i64> {
+        self.backend.current_seq(account).await
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Key rotation
+    // ---------------------------------------------------------------------------------------
+
+    /// Re-wraps every account data key under `new_ring`'s active key. Old key ids must still be
+    /// in `new_ring` (retired) so data opens throughout; the store switches to `new_ring`.
+    pub async fn rotate_to(&self, new_ring: Keyring) -> StoreResult<RotateReport> {
+        let new_id = new_ring.active().id().clone();
+        let mut rewrapped = 0;
+        for (old_id, _) in self.backend.key_ids_in_use().await? {
+            if old_id == new_id.as_str() {
+                continue;
+            }
+            for acc in self.backend.accounts_with_key(&old_id).await? {
+                let wrapped = WrappedKey { key_id: KeyId::new(&old_id), blob: acc.wrapped_key.clone() };
+                let dk = new_ring.unwrap(acc.id.as_bytes(), &wrapped)?;
+                let w = new_ring.wrap(acc.id.as_bytes(), &dk)?;
+                if self.backend.rewrap_account_key(acc.id, &old_id, w.key_id.as_str(), &w.blob).await? {
+                    rewrapped += 1;
+                }
+            }
+        }
+        if let Ok(mut ring) = self.keyring.write() {
+            *ring = new_ring;
+        }
+        let still_in_use = self
+            .backend
+            .key_ids_in_use()
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| id != new_id.as_str())
+            .collect();
+        Ok(RotateReport { new_key_id: new_id.to_string(), rewrapped, still_in_use })
+    }
+}

@@ -1,0 +1,462 @@
+//! PostgreSQL backend: for deployments that run several stateless Rolo instances on one
+//! database.
+//!
+//! Every contact write runs in one transaction that first bumps the account's change
+//! sequence (`UPDATE … RETURNING`, which locks the account row and so orders concurrent writers
+//! of one account across instances), then writes the contact row and appends the change-log row.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{AccountId, ContactId, Username};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, Row, Transaction};
+use store::{AccountRow, Backend, ChangeRow, ContactRow, EntityKind, NewAccount, SessionRow, StoreError, StoreResult};
+use uuid::Uuid;
+
+pub struct PostgresBackend {
+    pool: PgPool,
+}
+
+fn db_err(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn time(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+fn account_from(r: &PgRow) -> StoreResult<AccountRow> {
+    let username: String = r.try_get("username").map_err(db_err)?;
+    Ok(AccountRow {
+        id: AccountId::from_uuid(r.try_get("id").map_err(db_err)?),
+        username: Username::parse(&username).map_err(StoreError::Backend)?,
+        password_hash: r.try_get("password_hash").map_err(db_err)?,
+        is_admin: r.try_get("is_admin").map_err(db_err)?,
+        disabled: r.try_get("disabled").map_err(db_err)?,
+        key_id: r.try_get("key_id").map_err(db_err)?,
+        wrapped_key: r.try_get("wrapped_key").map_err(db_err)?,
+        created_at: time(r.try_get("created_at").map_err(db_err)?),
+    })
+}
+
+fn contact_from(r: &PgRow) -> StoreResult<ContactRow> {
+    Ok(ContactRow {
+        account_id: AccountId::from_uuid(r.try_get("account_id").map_err(db_err)?),
+        id: ContactId::from_uuid(r.try_get("id").map_err(db_err)?),
+        revision: r.try_get("revision").map_err(db_err)?,
+        seq: r.try_get("seq").map_err(db_err)?,
+        deleted: r.try_get("deleted").map_err(db_err)?,
+        sealed: r.try_get("sealed").map_err(db_err)?,
+        created_at: time(r.try_get("created_at").map_err(db_err)?),
+        updated_at: time(r.try_get("updated_at").map_err(db_err)?),
+    })
+}
+
+impl PostgresBackend {
+    /// Connects to `url` (`postgres://…`) and applies migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
+        Self::connect_with(opts).await
+    }
+
+    /// Connects with explicit options (e.g. a `search_path` for a schema of its own).
+    pub async fn connect_with(opts: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
+        sqlx::migrate!("../../migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("database migration failed: {e}")))?;
+        Ok(PostgresBackend { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction.
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(db_err)
+    }
+
+    async fn bump_seq(tx: &mut Transaction<'static, Postgres>, account: AccountId) -> StoreResult<i64> {
+        let row = sqlx::query("UPDATE accounts SET change_seq = change_seq + 1 WHERE id = $1 RETURNING change_seq")
+            .bind(account.as_uuid())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        row.ok_or(StoreError::NotFound)?.try_get(0).map_err(db_err)
+    }
+
+    async fn log_change(
+        tx: &mut Transaction<'static, Postgres>,
+        account: AccountId,
+        seq: i64,
+        id: ContactId,
+        revision: i64,
+        deleted: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO changes (account_id, seq, entity, entity_id, revision, deleted, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(account.as_uuid())
+        .bind(seq)
+        .bind(EntityKind::Contact.as_str())
+        .bind(id.as_uuid())
+        .bind(revision)
+        .bind(deleted)
+        .bind(ms(at))
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Explains why a conditional write matched no row.
+    async fn why_not(tx: &mut Transaction<'static, Postgres>, account: AccountId, id: ContactId) -> StoreError {
+        let row = sqlx::query("SELECT revision, deleted FROM contacts WHERE account_id = $1 AND id = $2")
+            .bind(account.as_uuid())
+            .bind(id.as_uuid())
+            .fetch_optional(&mut **tx)
+            .await;
+        match row {
+            Ok(Some(r)) => {
+                let deleted: bool = r.try_get("deleted").unwrap_or(true);
+                if deleted {
+                    StoreError::NotFound
+                } else {
+                    StoreError::Stale { current: r.try_get("revision").unwrap_or(0) }
+                }
+            }
+            Ok(None) => StoreError::NotFound,
+            Err(e) => db_err(e),
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for PostgresBackend {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err).map(|_| ())
+    }
+
+    async fn count_accounts(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await.map_err(db_err)?.try_get(0).map_err(db_err)
+    }
+
+    async fn create_account(&self, a: &NewAccount) -> StoreResult<()> {
+        let res = sqlx::query(
+            "INSERT INTO accounts (id, username, password_hash, is_admin, disabled, key_id, wrapped_key, change_seq, created_at) \
+             VALUES ($1, $2, $3, $4, FALSE, $5, $6, 0, $7)",
+        )
+        .bind(a.id.as_uuid())
+        .bind(a.username.as_str())
+        .bind(&a.password_hash)
+        .bind(a.is_admin)
+        .bind(&a.key_id)
+        .bind(&a.wrapped_key)
+        .bind(ms(a.created_at))
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                Err(StoreError::Conflict(format!("The username “{}” is taken.", a.username)))
+            }
+            Err(e) => Err(db_err(e)),
+        }
+    }
+
+    async fn account_by_username(&self, username: &Username) -> StoreResult<Option<AccountRow>> {
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at FROM accounts WHERE username = $1")
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(account_from)
+            .transpose()
+    }
+
+    async fn account(&self, id: AccountId) -> StoreResult<Option<AccountRow>> {
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at FROM accounts WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(account_from)
+            .transpose()
+    }
+
+    async fn list_accounts(&self) -> StoreResult<Vec<AccountRow>> {
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at FROM accounts ORDER BY username")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(account_from)
+            .collect()
+    }
+
+    async fn set_disabled(&self, id: AccountId, disabled: bool) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn set_password_hash(&self, id: AccountId, hash: &str) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT key_id, COUNT(*) AS n FROM accounts GROUP BY key_id ORDER BY key_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| Ok((r.try_get("key_id").map_err(db_err)?, r.try_get("n").map_err(db_err)?))).collect()
+    }
+
+    async fn accounts_with_key(&self, key_id: &str) -> StoreResult<Vec<AccountRow>> {
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at FROM accounts WHERE key_id = $1")
+            .bind(key_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(account_from)
+            .collect()
+    }
+
+    async fn rewrap_account_key(&self, id: AccountId, old_key_id: &str, new_key_id: &str, wrapped: &[u8]) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET key_id = $1, wrapped_key = $2 WHERE id = $3 AND key_id = $4")
+            .bind(new_key_id)
+            .bind(wrapped)
+            .bind(id.as_uuid())
+            .bind(old_key_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn create_session(&self, s: &SessionRow) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(&s.token_hash)
+            .bind(s.account_id.as_uuid())
+            .bind(ms(s.created_at))
+            .bind(ms(s.expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRow, AccountRow)>> {
+        let row = sqlx::query(
+            "SELECT s.token_hash, s.created_at AS s_created, s.expires_at, \
+                    a.id, a.username, a.password_hash, a.is_admin, a.disabled, a.key_id, a.wrapped_key, a.created_at \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let Some(r) = row else { return Ok(None) };
+        let account = account_from(&r)?;
+        let session = SessionRow {
+            token_hash: r.try_get("token_hash").map_err(db_err)?,
+            account_id: account.id,
+            created_at: time(r.try_get("s_created").map_err(db_err)?),
+            expires_at: time(r.try_get("expires_at").map_err(db_err)?),
+        };
+        Ok(Some((session, account)))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_account_sessions(&self, id: AccountId) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id.as_uuid()).execute(&self.pool).await.map_err(db_err)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(&self.pool).await.map_err(db_err)?;
+        Ok(r.rows_affected())
+    }
+
+    async fn insert_contact(&self, row: &ContactRow) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let seq = Self::bump_seq(&mut tx, row.account_id).await?;
+        let res = sqlx::query(
+            "INSERT INTO contacts (account_id, id, revision, seq, deleted, sealed, created_at, updated_at) VALUES ($1, $2, $3, $4, FALSE, $5, $6, $7)",
+        )
+        .bind(row.account_id.as_uuid())
+        .bind(row.id.as_uuid())
+        .bind(row.revision)
+        .bind(seq)
+        .bind(&row.sealed)
+        .bind(ms(row.created_at))
+        .bind(ms(row.updated_at))
+        .execute(&mut *tx)
+        .await;
+        match res {
+            Ok(_) => {}
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                return Err(StoreError::Conflict(format!("A contact with id {} already exists.", row.id)));
+            }
+            Err(e) => return Err(db_err(e)),
+        }
+        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, false, row.updated_at).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(seq)
+    }
+
+    async fn update_contact(&self, row: &ContactRow, base_revision: i64) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let seq = Self::bump_seq(&mut tx, row.account_id).await?;
+        let r = sqlx::query(
+            "UPDATE contacts SET revision = $1, seq = $2, sealed = $3, updated_at = $4 \
+             WHERE account_id = $5 AND id = $6 AND revision = $7 AND deleted = FALSE",
+        )
+        .bind(row.revision)
+        .bind(seq)
+        .bind(&row.sealed)
+        .bind(ms(row.updated_at))
+        .bind(row.account_id.as_uuid())
+        .bind(row.id.as_uuid())
+        .bind(base_revision)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if r.rows_affected() != 1 {
+            return Err(Self::why_not(&mut tx, row.account_id, row.id).await);
+        }
+        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, false, row.updated_at).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(seq)
+    }
+
+    async fn delete_contact(
+        &self,
+        account: AccountId,
+        id: ContactId,
+        base_revision: i64,
+        new_revision: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin_write().await?;
+        let seq = Self::bump_seq(&mut tx, account).await?;
+        let r = sqlx::query(
+            "UPDATE contacts SET revision = $1, seq = $2, sealed = NULL, deleted = TRUE, updated_at = $3 \
+             WHERE account_id = $4 AND id = $5 AND revision = $6 AND deleted = FALSE",
+        )
+        .bind(new_revision)
+        .bind(seq)
+        .bind(ms(now))
+        .bind(account.as_uuid())
+        .bind(id.as_uuid())
+        .bind(base_revision)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if r.rows_affected() != 1 {
+            return Err(Self::why_not(&mut tx, account, id).await);
+        }
+        Self::log_change(&mut tx, account, seq, id, new_revision, true, now).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(seq)
+    }
+
+    async fn contact(&self, account: AccountId, id: ContactId) -> StoreResult<Option<ContactRow>> {
+        sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND id = $2")
+            .bind(account.as_uuid())
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(contact_from)
+            .transpose()
+    }
+
+    async fn live_contacts(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
+        sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND deleted = FALSE")
+            .bind(account.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(contact_from)
+            .collect()
+    }
+
+    async fn changes_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ChangeRow>> {
+        let rows = sqlx::query(
+            "SELECT seq, entity, entity_id, revision, deleted, changed_at FROM changes \
+             WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(account.as_uuid())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let entity: String = r.try_get("entity").map_err(db_err)?;
+                Ok(ChangeRow {
+                    seq: r.try_get("seq").map_err(db_err)?,
+                    entity: EntityKind::parse(&entity).ok_or_else(|| StoreError::Backend(format!("unknown entity {entity}")))?,
+                    entity_id: ContactId::from_uuid(r.try_get::<Uuid, _>("entity_id").map_err(db_err)?),
+                    revision: r.try_get("revision").map_err(db_err)?,
+                    deleted: r.try_get("deleted").map_err(db_err)?,
+                    changed_at: time(r.try_get("changed_at").map_err(db_err)?),
+                })
+            })
+            .collect()
+    }
+
+    async fn current_seq(&self, account: AccountId) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT change_seq FROM accounts WHERE id = $1")
+            .bind(account.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(match row {
+            Some(r) => r.try_get(0).map_err(db_err)?,
+            None => 0,
+        })
+    }
+}
