@@ -23,7 +23,7 @@ fn parse_id(raw: &str) -> Result<domain::ContactId, AppError> {
 }
 
 /// Who is signed in (`None` when nobody is).
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     match current_account().await {
         Ok(a) => Ok(Some(Me { username: a.username.to_string(), is_admin: a.is_admin })),
@@ -33,7 +33,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
 }
 
 /// Signs in: checks the throttle, the password (argon2id), then starts a session.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     let state = state()?;
     let user = domain::Username::parse(&username).map_err(|_| AppError::BadLogin)?;
@@ -61,7 +61,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 }
 
 /// Signs out: ends the session on the server and clears the cookie.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     let state = state()?;
     if let Some(token) = session_token() {
@@ -73,7 +73,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in account's contacts, sorted by name.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", endpoint = "list_contacts")]
 pub async fn list_contacts() -> Result<Vec<ContactSummary>, AppError> {
     let account = current_account().await?;
     let contacts = state()?.store.list_contacts(account.id).await.map_err(store_error)?;
@@ -81,7 +81,7 @@ pub async fn list_contacts() -> Result<Vec<ContactSummary>, AppError> {
 }
 
 /// One contact of the signed-in account.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", endpoint = "get_contact")]
 pub async fn get_contact(id: String) -> Result<Contact, AppError> {
     let account = current_account().await?;
     state()?.store.get_contact(account.id, parse_id(&id)?).await.map_err(store_error)
@@ -89,7 +89,7 @@ pub async fn get_contact(id: String) -> Result<Contact, AppError> {
 
 /// Creates (no `id`) or updates (`id` and the `revision` the form was opened at) a contact,
 /// then sends the browser to it.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", endpoint = "save_contact")]
 pub async fn save_contact(id: Option<String>, revision: Option<i64>, contact: ContactDraft) -> Result<String, AppError> {
     let account = current_account().await?;
     let data = contact.parse().map_err(|e| AppError::Invalid(e.0))?;
@@ -108,7 +108,7 @@ pub async fn save_contact(id: Option<String>, revision: Option<i64>, contact: Co
 }
 
 /// Deletes a contact (a tombstone stays for device sync), then returns to the list.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", endpoint = "delete_contact")]
 pub async fn delete_contact(id: String, revision: i64) -> Result<(), AppError> {
     let account = current_account().await?;
     state()?.store.delete_contact(account.id, parse_id(&id)?, revision).await.map_err(store_error)?;

@@ -1,1 +1,85 @@
-fn main() {}
+//! `rolo`: the Rolo server and its administration commands.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::cli::{run_account, run_key, Cli, Command};
+use server::config::Config;
+use server::setup::open_store;
+use server::web;
+use tracing_subscriber::EnvFilter;
+
+async fn serve(config: Config) -> Result<(), String> {
+    let store = open_store(&config).await?;
+    if !config.site_root.join("pkg").join("rolo_bg.wasm").exists() {
+        tracing::warn!(
+            "the console's WASM is not built in {}/pkg: pages will render but not hydrate (run `make run`)",
+            config.site_root.display()
+        );
+    }
+    if store.count_accounts().await.map_err(|e| e.to_string())? == 0 {
+        eprintln!(
+            "\nrolo: no account exists yet. Create the first administrator (you will be asked for a password):\n\n    \
+             bin/rolo account create <username> --admin\n\n(with the same ROLO_* settings as this server).\n"
+        );
+    }
+    web::spawn_housekeeping(store.clone());
+    let state = web::state(&config, store);
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {} (ROLO_LISTEN): {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    eprintln!("rolo: serving on http://{addr} (database: {})", config.database_url_redacted());
+    web::serve(listener, web::router(state), async {
+        shutdown_signal().await;
+        eprintln!("rolo: shutting down");
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("ROLO_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("rolo: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Account(cmd) => run_account(&config, cmd).await,
+        Command::Key(cmd) => run_key(&config, cmd).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rolo: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -171,7 +171,7 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
             <input type="hidden" name="revision" value=c.revision.to_string()/>
         }
     });
-    let t = |label: &'static str, key: &'static str, value: String| {
+    let t = move |label: &'static str, key: &'static str, value: String| {
         text_input(save, label, key, format!("contact[{key}]"), value, "text")
     };
     view! {

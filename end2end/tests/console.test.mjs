@@ -1,0 +1,149 @@
+// The console, end to end in Chromium: sign-in, the contact flow, hydration, isolation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRolo, launchBrowser, signIn, hydrated } from './harness.mjs';
+
+let rolo, browser;
+const ALICE = ['alice', 'alice-password-1'];
+const BOB = ['bob', 'bob-password-22'];
+
+before(async () => {
+  rolo = await startRolo();
+  rolo.cli(['account', 'create', ALICE[0], '--admin'], `${ALICE[1]}\n`);
+  rolo.cli(['account', 'create', BOB[0]], `${BOB[1]}\n`);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await rolo?.stop();
+});
+
+async function newPage() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  return page;
+}
+
+test('signed-out visitors are sent to the sign-in page', async () => {
+  const page = await newPage();
+  const res = await page.goto(`${rolo.url}/`);
+  assert.match(page.url(), /\/login$/);
+  assert.equal(res.status(), 200);
+  await page.context().close();
+});
+
+test('a wrong password is refused with a clear message', async () => {
+  const page = await newPage();
+  await page.goto(`${rolo.url}/login`);
+  await hydrated(page);
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+  assert.match(page.url(), /\/login/);
+  await page.context().close();
+});
+
+test('create, edit and delete a contact in the hydrated console', async () => {
+  const page = await newPage();
+  await signIn(page, rolo.url, ...ALICE);
+  await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+  await hydrated(page);
+  await page.getByText('No contacts yet').waitFor();
+
+  // New contact, with a second phone row added by a button that only works once hydrated.
+  await page.getByRole('link', { name: 'New contact' }).click();
+  await page.getByLabel('Family name').fill('张');
+  await page.getByLabel('Given name').fill('伟');
+  await page.getByLabel('Phone', { exact: true }).first().fill('+86 138-0013-8000');
+  await page.getByRole('button', { name: 'Add phone' }).click();
+  const phones = page.getByLabel('Phone', { exact: true });
+  assert.equal(await phones.count(), 2);
+  await phones.nth(1).fill('010 6552 9999');
+  await page.getByLabel('Phone 2 type').fill('work');
+  await page.getByLabel('Email', { exact: true }).first().fill('zhang.wei@example.cn');
+
+  // A bad birthday: the error appears next to the field and nothing typed is lost.
+  await page.getByLabel(/Birthday/).fill('1990-02-30');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#f-birthday-error').filter({ hasText: /birthday|day/ }).waitFor();
+  assert.equal(await page.getByLabel('Family name').inputValue(), '张');
+  assert.equal(await phones.nth(1).inputValue(), '010 6552 9999');
+  await page.getByLabel(/Birthday/).fill('1990-02-28');
+  await page.getByRole('button', { name: 'Save' }).click();
+
+  await page.getByRole('heading', { name: '张伟' }).waitFor();
+  await page.getByRole('link', { name: '+86 138-0013-8000' }).waitFor();
+  await page.getByRole('link', { name: '010 6552 9999' }).waitFor();
+  await page.getByText('1990-02-28').waitFor();
+
+  // Edit.
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByLabel('Organization').fill('Rolo Ltd');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Rolo Ltd').waitFor();
+  await page.getByText('Revision 2').waitFor();
+
+  // A second contact, then the live filter (works only after hydration).
+  await page.goto(`${rolo.url}/contacts/new`);
+  await hydrated(page);
+  await page.getByLabel('Given name').fill('Ada');
+  await page.getByLabel('Family name').fill('Lovelace');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
+  await page.getByRole('link', { name: 'Contacts' }).click();
+  await page.getByText('2 contacts').waitFor();
+  await hydrated(page);
+  await page.getByLabel('Filter contacts').fill('13800138');
+  await page.getByText('1 of 2 contacts').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Ada Lovelace' }).count(), 0);
+  await page.getByLabel('Filter contacts').fill('');
+  await page.getByText('2 contacts').waitFor();
+
+  // Delete through the confirmation dialog.
+  await page.getByRole('link', { name: 'Ada Lovelace' }).click();
+  await page.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Delete…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete this contact?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Delete contact' }).click();
+  await page.getByText('1 contacts').waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Ada Lovelace' }).count(), 0);
+  await page.getByRole('link', { name: '张伟' }).waitFor();
+
+  // Sign out ends the session.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.goto(`${rolo.url}/`);
+  assert.match(page.url(), /\/login$/);
+  await page.context().close();
+});
+
+test('another account sees none of these contacts, not even by URL', async () => {
+  const a = await newPage();
+  await signIn(a, rolo.url, ...ALICE);
+  await a.getByRole('link', { name: '张伟' }).click();
+  await a.getByRole('heading', { name: '张伟' }).waitFor();
+  const aliceContactUrl = a.url();
+  await a.context().close();
+
+  const b = await newPage();
+  await signIn(b, rolo.url, ...BOB);
+  await b.getByText('No contacts yet').waitFor();
+  await b.goto(aliceContactUrl);
+  await b.getByText('Not found').waitFor();
+  assert.equal(await b.getByRole('heading', { name: '张伟' }).count(), 0);
+  await b.context().close();
+});
+
+test('without JavaScript the console still signs in and lists contacts', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signIn(page, rolo.url, ...ALICE);
+  await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+  await page.getByRole('link', { name: '张伟' }).waitFor();
+  await context.close();
+});

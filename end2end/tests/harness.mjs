@@ -1,0 +1,71 @@
+// Starts a real Rolo server on a free loopback port with a fresh data directory, and a
+// Chromium driven by playwright-core. Everything started here is stopped by its own handle.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const bin = process.env.ROLO_BIN || path.join(root, 'bin', 'rolo');
+
+export async function startRolo() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'rolo-e2e-'));
+  const env = {
+    ...process.env,
+    ROLO_LISTEN: '127.0.0.1:0',
+    ROLO_DATA_DIR: dataDir,
+    ROLO_SITE_ROOT: path.join(root, 'site'),
+    ROLO_LOG: 'warn',
+  };
+  delete env.ROLO_DATABASE_URL;
+  delete env.ROLO_MASTER_KEY;
+  delete env.ROLO_MASTER_KEY_FILE;
+  const cli = (args, input) => {
+    const r = spawnSync(bin, args, { env, input, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`rolo ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  const proc = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`rolo did not start:\n${log}`)), 30000);
+    proc.stderr.on('data', (d) => {
+      log += d;
+      const m = /serving on (http:\/\/[^\s]+)/.exec(log);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`rolo exited (${code}):\n${log}`)); });
+  });
+  return {
+    url,
+    cli,
+    log: () => log,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function signIn(page, url, username, password) {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function hydrated(page) {
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
+}

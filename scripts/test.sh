@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every Rolo test: unit and contract tests (SQLite and PostgreSQL), HTTP integration
+# tests over TCP, and the browser end-to-end tests in Chromium.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+export ROLO_TEST_POSTGRES_URL="${ROLO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+"$ROOT/scripts/build.sh"
+
+say "Checking PostgreSQL at ${ROLO_TEST_POSTGRES_URL%%@*}@…"
+if ! command -v pg_isready >/dev/null 2>&1 || ! pg_isready -q -d "$ROLO_TEST_POSTGRES_URL"; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    say "Starting the local PostgreSQL cluster"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    sleep 2
+  fi
+  pg_isready -q -d "$ROLO_TEST_POSTGRES_URL" || die "PostgreSQL is not reachable at ROLO_TEST_POSTGRES_URL; the contract tests need it"
+fi
+
+say "Rust tests (all crates but the console)"
+cargo test -q --workspace --exclude app --exclude frontend
+say "Rust tests (console, server side)"
+cargo test -q -p app --features ssr
+
+say "Browser tests (Chromium)"
+(cd "$ROOT/end2end" && ROLO_BIN="$ROOT/bin/rolo" node --test --test-concurrency=1 tests/)

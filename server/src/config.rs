@@ -1,0 +1,83 @@
+//! Configuration from `ROLO_*` environment variables (flags override some of them).
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// Set when the key comes from `ROLO_MASTER_KEY` instead of a file.
+    pub master_key_env: bool,
+    pub master_key_file: PathBuf,
+    /// Where the built console (`pkg/rolo.js`, `pkg/rolo_bg.wasm`, `pkg/rolo.css`) lives.
+    pub site_root: PathBuf,
+    pub session_hours: i64,
+    pub secure_cookies: bool,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, String> {
+        let data_dir = PathBuf::from(env("ROLO_DATA_DIR").unwrap_or_else(|| "./rolo-data".into()));
+        let database_url =
+            env("ROLO_DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("rolo.db").display()));
+        let master_key_file =
+            env("ROLO_MASTER_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| data_dir.join("master.key"));
+        let session_hours = match env("ROLO_SESSION_HOURS") {
+            None => 24 * 7,
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|h| (1..=24 * 365).contains(h))
+                .ok_or_else(|| format!("ROLO_SESSION_HOURS must be a number of hours from 1 to 8760, not {v:?}"))?,
+        };
+        let secure_cookies = match env("ROLO_SECURE_COOKIES").as_deref() {
+            None | Some("0") | Some("false") | Some("no") => false,
+            Some("1") | Some("true") | Some("yes") => true,
+            Some(v) => return Err(format!("ROLO_SECURE_COOKIES must be true or false, not {v:?}")),
+        };
+        Ok(Config {
+            listen: env("ROLO_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into()),
+            data_dir,
+            database_url,
+            master_key_env: env("ROLO_MASTER_KEY").is_some(),
+            master_key_file,
+            site_root: PathBuf::from(env("ROLO_SITE_ROOT").unwrap_or_else(|| "site".into())),
+            session_hours,
+            secure_cookies,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// The database URL with any password hidden, for messages.
+    pub fn database_url_redacted(&self) -> String {
+        match (self.database_url.find("://"), self.database_url.rfind('@')) {
+            (Some(s), Some(at)) if at > s => {
+                let creds = &self.database_url[s + 3..at];
+                match creds.split_once(':') {
+                    Some((user, _)) => format!("{}{user}:***{}", &self.database_url[..s + 3], &self.database_url[at..]),
+                    None => self.database_url.clone(),
+                }
+            }
+            _ => self.database_url.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        let c = Config { database_url: "postgres://rolo:s3cret@db:5432/rolo".into(), ..Config::from_env().unwrap() };
+        assert_eq!(c.database_url_redacted(), "postgres://rolo:***@db:5432/rolo");
+    }
+}

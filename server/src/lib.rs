@@ -1,0 +1,7 @@
+//! Rolo's composition root: configuration, choice of backend, keys, the HTTP app.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod cli;
+pub mod config;
+pub mod setup;
+pub mod web;

@@ -1,0 +1,237 @@
+//! The server over real TCP: health, sessions, throttling, limits, and account isolation through
+//! every server function.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use reqwest::{redirect, Client, StatusCode};
+use server::config::Config;
+use server::{setup, web};
+use store::Store;
+use tokio::sync::oneshot;
+
+struct TestServer {
+    url: String,
+    store: Arc<Store>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            listen: "127.0.0.1:0".into(),
+            data_dir: dir.path().to_path_buf(),
+            database_url: format!("sqlite://{}", dir.path().join("rolo.db").display()),
+            master_key_env: false,
+            master_key_file: dir.path().join("master.key"),
+            site_root: dir.path().join("site"),
+            session_hours: 1,
+            secure_cookies: false,
+        };
+        let store = setup::open_store(&config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = web::router(web::state(&config, store.clone()));
+        let task = tokio::spawn(web::serve(listener, router, async {
+            let _ = rx.await;
+        }));
+        TestServer { url, store, stop: Some(tx), task: Some(task), _dir: dir }
+    }
+
+    async fn account(&self, name: &str, password: &str) {
+        self.store.create_account(&domain::Username::parse(name).unwrap(), password, false).await.unwrap();
+    }
+
+    async fn shutdown(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.take().unwrap().await.unwrap().unwrap();
+    }
+}
+
+fn client() -> Client {
+    Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap()
+}
+
+async fn rpc(c: &Client, base: &str, name: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let r = c
+        .post(format!("{base}/rpc/{name}"))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+async fn signed_in(s: &TestServer, name: &str, password: &str) -> Client {
+    let c = client();
+    let (status, body) = rpc(&c, &s.url, "login", &[("username", name), ("password", password)]).await;
+    assert!(status.is_success(), "login {status}: {body}");
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_first_page() {
+    let s = TestServer::start().await;
+    let c = client();
+    let r = c.get(format!("{}/healthz", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Signed out: the console sends the browser to the sign-in page.
+    let r = c.get(format!("{}/", s.url)).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND, "{:?}", r.headers());
+    assert_eq!(r.headers()["location"], "/login");
+    let r = c.get(format!("{}/login", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Sign in") && html.contains("/pkg/rolo.js"), "{html}");
+    let r = c.get(format!("{}/no/such/page", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_sets_a_safe_cookie_and_logout_ends_the_session() {
+    let s = TestServer::start().await;
+    s.account("alice", "alice-password-1").await;
+    let c = client();
+    let r = c
+        .post(format!("{}/rpc/login", s.url))
+        .header("accept", "application/json")
+        .form(&[("username", "Alice"), ("password", "alice-password-1")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("rolo_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let (_, me) = rpc(&c, &s.url, "whoami", &[]).await;
+    assert!(me.contains("\"username\":\"alice\""), "{me}");
+    rpc(&c, &s.url, "logout", &[]).await;
+    let (_, me) = rpc(&c, &s.url, "whoami", &[]).await;
+    assert_eq!(me, "null");
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_throttled_per_account() {
+    let s = TestServer::start().await;
+    s.account("alice", "alice-password-1").await;
+    let c = client();
+    for _ in 0..5 {
+        let (status, body) = rpc(&c, &s.url, "login", &[("username", "alice"), ("password", "wrong")]).await;
+        assert!(!status.is_success());
+        assert!(body.contains("BadLogin"), "{body}");
+    }
+    // Locked now, even with the right password; another account is not affected.
+    let (_, body) = rpc(&c, &s.url, "login", &[("username", "alice"), ("password", "alice-password-1")]).await;
+    assert!(body.contains("Throttled"), "{body}");
+    s.account("bob", "bob-password-22").await;
+    signed_in(&s, "bob", "bob-password-22").await;
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_are_isolated_through_every_server_function() {
+    let s = TestServer::start().await;
+    s.account("alice", "alice-password-1").await;
+    s.account("bob", "bob-password-22").await;
+    let alice = signed_in(&s, "alice", "alice-password-1").await;
+    let bob = signed_in(&s, "bob", "bob-password-22").await;
+
+    let (status, id) = rpc(
+        &alice,
+        &s.url,
+        "save_contact",
+        &[("contact[given_name]", "Secret"), ("contact[family_name]", "Friend"), ("contact[phones][0][value]", "555 0100")],
+    )
+    .await;
+    assert!(status.is_success(), "{id}");
+    let id: String = serde_json::from_str(&id).unwrap();
+    let (_, got) = rpc(&alice, &s.url, "get_contact", &[("id", &id)]).await;
+    assert!(got.contains("Secret Friend"), "{got}");
+
+    // Bob: not in his list, not readable, not writable, not deletable.
+    let (_, list) = rpc(&bob, &s.url, "list_contacts", &[]).await;
+    assert_eq!(list, "[]");
+    let (status, body) = rpc(&bob, &s.url, "get_contact", &[("id", &id)]).await;
+    assert!(!status.is_success() && body.contains("NotFound"), "{status} {body}");
+    let (status, body) = rpc(
+        &bob,
+        &s.url,
+        "save_contact",
+        &[("id", &id), ("revision", "1"), ("contact[given_name]", "Hijacked")],
+    )
+    .await;
+    assert!(!status.is_success() && body.contains("NotFound"), "{status} {body}");
+    let (status, body) = rpc(&bob, &s.url, "delete_contact", &[("id", &id), ("revision", "1")]).await;
+    assert!(!status.is_success() && body.contains("NotFound"), "{status} {body}");
+
+    // Signed out: nothing at all.
+    let anon = client();
+    for (name, form) in [
+        ("list_contacts", vec![]),
+        ("get_contact", vec![("id", id.as_str())]),
+        ("delete_contact", vec![("id", id.as_str()), ("revision", "1")]),
+        ("save_contact", vec![("contact[given_name]", "X")]),
+    ] {
+        let (status, body) = rpc(&anon, &s.url, name, &form).await;
+        assert!(!status.is_success() && body.contains("NotSignedIn"), "{name}: {status} {body}");
+    }
+
+    // Alice's contact is intact.
+    let (_, got) = rpc(&alice, &s.url, "get_contact", &[("id", &id)]).await;
+    assert!(got.contains("Secret Friend") && got.contains("\"revision\":1"), "{got}");
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_clear_errors() {
+    let s = TestServer::start().await;
+    s.account("alice", "alice-password-1").await;
+    let alice = signed_in(&s, "alice", "alice-password-1").await;
+
+    let (_, body) = rpc(&alice, &s.url, "get_contact", &[("id", "not-a-uuid")]).await;
+    assert!(body.contains("not a valid id"), "{body}");
+    let (_, body) = rpc(&alice, &s.url, "save_contact", &[("contact[emails][0][value]", "nobody-at-example")]).await;
+    assert!(body.contains("emails[0].value") && body.contains("@"), "{body}");
+    let (_, body) = rpc(&alice, &s.url, "delete_contact", &[("id", "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60")]).await;
+    assert!(body.contains("BadRequest"), "missing revision: {body}");
+
+    // Stale edit: refused, not silently overwritten.
+    let (_, id) = rpc(&alice, &s.url, "save_contact", &[("contact[given_name]", "Original")]).await;
+    let id: String = serde_json::from_str(&id).unwrap();
+    rpc(&alice, &s.url, "save_contact", &[("id", &id), ("revision", "1"), ("contact[given_name]", "First")]).await;
+    let (_, body) =
+        rpc(&alice, &s.url, "save_contact", &[("id", &id), ("revision", "1"), ("contact[given_name]", "Second")]).await;
+    assert!(body.contains("Conflict") && body.contains("changed elsewhere"), "{body}");
+
+    // Oversized body.
+    let big = "x".repeat(web::MAX_BODY + 10);
+    let r = alice
+        .post(format!("{}/rpc/save_contact", s.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("contact[notes]={big}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // A cross-site form post is refused.
+    let r = alice
+        .post(format!("{}/rpc/delete_contact", s.url))
+        .header("origin", "https://evil.example")
+        .form(&[("id", id.as_str()), ("revision", "2")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, got) = rpc(&alice, &s.url, "get_contact", &[("id", &id)]).await;
+    assert!(got.contains("First"), "{got}");
+    s.shutdown().await;
+}
