@@ -10,7 +10,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use pages::{ContactDetail, ContactList, DeletePage, EditContact, LoginPage, NewContact, NotFound, Protected};
 
@@ -48,12 +48,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
-                <ParentRoute path=path!("") view=Protected>
-                    <Route path=path!("") view=ContactList/>
-                    <Route path=path!("/contacts/new") view=NewContact/>
-                    <Route path=path!("/contacts/:id") view=ContactDetail/>
-                    <Route path=path!("/contacts/:id/edit") view=EditContact/>
-                    <Route path=path!("/contacts/:id/delete") view=DeletePage/>
+                // Async SSR: the whole page is rendered before it is sent, so it works without
+                // JavaScript and a signed-out visitor gets a real redirect.
+                <ParentRoute path=path!("") view=Protected ssr=SsrMode::Async>
+                    <Route path=path!("") view=ContactList ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/new") view=NewContact ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/:id") view=ContactDetail ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/:id/edit") view=EditContact ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/:id/delete") view=DeletePage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

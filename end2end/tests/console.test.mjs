@@ -145,5 +145,18 @@ test('without JavaScript the console still signs in and lists contacts', async (
   await signIn(page, rolo.url, ...ALICE);
   await page.getByRole('heading', { name: 'Contacts' }).waitFor();
   await page.getByRole('link', { name: '张伟' }).waitFor();
+  // The contact form and the delete confirmation are plain HTML forms.
+  await page.getByRole('link', { name: 'New contact' }).click();
+  await page.getByLabel('Given name').fill('Plain');
+  await page.getByLabel('Family name').fill('Form');
+  await page.getByLabel('Email', { exact: true }).first().fill('plain@example.org');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Plain Form' }).waitFor();
+  await page.getByRole('link', { name: 'plain@example.org' }).waitFor();
+  await page.getByRole('link', { name: 'Delete…' }).click();
+  await page.getByRole('heading', { name: 'Delete Plain Form?' }).waitFor();
+  await page.getByRole('button', { name: 'Delete contact' }).click();
+  await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Plain Form' }).count(), 0);
   await context.close();
 });
