@@ -110,7 +110,7 @@ test('create, edit and delete a contact in the hydrated console', async () => {
   const dialog = page.getByRole('dialog', { name: 'Delete this contact?' });
   await dialog.waitFor();
   await dialog.getByRole('button', { name: 'Delete contact' }).click();
-  await page.getByText('1 contacts').waitFor();
+  await page.getByText('1 contact', { exact: true }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'Ada Lovelace' }).count(), 0);
   await page.getByRole('link', { name: '张伟' }).waitFor();
 

@@ -147,7 +147,8 @@ pub fn ContactList() -> impl IntoView {
                             <p class="count" aria-live="polite">
                                 {move || {
                                     let n = shown().len();
-                                    if n == total { format!("{total} contacts") } else { format!("{n} of {total} contacts") }
+                                    let noun = if total == 1 { "contact" } else { "contacts" };
+                                    if n == total { format!("{total} {noun}") } else { format!("{n} of {total} {noun}") }
                                 }}
                             </p>
                             <table class="contacts">

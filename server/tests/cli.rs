@@ -1,0 +1,145 @@
+//! The `rolo` binary: account commands, key rotation, and clear failures at startup.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn rolo(data: &Path, args: &[&str], stdin: &str, extra_env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolo"));
+    cmd.args(args)
+        .env_remove("ROLO_DATABASE_URL")
+        .env_remove("ROLO_MASTER_KEY")
+        .env_remove("ROLO_MASTER_KEY_FILE")
+        .env("ROLO_DATA_DIR", data)
+        .env("ROLO_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn err(o: &Output) -> String {
+    assert!(!o.status.success(), "unexpected success: {}", String::from_utf8_lossy(&o.stdout));
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[test]
+fn accounts_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(&rolo(d, &["account", "create", "Alice", "--admin"], "alice-password-1\n", &[]));
+    assert!(out.contains("Created admin account alice"), "{out}");
+    // The key file was generated, private.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(d.join("master.key")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let pw = d.join("pw");
+    std::fs::write(&pw, "bob-password-22\n").unwrap();
+    ok(&rolo(d, &["account", "create", "bob", "--password-file", pw.to_str().unwrap()], "", &[]));
+    let e = err(&rolo(d, &["account", "create", "bob"], "another-password\n", &[]));
+    assert!(e.contains("taken"), "{e}");
+    let e = err(&rolo(d, &["account", "create", "carol"], "short\n", &[]));
+    assert!(e.contains("at least 8"), "{e}");
+    let e = err(&rolo(d, &["account", "create", "bad name"], "whatever-password\n", &[]));
+    assert!(e.contains("invalid username"), "{e}");
+
+    ok(&rolo(d, &["account", "disable", "bob"], "", &[]));
+    let list = ok(&rolo(d, &["account", "list"], "", &[]));
+    assert!(list.contains("alice") && list.contains("admin"), "{list}");
+    assert!(list.lines().any(|l| l.starts_with("bob") && l.contains("disabled")), "{list}");
+    ok(&rolo(d, &["account", "enable", "bob"], "", &[]));
+    ok(&rolo(d, &["account", "set-password", "bob"], "a-new-password\n", &[]));
+    let e = err(&rolo(d, &["account", "disable", "nobody"], "", &[]));
+    assert!(e.contains("no such account"), "{e}");
+}
+
+#[test]
+fn key_rotation_keeps_data_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&rolo(d, &["account", "create", "alice"], "alice-password-1\n", &[]));
+    ok(&rolo(d, &["account", "create", "bob"], "bob-password-22\n", &[]));
+    let before = ok(&rolo(d, &["key", "status"], "", &[]));
+    assert!(before.contains("active") && before.contains("wraps 2 account key(s)"), "{before}");
+
+    let out = ok(&rolo(d, &["key", "rotate"], "", &[]));
+    assert!(out.contains("re-wrapped 2 account key(s)"), "{out}");
+    let status = ok(&rolo(d, &["key", "status"], "", &[]));
+    let lines: Vec<&str> = status.lines().collect();
+    assert_eq!(lines.len(), 2, "{status}");
+    assert!(lines[0].contains("active") && lines[0].contains("wraps 2"), "{status}");
+    assert!(lines[1].contains("retired") && lines[1].contains("wraps 0"), "{status}");
+
+    let out = ok(&rolo(d, &["key", "prune"], "", &[]));
+    assert!(out.contains("Removed 1"), "{out}");
+    let status = ok(&rolo(d, &["key", "status"], "", &[]));
+    assert_eq!(status.lines().count(), 1, "{status}");
+    // Everything still opens with the new key alone: accounts sign in (password check) and
+    // the store opens their data keys.
+    ok(&rolo(d, &["account", "set-password", "alice"], "yet-another-pw\n", &[]));
+}
+
+#[test]
+fn startup_failures_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&rolo(d, &["account", "create", "alice"], "alice-password-1\n", &[]));
+
+    // Key file gone while the database has accounts: refuse, never generate a new key.
+    std::fs::rename(d.join("master.key"), d.join("saved.key")).unwrap();
+    let e = err(&rolo(d, &["serve"], "", &[("ROLO_LISTEN", "127.0.0.1:0")]));
+    assert!(e.contains("master key file") && e.contains("missing") && e.contains("No new key was generated"), "{e}");
+    assert!(!d.join("master.key").exists());
+
+    // A key file with the wrong key.
+    let other = tempfile::tempdir().unwrap();
+    ok(&rolo(other.path(), &["account", "create", "x"], "some-password-1\n", &[]));
+    std::fs::copy(other.path().join("master.key"), d.join("master.key")).unwrap();
+    let e = err(&rolo(d, &["account", "list"], "", &[]));
+    assert!(e.contains("do not include key id"), "{e}");
+
+    // A corrupt key file.
+    std::fs::write(d.join("master.key"), "not a key\n").unwrap();
+    let e = err(&rolo(d, &["account", "list"], "", &[]));
+    assert!(e.contains("base64"), "{e}");
+
+    // A key file others can read.
+    std::fs::copy(d.join("saved.key"), d.join("master.key")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d.join("master.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let e = err(&rolo(d, &["account", "list"], "", &[]));
+    assert!(e.contains("chmod 600"), "{e}");
+    std::fs::set_permissions(d.join("master.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    ok(&rolo(d, &["account", "list"], "", &[]));
+
+    // ROLO_MASTER_KEY with a malformed value.
+    let e = err(&rolo(d, &["account", "list"], "", &[("ROLO_MASTER_KEY", "abc")]));
+    assert!(e.contains("ROLO_MASTER_KEY") && e.contains("base64"), "{e}");
+
+    // A database that cannot be reached, and one of an unknown kind.
+    let e = err(&rolo(d, &["account", "list"], "", &[("ROLO_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")]));
+    assert!(e.contains("cannot connect to PostgreSQL"), "{e}");
+    let e = err(&rolo(d, &["account", "list"], "", &[("ROLO_DATABASE_URL", "mysql://x")]));
+    assert!(e.contains("must start with sqlite: or postgres://"), "{e}");
+
+    // An address already in use.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let e = err(&rolo(d, &["serve"], "", &[("ROLO_LISTEN", addr.as_str())]));
+    assert!(e.contains("cannot listen on"), "{e}");
+    // A bad setting.
+    let e = err(&rolo(d, &["serve"], "", &[("ROLO_SESSION_HOURS", "forever")]));
+    assert!(e.contains("ROLO_SESSION_HOURS"), "{e}");
+}
