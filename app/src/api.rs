@@ -95,10 +95,10 @@ pub async fn save_contact(id: Option<String>, revision: Option<i64>, contact: Co
     let data = contact.parse().map_err(|e| AppError::Invalid(e.0))?;
     let store = state()?.store;
     let saved = match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => store.create_contact(account.id, None, &data).await,
+        None => store.create_contact(account.id, None, &data, domain::Origin::Console).await,
         Some(raw) => {
             let revision = revision.ok_or_else(|| AppError::BadRequest("The form is missing the revision.".into()))?;
-            store.update_contact(account.id, parse_id(raw)?, revision, &data).await
+            store.update_contact(account.id, parse_id(raw)?, revision, &data, domain::Origin::Console).await
         }
     }
     .map_err(store_error)?;
@@ -111,7 +111,7 @@ pub async fn save_contact(id: Option<String>, revision: Option<i64>, contact: Co
 #[server(prefix = "/rpc", endpoint = "delete_contact")]
 pub async fn delete_contact(id: String, revision: i64) -> Result<(), AppError> {
     let account = current_account().await?;
-    state()?.store.delete_contact(account.id, parse_id(&id)?, revision).await.map_err(store_error)?;
+    state()?.store.delete_contact(account.id, parse_id(&id)?, revision, domain::Origin::Console).await.map_err(store_error)?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -55,3 +55,7 @@ uuid_id!(
     /// A contact's id: stable for the contact's whole life, on every device.
     ContactId
 );
+uuid_id!(
+    /// A sync device's id.
+    DeviceId
+);

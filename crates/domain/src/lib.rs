@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 mod ids;
 mod name;
 
-pub use ids::{AccountId, ContactId, IdError};
+pub use ids::{AccountId, ContactId, DeviceId, IdError};
 pub use name::{display_name_for, is_cjk};
 
 /// One validation problem, addressed to a form field (`display_name`, `phones[1].value`, …).
@@ -623,3 +623,97 @@ impl From<&Contact> for ContactSummary {
 
 #[cfg(test)]
 mod tests;
+
+// ---------------------------------------------------------------------------------------------
+// Devices
+// ---------------------------------------------------------------------------------------------
+
+/// What kind of device syncs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceKind {
+    Phone,
+    Tablet,
+    Pc,
+    Other,
+}
+
+impl DeviceKind {
+    pub const ALL: [DeviceKind; 4] = [DeviceKind::Phone, DeviceKind::Tablet, DeviceKind::Pc, DeviceKind::Other];
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_lowercase().as_str() {
+            "phone" => Ok(DeviceKind::Phone),
+            "tablet" => Ok(DeviceKind::Tablet),
+            "pc" | "computer" | "desktop" | "laptop" => Ok(DeviceKind::Pc),
+            "other" => Ok(DeviceKind::Other),
+            other => Err(format!("“{other}” is not a device kind: use phone, tablet, pc or other.")),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::Phone => "phone",
+            DeviceKind::Tablet => "tablet",
+            DeviceKind::Pc => "pc",
+            DeviceKind::Other => "other",
+        }
+    }
+}
+
+/// A device's name: 1–64 characters, no control characters.
+pub fn parse_device_name(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("Give the device a name.".into());
+    }
+    if s.chars().count() > 64 {
+        return Err("A device name has at most 64 characters.".into());
+    }
+    if s.chars().any(char::is_control) {
+        return Err("A device name cannot contain control characters.".into());
+    }
+    Ok(s.to_string())
+}
+
+/// A registered device, as the console and the CLI show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub id: DeviceId,
+    pub name: String,
+    pub kind: DeviceKind,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_cursor: Option<i64>,
+    pub last_addr: Option<String>,
+    /// Changes the server sent to the device.
+    pub changes_sent: i64,
+    /// Changes the device sent to the server.
+    pub changes_received: i64,
+}
+
+/// Where a change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Origin {
+    Console,
+    Cli,
+    Device(DeviceId),
+}
+
+impl Origin {
+    /// The stored form: `console`, `cli` or `device:<uuid>`.
+    pub fn to_db(self) -> String {
+        match self {
+            Origin::Console => "console".into(),
+            Origin::Cli => "cli".into(),
+            Origin::Device(id) => format!("device:{id}"),
+        }
+    }
+    pub fn from_db(s: &str) -> Origin {
+        match s.strip_prefix("device:").map(DeviceId::parse) {
+            Some(Ok(id)) => Origin::Device(id),
+            _ if s == "cli" => Origin::Cli,
+            _ => Origin::Console,
+        }
+    }
+}

@@ -115,3 +115,16 @@ fn control_characters_are_refused() {
     let d = ContactDraft { given_name: "A\u{0}B".into(), ..draft() };
     assert!(d.parse().unwrap_err().for_field("given_name").is_some());
 }
+
+#[test]
+fn device_kinds_names_and_origins() {
+    assert_eq!(DeviceKind::parse("PC").unwrap(), DeviceKind::Pc);
+    assert!(DeviceKind::parse("toaster").unwrap_err().contains("phone, tablet, pc or other"));
+    assert_eq!(parse_device_name("  My phone ").unwrap(), "My phone");
+    assert!(parse_device_name(" ").is_err());
+    assert!(parse_device_name(&"x".repeat(65)).is_err());
+    let id = DeviceId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60").unwrap();
+    for o in [Origin::Console, Origin::Cli, Origin::Device(id)] {
+        assert_eq!(Origin::from_db(&o.to_db()), o);
+    }
+}

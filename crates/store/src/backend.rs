@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::{AccountId, ContactId, Username};
+use domain::{AccountId, ContactId, DeviceId, Username};
 
 use crate::StoreResult;
 
@@ -83,6 +83,44 @@ pub struct ChangeRow {
     pub changed_at: DateTime<Utc>,
 }
 
+/// One stored revision of a contact (its content sealed; `None` for a deletion).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionRow {
+    pub revision: i64,
+    pub sealed: Option<Vec<u8>>,
+    pub origin: String,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A registered sync device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: DeviceId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub kind: String,
+    /// SHA-256 of the device token, hex.
+    pub token_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_cursor: Option<i64>,
+    pub last_addr: Option<String>,
+    pub changes_sent: i64,
+    pub changes_received: i64,
+}
+
+/// What a device's sync request did, recorded on the device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRecord {
+    pub at: DateTime<Utc>,
+    /// The cursor the device now holds (after a download), if any.
+    pub cursor: Option<i64>,
+    pub addr: Option<String>,
+    pub sent: i64,
+    pub received: i64,
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// "sqlite" or "postgres".
@@ -122,13 +160,18 @@ pub trait Backend: Send + Sync + 'static {
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
     // Contacts ---------------------------------------------------------------------------
+    // Every write also stores the new revision in the history and appends to the change log,
+    // naming its `origin` ("console", "cli", "device:<uuid>").
+
     /// Inserts a new contact (revision 1). `Conflict` if the id exists in this account.
     /// Returns the change sequence number of the write.
-    async fn insert_contact(&self, row: &ContactRow) -> StoreResult<i64>;
-    /// Replaces a live contact if its stored revision is `base_revision`; `Stale` otherwise,
-    /// `NotFound` if it does not exist or is deleted. `row.revision` is the new revision.
-    async fn update_contact(&self, row: &ContactRow, base_revision: i64) -> StoreResult<i64>;
-    /// Turns a live contact into a tombstone at `new_revision` (content dropped).
+    async fn insert_contact(&self, row: &ContactRow, origin: &str) -> StoreResult<i64>;
+    /// Replaces a contact (live or a tombstone: `row.deleted` says what it becomes) if its
+    /// stored revision is `base_revision`; `Stale` otherwise, `NotFound` if there is no row.
+    /// `row.revision` is the new revision.
+    async fn update_contact(&self, row: &ContactRow, base_revision: i64, origin: &str) -> StoreResult<i64>;
+    /// Turns a live contact into a tombstone at `new_revision` (content dropped); `Stale` if the
+    /// revision moved, `NotFound` if it does not exist or is already deleted.
     async fn delete_contact(
         &self,
         account: AccountId,
@@ -136,7 +179,15 @@ pub trait Backend: Send + Sync + 'static {
         base_revision: i64,
         new_revision: i64,
         now: DateTime<Utc>,
+        origin: &str,
     ) -> StoreResult<i64>;
+    /// Contact rows (tombstones included) whose last change is after `after`, in change
+    /// order, at most `limit`: what download sync sends.
+    async fn contacts_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>>;
+    /// One stored revision of a contact.
+    async fn revision(&self, account: AccountId, id: ContactId, revision: i64) -> StoreResult<Option<RevisionRow>>;
+    /// All stored revisions of a contact, newest first.
+    async fn revisions(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<RevisionRow>>;
     /// The contact row, tombstones included.
     async fn contact(&self, account: AccountId, id: ContactId) -> StoreResult<Option<ContactRow>>;
     /// Every live (not deleted) contact of the account.
@@ -145,4 +196,17 @@ pub trait Backend: Send + Sync + 'static {
     async fn changes_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ChangeRow>>;
     /// The account's current change sequence number (0 before any change).
     async fn current_seq(&self, account: AccountId) -> StoreResult<i64>;
+    /// The sequence number below which tombstones may have been purged.
+    async fn purged_seq(&self, account: AccountId) -> StoreResult<i64>;
+
+    // Devices ----------------------------------------------------------------------------
+    async fn create_device(&self, device: &DeviceRow) -> StoreResult<()>;
+    /// The device holding this token hash and its account (revoked devices included).
+    async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<(DeviceRow, AccountRow)>>;
+    async fn devices(&self, account: AccountId) -> StoreResult<Vec<DeviceRow>>;
+    async fn device(&self, account: AccountId, id: DeviceId) -> StoreResult<Option<DeviceRow>>;
+    async fn rename_device(&self, account: AccountId, id: DeviceId, name: &str) -> StoreResult<bool>;
+    async fn revoke_device(&self, account: AccountId, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Adds a sync request's figures to the device's record.
+    async fn record_sync(&self, id: DeviceId, record: &SyncRecord) -> StoreResult<()>;
 }

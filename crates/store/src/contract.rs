@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use crypto::{Keyring, MasterKey};
-use domain::{AccountId, ContactData, ContactDraft, ContactId, LabeledDraft, Username};
+use domain::{AccountId, ContactData, ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin, Username};
 
 use crate::{Backend, KeySource, Store, StoreError};
 
@@ -17,7 +17,8 @@ macro_rules! contract_tests {
     ($make:path) => {
         $crate::contract_tests!(@case $make; accounts_and_logins, sessions, contact_lifecycle,
             change_log_and_cursor, account_isolation, stale_writes_are_refused,
-            sealed_rows_are_bound_to_their_contact, key_rotation, concurrent_writes_get_distinct_sequence_numbers);
+            sealed_rows_are_bound_to_their_contact, key_rotation, concurrent_writes_get_distinct_sequence_numbers,
+            history_and_feed_for_sync, devices_and_tokens);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -61,16 +62,16 @@ pub const SECRET_STRINGS: [&str; 6] =
 pub async fn write_known_contacts(store: &Store) -> AccountId {
     let acc = store.create_account(&user("secret-owner"), "correct horse battery", false).await.unwrap();
     let mut data = contact(SECRET_STRINGS[0], SECRET_STRINGS[1], SECRET_STRINGS[2], SECRET_STRINGS[3]);
-    let c = store.create_contact(acc.id, None, &data).await.unwrap();
+    let c = store.create_contact(acc.id, None, &data, Origin::Console).await.unwrap();
     data.notes = "edited once".into();
-    store.update_contact(acc.id, c.id, c.revision, &data).await.unwrap();
+    store.update_contact(acc.id, c.id, c.revision, &data, Origin::Console).await.unwrap();
     let mut zh = contact("孔明", "诸葛", "+86 139 1234 5678", "kongming@example.cn");
     zh.notes = SECRET_STRINGS[5].into();
     zh.display_name = SECRET_STRINGS[4].into();
-    let z = store.create_contact(acc.id, None, &zh).await.unwrap();
+    let z = store.create_contact(acc.id, None, &zh, Origin::Console).await.unwrap();
     // A deleted contact must not leave its content behind either.
-    let gone = store.create_contact(acc.id, None, &contact("Deleted", "Person", "555 0100", "deleted@example.org")).await.unwrap();
-    store.delete_contact(acc.id, gone.id, 1).await.unwrap();
+    let gone = store.create_contact(acc.id, None, &contact("Deleted", "Person", "555 0100", "deleted@example.org"), Origin::Console).await.unwrap();
+    store.delete_contact(acc.id, gone.id, 1, Origin::Console).await.unwrap();
     assert_eq!(store.list_contacts(acc.id).await.unwrap().len(), 2);
     assert_eq!(store.get_contact(acc.id, z.id).await.unwrap().data.notes, SECRET_STRINGS[5]);
     acc.id
@@ -145,7 +146,7 @@ pub async fn contact_lifecycle(backend: Arc<dyn Backend>) {
     let store = store_on(backend).await;
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
     let data = contact("伟", "张", "+86 138-0013-8000", "zhang.wei@example.cn");
-    let c = store.create_contact(a.id, None, &data).await.unwrap();
+    let c = store.create_contact(a.id, None, &data, Origin::Console).await.unwrap();
     assert_eq!(c.revision, 1);
     assert_eq!(c.data.display_name, "张伟");
     let got = store.get_contact(a.id, c.id).await.unwrap();
@@ -153,13 +154,13 @@ pub async fn contact_lifecycle(backend: Arc<dyn Backend>) {
 
     // A device-chosen id is kept; reusing it is a conflict, not a duplicate.
     let dev_id = ContactId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60").unwrap();
-    let d = store.create_contact(a.id, Some(dev_id), &contact("Ada", "Lovelace", "555 0101", "ada@example.org")).await.unwrap();
+    let d = store.create_contact(a.id, Some(dev_id), &contact("Ada", "Lovelace", "555 0101", "ada@example.org"), Origin::Console).await.unwrap();
     assert_eq!(d.id, dev_id);
-    assert!(matches!(store.create_contact(a.id, Some(dev_id), &data).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.create_contact(a.id, Some(dev_id), &data, Origin::Console).await, Err(StoreError::Conflict(_))));
 
     let mut edited = c.data.clone();
     edited.organization = "Rolo".into();
-    let e = store.update_contact(a.id, c.id, 1, &edited).await.unwrap();
+    let e = store.update_contact(a.id, c.id, 1, &edited, Origin::Console).await.unwrap();
     assert_eq!(e.revision, 2);
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.organization, "Rolo");
     assert!(e.updated_at >= c.updated_at);
@@ -168,14 +169,14 @@ pub async fn contact_lifecycle(backend: Arc<dyn Backend>) {
     let list = store.list_contacts(a.id).await.unwrap();
     assert_eq!(list.iter().map(|c| c.data.display_name.as_str()).collect::<Vec<_>>(), vec!["Ada Lovelace", "张伟"]);
 
-    store.delete_contact(a.id, c.id, 2).await.unwrap();
+    store.delete_contact(a.id, c.id, 2, Origin::Console).await.unwrap();
     assert!(matches!(store.get_contact(a.id, c.id).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.update_contact(a.id, c.id, 3, &edited).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.update_contact(a.id, c.id, 3, &edited, Origin::Console).await, Err(StoreError::NotFound)));
     assert_eq!(store.list_contacts(a.id).await.unwrap().len(), 1);
     // Deleting twice is NotFound, not a second tombstone.
-    assert!(matches!(store.delete_contact(a.id, c.id, 3).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_contact(a.id, c.id, 3, Origin::Console).await, Err(StoreError::NotFound)));
     // The tombstone keeps its id: it cannot be re-created as a new contact.
-    assert!(matches!(store.create_contact(a.id, Some(c.id), &data).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.create_contact(a.id, Some(c.id), &data, Origin::Console).await, Err(StoreError::Conflict(_))));
 }
 
 pub async fn change_log_and_cursor(backend: Arc<dyn Backend>) {
@@ -183,10 +184,10 @@ pub async fn change_log_and_cursor(backend: Arc<dyn Backend>) {
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
     assert_eq!(store.current_seq(a.id).await.unwrap(), 0);
     assert!(store.changes_since(a.id, 0, 100).await.unwrap().is_empty());
-    let c1 = store.create_contact(a.id, None, &contact("One", "A", "555 0001", "one@example.org")).await.unwrap();
-    let c2 = store.create_contact(a.id, None, &contact("Two", "B", "555 0002", "two@example.org")).await.unwrap();
-    store.update_contact(a.id, c1.id, 1, &contact("Uno", "A", "555 0001", "one@example.org")).await.unwrap();
-    store.delete_contact(a.id, c2.id, 1).await.unwrap();
+    let c1 = store.create_contact(a.id, None, &contact("One", "A", "555 0001", "one@example.org"), Origin::Console).await.unwrap();
+    let c2 = store.create_contact(a.id, None, &contact("Two", "B", "555 0002", "two@example.org"), Origin::Console).await.unwrap();
+    store.update_contact(a.id, c1.id, 1, &contact("Uno", "A", "555 0001", "one@example.org"), Origin::Console).await.unwrap();
+    store.delete_contact(a.id, c2.id, 1, Origin::Console).await.unwrap();
     assert_eq!(store.current_seq(a.id).await.unwrap(), 4);
 
     let all = store.changes_since(a.id, 0, 100).await.unwrap();
@@ -198,7 +199,7 @@ pub async fn change_log_and_cursor(backend: Arc<dyn Backend>) {
     assert!(store.changes_since(a.id, 4, 100).await.unwrap().is_empty());
     assert_eq!(store.current_seq(a.id).await.unwrap(), 4);
     // A refused write does not move the sequence.
-    let _ = store.update_contact(a.id, c1.id, 1, &contact("Stale", "A", "555 0001", "one@example.org")).await;
+    let _ = store.update_contact(a.id, c1.id, 1, &contact("Stale", "A", "555 0001", "one@example.org"), Origin::Console).await;
     assert_eq!(store.current_seq(a.id).await.unwrap(), 4);
 }
 
@@ -206,17 +207,17 @@ pub async fn account_isolation(backend: Arc<dyn Backend>) {
     let store = store_on(backend).await;
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
     let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
-    let c = store.create_contact(a.id, None, &contact("Private", "Person", "555 0199", "p@example.org")).await.unwrap();
+    let c = store.create_contact(a.id, None, &contact("Private", "Person", "555 0199", "p@example.org"), Origin::Console).await.unwrap();
     assert!(matches!(store.get_contact(b.id, c.id).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.update_contact(b.id, c.id, 1, &c.data).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.delete_contact(b.id, c.id, 1).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.update_contact(b.id, c.id, 1, &c.data, Origin::Console).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_contact(b.id, c.id, 1, Origin::Console).await, Err(StoreError::NotFound)));
     assert!(store.list_contacts(b.id).await.unwrap().is_empty());
     assert!(store.changes_since(b.id, 0, 100).await.unwrap().is_empty());
     assert_eq!(store.current_seq(b.id).await.unwrap(), 0);
     // Alice's contact is untouched.
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap(), c);
     // Bob may use the same UUID for his own contact without touching Alice's.
-    let bc = store.create_contact(b.id, Some(c.id), &contact("Bobs", "Own", "555 0200", "own@example.org")).await.unwrap();
+    let bc = store.create_contact(b.id, Some(c.id), &contact("Bobs", "Own", "555 0200", "own@example.org"), Origin::Console).await.unwrap();
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.display_name, "Private Person");
     assert_eq!(store.get_contact(b.id, bc.id).await.unwrap().data.display_name, "Bobs Own");
 }
@@ -224,30 +225,30 @@ pub async fn account_isolation(backend: Arc<dyn Backend>) {
 pub async fn stale_writes_are_refused(backend: Arc<dyn Backend>) {
     let store = store_on(backend).await;
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
-    let c = store.create_contact(a.id, None, &contact("Edit", "Race", "555 0300", "race@example.org")).await.unwrap();
-    store.update_contact(a.id, c.id, 1, &contact("First", "Edit", "555 0300", "race@example.org")).await.unwrap();
-    let second = store.update_contact(a.id, c.id, 1, &contact("Second", "Edit", "555 0300", "race@example.org")).await;
+    let c = store.create_contact(a.id, None, &contact("Edit", "Race", "555 0300", "race@example.org"), Origin::Console).await.unwrap();
+    store.update_contact(a.id, c.id, 1, &contact("First", "Edit", "555 0300", "race@example.org"), Origin::Console).await.unwrap();
+    let second = store.update_contact(a.id, c.id, 1, &contact("Second", "Edit", "555 0300", "race@example.org"), Origin::Console).await;
     assert!(matches!(second, Err(StoreError::Stale { current: 2 })), "{second:?}");
-    assert!(matches!(store.delete_contact(a.id, c.id, 1).await, Err(StoreError::Stale { current: 2 })));
+    assert!(matches!(store.delete_contact(a.id, c.id, 1, Origin::Console).await, Err(StoreError::Stale { current: 2 })));
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.display_name, "First Edit");
     // The backend itself refuses a stale base revision (two servers racing).
     let row = store.backend().contact(a.id, c.id).await.unwrap().unwrap();
     let mut racing = row.clone();
     racing.revision = 3;
-    assert!(matches!(store.backend().update_contact(&racing, 1).await, Err(StoreError::Stale { current: 2 })));
+    assert!(matches!(store.backend().update_contact(&racing, 1, "console").await, Err(StoreError::Stale { current: 2 })));
 }
 
 pub async fn sealed_rows_are_bound_to_their_contact(backend: Arc<dyn Backend>) {
     let store = store_on(backend.clone()).await;
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
-    let c1 = store.create_contact(a.id, None, &contact("Real", "One", "555 0401", "one@example.org")).await.unwrap();
-    let c2 = store.create_contact(a.id, None, &contact("Other", "Two", "555 0402", "two@example.org")).await.unwrap();
+    let c1 = store.create_contact(a.id, None, &contact("Real", "One", "555 0401", "one@example.org"), Origin::Console).await.unwrap();
+    let c2 = store.create_contact(a.id, None, &contact("Other", "Two", "555 0402", "two@example.org"), Origin::Console).await.unwrap();
     // Copy c1's sealed content onto c2 as a new revision, as an attacker with database access might.
     let r1 = backend.contact(a.id, c1.id).await.unwrap().unwrap();
     let mut moved = backend.contact(a.id, c2.id).await.unwrap().unwrap();
     moved.sealed = r1.sealed.clone();
     moved.revision = 2;
-    backend.update_contact(&moved, 1).await.unwrap();
+    backend.update_contact(&moved, 1, "console").await.unwrap();
     let err = store.get_contact(a.id, c2.id).await.unwrap_err();
     assert!(matches!(err, StoreError::Crypto(_)), "{err:?}");
     assert!(store.get_contact(a.id, c1.id).await.is_ok());
@@ -258,7 +259,7 @@ pub async fn key_rotation(backend: Arc<dyn Backend>) {
     let store = Store::new(backend.clone(), KeySource::Fixed(old.clone())).await.unwrap();
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
     let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
-    let c = store.create_contact(a.id, None, &contact("Kept", "Across", "555 0500", "kept@example.org")).await.unwrap();
+    let c = store.create_contact(a.id, None, &contact("Kept", "Across", "555 0500", "kept@example.org"), Origin::Console).await.unwrap();
     let new_key = MasterKey::generate().unwrap();
     let rotated = old.rotated(new_key.clone());
     let report = store.rotate_to(rotated.clone()).await.unwrap();
@@ -283,7 +284,7 @@ pub async fn concurrent_writes_get_distinct_sequence_numbers(backend: Arc<dyn Ba
     for i in 0..24 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            store.create_contact(a.id, None, &contact(&format!("Person{i}"), "Load", "555 0600", "load@example.org")).await
+            store.create_contact(a.id, None, &contact(&format!("Person{i}"), "Load", "555 0600", "load@example.org"), Origin::Console).await
         }));
     }
     for t in tasks {
@@ -293,4 +294,81 @@ pub async fn concurrent_writes_get_distinct_sequence_numbers(backend: Arc<dyn Ba
     assert_eq!(seqs, (1..=24).collect::<Vec<_>>());
     assert_eq!(store.list_contacts(a.id).await.unwrap().len(), 24);
     let _ = Utc::now();
+}
+
+pub async fn history_and_feed_for_sync(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let (dev, _) = store.create_device(a.id, "Laptop", DeviceKind::Pc).await.unwrap();
+    let v1 = contact("One", "A", "555 0001", "one@example.org");
+    let c = store.create_contact(a.id, None, &v1, Origin::Console).await.unwrap();
+    let v2 = contact("Uno", "A", "555 0001", "one@example.org");
+    assert_eq!(store.put_contact(a.id, c.id, Some(1), &v2, Origin::Device(dev.id)).await.unwrap(), 2);
+    let other = store.create_contact(a.id, None, &contact("Two", "B", "555 0002", "two@example.org"), Origin::Cli).await.unwrap();
+    store.delete_contact(a.id, c.id, 2, Origin::Console).await.unwrap();
+
+    // Every revision is kept, with who made it.
+    let h = store.history(a.id, c.id).await.unwrap();
+    let summary: Vec<(i64, Origin, Option<String>)> =
+        h.iter().map(|e| (e.revision, e.origin, e.data.as_ref().map(|d| d.display_name.clone()))).collect();
+    assert_eq!(
+        summary,
+        vec![(3, Origin::Console, None), (2, Origin::Device(dev.id), Some("Uno A".into())), (1, Origin::Console, Some("One A".into()))]
+    );
+    assert_eq!(store.revision_data(a.id, c.id, 1).await.unwrap(), Some(Some(v1.clone())));
+    assert_eq!(store.revision_data(a.id, c.id, 3).await.unwrap(), Some(None));
+    assert_eq!(store.revision_data(a.id, c.id, 9).await.unwrap(), None);
+
+    // The feed has each contact once, at its last change, tombstones included.
+    let feed = store.contacts_since(a.id, 0, 100).await.unwrap();
+    let ids: Vec<(ContactId, i64, bool)> = feed.iter().map(|s| (s.id, s.seq, s.data.is_none())).collect();
+    assert_eq!(ids, vec![(other.id, 3, false), (c.id, 4, true)]);
+    assert_eq!(store.contacts_since(a.id, 3, 100).await.unwrap().len(), 1);
+    assert!(store.contacts_since(a.id, 4, 100).await.unwrap().is_empty());
+
+    // An edit can replace a tombstone (the edit wins over the deletion).
+    assert_eq!(store.put_contact(a.id, c.id, Some(3), &v2, Origin::Device(dev.id)).await.unwrap(), 4);
+    let st = store.contact_state(a.id, c.id).await.unwrap().unwrap();
+    assert_eq!((st.revision, st.data), (4, Some(v2.clone())));
+    assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data, v2);
+    // A stale base and a duplicate id are refused.
+    assert!(matches!(store.put_contact(a.id, c.id, Some(3), &v1, Origin::Console).await, Err(StoreError::Stale { current: 4 })));
+    assert!(matches!(store.put_contact(a.id, c.id, None, &v1, Origin::Console).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.purged_seq(a.id).await.unwrap(), 0);
+}
+
+pub async fn devices_and_tokens(backend: Arc<dyn Backend>) {
+    let store = store_on(backend.clone()).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
+    let (phone, token) = store.create_device(a.id, "Alice's phone", DeviceKind::Phone).await.unwrap();
+    assert!(token.starts_with("rolo_") && token.len() > 40);
+    assert!(matches!(store.create_device(a.id, " ", DeviceKind::Pc).await, Err(StoreError::Invalid(_))));
+    let (d, acc) = store.device_by_token(&token).await.unwrap().unwrap();
+    assert_eq!((d.id, acc.id), (phone.id, a.id));
+    assert!(store.device_by_token("rolo_nope").await.unwrap().is_none());
+    assert!(backend.device_by_token(&token).await.unwrap().is_none(), "tokens are stored hashed");
+
+    store.record_sync(phone.id, Some(7), Some("127.0.0.1".into()), 3, 2).await.unwrap();
+    store.record_sync(phone.id, None, None, 1, 0).await.unwrap();
+    let d = store.device(a.id, phone.id).await.unwrap();
+    assert_eq!((d.last_cursor, d.last_addr.as_deref(), d.changes_sent, d.changes_received), (Some(7), Some("127.0.0.1"), 4, 2));
+    assert!(d.last_sync_at.is_some());
+
+    // Another account can neither see, rename nor revoke it.
+    assert!(store.devices(b.id).await.unwrap().is_empty());
+    assert!(matches!(store.rename_device(b.id, phone.id, "mine").await, Err(StoreError::NotFound)));
+    assert!(matches!(store.revoke_device(b.id, phone.id).await, Err(StoreError::NotFound)));
+
+    store.rename_device(a.id, phone.id, "Work phone").await.unwrap();
+    assert_eq!(store.devices(a.id).await.unwrap()[0].name, "Work phone");
+    store.revoke_device(a.id, phone.id).await.unwrap();
+    assert!(store.device_by_token(&token).await.unwrap().is_none());
+    assert!(store.devices(a.id).await.unwrap()[0].revoked_at.is_some());
+    assert!(matches!(store.revoke_device(a.id, phone.id).await, Err(StoreError::NotFound)));
+
+    // A disabled account's devices stop working too.
+    let (_, t2) = store.create_device(a.id, "Tablet", DeviceKind::Tablet).await.unwrap();
+    store.set_disabled(a.id, true).await.unwrap();
+    assert!(store.device_by_token(&t2).await.unwrap().is_none());
 }

@@ -17,8 +17,8 @@ mod service;
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, EntityKind, NewAccount, SessionRow};
+pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord};
 pub use error::{StoreError, StoreResult};
 pub use keys::{KeySource, RotateReport};
 pub use password::{hash_password, verify_password};
-pub use service::{Change, NewSession, Store};
+pub use service::{Change, ContactState, HistoryEntry, NewSession, Store};

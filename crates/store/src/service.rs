@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use crypto::{DataKey, KeyId, Keyring, WrappedKey};
-use domain::{AccountId, AccountInfo, Contact, ContactData, ContactId, Username};
+use domain::{AccountId, AccountInfo, Contact, ContactData, ContactId, DeviceId, DeviceInfo, DeviceKind, Origin, Username};
 use uuid::Uuid;
 
-use crate::backend::{AccountRow, Backend, ChangeRow, ContactRow, NewAccount, SessionRow};
+use crate::backend::{AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, NewAccount, SessionRow, SyncRecord};
 use crate::keys::{KeySource, RotateReport};
 use crate::password::{hash_password, verify_password};
 use crate::{StoreError, StoreResult};
@@ -21,13 +21,36 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// One change of the account's change log, with the contact's current content when it is live.
+/// One change of the account's change log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub seq: i64,
     pub id: ContactId,
     pub revision: i64,
     pub deleted: bool,
+}
+
+/// A contact as it stands, tombstones included: what sync works with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactState {
+    pub id: ContactId,
+    pub revision: i64,
+    /// The change sequence number of its last write.
+    pub seq: i64,
+    /// `None` for a deleted contact.
+    pub data: Option<ContactData>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One entry of a contact's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    pub revision: i64,
+    pub origin: Origin,
+    pub changed_at: DateTime<Utc>,
+    /// `None` for a deletion.
+    pub data: Option<ContactData>,
 }
 
 pub struct Store {
@@ -38,6 +61,21 @@ pub struct Store {
     /// A valid argon2 hash of a random password, verified when a username does not exist so
     /// that a login for an unknown user costs as much as one for a known user.
     dummy_hash: String,
+}
+
+fn device_info(row: &DeviceRow) -> DeviceInfo {
+    DeviceInfo {
+        id: row.id,
+        name: row.name.clone(),
+        kind: DeviceKind::parse(&row.kind).unwrap_or(DeviceKind::Other),
+        created_at: row.created_at,
+        revoked_at: row.revoked_at,
+        last_sync_at: row.last_sync_at,
+        last_cursor: row.last_cursor,
+        last_addr: row.last_addr.clone(),
+        changes_sent: row.changes_sent,
+        changes_received: row.changes_received,
+    }
 }
 
 fn info(row: &AccountRow) -> AccountInfo {
@@ -244,12 +282,23 @@ impl Store {
     // Contacts (always scoped to one account)
     // ---------------------------------------------------------------------------------------
 
+    fn open_data(&self, account: &AccountRow, key: &DataKey, id: ContactId, revision: i64, sealed: &[u8]) -> StoreResult<ContactData> {
+        let plain = key.open_contact(account.id.as_bytes(), id.as_bytes(), revision, sealed)?;
+        serde_json::from_slice(&plain).map_err(|e| StoreError::Backend(format!("contact {id} does not decode: {e}")))
+    }
+
     fn open(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<Contact> {
         let sealed = row.sealed.as_ref().ok_or(StoreError::NotFound)?;
-        let plain = key.open_contact(account.id.as_bytes(), row.id.as_bytes(), row.revision, sealed)?;
-        let data: ContactData = serde_json::from_slice(&plain)
-            .map_err(|e| StoreError::Backend(format!("contact {} does not decode: {e}", row.id)))?;
+        let data = self.open_data(account, key, row.id, row.revision, sealed)?;
         Ok(Contact { id: row.id, revision: row.revision, created_at: row.created_at, updated_at: row.updated_at, data })
+    }
+
+    fn state_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<ContactState> {
+        let data = match (&row.sealed, row.deleted) {
+            (Some(sealed), false) => Some(self.open_data(account, key, row.id, row.revision, sealed)?),
+            _ => None,
+        };
+        Ok(ContactState { id: row.id, revision: row.revision, seq: row.seq, data, created_at: row.created_at, updated_at: row.updated_at })
     }
 
     fn seal(&self, account: &AccountRow, key: &DataKey, id: ContactId, revision: i64, data: &ContactData) -> StoreResult<Vec<u8>> {
@@ -281,7 +330,13 @@ impl Store {
     }
 
     /// Creates a contact with the given id (a device's UUID) or a fresh UUID v7.
-    pub async fn create_contact(&self, account: AccountId, id: Option<ContactId>, data: &ContactData) -> StoreResult<Contact> {
+    pub async fn create_contact(
+        &self,
+        account: AccountId,
+        id: Option<ContactId>,
+        data: &ContactData,
+        origin: Origin,
+    ) -> StoreResult<Contact> {
         let acc = self.account_row(account).await?;
         let key = self.data_key(&acc).await?;
         let id = id.unwrap_or_else(|| ContactId::from_uuid(Uuid::now_v7()));
@@ -296,7 +351,7 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        self.backend.insert_contact(&row).await?;
+        self.backend.insert_contact(&row, &origin.to_db()).await?;
         Ok(Contact { id, revision: 1, created_at: now, updated_at: now, data: data.clone() })
     }
 
@@ -307,6 +362,7 @@ impl Store {
         id: ContactId,
         base_revision: i64,
         data: &ContactData,
+        origin: Origin,
     ) -> StoreResult<Contact> {
         let acc = self.account_row(account).await?;
         let current = self.backend.contact(account, id).await?.ok_or(StoreError::NotFound)?;
@@ -329,13 +385,177 @@ impl Store {
             created_at: current.created_at,
             updated_at: now,
         };
-        self.backend.update_contact(&row, base_revision).await?;
+        self.backend.update_contact(&row, base_revision, &origin.to_db()).await?;
         Ok(Contact { id, revision, created_at: current.created_at, updated_at: now, data: data.clone() })
     }
 
     /// Deletes a contact (leaves a tombstone for sync) if `base_revision` is still current.
-    pub async fn delete_contact(&self, account: AccountId, id: ContactId, base_revision: i64) -> StoreResult<()> {
-        self.backend.delete_contact(account, id, base_revision, base_revision + 1, now_ms()).await.map(|_| ())
+    pub async fn delete_contact(&self, account: AccountId, id: ContactId, base_revision: i64, origin: Origin) -> StoreResult<()> {
+        self.backend.delete_contact(account, id, base_revision, base_revision + 1, now_ms(), &origin.to_db()).await.map(|_| ())
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // What sync needs: states (tombstones included), revisions, conditional writes
+    // ---------------------------------------------------------------------------------------
+
+    /// The contact as it stands, deleted or not; `None` if the account never had it.
+    pub async fn contact_state(&self, account: AccountId, id: ContactId) -> StoreResult<Option<ContactState>> {
+        let acc = self.account_row(account).await?;
+        let Some(row) = self.backend.contact(account, id).await? else { return Ok(None) };
+        let key = self.data_key(&acc).await?;
+        self.state_of(&acc, &key, &row).map(Some)
+    }
+
+    /// The content of one past revision: `Some(None)` if that revision was a deletion,
+    /// `None` if it is not stored.
+    pub async fn revision_data(&self, account: AccountId, id: ContactId, revision: i64) -> StoreResult<Option<Option<ContactData>>> {
+        let acc = self.account_row(account).await?;
+        let Some(rev) = self.backend.revision(account, id, revision).await? else { return Ok(None) };
+        let key = self.data_key(&acc).await?;
+        match rev.sealed {
+            Some(sealed) => Ok(Some(Some(self.open_data(&acc, &key, id, revision, &sealed)?))),
+            None => Ok(Some(None)),
+        }
+    }
+
+    /// A contact's history, newest first.
+    pub async fn history(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<HistoryEntry>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        self.backend
+            .revisions(account, id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let data = match &r.sealed {
+                    Some(sealed) => Some(self.open_data(&acc, &key, id, r.revision, sealed)?),
+                    None => None,
+                };
+                Ok(HistoryEntry { revision: r.revision, origin: Origin::from_db(&r.origin), changed_at: r.changed_at, data })
+            })
+            .collect()
+    }
+
+    /// Writes `data` as the next revision after `base` (`None`: a new contact). Replaces a
+    /// tombstone too (an edit that wins over a deletion). `Stale` if `base` is not current,
+    /// `Conflict` if a new contact's id exists. Returns the new revision.
+    pub async fn put_contact(
+        &self,
+        account: AccountId,
+        id: ContactId,
+        base: Option<i64>,
+        data: &ContactData,
+        origin: Origin,
+    ) -> StoreResult<i64> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let revision = base.unwrap_or(0) + 1;
+        let now = now_ms();
+        let mut row = ContactRow {
+            account_id: account,
+            id,
+            revision,
+            seq: 0,
+            deleted: false,
+            sealed: Some(self.seal(&acc, &key, id, revision, data)?),
+            created_at: now,
+            updated_at: now,
+        };
+        match base {
+            None => {
+                self.backend.insert_contact(&row, &origin.to_db()).await?;
+            }
+            Some(base) => {
+                if let Some(current) = self.backend.contact(account, id).await? {
+                    row.created_at = current.created_at;
+                }
+                self.backend.update_contact(&row, base, &origin.to_db()).await?;
+            }
+        }
+        Ok(revision)
+    }
+
+    /// Contacts changed after sequence number `after` (tombstones included), in change order.
+    pub async fn contacts_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactState>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        self.backend.contacts_since(account, after, limit).await?.iter().map(|r| self.state_of(&acc, &key, r)).collect()
+    }
+
+    /// The sequence number below which tombstones may have been purged.
+    pub async fn purged_seq(&self, account: AccountId) -> StoreResult<i64> {
+        self.backend.purged_seq(account).await
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Devices
+    // ---------------------------------------------------------------------------------------
+
+    /// Registers a device; returns it with its token (shown once, stored only hashed).
+    pub async fn create_device(&self, account: AccountId, name: &str, kind: DeviceKind) -> StoreResult<(DeviceInfo, String)> {
+        let name = domain::parse_device_name(name)
+            .map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("name", m)])))?;
+        self.account_row(account).await?;
+        let token = format!("rolo_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crypto::random_bytes::<32>()?));
+        let row = DeviceRow {
+            id: DeviceId::from_uuid(Uuid::now_v7()),
+            account_id: account,
+            name,
+            kind: kind.as_str().to_string(),
+            token_hash: crypto::sha256_hex(token.as_bytes()),
+            created_at: now_ms(),
+            revoked_at: None,
+            last_sync_at: None,
+            last_cursor: None,
+            last_addr: None,
+            changes_sent: 0,
+            changes_received: 0,
+        };
+        self.backend.create_device(&row).await?;
+        Ok((device_info(&row), token))
+    }
+
+    pub async fn devices(&self, account: AccountId) -> StoreResult<Vec<DeviceInfo>> {
+        Ok(self.backend.devices(account).await?.iter().map(device_info).collect())
+    }
+
+    pub async fn device(&self, account: AccountId, id: DeviceId) -> StoreResult<DeviceInfo> {
+        self.backend.device(account, id).await?.map(|d| device_info(&d)).ok_or(StoreError::NotFound)
+    }
+
+    /// The live device and enabled account a token belongs to (`None` for an unknown or
+    /// revoked token, or a disabled account).
+    pub async fn device_by_token(&self, token: &str) -> StoreResult<Option<(DeviceInfo, AccountInfo)>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        match self.backend.device_by_token(&crypto::sha256_hex(token.as_bytes())).await? {
+            Some((d, a)) if d.revoked_at.is_none() && !a.disabled => Ok(Some((device_info(&d), info(&a)))),
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn rename_device(&self, account: AccountId, id: DeviceId, name: &str) -> StoreResult<()> {
+        let name = domain::parse_device_name(name)
+            .map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("name", m)])))?;
+        if self.backend.rename_device(account, id, &name).await? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Revokes a device: its token stops working at once.
+    pub async fn revoke_device(&self, account: AccountId, id: DeviceId) -> StoreResult<()> {
+        if self.backend.revoke_device(account, id, now_ms()).await? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    pub async fn record_sync(&self, id: DeviceId, cursor: Option<i64>, addr: Option<String>, sent: i64, received: i64) -> StoreResult<()> {
+        self.backend.record_sync(id, &SyncRecord { at: now_ms(), cursor, addr, sent, received }).await
     }
 
     /// The account's change log after `after`, oldest first.

@@ -11,10 +11,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::{AccountId, ContactId, Username};
+use domain::{AccountId, ContactId, DeviceId, Username};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
-use store::{AccountRow, Backend, ChangeRow, ContactRow, EntityKind, NewAccount, SessionRow, StoreError, StoreResult};
+use store::{
+    AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, StoreError, StoreResult,
+    SyncRecord,
+};
 use uuid::Uuid;
 
 pub struct PostgresBackend {
@@ -44,6 +47,33 @@ fn account_from(r: &PgRow) -> StoreResult<AccountRow> {
         key_id: r.try_get("key_id").map_err(db_err)?,
         wrapped_key: r.try_get("wrapped_key").map_err(db_err)?,
         created_at: time(r.try_get("created_at").map_err(db_err)?),
+    })
+}
+
+fn revision_from(r: &PgRow) -> StoreResult<RevisionRow> {
+    Ok(RevisionRow {
+        revision: r.try_get("revision").map_err(db_err)?,
+        sealed: r.try_get("sealed").map_err(db_err)?,
+        origin: r.try_get("origin").map_err(db_err)?,
+        changed_at: time(r.try_get("changed_at").map_err(db_err)?),
+    })
+}
+
+fn device_from(r: &PgRow) -> StoreResult<DeviceRow> {
+    let opt_time = |v: Option<i64>| v.map(time);
+    Ok(DeviceRow {
+        id: DeviceId::from_uuid(r.try_get("id").map_err(db_err)?),
+        account_id: AccountId::from_uuid(r.try_get("account_id").map_err(db_err)?),
+        name: r.try_get("name").map_err(db_err)?,
+        kind: r.try_get("kind").map_err(db_err)?,
+        token_hash: r.try_get("token_hash").map_err(db_err)?,
+        created_at: time(r.try_get("created_at").map_err(db_err)?),
+        revoked_at: opt_time(r.try_get("revoked_at").map_err(db_err)?),
+        last_sync_at: opt_time(r.try_get("last_sync_at").map_err(db_err)?),
+        last_cursor: r.try_get("last_cursor").map_err(db_err)?,
+        last_addr: r.try_get("last_addr").map_err(db_err)?,
+        changes_sent: r.try_get("changes_sent").map_err(db_err)?,
+        changes_received: r.try_get("changes_received").map_err(db_err)?,
     })
 }
 
@@ -101,24 +131,40 @@ impl PostgresBackend {
         row.ok_or(StoreError::NotFound)?.try_get(0).map_err(db_err)
     }
 
+    /// Appends to the change log and stores the revision in the history.
+    #[allow(clippy::too_many_arguments)]
     async fn log_change(
         tx: &mut Transaction<'static, Postgres>,
         account: AccountId,
         seq: i64,
         id: ContactId,
         revision: i64,
-        deleted: bool,
+        sealed: Option<&[u8]>,
         at: DateTime<Utc>,
+        origin: &str,
     ) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO changes (account_id, seq, entity, entity_id, revision, deleted, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO changes (account_id, seq, entity, entity_id, revision, deleted, changed_at, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(account.as_uuid())
         .bind(seq)
         .bind(EntityKind::Contact.as_str())
         .bind(id.as_uuid())
         .bind(revision)
-        .bind(deleted)
+        .bind(sealed.is_none())
+        .bind(ms(at))
+        .bind(origin)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO contact_revisions (account_id, contact_id, revision, sealed, origin, changed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(account.as_uuid())
+        .bind(id.as_uuid())
+        .bind(revision)
+        .bind(sealed)
+        .bind(origin)
         .bind(ms(at))
         .execute(&mut **tx)
         .await
@@ -126,8 +172,14 @@ impl PostgresBackend {
         Ok(())
     }
 
-    /// Explains why a conditional write matched no row.
-    async fn why_not(tx: &mut Transaction<'static, Postgres>, account: AccountId, id: ContactId) -> StoreError {
+    /// Explains why a conditional write matched no row. With `tombstone_is_missing`, a deleted
+    /// contact counts as not found (deleting it again); otherwise its revision is reported.
+    async fn why_not(
+        tx: &mut Transaction<'static, Postgres>,
+        account: AccountId,
+        id: ContactId,
+        tombstone_is_missing: bool,
+    ) -> StoreError {
         let row = sqlx::query("SELECT revision, deleted FROM contacts WHERE account_id = $1 AND id = $2")
             .bind(account.as_uuid())
             .bind(id.as_uuid())
@@ -136,7 +188,7 @@ impl PostgresBackend {
         match row {
             Ok(Some(r)) => {
                 let deleted: bool = r.try_get("deleted").unwrap_or(true);
-                if deleted {
+                if deleted && tombstone_is_missing {
                     StoreError::NotFound
                 } else {
                     StoreError::Stale { current: r.try_get("revision").unwrap_or(0) }
@@ -316,7 +368,7 @@ impl Backend for PostgresBackend {
         Ok(r.rows_affected())
     }
 
-    async fn insert_contact(&self, row: &ContactRow) -> StoreResult<i64> {
+    async fn insert_contact(&self, row: &ContactRow, origin: &str) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let seq = Self::bump_seq(&mut tx, row.account_id).await?;
         let res = sqlx::query(
@@ -338,21 +390,22 @@ impl Backend for PostgresBackend {
             }
             Err(e) => return Err(db_err(e)),
         }
-        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, false, row.updated_at).await?;
+        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, row.sealed.as_deref(), row.updated_at, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
     }
 
-    async fn update_contact(&self, row: &ContactRow, base_revision: i64) -> StoreResult<i64> {
+    async fn update_contact(&self, row: &ContactRow, base_revision: i64, origin: &str) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let seq = Self::bump_seq(&mut tx, row.account_id).await?;
         let r = sqlx::query(
-            "UPDATE contacts SET revision = $1, seq = $2, sealed = $3, updated_at = $4 \
-             WHERE account_id = $5 AND id = $6 AND revision = $7 AND deleted = FALSE",
+            "UPDATE contacts SET revision = $1, seq = $2, sealed = $3, deleted = $4, updated_at = $5 \
+             WHERE account_id = $6 AND id = $7 AND revision = $8",
         )
         .bind(row.revision)
         .bind(seq)
-        .bind(&row.sealed)
+        .bind(if row.deleted { None } else { row.sealed.as_ref() })
+        .bind(row.deleted)
         .bind(ms(row.updated_at))
         .bind(row.account_id.as_uuid())
         .bind(row.id.as_uuid())
@@ -361,9 +414,10 @@ impl Backend for PostgresBackend {
         .await
         .map_err(db_err)?;
         if r.rows_affected() != 1 {
-            return Err(Self::why_not(&mut tx, row.account_id, row.id).await);
+            return Err(Self::why_not(&mut tx, row.account_id, row.id, false).await);
         }
-        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, false, row.updated_at).await?;
+        let sealed = if row.deleted { None } else { row.sealed.as_deref() };
+        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, sealed, row.updated_at, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
     }
@@ -375,6 +429,7 @@ impl Backend for PostgresBackend {
         base_revision: i64,
         new_revision: i64,
         now: DateTime<Utc>,
+        origin: &str,
     ) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let seq = Self::bump_seq(&mut tx, account).await?;
@@ -392,9 +447,9 @@ impl Backend for PostgresBackend {
         .await
         .map_err(db_err)?;
         if r.rows_affected() != 1 {
-            return Err(Self::why_not(&mut tx, account, id).await);
+            return Err(Self::why_not(&mut tx, account, id, true).await);
         }
-        Self::log_change(&mut tx, account, seq, id, new_revision, true, now).await?;
+        Self::log_change(&mut tx, account, seq, id, new_revision, None, now, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
     }
@@ -458,5 +513,152 @@ impl Backend for PostgresBackend {
             Some(r) => r.try_get(0).map_err(db_err)?,
             None => 0,
         })
+    }
+
+    async fn purged_seq(&self, account: AccountId) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT purged_seq FROM accounts WHERE id = $1")
+            .bind(account.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(match row {
+            Some(r) => r.try_get(0).map_err(db_err)?,
+            None => 0,
+        })
+    }
+
+    async fn contacts_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
+        sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+            .bind(account.as_uuid())
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(contact_from)
+            .collect()
+    }
+
+    async fn revision(&self, account: AccountId, id: ContactId, revision: i64) -> StoreResult<Option<RevisionRow>> {
+        sqlx::query(
+            "SELECT revision, sealed, origin, changed_at FROM contact_revisions WHERE account_id = $1 AND contact_id = $2 AND revision = $3",
+        )
+        .bind(account.as_uuid())
+        .bind(id.as_uuid())
+        .bind(revision)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(revision_from)
+        .transpose()
+    }
+
+    async fn revisions(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<RevisionRow>> {
+        sqlx::query(
+            "SELECT revision, sealed, origin, changed_at FROM contact_revisions WHERE account_id = $1 AND contact_id = $2 ORDER BY revision DESC",
+        )
+        .bind(account.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(revision_from)
+        .collect()
+    }
+
+    async fn create_device(&self, d: &DeviceRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO devices (id, account_id, name, kind, token_hash, created_at, changes_sent, changes_received) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, 0)",
+        )
+        .bind(d.id.as_uuid())
+        .bind(d.account_id.as_uuid())
+        .bind(&d.name)
+        .bind(&d.kind)
+        .bind(&d.token_hash)
+        .bind(ms(d.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<(DeviceRow, AccountRow)>> {
+        let row = sqlx::query("SELECT * FROM devices WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let Some(r) = row else { return Ok(None) };
+        let device = device_from(&r)?;
+        match self.account(device.account_id).await? {
+            Some(account) => Ok(Some((device, account))),
+            None => Ok(None),
+        }
+    }
+
+    async fn devices(&self, account: AccountId) -> StoreResult<Vec<DeviceRow>> {
+        sqlx::query("SELECT * FROM devices WHERE account_id = $1 ORDER BY created_at, id")
+            .bind(account.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(device_from)
+            .collect()
+    }
+
+    async fn device(&self, account: AccountId, id: DeviceId) -> StoreResult<Option<DeviceRow>> {
+        sqlx::query("SELECT * FROM devices WHERE account_id = $1 AND id = $2")
+            .bind(account.as_uuid())
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(device_from)
+            .transpose()
+    }
+
+    async fn rename_device(&self, account: AccountId, id: DeviceId, name: &str) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE devices SET name = $1 WHERE account_id = $2 AND id = $3")
+            .bind(name)
+            .bind(account.as_uuid())
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn revoke_device(&self, account: AccountId, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE devices SET revoked_at = $1 WHERE account_id = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(ms(at))
+            .bind(account.as_uuid())
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn record_sync(&self, id: DeviceId, rec: &SyncRecord) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE devices SET last_sync_at = $1, last_cursor = COALESCE($2, last_cursor), last_addr = COALESCE($3, last_addr), \
+             changes_sent = changes_sent + $4, changes_received = changes_received + $5 WHERE id = $6",
+        )
+        .bind(ms(rec.at))
+        .bind(rec.cursor)
+        .bind(&rec.addr)
+        .bind(rec.sent)
+        .bind(rec.received)
+        .bind(id.as_uuid())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 }

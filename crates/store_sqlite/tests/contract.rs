@@ -60,6 +60,7 @@ async fn unreachable_database_gives_a_clear_error() {
 #[tokio::test]
 async fn a_running_store_follows_a_rotation_in_the_key_file() {
     use crypto::{Keyring, MasterKey};
+    use domain::Origin;
     use store::{KeySource, Store};
 
     let dir = tempfile::tempdir().unwrap();
@@ -73,7 +74,7 @@ async fn a_running_store_follows_a_rotation_in_the_key_file() {
     let user = |n: &str| domain::Username::parse(n).unwrap();
     let a = running.create_account(&user("alice"), "alice-password-1", false).await.unwrap();
     let b = running.create_account(&user("bob"), "bob-password-22", false).await.unwrap();
-    let c = running.create_contact(b.id, None, &store::contract::contact("Bo", "B", "555 0101", "b@example.org")).await.unwrap();
+    let c = running.create_contact(b.id, None, &store::contract::contact("Bo", "B", "555 0101", "b@example.org"), Origin::Console).await.unwrap();
 
     // Another process rotates and prunes.
     let other_backend: Arc<dyn Backend> = Arc::new(SqliteBackend::connect(&url).await.unwrap());
@@ -86,7 +87,7 @@ async fn a_running_store_follows_a_rotation_in_the_key_file() {
     // The running store already held Bob's data key; Alice's it must unwrap with the new key,
     // which it only finds by re-reading the file.
     assert_eq!(running.get_contact(b.id, c.id).await.unwrap().data.display_name, "Bo B");
-    let made = running.create_contact(a.id, None, &store::contract::contact("Al", "A", "555 0102", "a@example.org")).await;
+    let made = running.create_contact(a.id, None, &store::contract::contact("Al", "A", "555 0102", "a@example.org"), Origin::Console).await;
     assert!(made.is_ok(), "{made:?}");
     assert!(running.missing_key_ids().await.unwrap().is_empty());
 }
