@@ -1,0 +1,209 @@
+//! Incremental sync: download (everything changed after a cursor) and upload (apply a device's
+//! changes on top of the revisions it knew), with the conflict rules of [`merge`]. Used by every
+//! adapter (the JSON device API now, CardDAV later) so they all share one change log.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod merge;
+
+use domain::{AccountId, ContactData, ContactDraft, ContactId, Origin};
+use store::{ContactState, Store, StoreError};
+
+pub use merge::{merge, FieldConflict, Merged};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The cursor is not one of this account's (too new) or predates purged tombstones.
+    #[error("this cursor is unknown or too old; download everything again without a cursor")]
+    CursorInvalid,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A page of the download feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pull {
+    /// Changed contacts in change order, tombstones (`data: None`) included.
+    pub items: Vec<ContactState>,
+    /// The cursor after this page (the same as given when nothing changed).
+    pub next: i64,
+    pub more: bool,
+}
+
+/// Everything that changed in the account after `cursor` (`None`: everything), at most `limit`.
+pub async fn pull(store: &Store, account: AccountId, cursor: Option<i64>, limit: usize) -> Result<Pull, SyncError> {
+    let after = cursor.unwrap_or(0);
+    if cursor.is_some() {
+        let current = store.current_seq(account).await?;
+        let purged = store.purged_seq(account).await?;
+        if after > current || (after < purged) {
+            return Err(SyncError::CursorInvalid);
+        }
+    }
+    let limit = limit.max(1);
+    let mut items = store.contacts_since(account, after, limit as i64 + 1).await?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next = items.last().map(|s| s.seq).unwrap_or(after).max(after);
+    Ok(Pull { items, next, more })
+}
+
+/// One change made on a device.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PushOp {
+    Upsert(ContactData),
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushItem {
+    pub id: ContactId,
+    pub base_revision: Option<i64>,
+    pub op: PushOp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushStatus {
+    Created,
+    Updated,
+    Deleted,
+    Unchanged,
+    Conflict,
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushResult {
+    pub id: ContactId,
+    pub status: PushStatus,
+    pub revision: Option<i64>,
+    pub reason: Option<String>,
+    /// For conflicts: the version the device must adopt.
+    pub current: Option<ContactState>,
+    pub conflicts: Vec<FieldConflict>,
+}
+
+impl PushResult {
+    fn new(id: ContactId, status: PushStatus, revision: Option<i64>) -> Self {
+        PushResult { id, status, revision, reason: None, current: None, conflicts: Vec::new() }
+    }
+    fn rejected(id: ContactId, reason: impl Into<String>) -> Self {
+        PushResult { reason: Some(reason.into()), ..Self::new(id, PushStatus::Rejected, None) }
+    }
+    fn conflict(state: ContactState, conflicts: Vec<FieldConflict>, reason: &str) -> Self {
+        PushResult {
+            reason: Some(reason.into()),
+            revision: Some(state.revision),
+            conflicts,
+            ..Self::new(state.id, PushStatus::Conflict, Some(state.revision))
+        }
+        .with_current(state)
+    }
+    fn with_current(mut self, state: ContactState) -> Self {
+        self.current = Some(state);
+        self
+    }
+}
+
+/// Normalises contact data from a device the same way the console does (lengths, labels,
+/// display name); returns the reason when it is not acceptable.
+pub fn normalise(data: &ContactData) -> Result<ContactData, String> {
+    ContactDraft::from_data(data).parse().map_err(|e| e.to_string())
+}
+
+/// How often a write is retried when another writer moved the contact in between.
+const ATTEMPTS: usize = 5;
+
+/// Applies a device's changes in order. A retried batch changes nothing the second time.
+pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<PushItem>) -> Result<Vec<PushResult>, StoreError> {
+    let mut results = Vec::with_capacity(items.len());
+    for item in items {
+        results.push(push_one(store, account, origin, item).await?);
+    }
+    Ok(results)
+}
+
+async fn push_one(store: &Store, account: AccountId, origin: Origin, item: PushItem) -> Result<PushResult, StoreError> {
+    let id = item.id;
+    let op = match item.op {
+        PushOp::Upsert(data) => match normalise(&data) {
+            Ok(d) => PushOp::Upsert(d),
+            Err(reason) => return Ok(PushResult::rejected(id, reason)),
+        },
+        PushOp::Delete => PushOp::Delete,
+    };
+    for _ in 0..ATTEMPTS {
+        match try_once(store, account, origin, id, item.base_revision, &op).await {
+            Err(StoreError::Stale { .. }) | Err(StoreError::Conflict(_)) => continue,
+            other => return other,
+        }
+    }
+    tracing::warn!(%id, "upload item kept racing with other writers");
+    Ok(PushResult::rejected(id, "the contact kept changing on the server; retry the upload"))
+}
+
+async fn after_write(store: &Store, account: AccountId, id: ContactId) -> Result<ContactState, StoreError> {
+    store.contact_state(account, id).await?.ok_or(StoreError::NotFound)
+}
+
+async fn try_once(
+    store: &Store,
+    account: AccountId,
+    origin: Origin,
+    id: ContactId,
+    base: Option<i64>,
+    op: &PushOp,
+) -> Result<PushResult, StoreError> {
+    let state = store.contact_state(account, id).await?;
+    match (op, state) {
+        (PushOp::Upsert(data), None) => {
+            let rev = store.put_contact(account, id, None, data, origin).await?;
+            Ok(PushResult::new(id, PushStatus::Created, Some(rev)))
+        }
+        (PushOp::Upsert(data), Some(st)) => {
+            if st.data.as_ref() == Some(data) {
+                return Ok(PushResult::new(id, PushStatus::Unchanged, Some(st.revision)));
+            }
+            if base == Some(st.revision) {
+                let rev = store.put_contact(account, id, Some(st.revision), data, origin).await?;
+                return Ok(PushResult::new(id, PushStatus::Updated, Some(rev)));
+            }
+            let Some(server) = st.data.clone() else {
+                // Deleted on the server, edited on the device: the edit wins.
+                store.put_contact(account, id, Some(st.revision), data, origin).await?;
+                let now = after_write(store, account, id).await?;
+                return Ok(PushResult::conflict(now, Vec::new(), "it had been deleted on the server; your edit restored it"));
+            };
+            let base_data = match base {
+                Some(b) => store.revision_data(account, id, b).await?.flatten(),
+                None => None,
+            };
+            let merged = merge(base_data.as_ref(), &server, data);
+            let conflicts = merged.conflicts;
+            if merged.data != server {
+                store.put_contact(account, id, Some(st.revision), &merged.data, origin).await?;
+            }
+            let now = after_write(store, account, id).await?;
+            let reason = if conflicts.is_empty() {
+                "changed on the server too; both changes were merged"
+            } else {
+                "changed on the server too; for fields both sides changed your values won, the server's are in the history"
+            };
+            Ok(PushResult::conflict(now, conflicts, reason))
+        }
+        (PushOp::Delete, None) => {
+            Ok(PushResult { reason: Some("the server never had this contact".into()), ..PushResult::new(id, PushStatus::Unchanged, None) })
+        }
+        (PushOp::Delete, Some(st)) if st.data.is_none() => Ok(PushResult::new(id, PushStatus::Unchanged, Some(st.revision))),
+        (PushOp::Delete, Some(st)) => {
+            if base == Some(st.revision) {
+                store.delete_contact(account, id, st.revision, origin).await?;
+                return Ok(PushResult::new(id, PushStatus::Deleted, Some(st.revision + 1)));
+            }
+            // Edited on the server since the device's copy: the edit wins over the deletion.
+            Ok(PushResult::conflict(st, Vec::new(), "it was changed on the server after your copy; the edit wins over the deletion"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

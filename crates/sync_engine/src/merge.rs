@@ -1,0 +1,170 @@
+//! Three-way merge of a contact edited on a device and on the server since a common base.
+//!
+//! The rules (also in the API documentation):
+//! * A field only one side changed takes that side's value.
+//! * A single-valued field (names, nickname, organization, title, birthday, notes) both sides
+//!   changed to different values: **the upload wins**; the server's previous value stays in
+//!   the contact's history (every revision is kept) and is reported as a conflict.
+//! * Multi-valued fields (phones, emails, addresses, extra fields) merge as sets: an entry either
+//!   side added is kept, an entry either side removed is removed, so no added or edited phone or
+//!   email is ever lost.
+//! * Without a known base (a device creating an id the server already has), entries are united
+//!   and a single-valued field left empty on one side takes the other side's value.
+
+use domain::{ContactData, Labeled};
+use serde::Serialize;
+
+/// A field both sides changed differently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldConflict {
+    pub field: &'static str,
+    pub kept: serde_json::Value,
+    pub replaced: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    pub data: ContactData,
+    pub conflicts: Vec<FieldConflict>,
+}
+
+fn json<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+fn scalar<T: Clone + PartialEq + Default + Serialize>(
+    field: &'static str,
+    base: Option<&T>,
+    server: &T,
+    device: &T,
+    conflicts: &mut Vec<FieldConflict>,
+) -> T {
+    if server == device {
+        return server.clone();
+    }
+    match base {
+        Some(b) if device == b => server.clone(),
+        Some(b) if server == b => device.clone(),
+        None if *server == T::default() => device.clone(),
+        None if *device == T::default() => server.clone(),
+        _ => {
+            conflicts.push(FieldConflict { field, kept: json(device), replaced: json(server) });
+            device.clone()
+        }
+    }
+}
+
+fn set<T: Clone + PartialEq>(base: Option<&Vec<T>>, server: &[T], device: &[T]) -> Vec<T> {
+    let empty = Vec::new();
+    let base = base.unwrap_or(&empty);
+    let mut out: Vec<T> = server
+        .iter()
+        .filter(|s| !(base.contains(s) && !device.contains(s)))
+        .cloned()
+        .collect();
+    for d in device {
+        if !base.contains(d) && !out.contains(d) {
+            out.push(d.clone());
+        }
+    }
+    out
+}
+
+fn labeled<T: Clone + PartialEq>(base: Option<&Vec<Labeled<T>>>, server: &[Labeled<T>], device: &[Labeled<T>]) -> Vec<Labeled<T>> {
+    set(base, server, device)
+}
+
+/// Merges `device` into `server`, both derived from `base` (if known).
+pub fn merge(base: Option<&ContactData>, server: &ContactData, device: &ContactData) -> Merged {
+    let mut c = Vec::new();
+    let b = base;
+    let data = ContactData {
+        name: domain::StructuredName {
+            family: scalar("name.family", b.map(|b| &b.name.family), &server.name.family, &device.name.family, &mut c),
+            given: scalar("name.given", b.map(|b| &b.name.given), &server.name.given, &device.name.given, &mut c),
+        },
+        display_name: scalar("display_name", b.map(|b| &b.display_name), &server.display_name, &device.display_name, &mut c),
+        nickname: scalar("nickname", b.map(|b| &b.nickname), &server.nickname, &device.nickname, &mut c),
+        phones: labeled(b.map(|b| &b.phones), &server.phones, &device.phones),
+        emails: labeled(b.map(|b| &b.emails), &server.emails, &device.emails),
+        addresses: labeled(b.map(|b| &b.addresses), &server.addresses, &device.addresses),
+        organization: scalar("organization", b.map(|b| &b.organization), &server.organization, &device.organization, &mut c),
+        title: scalar("title", b.map(|b| &b.title), &server.title, &device.title, &mut c),
+        birthday: scalar("birthday", b.map(|b| &b.birthday), &server.birthday, &device.birthday, &mut c),
+        notes: scalar("notes", b.map(|b| &b.notes), &server.notes, &device.notes, &mut c),
+        extra: set(b.map(|b| &b.extra), &server.extra, &device.extra),
+    };
+    Merged { data, conflicts: c }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::{ContactDraft, LabeledDraft};
+
+    fn data(given: &str, org: &str, phones: &[&str], notes: &str) -> ContactData {
+        ContactDraft {
+            given_name: given.into(),
+            organization: org.into(),
+            phones: phones.iter().map(|p| LabeledDraft { label: "mobile".into(), value: (*p).into() }).collect(),
+            notes: notes.into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap()
+    }
+
+    #[test]
+    fn different_fields_merge_without_conflict() {
+        let base = data("Ann", "", &["111"], "");
+        let server = data("Ann", "Acme", &["111"], "");
+        let device = data("Ann", "", &["111"], "met at the fair");
+        let m = merge(Some(&base), &server, &device);
+        assert_eq!(m.data.organization, "Acme");
+        assert_eq!(m.data.notes, "met at the fair");
+        assert!(m.conflicts.is_empty());
+    }
+
+    #[test]
+    fn same_field_upload_wins_and_the_loser_is_reported() {
+        let base = data("Ann", "Old Co", &["111"], "");
+        let server = data("Ann", "Server Co", &["111"], "");
+        let device = data("Ann", "Device Co", &["111"], "");
+        let m = merge(Some(&base), &server, &device);
+        assert_eq!(m.data.organization, "Device Co");
+        assert_eq!(m.conflicts.len(), 1);
+        assert_eq!(m.conflicts[0].field, "organization");
+        assert_eq!(m.conflicts[0].replaced, serde_json::json!("Server Co"));
+    }
+
+    #[test]
+    fn phones_added_on_both_sides_are_all_kept_and_removals_apply() {
+        let base = data("Ann", "", &["111", "222"], "");
+        let server = data("Ann", "", &["111", "222", "333"], "");
+        let device = data("Ann", "", &["111", "444"], "");
+        let m = merge(Some(&base), &server, &device);
+        let phones: Vec<&str> = m.data.phones.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(phones, vec!["111", "333", "444"]);
+    }
+
+    #[test]
+    fn both_editing_one_phone_keeps_both_new_values() {
+        let base = data("Ann", "", &["111"], "");
+        let server = data("Ann", "", &["112"], "");
+        let device = data("Ann", "", &["113"], "");
+        let m = merge(Some(&base), &server, &device);
+        let phones: Vec<&str> = m.data.phones.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(phones, vec!["112", "113"]);
+    }
+
+    #[test]
+    fn without_a_base_nothing_is_dropped() {
+        let server = data("Ann", "Acme", &["111"], "");
+        let device = data("Ann", "", &["222"], "note");
+        let m = merge(None, &server, &device);
+        assert_eq!(m.data.organization, "Acme");
+        assert_eq!(m.data.notes, "note");
+        assert_eq!(m.data.phones.len(), 2);
+        assert!(m.conflicts.is_empty());
+    }
+}
