@@ -28,6 +28,41 @@ pub enum Command {
     /// Manage the master keys.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Manage sync devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeviceCmd {
+    /// Register a device and print its token (shown once).
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        /// phone, tablet, pc or other.
+        #[arg(long, default_value = "other")]
+        kind: String,
+    },
+    /// List an account's devices.
+    List {
+        #[arg(long)]
+        account: String,
+    },
+    /// Rename a device (by id or current name).
+    Rename {
+        #[arg(long)]
+        account: String,
+        device: String,
+        new_name: String,
+    },
+    /// Revoke a device (by id or name): its token stops working at once.
+    Revoke {
+        #[arg(long)]
+        account: String,
+        device: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -136,6 +171,79 @@ pub async fn run_account(config: &Config, cmd: AccountCmd) -> Result<(), String>
             let password = read_password(&password_file)?;
             store.set_password(a.id, &password).await.map_err(explain)?;
             println!("Password of {} changed; its sessions were ended.", a.username);
+        }
+    }
+    Ok(())
+}
+
+fn ts(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "never".into())
+}
+
+pub async fn run_device(config: &Config, cmd: DeviceCmd) -> Result<(), String> {
+    let store = open_store(config).await?;
+    let account_of = |name: &str| {
+        let store = store.clone();
+        let name = name.to_string();
+        async move {
+            let user = username(&name)?;
+            store.account_by_username(&user).await.map_err(|e| match e {
+                StoreError::NotFound => format!("no account named {user}"),
+                other => explain(other),
+            })
+        }
+    };
+    let find = |devices: &[domain::DeviceInfo], key: &str| -> Result<domain::DeviceId, String> {
+        let matches: Vec<_> = devices.iter().filter(|d| d.id.to_string() == key || d.name == key).collect();
+        match matches.as_slice() {
+            [one] => Ok(one.id),
+            [] => Err(format!("no device {key:?} (give its id or name; see rolo device list)")),
+            _ => Err(format!("several devices are named {key:?}; give the id")),
+        }
+    };
+    match cmd {
+        DeviceCmd::Create { account, name, kind } => {
+            let a = account_of(&account).await?;
+            let kind = domain::DeviceKind::parse(&kind)?;
+            let (d, token) = store.create_device(a.id, &name, kind).await.map_err(explain)?;
+            eprintln!("Created device {} ({}, {}) for {}. Its token (shown only now):", d.name, d.kind.as_str(), d.id, a.username);
+            println!("{token}");
+        }
+        DeviceCmd::List { account } => {
+            let a = account_of(&account).await?;
+            let devices = store.devices(a.id).await.map_err(explain)?;
+            if devices.is_empty() {
+                println!("No devices. Add one with: rolo device create --account {} --name <name> --kind pc", a.username);
+            }
+            for d in devices {
+                println!(
+                    "{}  {:<20} {:<7} {:<8} created {}  last sync {}  sent {} received {}{}",
+                    d.id,
+                    d.name,
+                    d.kind.as_str(),
+                    if d.revoked_at.is_some() { "revoked" } else { "active" },
+                    ts(Some(d.created_at)),
+                    ts(d.last_sync_at),
+                    d.changes_sent,
+                    d.changes_received,
+                    d.last_addr.map(|a| format!("  from {a}")).unwrap_or_default()
+                );
+            }
+        }
+        DeviceCmd::Rename { account, device, new_name } => {
+            let a = account_of(&account).await?;
+            let id = find(&store.devices(a.id).await.map_err(explain)?, &device)?;
+            store.rename_device(a.id, id, &new_name).await.map_err(explain)?;
+            println!("Renamed.");
+        }
+        DeviceCmd::Revoke { account, device } => {
+            let a = account_of(&account).await?;
+            let id = find(&store.devices(a.id).await.map_err(explain)?, &device)?;
+            store.revoke_device(a.id, id).await.map_err(|e| match e {
+                StoreError::NotFound => "that device is already revoked".to_string(),
+                other => explain(other),
+            })?;
+            println!("Revoked: the device's token no longer works.");
         }
     }
     Ok(())

@@ -1,5 +1,5 @@
 //! The HTTP application: the console (SSR + hydration), its server functions, static files,
-//! and `/healthz`. Built apart from running, so tests can serve it on port 0.
+//! the device sync API (`/api/v1`), and `/healthz`. Built apart from running, so tests can serve it on port 0.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -71,19 +71,21 @@ pub fn router(state: AppState) -> Router {
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let opts = state.leptos_options.clone();
+    let devices = device_api::router(state.store.clone()).layer(RequestBodyLimitLayer::new(device_api::MAX_BODY));
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn(same_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .with_state(state)
+        .merge(devices)
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .with_state(state)
 }
 
 /// Serves `router` on an already-bound listener until `shutdown` completes.

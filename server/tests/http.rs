@@ -2,55 +2,11 @@
 //! every server function.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
+mod common;
 
+use common::TestServer;
 use reqwest::{redirect, Client, StatusCode};
-use server::config::Config;
-use server::{setup, web};
-use store::Store;
-use tokio::sync::oneshot;
-
-struct TestServer {
-    url: String,
-    store: Arc<Store>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
-}
-
-impl TestServer {
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            listen: "127.0.0.1:0".into(),
-            data_dir: dir.path().to_path_buf(),
-            database_url: format!("sqlite://{}", dir.path().join("rolo.db").display()),
-            master_key_env: false,
-            master_key_file: dir.path().join("master.key"),
-            site_root: dir.path().join("site"),
-            session_hours: 1,
-            secure_cookies: false,
-        };
-        let store = setup::open_store(&config).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = oneshot::channel::<()>();
-        let router = web::router(web::state(&config, store.clone()));
-        let task = tokio::spawn(web::serve(listener, router, async {
-            let _ = rx.await;
-        }));
-        TestServer { url, store, stop: Some(tx), task: Some(task), _dir: dir }
-    }
-
-    async fn account(&self, name: &str, password: &str) {
-        self.store.create_account(&domain::Username::parse(name).unwrap(), password, false).await.unwrap();
-    }
-
-    async fn shutdown(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.task.take().unwrap().await.unwrap().unwrap();
-    }
-}
+use server::web;
 
 fn client() -> Client {
     Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().unwrap()

@@ -1,1 +1,353 @@
-//! placeholder
+//! The JSON device sync API, mounted at `/api/v1`. Devices authenticate with
+//! `Authorization: Bearer <device token>`; every call is scoped to the token's account.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::{AccountInfo, ContactData, ContactId, DeviceInfo, Origin};
+use serde::Deserialize;
+use store::{ContactState, Store, StoreError};
+use sync_engine::{PushItem, PushOp, PushResult, PushStatus, SyncError};
+use sync_proto as proto;
+use utoipa::OpenApi;
+
+/// Largest upload body.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Arc<Store>,
+}
+
+/// An error response: status, stable code, message for people.
+pub struct ApiFailure(StatusCode, &'static str, String);
+
+impl ApiFailure {
+    fn bad_request(m: impl Into<String>) -> Self {
+        ApiFailure(StatusCode::BAD_REQUEST, "bad_request", m.into())
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        (self.0, Json(proto::ApiError { error: self.1.into(), message: self.2 })).into_response()
+    }
+}
+
+impl From<StoreError> for ApiFailure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiFailure(StatusCode::NOT_FOUND, "not_found", "no such contact".into()),
+            other => {
+                tracing::error!(error = %other, "device API: store failure");
+                ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the server failed; retry later".into())
+            }
+        }
+    }
+}
+
+impl From<SyncError> for ApiFailure {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::CursorInvalid => ApiFailure(StatusCode::GONE, "cursor_invalid", e.to_string()),
+            SyncError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// The authenticated device and its account.
+pub struct AuthDevice {
+    pub device: DeviceInfo,
+    pub account: AccountInfo,
+    pub addr: Option<String>,
+}
+
+impl FromRequestParts<ApiState> for AuthDevice {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
+        let unauthorized = |m: &str| ApiFailure(StatusCode::UNAUTHORIZED, "unauthorized", m.into());
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| unauthorized("send the device token as Authorization: Bearer <token>"))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| unauthorized("the Authorization header must be Bearer <token>"))?;
+        let (device, account) = state
+            .store
+            .device_by_token(token.trim())
+            .await?
+            .ok_or_else(|| unauthorized("unknown or revoked device token"))?;
+        let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        Ok(AuthDevice { device, account, addr })
+    }
+}
+
+/// JSON body whose errors name the offending field.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiFailure;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiFailure(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the body exceeds {MAX_BODY} bytes")))
+            }
+            Err(e @ JsonRejection::MissingJsonContentType(_)) => Err(ApiFailure(e.status(), "bad_request", e.body_text())),
+            Err(e) => Err(ApiFailure::bad_request(e.body_text())),
+        }
+    }
+}
+
+fn change_of(s: ContactState) -> proto::Change {
+    match s.data {
+        Some(data) => proto::Change::Upsert {
+            kind: proto::EntityKind::Contact,
+            id: *s.id.as_uuid(),
+            revision: s.revision,
+            updated_at: s.updated_at,
+            data,
+        },
+        None => proto::Change::Delete { kind: proto::EntityKind::Contact, id: *s.id.as_uuid(), revision: s.revision, deleted_at: s.updated_at },
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesQuery {
+    /// The cursor from the previous response; absent for a full download.
+    cursor: Option<String>,
+    /// Page size, 1–1000 (default 500).
+    limit: Option<usize>,
+}
+
+/// Download sync: everything that changed after `cursor`, in change order.
+#[utoipa::path(get, path = "/api/v1/sync/changes", params(ChangesQuery), security(("device_token" = [])),
+    responses((status = 200, body = proto::ChangesResponse),
+               (status = 401, body = proto::ApiError), (status = 410, description = "cursor_invalid: download without a cursor", body = proto::ApiError)))]
+async fn changes(
+    State(state): State<ApiState>,
+    auth: AuthDevice,
+    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<proto::ChangesResponse>, ApiFailure> {
+    let Query(q) = query.map_err(|e| ApiFailure::bad_request(e.body_text()))?;
+    let limit = q.limit.unwrap_or(proto::DEFAULT_PAGE);
+    if limit == 0 || limit > proto::MAX_PAGE {
+        return Err(ApiFailure::bad_request(format!("limit must be from 1 to {}", proto::MAX_PAGE)));
+    }
+    let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(proto::decode_cursor(c).ok_or(SyncError::CursorInvalid)?),
+    };
+    let pull = sync_engine::pull(&state.store, auth.account.id, cursor, limit).await?;
+    let sent = pull.items.len() as i64;
+    let response = proto::ChangesResponse {
+        cursor: proto::encode_cursor(pull.next),
+        more: pull.more,
+        changes: pull.items.into_iter().map(change_of).collect(),
+    };
+    state.store.record_sync(auth.device.id, Some(pull.next), auth.addr, sent, 0).await?;
+    Ok(Json(response))
+}
+
+fn parse_item(item: proto::UploadItem) -> Result<PushItem, PushResult> {
+    let id = ContactId::from_uuid(item.id);
+    let reject = |reason: String| PushResult {
+        id,
+        status: PushStatus::Rejected,
+        revision: None,
+        reason: Some(reason),
+        current: None,
+        conflicts: Vec::new(),
+    };
+    if item.base_revision.is_some_and(|b| b < 1) {
+        return Err(reject("base_revision must be 1 or more".into()));
+    }
+    let op = match item.op {
+        proto::Op::Delete => {
+            if item.base_revision.is_none() {
+                return Err(reject("a delete needs the base_revision it was based on".into()));
+            }
+            PushOp::Delete
+        }
+        proto::Op::Upsert => {
+            let value = item.data.ok_or_else(|| reject("an upsert needs data".into()))?;
+            let data: ContactData = serde_path_to_error::deserialize(value)
+                .map_err(|e| reject(format!("data.{}: {}", e.path(), e.inner())))?;
+            PushOp::Upsert(data)
+        }
+    };
+    Ok(PushItem { id, base_revision: item.base_revision, op })
+}
+
+fn result_of(r: PushResult) -> proto::ItemResult {
+    proto::ItemResult {
+        id: *r.id.as_uuid(),
+        status: match r.status {
+            PushStatus::Created => proto::ItemStatus::Created,
+            PushStatus::Updated => proto::ItemStatus::Updated,
+            PushStatus::Deleted => proto::ItemStatus::Deleted,
+            PushStatus::Unchanged => proto::ItemStatus::Unchanged,
+            PushStatus::Conflict => proto::ItemStatus::Conflict,
+            PushStatus::Rejected => proto::ItemStatus::Rejected,
+        },
+        revision: r.revision,
+        reason: r.reason,
+        current: r.current.map(|s| proto::Current { revision: s.revision, deleted: s.data.is_none(), data: s.data }),
+        conflicts: r
+            .conflicts
+            .into_iter()
+            .map(|c| proto::FieldConflict { field: c.field.to_string(), kept: c.kept, replaced: c.replaced })
+            .collect(),
+    }
+}
+
+/// Upload sync: apply the device's changes; one result per item.
+#[utoipa::path(post, path = "/api/v1/sync/upload", request_body = proto::UploadRequest, security(("device_token" = [])),
+    responses((status = 200, body = proto::UploadResponse), (status = 400, body = proto::ApiError),
+               (status = 401, body = proto::ApiError), (status = 413, body = proto::ApiError)))]
+async fn upload(
+    State(state): State<ApiState>,
+    auth: AuthDevice,
+    ApiJson(req): ApiJson<proto::UploadRequest>,
+) -> Result<Json<proto::UploadResponse>, ApiFailure> {
+    if req.changes.len() > proto::MAX_UPLOAD_ITEMS {
+        return Err(ApiFailure(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("at most {} items per upload; split the batch", proto::MAX_UPLOAD_ITEMS),
+        ));
+    }
+    let origin = Origin::Device(auth.device.id);
+    let mut results: Vec<Option<proto::ItemResult>> = Vec::with_capacity(req.changes.len());
+    let mut items = Vec::new();
+    for item in req.changes {
+        match parse_item(item) {
+            Ok(i) => {
+                results.push(None);
+                items.push(i);
+            }
+            Err(rejected) => results.push(Some(result_of(rejected))),
+        }
+    }
+    let mut applied = sync_engine::push(&state.store, auth.account.id, origin, items).await?.into_iter();
+    let results: Vec<proto::ItemResult> =
+        results.into_iter().filter_map(|r| r.or_else(|| applied.next().map(result_of))).collect();
+    let received = results
+        .iter()
+        .filter(|r| matches!(r.status, proto::ItemStatus::Created | proto::ItemStatus::Updated | proto::ItemStatus::Deleted | proto::ItemStatus::Conflict))
+        .count() as i64;
+    let cursor = state.store.current_seq(auth.account.id).await?;
+    state.store.record_sync(auth.device.id, None, auth.addr, 0, received).await?;
+    Ok(Json(proto::UploadResponse { results, cursor: proto::encode_cursor(cursor) }))
+}
+
+/// The account's sync status as this device sees it.
+#[utoipa::path(get, path = "/api/v1/sync/status", security(("device_token" = [])),
+    responses((status = 200, body = proto::SyncStatus), (status = 401, body = proto::ApiError)))]
+async fn status(State(state): State<ApiState>, auth: AuthDevice) -> Result<Json<proto::SyncStatus>, ApiFailure> {
+    let cursor = state.store.current_seq(auth.account.id).await?;
+    let contacts = state.store.count_contacts(auth.account.id).await?;
+    Ok(Json(proto::SyncStatus {
+        cursor: proto::encode_cursor(cursor),
+        contacts,
+        device: proto::DeviceSummary {
+            id: *auth.device.id.as_uuid(),
+            name: auth.device.name.clone(),
+            kind: auth.device.kind.as_str().into(),
+        },
+        server_time: chrono::Utc::now(),
+    }))
+}
+
+/// One contact of the account.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", params(("id" = String, Path, description = "the contact's UUID")),
+    security(("device_token" = [])),
+    responses((status = 200, body = proto::ContactResponse), (status = 400, body = proto::ApiError),
+               (status = 401, body = proto::ApiError), (status = 404, body = proto::ApiError)))]
+async fn contact(State(state): State<ApiState>, auth: AuthDevice, Path(id): Path<String>) -> Result<Json<proto::ContactResponse>, ApiFailure> {
+    let id = ContactId::parse(&id).map_err(|e| ApiFailure::bad_request(format!("id: {e}")))?;
+    let c = state.store.get_contact(auth.account.id, id).await?;
+    Ok(Json(proto::ContactResponse { id: *c.id.as_uuid(), revision: c.revision, updated_at: c.updated_at, data: c.data }))
+}
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "device_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("a device token from the console or `rolo device create`")).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Rolo device sync API", version = "1", description = include_str!("../API.md")),
+    paths(changes, upload, status, contact),
+    components(schemas(proto::ChangesResponse, proto::Change, proto::EntityKind, proto::UploadRequest, proto::UploadItem,
+        proto::Op, proto::UploadResponse, proto::ItemResult, proto::ItemStatus, proto::Current, proto::FieldConflict,
+        proto::SyncStatus, proto::DeviceSummary, proto::ContactResponse, proto::ApiError)),
+    modifiers(&SecurityAddon)
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// A human-readable page: the rules above and every endpoint with its schemas' names.
+async fn docs() -> impl IntoResponse {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let doc = ApiDoc::openapi();
+    let mut endpoints = String::new();
+    for (path, item) in doc.paths.paths.iter() {
+        for (method, op) in [("GET", &item.get), ("POST", &item.post)] {
+            if let Some(op) = op {
+                let summary = op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default();
+                endpoints.push_str(&format!("<li><code>{method} {}</code> — {}</li>", esc(path), esc(&summary)));
+            }
+        }
+    }
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rolo device sync API</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
+         pre{{white-space:pre-wrap}}</style></head><body><h1>Rolo device sync API (v1)</h1>\
+         <p>Machine-readable: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (OpenAPI 3).</p>\
+         <h2>Endpoints</h2><ul>{endpoints}</ul><h2>How sync works</h2><pre>{}</pre></body></html>",
+        esc(include_str!("../API.md"))
+    ))
+}
+
+async fn not_found() -> ApiFailure {
+    ApiFailure(StatusCode::NOT_FOUND, "not_found", "no such API endpoint; see /api/v1/docs".into())
+}
+
+/// The `/api/v1` router.
+pub fn router(store: Arc<Store>) -> Router {
+    Router::new()
+        .route("/api/v1/sync/changes", get(changes))
+        .route("/api/v1/sync/upload", post(upload))
+        .route("/api/v1/sync/status", get(status))
+        .route("/api/v1/contacts/{id}", get(contact))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/docs", get(docs))
+        .route("/api/v1/{*rest}", axum::routing::any(not_found))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(ApiState { store })
+}

@@ -190,6 +190,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn revisions(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<RevisionRow>>;
     /// The contact row, tombstones included.
     async fn contact(&self, account: AccountId, id: ContactId) -> StoreResult<Option<ContactRow>>;
+    /// How many live contacts the account has.
+    async fn count_contacts(&self, account: AccountId) -> StoreResult<i64>;
     /// Every live (not deleted) contact of the account.
     async fn live_contacts(&self, account: AccountId) -> StoreResult<Vec<ContactRow>>;
     /// Change-log entries with `seq > after`, oldest first, at most `limit`.

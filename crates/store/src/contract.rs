@@ -335,6 +335,7 @@ pub async fn history_and_feed_for_sync(backend: Arc<dyn Backend>) {
     assert!(matches!(store.put_contact(a.id, c.id, Some(3), &v1, Origin::Console).await, Err(StoreError::Stale { current: 4 })));
     assert!(matches!(store.put_contact(a.id, c.id, None, &v1, Origin::Console).await, Err(StoreError::Conflict(_))));
     assert_eq!(store.purged_seq(a.id).await.unwrap(), 0);
+    assert_eq!(store.count_contacts(a.id).await.unwrap(), 2);
 }
 
 pub async fn devices_and_tokens(backend: Arc<dyn Backend>) {

@@ -306,6 +306,11 @@ impl Store {
         Ok(key.seal_contact(account.id.as_bytes(), id.as_bytes(), revision, &plain)?)
     }
 
+    /// How many live contacts the account has.
+    pub async fn count_contacts(&self, account: AccountId) -> StoreResult<i64> {
+        self.backend.count_contacts(account).await
+    }
+
     /// All live contacts of the account, sorted by display name.
     pub async fn list_contacts(&self, account: AccountId) -> StoreResult<Vec<Contact>> {
         let acc = self.account_row(account).await?;

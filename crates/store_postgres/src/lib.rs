@@ -466,6 +466,16 @@ impl Backend for PostgresBackend {
             .transpose()
     }
 
+    async fn count_contacts(&self, account: AccountId) -> StoreResult<i64> {
+        sqlx::query("SELECT COUNT(*) FROM contacts WHERE account_id = $1 AND deleted = FALSE")
+            .bind(account.as_uuid())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?
+            .try_get(0)
+            .map_err(db_err)
+    }
+
     async fn live_contacts(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
         sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND deleted = FALSE")
             .bind(account.as_uuid())

@@ -1,0 +1,52 @@
+//! A real Rolo server on a loopback port with a fresh SQLite database, for integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use server::config::Config;
+use server::{setup, web};
+use store::Store;
+use tokio::sync::oneshot;
+
+pub struct TestServer {
+    pub url: String,
+    pub store: Arc<Store>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            listen: "127.0.0.1:0".into(),
+            data_dir: dir.path().to_path_buf(),
+            database_url: format!("sqlite://{}", dir.path().join("rolo.db").display()),
+            master_key_env: false,
+            master_key_file: dir.path().join("master.key"),
+            site_root: dir.path().join("site"),
+            session_hours: 1,
+            secure_cookies: false,
+        };
+        let store = setup::open_store(&config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = web::router(web::state(&config, store.clone()));
+        let task = tokio::spawn(web::serve(listener, router, async {
+            let _ = rx.await;
+        }));
+        TestServer { url, store, stop: Some(tx), task: Some(task), _dir: dir }
+    }
+
+    pub async fn account(&self, name: &str, password: &str) -> domain::AccountInfo {
+        self.store.create_account(&domain::Username::parse(name).unwrap(), password, false).await.unwrap()
+    }
+
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.task.take().unwrap().await.unwrap().unwrap();
+    }
+}
+
