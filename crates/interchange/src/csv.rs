@@ -1,0 +1,267 @@
+//! CSV import and export.
+//!
+//! Import: [`analyse`] detects the encoding (BOM, then UTF-8, then `chardetng`'s guess: GBK,
+//! Big5, windows-1252, …), the delimiter (comma, semicolon, tab) and the [`Dialect`] of the
+//! header row, and suggests a [`ColumnMapping`]; [`read_rows`] then reads the rows lazily, one
+//! [`RowResult`] each. Any of these can be overridden with [`CsvOptions`] or by editing the
+//! analysis.
+//!
+//! Export: [`CsvWriter`] writes UTF-8 with a BOM, one contact per row, in a [`Layout`], and
+//! guards every cell against formula injection (see [`crate::guard_formula`]); import undoes the guard.
+
+use std::borrow::Cow;
+use std::io::{Cursor, Write};
+
+use encoding_rs::Encoding;
+
+use crate::table::{export_row, header_row, RowMapper};
+pub use crate::table::Record;
+use crate::{guard_formula, ColumnMapping, Columns, Dialect, ExportError, ImportError, Layout, RowError, RowResult};
+
+/// Choices that override detection.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CsvOptions {
+    pub encoding: Option<&'static Encoding>,
+    pub delimiter: Option<u8>,
+    pub dialect: Option<Dialect>,
+}
+
+/// What [`analyse`] found; edit `mapping` (or the rest) before [`read_rows`] to change it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvAnalysis {
+    pub encoding: &'static Encoding,
+    pub delimiter: u8,
+    pub dialect: Dialect,
+    pub headers: Vec<String>,
+    pub mapping: ColumnMapping,
+}
+
+/// Reads the header row and detects how the file is written.
+pub fn analyse(bytes: &[u8], options: &CsvOptions) -> Result<CsvAnalysis, ImportError> {
+    let encoding = options.encoding.unwrap_or_else(|| detect_encoding(bytes));
+    let text = decode(bytes, encoding)?;
+    let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
+    let headers: Vec<String> = reader(text.as_bytes(), delimiter)
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(|h| h.trim().to_string()).collect())
+        .filter(|h: &Vec<String>| h.iter().any(|c| !c.is_empty()))
+        .ok_or(ImportError::NoHeader)?;
+    let (dialect, mapping) = ColumnMapping::suggest(&headers, options.dialect);
+    Ok(CsvAnalysis { encoding, delimiter, dialect, headers, mapping })
+}
+
+/// Reads the rows after the header, lazily. Rows whose cells are all empty are skipped.
+pub fn read_rows<'a>(
+    bytes: &'a [u8],
+    analysis: &CsvAnalysis,
+) -> Result<impl Iterator<Item = RowResult> + 'a, ImportError> {
+    let text = decode(bytes, analysis.encoding)?;
+    let mapper = RowMapper::new(analysis.dialect, &analysis.headers, &analysis.mapping, true)?;
+    let bytes: Cow<'a, [u8]> = match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+        Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+    };
+    let mut rdr = reader(Cursor::new(bytes), analysis.delimiter);
+    let mut record = ::csv::StringRecord::new();
+    let mut header_skipped = false;
+    // Line numbers counted from byte offsets: csv's own count lags by one after a CRLF, whose
+    // LF it leaves to the next record.
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    Ok(std::iter::from_fn(move || loop {
+        let input = rdr.get_ref().get_ref();
+        let mut start = rdr.position().byte() as usize;
+        while matches!(input.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        line += input.get(counted_to..start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+        counted_to = start;
+        match rdr.read_record(&mut record) {
+            Ok(false) => return None,
+            Err(e) => return Some(Err(RowError { line, reason: format!("this line cannot be read ({e}).") })),
+            Ok(true) if !header_skipped => header_skipped = true,
+            Ok(true) => {
+                let rest = rdr.get_ref().get_ref().get(rdr.position().byte() as usize..).unwrap_or_default();
+                let at_end = rest.iter().all(|b| matches!(b, b'\r' | b'\n'));
+                if at_end && unclosed_quote(rdr.get_ref().get_ref(), start) {
+                    return Some(Err(RowError {
+                        line,
+                        reason: "a quote (\") opened on this line is never closed, so the rest of the file was read as one cell.".into(),
+                    }));
+                }
+                if record.len() > mapper.width() && record.iter().skip(mapper.width()).any(|c| !c.trim().is_empty()) {
+                    return Some(Err(RowError {
+                        line,
+                        reason: format!(
+                            "this line has {} cells but the header has {}; check for a missing quote or an extra delimiter.",
+                            record.len(),
+                            mapper.width()
+                        ),
+                    }));
+                }
+                if let Some(row) = mapper.map(line, record.iter()) {
+                    return Some(row);
+                }
+            }
+        }
+    }))
+}
+
+fn reader<R: std::io::Read>(input: R, delimiter: u8) -> ::csv::Reader<R> {
+    ::csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(input)
+}
+
+/// The last record of a file ran to its end inside quotes: its text has an odd number of `"`.
+fn unclosed_quote(bytes: &[u8], start: usize) -> bool {
+    bytes.get(start..).is_some_and(|rest| rest.iter().filter(|b| **b == b'"').count() % 2 == 1)
+}
+
+/// BOM first, then UTF-8 if the bytes are valid UTF-8, else `chardetng`'s guess.
+pub fn detect_encoding(bytes: &[u8]) -> &'static Encoding {
+    if let Some((encoding, _)) = Encoding::for_bom(bytes) {
+        return encoding;
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return encoding_rs::UTF_8;
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    const SAMPLE: usize = 1 << 20;
+    detector.feed(&bytes[..bytes.len().min(SAMPLE)], bytes.len() <= SAMPLE);
+    detector.guess(None, chardetng::Utf8Detection::Deny)
+}
+
+/// Decodes strictly (a byte that is not valid in `encoding` is an error) and refuses binary files.
+fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Result<Cow<'a, str>, ImportError> {
+    if bytes.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(ImportError::NotText { hint: ": it looks like an Excel workbook; import it as Excel" });
+    }
+    let body = match Encoding::for_bom(bytes) {
+        Some((bom, len)) if bom == encoding => &bytes[len..],
+        _ => bytes,
+    };
+    let text = if encoding == encoding_rs::UTF_8 {
+        match std::str::from_utf8(body) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(e) => {
+                let line = body[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+                return Err(ImportError::Encoding { encoding: "UTF-8", at: format!(" (line {line})") });
+            }
+        }
+    } else {
+        encoding
+            .decode_without_bom_handling_and_without_replacement(body)
+            .ok_or(ImportError::Encoding { encoding: encoding.name(), at: String::new() })?
+    };
+    let controls = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')).count();
+    if text.contains('\0') || controls * 100 > text.len() {
+        return Err(ImportError::NotText { hint: "" });
+    }
+    if text.trim().is_empty() {
+        return Err(ImportError::Empty);
+    }
+    Ok(text)
+}
+
+/// The delimiter that splits the first lines into the most columns, consistently.
+fn sniff_delimiter(text: &str) -> u8 {
+    let sample = &text[..text.char_indices().map(|(i, _)| i).find(|i| *i >= 64 * 1024).unwrap_or(text.len())];
+    let score = |d: u8| {
+        let mut rdr = reader(sample.as_bytes(), d);
+        let lens: Vec<usize> = rdr.records().take(20).filter_map(Result::ok).map(|r| r.len()).collect();
+        let width = lens.first().copied().unwrap_or(0);
+        let consistent = lens.iter().filter(|l| **l == width).count();
+        if width < 2 {
+            (0, 0)
+        } else {
+            (consistent, width)
+        }
+    };
+    [b',', b';', b'\t'].into_iter().fold((b',', (0, 0)), |best, d| {
+        let s = score(d);
+        if s > best.1 {
+            (d, s)
+        } else {
+            best
+        }
+    })
+    .0
+}
+
+/// Writes contacts as CSV, one row each, streaming to any writer: UTF-8 with a BOM, a header row,
+/// numbered columns for phones, emails, addresses and extra fields (as many as [`Columns`] says).
+pub struct CsvWriter<W: Write> {
+    inner: ::csv::Writer<W>,
+    layout: Layout,
+    columns: Columns,
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// Writes the BOM and the header row.
+    pub fn new(mut out: W, layout: Layout, columns: Columns) -> Result<Self, ExportError> {
+        out.write_all("\u{feff}".as_bytes())?;
+        let mut inner = ::csv::WriterBuilder::new().from_writer(out);
+        inner.write_record(header_row(layout, &columns))?;
+        Ok(CsvWriter { inner, layout, columns })
+    }
+
+    /// Writes one contact. Fails (writing nothing) when it has more phones, emails, addresses or
+    /// extra fields than the columns allow (Rolo and Google layouts).
+    pub fn write(&mut self, record: &Record<'_>) -> Result<(), ExportError> {
+        let row = export_row(self.layout, &self.columns, record)?;
+        self.inner.write_record(row.iter().map(|c| guard_formula(c).into_owned()))?;
+        Ok(())
+    }
+
+    /// Flushes and gives the writer back.
+    pub fn finish(self) -> Result<W, ExportError> {
+        self.inner.into_inner().map_err(|e| ExportError::Io(e.into_error()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff_delimiter("a;b;c\n1;2,5;3\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(sniff_delimiter("a,b\n\"x;y\",2\n"), b',');
+        assert_eq!(sniff_delimiter("single\nx\n"), b',');
+    }
+
+    #[test]
+    fn detects_encodings() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("姓名,手机\n张伟,13800138000\n李娜,13900139000\n王芳,电话号码未知\n");
+        assert_eq!(detect_encoding(&gbk), encoding_rs::GBK);
+        let (big5, _, _) = encoding_rs::BIG5.encode("姓名,電話,備註\n陳大文,0912345678,臺灣朋友\n林小華,0987654321,學校同學\n");
+        assert_eq!(detect_encoding(&big5), encoding_rs::BIG5);
+        let (latin, _, _) = encoding_rs::WINDOWS_1252.encode("Name,Notes\nJosé Müller,Straße à côté, naïve café\n");
+        assert_eq!(detect_encoding(&latin), encoding_rs::WINDOWS_1252);
+        assert_eq!(detect_encoding("a,b\n".as_bytes()), encoding_rs::UTF_8);
+        assert_eq!(detect_encoding(b"\xff\xfea\0"), encoding_rs::UTF_16LE);
+    }
+
+    #[test]
+    fn refuses_binary_and_empty_files() {
+        assert!(matches!(analyse(b"", &CsvOptions::default()), Err(ImportError::Empty)));
+        assert!(matches!(analyse(b"PK\x03\x04rest", &CsvOptions::default()), Err(ImportError::NotText { .. })));
+        assert!(matches!(analyse(b"a,b\n\x01\x02\x03\0\0", &CsvOptions::default()), Err(ImportError::NotText { .. })));
+    }
+
+    #[test]
+    fn too_many_cells_is_a_row_error() {
+        let input = "Name,Phone\nAnn,123 45\nBob,678 90,surplus\n";
+        let a = analyse(input.as_bytes(), &CsvOptions::default()).unwrap();
+        let rows: Vec<RowResult> = read_rows(input.as_bytes(), &a).unwrap().collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].as_ref().unwrap().data.display_name, "Ann");
+        let err = rows[1].as_ref().unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(err.reason.contains("3 cells but the header has 2"), "{}", err.reason);
+    }
+}

@@ -1,0 +1,306 @@
+//! Excel: export with `rust_xlsxwriter` (constant-memory mode), import with `calamine`.
+//!
+//! The export has the columns of the CSV [`Layout`] (Rolo by default); the header row is bold,
+//! frozen and filtered; every value is written as text (phone numbers stay text), except a
+//! birthday with a year, written as a date. Cells are never formulas; those that would look like
+//! one when edited (starting with `= + - @`) carry Excel's "quote prefix" style, which keeps the
+//! value unchanged. Contacts can go on one sheet, or on one sheet per group.
+//!
+//! Import reads `.xlsx` and `.xls` (and `.ods`) through the same header dialects and
+//! [`ColumnMapping`] as CSV, every sheet that has a header row.
+
+use std::io::{Cursor, Seek, Write};
+
+use calamine::{Data, Reader};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+
+use crate::table::{birthday_column, export_row, header_row, RowMapper};
+pub use crate::table::Record;
+use crate::{ColumnMapping, Columns, Dialect, ExportError, ImportError, Layout, RowError, RowResult};
+
+const CELL_MAX: usize = 32_767;
+
+/// Streams contacts into a workbook, sheet by sheet.
+pub struct XlsxWriter {
+    workbook: Workbook,
+    layout: Layout,
+    columns: Columns,
+    sheet: Option<(usize, u32)>,
+    sheets: usize,
+    names: Vec<String>,
+    headers: Vec<String>,
+    header: Format,
+    text: Format,
+    quoted: Format,
+    date: Format,
+}
+
+fn xlsx_err(e: XlsxError) -> ExportError {
+    ExportError::Xlsx(e.to_string())
+}
+
+impl XlsxWriter {
+    pub fn new(layout: Layout, columns: Columns) -> Self {
+        XlsxWriter {
+            workbook: Workbook::new(),
+            layout,
+            columns,
+            sheet: None,
+            sheets: 0,
+            names: Vec::new(),
+            headers: header_row(layout, &columns),
+            header: Format::new().set_bold(),
+            text: Format::new().set_text_wrap(),
+            quoted: Format::new().set_text_wrap().set_quote_prefix(),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+        }
+    }
+
+    /// Starts a new sheet (its name made valid for Excel and unique) with the header row.
+    pub fn start_sheet(&mut self, name: &str) -> Result<(), ExportError> {
+        self.close_sheet()?;
+        let name = sheet_name(name, &self.names);
+        self.names.push(name.clone());
+        let sheet = self.workbook.add_worksheet_with_constant_memory();
+        sheet.set_name(name).map_err(xlsx_err)?;
+        for (col, h) in self.headers.iter().enumerate() {
+            let col = col as u16;
+            sheet.set_column_width(col, column_width(h)).map_err(xlsx_err)?;
+            sheet.write_string_with_format(0, col, h, &self.header).map_err(xlsx_err)?;
+        }
+        sheet.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+        self.sheet = Some((self.sheets, 1));
+        self.sheets += 1;
+        Ok(())
+    }
+
+    /// Writes one contact on the current sheet (a sheet "Contacts" is started if none is).
+    pub fn write(&mut self, record: &Record<'_>) -> Result<(), ExportError> {
+        if self.sheet.is_none() {
+            self.start_sheet("Contacts")?;
+        }
+        let row_cells = export_row(self.layout, &self.columns, record)?;
+        let Some((index, row)) = self.sheet else { return Ok(()) };
+        let sheet = self.workbook.worksheet_from_index(index).map_err(xlsx_err)?;
+        for (col, cell) in row_cells.iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            if cell.chars().count() > CELL_MAX {
+                return Err(ExportError::CellTooLong {
+                    contact: record.data.display_name.clone(),
+                    column: self.headers.get(col).cloned().unwrap_or_default(),
+                });
+            }
+            let c = col as u16;
+            let date = match record.data.birthday {
+                Some(domain::Birthday::Date(d)) if col == birthday_column(self.layout) => {
+                    use chrono::Datelike;
+                    u16::try_from(d.year()).ok().and_then(|y| ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok())
+                }
+                _ => None,
+            };
+            match date {
+                Some(date) => sheet.write_datetime_with_format(row, c, &date, &self.date),
+                None if cell.starts_with(['=', '+', '-', '@']) => sheet.write_string_with_format(row, c, cell, &self.quoted),
+                None => sheet.write_string_with_format(row, c, cell, &self.text),
+            }
+            .map_err(xlsx_err)?;
+        }
+        self.sheet = Some((index, row + 1));
+        Ok(())
+    }
+
+    fn close_sheet(&mut self) -> Result<(), ExportError> {
+        if let Some((index, rows)) = self.sheet.take() {
+            let last_col = self.headers.len().saturating_sub(1) as u16;
+            let sheet = self.workbook.worksheet_from_index(index).map_err(xlsx_err)?;
+            sheet.autofilter(0, 0, rows.saturating_sub(1).max(1), last_col).map_err(xlsx_err)?;
+        }
+        Ok(())
+    }
+
+    /// Finishes the workbook into `out` (an empty workbook gets one empty "Contacts" sheet).
+    pub fn finish<W: Write + Seek + Send>(mut self, out: W) -> Result<W, ExportError> {
+        if self.sheets == 0 {
+            self.start_sheet("Contacts")?;
+        }
+        self.close_sheet()?;
+        let mut out = out;
+        self.workbook.save_to_writer(&mut out).map_err(xlsx_err)?;
+        Ok(out)
+    }
+}
+
+/// One sheet per group: `(group name, contacts)` pairs, in order.
+pub fn write_groups<'a, W, G, C>(out: W, groups: G, layout: Layout, columns: Columns) -> Result<W, ExportError>
+where
+    W: Write + Seek + Send,
+    G: IntoIterator<Item = (&'a str, C)>,
+    C: IntoIterator<Item = Record<'a>>,
+{
+    let mut writer = XlsxWriter::new(layout, columns);
+    for (name, contacts) in groups {
+        writer.start_sheet(name)?;
+        for c in contacts {
+            writer.write(&c)?;
+        }
+    }
+    writer.finish(out)
+}
+
+/// Excel's rules: 1–31 characters, none of `[]:*?/\`, no leading or trailing `'`, unique.
+fn sheet_name(name: &str, taken: &[String]) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() { '_' } else { c })
+        .collect();
+    let cleaned = cleaned.trim().trim_matches('\'');
+    let base: String = if cleaned.is_empty() { "Sheet".into() } else { cleaned.chars().take(31).collect() };
+    let free = |n: &str| !taken.iter().any(|t| t.to_lowercase() == n.to_lowercase());
+    if free(&base) {
+        return base;
+    }
+    (2..)
+        .map(|i| {
+            let suffix = format!(" ({i})");
+            format!("{}{suffix}", base.chars().take(31 - suffix.chars().count()).collect::<String>())
+        })
+        .find(|n| free(n))
+        .unwrap_or(base)
+}
+
+fn column_width(header: &str) -> f64 {
+    let h = header.to_lowercase();
+    if h == "uid" {
+        38.0
+    } else if h.contains("label") || h.contains("name") && h.starts_with("extra") {
+        12.0
+    } else if h.contains("notes") || h.contains("street") || h.contains("value") && !h.starts_with("phone") {
+        32.0
+    } else if h.contains("mail") {
+        28.0
+    } else if h.contains("phone") || h.contains("birthday") || h.contains("postal") {
+        16.0
+    } else {
+        20.0
+    }
+}
+
+/// One sheet of a workbook, analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetAnalysis {
+    pub name: String,
+    pub dialect: Dialect,
+    pub headers: Vec<String>,
+    pub mapping: ColumnMapping,
+    /// Rows after the header.
+    pub rows: usize,
+}
+
+/// The sheets that have a header row (drop some before [`read_rows`] to skip them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XlsxAnalysis {
+    pub sheets: Vec<SheetAnalysis>,
+}
+
+fn open(bytes: &[u8]) -> Result<calamine::Sheets<Cursor<&[u8]>>, ImportError> {
+    if bytes.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| ImportError::Spreadsheet(e.to_string()))
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => dt.as_datetime().map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        Data::Error(_) | Data::Empty => String::new(),
+    }
+}
+
+/// Reads every sheet's header row and suggests a mapping for each.
+pub fn analyse(bytes: &[u8], dialect: Option<Dialect>) -> Result<XlsxAnalysis, ImportError> {
+    let mut book = open(bytes)?;
+    let mut sheets = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).map_err(|e| ImportError::Spreadsheet(e.to_string()))?;
+        let mut rows = range.rows();
+        let Some(header) = rows.next() else { continue };
+        let headers: Vec<String> = header.iter().map(|c| cell_text(c).trim().to_string()).collect();
+        if headers.iter().all(String::is_empty) {
+            continue;
+        }
+        let (dialect, mapping) = ColumnMapping::suggest(&headers, dialect);
+        sheets.push(SheetAnalysis { name, dialect, headers, mapping, rows: rows.count() });
+    }
+    if sheets.is_empty() {
+        return Err(ImportError::NoSheet);
+    }
+    Ok(XlsxAnalysis { sheets })
+}
+
+/// Reads the rows of the analysed sheets. A contact whose UID appeared on an earlier sheet (one
+/// sheet per group) is read once, with the groups of every sheet it is on. With several sheets,
+/// row errors name the sheet.
+pub fn read_rows(bytes: &[u8], analysis: &XlsxAnalysis) -> Result<Vec<RowResult>, ImportError> {
+    let mut book = open(bytes)?;
+    let mut out: Vec<RowResult> = Vec::new();
+    let mut by_uid: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let many = analysis.sheets.len() > 1;
+    for sheet in &analysis.sheets {
+        let range = book.worksheet_range(&sheet.name).map_err(|e| ImportError::Spreadsheet(e.to_string()))?;
+        let mapper = RowMapper::new(sheet.dialect, &sheet.headers, &sheet.mapping, false)?;
+        let start = range.start().map_or(0, |(r, _)| r as usize);
+        for (i, row) in range.rows().enumerate().skip(1) {
+            let cells: Vec<String> = row.iter().map(cell_text).collect();
+            let line = start + i + 1;
+            let Some(result) = mapper.map(line, cells.iter().map(String::as_str)) else { continue };
+            match result {
+                Ok(row) => match row.uid.clone().filter(|u| !u.is_empty()).and_then(|u| by_uid.get(&u).copied().or_else(|| {
+                    by_uid.insert(u, out.len());
+                    None
+                })) {
+                    Some(first) => {
+                        if let Some(Ok(earlier)) = out.get_mut(first) {
+                            for g in row.groups {
+                                if !earlier.groups.contains(&g) {
+                                    earlier.groups.push(g);
+                                }
+                            }
+                        }
+                    }
+                    None => out.push(Ok(row)),
+                },
+                Err(e) if many => out.push(Err(RowError { line, reason: format!("sheet “{}”: {}", sheet.name, e.reason) })),
+                Err(e) => out.push(Err(e)),
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_follow_excel_rules() {
+        let taken = vec!["Friends".to_string()];
+        assert_eq!(sheet_name("friends", &taken), "friends (2)");
+        assert_eq!(sheet_name("a/b:c", &[]), "a_b_c");
+        assert_eq!(sheet_name("", &[]), "Sheet");
+        assert_eq!(sheet_name(&"x".repeat(40), &[]).chars().count(), 31);
+    }
+
+    #[test]
+    fn truncated_or_foreign_bytes_are_errors() {
+        assert!(matches!(analyse(b"", None), Err(ImportError::Empty)));
+        assert!(matches!(analyse(b"PK\x03\x04 truncated", None), Err(ImportError::Spreadsheet(_))));
+        assert!(matches!(analyse(b"Name,Phone\nA,1\n", None), Err(ImportError::Spreadsheet(_))));
+    }
+}
