@@ -1,0 +1,169 @@
+//! rolo-sync against a real server: two folders (two PCs) and the console on one account.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+
+use common::TestServer;
+use domain::{ContactDraft, ContactId, DeviceKind, Origin};
+use rolo_sync::{setup, SyncError, Vdir};
+
+async fn folder(s: &TestServer, account: domain::AccountId, name: &str) -> (tempfile::TempDir, Vdir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, token) = s.store.create_device(account, name, DeviceKind::Pc).await.unwrap();
+    setup(dir.path(), &s.url, &token).await.unwrap();
+    let v = Vdir::open(dir.path()).unwrap();
+    (dir, v)
+}
+
+fn vcards(dir: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".vcf"))
+        .map(|e| (e.file_name().to_string_lossy().to_string(), std::fs::read_to_string(e.path()).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn card(uid: &str, name: &str, tel: &str) -> String {
+    format!("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name};;;;\r\nTEL;TYPE=CELL:{tel}\r\nEND:VCARD\r\n")
+}
+
+const ANN: &str = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_folders_and_the_console_converge() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let (da, a) = folder(&s, alice.id, "PC A").await;
+    let (db, b) = folder(&s, alice.id, "PC B").await;
+
+    // A adds → B gets it.
+    std::fs::write(da.path().join(format!("{ANN}.vcf")), card(ANN, "Ann", "111")).unwrap();
+    let sa = a.sync().await.unwrap();
+    assert_eq!(sa.up_created, 1, "{sa}");
+    let sb = b.sync().await.unwrap();
+    assert_eq!(sb.down_created, 1, "{sb}");
+    let files = vcards(db.path());
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].0, format!("{ANN}.vcf"));
+    assert!(files[0].1.contains("111"));
+
+    // B edits → A gets it.
+    let path_b = db.path().join(format!("{ANN}.vcf"));
+    std::fs::write(&path_b, files[0].1.replace("111", "112")).unwrap();
+    assert_eq!(b.sync().await.unwrap().up_updated, 1);
+    assert_eq!(a.sync().await.unwrap().down_updated, 1);
+    assert!(vcards(da.path())[0].1.contains("112"));
+
+    // The console adds and deletes → both folders follow.
+    let id = ContactId::parse(ANN).unwrap();
+    let rev = s.store.get_contact(alice.id, id).await.unwrap().revision;
+    s.store.delete_contact(alice.id, id, rev, Origin::Console).await.unwrap();
+    let zw = ContactDraft { family_name: "张".into(), given_name: "伟".into(), ..Default::default() }.parse().unwrap();
+    s.store.create_contact(alice.id, None, &zw, Origin::Console).await.unwrap();
+    for (v, d) in [(&a, &da), (&b, &db)] {
+        let sum = v.sync().await.unwrap();
+        assert_eq!((sum.down_deleted, sum.down_created), (1, 1), "{sum}");
+        let files = vcards(d.path());
+        assert_eq!(files.len(), 1);
+        assert!(files[0].1.contains("张伟"), "{}", files[0].1);
+    }
+    // Nothing more to do: a second sync is empty.
+    let again = a.sync().await.unwrap();
+    assert_eq!(again, rolo_sync::Summary::default());
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_edits_on_both_sides_lose_nothing() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let (da, a) = folder(&s, alice.id, "PC A").await;
+    let (db, b) = folder(&s, alice.id, "PC B").await;
+    std::fs::write(da.path().join(format!("{ANN}.vcf")), card(ANN, "Ann", "111")).unwrap();
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+
+    // Both edit offline: A adds an email and changes the name, B adds a phone and changes the name too.
+    let file = format!("{ANN}.vcf");
+    let text_a = std::fs::read_to_string(da.path().join(&file)).unwrap();
+    let text_a = text_a.replace("END:VCARD", "EMAIL;TYPE=WORK:ann@example.org\r\nEND:VCARD").replace("FN:Ann", "FN:Ann A");
+    std::fs::write(da.path().join(&file), text_a).unwrap();
+    let text_b = std::fs::read_to_string(db.path().join(&file)).unwrap();
+    let text_b = text_b.replace("END:VCARD", "TEL;TYPE=WORK:222\r\nEND:VCARD").replace("FN:Ann", "FN:Ann B");
+    std::fs::write(db.path().join(&file), text_b).unwrap();
+
+    assert_eq!(a.sync().await.unwrap().up_updated, 1);
+    let sb = b.sync().await.unwrap();
+    assert_eq!(sb.conflicts, 1, "{sb}");
+    a.sync().await.unwrap();
+    // Both folders now hold the same merged card: both additions, B's name (the later upload).
+    let fa = vcards(da.path());
+    let fb = vcards(db.path());
+    assert_eq!(fa, fb);
+    for needle in ["ann@example.org", "111", "222", "FN:Ann B"] {
+        assert!(fa[0].1.contains(needle), "{needle} missing:\n{}", fa[0].1);
+    }
+    // A's name is in the server's history.
+    let h = s.store.history(alice.id, ContactId::parse(ANN).unwrap()).await.unwrap();
+    assert!(h.iter().any(|e| e.data.as_ref().is_some_and(|d| d.display_name == "Ann A")));
+
+    // A deletes while B edits: the edit survives and comes back to A.
+    std::fs::remove_file(da.path().join(&file)).unwrap();
+    let text_b = std::fs::read_to_string(db.path().join(&file)).unwrap().replace("END:VCARD", "NOTE:keep me\r\nEND:VCARD");
+    std::fs::write(db.path().join(&file), text_b).unwrap();
+    assert_eq!(a.sync().await.unwrap().up_deleted, 1);
+    let sb = b.sync().await.unwrap();
+    assert_eq!(sb.conflicts, 1, "{sb}");
+    let sa = a.sync().await.unwrap();
+    assert_eq!(sa.down_created, 1, "{sa}");
+    assert!(vcards(da.path())[0].1.contains("keep me"));
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_and_broken_files_crashes_and_revocation() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let (da, a) = folder(&s, alice.id, "PC A").await;
+
+    // The token file is private.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(da.path().join(".rolo-sync/token")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // A card dropped in by another program without a UID is adopted; a broken one is reported
+    // and left alone.
+    std::fs::write(da.path().join("khard-new.vcf"), "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Dropped In\r\nTEL:555 0100\r\nEND:VCARD\r\n").unwrap();
+    std::fs::write(da.path().join("broken.vcf"), "BEGIN:VCARD\r\nVERSION:3.0\r\nthis is not a card").unwrap();
+    let sum = a.sync().await.unwrap();
+    assert_eq!(sum.up_created, 1, "{sum}");
+    assert!(sum.skipped.iter().any(|m| m.starts_with("broken.vcf")), "{sum}");
+    assert!(da.path().join("broken.vcf").exists());
+    let adopted = std::fs::read_to_string(da.path().join("khard-new.vcf")).unwrap();
+    assert!(adopted.contains("UID:"), "{adopted}");
+    assert_eq!(s.store.count_contacts(alice.id).await.unwrap(), 1);
+
+    // Killed mid-sync: the state of before the sync comes back; the next run converges without
+    // duplicates or lost edits.
+    std::fs::write(da.path().join(format!("{ANN}.vcf")), card(ANN, "Ann", "111")).unwrap();
+    let before = std::fs::read(da.path().join(".rolo-sync/state.json")).unwrap();
+    a.sync().await.unwrap();
+    std::fs::write(da.path().join(".rolo-sync/state.json"), &before).unwrap();
+    let sum = a.sync().await.unwrap();
+    assert_eq!((sum.up_created, sum.up_updated, sum.conflicts), (0, 0, 0), "{sum}");
+    assert_eq!(s.store.count_contacts(alice.id).await.unwrap(), 2);
+    assert_eq!(vcards(da.path()).len(), 3);
+    assert_eq!(a.sync().await.unwrap(), rolo_sync::Summary { skipped: sum.skipped.clone(), ..Default::default() });
+
+    // Revoked: the next sync fails clearly and changes nothing locally.
+    let dev = s.store.devices(alice.id).await.unwrap()[0].id;
+    s.store.revoke_device(alice.id, dev).await.unwrap();
+    assert!(matches!(a.sync().await, Err(SyncError::Unauthorized(_))));
+    assert_eq!(vcards(da.path()).len(), 3);
+    s.shutdown().await;
+}
