@@ -115,3 +115,44 @@ pub async fn delete_contact(id: String, revision: i64) -> Result<(), AppError> {
     leptos_axum::redirect("/");
     Ok(())
 }
+
+/// A device just created: its token is shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewDevice {
+    pub device: domain::DeviceInfo,
+    pub token: String,
+}
+
+#[cfg(feature = "ssr")]
+fn parse_device_id(raw: &str) -> Result<domain::DeviceId, AppError> {
+    domain::DeviceId::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// The signed-in account's devices.
+#[server(prefix = "/rpc", endpoint = "list_devices")]
+pub async fn list_devices() -> Result<Vec<domain::DeviceInfo>, AppError> {
+    let account = current_account().await?;
+    state()?.store.devices(account.id).await.map_err(store_error)
+}
+
+/// Registers a device and returns its token (shown once; stored only hashed).
+#[server(prefix = "/rpc", endpoint = "create_device")]
+pub async fn create_device(name: String, kind: String) -> Result<NewDevice, AppError> {
+    let account = current_account().await?;
+    let kind = domain::DeviceKind::parse(&kind).map_err(|m| AppError::Invalid(vec![domain::FieldError::new("kind", m)]))?;
+    let (device, token) = state()?.store.create_device(account.id, &name, kind).await.map_err(store_error)?;
+    Ok(NewDevice { device, token })
+}
+
+#[server(prefix = "/rpc", endpoint = "rename_device")]
+pub async fn rename_device(id: String, name: String) -> Result<(), AppError> {
+    let account = current_account().await?;
+    state()?.store.rename_device(account.id, parse_device_id(&id)?, &name).await.map_err(store_error)
+}
+
+/// Revokes a device: its token stops working at once.
+#[server(prefix = "/rpc", endpoint = "revoke_device")]
+pub async fn revoke_device(id: String) -> Result<(), AppError> {
+    let account = current_account().await?;
+    state()?.store.revoke_device(account.id, parse_device_id(&id)?).await.map_err(store_error)
+}

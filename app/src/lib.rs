@@ -12,7 +12,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use pages::{ContactDetail, ContactList, DeletePage, EditContact, LoginPage, NewContact, NotFound, Protected};
+use pages::{ContactDetail, ContactList, DeletePage, DevicesPage, EditContact, LoginPage, NewContact, NotFound, Protected};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/contacts/:id") view=ContactDetail ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id/edit") view=EditContact ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id/delete") view=DeletePage ssr=SsrMode::Async/>
+                    <Route path=path!("/devices") view=DevicesPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

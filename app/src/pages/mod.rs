@@ -1,6 +1,7 @@
 //! The console's pages.
 
 mod contact_form;
+mod devices;
 
 use domain::{Contact, ContactSummary};
 use leptos::either::{Either, EitherOf3};
@@ -12,6 +13,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{get_contact, list_contacts, whoami, DeleteContact, Login, Logout};
 use crate::error::AppError;
 pub use contact_form::ContactForm;
+pub use devices::DevicesPage;
 
 fn loading() -> impl IntoView {
     view! { <p class="loading" aria-live="polite">"Loading…"</p> }
@@ -79,6 +81,7 @@ pub fn Protected() -> impl IntoView {
                             <A href="/" attr:class="brand">"Rolo"</A>
                             <nav aria-label="Main">
                                 <A href="/">"Contacts"</A>
+                                <A href="/devices">"Devices"</A>
                             </nav>
                             <span class="who" title="Signed in as">{me.username.clone()}</span>
                             <ActionForm action=logout attr:class="inline">
