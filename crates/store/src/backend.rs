@@ -166,6 +166,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Inserts a new contact (revision 1). `Conflict` if the id exists in this account.
     /// Returns the change sequence number of the write.
     async fn insert_contact(&self, row: &ContactRow, origin: &str) -> StoreResult<i64>;
+    /// Inserts many new contacts (revision 1 each) in one transaction: all or none. `Conflict`
+    /// if any id exists. Returns the change sequence number of the last one.
+    async fn insert_contacts(&self, account: AccountId, rows: &[ContactRow], origin: &str) -> StoreResult<i64>;
     /// Replaces a contact (live or a tombstone: `row.deleted` says what it becomes) if its
     /// stored revision is `base_revision`; `Stale` otherwise, `NotFound` if there is no row.
     /// `row.revision` is the new revision.

@@ -18,7 +18,7 @@ macro_rules! contract_tests {
         $crate::contract_tests!(@case $make; accounts_and_logins, sessions, contact_lifecycle,
             change_log_and_cursor, account_isolation, stale_writes_are_refused,
             sealed_rows_are_bound_to_their_contact, key_rotation, concurrent_writes_get_distinct_sequence_numbers,
-            history_and_feed_for_sync, devices_and_tokens);
+            history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -372,4 +372,27 @@ pub async fn devices_and_tokens(backend: Arc<dyn Backend>) {
     let (_, t2) = store.create_device(a.id, "Tablet", DeviceKind::Tablet).await.unwrap();
     store.set_disabled(a.id, true).await.unwrap();
     assert!(store.device_by_token(&t2).await.unwrap().is_none());
+}
+
+pub async fn batch_inserts_are_all_or_nothing(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let first = store.create_contact(a.id, None, &contact("First", "One", "555 0001", "f@example.org"), Origin::Console).await.unwrap();
+    let items: Vec<(Option<ContactId>, ContactData)> =
+        (0..250).map(|i| (None, contact(&format!("Bulk{i}"), "Person", "555 0100", "bulk@example.org"))).collect();
+    let made = store.create_contacts(a.id, &items, Origin::Cli).await.unwrap();
+    assert_eq!(made.len(), 250);
+    assert_eq!(store.current_seq(a.id).await.unwrap(), 251);
+    let seqs: Vec<i64> = store.changes_since(a.id, 0, 1000).await.unwrap().iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, (1..=251).collect::<Vec<_>>());
+    let feed = store.contacts_since(a.id, 1, 1000).await.unwrap();
+    assert_eq!(feed.len(), 250);
+    assert_eq!(feed[249].data.as_ref().unwrap().display_name, "Bulk249 Person");
+    assert_eq!(store.get_contact(a.id, made[7].id).await.unwrap().data.display_name, "Bulk7 Person");
+    assert_eq!(store.history(a.id, made[7].id).await.unwrap()[0].origin, Origin::Cli);
+    // One existing id: nothing of the batch is written.
+    let clash = vec![(None, contact("New", "One", "555 0002", "n@example.org")), (Some(first.id), contact("Dup", "Two", "555 0003", "d@example.org"))];
+    assert!(matches!(store.create_contacts(a.id, &clash, Origin::Cli).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.count_contacts(a.id).await.unwrap(), 251);
+    assert_eq!(store.current_seq(a.id).await.unwrap(), 251);
 }

@@ -360,6 +360,36 @@ impl Store {
         Ok(Contact { id, revision: 1, created_at: now, updated_at: now, data: data.clone() })
     }
 
+    /// Creates many contacts in one transaction (all or none): ids given or fresh UUID v7s.
+    pub async fn create_contacts(
+        &self,
+        account: AccountId,
+        items: &[(Option<ContactId>, ContactData)],
+        origin: Origin,
+    ) -> StoreResult<Vec<Contact>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let now = now_ms();
+        let mut rows = Vec::with_capacity(items.len());
+        let mut out = Vec::with_capacity(items.len());
+        for (id, data) in items {
+            let id = id.unwrap_or_else(|| ContactId::from_uuid(Uuid::now_v7()));
+            rows.push(ContactRow {
+                account_id: account,
+                id,
+                revision: 1,
+                seq: 0,
+                deleted: false,
+                sealed: Some(self.seal(&acc, &key, id, 1, data)?),
+                created_at: now,
+                updated_at: now,
+            });
+            out.push(Contact { id, revision: 1, created_at: now, updated_at: now, data: data.clone() });
+        }
+        self.backend.insert_contacts(account, &rows, &origin.to_db()).await?;
+        Ok(out)
+    }
+
     /// Replaces a contact's content if `base_revision` is still current (`Stale` otherwise).
     pub async fn update_contact(
         &self,

@@ -12,12 +12,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{AccountId, ContactId, DeviceId, Username};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use store::{
     AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, StoreError, StoreResult,
     SyncRecord,
 };
 use uuid::Uuid;
+
+/// Rows per multi-row INSERT: each sqlx statement costs a thread round trip, so batch.
+const BATCH_ROWS: usize = 100;
 
 pub struct SqliteBackend {
     pool: SqlitePool,
@@ -392,6 +395,74 @@ impl Backend for SqliteBackend {
         Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, row.sealed.as_deref(), row.updated_at, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
+    }
+
+    async fn insert_contacts(&self, account: AccountId, rows: &[ContactRow], origin: &str) -> StoreResult<i64> {
+        if rows.is_empty() {
+            return self.current_seq(account).await;
+        }
+        let mut tx = self.begin_write().await?;
+        let n = rows.len() as i64;
+        let last: i64 = sqlx::query("UPDATE accounts SET change_seq = change_seq + ? WHERE id = ? RETURNING change_seq")
+            .bind(n)
+            .bind(account.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?
+            .try_get(0)
+            .map_err(db_err)?;
+        let first = last - n + 1;
+        for (chunk_no, chunk) in rows.chunks(BATCH_ROWS).enumerate() {
+            let base = first + (chunk_no * BATCH_ROWS) as i64;
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO contacts (account_id, id, revision, seq, deleted, sealed, created_at, updated_at) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
+                b.push_bind(account.as_uuid())
+                    .push_bind(r.id.as_uuid())
+                    .push_bind(1_i64)
+                    .push_bind(base + i as i64)
+                    .push_bind(false)
+                    .push_bind(r.sealed.as_deref())
+                    .push_bind(ms(r.created_at))
+                    .push_bind(ms(r.updated_at));
+            });
+            if let Err(e) = q.build().execute(&mut *tx).await {
+                if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+                    return Err(StoreError::Conflict("one of the contacts' ids already exists".into()));
+                }
+                return Err(db_err(e));
+            }
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO changes (account_id, seq, entity, entity_id, revision, deleted, changed_at, origin) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
+                b.push_bind(account.as_uuid())
+                    .push_bind(base + i as i64)
+                    .push_bind(EntityKind::Contact.as_str())
+                    .push_bind(r.id.as_uuid())
+                    .push_bind(1_i64)
+                    .push_bind(false)
+                    .push_bind(ms(r.updated_at))
+                    .push_bind(origin);
+            });
+            q.build().execute(&mut *tx).await.map_err(db_err)?;
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO contact_revisions (account_id, contact_id, revision, sealed, origin, changed_at) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(account.as_uuid())
+                    .push_bind(r.id.as_uuid())
+                    .push_bind(1_i64)
+                    .push_bind(r.sealed.as_deref())
+                    .push_bind(origin)
+                    .push_bind(ms(r.updated_at));
+            });
+            q.build().execute(&mut *tx).await.map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(last)
     }
 
     async fn update_contact(&self, row: &ContactRow, base_revision: i64, origin: &str) -> StoreResult<i64> {
