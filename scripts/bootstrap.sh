@@ -50,6 +50,12 @@ fi
 # 5. For tests: Chromium and playwright-core.
 if [ $WANT_TEST -eq 1 ]; then
   apt_install chromium
+  # khard (a vdir address book from PyPI) reads what rolo-sync writes in the sync tests.
+  if [ ! -x "$TOOLS/venv/bin/khard" ]; then
+    say "Installing khard for the sync tests"
+    python3 -m venv "$TOOLS/venv" && "$TOOLS/venv/bin/pip" install -q khard==0.22.0 \
+      || say "khard could not be installed: the sync tests will check the vCards with Rolo's parser only"
+  fi
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ]; then
     say "Installing playwright-core for the browser tests"
     (cd "$ROOT/end2end" && npm ci -s --no-audit --no-fund >/dev/null)

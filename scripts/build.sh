@@ -24,8 +24,9 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$NEW_STAMP" ]; then
   echo "$NEW_STAMP" > "$STAMP"
 fi
 
-say "Building the server"
-cargo build -q -p server --bin rolo
+say "Building the server and rolo-sync"
+cargo build -q -p server --bin rolo -p rolo_sync --bin rolo-sync
 mkdir -p "$ROOT/bin"
 ln -sf "$CARGO_TARGET_DIR/debug/rolo" "$ROOT/bin/rolo"
-say "Built: bin/rolo and site/pkg ($(du -h "$SITE/pkg/rolo_bg.wasm" | cut -f1) of WASM)"
+ln -sf "$CARGO_TARGET_DIR/debug/rolo-sync" "$ROOT/bin/rolo-sync"
+say "Built: bin/rolo, bin/rolo-sync and site/pkg ($(du -h "$SITE/pkg/rolo_bg.wasm" | cut -f1) of WASM)"

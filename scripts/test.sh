@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
+export ROLO_KHARD="${ROLO_KHARD:-$TOOLS/venv/bin/khard}"
 export ROLO_TEST_POSTGRES_URL="${ROLO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
 "$ROOT/scripts/build.sh"

@@ -156,3 +156,58 @@ pub async fn revoke_device(id: String) -> Result<(), AppError> {
     let account = current_account().await?;
     state()?.store.revoke_device(account.id, parse_device_id(&id)?).await.map_err(store_error)
 }
+
+/// One entry of a contact's history, as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    pub revision: i64,
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+    /// "Console", "Command line", or the device's name.
+    pub by: String,
+    pub deleted: bool,
+    /// Top-level fields that differ from the previous revision.
+    pub changed: Vec<String>,
+}
+
+/// A contact's history, newest first, naming the device (or the console) behind each change.
+#[server(prefix = "/rpc", endpoint = "contact_history")]
+pub async fn contact_history(id: String) -> Result<Vec<HistoryItem>, AppError> {
+    let account = current_account().await?;
+    let store = state()?.store;
+    let history = store.history(account.id, parse_id(&id)?).await.map_err(store_error)?;
+    if history.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let devices = store.devices(account.id).await.map_err(store_error)?;
+    let fields = |d: &Option<domain::ContactData>| -> serde_json::Map<String, serde_json::Value> {
+        match d.as_ref().map(serde_json::to_value) {
+            Some(Ok(serde_json::Value::Object(m))) => m,
+            _ => serde_json::Map::new(),
+        }
+    };
+    let mut items = Vec::with_capacity(history.len());
+    for (i, e) in history.iter().enumerate() {
+        let by = match e.origin {
+            domain::Origin::Console => "Console".to_string(),
+            domain::Origin::Cli => "Command line".to_string(),
+            domain::Origin::Device(d) => devices
+                .iter()
+                .find(|x| x.id == d)
+                .map(|x| format!("{} ({})", x.name, x.kind.as_str()))
+                .unwrap_or_else(|| "a removed device".into()),
+        };
+        let now = fields(&e.data);
+        let changed = match history.get(i + 1) {
+            Some(prev) if e.data.is_some() && prev.data.is_some() => {
+                let before = fields(&prev.data);
+                let mut keys: Vec<String> = now.keys().chain(before.keys()).filter(|k| now.get(*k) != before.get(*k)).cloned().collect();
+                keys.sort();
+                keys.dedup();
+                keys
+            }
+            _ => Vec::new(),
+        };
+        items.push(HistoryItem { revision: e.revision, changed_at: e.changed_at, by, deleted: e.data.is_none(), changed });
+    }
+    Ok(items)
+}

@@ -84,7 +84,10 @@ test('create, edit and delete a contact in the hydrated console', async () => {
   await page.getByLabel('Organization').fill('Rolo Ltd');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Rolo Ltd').waitFor();
-  await page.getByText('Revision 2').waitFor();
+  await page.locator('p.meta').filter({ hasText: 'Revision 2' }).waitFor();
+  // The history names who changed what.
+  await page.getByRole('listitem').filter({ hasText: /Revision 2 · .* · Console · changed organization/ }).waitFor();
+  await page.getByRole('listitem').filter({ hasText: /Revision 1 · .* · Console · created/ }).waitFor();
 
   // A second contact, then the live filter (works only after hydration).
   await page.goto(`${rolo.url}/contacts/new`);

@@ -52,7 +52,8 @@ test('a device added in the console syncs with its token and can be revoked', as
   await page.getByRole('cell', { name: /from 127\.0\.0\.1/ }).waitFor();
   await page.getByRole('cell', { name: '0 / 1' }).waitFor();
   await page.getByRole('link', { name: 'Contacts' }).click();
-  await page.getByRole('link', { name: 'From Laptop' }).waitFor();
+  await page.getByRole('link', { name: 'From Laptop' }).click();
+  await page.getByRole('listitem').filter({ hasText: /Revision 1 · .* · Work laptop \(pc\) · created/ }).waitFor();
 
   // Revoke: the token stops working.
   await page.getByRole('link', { name: 'Devices' }).click();

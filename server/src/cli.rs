@@ -31,6 +31,15 @@ pub enum Command {
     /// Manage sync devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// Add generated contacts to an account (for trials and benchmarks).
+    Generate {
+        #[arg(long)]
+        account: String,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -246,6 +255,28 @@ pub async fn run_device(config: &Config, cmd: DeviceCmd) -> Result<(), String> {
             println!("Revoked: the device's token no longer works.");
         }
     }
+    Ok(())
+}
+
+pub async fn run_generate(config: &Config, account: &str, count: usize, seed: u64) -> Result<(), String> {
+    let store = open_store(config).await?;
+    let user = username(account)?;
+    let a = store.account_by_username(&user).await.map_err(|e| match e {
+        StoreError::NotFound => format!("no account named {user}"),
+        other => explain(other),
+    })?;
+    let mut gen = crate::generate::Gen::new(seed);
+    let started = std::time::Instant::now();
+    let mut done = 0;
+    while done < count {
+        let n = (count - done).min(5000);
+        let items: Vec<_> = (done..done + n).map(|i| (None, gen.contact(i))).collect();
+        store.create_contacts(a.id, &items, domain::Origin::Cli).await.map_err(explain)?;
+        done += n;
+        eprint!("\r{done} / {count}");
+    }
+    eprintln!();
+    println!("Added {count} generated contacts to {} in {:.1} s.", a.username, started.elapsed().as_secs_f64());
     Ok(())
 }
 

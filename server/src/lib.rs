@@ -3,5 +3,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod generate;
 pub mod setup;
 pub mod web;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use server::cli::{run_account, run_device, run_key, Cli, Command};
+use server::cli::{run_account, run_device, run_generate, run_key, Cli, Command};
 use server::config::Config;
 use server::setup::open_store;
 use server::web;
@@ -75,6 +75,7 @@ async fn main() -> ExitCode {
         Command::Account(cmd) => run_account(&config, cmd).await,
         Command::Key(cmd) => run_key(&config, cmd).await,
         Command::Device(cmd) => run_device(&config, cmd).await,
+        Command::Generate { account, count, seed } => run_generate(&config, &account, count, seed).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -167,3 +167,47 @@ async fn foreign_and_broken_files_crashes_and_revocation() {
     assert_eq!(vcards(da.path()).len(), 3);
     s.shutdown().await;
 }
+
+/// A first sync of 10,000 contacts writes a folder khard (a real vdir client) lists in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initial_sync_of_ten_thousand_contacts_is_readable_by_khard() {
+    const N: usize = 10_000;
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let mut gen = server::generate::Gen::new(3);
+    let items: Vec<_> = (0..N).map(|i| (None, gen.contact(i))).collect();
+    let made = s.store.create_contacts(alice.id, &items, Origin::Cli).await.unwrap();
+    let (dir, v) = folder(&s, alice.id, "PC").await;
+    let t = std::time::Instant::now();
+    let sum = v.sync().await.unwrap();
+    eprintln!("initial sync of {N} contacts: {:.1} s (debug build)", t.elapsed().as_secs_f64());
+    assert_eq!(sum.down_created, N);
+
+    // Every file parses back to exactly the server's data.
+    let by_id: std::collections::HashMap<String, &domain::ContactData> = made.iter().map(|c| (c.id.to_string(), &c.data)).collect();
+    let files = vcards(dir.path());
+    assert_eq!(files.len(), N);
+    for (name, text) in &files {
+        let cards = interchange::vcard::parse_vcards(text);
+        let card = cards[0].as_ref().unwrap();
+        let id = name.trim_end_matches(".vcf");
+        assert_eq!(card.uid.as_deref().map(|u| u.trim_start_matches("urn:uuid:")), Some(id));
+        assert_eq!(&card.data, by_id[id], "{name}");
+    }
+
+    // khard lists them all, with the right ids (skipped only where khard is not installed).
+    let khard = std::env::var("ROLO_KHARD").unwrap_or_default();
+    if khard.is_empty() || !Path::new(&khard).exists() {
+        eprintln!("khard not installed (ROLO_KHARD): checked the vCards with Rolo's parser only");
+    } else {
+        let conf = dir.path().join(".rolo-sync/khard.conf");
+        std::fs::write(&conf, format!("[addressbooks]\n[[rolo]]\npath = {}\n", dir.path().display())).unwrap();
+        let out = std::process::Command::new(&khard).args(["-c", conf.to_str().unwrap(), "list", "--parsable"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let listed: std::collections::HashSet<String> =
+            String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('\t').next().unwrap().to_string()).collect();
+        assert_eq!(listed.len(), N);
+        assert!(made.iter().all(|c| listed.contains(&c.id.to_string())));
+    }
+    s.shutdown().await;
+}

@@ -10,7 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{get_contact, list_contacts, whoami, DeleteContact, Login, Logout};
+use crate::api::{contact_history, get_contact, list_contacts, whoami, DeleteContact, Login, Logout};
 use crate::error::AppError;
 pub use contact_form::ContactForm;
 pub use devices::DevicesPage;
@@ -266,6 +266,7 @@ fn contact_card(c: Contact, confirming: RwSignal<bool>) -> impl IntoView {
             {(!d.notes.is_empty()).then(|| view! { <section class="field-group"><h2>"Notes"</h2><p class="notes">{d.notes.clone()}</p></section> })}
             {labeled_list("Other fields", extra, |v: String| v.into_any())}
             <p class="meta">"Revision " {revision}</p>
+            <History id=id.clone() revision=revision/>
         </article>
         <Show when=move || confirming.get()>
             <div class="backdrop">
@@ -287,6 +288,62 @@ fn contact_card(c: Contact, confirming: RwSignal<bool>) -> impl IntoView {
                 </div>
             </div>
         </Show>
+    }
+}
+
+fn field_title(key: &str) -> &str {
+    match key {
+        "name" => "name",
+        "display_name" => "display name",
+        "phones" => "phones",
+        "emails" => "emails",
+        "addresses" => "addresses",
+        "organization" => "organization",
+        "title" => "title",
+        "birthday" => "birthday",
+        "notes" => "notes",
+        "extra" => "other fields",
+        "nickname" => "nickname",
+        other => other,
+    }
+}
+
+/// Who changed the contact, when, and what.
+#[component]
+fn History(id: String, revision: i64) -> impl IntoView {
+    let history = Resource::new(move || (id.clone(), revision), |(id, _)| contact_history(id));
+    view! {
+        <section class="field-group history" aria-labelledby="history-title">
+            <h2 id="history-title">"History"</h2>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    match history.await {
+                        Ok(items) => Either::Left(view! {
+                            <ol class="history-list">
+                                {items.into_iter().map(|h| {
+                                    let what = if h.deleted {
+                                        "deleted".to_string()
+                                    } else if h.changed.is_empty() {
+                                        if h.revision == 1 { "created".into() } else { "saved".into() }
+                                    } else {
+                                        format!("changed {}", h.changed.iter().map(|k| field_title(k)).collect::<Vec<_>>().join(", "))
+                                    };
+                                    view! {
+                                        <li>
+                                            <span class="rev">{format!("Revision {}", h.revision)}</span>
+                                            " · " {h.changed_at.format("%Y-%m-%d %H:%M UTC").to_string()}
+                                            " · " <span class="by">{h.by}</span>
+                                            " · " {what}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                        }),
+                        Err(e) => Either::Right(error_view(e)),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
 
