@@ -143,3 +143,30 @@ fn startup_failures_are_explained() {
     let e = err(&rolo(d, &["serve"], "", &[("ROLO_SESSION_HOURS", "forever")]));
     assert!(e.contains("ROLO_SESSION_HOURS"), "{e}");
 }
+
+#[test]
+fn devices_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&rolo(d, &["account", "create", "alice"], "alice-password-1\n", &[]));
+    let o = rolo(d, &["device", "create", "--account", "alice", "--name", "Work laptop", "--kind", "pc"], "", &[]);
+    let token = ok(&o).trim().to_string();
+    assert!(token.starts_with("rolo_") && !token.contains(' '), "only the token on stdout: {token}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shown only now"));
+    let e = err(&rolo(d, &["device", "create", "--account", "alice", "--name", "x", "--kind", "toaster"], "", &[]));
+    assert!(e.contains("phone, tablet, pc or other"), "{e}");
+    let e = err(&rolo(d, &["device", "create", "--account", "nobody", "--name", "x"], "", &[]));
+    assert!(e.contains("no account named nobody"), "{e}");
+
+    ok(&rolo(d, &["device", "rename", "--account", "alice", "Work laptop", "Old laptop"], "", &[]));
+    let list = ok(&rolo(d, &["device", "list", "--account", "alice"], "", &[]));
+    assert!(list.contains("Old laptop") && list.contains("pc") && list.contains("active") && list.contains("last sync never"), "{list}");
+    ok(&rolo(d, &["device", "revoke", "--account", "alice", "Old laptop"], "", &[]));
+    let list = ok(&rolo(d, &["device", "list", "--account", "alice"], "", &[]));
+    assert!(list.contains("revoked"), "{list}");
+    let e = err(&rolo(d, &["device", "revoke", "--account", "alice", "Old laptop"], "", &[]));
+    assert!(e.contains("already revoked"), "{e}");
+
+    let out = ok(&rolo(d, &["generate", "--account", "alice", "--count", "120"], "", &[]));
+    assert!(out.contains("Added 120 generated contacts"), "{out}");
+}
