@@ -195,6 +195,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn contact(&self, account: AccountId, id: ContactId) -> StoreResult<Option<ContactRow>>;
     /// How many live contacts the account has.
     async fn count_contacts(&self, account: AccountId) -> StoreResult<i64>;
+    /// The rows (tombstones included) of those of `ids` the account has.
+    async fn contacts_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<ContactRow>>;
     /// Every live (not deleted) contact of the account.
     async fn live_contacts(&self, account: AccountId) -> StoreResult<Vec<ContactRow>>;
     /// Change-log entries with `seq > after`, oldest first, at most `limit`.

@@ -389,6 +389,10 @@ pub async fn batch_inserts_are_all_or_nothing(backend: Arc<dyn Backend>) {
     assert_eq!(feed.len(), 250);
     assert_eq!(feed[249].data.as_ref().unwrap().display_name, "Bulk249 Person");
     assert_eq!(store.get_contact(a.id, made[7].id).await.unwrap().data.display_name, "Bulk7 Person");
+    let unknown = ContactId::from_uuid(uuid::Uuid::now_v7());
+    let states = store.contact_states(a.id, &[made[0].id, made[249].id, unknown]).await.unwrap();
+    assert_eq!(states.len(), 2);
+    assert_eq!(states[&made[249].id].data.as_ref().unwrap().display_name, "Bulk249 Person");
     assert_eq!(store.history(a.id, made[7].id).await.unwrap()[0].origin, Origin::Cli);
     // One existing id: nothing of the batch is written.
     let clash = vec![(None, contact("New", "One", "555 0002", "n@example.org")), (Some(first.id), contact("Dup", "Two", "555 0003", "d@example.org"))];

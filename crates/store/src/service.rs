@@ -441,6 +441,18 @@ impl Store {
         self.state_of(&acc, &key, &row).map(Some)
     }
 
+    /// The states of those of `ids` the account has (deleted or not), by id.
+    pub async fn contact_states(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<HashMap<ContactId, ContactState>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        self.backend
+            .contacts_by_ids(account, ids)
+            .await?
+            .iter()
+            .map(|r| self.state_of(&acc, &key, r).map(|s| (s.id, s)))
+            .collect()
+    }
+
     /// The content of one past revision: `Some(None)` if that revision was a deletion,
     /// `None` if it is not stored.
     pub async fn revision_data(&self, account: AccountId, id: ContactId, revision: i64) -> StoreResult<Option<Option<ContactData>>> {

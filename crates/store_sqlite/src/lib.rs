@@ -546,6 +546,23 @@ impl Backend for SqliteBackend {
             .map_err(db_err)
     }
 
+    async fn contacts_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<ContactRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM contacts WHERE account_id = ");
+            q.push_bind(account.as_uuid()).push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_uuid());
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                out.push(contact_from(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn live_contacts(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
         sqlx::query("SELECT * FROM contacts WHERE account_id = ? AND deleted = 0")
             .bind(account.as_uuid())

@@ -72,6 +72,7 @@ pub enum PushStatus {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+#[must_use]
 pub struct PushResult {
     pub id: ContactId,
     pub status: PushStatus,
@@ -114,12 +115,48 @@ pub fn normalise(data: &ContactData) -> Result<ContactData, String> {
 const ATTEMPTS: usize = 5;
 
 /// Applies a device's changes in order. A retried batch changes nothing the second time.
+///
+/// New contacts (ids the account has never had, appearing once in the batch) are written
+/// together in one transaction; everything else item by item.
 pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<PushItem>) -> Result<Vec<PushResult>, StoreError> {
-    let mut results = Vec::with_capacity(items.len());
-    for item in items {
-        results.push(push_one(store, account, origin, item).await?);
+    let ids: Vec<ContactId> = items.iter().map(|i| i.id).collect();
+    let known = store.contact_states(account, &ids).await?;
+    let mut seen = std::collections::HashMap::<ContactId, usize>::new();
+    for id in &ids {
+        *seen.entry(*id).or_default() += 1;
     }
-    Ok(results)
+    let mut results: Vec<Option<PushResult>> = vec![None; items.len()];
+    let mut creates: Vec<(usize, ContactId, ContactData)> = Vec::new();
+    let mut rest: Vec<(usize, PushItem)> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        match &item.op {
+            PushOp::Upsert(data) if !known.contains_key(&item.id) && seen[&item.id] == 1 => match normalise(data) {
+                Ok(d) => creates.push((i, item.id, d)),
+                Err(reason) => results[i] = Some(PushResult::rejected(item.id, reason)),
+            },
+            _ => rest.push((i, item)),
+        }
+    }
+    if !creates.is_empty() {
+        let batch: Vec<(Option<ContactId>, ContactData)> = creates.iter().map(|(_, id, d)| (Some(*id), d.clone())).collect();
+        match store.create_contacts(account, &batch, origin).await {
+            Ok(_) => {
+                for (i, id, _) in &creates {
+                    results[*i] = Some(PushResult::new(*id, PushStatus::Created, Some(1)));
+                }
+            }
+            // Someone created one of them meanwhile: take the careful path for all.
+            Err(StoreError::Conflict(_)) => {
+                rest.extend(creates.into_iter().map(|(i, id, d)| (i, PushItem { id, base_revision: None, op: PushOp::Upsert(d) })));
+                rest.sort_by_key(|(i, _)| *i);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for (i, item) in rest {
+        results[i] = Some(push_one(store, account, origin, item).await?);
+    }
+    Ok(results.into_iter().flatten().collect())
 }
 
 async fn push_one(store: &Store, account: AccountId, origin: Origin, item: PushItem) -> Result<PushResult, StoreError> {

@@ -140,3 +140,27 @@ async fn download_pages_follow_the_cursor() {
     // A cursor from the future (another account, a restored database): refused.
     assert!(matches!(pull(&store, acc, Some(99), 10).await, Err(SyncError::CursorInvalid)));
 }
+
+#[tokio::test]
+async fn a_mixed_batch_keeps_its_order_and_creates_once() {
+    let (store, acc, dev, _d) = setup().await;
+    push(&store, acc, dev, vec![upsert(1, None, data("Ann", "", &["111"]))]).await.unwrap();
+    let batch = vec![
+        upsert(2, None, data("Bob", "", &["222"])),
+        upsert(3, None, data("Cem", "", &["333"])),
+        upsert(1, Some(1), data("Ann", "Acme", &["111"])),
+        upsert(3, None, data("Cem", "", &["333"])),
+        upsert(4, None, ContactData::default()),
+    ];
+    let r = push(&store, acc, dev, batch).await.unwrap();
+    assert_eq!(
+        statuses(&r),
+        vec![PushStatus::Created, PushStatus::Created, PushStatus::Updated, PushStatus::Unchanged, PushStatus::Rejected]
+    );
+    assert_eq!(r.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id(2), id(3), id(1), id(3), id(4)]);
+    assert_eq!(store.count_contacts(acc).await.unwrap(), 3);
+    // The batch-created contacts are in the feed and the history like any other.
+    assert_eq!(store.history(acc, id(2)).await.unwrap()[0].origin, dev);
+    let feed = pull(&store, acc, None, 100).await.unwrap();
+    assert_eq!(feed.items.len(), 3);
+}
