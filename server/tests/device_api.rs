@@ -239,3 +239,38 @@ async fn openapi_document_and_docs_page() {
     assert!(html.contains("Conflicts never lose an edit") && html.contains("/api/v1/sync/upload"));
     s.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_and_membership_travel_in_the_feed() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let d = Device::new(&s, alice.id, "D").await;
+    let g = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5fa0";
+    let mut ann = contact("Ann", "111");
+    ann["groups"] = json!([g]);
+    let (_, r) = d
+        .upload(json!({ "changes": [
+            { "kind": "group", "id": g, "op": "upsert", "data": { "name": "Family" } },
+            { "id": A, "op": "upsert", "data": ann }
+        ]}))
+        .await;
+    assert_eq!(r["results"][0]["status"], "created", "{r}");
+    assert_eq!(r["results"][1]["status"], "created", "{r}");
+    let (_, groups) = d.get("/api/v1/groups").await;
+    assert_eq!(groups[0]["name"], "Family");
+
+    let other = Device::new(&s, alice.id, "Other").await;
+    let (changes, cursor) = other.download("").await;
+    assert_eq!(changes[0]["kind"], "group");
+    assert_eq!(changes[0]["data"]["name"], "Family");
+    assert_eq!(changes[1]["data"]["groups"][0], g);
+
+    // Deleting the group on the console: the contact leaves it, the group's tombstone follows.
+    let gid = domain::GroupId::parse(g).unwrap();
+    s.store.delete_group(alice.id, gid, 1, Origin::Console).await.unwrap();
+    let (changes, _) = other.download(&cursor).await;
+    let seen: Vec<(&str, &str)> = changes.iter().map(|c| (c["kind"].as_str().unwrap(), c["op"].as_str().unwrap())).collect();
+    assert_eq!(seen, vec![("contact", "upsert"), ("group", "delete")]);
+    assert!(changes[0]["data"].get("groups").is_none());
+    s.shutdown().await;
+}

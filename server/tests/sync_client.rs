@@ -211,3 +211,24 @@ async fn initial_sync_of_ten_thousand_contacts_is_readable_by_khard() {
     }
     s.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_membership_survives_editing_the_file() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let family = s.store.create_group(alice.id, "Family", Origin::Console).await.unwrap();
+    let mut d = ContactDraft { given_name: "Ann".into(), ..Default::default() }.parse().unwrap();
+    d.groups = vec![family.id];
+    let ann = s.store.create_contact(alice.id, None, &d, Origin::Console).await.unwrap();
+    let (dir, v) = folder(&s, alice.id, "PC").await;
+    v.sync().await.unwrap();
+    let file = dir.path().join(format!("{}.vcf", ann.id));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(&format!("X-ROLO-GROUP:{}", family.id)), "{text}");
+    std::fs::write(&file, text.replace("END:VCARD", "NOTE:edited in the folder\r\nEND:VCARD")).unwrap();
+    assert_eq!(v.sync().await.unwrap().up_updated, 1);
+    let now = s.store.get_contact(alice.id, ann.id).await.unwrap();
+    assert_eq!(now.data.notes, "edited in the folder");
+    assert_eq!(now.data.groups, vec![family.id]);
+    s.shutdown().await;
+}

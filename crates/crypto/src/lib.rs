@@ -14,6 +14,7 @@
 //! Associated data:
 //! * account data key: `"rolo/v1/account-key"` ‖ `0x00` ‖ account id (16 bytes) ‖ key id (16 ASCII hex)
 //! * contact content:  `"rolo/v1/contact"` ‖ `0x00` ‖ account id (16) ‖ contact id (16) ‖ revision (i64, big-endian)
+//! * group content:    `"rolo/v1/group"` ‖ `0x00` ‖ account id (16) ‖ group id (16) ‖ revision (i64, big-endian)
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt;
@@ -30,6 +31,7 @@ const FORMAT_V1: u8 = 1;
 const NONCE_LEN: usize = 12;
 const AAD_ACCOUNT_KEY: &[u8] = b"rolo/v1/account-key\0";
 const AAD_CONTACT: &[u8] = b"rolo/v1/contact\0";
+const AAD_GROUP: &[u8] = b"rolo/v1/group\0";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -290,9 +292,20 @@ impl fmt::Debug for DataKey {
     }
 }
 
-fn contact_aad(account_id: &[u8; 16], contact_id: &[u8; 16], revision: i64) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(AAD_CONTACT.len() + 40);
-    aad.extend_from_slice(AAD_CONTACT);
+/// What a sealed record is: part of its associated data, so one kind never opens as another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Contact,
+    Group,
+}
+
+fn record_aad(kind: RecordKind, account_id: &[u8; 16], contact_id: &[u8; 16], revision: i64) -> Vec<u8> {
+    let tag = match kind {
+        RecordKind::Contact => AAD_CONTACT,
+        RecordKind::Group => AAD_GROUP,
+    };
+    let mut aad = Vec::with_capacity(tag.len() + 40);
+    aad.extend_from_slice(tag);
     aad.extend_from_slice(account_id);
     aad.extend_from_slice(contact_id);
     aad.extend_from_slice(&revision.to_be_bytes());
@@ -312,7 +325,7 @@ impl DataKey {
         revision: i64,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        seal_with(&self.0, &contact_aad(account_id, contact_id, revision), plaintext)
+        self.seal_record(RecordKind::Contact, account_id, contact_id, revision, plaintext)
     }
 
     /// Opens what `seal_contact` sealed for exactly this account, contact and revision.
@@ -323,7 +336,31 @@ impl DataKey {
         revision: i64,
         blob: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        open_with(&self.0, &contact_aad(account_id, contact_id, revision), blob)
+        self.open_record(RecordKind::Contact, account_id, contact_id, revision, blob)
+    }
+
+    /// Seals one revision of a record of the given kind.
+    pub fn seal_record(
+        &self,
+        kind: RecordKind,
+        account_id: &[u8; 16],
+        id: &[u8; 16],
+        revision: i64,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        seal_with(&self.0, &record_aad(kind, account_id, id, revision), plaintext)
+    }
+
+    /// Opens what `seal_record` sealed for exactly this kind, account, id and revision.
+    pub fn open_record(
+        &self,
+        kind: RecordKind,
+        account_id: &[u8; 16],
+        id: &[u8; 16],
+        revision: i64,
+        blob: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        open_with(&self.0, &record_aad(kind, account_id, id, revision), blob)
     }
 }
 

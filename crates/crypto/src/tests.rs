@@ -97,3 +97,13 @@ fn debug_output_redacts_keys() {
     assert!(!format!("{mk:?}").contains(text.as_str()));
     assert_eq!(format!("{:?}", DataKey::generate().unwrap()), "DataKey(<redacted>)");
 }
+
+#[test]
+fn a_contact_never_opens_as_a_group() {
+    let dk = DataKey::generate().unwrap();
+    let blob = dk.seal_contact(&A, &C1, 1, b"x").unwrap();
+    assert!(dk.open_record(RecordKind::Group, &A, &C1, 1, &blob).is_err());
+    let g = dk.seal_record(RecordKind::Group, &A, &C1, 1, b"Family").unwrap();
+    assert_eq!(dk.open_record(RecordKind::Group, &A, &C1, 1, &g).unwrap(), b"Family");
+    assert!(dk.open_contact(&A, &C1, 1, &g).is_err());
+}

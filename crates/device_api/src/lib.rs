@@ -12,9 +12,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use domain::{AccountInfo, ContactData, ContactId, DeviceInfo, Origin};
+use domain::{AccountInfo, ContactData, ContactId, DeviceInfo, GroupData, Origin};
 use serde::Deserialize;
-use store::{ContactState, Store, StoreError};
+use store::{FeedItem, Store, StoreError};
 use sync_engine::{PushItem, PushOp, PushResult, PushStatus, SyncError};
 use sync_proto as proto;
 use utoipa::OpenApi;
@@ -111,16 +111,23 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     }
 }
 
-fn change_of(s: ContactState) -> proto::Change {
-    match s.data {
-        Some(data) => proto::Change::Upsert {
-            kind: proto::EntityKind::Contact,
-            id: *s.id.as_uuid(),
-            revision: s.revision,
-            updated_at: s.updated_at,
-            data,
-        },
-        None => proto::Change::Delete { kind: proto::EntityKind::Contact, id: *s.id.as_uuid(), revision: s.revision, deleted_at: s.updated_at },
+fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// A feed item as (kind, id, revision, time, data if live).
+fn parts(item: &FeedItem) -> (proto::EntityKind, uuid::Uuid, i64, chrono::DateTime<chrono::Utc>, Option<serde_json::Value>) {
+    match item {
+        FeedItem::Contact(c) => (proto::EntityKind::Contact, *c.id.as_uuid(), c.revision, c.updated_at, c.data.as_ref().map(json)),
+        FeedItem::Group(g) => (proto::EntityKind::Group, *g.id.as_uuid(), g.revision, g.updated_at, g.data.as_ref().map(json)),
+    }
+}
+
+fn change_of(item: FeedItem) -> proto::Change {
+    let (kind, id, revision, at, data) = parts(&item);
+    match data {
+        Some(data) => proto::Change::Upsert { kind, id, revision, updated_at: at, data },
+        None => proto::Change::Delete { kind, id, revision, deleted_at: at },
     }
 }
 
@@ -163,15 +170,8 @@ async fn changes(
 }
 
 fn parse_item(item: proto::UploadItem) -> Result<PushItem, PushResult> {
-    let id = ContactId::from_uuid(item.id);
-    let reject = |reason: String| PushResult {
-        id,
-        status: PushStatus::Rejected,
-        revision: None,
-        reason: Some(reason),
-        current: None,
-        conflicts: Vec::new(),
-    };
+    let id = item.id;
+    let reject = |reason: String| PushResult::rejected(id, reason);
     if item.base_revision.is_some_and(|b| b < 1) {
         return Err(reject("base_revision must be 1 or more".into()));
     }
@@ -180,13 +180,18 @@ fn parse_item(item: proto::UploadItem) -> Result<PushItem, PushResult> {
             if item.base_revision.is_none() {
                 return Err(reject("a delete needs the base_revision it was based on".into()));
             }
-            PushOp::Delete
+            match item.kind {
+                proto::EntityKind::Contact => PushOp::DeleteContact,
+                proto::EntityKind::Group => PushOp::DeleteGroup,
+            }
         }
         proto::Op::Upsert => {
             let value = item.data.ok_or_else(|| reject("an upsert needs data".into()))?;
-            let data: ContactData = serde_path_to_error::deserialize(value)
-                .map_err(|e| reject(format!("data.{}: {}", e.path(), e.inner())))?;
-            PushOp::Upsert(data)
+            let bad = |e: serde_path_to_error::Error<serde_json::Error>| reject(format!("data.{}: {}", e.path(), e.inner()));
+            match item.kind {
+                proto::EntityKind::Contact => PushOp::Contact(serde_path_to_error::deserialize::<_, ContactData>(value).map_err(bad)?),
+                proto::EntityKind::Group => PushOp::Group(serde_path_to_error::deserialize::<_, GroupData>(value).map_err(bad)?),
+            }
         }
     };
     Ok(PushItem { id, base_revision: item.base_revision, op })
@@ -194,7 +199,7 @@ fn parse_item(item: proto::UploadItem) -> Result<PushItem, PushResult> {
 
 fn result_of(r: PushResult) -> proto::ItemResult {
     proto::ItemResult {
-        id: *r.id.as_uuid(),
+        id: r.id,
         status: match r.status {
             PushStatus::Created => proto::ItemStatus::Created,
             PushStatus::Updated => proto::ItemStatus::Updated,
@@ -205,7 +210,10 @@ fn result_of(r: PushResult) -> proto::ItemResult {
         },
         revision: r.revision,
         reason: r.reason,
-        current: r.current.map(|s| proto::Current { revision: s.revision, deleted: s.data.is_none(), data: s.data }),
+        current: r.current.map(|item| {
+            let (_, _, revision, _, data) = parts(&item);
+            proto::Current { revision, deleted: data.is_none(), data }
+        }),
         conflicts: r
             .conflicts
             .into_iter()
@@ -283,6 +291,14 @@ async fn contact(State(state): State<ApiState>, auth: AuthDevice, Path(id): Path
     Ok(Json(proto::ContactResponse { id: *c.id.as_uuid(), revision: c.revision, updated_at: c.updated_at, data: c.data }))
 }
 
+/// The account's groups.
+#[utoipa::path(get, path = "/api/v1/groups", security(("device_token" = [])),
+    responses((status = 200, body = Vec<proto::GroupResponse>), (status = 401, body = proto::ApiError)))]
+async fn groups(State(state): State<ApiState>, auth: AuthDevice) -> Result<Json<Vec<proto::GroupResponse>>, ApiFailure> {
+    let groups = state.store.list_groups(auth.account.id).await?;
+    Ok(Json(groups.into_iter().map(|g| proto::GroupResponse { id: *g.id.as_uuid(), revision: g.revision, name: g.name }).collect()))
+}
+
 struct SecurityAddon;
 
 impl utoipa::Modify for SecurityAddon {
@@ -299,10 +315,10 @@ impl utoipa::Modify for SecurityAddon {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Rolo device sync API", version = "1", description = include_str!("../API.md")),
-    paths(changes, upload, status, contact),
+    paths(changes, upload, status, contact, groups),
     components(schemas(proto::ChangesResponse, proto::Change, proto::EntityKind, proto::UploadRequest, proto::UploadItem,
         proto::Op, proto::UploadResponse, proto::ItemResult, proto::ItemStatus, proto::Current, proto::FieldConflict,
-        proto::SyncStatus, proto::DeviceSummary, proto::ContactResponse, proto::ApiError)),
+        proto::SyncStatus, proto::DeviceSummary, proto::ContactResponse, proto::GroupResponse, proto::ApiError)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
@@ -345,6 +361,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/api/v1/sync/upload", post(upload))
         .route("/api/v1/sync/status", get(status))
         .route("/api/v1/contacts/{id}", get(contact))
+        .route("/api/v1/groups", get(groups))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/docs", get(docs))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))

@@ -59,3 +59,7 @@ uuid_id!(
     /// A sync device's id.
     DeviceId
 );
+uuid_id!(
+    /// A contact group's id.
+    GroupId
+);

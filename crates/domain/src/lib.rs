@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 mod ids;
 mod name;
 
-pub use ids::{AccountId, ContactId, DeviceId, IdError};
+pub use ids::{AccountId, ContactId, DeviceId, GroupId, IdError};
 pub use name::{display_name_for, is_cjk};
 
 /// One validation problem, addressed to a form field (`display_name`, `phones[1].value`, …).
@@ -393,6 +393,9 @@ pub struct ContactData {
     pub birthday: Option<Birthday>,
     pub notes: String,
     pub extra: Vec<ExtraField>,
+    /// The groups the contact is in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupId>,
 }
 
 /// A stored contact: its id, revision and timestamps around the content.
@@ -456,6 +459,8 @@ pub struct ContactDraft {
     pub birthday: String,
     pub notes: String,
     pub extra: Vec<ExtraField>,
+    /// Group ids (UUIDs) the contact is in.
+    pub groups: Vec<String>,
 }
 
 fn short(errors: &mut ValidationErrors, field: &str, value: &str, what: &str) -> String {
@@ -542,6 +547,14 @@ impl ContactDraft {
             }
         }
 
+        let mut groups: Vec<GroupId> = Vec::new();
+        for (i, g) in self.groups.iter().enumerate().filter(|(_, g)| !g.trim().is_empty()) {
+            match GroupId::parse(g) {
+                Ok(id) if !groups.contains(&id) => groups.push(id),
+                Ok(_) => {}
+                Err(e) => errors.push(format!("groups[{i}]"), e.to_string()),
+            }
+        }
         let name = StructuredName { family, given };
         let display_name = if display.is_empty() { display_name_for(&name) } else { display };
         if display_name.is_empty() && organization.is_empty() && phones.is_empty() && emails.is_empty() {
@@ -562,6 +575,7 @@ impl ContactDraft {
             birthday,
             notes,
             extra,
+            groups,
         };
         errors.into_result(data)
     }
@@ -593,6 +607,7 @@ impl ContactDraft {
             birthday: data.birthday.map(|b| b.to_string()).unwrap_or_default(),
             notes: data.notes.clone(),
             extra: data.extra.clone(),
+            groups: data.groups.iter().map(|g| g.to_string()).collect(),
         }
     }
 }
@@ -716,4 +731,57 @@ impl Origin {
             _ => Origin::Console,
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Groups
+// ---------------------------------------------------------------------------------------------
+
+/// A group's content: what is sealed in the store. Membership lives on the contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "GroupDataRaw")]
+pub struct GroupData {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct GroupDataRaw {
+    name: String,
+}
+
+impl TryFrom<GroupDataRaw> for GroupData {
+    type Error = String;
+    fn try_from(raw: GroupDataRaw) -> Result<Self, Self::Error> {
+        GroupData::parse(&raw.name)
+    }
+}
+
+impl GroupData {
+    /// A group name: 1–100 characters, no control characters.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        let s = name.trim();
+        if s.is_empty() {
+            return Err("Give the group a name.".into());
+        }
+        if s.chars().count() > 100 {
+            return Err("A group name has at most 100 characters.".into());
+        }
+        if s.chars().any(char::is_control) {
+            return Err("A group name cannot contain control characters.".into());
+        }
+        Ok(GroupData { name: s.to_string() })
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A stored group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: GroupId,
+    pub revision: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }

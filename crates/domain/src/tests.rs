@@ -128,3 +128,23 @@ fn device_kinds_names_and_origins() {
         assert_eq!(Origin::from_db(&o.to_db()), o);
     }
 }
+
+#[test]
+fn groups_on_contacts_and_group_names() {
+    let g = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f99";
+    let d = ContactDraft { groups: vec![g.into(), g.into(), "".into()], ..draft() };
+    let data = d.parse().unwrap();
+    assert_eq!(data.groups, vec![GroupId::parse(g).unwrap()]);
+    assert_eq!(ContactDraft::from_data(&data).groups, vec![g.to_string()]);
+    let bad = ContactDraft { groups: vec!["family".into()], ..draft() };
+    assert!(bad.parse().unwrap_err().for_field("groups[0]").is_some());
+    // Contacts without groups serialise as before.
+    assert!(!serde_json::to_string(&draft().parse().unwrap()).unwrap().contains("groups"));
+
+    assert_eq!(GroupData::parse("  Family ").unwrap().name(), "Family");
+    assert!(GroupData::parse(" ").is_err());
+    assert!(GroupData::parse(&"x".repeat(101)).is_err());
+    assert!(serde_json::from_str::<GroupData>(r#"{"name":""}"#).is_err());
+    let gd: GroupData = serde_json::from_str(r#"{"name":"家人"}"#).unwrap();
+    assert_eq!(gd.name(), "家人");
+}

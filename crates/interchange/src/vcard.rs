@@ -56,6 +56,8 @@ pub struct CardError {
 }
 
 const ROLO_FIELD: &str = "X-ROLO-FIELD";
+/// A Rolo group the contact is in (its UUID), one property per group.
+const ROLO_GROUP: &str = "X-ROLO-GROUP";
 const ROLO_NAME: &str = "X-NAME";
 const AB_LABEL: &str = "X-ABLABEL";
 const APPLE_OMIT_YEAR: &str = "X-APPLE-OMIT-YEAR";
@@ -240,6 +242,9 @@ fn card_to_data(card: &VCard, body: &str) -> Result<ParsedCard, String> {
                     })
                     .unwrap_or_default();
                 draft.extra.push(ExtraField { name: field_name, value: text().join(",") });
+            }
+            VCardProperty::Other(name) if name.eq_ignore_ascii_case(ROLO_GROUP) => {
+                draft.groups.extend(text());
             }
             _ => keep(&mut draft, entry),
         }
@@ -431,6 +436,9 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
             )),
         }
     }
+    for g in &data.groups {
+        entries.push(text_entry(VCardProperty::Other(ROLO_GROUP.into()), &[&g.to_string()]));
+    }
     let version = match version {
         VcardVersion::V3 => VCardVersion::V3_0,
         VcardVersion::V4 => VCardVersion::V4_0,
@@ -553,6 +561,19 @@ mod tests {
         assert!(out.contains("NOTE:line1\\nline2\\nline3\r\n"), "{out}");
         assert!(out.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"));
         assert!(out.contains("UID:u1\r\n"));
+    }
+
+    #[test]
+    fn group_memberships_round_trip() {
+        let g = domain::GroupId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f99").unwrap_or_else(|e| panic!("{e}"));
+        let data = ContactData { display_name: "A".into(), groups: vec![g], ..Default::default() };
+        for v in [VcardVersion::V3, VcardVersion::V4] {
+            let out = write_vcard("u", &data, v);
+            assert!(out.contains("X-ROLO-GROUP:0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f99\r\n"), "{out}");
+            let back = one(&out).data;
+            assert_eq!(back.groups, vec![g]);
+            assert!(back.extra.is_empty());
+        }
     }
 
     #[test]

@@ -406,12 +406,12 @@ impl Vdir {
             }
             proto::ItemStatus::Conflict => {
                 summary.conflicts += 1;
-                match r.current {
-                    Some(proto::Current { revision, data: Some(data), .. }) => {
+                match r.current.as_ref().and_then(|c| c.contact().map(|d| (c.revision, d))) {
+                    Some((revision, data)) => {
                         let hash = self.write_card(&file, id, &data)?;
                         state.items.insert(id, Item { file, revision, hash });
                     }
-                    _ => {
+                    None => {
                         self.remove_card(&file)?;
                         state.items.remove(&id);
                     }
@@ -425,8 +425,20 @@ impl Vdir {
     }
 
     fn apply_change(&self, state: &mut State, change: proto::Change, summary: &mut Summary) -> Result<(), SyncError> {
+        // A vdir holds contacts only; group membership travels inside each card.
+        if change.kind() != proto::EntityKind::Contact {
+            return Ok(());
+        }
+        let contact = change.contact();
         match change {
-            proto::Change::Upsert { id, revision, data, .. } => {
+            proto::Change::Upsert { id, revision, .. } => {
+                let data = match contact {
+                    Some(Ok(d)) => d,
+                    _ => {
+                        summary.skipped.push(format!("{id}: the server sent contact data this client cannot read"));
+                        return Ok(());
+                    }
+                };
                 let known = state.items.get(&id);
                 if known.is_some_and(|i| i.revision == revision) {
                     return Ok(());

@@ -40,9 +40,11 @@ pub struct SessionRow {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A contact as stored: clear metadata around the sealed content (`None` for a tombstone).
+/// A contact (or a group: `kind`) as stored: clear metadata around the sealed content (`None`
+/// for a tombstone). Contacts and groups share ids' space, history and change log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactRow {
+    pub kind: EntityKind,
     pub account_id: AccountId,
     pub id: ContactId,
     pub revision: i64,
@@ -56,17 +58,20 @@ pub struct ContactRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntityKind {
     Contact,
+    Group,
 }
 
 impl EntityKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EntityKind::Contact => "contact",
+            EntityKind::Group => "group",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "contact" => Some(EntityKind::Contact),
+            "group" => Some(EntityKind::Group),
             _ => None,
         }
     }
@@ -199,6 +204,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn contacts_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<ContactRow>>;
     /// Every live (not deleted) contact of the account.
     async fn live_contacts(&self, account: AccountId) -> StoreResult<Vec<ContactRow>>;
+    /// Every live (not deleted) group of the account.
+    async fn live_groups(&self, account: AccountId) -> StoreResult<Vec<ContactRow>>;
     /// Change-log entries with `seq > after`, oldest first, at most `limit`.
     async fn changes_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ChangeRow>>;
     /// The account's current change sequence number (0 before any change).

@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use crypto::{Keyring, MasterKey};
 use domain::{AccountId, ContactData, ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin, Username};
 
-use crate::{Backend, KeySource, Store, StoreError};
+use crate::{Backend, FeedItem, KeySource, Store, StoreError};
 
 /// Expands to one `#[tokio::test]` per contract case.
 #[macro_export]
@@ -18,7 +18,7 @@ macro_rules! contract_tests {
         $crate::contract_tests!(@case $make; accounts_and_logins, sessions, contact_lifecycle,
             change_log_and_cursor, account_isolation, stale_writes_are_refused,
             sealed_rows_are_bound_to_their_contact, key_rotation, concurrent_writes_get_distinct_sequence_numbers,
-            history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing);
+            history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing, groups);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -320,11 +320,14 @@ pub async fn history_and_feed_for_sync(backend: Arc<dyn Backend>) {
     assert_eq!(store.revision_data(a.id, c.id, 9).await.unwrap(), None);
 
     // The feed has each contact once, at its last change, tombstones included.
-    let feed = store.contacts_since(a.id, 0, 100).await.unwrap();
-    let ids: Vec<(ContactId, i64, bool)> = feed.iter().map(|s| (s.id, s.seq, s.data.is_none())).collect();
+    let feed = store.feed_since(a.id, 0, 100).await.unwrap();
+    let ids: Vec<(ContactId, i64, bool)> = feed.iter().map(|i| match i {
+        FeedItem::Contact(s) => (s.id, s.seq, s.data.is_none()),
+        FeedItem::Group(_) => panic!("no groups here"),
+    }).collect();
     assert_eq!(ids, vec![(other.id, 3, false), (c.id, 4, true)]);
-    assert_eq!(store.contacts_since(a.id, 3, 100).await.unwrap().len(), 1);
-    assert!(store.contacts_since(a.id, 4, 100).await.unwrap().is_empty());
+    assert_eq!(store.feed_since(a.id, 3, 100).await.unwrap().len(), 1);
+    assert!(store.feed_since(a.id, 4, 100).await.unwrap().is_empty());
 
     // An edit can replace a tombstone (the edit wins over the deletion).
     assert_eq!(store.put_contact(a.id, c.id, Some(3), &v2, Origin::Device(dev.id)).await.unwrap(), 4);
@@ -385,18 +388,74 @@ pub async fn batch_inserts_are_all_or_nothing(backend: Arc<dyn Backend>) {
     assert_eq!(store.current_seq(a.id).await.unwrap(), 251);
     let seqs: Vec<i64> = store.changes_since(a.id, 0, 1000).await.unwrap().iter().map(|c| c.seq).collect();
     assert_eq!(seqs, (1..=251).collect::<Vec<_>>());
-    let feed = store.contacts_since(a.id, 1, 1000).await.unwrap();
+    let feed = store.feed_since(a.id, 1, 1000).await.unwrap();
     assert_eq!(feed.len(), 250);
-    assert_eq!(feed[249].data.as_ref().unwrap().display_name, "Bulk249 Person");
+    assert!(matches!(&feed[249], FeedItem::Contact(c) if c.data.as_ref().unwrap().display_name == "Bulk249 Person"));
     assert_eq!(store.get_contact(a.id, made[7].id).await.unwrap().data.display_name, "Bulk7 Person");
     let unknown = ContactId::from_uuid(uuid::Uuid::now_v7());
-    let states = store.contact_states(a.id, &[made[0].id, made[249].id, unknown]).await.unwrap();
+    let states = store.entry_states(a.id, &[*made[0].id.as_uuid(), *made[249].id.as_uuid(), *unknown.as_uuid()]).await.unwrap();
     assert_eq!(states.len(), 2);
-    assert_eq!(states[&made[249].id].data.as_ref().unwrap().display_name, "Bulk249 Person");
+    assert!(matches!(&states[made[249].id.as_uuid()], FeedItem::Contact(c) if c.data.as_ref().unwrap().display_name == "Bulk249 Person"));
     assert_eq!(store.history(a.id, made[7].id).await.unwrap()[0].origin, Origin::Cli);
     // One existing id: nothing of the batch is written.
     let clash = vec![(None, contact("New", "One", "555 0002", "n@example.org")), (Some(first.id), contact("Dup", "Two", "555 0003", "d@example.org"))];
     assert!(matches!(store.create_contacts(a.id, &clash, Origin::Cli).await, Err(StoreError::Conflict(_))));
     assert_eq!(store.count_contacts(a.id).await.unwrap(), 251);
     assert_eq!(store.current_seq(a.id).await.unwrap(), 251);
+}
+
+pub async fn groups(backend: Arc<dyn Backend>) {
+    let store = store_on(backend.clone()).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
+    let family = store.create_group(a.id, "Family", Origin::Console).await.unwrap();
+    let work = store.create_group(a.id, "Work", Origin::Console).await.unwrap();
+    assert!(matches!(store.create_group(a.id, "  ", Origin::Console).await, Err(StoreError::Invalid(_))));
+    assert_eq!(store.list_groups(a.id).await.unwrap().iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), vec!["Family", "Work"]);
+    assert!(store.list_groups(b.id).await.unwrap().is_empty());
+
+    let mut d = contact("Ann", "A", "555 0001", "ann@example.org");
+    d.groups = vec![family.id];
+    let ann = store.create_contact(a.id, None, &d, Origin::Console).await.unwrap();
+    let bob_c = store.create_contact(a.id, None, &contact("Bob", "B", "555 0002", "bob@example.org"), Origin::Console).await.unwrap();
+    // A group of another account (or none at all) cannot be used.
+    let bobs = store.create_group(b.id, "Bob's", Origin::Console).await.unwrap();
+    let mut bad = contact("X", "Y", "555 0003", "x@example.org");
+    bad.groups = vec![bobs.id];
+    assert!(matches!(store.create_contact(a.id, None, &bad, Origin::Console).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.set_membership(a.id, bobs.id, &[bob_c.id], true, Origin::Console).await, Err(StoreError::NotFound)));
+
+    // Bulk membership, as new revisions of the contacts.
+    assert_eq!(store.set_membership(a.id, work.id, &[ann.id, bob_c.id], true, Origin::Console).await.unwrap(), 2);
+    assert_eq!(store.set_membership(a.id, work.id, &[ann.id], true, Origin::Console).await.unwrap(), 0);
+    assert_eq!(store.get_contact(a.id, ann.id).await.unwrap().data.groups, vec![family.id, work.id]);
+
+    // Rename with a base revision; group ids are not contacts and back.
+    let renamed = store.rename_group(a.id, family.id, 1, "家人", Origin::Console).await.unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.revision), ("家人", 2));
+    assert!(matches!(store.rename_group(a.id, family.id, 1, "Stale", Origin::Console).await, Err(StoreError::Stale { current: 2 })));
+    let as_contact = ContactId::from_uuid(*family.id.as_uuid());
+    assert!(matches!(store.get_contact(a.id, as_contact).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_contact(a.id, as_contact, 2, Origin::Console).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.group(a.id, domain::GroupId::from_uuid(*ann.id.as_uuid())).await, Err(StoreError::NotFound)));
+    assert_eq!(store.count_contacts(a.id).await.unwrap(), 2);
+
+    // Deleting a group keeps its contacts and takes them out of it.
+    let seq_before = store.current_seq(a.id).await.unwrap();
+    assert_eq!(store.delete_group(a.id, work.id, 1, Origin::Console).await.unwrap(), 2);
+    assert_eq!(store.list_contacts(a.id).await.unwrap().len(), 2);
+    assert_eq!(store.get_contact(a.id, ann.id).await.unwrap().data.groups, vec![family.id]);
+    assert_eq!(store.list_groups(a.id).await.unwrap().len(), 1);
+
+    // The feed carries groups and membership changes in change order.
+    let feed = store.feed_since(a.id, seq_before, 100).await.unwrap();
+    let kinds: Vec<&str> = feed.iter().map(|i| match i {
+        FeedItem::Contact(c) if c.data.is_some() => "contact",
+        FeedItem::Group(g) if g.data.is_none() => "group deleted",
+        _ => "other",
+    }).collect();
+    assert_eq!(kinds, vec!["contact", "contact", "group deleted"]);
+    // Group names are sealed like contacts.
+    let row = backend.contact(a.id, as_contact).await.unwrap().unwrap();
+    assert!(!row.sealed.as_ref().unwrap().windows("家人".len()).any(|w| w == "家人".as_bytes()));
 }

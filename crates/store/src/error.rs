@@ -11,6 +11,9 @@ pub enum StoreError {
     /// The caller's base revision is not the current one: someone else changed the record.
     #[error("the record was changed elsewhere (now at revision {current})")]
     Stale { current: i64 },
+    /// The id belongs to another kind of record (a group where a contact was meant, or back).
+    #[error("that id belongs to another kind of record (a contact or a group)")]
+    WrongKind,
     #[error("invalid input: {0}")]
     Invalid(ValidationErrors),
     #[error(transparent)]

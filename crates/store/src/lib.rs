@@ -21,4 +21,4 @@ pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, EntityK
 pub use error::{StoreError, StoreResult};
 pub use keys::{KeySource, RotateReport};
 pub use password::{hash_password, verify_password};
-pub use service::{Change, ContactState, HistoryEntry, NewSession, Store};
+pub use service::{Change, ContactState, FeedItem, GroupState, HistoryEntry, NewSession, Store};

@@ -1,15 +1,18 @@
 //! `Store`: the account-scoped API the console, the CLI and (later) sync adapters use.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use crypto::{DataKey, KeyId, Keyring, WrappedKey};
-use domain::{AccountId, AccountInfo, Contact, ContactData, ContactId, DeviceId, DeviceInfo, DeviceKind, Origin, Username};
+use domain::{
+    AccountId, AccountInfo, Contact, ContactData, ContactId, DeviceId, DeviceInfo, DeviceKind, Group, GroupData, GroupId, Origin, Username,
+};
+use crypto::RecordKind;
 use uuid::Uuid;
 
-use crate::backend::{AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, NewAccount, SessionRow, SyncRecord};
+use crate::backend::{AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, EntityKind, NewAccount, SessionRow, SyncRecord};
 use crate::keys::{KeySource, RotateReport};
 use crate::password::{hash_password, verify_password};
 use crate::{StoreError, StoreResult};
@@ -41,6 +44,38 @@ pub struct ContactState {
     pub data: Option<ContactData>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A group as it stands, tombstones included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupState {
+    pub id: GroupId,
+    pub revision: i64,
+    pub seq: i64,
+    /// `None` for a deleted group.
+    pub data: Option<GroupData>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One entry of the download feed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedItem {
+    Contact(ContactState),
+    Group(GroupState),
+}
+
+impl FeedItem {
+    pub fn seq(&self) -> i64 {
+        match self {
+            FeedItem::Contact(c) => c.seq,
+            FeedItem::Group(g) => g.seq,
+        }
+    }
+}
+
+fn unknown_group(g: GroupId) -> StoreError {
+    StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("groups", format!("There is no group {g} in this address book."))]))
 }
 
 /// One entry of a contact's history.
@@ -294,6 +329,9 @@ impl Store {
     }
 
     fn state_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<ContactState> {
+        if row.kind != EntityKind::Contact {
+            return Err(StoreError::WrongKind);
+        }
         let data = match (&row.sealed, row.deleted) {
             (Some(sealed), false) => Some(self.open_data(account, key, row.id, row.revision, sealed)?),
             _ => None,
@@ -327,7 +365,7 @@ impl Store {
     pub async fn get_contact(&self, account: AccountId, id: ContactId) -> StoreResult<Contact> {
         let acc = self.account_row(account).await?;
         let row = self.backend.contact(account, id).await?.ok_or(StoreError::NotFound)?;
-        if row.deleted {
+        if row.deleted || row.kind != EntityKind::Contact {
             return Err(StoreError::NotFound);
         }
         let key = self.data_key(&acc).await?;
@@ -343,10 +381,12 @@ impl Store {
         origin: Origin,
     ) -> StoreResult<Contact> {
         let acc = self.account_row(account).await?;
+        self.check_groups(account, data).await?;
         let key = self.data_key(&acc).await?;
         let id = id.unwrap_or_else(|| ContactId::from_uuid(Uuid::now_v7()));
         let now = now_ms();
         let row = ContactRow {
+            kind: EntityKind::Contact,
             account_id: account,
             id,
             revision: 1,
@@ -368,6 +408,12 @@ impl Store {
         origin: Origin,
     ) -> StoreResult<Vec<Contact>> {
         let acc = self.account_row(account).await?;
+        if items.iter().any(|(_, d)| !d.groups.is_empty()) {
+            let live = self.live_group_ids(account).await?;
+            if let Some(g) = items.iter().flat_map(|(_, d)| d.groups.iter()).find(|g| !live.contains(g)) {
+                return Err(unknown_group(*g));
+            }
+        }
         let key = self.data_key(&acc).await?;
         let now = now_ms();
         let mut rows = Vec::with_capacity(items.len());
@@ -375,6 +421,7 @@ impl Store {
         for (id, data) in items {
             let id = id.unwrap_or_else(|| ContactId::from_uuid(Uuid::now_v7()));
             rows.push(ContactRow {
+                kind: EntityKind::Contact,
                 account_id: account,
                 id,
                 revision: 1,
@@ -401,9 +448,10 @@ impl Store {
     ) -> StoreResult<Contact> {
         let acc = self.account_row(account).await?;
         let current = self.backend.contact(account, id).await?.ok_or(StoreError::NotFound)?;
-        if current.deleted {
+        if current.deleted || current.kind != EntityKind::Contact {
             return Err(StoreError::NotFound);
         }
+        self.check_groups(account, data).await?;
         if current.revision != base_revision {
             return Err(StoreError::Stale { current: current.revision });
         }
@@ -411,6 +459,7 @@ impl Store {
         let revision = base_revision + 1;
         let now = now_ms();
         let row = ContactRow {
+            kind: EntityKind::Contact,
             account_id: account,
             id,
             revision,
@@ -426,6 +475,10 @@ impl Store {
 
     /// Deletes a contact (leaves a tombstone for sync) if `base_revision` is still current.
     pub async fn delete_contact(&self, account: AccountId, id: ContactId, base_revision: i64, origin: Origin) -> StoreResult<()> {
+        match self.backend.contact(account, id).await? {
+            Some(row) if row.kind == EntityKind::Contact => {}
+            _ => return Err(StoreError::NotFound),
+        }
         self.backend.delete_contact(account, id, base_revision, base_revision + 1, now_ms(), &origin.to_db()).await.map(|_| ())
     }
 
@@ -439,18 +492,6 @@ impl Store {
         let Some(row) = self.backend.contact(account, id).await? else { return Ok(None) };
         let key = self.data_key(&acc).await?;
         self.state_of(&acc, &key, &row).map(Some)
-    }
-
-    /// The states of those of `ids` the account has (deleted or not), by id.
-    pub async fn contact_states(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<HashMap<ContactId, ContactState>> {
-        let acc = self.account_row(account).await?;
-        let key = self.data_key(&acc).await?;
-        self.backend
-            .contacts_by_ids(account, ids)
-            .await?
-            .iter()
-            .map(|r| self.state_of(&acc, &key, r).map(|s| (s.id, s)))
-            .collect()
     }
 
     /// The content of one past revision: `Some(None)` if that revision was a deletion,
@@ -468,6 +509,10 @@ impl Store {
     /// A contact's history, newest first.
     pub async fn history(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<HistoryEntry>> {
         let acc = self.account_row(account).await?;
+        match self.backend.contact(account, id).await? {
+            Some(row) if row.kind == EntityKind::Contact => {}
+            _ => return Ok(Vec::new()),
+        }
         let key = self.data_key(&acc).await?;
         self.backend
             .revisions(account, id)
@@ -495,10 +540,12 @@ impl Store {
         origin: Origin,
     ) -> StoreResult<i64> {
         let acc = self.account_row(account).await?;
+        self.check_groups(account, data).await?;
         let key = self.data_key(&acc).await?;
         let revision = base.unwrap_or(0) + 1;
         let now = now_ms();
         let mut row = ContactRow {
+            kind: EntityKind::Contact,
             account_id: account,
             id,
             revision,
@@ -514,6 +561,9 @@ impl Store {
             }
             Some(base) => {
                 if let Some(current) = self.backend.contact(account, id).await? {
+                    if current.kind != EntityKind::Contact {
+                        return Err(StoreError::WrongKind);
+                    }
                     row.created_at = current.created_at;
                 }
                 self.backend.update_contact(&row, base, &origin.to_db()).await?;
@@ -522,11 +572,208 @@ impl Store {
         Ok(revision)
     }
 
-    /// Contacts changed after sequence number `after` (tombstones included), in change order.
-    pub async fn contacts_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactState>> {
+    fn item_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<FeedItem> {
+        match row.kind {
+            EntityKind::Contact => self.state_of(account, key, row).map(FeedItem::Contact),
+            EntityKind::Group => self.group_state_of(account, key, row).map(FeedItem::Group),
+        }
+    }
+
+    /// Contacts and groups changed after sequence number `after` (tombstones included), each
+    /// once, in change order: the download sync feed.
+    pub async fn feed_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<FeedItem>> {
         let acc = self.account_row(account).await?;
         let key = self.data_key(&acc).await?;
-        self.backend.contacts_since(account, after, limit).await?.iter().map(|r| self.state_of(&acc, &key, r)).collect()
+        self.backend.contacts_since(account, after, limit).await?.iter().map(|r| self.item_of(&acc, &key, r)).collect()
+    }
+
+    /// The states of those of `ids` the account has (contacts or groups, deleted or not).
+    pub async fn entry_states(&self, account: AccountId, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, FeedItem>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let ids: Vec<ContactId> = ids.iter().map(|u| ContactId::from_uuid(*u)).collect();
+        self.backend
+            .contacts_by_ids(account, &ids)
+            .await?
+            .iter()
+            .map(|r| self.item_of(&acc, &key, r).map(|i| (*r.id.as_uuid(), i)))
+            .collect()
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Groups: sealed and revisioned like contacts; membership lives on the contacts
+    // ---------------------------------------------------------------------------------------
+
+    fn group_state_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<GroupState> {
+        if row.kind != EntityKind::Group {
+            return Err(StoreError::WrongKind);
+        }
+        let data = match (&row.sealed, row.deleted) {
+            (Some(sealed), false) => {
+                let plain = key.open_record(RecordKind::Group, account.id.as_bytes(), row.id.as_bytes(), row.revision, sealed)?;
+                Some(serde_json::from_slice(&plain).map_err(|e| StoreError::Backend(format!("group {} does not decode: {e}", row.id)))?)
+            }
+            _ => None,
+        };
+        Ok(GroupState {
+            id: GroupId::from_uuid(*row.id.as_uuid()),
+            revision: row.revision,
+            seq: row.seq,
+            data,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+
+    async fn live_group_ids(&self, account: AccountId) -> StoreResult<HashSet<GroupId>> {
+        Ok(self.backend.live_groups(account).await?.iter().map(|r| GroupId::from_uuid(*r.id.as_uuid())).collect())
+    }
+
+    /// Refuses contact data naming a group the account does not have.
+    async fn check_groups(&self, account: AccountId, data: &ContactData) -> StoreResult<()> {
+        if data.groups.is_empty() {
+            return Ok(());
+        }
+        let live = self.live_group_ids(account).await?;
+        match data.groups.iter().find(|g| !live.contains(g)) {
+            Some(g) => Err(unknown_group(*g)),
+            None => Ok(()),
+        }
+    }
+
+    /// The account's groups, by name.
+    pub async fn list_groups(&self, account: AccountId) -> StoreResult<Vec<Group>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let mut groups = Vec::new();
+        for row in self.backend.live_groups(account).await? {
+            let st = self.group_state_of(&acc, &key, &row)?;
+            if let Some(d) = st.data {
+                groups.push(Group { id: st.id, revision: st.revision, name: d.name().to_string(), created_at: st.created_at, updated_at: st.updated_at });
+            }
+        }
+        groups.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+        Ok(groups)
+    }
+
+    /// A group as it stands (deleted or not); `None` if the account never had it.
+    pub async fn group_state(&self, account: AccountId, id: GroupId) -> StoreResult<Option<GroupState>> {
+        let acc = self.account_row(account).await?;
+        let Some(row) = self.backend.contact(account, ContactId::from_uuid(*id.as_uuid())).await? else { return Ok(None) };
+        let key = self.data_key(&acc).await?;
+        self.group_state_of(&acc, &key, &row).map(Some)
+    }
+
+    /// Writes a group's next revision after `base` (`None`: a new group). Like `put_contact`.
+    pub async fn put_group(&self, account: AccountId, id: GroupId, base: Option<i64>, data: &GroupData, origin: Origin) -> StoreResult<i64> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let cid = ContactId::from_uuid(*id.as_uuid());
+        let revision = base.unwrap_or(0) + 1;
+        let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let now = now_ms();
+        let mut row = ContactRow {
+            kind: EntityKind::Group,
+            account_id: account,
+            id: cid,
+            revision,
+            seq: 0,
+            deleted: false,
+            sealed: Some(key.seal_record(RecordKind::Group, account.as_bytes(), id.as_bytes(), revision, &plain)?),
+            created_at: now,
+            updated_at: now,
+        };
+        match base {
+            None => {
+                self.backend.insert_contact(&row, &origin.to_db()).await?;
+            }
+            Some(base) => {
+                if let Some(current) = self.backend.contact(account, cid).await? {
+                    if current.kind != EntityKind::Group {
+                        return Err(StoreError::WrongKind);
+                    }
+                    row.created_at = current.created_at;
+                }
+                self.backend.update_contact(&row, base, &origin.to_db()).await?;
+            }
+        }
+        Ok(revision)
+    }
+
+    /// Creates a group.
+    pub async fn create_group(&self, account: AccountId, name: &str, origin: Origin) -> StoreResult<Group> {
+        let data = GroupData::parse(name).map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("name", m)])))?;
+        let id = GroupId::from_uuid(Uuid::now_v7());
+        self.put_group(account, id, None, &data, origin).await?;
+        self.group(account, id).await
+    }
+
+    /// One live group.
+    pub async fn group(&self, account: AccountId, id: GroupId) -> StoreResult<Group> {
+        match self.group_state(account, id).await {
+            Ok(Some(GroupState { data: Some(d), revision, created_at, updated_at, .. })) => {
+                Ok(Group { id, revision, name: d.name().to_string(), created_at, updated_at })
+            }
+            Ok(_) | Err(StoreError::WrongKind) => Err(StoreError::NotFound),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Renames a group if `base_revision` is still current.
+    pub async fn rename_group(&self, account: AccountId, id: GroupId, base_revision: i64, name: &str, origin: Origin) -> StoreResult<Group> {
+        let data = GroupData::parse(name).map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("name", m)])))?;
+        let current = self.group(account, id).await?;
+        if current.revision != base_revision {
+            return Err(StoreError::Stale { current: current.revision });
+        }
+        self.put_group(account, id, Some(base_revision), &data, origin).await?;
+        self.group(account, id).await
+    }
+
+    /// Deletes a group (never its contacts): the contacts leave it, then the group becomes a
+    /// tombstone. Returns how many contacts left it.
+    pub async fn delete_group(&self, account: AccountId, id: GroupId, base_revision: i64, origin: Origin) -> StoreResult<usize> {
+        let current = self.group(account, id).await?;
+        if current.revision != base_revision {
+            return Err(StoreError::Stale { current: current.revision });
+        }
+        let members: Vec<ContactId> =
+            self.list_contacts(account).await?.into_iter().filter(|c| c.data.groups.contains(&id)).map(|c| c.id).collect();
+        let left = self.set_membership(account, id, &members, false, origin).await?;
+        let cid = ContactId::from_uuid(*id.as_uuid());
+        self.backend.delete_contact(account, cid, base_revision, base_revision + 1, now_ms(), &origin.to_db()).await?;
+        Ok(left)
+    }
+
+    /// Adds contacts to a group (`member: true`) or removes them; each change is a new revision
+    /// of the contact. Returns how many contacts changed.
+    pub async fn set_membership(&self, account: AccountId, group: GroupId, contacts: &[ContactId], member: bool, origin: Origin) -> StoreResult<usize> {
+        if member {
+            self.group(account, group).await?;
+        }
+        let mut changed = 0;
+        for id in contacts {
+            for attempt in 0..3 {
+                let c = self.get_contact(account, *id).await?;
+                let mut data = c.data.clone();
+                if member && !data.groups.contains(&group) {
+                    data.groups.push(group);
+                } else if !member && data.groups.contains(&group) {
+                    data.groups.retain(|g| *g != group);
+                } else {
+                    break;
+                }
+                match self.put_contact(account, *id, Some(c.revision), &data, origin).await {
+                    Ok(_) => {
+                        changed += 1;
+                        break;
+                    }
+                    Err(StoreError::Stale { .. }) if attempt < 2 => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(changed)
     }
 
     /// The sequence number below which tombstones may have been purged.

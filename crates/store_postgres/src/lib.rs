@@ -81,7 +81,9 @@ fn device_from(r: &PgRow) -> StoreResult<DeviceRow> {
 }
 
 fn contact_from(r: &PgRow) -> StoreResult<ContactRow> {
+    let kind: String = r.try_get("kind").map_err(db_err)?;
     Ok(ContactRow {
+        kind: EntityKind::parse(&kind).ok_or_else(|| StoreError::Backend(format!("unknown kind {kind}")))?,
         account_id: AccountId::from_uuid(r.try_get("account_id").map_err(db_err)?),
         id: ContactId::from_uuid(r.try_get("id").map_err(db_err)?),
         revision: r.try_get("revision").map_err(db_err)?,
@@ -138,6 +140,7 @@ impl PostgresBackend {
     #[allow(clippy::too_many_arguments)]
     async fn log_change(
         tx: &mut Transaction<'static, Postgres>,
+        kind: EntityKind,
         account: AccountId,
         seq: i64,
         id: ContactId,
@@ -151,7 +154,7 @@ impl PostgresBackend {
         )
         .bind(account.as_uuid())
         .bind(seq)
-        .bind(EntityKind::Contact.as_str())
+        .bind(kind.as_str())
         .bind(id.as_uuid())
         .bind(revision)
         .bind(sealed.is_none())
@@ -375,8 +378,9 @@ impl Backend for PostgresBackend {
         let mut tx = self.begin_write().await?;
         let seq = Self::bump_seq(&mut tx, row.account_id).await?;
         let res = sqlx::query(
-            "INSERT INTO contacts (account_id, id, revision, seq, deleted, sealed, created_at, updated_at) VALUES ($1, $2, $3, $4, FALSE, $5, $6, $7)",
+            "INSERT INTO contacts (kind, account_id, id, revision, seq, deleted, sealed, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $8)",
         )
+        .bind(row.kind.as_str())
         .bind(row.account_id.as_uuid())
         .bind(row.id.as_uuid())
         .bind(row.revision)
@@ -393,7 +397,7 @@ impl Backend for PostgresBackend {
             }
             Err(e) => return Err(db_err(e)),
         }
-        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, row.sealed.as_deref(), row.updated_at, origin).await?;
+        Self::log_change(&mut tx, row.kind, row.account_id, seq, row.id, row.revision, row.sealed.as_deref(), row.updated_at, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
     }
@@ -417,10 +421,11 @@ impl Backend for PostgresBackend {
         for (chunk_no, chunk) in rows.chunks(BATCH_ROWS).enumerate() {
             let base = first + (chunk_no * BATCH_ROWS) as i64;
             let mut q = QueryBuilder::<Postgres>::new(
-                "INSERT INTO contacts (account_id, id, revision, seq, deleted, sealed, created_at, updated_at) ",
+                "INSERT INTO contacts (kind, account_id, id, revision, seq, deleted, sealed, created_at, updated_at) ",
             );
             q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
-                b.push_bind(account.as_uuid())
+                b.push_bind(r.kind.as_str())
+                    .push_bind(account.as_uuid())
                     .push_bind(r.id.as_uuid())
                     .push_bind(1_i64)
                     .push_bind(base + i as i64)
@@ -441,7 +446,7 @@ impl Backend for PostgresBackend {
             q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
                 b.push_bind(account.as_uuid())
                     .push_bind(base + i as i64)
-                    .push_bind(EntityKind::Contact.as_str())
+                    .push_bind(r.kind.as_str())
                     .push_bind(r.id.as_uuid())
                     .push_bind(1_i64)
                     .push_bind(false)
@@ -488,7 +493,7 @@ impl Backend for PostgresBackend {
             return Err(Self::why_not(&mut tx, row.account_id, row.id, false).await);
         }
         let sealed = if row.deleted { None } else { row.sealed.as_deref() };
-        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, sealed, row.updated_at, origin).await?;
+        Self::log_change(&mut tx, row.kind, row.account_id, seq, row.id, row.revision, sealed, row.updated_at, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
     }
@@ -506,7 +511,7 @@ impl Backend for PostgresBackend {
         let seq = Self::bump_seq(&mut tx, account).await?;
         let r = sqlx::query(
             "UPDATE contacts SET revision = $1, seq = $2, sealed = NULL, deleted = TRUE, updated_at = $3 \
-             WHERE account_id = $4 AND id = $5 AND revision = $6 AND deleted = FALSE",
+             WHERE account_id = $4 AND id = $5 AND revision = $6 AND deleted = FALSE RETURNING kind",
         )
         .bind(new_revision)
         .bind(seq)
@@ -514,13 +519,15 @@ impl Backend for PostgresBackend {
         .bind(account.as_uuid())
         .bind(id.as_uuid())
         .bind(base_revision)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
-        if r.rows_affected() != 1 {
+        let Some(r) = r else {
             return Err(Self::why_not(&mut tx, account, id, true).await);
-        }
-        Self::log_change(&mut tx, account, seq, id, new_revision, None, now, origin).await?;
+        };
+        let kind: String = r.try_get(0).map_err(db_err)?;
+        let kind = EntityKind::parse(&kind).unwrap_or(EntityKind::Contact);
+        Self::log_change(&mut tx, kind, account, seq, id, new_revision, None, now, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
     }
@@ -538,7 +545,7 @@ impl Backend for PostgresBackend {
     }
 
     async fn count_contacts(&self, account: AccountId) -> StoreResult<i64> {
-        sqlx::query("SELECT COUNT(*) FROM contacts WHERE account_id = $1 AND deleted = FALSE")
+        sqlx::query("SELECT COUNT(*) FROM contacts WHERE account_id = $1 AND kind = 'contact' AND deleted = FALSE")
             .bind(account.as_uuid())
             .fetch_one(&self.pool)
             .await
@@ -565,7 +572,18 @@ impl Backend for PostgresBackend {
     }
 
     async fn live_contacts(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
-        sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND deleted = FALSE")
+        sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND kind = 'contact' AND deleted = FALSE")
+            .bind(account.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(contact_from)
+            .collect()
+    }
+
+    async fn live_groups(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
+        sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND kind = 'group' AND deleted = FALSE")
             .bind(account.as_uuid())
             .fetch_all(&self.pool)
             .await

@@ -80,7 +80,9 @@ fn device_from(r: &SqliteRow) -> StoreResult<DeviceRow> {
 }
 
 fn contact_from(r: &SqliteRow) -> StoreResult<ContactRow> {
+    let kind: String = r.try_get("kind").map_err(db_err)?;
     Ok(ContactRow {
+        kind: EntityKind::parse(&kind).ok_or_else(|| StoreError::Backend(format!("unknown kind {kind}")))?,
         account_id: AccountId::from_uuid(r.try_get("account_id").map_err(db_err)?),
         id: ContactId::from_uuid(r.try_get("id").map_err(db_err)?),
         revision: r.try_get("revision").map_err(db_err)?,
@@ -137,6 +139,7 @@ impl SqliteBackend {
     #[allow(clippy::too_many_arguments)]
     async fn log_change(
         tx: &mut Transaction<'static, Sqlite>,
+        kind: EntityKind,
         account: AccountId,
         seq: i64,
         id: ContactId,
@@ -150,7 +153,7 @@ impl SqliteBackend {
         )
         .bind(account.as_uuid())
         .bind(seq)
-        .bind(EntityKind::Contact.as_str())
+        .bind(kind.as_str())
         .bind(id.as_uuid())
         .bind(revision)
         .bind(sealed.is_none())
@@ -374,8 +377,9 @@ impl Backend for SqliteBackend {
         let mut tx = self.begin_write().await?;
         let seq = Self::bump_seq(&mut tx, row.account_id).await?;
         let res = sqlx::query(
-            "INSERT INTO contacts (account_id, id, revision, seq, deleted, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+            "INSERT INTO contacts (kind, account_id, id, revision, seq, deleted, sealed, created_at, updated_at) VALUES (?, ?, ?, ?, ?, FALSE, ?, ?, ?)",
         )
+        .bind(row.kind.as_str())
         .bind(row.account_id.as_uuid())
         .bind(row.id.as_uuid())
         .bind(row.revision)
@@ -392,7 +396,7 @@ impl Backend for SqliteBackend {
             }
             Err(e) => return Err(db_err(e)),
         }
-        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, row.sealed.as_deref(), row.updated_at, origin).await?;
+        Self::log_change(&mut tx, row.kind, row.account_id, seq, row.id, row.revision, row.sealed.as_deref(), row.updated_at, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
     }
@@ -416,10 +420,11 @@ impl Backend for SqliteBackend {
         for (chunk_no, chunk) in rows.chunks(BATCH_ROWS).enumerate() {
             let base = first + (chunk_no * BATCH_ROWS) as i64;
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO contacts (account_id, id, revision, seq, deleted, sealed, created_at, updated_at) ",
+                "INSERT INTO contacts (kind, account_id, id, revision, seq, deleted, sealed, created_at, updated_at) ",
             );
             q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
-                b.push_bind(account.as_uuid())
+                b.push_bind(r.kind.as_str())
+                    .push_bind(account.as_uuid())
                     .push_bind(r.id.as_uuid())
                     .push_bind(1_i64)
                     .push_bind(base + i as i64)
@@ -440,7 +445,7 @@ impl Backend for SqliteBackend {
             q.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
                 b.push_bind(account.as_uuid())
                     .push_bind(base + i as i64)
-                    .push_bind(EntityKind::Contact.as_str())
+                    .push_bind(r.kind.as_str())
                     .push_bind(r.id.as_uuid())
                     .push_bind(1_i64)
                     .push_bind(false)
@@ -487,7 +492,7 @@ impl Backend for SqliteBackend {
             return Err(Self::why_not(&mut tx, row.account_id, row.id, false).await);
         }
         let sealed = if row.deleted { None } else { row.sealed.as_deref() };
-        Self::log_change(&mut tx, row.account_id, seq, row.id, row.revision, sealed, row.updated_at, origin).await?;
+        Self::log_change(&mut tx, row.kind, row.account_id, seq, row.id, row.revision, sealed, row.updated_at, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
     }
@@ -505,7 +510,7 @@ impl Backend for SqliteBackend {
         let seq = Self::bump_seq(&mut tx, account).await?;
         let r = sqlx::query(
             "UPDATE contacts SET revision = ?, seq = ?, sealed = NULL, deleted = 1, updated_at = ? \
-             WHERE account_id = ? AND id = ? AND revision = ? AND deleted = 0",
+             WHERE account_id = ? AND id = ? AND revision = ? AND deleted = 0 RETURNING kind",
         )
         .bind(new_revision)
         .bind(seq)
@@ -513,13 +518,15 @@ impl Backend for SqliteBackend {
         .bind(account.as_uuid())
         .bind(id.as_uuid())
         .bind(base_revision)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
-        if r.rows_affected() != 1 {
+        let Some(r) = r else {
             return Err(Self::why_not(&mut tx, account, id, true).await);
-        }
-        Self::log_change(&mut tx, account, seq, id, new_revision, None, now, origin).await?;
+        };
+        let kind: String = r.try_get(0).map_err(db_err)?;
+        let kind = EntityKind::parse(&kind).unwrap_or(EntityKind::Contact);
+        Self::log_change(&mut tx, kind, account, seq, id, new_revision, None, now, origin).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(seq)
     }
@@ -537,7 +544,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn count_contacts(&self, account: AccountId) -> StoreResult<i64> {
-        sqlx::query("SELECT COUNT(*) FROM contacts WHERE account_id = ? AND deleted = 0")
+        sqlx::query("SELECT COUNT(*) FROM contacts WHERE account_id = ? AND kind = 'contact' AND deleted = 0")
             .bind(account.as_uuid())
             .fetch_one(&self.pool)
             .await
@@ -564,7 +571,18 @@ impl Backend for SqliteBackend {
     }
 
     async fn live_contacts(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
-        sqlx::query("SELECT * FROM contacts WHERE account_id = ? AND deleted = 0")
+        sqlx::query("SELECT * FROM contacts WHERE account_id = ? AND kind = 'contact' AND deleted = 0")
+            .bind(account.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(contact_from)
+            .collect()
+    }
+
+    async fn live_groups(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
+        sqlx::query("SELECT * FROM contacts WHERE account_id = ? AND kind = 'group' AND deleted = 0")
             .bind(account.as_uuid())
             .fetch_all(&self.pool)
             .await

@@ -5,8 +5,9 @@
 
 pub mod merge;
 
-use domain::{AccountId, ContactData, ContactDraft, ContactId, Origin};
-use store::{ContactState, Store, StoreError};
+use domain::{AccountId, ContactData, ContactDraft, ContactId, GroupData, GroupId, Origin};
+use store::{FeedItem, Store, StoreError};
+use uuid::Uuid;
 
 pub use merge::{merge, FieldConflict, Merged};
 
@@ -22,8 +23,8 @@ pub enum SyncError {
 /// A page of the download feed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pull {
-    /// Changed contacts in change order, tombstones (`data: None`) included.
-    pub items: Vec<ContactState>,
+    /// Changed contacts and groups in change order, tombstones (`data: None`) included.
+    pub items: Vec<FeedItem>,
     /// The cursor after this page (the same as given when nothing changed).
     pub next: i64,
     pub more: bool,
@@ -40,23 +41,25 @@ pub async fn pull(store: &Store, account: AccountId, cursor: Option<i64>, limit:
         }
     }
     let limit = limit.max(1);
-    let mut items = store.contacts_since(account, after, limit as i64 + 1).await?;
+    let mut items = store.feed_since(account, after, limit as i64 + 1).await?;
     let more = items.len() > limit;
     items.truncate(limit);
-    let next = items.last().map(|s| s.seq).unwrap_or(after).max(after);
+    let next = items.last().map(FeedItem::seq).unwrap_or(after).max(after);
     Ok(Pull { items, next, more })
 }
 
 /// One change made on a device.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PushOp {
-    Upsert(ContactData),
-    Delete,
+    Contact(ContactData),
+    Group(GroupData),
+    DeleteContact,
+    DeleteGroup,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PushItem {
-    pub id: ContactId,
+    pub id: Uuid,
     pub base_revision: Option<i64>,
     pub op: PushOp,
 }
@@ -74,34 +77,24 @@ pub enum PushStatus {
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub struct PushResult {
-    pub id: ContactId,
+    pub id: Uuid,
     pub status: PushStatus,
     pub revision: Option<i64>,
     pub reason: Option<String>,
     /// For conflicts: the version the device must adopt.
-    pub current: Option<ContactState>,
+    pub current: Option<FeedItem>,
     pub conflicts: Vec<FieldConflict>,
 }
 
 impl PushResult {
-    fn new(id: ContactId, status: PushStatus, revision: Option<i64>) -> Self {
+    fn new(id: Uuid, status: PushStatus, revision: Option<i64>) -> Self {
         PushResult { id, status, revision, reason: None, current: None, conflicts: Vec::new() }
     }
-    fn rejected(id: ContactId, reason: impl Into<String>) -> Self {
+    pub fn rejected(id: Uuid, reason: impl Into<String>) -> Self {
         PushResult { reason: Some(reason.into()), ..Self::new(id, PushStatus::Rejected, None) }
     }
-    fn conflict(state: ContactState, conflicts: Vec<FieldConflict>, reason: &str) -> Self {
-        PushResult {
-            reason: Some(reason.into()),
-            revision: Some(state.revision),
-            conflicts,
-            ..Self::new(state.id, PushStatus::Conflict, Some(state.revision))
-        }
-        .with_current(state)
-    }
-    fn with_current(mut self, state: ContactState) -> Self {
-        self.current = Some(state);
-        self
+    fn conflict(id: Uuid, revision: i64, current: FeedItem, conflicts: Vec<FieldConflict>, reason: &str) -> Self {
+        PushResult { reason: Some(reason.into()), conflicts, current: Some(current), ..Self::new(id, PushStatus::Conflict, Some(revision)) }
     }
 }
 
@@ -111,7 +104,7 @@ pub fn normalise(data: &ContactData) -> Result<ContactData, String> {
     ContactDraft::from_data(data).parse().map_err(|e| e.to_string())
 }
 
-/// How often a write is retried when another writer moved the contact in between.
+/// How often a write is retried when another writer moved the record in between.
 const ATTEMPTS: usize = 5;
 
 /// Applies a device's changes in order. A retried batch changes nothing the second time.
@@ -119,26 +112,29 @@ const ATTEMPTS: usize = 5;
 /// New contacts (ids the account has never had, appearing once in the batch) are written
 /// together in one transaction; everything else item by item.
 pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<PushItem>) -> Result<Vec<PushResult>, StoreError> {
-    let ids: Vec<ContactId> = items.iter().map(|i| i.id).collect();
-    let known = store.contact_states(account, &ids).await?;
-    let mut seen = std::collections::HashMap::<ContactId, usize>::new();
+    let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+    let known = store.entry_states(account, &ids).await?;
+    let mut seen = std::collections::HashMap::<Uuid, usize>::new();
     for id in &ids {
         *seen.entry(*id).or_default() += 1;
     }
     let mut results: Vec<Option<PushResult>> = vec![None; items.len()];
-    let mut creates: Vec<(usize, ContactId, ContactData)> = Vec::new();
+    let mut creates: Vec<(usize, Uuid, ContactData)> = Vec::new();
     let mut rest: Vec<(usize, PushItem)> = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         match &item.op {
-            PushOp::Upsert(data) if !known.contains_key(&item.id) && seen[&item.id] == 1 => match normalise(data) {
-                Ok(d) => creates.push((i, item.id, d)),
-                Err(reason) => results[i] = Some(PushResult::rejected(item.id, reason)),
-            },
+            PushOp::Contact(data) if !known.contains_key(&item.id) && seen[&item.id] == 1 && data.groups.is_empty() => {
+                match normalise(data) {
+                    Ok(d) => creates.push((i, item.id, d)),
+                    Err(reason) => results[i] = Some(PushResult::rejected(item.id, reason)),
+                }
+            }
             _ => rest.push((i, item)),
         }
     }
     if !creates.is_empty() {
-        let batch: Vec<(Option<ContactId>, ContactData)> = creates.iter().map(|(_, id, d)| (Some(*id), d.clone())).collect();
+        let batch: Vec<(Option<ContactId>, ContactData)> =
+            creates.iter().map(|(_, id, d)| (Some(ContactId::from_uuid(*id)), d.clone())).collect();
         match store.create_contacts(account, &batch, origin).await {
             Ok(_) => {
                 for (i, id, _) in &creates {
@@ -147,7 +143,7 @@ pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<
             }
             // Someone created one of them meanwhile: take the careful path for all.
             Err(StoreError::Conflict(_)) => {
-                rest.extend(creates.into_iter().map(|(i, id, d)| (i, PushItem { id, base_revision: None, op: PushOp::Upsert(d) })));
+                rest.extend(creates.into_iter().map(|(i, id, d)| (i, PushItem { id, base_revision: None, op: PushOp::Contact(d) })));
                 rest.sort_by_key(|(i, _)| *i);
             }
             Err(e) => return Err(e),
@@ -162,53 +158,62 @@ pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<
 async fn push_one(store: &Store, account: AccountId, origin: Origin, item: PushItem) -> Result<PushResult, StoreError> {
     let id = item.id;
     let op = match item.op {
-        PushOp::Upsert(data) => match normalise(&data) {
-            Ok(d) => PushOp::Upsert(d),
+        PushOp::Contact(data) => match normalise(&data) {
+            Ok(d) => PushOp::Contact(d),
             Err(reason) => return Ok(PushResult::rejected(id, reason)),
         },
-        PushOp::Delete => PushOp::Delete,
+        other => other,
     };
     for _ in 0..ATTEMPTS {
-        match try_once(store, account, origin, id, item.base_revision, &op).await {
+        let attempt = match &op {
+            PushOp::Contact(_) | PushOp::DeleteContact => contact_once(store, account, origin, id, item.base_revision, &op).await,
+            PushOp::Group(_) | PushOp::DeleteGroup => group_once(store, account, origin, id, item.base_revision, &op).await,
+        };
+        match attempt {
             Err(StoreError::Stale { .. }) | Err(StoreError::Conflict(_)) => continue,
+            Err(StoreError::WrongKind) => {
+                return Ok(PushResult::rejected(id, "this id belongs to another kind of record (a contact or a group)"))
+            }
+            Err(StoreError::Invalid(e)) => return Ok(PushResult::rejected(id, e.to_string())),
             other => return other,
         }
     }
     tracing::warn!(%id, "upload item kept racing with other writers");
-    Ok(PushResult::rejected(id, "the contact kept changing on the server; retry the upload"))
+    Ok(PushResult::rejected(id, "it kept changing on the server; retry the upload"))
 }
 
-async fn after_write(store: &Store, account: AccountId, id: ContactId) -> Result<ContactState, StoreError> {
-    store.contact_state(account, id).await?.ok_or(StoreError::NotFound)
+async fn contact_now(store: &Store, account: AccountId, id: ContactId) -> Result<FeedItem, StoreError> {
+    store.contact_state(account, id).await?.map(FeedItem::Contact).ok_or(StoreError::NotFound)
 }
 
-async fn try_once(
+async fn contact_once(
     store: &Store,
     account: AccountId,
     origin: Origin,
-    id: ContactId,
+    uuid: Uuid,
     base: Option<i64>,
     op: &PushOp,
 ) -> Result<PushResult, StoreError> {
+    let id = ContactId::from_uuid(uuid);
     let state = store.contact_state(account, id).await?;
     match (op, state) {
-        (PushOp::Upsert(data), None) => {
+        (PushOp::Contact(data), None) => {
             let rev = store.put_contact(account, id, None, data, origin).await?;
-            Ok(PushResult::new(id, PushStatus::Created, Some(rev)))
+            Ok(PushResult::new(uuid, PushStatus::Created, Some(rev)))
         }
-        (PushOp::Upsert(data), Some(st)) => {
+        (PushOp::Contact(data), Some(st)) => {
             if st.data.as_ref() == Some(data) {
-                return Ok(PushResult::new(id, PushStatus::Unchanged, Some(st.revision)));
+                return Ok(PushResult::new(uuid, PushStatus::Unchanged, Some(st.revision)));
             }
             if base == Some(st.revision) {
                 let rev = store.put_contact(account, id, Some(st.revision), data, origin).await?;
-                return Ok(PushResult::new(id, PushStatus::Updated, Some(rev)));
+                return Ok(PushResult::new(uuid, PushStatus::Updated, Some(rev)));
             }
             let Some(server) = st.data.clone() else {
                 // Deleted on the server, edited on the device: the edit wins.
-                store.put_contact(account, id, Some(st.revision), data, origin).await?;
-                let now = after_write(store, account, id).await?;
-                return Ok(PushResult::conflict(now, Vec::new(), "it had been deleted on the server; your edit restored it"));
+                let rev = store.put_contact(account, id, Some(st.revision), data, origin).await?;
+                let now = contact_now(store, account, id).await?;
+                return Ok(PushResult::conflict(uuid, rev, now, Vec::new(), "it had been deleted on the server; your edit restored it"));
             };
             let base_data = match base {
                 Some(b) => store.revision_data(account, id, b).await?.flatten(),
@@ -219,25 +224,81 @@ async fn try_once(
             if merged.data != server {
                 store.put_contact(account, id, Some(st.revision), &merged.data, origin).await?;
             }
-            let now = after_write(store, account, id).await?;
+            let now = contact_now(store, account, id).await?;
+            let rev = match &now {
+                FeedItem::Contact(c) => c.revision,
+                FeedItem::Group(g) => g.revision,
+            };
             let reason = if conflicts.is_empty() {
                 "changed on the server too; both changes were merged"
             } else {
                 "changed on the server too; for fields both sides changed your values won, the server's are in the history"
             };
-            Ok(PushResult::conflict(now, conflicts, reason))
+            Ok(PushResult::conflict(uuid, rev, now, conflicts, reason))
         }
-        (PushOp::Delete, None) => {
-            Ok(PushResult { reason: Some("the server never had this contact".into()), ..PushResult::new(id, PushStatus::Unchanged, None) })
-        }
-        (PushOp::Delete, Some(st)) if st.data.is_none() => Ok(PushResult::new(id, PushStatus::Unchanged, Some(st.revision))),
-        (PushOp::Delete, Some(st)) => {
+        (_, None) => Ok(PushResult { reason: Some("the server never had it".into()), ..PushResult::new(uuid, PushStatus::Unchanged, None) }),
+        (_, Some(st)) if st.data.is_none() => Ok(PushResult::new(uuid, PushStatus::Unchanged, Some(st.revision))),
+        (_, Some(st)) => {
             if base == Some(st.revision) {
                 store.delete_contact(account, id, st.revision, origin).await?;
-                return Ok(PushResult::new(id, PushStatus::Deleted, Some(st.revision + 1)));
+                return Ok(PushResult::new(uuid, PushStatus::Deleted, Some(st.revision + 1)));
             }
             // Edited on the server since the device's copy: the edit wins over the deletion.
-            Ok(PushResult::conflict(st, Vec::new(), "it was changed on the server after your copy; the edit wins over the deletion"))
+            let rev = st.revision;
+            Ok(PushResult::conflict(uuid, rev, FeedItem::Contact(st), Vec::new(), "it was changed on the server after your copy; the edit wins over the deletion"))
+        }
+    }
+}
+
+async fn group_now(store: &Store, account: AccountId, id: GroupId) -> Result<FeedItem, StoreError> {
+    store.group_state(account, id).await?.map(FeedItem::Group).ok_or(StoreError::NotFound)
+}
+
+async fn group_once(
+    store: &Store,
+    account: AccountId,
+    origin: Origin,
+    uuid: Uuid,
+    base: Option<i64>,
+    op: &PushOp,
+) -> Result<PushResult, StoreError> {
+    let id = GroupId::from_uuid(uuid);
+    let state = store.group_state(account, id).await?;
+    match (op, state) {
+        (PushOp::Group(data), None) => {
+            let rev = store.put_group(account, id, None, data, origin).await?;
+            Ok(PushResult::new(uuid, PushStatus::Created, Some(rev)))
+        }
+        (PushOp::Group(data), Some(st)) => {
+            if st.data.as_ref() == Some(data) {
+                return Ok(PushResult::new(uuid, PushStatus::Unchanged, Some(st.revision)));
+            }
+            let rev = store.put_group(account, id, Some(st.revision), data, origin).await?;
+            if base == Some(st.revision) {
+                return Ok(PushResult::new(uuid, PushStatus::Updated, Some(rev)));
+            }
+            // The group changed on the server too: the upload's name wins; the server's is in
+            // the history.
+            let conflicts = match &st.data {
+                Some(server) => vec![FieldConflict {
+                    field: "name",
+                    kept: serde_json::json!(data.name()),
+                    replaced: serde_json::json!(server.name()),
+                }],
+                None => Vec::new(),
+            };
+            let now = group_now(store, account, id).await?;
+            Ok(PushResult::conflict(uuid, rev, now, conflicts, "the group changed on the server too; your name won"))
+        }
+        (_, None) => Ok(PushResult { reason: Some("the server never had it".into()), ..PushResult::new(uuid, PushStatus::Unchanged, None) }),
+        (_, Some(st)) if st.data.is_none() => Ok(PushResult::new(uuid, PushStatus::Unchanged, Some(st.revision))),
+        (_, Some(st)) => {
+            if base == Some(st.revision) {
+                store.delete_group(account, id, st.revision, origin).await?;
+                return Ok(PushResult::new(uuid, PushStatus::Deleted, Some(st.revision + 1)));
+            }
+            let rev = st.revision;
+            Ok(PushResult::conflict(uuid, rev, FeedItem::Group(st), Vec::new(), "the group was changed on the server after your copy; the edit wins over the deletion"))
         }
     }
 }

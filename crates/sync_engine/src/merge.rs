@@ -5,7 +5,7 @@
 //! * A single-valued field (names, nickname, organization, title, birthday, notes) both sides
 //!   changed to different values: **the upload wins**; the server's previous value stays in
 //!   the contact's history (every revision is kept) and is reported as a conflict.
-//! * Multi-valued fields (phones, emails, addresses, extra fields) merge as sets: an entry either
+//! * Multi-valued fields (phones, emails, addresses, extra fields, group memberships) merge as sets: an entry either
 //!   side added is kept, an entry either side removed is removed, so no added or edited phone or
 //!   email is ever lost.
 //! * Without a known base (a device creating an id the server already has), entries are united
@@ -93,6 +93,7 @@ pub fn merge(base: Option<&ContactData>, server: &ContactData, device: &ContactD
         birthday: scalar("birthday", b.map(|b| &b.birthday), &server.birthday, &device.birthday, &mut c),
         notes: scalar("notes", b.map(|b| &b.notes), &server.notes, &device.notes, &mut c),
         extra: set(b.map(|b| &b.extra), &server.extra, &device.extra),
+        groups: set(b.map(|b| &b.groups), &server.groups, &device.groups),
     };
     Merged { data, conflicts: c }
 }

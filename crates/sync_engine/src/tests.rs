@@ -33,7 +33,18 @@ fn id(n: u8) -> ContactId {
 }
 
 fn upsert(n: u8, base: Option<i64>, d: ContactData) -> PushItem {
-    PushItem { id: id(n), base_revision: base, op: PushOp::Upsert(d) }
+    PushItem { id: *id(n).as_uuid(), base_revision: base, op: PushOp::Contact(d) }
+}
+
+fn delete(n: u8, base: i64) -> PushItem {
+    PushItem { id: *id(n).as_uuid(), base_revision: Some(base), op: PushOp::DeleteContact }
+}
+
+fn current_contact(r: &PushResult) -> ContactData {
+    match r.current.as_ref().unwrap() {
+        store::FeedItem::Contact(c) => c.data.clone().unwrap(),
+        other => panic!("{other:?}"),
+    }
 }
 
 fn statuses(r: &[PushResult]) -> Vec<PushStatus> {
@@ -55,7 +66,7 @@ async fn uploads_create_update_delete_and_retries_change_nothing() {
 
     let r = push(&store, acc, dev, vec![upsert(1, Some(1), data("Ann", "Acme", &["111"]))]).await.unwrap();
     assert_eq!((r[0].status, r[0].revision), (PushStatus::Updated, Some(2)));
-    let del = vec![PushItem { id: id(2), base_revision: Some(1), op: PushOp::Delete }];
+    let del = vec![delete(2, 1)];
     let r = push(&store, acc, dev, del.clone()).await.unwrap();
     assert_eq!((r[0].status, r[0].revision), (PushStatus::Deleted, Some(2)));
     let r = push(&store, acc, dev, del).await.unwrap();
@@ -80,7 +91,7 @@ async fn concurrent_edits_merge_and_same_field_keeps_both_values() {
     assert_eq!(phones, vec!["111", "333", "444"]);
     assert_eq!(r[0].conflicts.len(), 1);
     assert_eq!(r[0].conflicts[0].replaced, serde_json::json!("Server Co"));
-    assert_eq!(r[0].current.as_ref().unwrap().data.as_ref().unwrap(), &now.data);
+    assert_eq!(current_contact(&r[0]), now.data);
     // The losing value is in the history.
     let h = store.history(acc, id(1)).await.unwrap();
     assert!(h.iter().any(|e| e.data.as_ref().is_some_and(|d| d.organization == "Server Co")));
@@ -103,9 +114,9 @@ async fn edits_win_over_deletions_both_ways() {
     assert_eq!(store.get_contact(acc, id(1)).await.unwrap().data.organization, "Edited");
     // Server edited 2; the device deleted it: the edit survives.
     store.update_contact(acc, id(2), 1, &data("Bob", "Edited", &["222"]), Origin::Console).await.unwrap();
-    let r = push(&store, acc, dev, vec![PushItem { id: id(2), base_revision: Some(1), op: PushOp::Delete }]).await.unwrap();
+    let r = push(&store, acc, dev, vec![delete(2, 1)]).await.unwrap();
     assert_eq!(r[0].status, PushStatus::Conflict);
-    assert_eq!(r[0].current.as_ref().unwrap().data.as_ref().unwrap().organization, "Edited");
+    assert_eq!(current_contact(&r[0]).organization, "Edited");
     assert_eq!(store.get_contact(acc, id(2)).await.unwrap().data.organization, "Edited");
 }
 
@@ -117,6 +128,45 @@ async fn invalid_items_are_rejected_alone() {
     assert_eq!(statuses(&r), vec![PushStatus::Rejected, PushStatus::Created]);
     assert!(r[0].reason.as_deref().unwrap().contains("at most 256"));
     assert!(store.contact_state(acc, id(1)).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn groups_sync_like_contacts() {
+    let (store, acc, dev, _d) = setup().await;
+    let g = uuid::Uuid::parse_str("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5fa0").unwrap();
+    let family = domain::GroupData::parse("Family").unwrap();
+    let mut ann = data("Ann", "", &["111"]);
+    ann.groups = vec![domain::GroupId::from_uuid(g)];
+    // A contact naming a group created earlier in the same batch.
+    let r = push(&store, acc, dev, vec![PushItem { id: g, base_revision: None, op: PushOp::Group(family.clone()) }, upsert(1, None, ann.clone())])
+        .await
+        .unwrap();
+    assert_eq!(statuses(&r), vec![PushStatus::Created, PushStatus::Created]);
+    assert_eq!(store.get_contact(acc, id(1)).await.unwrap().data.groups, ann.groups);
+    // An unknown group is refused for that item only.
+    let mut bad = data("Bad", "", &[]);
+    bad.groups = vec![domain::GroupId::from_uuid(*id(9).as_uuid())];
+    let r = push(&store, acc, dev, vec![upsert(2, None, bad)]).await.unwrap();
+    assert_eq!(r[0].status, PushStatus::Rejected);
+    assert!(r[0].reason.as_deref().unwrap().contains("no group"), "{:?}", r[0].reason);
+    // A group id used as a contact (and back) is refused.
+    let r = push(&store, acc, dev, vec![PushItem { id: g, base_revision: Some(1), op: PushOp::Contact(data("X", "", &[])) }]).await.unwrap();
+    assert_eq!(r[0].status, PushStatus::Rejected);
+    // Renamed on the console and on the device: the upload wins, the loser is reported.
+    store.rename_group(acc, domain::GroupId::from_uuid(g), 1, "Console name", Origin::Console).await.unwrap();
+    let r = push(&store, acc, dev, vec![PushItem { id: g, base_revision: Some(1), op: PushOp::Group(domain::GroupData::parse("Device name").unwrap()) }])
+        .await
+        .unwrap();
+    assert_eq!(r[0].status, PushStatus::Conflict);
+    assert_eq!(r[0].conflicts[0].replaced, serde_json::json!("Console name"));
+    assert_eq!(store.list_groups(acc).await.unwrap()[0].name, "Device name");
+    // Deleting the group from the device removes the membership, keeps the contact.
+    let r = push(&store, acc, dev, vec![PushItem { id: g, base_revision: Some(3), op: PushOp::DeleteGroup }]).await.unwrap();
+    assert_eq!(r[0].status, PushStatus::Deleted);
+    assert!(store.get_contact(acc, id(1)).await.unwrap().data.groups.is_empty());
+    // The feed has the group's tombstone.
+    let feed = pull(&store, acc, None, 100).await.unwrap();
+    assert!(feed.items.iter().any(|i| matches!(i, store::FeedItem::Group(gs) if gs.data.is_none())));
 }
 
 #[tokio::test]
@@ -136,7 +186,7 @@ async fn download_pages_follow_the_cursor() {
     store.delete_contact(acc, id(1), 1, Origin::Console).await.unwrap();
     let p5 = pull(&store, acc, Some(5), 10).await.unwrap();
     assert_eq!(p5.items.len(), 1);
-    assert!(p5.items[0].data.is_none());
+    assert!(matches!(&p5.items[0], store::FeedItem::Contact(c) if c.data.is_none()));
     // A cursor from the future (another account, a restored database): refused.
     assert!(matches!(pull(&store, acc, Some(99), 10).await, Err(SyncError::CursorInvalid)));
 }
@@ -157,7 +207,7 @@ async fn a_mixed_batch_keeps_its_order_and_creates_once() {
         statuses(&r),
         vec![PushStatus::Created, PushStatus::Created, PushStatus::Updated, PushStatus::Unchanged, PushStatus::Rejected]
     );
-    assert_eq!(r.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id(2), id(3), id(1), id(3), id(4)]);
+    assert_eq!(r.iter().map(|r| r.id).collect::<Vec<_>>(), [2, 3, 1, 3, 4].map(|n| *id(n).as_uuid()).to_vec());
     assert_eq!(store.count_contacts(acc).await.unwrap(), 3);
     // The batch-created contacts are in the feed and the history like any other.
     assert_eq!(store.history(acc, id(2)).await.unwrap()[0].origin, dev);

@@ -19,13 +19,15 @@ pub const DEFAULT_PAGE: usize = 500;
 /// Most items in one upload.
 pub const MAX_UPLOAD_ITEMS: usize = 1000;
 
-/// What a change is about. Only contacts so far; groups will join this list.
+/// What a change is about: a contact, or a group (membership lives on the contacts, in their
+/// `groups` list of group ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EntityKind {
     #[default]
     Contact,
+    Group,
 }
 
 /// One entry of the download feed: the current state of something that changed.
@@ -33,14 +35,14 @@ pub enum EntityKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Change {
-    /// Created or changed: the full current data.
+    /// Created or changed: the full current data (a contact's fields, or a group's `name`).
     Upsert {
         kind: EntityKind,
         id: Uuid,
         revision: i64,
         updated_at: DateTime<Utc>,
         #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-        data: ContactData,
+        data: serde_json::Value,
     },
     /// Deleted: remove it on the device.
     Delete { kind: EntityKind, id: Uuid, revision: i64, deleted_at: DateTime<Utc> },
@@ -50,6 +52,25 @@ impl Change {
     pub fn id(&self) -> Uuid {
         match self {
             Change::Upsert { id, .. } | Change::Delete { id, .. } => *id,
+        }
+    }
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            Change::Upsert { kind, .. } | Change::Delete { kind, .. } => *kind,
+        }
+    }
+    /// A contact upsert's data.
+    pub fn contact(&self) -> Option<Result<ContactData, serde_json::Error>> {
+        match self {
+            Change::Upsert { kind: EntityKind::Contact, data, .. } => Some(serde_json::from_value(data.clone())),
+            _ => None,
+        }
+    }
+    /// A group upsert's data.
+    pub fn group(&self) -> Option<Result<domain::GroupData, serde_json::Error>> {
+        match self {
+            Change::Upsert { kind: EntityKind::Group, data, .. } => Some(serde_json::from_value(data.clone())),
+            _ => None,
         }
     }
 }
@@ -117,7 +138,7 @@ pub enum ItemStatus {
     Rejected,
 }
 
-/// The server's version of a contact after an upload item.
+/// The server's version of a contact (or group) after an upload item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Current {
@@ -125,7 +146,13 @@ pub struct Current {
     pub deleted: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub data: Option<ContactData>,
+    pub data: Option<serde_json::Value>,
+}
+
+impl Current {
+    pub fn contact(&self) -> Option<ContactData> {
+        self.data.as_ref().and_then(|d| serde_json::from_value(d.clone()).ok())
+    }
 }
 
 /// A field both sides changed differently. `kept` is in the contact now; `replaced` is kept in
@@ -193,6 +220,14 @@ pub struct ContactResponse {
     pub updated_at: DateTime<Utc>,
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: ContactData,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupResponse {
+    pub id: Uuid,
+    pub revision: i64,
+    pub name: String,
 }
 
 /// Every error body. `error` is stable; `message` is for people.
