@@ -40,6 +40,10 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Import contacts from a CSV, Excel or vCard file.
+    Import(crate::cli_transfer::ImportArgs),
+    /// Export an account's contacts as CSV, Excel or vCard.
+    Export(crate::cli_transfer::ExportArgs),
 }
 
 #[derive(Subcommand, Debug)]

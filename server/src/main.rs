@@ -76,6 +76,8 @@ async fn main() -> ExitCode {
         Command::Key(cmd) => run_key(&config, cmd).await,
         Command::Device(cmd) => run_device(&config, cmd).await,
         Command::Generate { account, count, seed } => run_generate(&config, &account, count, seed).await,
+        Command::Import(args) => server::cli_transfer::run_import(&config, args).await,
+        Command::Export(args) => server::cli_transfer::run_export(&config, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -170,3 +170,78 @@ fn devices_from_the_command_line() {
     let out = ok(&rolo(d, &["generate", "--account", "alice", "--count", "120"], "", &[]));
     assert!(out.contains("Added 120 generated contacts"), "{out}");
 }
+
+#[test]
+fn import_and_export_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/interchange/tests/fixtures");
+    let gbk = fixtures.join("chinese_gbk.csv");
+    let gbk = gbk.to_str().unwrap();
+    ok(&rolo(d, &["account", "create", "alice"], "alice-password-1\n", &[]));
+    ok(&rolo(d, &["account", "create", "bob"], "bob-password-22\n", &[]));
+
+    // A dry run shows the detection, the columns and the first rows, and writes nothing.
+    let out = ok(&rolo(d, &["import", "--account", "alice", gbk, "--dry-run"], "", &[]));
+    for want in ["CSV, encoding GBK", "Chinese columns", "2 row(s)", "姓名 → display name", "手机 → phone (mobile)", "部门 → extra field", "line 2: 张伟 · 138 0013 8000", "groups: 同学, 羽毛球", "Nothing was written"] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+
+    let report = d.join("report.csv");
+    let out = ok(&rolo(d, &["import", "--account", "alice", gbk, "--report", report.to_str().unwrap()], "", &[]));
+    assert!(out.contains("Imported 2 new contact(s) into alice, updated 0, skipped 0 duplicate(s), 0 row(s) failed (CSV, GBK, Chinese columns"), "{out}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.starts_with("\u{feff}Line,Outcome,Contact,Reason\n2,imported,"), "{text}");
+    // Again: all duplicates.
+    let out = ok(&rolo(d, &["import", "--account", "alice", gbk], "", &[]));
+    assert!(out.contains("Imported 0 new contact(s) into alice, updated 0, skipped 2 duplicate(s)"), "{out}");
+
+    // Update, and rows that fail.
+    let csv = d.join("more.csv");
+    std::fs::write(&csv, "Name,Phone,Company\n张伟,+86 138 0013 8000,新公司\nBad,call me,\nNew Person,+1 555 0100,\n").unwrap();
+    let out = ok(&rolo(d, &["import", "--account", "alice", csv.to_str().unwrap(), "--duplicates", "update"], "", &[]));
+    assert!(out.contains("Imported 1 new contact(s) into alice, updated 1, skipped 0 duplicate(s), 1 row(s) failed"), "{out}");
+    assert!(out.contains("  line 3: Phone: “c” is not allowed in a phone number."), "{out}");
+
+    // Exports: CSV layouts and vCard to standard output, xlsx to a file.
+    let csv_out = ok(&rolo(d, &["export", "--account", "alice"], "", &[]));
+    assert!(csv_out.starts_with("\u{feff}UID,Display Name,"), "{csv_out}");
+    assert!(csv_out.contains("张伟") && csv_out.contains("新公司") && csv_out.contains("李娜") && csv_out.contains("New Person"), "{csv_out}");
+    assert_eq!(csv_out.lines().count(), 4, "{csv_out}");
+    let google = ok(&rolo(d, &["export", "--account", "alice", "--format", "google-csv"], "", &[]));
+    assert!(google.starts_with("\u{feff}File As,First Name"), "{google}");
+    let outlook = ok(&rolo(d, &["export", "--account", "alice", "--format", "outlook-csv"], "", &[]));
+    assert!(outlook.starts_with("\u{feff}First Name,Last Name"), "{outlook}");
+    let vcf = ok(&rolo(d, &["export", "--account", "alice", "--format", "vcf"], "", &[]));
+    assert_eq!(vcf.matches("BEGIN:VCARD").count(), 3);
+    assert!(vcf.contains("VERSION:4.0"));
+    let vcf3 = ok(&rolo(d, &["export", "--account", "alice", "--format", "vcf3"], "", &[]));
+    assert!(vcf3.contains("VERSION:3.0"));
+    let e = err(&rolo(d, &["export", "--account", "alice", "--format", "xlsx"], "", &[]));
+    assert!(e.contains("give --output FILE.xlsx"), "{e}");
+    let xlsx = d.join("book.xlsx");
+    let o = rolo(d, &["export", "--account", "alice", "--format", "xlsx", "--output", xlsx.to_str().unwrap()], "", &[]);
+    assert!(ok(&o).is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Exported 3 contact(s) of alice to"));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK\x03\x04"));
+    // The workbook imports into another account: the same three contacts.
+    let out = ok(&rolo(d, &["import", "--account", "bob", xlsx.to_str().unwrap()], "", &[]));
+    assert!(out.contains("Imported 3 new contact(s) into bob") && out.contains("(Excel, Rolo columns"), "{out}");
+    let vcf_file = d.join("book.vcf");
+    std::fs::write(&vcf_file, &vcf).unwrap();
+    let out = ok(&rolo(d, &["import", "--account", "bob", vcf_file.to_str().unwrap()], "", &[]));
+    assert!(out.contains("Imported 0 new contact(s) into bob, updated 0, skipped 3 duplicate(s)"), "same UIDs: {out}");
+
+    // Clear refusals.
+    let e = err(&rolo(d, &["import", "--account", "nobody", gbk], "", &[]));
+    assert!(e.contains("no account named nobody"), "{e}");
+    let junk = fixtures.join("junk.bin");
+    let e = err(&rolo(d, &["import", "--account", "alice", junk.to_str().unwrap()], "", &[]));
+    assert!(e.contains("This is not a CSV text file."), "{e}");
+    let e = err(&rolo(d, &["import", "--account", "alice", gbk, "--max-rows", "1"], "", &[]));
+    assert!(e.contains("The file has 2 rows but at most 1 can be imported at once"), "{e}");
+    let e = err(&rolo(d, &["import", "--account", "alice", gbk, "--encoding", "klingon"], "", &[]));
+    assert!(e.contains("not an encoding Rolo knows"), "{e}");
+    let e = err(&rolo(d, &["import", "--account", "alice", gbk, "--duplicates", "maybe"], "", &[]));
+    assert!(e.contains("skip") && e.contains("update") && e.contains("create"), "{e}");
+}

@@ -1,1 +1,32 @@
 //! Import into and export from an account: files in, contacts out, with reports.
+//!
+//! * [`preview`]: what a file holds (format, encoding, delimiter, column dialect, suggested
+//!   mapping) and its first rows exactly as [`import`] would take them, writing nothing.
+//! * [`import`]: every row through the same store path as any edit (sealed, change-logged,
+//!   visible to device sync), in batches of [`BATCH_SIZE`], one transaction each; duplicates
+//!   (same UID, phone number or email address) skipped, merged or created anyway; an
+//!   [`ImportReport`] with every row's outcome, also as CSV ([`report_csv`]).
+//! * [`export`]: the whole address book or a selection as CSV (Rolo, Google or Outlook columns),
+//!   Excel or vCard 3/4, streamed.
+//!
+//! The file formats themselves are `interchange`'s; this crate adds the store, the limits, the
+//! duplicates and the report.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod error;
+mod export;
+mod import;
+mod matching;
+mod read;
+mod report;
+
+pub use encoding_rs::Encoding;
+pub use error::TransferError;
+pub use export::{export, write_contacts, ExportFormat, ExportOptions, Selection};
+pub use import::{import, Duplicates, ImportOptions, ImportReport, Limits, Outcome, Progress, RowOutcome, BATCH_SIZE};
+pub use interchange::vcard::VcardVersion;
+pub use interchange::{ColumnMapping, ColumnTarget, Dialect, Field, ImportedRow, Layout};
+pub use matching::{merge, phone_key};
+pub use report::report_csv;
+pub use read::{detect_format, encoding_for_label, preview, Format, Preview, RowFailure};

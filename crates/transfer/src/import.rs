@@ -1,0 +1,406 @@
+//! Importing a file into an account: duplicates, batches, report.
+
+use std::collections::HashSet;
+
+use domain::{AccountId, ContactData, ContactId, GroupId, Origin};
+use encoding_rs::Encoding;
+use interchange::{ColumnMapping, Dialect};
+use store::{ContactState, FeedItem, Store, StoreError};
+
+use crate::matching::{merge, Index, Match, Slot};
+use crate::read::{open, Format, RowFailure};
+use crate::TransferError;
+
+/// New contacts are written this many at a time, each batch in one transaction.
+pub const BATCH_SIZE: usize = 1000;
+
+/// What to do with a row that matches a contact already known (same UID, phone number or email
+/// address, in the address book or on an earlier row of the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Duplicates {
+    /// Leave the known contact alone and skip the row (re-running a file creates nothing).
+    #[default]
+    Skip,
+    /// Merge the row into the known contact (see [`merge`](crate::merge)).
+    Update,
+    /// Create a new contact anyway (with a fresh id if its UID is taken).
+    CreateAnyway,
+}
+
+/// Refusals before anything is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_bytes: usize,
+    /// Rows (or vCards) after the header.
+    pub max_rows: usize,
+}
+
+impl Default for Limits {
+    /// 100 MB and 200,000 rows.
+    fn default() -> Self {
+        Limits { max_bytes: 100 * 1024 * 1024, max_rows: 200_000 }
+    }
+}
+
+/// How to read a file and what to do with its rows. `Default`: detect everything, skip
+/// duplicates, default limits, origin `cli`.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Read the file as this format instead of detecting it.
+    pub format: Option<Format>,
+    /// Decode CSV or vCard text with this encoding instead of detecting it
+    /// ([`encoding_for_label`](crate::encoding_for_label)).
+    pub encoding: Option<&'static Encoding>,
+    /// CSV delimiter instead of the detected one.
+    pub delimiter: Option<u8>,
+    /// Read the header row as this dialect.
+    pub dialect: Option<Dialect>,
+    /// One target per column (CSV, or the first sheet of a workbook), usually the preview's
+    /// suggestion edited by the user.
+    pub mapping: Option<ColumnMapping>,
+    pub duplicates: Duplicates,
+    pub limits: Limits,
+    /// Recorded in every revision's history.
+    pub origin: Origin,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            format: None,
+            encoding: None,
+            delimiter: None,
+            dialect: None,
+            mapping: None,
+            duplicates: Duplicates::Skip,
+            limits: Limits::default(),
+            origin: Origin::Cli,
+        }
+    }
+}
+
+/// How far an import is, reported after every batch and at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub rows_done: usize,
+    pub rows_total: usize,
+    pub imported: usize,
+    pub updated: usize,
+    pub skipped: usize,
+    pub failed: usize,
+}
+
+/// What happened to one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Imported,
+    Updated,
+    Skipped,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Imported => "imported",
+            Outcome::Updated => "updated",
+            Outcome::Skipped => "skipped",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One row of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowOutcome {
+    pub line: usize,
+    pub outcome: Outcome,
+    /// The contact created, updated or (when skipped) matched.
+    pub contact: Option<ContactId>,
+    /// Why it was skipped or failed, or what it was merged into; empty for a plain import.
+    pub reason: String,
+    /// Group names the row carried (a Groups/分组/Labels/Categories column, vCard `CATEGORIES`),
+    /// for the caller to apply: the import itself does not create groups.
+    pub groups: Vec<String>,
+}
+
+/// The result of an import.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    pub format: Format,
+    pub encoding: Option<&'static Encoding>,
+    pub dialect: Option<Dialect>,
+    /// New contacts written.
+    pub imported: usize,
+    /// Rows merged into a known contact.
+    pub updated: usize,
+    /// Duplicates left alone (or with nothing new to merge).
+    pub skipped: usize,
+    /// Rows that could not be imported, with line numbers and reasons.
+    pub failed: Vec<RowFailure>,
+    /// Every row, in file order.
+    pub rows: Vec<RowOutcome>,
+}
+
+impl ImportReport {
+    /// The group names of each contact imported or updated, for the caller to apply.
+    pub fn group_names(&self) -> impl Iterator<Item = (ContactId, &[String])> + '_ {
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Imported | Outcome::Updated) && !r.groups.is_empty())
+            .filter_map(|r| Some((r.contact?, r.groups.as_slice())))
+    }
+
+    fn progress(&self, rows_done: usize, rows_total: usize) -> Progress {
+        Progress {
+            rows_done,
+            rows_total,
+            imported: self.imported,
+            updated: self.updated,
+            skipped: self.skipped,
+            failed: self.failed.len(),
+        }
+    }
+}
+
+fn fresh_id() -> ContactId {
+    ContactId::from_uuid(uuid::Uuid::now_v7())
+}
+
+fn describe(why: &Match, slot: &Slot) -> String {
+    let whom = match slot.line {
+        Some(line) => format!("the contact of line {line}"),
+        None => "a contact already in the address book".to_string(),
+    };
+    match why {
+        Match::Uid => format!("same UID as {whom}"),
+        Match::Phone(p) => format!("same phone number ({p}) as {whom}"),
+        Match::Email(e) => format!("same email address ({e}) as {whom}"),
+    }
+}
+
+/// Rows waiting to be written.
+#[derive(Default)]
+struct Batch {
+    items: Vec<(Option<ContactId>, ContactData)>,
+    /// For each item: its slot in the index and its row in the report.
+    meta: Vec<(usize, usize)>,
+}
+
+/// Imports a file into `account`.
+///
+/// Rows that cannot be read are reported with their line and never hold the others back. New
+/// contacts are written [`BATCH_SIZE`] at a time with [`Store::create_contacts`], each batch in
+/// one transaction: an interrupted import leaves whole batches, and running it again with
+/// [`Duplicates::Skip`] adds only what is missing. A UID that is a UUID the account has not used
+/// becomes the contact's id. Duplicates (same UID, phone number or email address as a contact
+/// in the address book or on an earlier row) are handled by [`ImportOptions::duplicates`];
+/// updates go through [`Store::update_contact`] with [`ImportOptions::origin`].
+///
+/// `progress` is called after each batch and once at the end.
+pub async fn import(
+    store: &Store,
+    account: AccountId,
+    bytes: &[u8],
+    options: &ImportOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<ImportReport, TransferError> {
+    let source = open(bytes, options)?;
+    let total = source.total;
+    let mut report = ImportReport {
+        format: source.format,
+        encoding: source.encoding,
+        dialect: source.dialect,
+        imported: 0,
+        updated: 0,
+        skipped: 0,
+        failed: Vec::new(),
+        rows: Vec::with_capacity(total),
+    };
+    let mut index = Index::default();
+    for item in store.feed_since(account, 0, i64::MAX).await? {
+        match item {
+            FeedItem::Contact(ContactState { id, data: Some(data), .. }) => {
+                index.add(Slot { id, line: None, pending: None, from_uid: false }, &data);
+            }
+            FeedItem::Contact(ContactState { id, data: None, .. }) => {
+                index.taken.insert(id);
+            }
+            // Groups share the id space.
+            FeedItem::Group(g) => {
+                index.taken.insert(ContactId::from_uuid(*g.id.as_uuid()));
+            }
+        }
+    }
+    // Group memberships read from a file (a vCard's X-ROLO-GROUP) are kept only for groups the
+    // account has.
+    let groups: HashSet<GroupId> = store.list_groups(account).await?.into_iter().map(|g| g.id).collect();
+    progress(report.progress(0, total));
+
+    let origin = options.origin;
+    let mut batch = Batch::default();
+    let mut done = 0;
+    for row in source.rows {
+        done += 1;
+        let row = match row {
+            Ok(row) => row,
+            Err(failure) => {
+                report.rows.push(RowOutcome {
+                    line: failure.line,
+                    outcome: Outcome::Failed,
+                    contact: None,
+                    reason: failure.reason.clone(),
+                    groups: Vec::new(),
+                });
+                report.failed.push(failure);
+                continue;
+            }
+        };
+        let mut row = row;
+        row.data.groups.retain(|g| groups.contains(g));
+        let uid = row.uid.as_deref().and_then(|u| ContactId::parse(u).ok());
+        let found = match options.duplicates {
+            Duplicates::CreateAnyway => None,
+            Duplicates::Skip | Duplicates::Update => index.find(uid, &row.data),
+        };
+        let (line, groups) = (row.line, row.groups);
+        let Some((slot, why)) = found else {
+            let id = uid.filter(|u| index.id_free(u)).unwrap_or_else(fresh_id);
+            let slot = index.add(
+                Slot { id, line: Some(line), pending: Some(batch.items.len()), from_uid: uid == Some(id) },
+                &row.data,
+            );
+            report.rows.push(RowOutcome { line, outcome: Outcome::Imported, contact: Some(id), reason: String::new(), groups });
+            batch.items.push((Some(id), row.data));
+            batch.meta.push((slot, report.rows.len() - 1));
+            if batch.items.len() >= BATCH_SIZE {
+                flush(store, account, origin, &mut batch, &mut index, &mut report).await?;
+                progress(report.progress(done, total));
+            }
+            continue;
+        };
+        let reason = describe(&why, &index.slots[slot]);
+        let id = index.slots[slot].id;
+        let skip = |reason: String| RowOutcome { line, outcome: Outcome::Skipped, contact: Some(id), reason, groups: Vec::new() };
+        let outcome = if options.duplicates == Duplicates::Skip {
+            skip(format!("Duplicate: {reason}."))
+        } else if let Some(pos) = index.slots[slot].pending {
+            // Still in the batch being gathered: merge in memory.
+            match batch.items.get_mut(pos) {
+                Some((_, pending)) => {
+                    let merged = merge(pending, &row.data);
+                    index.add_keys(slot, &merged);
+                    *pending = merged;
+                    if let Some(r) = batch.meta.get(pos).and_then(|(_, r)| report.rows.get_mut(*r)) {
+                        r.groups.extend(groups.iter().filter(|g| !r.groups.contains(g)).cloned().collect::<Vec<_>>());
+                    }
+                    RowOutcome { line, outcome: Outcome::Updated, contact: Some(id), reason: format!("Merged: {reason}."), groups }
+                }
+                None => skip(format!("Duplicate: {reason}.")),
+            }
+        } else {
+            match update_existing(store, account, id, &row.data, origin).await? {
+                Updated::Yes(merged) => {
+                    index.add_keys(slot, &merged);
+                    RowOutcome { line, outcome: Outcome::Updated, contact: Some(id), reason: format!("Merged: {reason}."), groups }
+                }
+                Updated::Unchanged => skip(format!("Duplicate with nothing new: {reason}.")),
+                Updated::Gone => RowOutcome {
+                    line,
+                    outcome: Outcome::Failed,
+                    contact: None,
+                    reason: format!("The matching contact ({reason}) was deleted during the import."),
+                    groups: Vec::new(),
+                },
+            }
+        };
+        match outcome.outcome {
+            Outcome::Updated => report.updated += 1,
+            Outcome::Skipped => report.skipped += 1,
+            Outcome::Failed => report.failed.push(RowFailure { line, reason: outcome.reason.clone() }),
+            Outcome::Imported => {}
+        }
+        report.rows.push(outcome);
+    }
+    flush(store, account, origin, &mut batch, &mut index, &mut report).await?;
+    progress(report.progress(done, total));
+    Ok(report)
+}
+
+enum Updated {
+    Yes(Box<ContactData>),
+    Unchanged,
+    Gone,
+}
+
+/// Merges `imported` into a stored contact, re-reading it if it changed meanwhile.
+async fn update_existing(
+    store: &Store,
+    account: AccountId,
+    id: ContactId,
+    imported: &ContactData,
+    origin: Origin,
+) -> Result<Updated, TransferError> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let current = match store.get_contact(account, id).await {
+            Ok(c) => c,
+            Err(StoreError::NotFound) => return Ok(Updated::Gone),
+            Err(e) => return Err(e.into()),
+        };
+        let merged = merge(&current.data, imported);
+        if merged == current.data {
+            return Ok(Updated::Unchanged);
+        }
+        match store.update_contact(account, id, current.revision, &merged, origin).await {
+            Ok(_) => return Ok(Updated::Yes(Box::new(merged))),
+            Err(StoreError::Stale { .. }) if attempts < 5 => continue,
+            Err(StoreError::NotFound) => return Ok(Updated::Gone),
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Writes the gathered new contacts in one transaction.
+async fn flush(
+    store: &Store,
+    account: AccountId,
+    origin: Origin,
+    batch: &mut Batch,
+    index: &mut Index,
+    report: &mut ImportReport,
+) -> Result<(), TransferError> {
+    if batch.items.is_empty() {
+        return Ok(());
+    }
+    match store.create_contacts(account, &batch.items, origin).await {
+        Ok(_) => {}
+        Err(StoreError::Conflict(_)) => {
+            // A device created one of the file's UIDs meanwhile: give those fresh ids, retry.
+            let from_uid: Vec<uuid::Uuid> =
+                batch.meta.iter().filter(|(s, _)| index.slots[*s].from_uid).map(|(s, _)| *index.slots[*s].id.as_uuid()).collect();
+            let taken = store.entry_states(account, &from_uid).await?;
+            for (item, (slot, row)) in batch.items.iter_mut().zip(&batch.meta) {
+                if taken.contains_key(index.slots[*slot].id.as_uuid()) {
+                    let id = fresh_id();
+                    item.0 = Some(id);
+                    index.rename(*slot, id);
+                    index.slots[*slot].from_uid = false;
+                    if let Some(r) = report.rows.get_mut(*row) {
+                        r.contact = Some(id);
+                    }
+                }
+            }
+            store.create_contacts(account, &batch.items, origin).await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    for (slot, _) in &batch.meta {
+        index.slots[*slot].pending = None;
+    }
+    report.imported += batch.items.len();
+    batch.items.clear();
+    batch.meta.clear();
+    Ok(())
+}
