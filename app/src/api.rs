@@ -211,3 +211,44 @@ pub async fn contact_history(id: String) -> Result<Vec<HistoryItem>, AppError> {
     }
     Ok(items)
 }
+
+#[cfg(feature = "ssr")]
+fn parse_group_id(raw: &str) -> Result<domain::GroupId, AppError> {
+    domain::GroupId::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// The signed-in account's groups, by name.
+#[server(prefix = "/rpc", endpoint = "list_groups")]
+pub async fn list_groups() -> Result<Vec<domain::Group>, AppError> {
+    let account = current_account().await?;
+    state()?.store.list_groups(account.id).await.map_err(store_error)
+}
+
+#[server(prefix = "/rpc", endpoint = "create_group")]
+pub async fn create_group(name: String) -> Result<domain::Group, AppError> {
+    let account = current_account().await?;
+    state()?.store.create_group(account.id, &name, domain::Origin::Console).await.map_err(store_error)
+}
+
+#[server(prefix = "/rpc", endpoint = "rename_group")]
+pub async fn rename_group(id: String, revision: i64, name: String) -> Result<domain::Group, AppError> {
+    let account = current_account().await?;
+    state()?.store.rename_group(account.id, parse_group_id(&id)?, revision, &name, domain::Origin::Console).await.map_err(store_error)
+}
+
+/// Deletes a group; its contacts stay (they leave the group). Returns to all contacts.
+#[server(prefix = "/rpc", endpoint = "delete_group")]
+pub async fn delete_group(id: String, revision: i64) -> Result<usize, AppError> {
+    let account = current_account().await?;
+    let n = state()?.store.delete_group(account.id, parse_group_id(&id)?, revision, domain::Origin::Console).await.map_err(store_error)?;
+    leptos_axum::redirect("/");
+    Ok(n)
+}
+
+/// Adds contacts to a group (`member = true`) or removes them from it.
+#[server(prefix = "/rpc", endpoint = "set_membership")]
+pub async fn set_membership(group: String, contacts: Vec<String>, member: bool) -> Result<usize, AppError> {
+    let account = current_account().await?;
+    let ids = contacts.iter().map(|c| parse_id(c)).collect::<Result<Vec<_>, _>>()?;
+    state()?.store.set_membership(account.id, parse_group_id(&group)?, &ids, member, domain::Origin::Console).await.map_err(store_error)
+}

@@ -5,7 +5,7 @@
 use domain::{AddressDraft, Contact, ContactDraft, ExtraField, LabeledDraft};
 use leptos::prelude::*;
 
-use crate::api::SaveContact;
+use crate::api::{list_groups, SaveContact};
 use crate::error::AppError;
 
 type Save = ServerAction<SaveContact>;
@@ -153,6 +153,37 @@ fn ExtraRows(save: Save, initial: Vec<ExtraField>) -> impl IntoView {
     }
 }
 
+/// One checkbox per group; checked ones are sent as `contact[groups][i]`.
+#[component]
+fn GroupChecks(selected: Vec<String>) -> impl IntoView {
+    let groups = Resource::new(|| (), |_| list_groups());
+    let selected = StoredValue::new(selected);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let groups = groups.await.unwrap_or_default();
+                (!groups.is_empty()).then(|| view! {
+                    <fieldset class="rows">
+                        <legend>"Groups"</legend>
+                        <div class="checks">
+                            {groups.into_iter().enumerate().map(|(i, g)| {
+                                let id = g.id.to_string();
+                                let checked = selected.with_value(|s| s.contains(&id));
+                                view! {
+                                    <label>
+                                        <input type="checkbox" name=format!("contact[groups][{i}]") value=id checked=checked/>
+                                        {g.name.clone()}
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </fieldset>
+                })
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView {
     let save = ServerAction::<SaveContact>::new();
@@ -205,6 +236,7 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
                     <span class="field-error" role="alert">{error_for(save, "notes".into())}</span>
                 </div>
             </fieldset>
+            <GroupChecks selected=draft.groups.clone()/>
             <ExtraRows save initial=draft.extra.clone()/>
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || save.pending().get()>

@@ -3,14 +3,16 @@
 mod contact_form;
 mod devices;
 
-use domain::{Contact, ContactSummary};
+use domain::{Contact, ContactSummary, Group};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{contact_history, get_contact, list_contacts, whoami, DeleteContact, Login, Logout};
+use crate::api::{
+    contact_history, get_contact, list_contacts, list_groups, whoami, CreateGroup, DeleteContact, DeleteGroup, Login, Logout, RenameGroup,
+};
 use crate::error::AppError;
 pub use contact_form::ContactForm;
 pub use devices::DevicesPage;
@@ -117,63 +119,190 @@ fn matches_filter(c: &ContactSummary, needle: &str) -> bool {
 
 #[component]
 pub fn ContactList() -> impl IntoView {
-    let contacts = Resource::new(|| (), |_| list_contacts());
+    let query = use_query_map();
+    let selected = move || query.read().get("group").filter(|g| !g.is_empty());
+    let create = ServerAction::<CreateGroup>::new();
+    let rename = ServerAction::<RenameGroup>::new();
+    let delete = ServerAction::<DeleteGroup>::new();
+    let contacts = Resource::new(move || delete.version().get(), |_| list_contacts());
+    let groups = Resource::new(
+        move || (create.version().get(), rename.version().get(), delete.version().get()),
+        |_| list_groups(),
+    );
     let filter = RwSignal::new(String::new());
+    let confirming = RwSignal::new(None::<Group>);
+    Effect::new(move |_| {
+        if delete.value().get().is_some_and(|r| r.is_ok()) {
+            confirming.set(None);
+        }
+    });
+    let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.field("name").unwrap_or_else(|| e.to_string()));
     view! {
         <Title text="Contacts · Rolo"/>
-        <div class="toolbar">
-            <h1>"Contacts"</h1>
-            <input
-                type="search"
-                class="filter"
-                aria-label="Filter contacts"
-                placeholder="Filter by name, phone, email…"
-                prop:value=move || filter.get()
-                on:input=move |ev| filter.set(event_target_value(&ev))
-            />
-            <a class="button primary" href="/contacts/new">"New contact"</a>
+        <div class="with-sidebar">
+            <aside class="sidebar" aria-label="Groups">
+                <h2>"Groups"</h2>
+                <Suspense fallback=loading>
+                    {move || Suspend::new(async move {
+                        let (cs, gs) = (contacts.await, groups.await);
+                        match (cs, gs) {
+                            (Ok(cs), Ok(gs)) => {
+                                let total = cs.len();
+                                let items = gs
+                                    .into_iter()
+                                    .map(|g| {
+                                        let n = cs.iter().filter(|c| c.groups.contains(&g.id)).count();
+                                        let id = g.id.to_string();
+                                        let current = {
+                                            let id = id.clone();
+                                            move || if selected().as_deref() == Some(id.as_str()) { "page" } else { "false" }
+                                        };
+                                        view! {
+                                            <li><a href=format!("/?group={id}") aria-current=current>
+                                                <span class="group-name">{g.name.clone()}</span>
+                                                <span class="badge" aria-label=format!("{n} contacts")>{n}</span>
+                                            </a></li>
+                                        }
+                                    })
+                                    .collect_view();
+                                Either::Left(view! {
+                                    <ul class="groups">
+                                        <li><a href="/" aria-current=move || if selected().is_none() { "page" } else { "false" }>
+                                            <span class="group-name">"All contacts"</span><span class="badge">{total}</span>
+                                        </a></li>
+                                        {items}
+                                    </ul>
+                                })
+                            }
+                            (Err(e), _) | (_, Err(e)) => Either::Right(error_view(e)),
+                        }
+                    })}
+                </Suspense>
+                <ActionForm action=create attr:class="new-group" attr:aria-label="Create a group">
+                    <label for="new-group-name">"New group"</label>
+                    <div class="row">
+                        <input id="new-group-name" name="name" required maxlength="100" placeholder="Family"/>
+                        <button type="submit">"Create"</button>
+                    </div>
+                    <p class="error" role="alert">{create_error}</p>
+                </ActionForm>
+            </aside>
+            <section class="main">
+                <div class="toolbar">
+                    <h1>"Contacts"</h1>
+                    <input
+                        type="search"
+                        class="filter"
+                        aria-label="Filter contacts"
+                        placeholder="Filter by name, phone, email…"
+                        prop:value=move || filter.get()
+                        on:input=move |ev| filter.set(event_target_value(&ev))
+                    />
+                    <a class="button primary" href="/contacts/new">"New contact"</a>
+                </div>
+                <Suspense fallback=loading>
+                    {move || Suspend::new(async move {
+                        let (cs, gs) = (contacts.await, groups.await);
+                        let gs = gs.unwrap_or_default();
+                        match cs {
+                            Ok(list) if list.is_empty() => EitherOf3::A(view! {
+                                <p class="empty">"No contacts yet. " <a href="/contacts/new">"Add the first one"</a> "."</p>
+                            }),
+                            Ok(list) => {
+                                let list = StoredValue::new(list);
+                                let group = move || selected().and_then(|g| domain::GroupId::parse(&g).ok());
+                                let in_group = move || {
+                                    let g = group();
+                                    list.with_value(|l| l.iter().filter(|c| g.is_none_or(|g| c.groups.contains(&g))).cloned().collect::<Vec<_>>())
+                                };
+                                let shown = move || {
+                                    let needle = filter.get().trim().to_lowercase();
+                                    in_group().into_iter().filter(|c| matches_filter(c, &needle)).collect::<Vec<_>>()
+                                };
+                                let header = {
+                                    let gs = gs.clone();
+                                    move || {
+                                        let g = group()?;
+                                        let g = gs.iter().find(|x| x.id == g)?.clone();
+                                        Some(group_header(g, rename, confirming))
+                                    }
+                                };
+                                EitherOf3::B(view! {
+                                    {header}
+                                    <p class="count" aria-live="polite">
+                                        {move || {
+                                            let total = in_group().len();
+                                            let n = shown().len();
+                                            let noun = if total == 1 { "contact" } else { "contacts" };
+                                            if n == total { format!("{total} {noun}") } else { format!("{n} of {total} {noun}") }
+                                        }}
+                                    </p>
+                                    <table class="contacts">
+                                        <thead>
+                                            <tr><th scope="col">"Name"</th><th scope="col">"Phone"</th><th scope="col">"Email"</th></tr>
+                                        </thead>
+                                        <tbody>
+                                            <For each=shown key=|c| (c.id, c.revision) let:c>
+                                                <tr>
+                                                    <td><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
+                                                    <td>{c.phone.clone().unwrap_or_default()}</td>
+                                                    <td>{c.email.clone().unwrap_or_default()}</td>
+                                                </tr>
+                                            </For>
+                                        </tbody>
+                                    </table>
+                                })
+                            }
+                            Err(e) => EitherOf3::C(error_view(e)),
+                        }
+                    })}
+                </Suspense>
+            </section>
         </div>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match contacts.await {
-                    Ok(list) if list.is_empty() => EitherOf3::A(view! {
-                        <p class="empty">"No contacts yet. " <a href="/contacts/new">"Add the first one"</a> "."</p>
-                    }),
-                    Ok(list) => {
-                        let total = list.len();
-                        let list = StoredValue::new(list);
-                        let shown = move || {
-                            let needle = filter.get().trim().to_lowercase();
-                            list.with_value(|l| l.iter().filter(|c| matches_filter(c, &needle)).cloned().collect::<Vec<_>>())
-                        };
-                        EitherOf3::B(view! {
-                            <p class="count" aria-live="polite">
-                                {move || {
-                                    let n = shown().len();
-                                    let noun = if total == 1 { "contact" } else { "contacts" };
-                                    if n == total { format!("{total} {noun}") } else { format!("{n} of {total} {noun}") }
-                                }}
-                            </p>
-                            <table class="contacts">
-                                <thead>
-                                    <tr><th scope="col">"Name"</th><th scope="col">"Phone"</th><th scope="col">"Email"</th></tr>
-                                </thead>
-                                <tbody>
-                                    <For each=shown key=|c| (c.id, c.revision) let:c>
-                                        <tr>
-                                            <td><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
-                                            <td>{c.phone.clone().unwrap_or_default()}</td>
-                                            <td>{c.email.clone().unwrap_or_default()}</td>
-                                        </tr>
-                                    </For>
-                                </tbody>
-                            </table>
-                        })
-                    }
-                    Err(e) => EitherOf3::C(error_view(e)),
-                }
+        <Show when=move || confirming.get().is_some()>
+            {move || confirming.get().map(|g| view! {
+                <div class="backdrop">
+                    <div class="dialog card" role="dialog" aria-modal="true" aria-labelledby="delete-group-title"
+                        on:keydown=move |ev| if ev.key() == "Escape" { confirming.set(None) }>
+                        <h2 id="delete-group-title">"Delete the group " {g.name.clone()} "?"</h2>
+                        <p>"Its contacts are kept; they just leave the group."</p>
+                        <DeleteGroupForm group=g.clone() delete=delete/>
+                        <button type="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                    </div>
+                </div>
             })}
-        </Suspense>
+        </Show>
+    }
+}
+
+fn group_header(g: Group, rename: ServerAction<RenameGroup>, confirming: RwSignal<Option<Group>>) -> impl IntoView {
+    let error = move || rename.value().get().and_then(|r| r.err()).map(|e| e.field("name").unwrap_or_else(|| e.to_string()));
+    let for_delete = g.clone();
+    view! {
+        <div class="group-header card">
+            <h2>"Group: " {g.name.clone()}</h2>
+            <ActionForm action=rename attr:class="inline rename" attr:aria-label="Rename group">
+                <input type="hidden" name="id" value=g.id.to_string()/>
+                <input type="hidden" name="revision" value=g.revision.to_string()/>
+                <input name="name" value=g.name.clone() aria-label="Group name" maxlength="100" required/>
+                <button type="submit">"Rename"</button>
+            </ActionForm>
+            <button type="button" class="danger" on:click=move |_| confirming.set(Some(for_delete.clone()))>"Delete group…"</button>
+            <p class="error" role="alert">{error}</p>
+        </div>
+    }
+}
+
+#[component]
+fn DeleteGroupForm(group: Group, delete: ServerAction<DeleteGroup>) -> impl IntoView {
+    let error = move || delete.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    view! {
+        <ActionForm action=delete attr:class="inline">
+            <input type="hidden" name="id" value=group.id.to_string()/>
+            <input type="hidden" name="revision" value=group.revision.to_string()/>
+            <p class="error" role="alert">{error}</p>
+            <button type="submit" class="danger" autofocus>"Delete group"</button>
+        </ActionForm>
     }
 }
 
@@ -265,6 +394,7 @@ fn contact_card(c: Contact, confirming: RwSignal<bool>) -> impl IntoView {
             {labeled_list("Addresses", addresses, |v: String| v.into_any())}
             {(!d.notes.is_empty()).then(|| view! { <section class="field-group"><h2>"Notes"</h2><p class="notes">{d.notes.clone()}</p></section> })}
             {labeled_list("Other fields", extra, |v: String| v.into_any())}
+            {(!d.groups.is_empty()).then(|| view! { <GroupChips ids=d.groups.clone()/> })}
             <p class="meta">"Revision " {revision}</p>
             <History id=id.clone() revision=revision/>
         </article>
@@ -305,6 +435,30 @@ fn field_title(key: &str) -> &str {
         "extra" => "other fields",
         "nickname" => "nickname",
         other => other,
+    }
+}
+
+/// The names of the groups a contact is in.
+#[component]
+fn GroupChips(ids: Vec<domain::GroupId>) -> impl IntoView {
+    let groups = Resource::new(|| (), |_| list_groups());
+    let ids = StoredValue::new(ids);
+    view! {
+        <section class="field-group" aria-labelledby="groups-title">
+            <h2 id="groups-title">"Groups"</h2>
+            <Suspense fallback=loading>
+                {move || Suspend::new(async move {
+                    let groups = groups.await.unwrap_or_default();
+                    view! {
+                        <ul class="chips">
+                            {groups.into_iter().filter(|g| ids.with_value(|i| i.contains(&g.id))).map(|g| view! {
+                                <li><a href=format!("/?group={}", g.id)>{g.name}</a></li>
+                            }).collect_view()}
+                        </ul>
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
 

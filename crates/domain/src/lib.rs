@@ -621,6 +621,8 @@ pub struct ContactSummary {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub organization: String,
+    #[serde(default)]
+    pub groups: Vec<GroupId>,
 }
 
 impl From<&Contact> for ContactSummary {
@@ -632,6 +634,7 @@ impl From<&Contact> for ContactSummary {
             phone: c.first_phone().map(str::to_string),
             email: c.first_email().map(str::to_string),
             organization: c.data.organization.clone(),
+            groups: c.data.groups.clone(),
         }
     }
 }

@@ -1,0 +1,73 @@
+// Groups in the console: create, assign in the contact form, filter with counts, rename, delete
+// (the contacts stay).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRolo, launchBrowser, signIn, hydrated } from './harness.mjs';
+
+let rolo, browser;
+
+before(async () => {
+  rolo = await startRolo();
+  rolo.cli(['account', 'create', 'alice'], 'alice-password-1\n');
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await rolo?.stop();
+});
+
+test('groups: create, assign, filter, rename, delete', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, rolo.url, 'alice', 'alice-password-1');
+  await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+  await hydrated(page);
+
+  const groups = page.getByRole('complementary', { name: 'Groups' });
+  await groups.getByLabel('New group').fill('Family');
+  await groups.getByRole('button', { name: 'Create' }).click();
+  await groups.getByRole('link', { name: /Family/ }).waitFor();
+
+  // A contact in the group, one outside it.
+  await page.getByRole('link', { name: 'New contact' }).click();
+  await hydrated(page);
+  await page.getByLabel('Given name').fill('Ann');
+  await page.getByLabel('Family name').fill('Able');
+  await page.getByRole('checkbox', { name: 'Family' }).check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Ann Able' }).waitFor();
+  await page.getByRole('region', { name: 'Groups' }).getByRole('link', { name: 'Family' }).waitFor();
+  await page.goto(`${rolo.url}/contacts/new`);
+  await hydrated(page);
+  await page.getByLabel('Given name').fill('Bob');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Bob' }).waitFor();
+
+  // Counts and filtering.
+  await page.getByRole('link', { name: 'Contacts', exact: true }).click();
+  await page.getByText('2 contacts').waitFor();
+  await hydrated(page);
+  const family = groups.getByRole('link', { name: /Family/ });
+  assert.match(await family.textContent(), /Family\s*1/);
+  await family.click();
+  await page.getByRole('heading', { name: 'Group: Family' }).waitFor();
+  await page.getByText('1 contact', { exact: true }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Bob' }).count(), 0);
+  await page.getByRole('link', { name: 'Ann Able' }).waitFor();
+
+  // Rename.
+  await page.getByLabel('Group name').fill('家人');
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await groups.getByRole('link', { name: /家人/ }).waitFor();
+
+  // Delete: the contacts stay.
+  await page.getByRole('button', { name: 'Delete group…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete group' }).click();
+  await page.getByText('2 contacts').waitFor();
+  assert.equal(await groups.getByRole('link', { name: /家人/ }).count(), 0);
+  await page.getByRole('link', { name: 'Ann Able' }).click();
+  await page.getByRole('heading', { name: 'Ann Able' }).waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Groups' }).count(), 0);
+  await context.close();
+});
