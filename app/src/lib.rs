@@ -1,8 +1,10 @@
 //! Rolo's web console (Leptos): rendered on the server, hydrated in the browser.
+#![recursion_limit = "256"]
 #![deny(clippy::unwrap_used)]
 
 pub mod api;
 pub mod error;
+pub mod transfer;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -12,7 +14,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use pages::{ContactDetail, ContactList, DeletePage, DevicesPage, EditContact, LoginPage, NewContact, NotFound, Protected};
+use pages::{ContactDetail, ContactList, DeletePage, DevicesPage, EditContact, ImportPage, LoginPage, NewContact, NotFound, Protected};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -57,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/contacts/:id/edit") view=EditContact ssr=SsrMode::Async/>
                     <Route path=path!("/contacts/:id/delete") view=DeletePage ssr=SsrMode::Async/>
                     <Route path=path!("/devices") view=DevicesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -34,7 +34,11 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 pub fn state() -> Result<AppState, AppError> {
-    use_context::<AppState>().ok_or_else(|| {
+    // Provided as context by the route handlers; also carried in the request's extensions for
+    // code that runs under an owner without that context.
+    use_context::<AppState>()
+        .or_else(|| use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<AppState>().cloned()))
+        .ok_or_else(|| {
         tracing::error!("AppState missing from the server-function context");
         AppError::Server
     })
@@ -64,8 +68,12 @@ fn request_parts() -> Option<http::request::Parts> {
 
 /// The session token from the request's cookies.
 pub fn session_token() -> Option<String> {
-    let parts = request_parts()?;
-    for value in parts.headers.get_all(COOKIE) {
+    session_token_from(&request_parts()?.headers)
+}
+
+/// The session token from a request's `Cookie` headers.
+pub fn session_token_from(headers: &http::HeaderMap) -> Option<String> {
+    for value in headers.get_all(COOKIE) {
         let Ok(s) = value.to_str() else { continue };
         for pair in s.split(';') {
             if let Some((k, v)) = pair.trim().split_once('=') {

@@ -1,7 +1,7 @@
 // The console, end to end in Chromium: sign-in, the contact flow, hydration, isolation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRolo, launchBrowser, signIn, hydrated } from './harness.mjs';
+import { startRolo, launchBrowser, signIn, hydrated, assertNoErrors } from './harness.mjs';
 
 let rolo, browser;
 const ALICE = ['alice', 'alice-password-1'];
@@ -22,7 +22,6 @@ after(async () => {
 async function newPage() {
   const context = await browser.newContext();
   const page = await context.newPage();
-  page.on('pageerror', (e) => { throw e; });
   return page;
 }
 
@@ -31,6 +30,7 @@ test('signed-out visitors are sent to the sign-in page', async () => {
   const res = await page.goto(`${rolo.url}/`);
   assert.match(page.url(), /\/login$/);
   assert.equal(res.status(), 200);
+  assertNoErrors(page);
   await page.context().close();
 });
 
@@ -43,6 +43,7 @@ test('a wrong password is refused with a clear message', async () => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
   assert.match(page.url(), /\/login/);
+  assertNoErrors(page);
   await page.context().close();
 });
 
@@ -122,6 +123,7 @@ test('create, edit and delete a contact in the hydrated console', async () => {
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   await page.goto(`${rolo.url}/`);
   assert.match(page.url(), /\/login$/);
+  assertNoErrors(page);
   await page.context().close();
 });
 
@@ -131,6 +133,7 @@ test('another account sees none of these contacts, not even by URL', async () =>
   await a.getByRole('link', { name: '张伟' }).click();
   await a.getByRole('heading', { name: '张伟' }).waitFor();
   const aliceContactUrl = a.url();
+  assertNoErrors(a);
   await a.context().close();
 
   const b = await newPage();
@@ -139,6 +142,7 @@ test('another account sees none of these contacts, not even by URL', async () =>
   await b.goto(aliceContactUrl);
   await b.getByText('Not found').waitFor();
   assert.equal(await b.getByRole('heading', { name: '张伟' }).count(), 0);
+  assertNoErrors(b);
   await b.context().close();
 });
 
@@ -161,5 +165,6 @@ test('without JavaScript the console still signs in and lists contacts', async (
   await page.getByRole('button', { name: 'Delete contact' }).click();
   await page.getByRole('heading', { name: 'Contacts' }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'Plain Form' }).count(), 0);
+  assertNoErrors(page);
   await context.close();
 });

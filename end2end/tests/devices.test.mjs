@@ -2,7 +2,7 @@
 // recorded, revoke it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRolo, launchBrowser, signIn, hydrated } from './harness.mjs';
+import { startRolo, launchBrowser, signIn, hydrated, assertNoErrors } from './harness.mjs';
 
 let rolo, browser;
 
@@ -64,5 +64,6 @@ test('a device added in the console syncs with its token and can be revoked', as
   await page.getByRole('cell', { name: /^revoked/ }).waitFor();
   const after = await fetch(`${rolo.url}/api/v1/sync/status`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(after.status, 401);
+  assertNoErrors(page);
   await context.close();
 });

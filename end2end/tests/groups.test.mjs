@@ -2,7 +2,7 @@
 // (the contacts stay).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRolo, launchBrowser, signIn, hydrated } from './harness.mjs';
+import { startRolo, launchBrowser, signIn, hydrated, assertNoErrors } from './harness.mjs';
 
 let rolo, browser;
 
@@ -69,5 +69,6 @@ test('groups: create, assign, filter, rename, delete', async () => {
   await page.getByRole('link', { name: 'Ann Able' }).click();
   await page.getByRole('heading', { name: 'Ann Able' }).waitFor();
   assert.equal(await page.getByRole('region', { name: 'Groups' }).count(), 0);
+  assertNoErrors(page);
   await context.close();
 });

@@ -51,12 +51,34 @@ export async function startRolo() {
   };
 }
 
+/// Records uncaught errors and console errors (hydration panics among them) on the page.
+function watch(page) {
+  if (page.__errors) return;
+  page.__errors = [];
+  page.on('pageerror', (e) => page.__errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) page.__errors.push(`console: ${m.text()}`); });
+}
+
+/// Fails if the page has reported an error so far.
+export function assertNoErrors(page) {
+  const errors = page.__errors || [];
+  if (errors.length) throw new Error(`the page reported errors:\n${errors.join('\n')}`);
+}
+
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // Every page of every context is watched for errors.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.on('page', watch);
+    return context;
+  };
+  return browser;
 }
 
 export async function signIn(page, url, username, password) {
@@ -66,6 +88,9 @@ export async function signIn(page, url, username, password) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/// Waits until the WASM has taken over the page, and checks nothing failed on the way.
 export async function hydrated(page) {
   await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
+  await page.waitForTimeout(100);
+  assertNoErrors(page);
 }

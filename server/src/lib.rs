@@ -1,4 +1,5 @@
 //! Rolo's composition root: configuration, choice of backend, keys, the HTTP app.
+#![recursion_limit = "256"]
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cli;
@@ -6,4 +7,5 @@ pub mod cli_transfer;
 pub mod config;
 pub mod generate;
 pub mod setup;
+pub mod transfer_routes;
 pub mod web;

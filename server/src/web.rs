@@ -72,14 +72,19 @@ pub fn router(state: AppState) -> Router {
     let context = move || provide_context(ctx_state.clone());
     let opts = state.leptos_options.clone();
     let devices = device_api::router(state.store.clone()).layer(RequestBodyLimitLayer::new(device_api::MAX_BODY));
+    let files = crate::transfer_routes::router(state.store.clone())
+        .layer(middleware::from_fn(same_origin))
+        .layer(RequestBodyLimitLayer::new(crate::transfer_routes::MAX_IMPORT_BYTES + 64 * 1024));
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn(same_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(axum::Extension(state.clone()))
         .with_state(state)
         .merge(devices)
+        .merge(files)
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(

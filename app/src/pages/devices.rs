@@ -27,9 +27,11 @@ pub fn DevicesPage() -> impl IntoView {
     let create = ServerAction::<CreateDevice>::new();
     let rename = ServerAction::<RenameDevice>::new();
     let revoke = ServerAction::<RevokeDevice>::new();
-    let devices = Resource::new(
+    let devices = Resource::new(|| (), |_| list_devices());
+    Effect::watch(
         move || (create.version().get(), rename.version().get(), revoke.version().get()),
-        |_| list_devices(),
+        move |_, _, _| devices.refetch(),
+        false,
     );
     let confirming = RwSignal::new(None::<DeviceInfo>);
     let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.field("name").or_else(|| e.field("kind")).unwrap_or_else(|| e.to_string()));

@@ -2,6 +2,7 @@
 
 mod contact_form;
 mod devices;
+mod import;
 
 use domain::{Contact, ContactSummary, Group};
 use leptos::either::{Either, EitherOf3};
@@ -16,6 +17,7 @@ use crate::api::{
 use crate::error::AppError;
 pub use contact_form::ContactForm;
 pub use devices::DevicesPage;
+pub use import::ImportPage;
 
 fn loading() -> impl IntoView {
     view! { <p class="loading" aria-live="polite">"Loading…"</p> }
@@ -70,12 +72,15 @@ pub fn LoginPage() -> impl IntoView {
 }
 
 /// Everything behind sign-in: the top bar and the page. Redirects to /login when signed out.
+///
+/// The page (`Outlet`) is not inside the top bar's Suspense: if it were, it would be rendered
+/// twice on the server (before and after `whoami` resolves) and hydration would not match.
 #[component]
 pub fn Protected() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
     let logout = ServerAction::<Logout>::new();
     view! {
-        <Suspense fallback=loading>
+        <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Rolo"</span></header> }>
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(me)) => EitherOf3::A(view! {
@@ -83,6 +88,7 @@ pub fn Protected() -> impl IntoView {
                             <A href="/" attr:class="brand">"Rolo"</A>
                             <nav aria-label="Main">
                                 <A href="/">"Contacts"</A>
+                                <A href="/import">"Import"</A>
                                 <A href="/devices">"Devices"</A>
                             </nav>
                             <span class="who" title="Signed in as">{me.username.clone()}</span>
@@ -90,15 +96,15 @@ pub fn Protected() -> impl IntoView {
                                 <button type="submit" class="link">"Sign out"</button>
                             </ActionForm>
                         </header>
-                        <main class="content">
-                            <Outlet/>
-                        </main>
                     }),
                     Ok(None) => EitherOf3::B(view! { <Redirect path="/login"/> }),
                     Err(e) => EitherOf3::C(error_view(e)),
                 }
             })}
         </Suspense>
+        <main class="content">
+            <Outlet/>
+        </main>
     }
 }
 
@@ -124,10 +130,17 @@ pub fn ContactList() -> impl IntoView {
     let create = ServerAction::<CreateGroup>::new();
     let rename = ServerAction::<RenameGroup>::new();
     let delete = ServerAction::<DeleteGroup>::new();
-    let contacts = Resource::new(move || delete.version().get(), |_| list_contacts());
-    let groups = Resource::new(
+    let contacts = Resource::new(|| (), |_| list_contacts());
+    let groups = Resource::new(|| (), |_| list_groups());
+    // Refetch after group changes. (Keying the resources on the actions' versions refetches them
+    // on the server too, outside the request, which breaks hydration.)
+    Effect::watch(
         move || (create.version().get(), rename.version().get(), delete.version().get()),
-        |_| list_groups(),
+        move |_, _, _| {
+            groups.refetch();
+            contacts.refetch();
+        },
+        false,
     );
     let filter = RwSignal::new(String::new());
     let confirming = RwSignal::new(None::<Group>);
@@ -137,128 +150,129 @@ pub fn ContactList() -> impl IntoView {
         }
     });
     let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.field("name").unwrap_or_else(|| e.to_string()));
+    let export_links = move || {
+        [("csv", "CSV"), ("google-csv", "CSV for Google"), ("outlook-csv", "CSV for Outlook"), ("xlsx", "Excel"), ("vcf", "vCard 4"), ("vcf3", "vCard 3")]
+            .into_iter()
+            .map(|(f, label)| {
+                let href = match selected() {
+                    Some(g) => format!("/console/export?format={f}&group={g}"),
+                    None => format!("/console/export?format={f}"),
+                };
+                view! { <li><a href=href download rel="external">{label}</a></li> }
+            })
+            .collect_view()
+    };
     view! {
         <Title text="Contacts · Rolo"/>
-        <div class="with-sidebar">
-            <aside class="sidebar" aria-label="Groups">
-                <h2>"Groups"</h2>
-                <Suspense fallback=loading>
-                    {move || Suspend::new(async move {
-                        let (cs, gs) = (contacts.await, groups.await);
-                        match (cs, gs) {
-                            (Ok(cs), Ok(gs)) => {
-                                let total = cs.len();
-                                let items = gs
-                                    .into_iter()
-                                    .map(|g| {
-                                        let n = cs.iter().filter(|c| c.groups.contains(&g.id)).count();
-                                        let id = g.id.to_string();
-                                        let current = {
-                                            let id = id.clone();
-                                            move || if selected().as_deref() == Some(id.as_str()) { "page" } else { "false" }
-                                        };
-                                        view! {
-                                            <li><a href=format!("/?group={id}") aria-current=current>
-                                                <span class="group-name">{g.name.clone()}</span>
-                                                <span class="badge" aria-label=format!("{n} contacts")>{n}</span>
-                                            </a></li>
-                                        }
-                                    })
-                                    .collect_view();
-                                Either::Left(view! {
-                                    <ul class="groups">
-                                        <li><a href="/" aria-current=move || if selected().is_none() { "page" } else { "false" }>
-                                            <span class="group-name">"All contacts"</span><span class="badge">{total}</span>
-                                        </a></li>
-                                        {items}
-                                    </ul>
-                                })
+        // One Suspense for the sidebar and the list: both are drawn from the same two resources.
+        <Suspense fallback=loading>
+            {move || {
+                // Read here so everything re-renders when the selected group changes.
+                let sel = selected();
+                Suspend::new(async move {
+                    let (cs, gs) = (contacts.await, groups.await);
+                    let (cs, gs) = match (cs, gs) {
+                        (Ok(cs), Ok(gs)) => (cs, gs),
+                        (Err(e), _) | (_, Err(e)) => return Either::Right(error_view(e)),
+                    };
+                    let current = |on: bool| if on { "page" } else { "false" };
+                    let sel_id = sel.as_deref().and_then(|g| domain::GroupId::parse(g).ok());
+                    let total_all = cs.len().to_string();
+                    let all = current(sel_id.is_none());
+                    let items = gs
+                        .iter()
+                        .map(|g| {
+                            let n = cs.iter().filter(|c| c.groups.contains(&g.id)).count().to_string();
+                            let here = current(sel_id == Some(g.id));
+                            view! {
+                                <li><a href=format!("/?group={}", g.id) aria-current=here>
+                                    <span class="group-name">{g.name.clone()}</span>
+                                    <span class="badge">{n}</span>
+                                </a></li>
                             }
-                            (Err(e), _) | (_, Err(e)) => Either::Right(error_view(e)),
-                        }
-                    })}
-                </Suspense>
-                <ActionForm action=create attr:class="new-group" attr:aria-label="Create a group">
-                    <label for="new-group-name">"New group"</label>
-                    <div class="row">
-                        <input id="new-group-name" name="name" required maxlength="100" placeholder="Family"/>
-                        <button type="submit">"Create"</button>
-                    </div>
-                    <p class="error" role="alert">{create_error}</p>
-                </ActionForm>
-            </aside>
-            <section class="main">
-                <div class="toolbar">
-                    <h1>"Contacts"</h1>
-                    <input
-                        type="search"
-                        class="filter"
-                        aria-label="Filter contacts"
-                        placeholder="Filter by name, phone, email…"
-                        prop:value=move || filter.get()
-                        on:input=move |ev| filter.set(event_target_value(&ev))
-                    />
-                    <a class="button primary" href="/contacts/new">"New contact"</a>
-                </div>
-                <Suspense fallback=loading>
-                    {move || Suspend::new(async move {
-                        let (cs, gs) = (contacts.await, groups.await);
-                        let gs = gs.unwrap_or_default();
-                        match cs {
-                            Ok(list) if list.is_empty() => EitherOf3::A(view! {
-                                <p class="empty">"No contacts yet. " <a href="/contacts/new">"Add the first one"</a> "."</p>
-                            }),
-                            Ok(list) => {
-                                let list = StoredValue::new(list);
-                                let group = move || selected().and_then(|g| domain::GroupId::parse(&g).ok());
-                                let in_group = move || {
-                                    let g = group();
-                                    list.with_value(|l| l.iter().filter(|c| g.is_none_or(|g| c.groups.contains(&g))).cloned().collect::<Vec<_>>())
-                                };
-                                let shown = move || {
-                                    let needle = filter.get().trim().to_lowercase();
-                                    in_group().into_iter().filter(|c| matches_filter(c, &needle)).collect::<Vec<_>>()
-                                };
-                                let header = {
-                                    let gs = gs.clone();
-                                    move || {
-                                        let g = group()?;
-                                        let g = gs.iter().find(|x| x.id == g)?.clone();
-                                        Some(group_header(g, rename, confirming))
-                                    }
-                                };
-                                EitherOf3::B(view! {
-                                    {header}
-                                    <p class="count" aria-live="polite">
-                                        {move || {
-                                            let total = in_group().len();
-                                            let n = shown().len();
-                                            let noun = if total == 1 { "contact" } else { "contacts" };
-                                            if n == total { format!("{total} {noun}") } else { format!("{n} of {total} {noun}") }
-                                        }}
-                                    </p>
-                                    <table class="contacts">
-                                        <thead>
-                                            <tr><th scope="col">"Name"</th><th scope="col">"Phone"</th><th scope="col">"Email"</th></tr>
-                                        </thead>
-                                        <tbody>
-                                            <For each=shown key=|c| (c.id, c.revision) let:c>
-                                                <tr>
-                                                    <td><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
-                                                    <td>{c.phone.clone().unwrap_or_default()}</td>
-                                                    <td>{c.email.clone().unwrap_or_default()}</td>
-                                                </tr>
-                                            </For>
-                                        </tbody>
-                                    </table>
-                                })
-                            }
-                            Err(e) => EitherOf3::C(error_view(e)),
-                        }
-                    })}
-                </Suspense>
-            </section>
-        </div>
+                        })
+                        .collect_view();
+                    let header = sel_id.and_then(|id| gs.iter().find(|g| g.id == id).cloned()).map(|g| group_header(g, rename, confirming));
+                    let in_group: Vec<ContactSummary> = cs.into_iter().filter(|c| sel_id.is_none_or(|g| c.groups.contains(&g))).collect();
+                    let total = in_group.len();
+                    let list = StoredValue::new(in_group);
+                    let shown = move || {
+                        let needle = filter.get().trim().to_lowercase();
+                        list.with_value(|l| l.iter().filter(|c| matches_filter(c, &needle)).cloned().collect::<Vec<_>>())
+                    };
+                    let body = if total == 0 && sel_id.is_none() {
+                        Either::Left(view! {
+                            <p class="empty">"No contacts yet. " <a href="/contacts/new">"Add the first one"</a> "."</p>
+                        })
+                    } else {
+                        Either::Right(view! {
+                            <p class="count" aria-live="polite">
+                                {move || {
+                                    let n = shown().len();
+                                    let noun = if total == 1 { "contact" } else { "contacts" };
+                                    if n == total { format!("{total} {noun}") } else { format!("{n} of {total} {noun}") }
+                                }}
+                            </p>
+                            <table class="contacts">
+                                <thead>
+                                    <tr><th scope="col">"Name"</th><th scope="col">"Phone"</th><th scope="col">"Email"</th></tr>
+                                </thead>
+                                <tbody>
+                                    {move || shown().into_iter().map(|c| view! {
+                                        <tr>
+                                            <td><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
+                                            <td>{c.phone.clone().unwrap_or_default()}</td>
+                                            <td>{c.email.clone().unwrap_or_default()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        })
+                    };
+                    Either::Left(view! {
+                        <div class="with-sidebar">
+                            <aside class="sidebar" aria-label="Groups">
+                                <h2>"Groups"</h2>
+                                <ul class="groups">
+                                    <li><a href="/" aria-current=all>
+                                        <span class="group-name">"All contacts"</span><span class="badge">{total_all}</span>
+                                    </a></li>
+                                    {items}
+                                </ul>
+                                <ActionForm action=create attr:class="new-group" attr:aria-label="Create a group">
+                                    <label for="new-group-name">"New group"</label>
+                                    <div class="row">
+                                        <input id="new-group-name" name="name" required maxlength="100" placeholder="Family"/>
+                                        <button type="submit">"Create"</button>
+                                    </div>
+                                    <p class="error" role="alert">{create_error}</p>
+                                </ActionForm>
+                            </aside>
+                            <section class="main">
+                                <div class="toolbar">
+                                    <h1>"Contacts"</h1>
+                                    <input
+                                        type="search"
+                                        class="filter"
+                                        aria-label="Filter contacts"
+                                        placeholder="Filter by name, phone, email…"
+                                        prop:value=move || filter.get()
+                                        on:input=move |ev| filter.set(event_target_value(&ev))
+                                    />
+                                    <details class="export">
+                                        <summary class="button">"Export"</summary>
+                                        <ul class="menu" aria-label="Export formats">{export_links()}</ul>
+                                    </details>
+                                    <a class="button primary" href="/contacts/new">"New contact"</a>
+                                </div>
+                                {header}
+                                {body}
+                            </section>
+                        </div>
+                    })
+                })
+            }}
+        </Suspense>
         <Show when=move || confirming.get().is_some()>
             {move || confirming.get().map(|g| view! {
                 <div class="backdrop">

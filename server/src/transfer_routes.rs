@@ -1,0 +1,448 @@
+//! The console's file endpoints: import (preview, background job, report) and export downloads.
+//! Plain axum handlers (files do not fit server functions well); signed-in sessions only.
+//!
+//! * `POST /console/import/preview` (multipart: `file`, `encoding`, `map_<i>`) → [`PreviewDto`]
+//! * `POST /console/import` (multipart: also `duplicates`, `group`, `new_group`) → `{"job": id}`
+//! * `GET /console/import/{job}` → [`JobDto`]; `GET /console/import/{job}/report.csv`
+//! * `GET /console/export?format=csv|google-csv|outlook-csv|xlsx|vcf|vcf3[&group=id]`
+//!
+//! Jobs run on the server and survive a page reload; they live in this instance's memory for an
+//! hour after they finish.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::transfer::{ColumnDto, ErrorDto, FailureDto, JobDto, PreviewDto, PreviewRowDto};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::{AccountInfo, ContactData, GroupId, Origin};
+use serde::Deserialize;
+use store::{Store, StoreError};
+use transfer::{
+    ColumnMapping, ColumnTarget, Duplicates, ExportFormat, ExportOptions, Field, ImportOptions, ImportReport, Layout,
+    Limits, Selection, VcardVersion,
+};
+use uuid::Uuid;
+
+/// Largest file the console accepts for import.
+pub const MAX_IMPORT_BYTES: usize = 50 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct TransferState {
+    pub store: Arc<Store>,
+    pub jobs: Arc<Mutex<HashMap<Uuid, Job>>>,
+}
+
+pub struct Job {
+    account: domain::AccountId,
+    status: JobDto,
+    report_csv: Option<String>,
+    finished: Option<Instant>,
+}
+
+struct Failure(StatusCode, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(ErrorDto { message: self.1 })).into_response()
+    }
+}
+
+fn bad(m: impl Into<String>) -> Failure {
+    Failure(StatusCode::BAD_REQUEST, m.into())
+}
+
+fn server_error(e: impl std::fmt::Display) -> Failure {
+    tracing::error!(error = %e, "console file endpoint failed");
+    Failure(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on the server. Please try again.".into())
+}
+
+async fn signed_in(store: &Store, headers: &HeaderMap) -> Result<AccountInfo, Failure> {
+    let token = app::ssr::session_token_from(headers).ok_or_else(|| Failure(StatusCode::UNAUTHORIZED, "Please sign in.".into()))?;
+    store
+        .session_account(&token)
+        .await
+        .map_err(server_error)?
+        .ok_or_else(|| Failure(StatusCode::UNAUTHORIZED, "Please sign in.".into()))
+}
+
+/// The multipart form of the Import page.
+#[derive(Default)]
+struct ImportForm {
+    file: Vec<u8>,
+    file_name: String,
+    fields: HashMap<String, String>,
+}
+
+async fn read_form(mut multipart: Multipart) -> Result<ImportForm, Failure> {
+    let mut form = ImportForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("The upload was cut off or malformed: {e}")))? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            form.file_name = field.file_name().unwrap_or_default().to_string();
+            form.file = field.bytes().await.map_err(|e| too_large_or_bad(&e.to_string()))?.to_vec();
+        } else {
+            let value = field.text().await.map_err(|e| bad(e.to_string()))?;
+            form.fields.insert(name, value);
+        }
+    }
+    if form.file.is_empty() {
+        return Err(bad("Choose a file to import (CSV, Excel or vCard)."));
+    }
+    Ok(form)
+}
+
+fn too_large_or_bad(msg: &str) -> Failure {
+    if msg.contains("length limit") || msg.contains("too large") {
+        Failure(StatusCode::PAYLOAD_TOO_LARGE, format!("The file is larger than {} MB.", MAX_IMPORT_BYTES / 1024 / 1024))
+    } else {
+        bad(format!("The upload failed: {msg}"))
+    }
+}
+
+fn target_label(t: &ColumnTarget) -> String {
+    let label = |l: &Option<domain::Label>| l.as_ref().map(|l| format!(" ({})", l.as_str())).unwrap_or_default();
+    match t {
+        ColumnTarget::Ignore => "ignored".into(),
+        ColumnTarget::Extra => "extra field".into(),
+        ColumnTarget::Field(f) => match f {
+            Field::Uid => "UID".into(),
+            Field::DisplayName => "Display name".into(),
+            Field::FamilyName => "Family name".into(),
+            Field::GivenName => "Given name".into(),
+            Field::Nickname => "Nickname".into(),
+            Field::Organization => "Organization".into(),
+            Field::Title => "Title".into(),
+            Field::Birthday => "Birthday".into(),
+            Field::Notes => "Notes".into(),
+            Field::Groups => "Groups".into(),
+            Field::Phone { slot, label: l } => format!("Phone {}{}", slot + 1, label(l)),
+            Field::PhoneLabel { slot } => format!("Phone {} type", slot + 1),
+            Field::Email { slot, label: l } => format!("Email {}{}", slot + 1, label(l)),
+            Field::EmailLabel { slot } => format!("Email {} type", slot + 1),
+            Field::Address { slot, part, label: l } => format!("Address {} {:?}{}", slot + 1, part, label(l)).to_lowercase(),
+            Field::AddressLabel { slot } => format!("Address {} type", slot + 1),
+            Field::ExtraName { slot } => format!("Extra field {} name", slot + 1),
+            Field::ExtraValue { slot } => format!("Extra field {} value", slot + 1),
+        },
+    }
+}
+
+/// Applies the page's `map_<i>` choices to the suggested mapping.
+fn apply_choices(suggested: &ColumnMapping, fields: &HashMap<String, String>) -> Result<Option<ColumnMapping>, Failure> {
+    let mut mapping = suggested.clone();
+    let mut changed = false;
+    for (i, col) in mapping.columns.iter_mut().enumerate() {
+        let Some(choice) = fields.get(&format!("map_{i}")) else { continue };
+        // Slots far above any a file suggests, so a chosen phone or email never collides.
+        let slot = 1000 + i as u32;
+        let target = match choice.as_str() {
+            "keep" | "" => continue,
+            "ignore" => ColumnTarget::Ignore,
+            "extra" => ColumnTarget::Extra,
+            "display_name" => ColumnTarget::Field(Field::DisplayName),
+            "family_name" => ColumnTarget::Field(Field::FamilyName),
+            "given_name" => ColumnTarget::Field(Field::GivenName),
+            "nickname" => ColumnTarget::Field(Field::Nickname),
+            "phone" => ColumnTarget::Field(Field::Phone { slot, label: None }),
+            "email" => ColumnTarget::Field(Field::Email { slot, label: None }),
+            "organization" => ColumnTarget::Field(Field::Organization),
+            "title" => ColumnTarget::Field(Field::Title),
+            "birthday" => ColumnTarget::Field(Field::Birthday),
+            "notes" => ColumnTarget::Field(Field::Notes),
+            "groups" => ColumnTarget::Field(Field::Groups),
+            "uid" => ColumnTarget::Field(Field::Uid),
+            other => return Err(bad(format!("Unknown column choice {other:?}."))),
+        };
+        *col = target;
+        changed = true;
+    }
+    Ok(changed.then_some(mapping))
+}
+
+fn options_from(form: &ImportForm) -> Result<ImportOptions, Failure> {
+    let mut options = ImportOptions {
+        limits: Limits { max_bytes: MAX_IMPORT_BYTES, ..Limits::default() },
+        origin: Origin::Console,
+        ..ImportOptions::default()
+    };
+    if let Some(enc) = form.fields.get("encoding").filter(|e| !e.is_empty() && *e != "auto") {
+        options.encoding = Some(transfer::encoding_for_label(enc).map_err(|e| bad(e.to_string()))?);
+    }
+    options.duplicates = match form.fields.get("duplicates").map(String::as_str) {
+        None | Some("skip") => Duplicates::Skip,
+        Some("update") => Duplicates::Update,
+        Some("create") => Duplicates::CreateAnyway,
+        Some(other) => return Err(bad(format!("Unknown duplicates policy {other:?}."))),
+    };
+    if form.fields.keys().any(|k| k.starts_with("map_")) {
+        let suggested = transfer::preview(&form.file, &options, 0).map_err(|e| bad(e.to_string()))?;
+        if let Some(m) = &suggested.mapping {
+            options.mapping = apply_choices(m, &form.fields)?;
+        }
+    }
+    Ok(options)
+}
+
+fn row_dto(line: usize, data: &ContactData, groups: &[String]) -> PreviewRowDto {
+    PreviewRowDto {
+        line,
+        name: data.display_name.clone(),
+        phone: data.phones.first().map(|p| p.value.as_str().to_string()).unwrap_or_default(),
+        email: data.emails.first().map(|e| e.value.as_str().to_string()).unwrap_or_default(),
+        groups: groups.join(", "),
+        error: None,
+    }
+}
+
+async fn preview(State(st): State<TransferState>, headers: HeaderMap, multipart: Multipart) -> Result<Json<PreviewDto>, Failure> {
+    signed_in(&st.store, &headers).await?;
+    let form = read_form(multipart).await?;
+    let options = options_from(&form)?;
+    let p = transfer::preview(&form.file, &options, 20).map_err(|e| bad(e.to_string()))?;
+    let columns = match &p.mapping {
+        Some(m) => p
+            .headers
+            .iter()
+            .zip(m.columns.iter())
+            .map(|(h, t)| ColumnDto { header: h.clone(), target: target_label(t) })
+            .collect(),
+        None => Vec::new(),
+    };
+    let rows = p
+        .rows
+        .iter()
+        .map(|r| match r {
+            Ok(row) => row_dto(row.line, &row.data, &row.groups),
+            Err(f) => PreviewRowDto {
+                line: f.line,
+                name: String::new(),
+                phone: String::new(),
+                email: String::new(),
+                groups: String::new(),
+                error: Some(f.reason.clone()),
+            },
+        })
+        .collect();
+    Ok(Json(PreviewDto {
+        format: p.format.as_str().to_string(),
+        encoding: p.encoding.map(|e| e.name().to_string()),
+        dialect: p.dialect.map(|d| format!("{d:?}")),
+        total_rows: p.total_rows,
+        columns,
+        rows,
+    }))
+}
+
+/// Puts the imported contacts in the chosen group and in the groups named by the file.
+async fn assign_groups(store: &Store, account: domain::AccountId, report: &ImportReport, chosen: Option<GroupId>) -> Result<(), StoreError> {
+    let touched: Vec<domain::ContactId> = report
+        .rows
+        .iter()
+        .filter(|r| matches!(r.outcome, transfer::Outcome::Imported | transfer::Outcome::Updated))
+        .filter_map(|r| r.contact)
+        .collect();
+    if let Some(g) = chosen {
+        store.set_membership(account, g, &touched, true, Origin::Console).await?;
+    }
+    let mut by_name: HashMap<String, GroupId> =
+        store.list_groups(account).await?.into_iter().map(|g| (g.name.to_lowercase(), g.id)).collect();
+    let mut members: HashMap<GroupId, Vec<domain::ContactId>> = HashMap::new();
+    for (contact, names) in report.group_names() {
+        for name in names {
+            let key = name.trim().to_lowercase();
+            if key.is_empty() {
+                continue;
+            }
+            let id = match by_name.get(&key) {
+                Some(id) => *id,
+                None => {
+                    let g = store.create_group(account, name, Origin::Console).await?;
+                    by_name.insert(key, g.id);
+                    g.id
+                }
+            };
+            members.entry(id).or_default().push(contact);
+        }
+    }
+    for (g, ids) in members {
+        store.set_membership(account, g, &ids, true, Origin::Console).await?;
+    }
+    Ok(())
+}
+
+async fn start_import(State(st): State<TransferState>, headers: HeaderMap, multipart: Multipart) -> Result<Json<serde_json::Value>, Failure> {
+    let account = signed_in(&st.store, &headers).await?;
+    let form = read_form(multipart).await?;
+    let options = options_from(&form)?;
+    // Check the file up front, so a bad file is an error on the page, not a failed job.
+    transfer::preview(&form.file, &options, 0).map_err(|e| bad(e.to_string()))?;
+    let group = match form.fields.get("group").map(String::as_str).unwrap_or("") {
+        "" => None,
+        "new" => {
+            let name = form.fields.get("new_group").cloned().unwrap_or_default();
+            let g = st.store.create_group(account.id, &name, Origin::Console).await.map_err(|e| match e {
+                StoreError::Invalid(v) => bad(v.to_string()),
+                other => server_error(other),
+            })?;
+            Some(g)
+        }
+        id => {
+            let id = GroupId::parse(id).map_err(|e| bad(e.to_string()))?;
+            Some(st.store.group(account.id, id).await.map_err(|_| bad("That group does not exist any more."))?)
+        }
+    };
+    let job_id = Uuid::new_v4();
+    let status = JobDto {
+        state: "running".into(),
+        rows_done: 0,
+        rows_total: 0,
+        imported: 0,
+        updated: 0,
+        skipped: 0,
+        failed: 0,
+        failures: Vec::new(),
+        group: group.as_ref().map(|g| g.name.clone()),
+        message: None,
+    };
+    {
+        let mut jobs = st.jobs.lock().map_err(server_error)?;
+        jobs.retain(|_, j| j.finished.is_none_or(|t| t.elapsed() < Duration::from_secs(3600)));
+        jobs.insert(job_id, Job { account: account.id, status, report_csv: None, finished: None });
+    }
+    tracing::info!(job = %job_id, file = %form.file_name, bytes = form.file.len(), "import started");
+    let (store, jobs) = (st.store.clone(), st.jobs.clone());
+    tokio::spawn(async move {
+        let update = |f: &mut dyn FnMut(&mut Job)| {
+            if let Ok(mut jobs) = jobs.lock() {
+                if let Some(j) = jobs.get_mut(&job_id) {
+                    f(j);
+                }
+            }
+        };
+        let mut progress = |p: transfer::Progress| {
+            update(&mut |j: &mut Job| {
+                j.status.rows_done = p.rows_done;
+                j.status.rows_total = p.rows_total;
+                j.status.imported = p.imported;
+                j.status.updated = p.updated;
+                j.status.skipped = p.skipped;
+                j.status.failed = p.failed;
+            })
+        };
+        let result = transfer::import(&store, account.id, &form.file, &options, &mut progress).await;
+        match result {
+            Ok(report) => {
+                let grouped = assign_groups(&store, account.id, &report, group.map(|g| g.id)).await;
+                let csv = transfer::report_csv(&report);
+                update(&mut |j: &mut Job| {
+                    j.status.imported = report.imported;
+                    j.status.updated = report.updated;
+                    j.status.skipped = report.skipped;
+                    j.status.failed = report.failed.len();
+                    j.status.rows_done = j.status.rows_total.max(j.status.rows_done);
+                    j.status.failures =
+                        report.failed.iter().take(200).map(|f| FailureDto { line: f.line, reason: f.reason.clone() }).collect();
+                    j.status.state = "done".into();
+                    if let Err(e) = &grouped {
+                        j.status.message = Some(format!("The contacts were imported, but putting them in groups failed: {e}"));
+                    }
+                    j.report_csv = Some(csv.clone());
+                    j.finished = Some(Instant::now());
+                });
+                tracing::info!(job = %job_id, imported = report.imported, failed = report.failed.len(), "import finished");
+            }
+            Err(e) => update(&mut |j: &mut Job| {
+                j.status.state = "failed".into();
+                j.status.message = Some(e.to_string());
+                j.finished = Some(Instant::now());
+            }),
+        }
+    });
+    Ok(Json(serde_json::json!({ "job": job_id })))
+}
+
+fn job_of<T>(st: &TransferState, account: domain::AccountId, id: &str, f: impl FnOnce(&Job) -> T) -> Result<T, Failure> {
+    let id = Uuid::parse_str(id).map_err(|_| bad("Not an import job id."))?;
+    let jobs = st.jobs.lock().map_err(server_error)?;
+    match jobs.get(&id) {
+        // Another account's job does not exist for this one.
+        Some(j) if j.account == account => Ok(f(j)),
+        _ => Err(Failure(StatusCode::NOT_FOUND, "This import is not known (any more) on this server.".into())),
+    }
+}
+
+async fn job_status(State(st): State<TransferState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<JobDto>, Failure> {
+    let account = signed_in(&st.store, &headers).await?;
+    job_of(&st, account.id, &id, |j| Json(j.status.clone()))
+}
+
+async fn job_report(State(st): State<TransferState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, Failure> {
+    let account = signed_in(&st.store, &headers).await?;
+    let csv = job_of(&st, account.id, &id, |j| j.report_csv.clone())?.ok_or_else(|| bad("The import is still running."))?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"import-report.csv\"")],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    format: String,
+    group: Option<String>,
+}
+
+async fn export(State(st): State<TransferState>, headers: HeaderMap, Query(q): Query<ExportQuery>) -> Result<Response, Failure> {
+    let account = signed_in(&st.store, &headers).await?;
+    let format = match q.format.as_str() {
+        "csv" => ExportFormat::Csv(Layout::Rolo),
+        "google-csv" => ExportFormat::Csv(Layout::Google),
+        "outlook-csv" => ExportFormat::Csv(Layout::Outlook),
+        "xlsx" => ExportFormat::Xlsx,
+        "vcf" => ExportFormat::Vcard(VcardVersion::V4),
+        "vcf3" => ExportFormat::Vcard(VcardVersion::V3),
+        other => return Err(bad(format!("Unknown export format {other:?}: use csv, google-csv, outlook-csv, xlsx, vcf or vcf3."))),
+    };
+    let (selection, name) = match q.group.as_deref().filter(|g| !g.is_empty()) {
+        None => (Selection::All, "contacts".to_string()),
+        Some(g) => {
+            let id = GroupId::parse(g).map_err(|e| bad(e.to_string()))?;
+            let group = st.store.group(account.id, id).await.map_err(|_| Failure(StatusCode::NOT_FOUND, "No such group.".into()))?;
+            let ids: Vec<_> = st.store.list_contacts(account.id).await.map_err(server_error)?.into_iter().filter(|c| c.data.groups.contains(&id)).map(|c| c.id).collect();
+            let safe: String = group.name.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
+            (Selection::Ids(ids), format!("contacts-{safe}"))
+        }
+    };
+    let mut out = Vec::new();
+    transfer::export(&st.store, account.id, &ExportOptions { format, selection }, &mut out).await.map_err(server_error)?;
+    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{}.{ext}",
+        utf8_percent(&name),
+        ext = format.extension()
+    );
+    Ok(([(header::CONTENT_TYPE, format.mime_type().to_string()), (header::CONTENT_DISPOSITION, disposition)], out).into_response())
+}
+
+fn utf8_percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+pub fn router(store: Arc<Store>) -> Router {
+    let state = TransferState { store, jobs: Arc::new(Mutex::new(HashMap::new())) };
+    Router::new()
+        .route("/console/import/preview", post(preview))
+        .route("/console/import", post(start_import))
+        .route("/console/import/{job}", get(job_status))
+        .route("/console/import/{job}/report.csv", get(job_report))
+        .route("/console/export", get(export))
+        .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES + 64 * 1024))
+        .with_state(state)
+}
