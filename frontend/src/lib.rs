@@ -1,4 +1,5 @@
 //! The browser entry point: hydrates the server-rendered console.
+#![recursion_limit = "256"]
 #![deny(clippy::unwrap_used)]
 
 use wasm_bindgen::prelude::wasm_bindgen;
