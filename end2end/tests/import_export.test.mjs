@@ -2,7 +2,7 @@
 // with a per-row report; export the group as Excel and read the file back through the importer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startRolo, launchBrowser, signIn, hydrated, assertNoErrors } from './harness.mjs';
@@ -84,6 +84,20 @@ test('import a CSV into a new group, export it as Excel, read it back', async ()
   await preview.getByRole('cell', { name: '张伟' }).waitFor();
   await preview.getByRole('cell', { name: '+86 138 0013 8000' }).or(preview.getByRole('cell', { name: '13800138000' })).first().waitFor();
   await preview.getByRole('cell', { name: '导入' }).first().waitFor();
+
+  // Export a selection: only the ticked contact is in the file.
+  await page.goto(`${rolo.url}/`);
+  await hydrated(page);
+  await page.getByRole('checkbox', { name: 'Select 张伟' }).check();
+  const bar = page.getByRole('form', { name: 'Selection' });
+  await bar.getByText('1 selected').waitFor();
+  await bar.getByLabel('Format').selectOption('vcf');
+  const [vcf] = await Promise.all([page.waitForEvent('download'), bar.getByRole('button', { name: 'Export selected' }).click()]);
+  const vcfPath = path.join(dir, 'selection.vcf');
+  await vcf.saveAs(vcfPath);
+  const text = readFileSync(vcfPath, 'utf8');
+  assert.equal((text.match(/BEGIN:VCARD/g) || []).length, 1);
+  assert.match(text, /FN:张伟/);
   assertNoErrors(page);
   await context.close();
 });

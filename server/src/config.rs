@@ -14,6 +14,9 @@ pub struct Config {
     pub site_root: PathBuf,
     pub session_hours: i64,
     pub secure_cookies: bool,
+    /// Import limits of the console (`ROLO_IMPORT_MAX_MB`, `ROLO_IMPORT_MAX_ROWS`).
+    pub import_max_mb: usize,
+    pub import_max_rows: usize,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -40,7 +43,21 @@ impl Config {
             Some("1") | Some("true") | Some("yes") => true,
             Some(v) => return Err(format!("ROLO_SECURE_COOKIES must be true or false, not {v:?}")),
         };
+        let number = |name: &str, default: usize, max: usize| -> Result<usize, String> {
+            match env(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| format!("{name} must be a number from 1 to {max}, not {v:?}")),
+            }
+        };
+        let import_max_mb = number("ROLO_IMPORT_MAX_MB", 50, 1024)?;
+        let import_max_rows = number("ROLO_IMPORT_MAX_ROWS", 200_000, 10_000_000)?;
         Ok(Config {
+            import_max_mb,
+            import_max_rows,
             listen: env("ROLO_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into()),
             data_dir,
             database_url,
@@ -50,6 +67,10 @@ impl Config {
             session_hours,
             secure_cookies,
         })
+    }
+
+    pub fn import_limits(&self) -> transfer::Limits {
+        transfer::Limits { max_bytes: self.import_max_mb * 1024 * 1024, max_rows: self.import_max_rows }
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -24,13 +24,14 @@ async fn serve(config: Config) -> Result<(), String> {
         );
     }
     web::spawn_housekeeping(store.clone());
+    let limits = config.import_limits();
     let state = web::state(&config, store);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {} (ROLO_LISTEN): {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!("rolo: serving on http://{addr} (database: {})", config.database_url_redacted());
-    web::serve(listener, web::router(state), async {
+    web::serve(listener, web::router_with(state, Some(limits)), async {
         shutdown_signal().await;
         eprintln!("rolo: shutting down");
     })

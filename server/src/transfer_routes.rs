@@ -28,13 +28,14 @@ use transfer::{
 };
 use uuid::Uuid;
 
-/// Largest file the console accepts for import.
+/// Largest file the console accepts for import, unless configured (`ROLO_IMPORT_MAX_MB`).
 pub const MAX_IMPORT_BYTES: usize = 50 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct TransferState {
     pub store: Arc<Store>,
     pub jobs: Arc<Mutex<HashMap<Uuid, Job>>>,
+    pub limits: Limits,
 }
 
 pub struct Job {
@@ -78,13 +79,13 @@ struct ImportForm {
     fields: HashMap<String, String>,
 }
 
-async fn read_form(mut multipart: Multipart) -> Result<ImportForm, Failure> {
+async fn read_form(mut multipart: Multipart, max_bytes: usize) -> Result<ImportForm, Failure> {
     let mut form = ImportForm::default();
     while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("The upload was cut off or malformed: {e}")))? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             form.file_name = field.file_name().unwrap_or_default().to_string();
-            form.file = field.bytes().await.map_err(|e| too_large_or_bad(&e.to_string()))?.to_vec();
+            form.file = field.bytes().await.map_err(|e| too_large_or_bad(&e.to_string(), max_bytes))?.to_vec();
         } else {
             let value = field.text().await.map_err(|e| bad(e.to_string()))?;
             form.fields.insert(name, value);
@@ -96,9 +97,9 @@ async fn read_form(mut multipart: Multipart) -> Result<ImportForm, Failure> {
     Ok(form)
 }
 
-fn too_large_or_bad(msg: &str) -> Failure {
+fn too_large_or_bad(msg: &str, max_bytes: usize) -> Failure {
     if msg.contains("length limit") || msg.contains("too large") {
-        Failure(StatusCode::PAYLOAD_TOO_LARGE, format!("The file is larger than {} MB.", MAX_IMPORT_BYTES / 1024 / 1024))
+        Failure(StatusCode::PAYLOAD_TOO_LARGE, format!("The file is larger than {} MB.", max_bytes / 1024 / 1024))
     } else {
         bad(format!("The upload failed: {msg}"))
     }
@@ -164,9 +165,9 @@ fn apply_choices(suggested: &ColumnMapping, fields: &HashMap<String, String>) ->
     Ok(changed.then_some(mapping))
 }
 
-fn options_from(form: &ImportForm) -> Result<ImportOptions, Failure> {
+fn options_from(form: &ImportForm, limits: Limits) -> Result<ImportOptions, Failure> {
     let mut options = ImportOptions {
-        limits: Limits { max_bytes: MAX_IMPORT_BYTES, ..Limits::default() },
+        limits,
         origin: Origin::Console,
         ..ImportOptions::default()
     };
@@ -201,8 +202,8 @@ fn row_dto(line: usize, data: &ContactData, groups: &[String]) -> PreviewRowDto 
 
 async fn preview(State(st): State<TransferState>, headers: HeaderMap, multipart: Multipart) -> Result<Json<PreviewDto>, Failure> {
     signed_in(&st.store, &headers).await?;
-    let form = read_form(multipart).await?;
-    let options = options_from(&form)?;
+    let form = read_form(multipart, st.limits.max_bytes).await?;
+    let options = options_from(&form, st.limits)?;
     let p = transfer::preview(&form.file, &options, 20).map_err(|e| bad(e.to_string()))?;
     let columns = match &p.mapping {
         Some(m) => p
@@ -277,8 +278,8 @@ async fn assign_groups(store: &Store, account: domain::AccountId, report: &Impor
 
 async fn start_import(State(st): State<TransferState>, headers: HeaderMap, multipart: Multipart) -> Result<Json<serde_json::Value>, Failure> {
     let account = signed_in(&st.store, &headers).await?;
-    let form = read_form(multipart).await?;
-    let options = options_from(&form)?;
+    let form = read_form(multipart, st.limits.max_bytes).await?;
+    let options = options_from(&form, st.limits)?;
     // Check the file up front, so a bad file is an error on the page, not a failed job.
     transfer::preview(&form.file, &options, 0).map_err(|e| bad(e.to_string()))?;
     let group = match form.fields.get("group").map(String::as_str).unwrap_or("") {
@@ -395,6 +396,13 @@ async fn job_report(State(st): State<TransferState>, headers: HeaderMap, Path(id
 struct ExportQuery {
     format: String,
     group: Option<String>,
+    /// Contact ids, comma-separated: a selection.
+    ids: Option<String>,
+}
+
+/// The selection form posts the same fields (ids can be many).
+async fn export_post(st: State<TransferState>, headers: HeaderMap, axum::Form(q): axum::Form<ExportQuery>) -> Result<Response, Failure> {
+    export(st, headers, Query(q)).await
 }
 
 async fn export(State(st): State<TransferState>, headers: HeaderMap, Query(q): Query<ExportQuery>) -> Result<Response, Failure> {
@@ -408,7 +416,9 @@ async fn export(State(st): State<TransferState>, headers: HeaderMap, Query(q): Q
         "vcf3" => ExportFormat::Vcard(VcardVersion::V3),
         other => return Err(bad(format!("Unknown export format {other:?}: use csv, google-csv, outlook-csv, xlsx, vcf or vcf3."))),
     };
+    let ids = q.ids.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(domain::ContactId::parse).collect::<Result<Vec<_>, _>>().map_err(|e| bad(e.to_string()))?;
     let (selection, name) = match q.group.as_deref().filter(|g| !g.is_empty()) {
+        None if !ids.is_empty() => (Selection::Ids(ids), "contacts-selection".to_string()),
         None => (Selection::All, "contacts".to_string()),
         Some(g) => {
             let id = GroupId::parse(g).map_err(|e| bad(e.to_string()))?;
@@ -419,7 +429,10 @@ async fn export(State(st): State<TransferState>, headers: HeaderMap, Query(q): Q
         }
     };
     let mut out = Vec::new();
-    transfer::export(&st.store, account.id, &ExportOptions { format, selection }, &mut out).await.map_err(server_error)?;
+    transfer::export(&st.store, account.id, &ExportOptions { format, selection }, &mut out).await.map_err(|e| match e {
+        transfer::TransferError::UnknownContact(id) => bad(format!("Contact {id} is not in this address book (any more).")),
+        other => server_error(other),
+    })?;
     let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
     let disposition = format!(
         "attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{}.{ext}",
@@ -435,14 +448,15 @@ fn utf8_percent(s: &str) -> String {
         .collect()
 }
 
-pub fn router(store: Arc<Store>) -> Router {
-    let state = TransferState { store, jobs: Arc::new(Mutex::new(HashMap::new())) };
+pub fn router(store: Arc<Store>, limits: Limits) -> Router {
+    let max_body = limits.max_bytes + 64 * 1024;
+    let state = TransferState { store, jobs: Arc::new(Mutex::new(HashMap::new())), limits };
     Router::new()
         .route("/console/import/preview", post(preview))
         .route("/console/import", post(start_import))
         .route("/console/import/{job}", get(job_status))
         .route("/console/import/{job}/report.csv", get(job_report))
-        .route("/console/export", get(export))
-        .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES + 64 * 1024))
+        .route("/console/export", get(export).post(export_post))
+        .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }

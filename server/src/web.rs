@@ -66,15 +66,22 @@ async fn same_origin(req: Request<axum::body::Body>, next: Next) -> Response {
     next.run(req).await
 }
 
+/// The app with the default import limits.
 pub fn router(state: AppState) -> Router {
+    router_with(state, None)
+}
+
+/// The app, with the import limits from the configuration.
+pub fn router_with(state: AppState, state_limits: Option<transfer::Limits>) -> Router {
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let opts = state.leptos_options.clone();
     let devices = device_api::router(state.store.clone()).layer(RequestBodyLimitLayer::new(device_api::MAX_BODY));
-    let files = crate::transfer_routes::router(state.store.clone())
+    let limits = state_limits.unwrap_or_default();
+    let files = crate::transfer_routes::router(state.store.clone(), limits)
         .layer(middleware::from_fn(same_origin))
-        .layer(RequestBodyLimitLayer::new(crate::transfer_routes::MAX_IMPORT_BYTES + 64 * 1024));
+        .layer(RequestBodyLimitLayer::new(limits.max_bytes + 64 * 1024));
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(opts.clone()))

@@ -143,6 +143,7 @@ pub fn ContactList() -> impl IntoView {
         false,
     );
     let filter = RwSignal::new(String::new());
+    let picked = RwSignal::new(std::collections::BTreeSet::<domain::ContactId>::new());
     let confirming = RwSignal::new(None::<Group>);
     Effect::new(move |_| {
         if delete.value().get().is_some_and(|r| r.is_ok()) {
@@ -205,7 +206,35 @@ pub fn ContactList() -> impl IntoView {
                             <p class="empty">"No contacts yet. " <a href="/contacts/new">"Add the first one"</a> "."</p>
                         })
                     } else {
+                        let selection_bar = move || {
+                            let ids = picked.get();
+                            (!ids.is_empty()).then(|| {
+                                let csv = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+                                let n = ids.len();
+                                view! {
+                                    <form method="post" action="/console/export" class="selection-bar card" aria-label="Selection">
+                                        <span>{format!("{n} selected")}</span>
+                                        <input type="hidden" name="ids" value=csv/>
+                                        <select name="format" aria-label="Format">
+                                            <option value="csv">"CSV"</option>
+                                            <option value="google-csv">"CSV for Google"</option>
+                                            <option value="outlook-csv">"CSV for Outlook"</option>
+                                            <option value="xlsx">"Excel"</option>
+                                            <option value="vcf">"vCard 4"</option>
+                                            <option value="vcf3">"vCard 3"</option>
+                                        </select>
+                                        <button type="submit">"Export selected"</button>
+                                        <button type="button" class="link" on:click=move |_| picked.set(Default::default())>"Clear selection"</button>
+                                    </form>
+                                }
+                            })
+                        };
+                        let all_shown = move || {
+                            let shown: Vec<domain::ContactId> = shown().iter().map(|c| c.id).collect();
+                            !shown.is_empty() && picked.with(|p| shown.iter().all(|id| p.contains(id)))
+                        };
                         Either::Right(view! {
+                            <div class="selection-slot">{selection_bar}</div>
                             <p class="count" aria-live="polite">
                                 {move || {
                                     let n = shown().len();
@@ -215,16 +244,36 @@ pub fn ContactList() -> impl IntoView {
                             </p>
                             <table class="contacts">
                                 <thead>
-                                    <tr><th scope="col">"Name"</th><th scope="col">"Phone"</th><th scope="col">"Email"</th></tr>
+                                    <tr>
+                                        <th scope="col" class="pick">
+                                            <input type="checkbox" aria-label="Select all shown" prop:checked=all_shown
+                                                on:change=move |ev| {
+                                                    let on = event_target_checked(&ev);
+                                                    let ids: Vec<domain::ContactId> = shown().iter().map(|c| c.id).collect();
+                                                    picked.update(|p| for id in ids { if on { p.insert(id); } else { p.remove(&id); } });
+                                                }/>
+                                        </th>
+                                        <th scope="col">"Name"</th><th scope="col">"Phone"</th><th scope="col">"Email"</th>
+                                    </tr>
                                 </thead>
                                 <tbody>
-                                    {move || shown().into_iter().map(|c| view! {
+                                    {move || shown().into_iter().map(|c| {
+                                        let id = c.id;
+                                        view! {
                                         <tr>
+                                            <td class="pick">
+                                                <input type="checkbox" aria-label=format!("Select {}", c.display_name)
+                                                    prop:checked=move || picked.with(|p| p.contains(&id))
+                                                    on:change=move |ev| {
+                                                        let on = event_target_checked(&ev);
+                                                        picked.update(|p| { if on { p.insert(id); } else { p.remove(&id); } });
+                                                    }/>
+                                            </td>
                                             <td><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
                                             <td>{c.phone.clone().unwrap_or_default()}</td>
                                             <td>{c.email.clone().unwrap_or_default()}</td>
                                         </tr>
-                                    }).collect_view()}
+                                    }}).collect_view()}
                                 </tbody>
                             </table>
                         })

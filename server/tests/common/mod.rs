@@ -28,6 +28,8 @@ impl TestServer {
             site_root: dir.path().join("site"),
             session_hours: 1,
             secure_cookies: false,
+            import_max_mb: 50,
+            import_max_rows: 200_000,
         };
         let store = setup::open_store(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
