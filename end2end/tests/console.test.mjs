@@ -1,33 +1,21 @@
 // The console, end to end in Chromium: sign-in, the contact flow, hydration, isolation.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRolo, launchBrowser, signIn, hydrated, assertNoErrors } from './harness.mjs';
+import { useRolo, signIn, hydrated, assertNoErrors } from './harness.mjs';
 
-let rolo, browser;
 const ALICE = ['alice', 'alice-password-1'];
 const BOB = ['bob', 'bob-password-22'];
-
-before(async () => {
-  rolo = await startRolo();
-  rolo.cli(['account', 'create', ALICE[0], '--admin'], `${ALICE[1]}\n`);
-  rolo.cli(['account', 'create', BOB[0]], `${BOB[1]}\n`);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await rolo?.stop();
-});
+const env = useRolo([[...ALICE, true], BOB]);
 
 async function newPage() {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   return page;
 }
 
 test('signed-out visitors are sent to the sign-in page', async () => {
   const page = await newPage();
-  const res = await page.goto(`${rolo.url}/`);
+  const res = await page.goto(`${env.rolo.url}/`);
   assert.match(page.url(), /\/login$/);
   assert.equal(res.status(), 200);
   assertNoErrors(page);
@@ -36,7 +24,7 @@ test('signed-out visitors are sent to the sign-in page', async () => {
 
 test('a wrong password is refused with a clear message', async () => {
   const page = await newPage();
-  await page.goto(`${rolo.url}/login`);
+  await page.goto(`${env.rolo.url}/login`);
   await hydrated(page);
   await page.getByLabel('Username').fill('alice');
   await page.getByLabel('Password').fill('not the password');
@@ -49,7 +37,7 @@ test('a wrong password is refused with a clear message', async () => {
 
 test('create, edit and delete a contact in the hydrated console', async () => {
   const page = await newPage();
-  await signIn(page, rolo.url, ...ALICE);
+  await signIn(page, env.rolo.url, ...ALICE);
   await page.getByRole('heading', { name: 'Contacts' }).waitFor();
   await hydrated(page);
   await page.getByText('No contacts yet').waitFor();
@@ -91,7 +79,7 @@ test('create, edit and delete a contact in the hydrated console', async () => {
   await page.getByRole('listitem').filter({ hasText: /Revision 1 · .* · Console · created/ }).waitFor();
 
   // A second contact, then the live filter (works only after hydration).
-  await page.goto(`${rolo.url}/contacts/new`);
+  await page.goto(`${env.rolo.url}/contacts/new`);
   await hydrated(page);
   await page.getByLabel('Given name').fill('Ada');
   await page.getByLabel('Family name').fill('Lovelace');
@@ -121,7 +109,7 @@ test('create, edit and delete a contact in the hydrated console', async () => {
   // Sign out ends the session.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
-  await page.goto(`${rolo.url}/`);
+  await page.goto(`${env.rolo.url}/`);
   assert.match(page.url(), /\/login$/);
   assertNoErrors(page);
   await page.context().close();
@@ -129,7 +117,7 @@ test('create, edit and delete a contact in the hydrated console', async () => {
 
 test('another account sees none of these contacts, not even by URL', async () => {
   const a = await newPage();
-  await signIn(a, rolo.url, ...ALICE);
+  await signIn(a, env.rolo.url, ...ALICE);
   await a.getByRole('link', { name: '张伟' }).click();
   await a.getByRole('heading', { name: '张伟' }).waitFor();
   const aliceContactUrl = a.url();
@@ -137,7 +125,7 @@ test('another account sees none of these contacts, not even by URL', async () =>
   await a.context().close();
 
   const b = await newPage();
-  await signIn(b, rolo.url, ...BOB);
+  await signIn(b, env.rolo.url, ...BOB);
   await b.getByText('No contacts yet').waitFor();
   await b.goto(aliceContactUrl);
   await b.getByText('Not found').waitFor();
@@ -147,9 +135,9 @@ test('another account sees none of these contacts, not even by URL', async () =>
 });
 
 test('without JavaScript the console still signs in and lists contacts', async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await env.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await signIn(page, rolo.url, ...ALICE);
+  await signIn(page, env.rolo.url, ...ALICE);
   await page.getByRole('heading', { name: 'Contacts' }).waitFor();
   await page.getByRole('link', { name: '张伟' }).waitFor();
   // The contact form and the delete confirmation are plain HTML forms.

@@ -1,26 +1,15 @@
 // Devices page in Chromium: add a device, use its token against the sync API, see the sync
 // recorded, revoke it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRolo, launchBrowser, signIn, hydrated, assertNoErrors } from './harness.mjs';
+import { useRolo, signIn, hydrated, assertNoErrors } from './harness.mjs';
 
-let rolo, browser;
-
-before(async () => {
-  rolo = await startRolo();
-  rolo.cli(['account', 'create', 'alice'], 'alice-password-1\n');
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await rolo?.stop();
-});
+const env = useRolo([['alice', 'alice-password-1']]);
 
 test('a device added in the console syncs with its token and can be revoked', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, rolo.url, 'alice', 'alice-password-1');
+  await signIn(page, env.rolo.url, 'alice', 'alice-password-1');
   await page.getByRole('heading', { name: 'Contacts' }).waitFor();
   await page.getByRole('link', { name: 'Devices' }).click();
   await page.getByRole('heading', { name: 'Devices' }).waitFor();
@@ -38,7 +27,7 @@ test('a device added in the console syncs with its token and can be revoked', as
 
   // The device uploads a contact with its token.
   const id = '0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f77';
-  const res = await fetch(`${rolo.url}/api/v1/sync/upload`, {
+  const res = await fetch(`${env.rolo.url}/api/v1/sync/upload`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ changes: [{ id, op: 'upsert', data: { name: { given: 'From', family: 'Laptop' } } }] }),
@@ -62,7 +51,7 @@ test('a device added in the console syncs with its token and can be revoked', as
   const dialog = page.getByRole('dialog', { name: 'Revoke Work laptop?' });
   await dialog.getByRole('button', { name: 'Revoke device' }).click();
   await page.getByRole('cell', { name: /^revoked/ }).waitFor();
-  const after = await fetch(`${rolo.url}/api/v1/sync/status`, { headers: { authorization: `Bearer ${token}` } });
+  const after = await fetch(`${env.rolo.url}/api/v1/sync/status`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(after.status, 401);
   assertNoErrors(page);
   await context.close();

@@ -1,26 +1,15 @@
 // Groups in the console: create, assign in the contact form, filter with counts, rename, delete
 // (the contacts stay).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRolo, launchBrowser, signIn, hydrated, assertNoErrors } from './harness.mjs';
+import { useRolo, signIn, hydrated, assertNoErrors } from './harness.mjs';
 
-let rolo, browser;
-
-before(async () => {
-  rolo = await startRolo();
-  rolo.cli(['account', 'create', 'alice'], 'alice-password-1\n');
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await rolo?.stop();
-});
+const env = useRolo([['alice', 'alice-password-1']]);
 
 test('groups: create, assign, filter, rename, delete', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signIn(page, rolo.url, 'alice', 'alice-password-1');
+  await signIn(page, env.rolo.url, 'alice', 'alice-password-1');
   await page.getByRole('heading', { name: 'Contacts' }).waitFor();
   await hydrated(page);
 
@@ -38,7 +27,7 @@ test('groups: create, assign, filter, rename, delete', async () => {
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('heading', { name: 'Ann Able' }).waitFor();
   await page.getByRole('region', { name: 'Groups' }).getByRole('link', { name: 'Family' }).waitFor();
-  await page.goto(`${rolo.url}/contacts/new`);
+  await page.goto(`${env.rolo.url}/contacts/new`);
   await hydrated(page);
   await page.getByLabel('Given name').fill('Bob');
   await page.getByRole('button', { name: 'Save' }).click();

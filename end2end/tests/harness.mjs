@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,4 +94,22 @@ export async function hydrated(page) {
   await page.waitForSelector('body[data-hydrated="true"]', { timeout: 20000 });
   await page.waitForTimeout(100);
   assertNoErrors(page);
+}
+
+/// Registers before/after hooks for a test file: a fresh server with these accounts
+/// ([name, password, admin?]) and a browser. The returned object is filled in before the tests.
+export function useRolo(accounts) {
+  const env = {};
+  before(async () => {
+    env.rolo = await startRolo();
+    for (const [name, password, admin] of accounts) {
+      env.rolo.cli(['account', 'create', name, ...(admin ? ['--admin'] : [])], `${password}\n`);
+    }
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.rolo?.stop();
+  });
+  return env;
 }

@@ -1,32 +1,21 @@
 // Import and export in Chromium: upload a CSV, map a column, preview, import into a new group
 // with a per-row report; export the group as Excel and read the file back through the importer.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startRolo, launchBrowser, signIn, hydrated, assertNoErrors } from './harness.mjs';
+import { useRolo, signIn, hydrated, assertNoErrors } from './harness.mjs';
 
-let rolo, browser;
 const dir = mkdtempSync(path.join(tmpdir(), 'rolo-import-'));
-
-before(async () => {
-  rolo = await startRolo();
-  rolo.cli(['account', 'create', 'alice'], 'alice-password-1\n');
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await rolo?.stop();
-});
+const env = useRolo([['alice', 'alice-password-1']]);
 
 test('import a CSV into a new group, export it as Excel, read it back', async () => {
   const csv = path.join(dir, '通讯录.csv');
   writeFileSync(csv, '姓名,手机,邮箱,公司,星座\n张伟,13800138000,zw@example.cn,华为,天秤\n李娜,13900139000,lina@example.com,,\n王五,12,nobody,,\n');
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await env.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  await signIn(page, rolo.url, 'alice', 'alice-password-1');
+  await signIn(page, env.rolo.url, 'alice', 'alice-password-1');
   await page.getByRole('heading', { name: 'Contacts' }).waitFor();
   await page.getByRole('link', { name: 'Import' }).click();
   await page.getByRole('heading', { name: 'Import contacts' }).waitFor();
@@ -50,7 +39,7 @@ test('import a CSV into a new group, export it as Excel, read it back', async ()
   await job.getByText('Imported 2 · Updated 0 · Skipped 0 · Failed 1').waitFor();
   await job.getByText(/^Line 4: /).waitFor();
   const reportHref = await job.getByRole('link', { name: 'Download the report (CSV)' }).getAttribute('href');
-  const report = await (await page.request.get(`${rolo.url}${reportHref}`)).text();
+  const report = await (await page.request.get(`${env.rolo.url}${reportHref}`)).text();
   assert.match(report, /4,failed,/);
   // The job survives a reload.
   await page.reload();
@@ -66,7 +55,7 @@ test('import a CSV into a new group, export it as Excel, read it back', async ()
   await page.getByText('天秤').waitFor();
 
   // Export the group as Excel, then read the file back through the importer's preview.
-  await page.goto(`${rolo.url}/`);
+  await page.goto(`${env.rolo.url}/`);
   await hydrated(page);
   await groups.getByRole('link', { name: /导入/ }).click();
   await page.getByRole('heading', { name: 'Group: 导入' }).waitFor();
@@ -76,7 +65,7 @@ test('import a CSV into a new group, export it as Excel, read it back', async ()
   const xlsx = path.join(dir, 'export.xlsx');
   await download.saveAs(xlsx);
 
-  await page.goto(`${rolo.url}/import`);
+  await page.goto(`${env.rolo.url}/import`);
   await hydrated(page);
   await page.getByLabel('File (CSV, Excel or vCard)').setInputFiles(xlsx);
   await page.getByRole('button', { name: 'Preview' }).click();
@@ -86,7 +75,7 @@ test('import a CSV into a new group, export it as Excel, read it back', async ()
   await preview.getByRole('cell', { name: '导入' }).first().waitFor();
 
   // Export a selection: only the ticked contact is in the file.
-  await page.goto(`${rolo.url}/`);
+  await page.goto(`${env.rolo.url}/`);
   await hydrated(page);
   await page.getByRole('checkbox', { name: 'Select 张伟' }).check();
   const bar = page.getByRole('form', { name: 'Selection' });
