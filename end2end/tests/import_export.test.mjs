@@ -60,7 +60,7 @@ test('import a CSV into a new group, export it as Excel, read it back', async ()
   await groups.getByRole('link', { name: /导入/ }).click();
   await page.getByRole('heading', { name: 'Group: 导入' }).waitFor();
   await page.getByText('Export', { exact: true }).click();
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Excel' }).click()]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Excel', exact: true }).click()]);
   assert.match(download.suggestedFilename(), /\.xlsx$/);
   const xlsx = path.join(dir, 'export.xlsx');
   await download.saveAs(xlsx);

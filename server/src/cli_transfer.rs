@@ -87,6 +87,8 @@ pub enum ExportFormatArg {
     OutlookCsv,
     /// Excel workbook.
     Xlsx,
+    /// Excel workbook with one sheet per group.
+    XlsxGroups,
     /// vCard 4.0.
     Vcf,
     /// vCard 3.0, for older clients.
@@ -100,6 +102,7 @@ impl ExportFormatArg {
             ExportFormatArg::GoogleCsv => ExportFormat::Csv(Layout::Google),
             ExportFormatArg::OutlookCsv => ExportFormat::Csv(Layout::Outlook),
             ExportFormatArg::Xlsx => ExportFormat::Xlsx,
+            ExportFormatArg::XlsxGroups => ExportFormat::XlsxPerGroup,
             ExportFormatArg::Vcf => ExportFormat::Vcard(VcardVersion::V4),
             ExportFormatArg::Vcf3 => ExportFormat::Vcard(VcardVersion::V3),
         }
@@ -264,7 +267,7 @@ fn print_preview(p: &Preview) {
 
 pub async fn run_export(config: &Config, args: ExportArgs) -> Result<(), String> {
     let format = args.format.format();
-    if format == ExportFormat::Xlsx && args.output.is_none() {
+    if matches!(format, ExportFormat::Xlsx | ExportFormat::XlsxPerGroup) && args.output.is_none() {
         return Err("an Excel workbook cannot go to standard output: give --output FILE.xlsx".into());
     }
     let store = open_store(config).await?;

@@ -4,7 +4,8 @@
 //! * `POST /console/import/preview` (multipart: `file`, `encoding`, `map_<i>`) → [`PreviewDto`]
 //! * `POST /console/import` (multipart: also `duplicates`, `group`, `new_group`) → `{"job": id}`
 //! * `GET /console/import/{job}` → [`JobDto`]; `GET /console/import/{job}/report.csv`
-//! * `GET /console/export?format=csv|google-csv|outlook-csv|xlsx|vcf|vcf3[&group=id]`
+//! * `GET /console/export?format=csv|google-csv|outlook-csv|xlsx|xlsx-groups|vcf|vcf3[&group=id]`
+//!   (or `POST` with `ids=` for a selection)
 //!
 //! Jobs run on the server and survive a page reload; they live in this instance's memory for an
 //! hour after they finish.
@@ -412,9 +413,10 @@ async fn export(State(st): State<TransferState>, headers: HeaderMap, Query(q): Q
         "google-csv" => ExportFormat::Csv(Layout::Google),
         "outlook-csv" => ExportFormat::Csv(Layout::Outlook),
         "xlsx" => ExportFormat::Xlsx,
+        "xlsx-groups" => ExportFormat::XlsxPerGroup,
         "vcf" => ExportFormat::Vcard(VcardVersion::V4),
         "vcf3" => ExportFormat::Vcard(VcardVersion::V3),
-        other => return Err(bad(format!("Unknown export format {other:?}: use csv, google-csv, outlook-csv, xlsx, vcf or vcf3."))),
+        other => return Err(bad(format!("Unknown export format {other:?}: use csv, google-csv, outlook-csv, xlsx, xlsx-groups, vcf or vcf3."))),
     };
     let ids = q.ids.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(domain::ContactId::parse).collect::<Result<Vec<_>, _>>().map_err(|e| bad(e.to_string()))?;
     let (selection, name) = match q.group.as_deref().filter(|g| !g.is_empty()) {

@@ -152,7 +152,15 @@ pub fn ContactList() -> impl IntoView {
     });
     let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.field("name").unwrap_or_else(|| e.to_string()));
     let export_links = move || {
-        [("csv", "CSV"), ("google-csv", "CSV for Google"), ("outlook-csv", "CSV for Outlook"), ("xlsx", "Excel"), ("vcf", "vCard 4"), ("vcf3", "vCard 3")]
+        [
+            ("csv", "CSV"),
+            ("google-csv", "CSV for Google"),
+            ("outlook-csv", "CSV for Outlook"),
+            ("xlsx", "Excel"),
+            ("xlsx-groups", "Excel, a sheet per group"),
+            ("vcf", "vCard 4"),
+            ("vcf3", "vCard 3"),
+        ]
             .into_iter()
             .map(|(f, label)| {
                 let href = match selected() {
@@ -220,6 +228,7 @@ pub fn ContactList() -> impl IntoView {
                                             <option value="google-csv">"CSV for Google"</option>
                                             <option value="outlook-csv">"CSV for Outlook"</option>
                                             <option value="xlsx">"Excel"</option>
+                                            <option value="xlsx-groups">"Excel, a sheet per group"</option>
                                             <option value="vcf">"vCard 4"</option>
                                             <option value="vcf3">"vCard 3"</option>
                                         </select>

@@ -19,6 +19,9 @@ pub enum ExportFormat {
     Csv(Layout),
     /// An Excel workbook with Rolo's columns (restorable by import).
     Xlsx,
+    /// An Excel workbook with one sheet per group (contacts in no group on a sheet of their
+    /// own; a contact in several groups is on each of their sheets; import reads it back once).
+    XlsxPerGroup,
     /// One file with every card, UID = contact id.
     Vcard(VcardVersion),
 }
@@ -28,7 +31,7 @@ impl ExportFormat {
     pub fn extension(self) -> &'static str {
         match self {
             ExportFormat::Csv(_) => "csv",
-            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Xlsx | ExportFormat::XlsxPerGroup => "xlsx",
             ExportFormat::Vcard(_) => "vcf",
         }
     }
@@ -37,7 +40,7 @@ impl ExportFormat {
     pub fn mime_type(self) -> &'static str {
         match self {
             ExportFormat::Csv(_) => "text/csv; charset=utf-8",
-            ExportFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ExportFormat::Xlsx | ExportFormat::XlsxPerGroup => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             ExportFormat::Vcard(_) => "text/vcard; charset=utf-8",
         }
     }
@@ -119,6 +122,35 @@ pub fn write_contacts<W: Write>(
                 w.write(&Record { uid: &id.to_string(), data, groups: &names(data) })?;
             }
             let bytes = w.finish(Cursor::new(Vec::new()))?.into_inner();
+            let mut out = out;
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
+        ExportFormat::XlsxPerGroup => {
+            let columns = Columns::fit(contacts.iter().map(|c| &c.data));
+            let uids: Vec<String> = contacts.iter().map(|c| c.id.to_string()).collect();
+            let groups_of: Vec<Vec<String>> = contacts.iter().map(|c| names(&c.data)).collect();
+            let mut sheets: Vec<(String, Vec<usize>)> = Vec::new();
+            let mut ordered: Vec<(&GroupId, &String)> = group_names.iter().collect();
+            ordered.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+            for (gid, name) in ordered {
+                let members: Vec<usize> = (0..contacts.len()).filter(|i| contacts[*i].data.groups.contains(gid)).collect();
+                if !members.is_empty() {
+                    sheets.push((name.clone(), members));
+                }
+            }
+            let ungrouped: Vec<usize> =
+                (0..contacts.len()).filter(|i| !contacts[*i].data.groups.iter().any(|g| group_names.contains_key(g))).collect();
+            if !ungrouped.is_empty() || sheets.is_empty() {
+                sheets.push(("No group".to_string(), ungrouped));
+            }
+            let book = sheets.iter().map(|(name, members)| {
+                (
+                    name.as_str(),
+                    members.iter().map(|i| Record { uid: &uids[*i], data: &contacts[*i].data, groups: &groups_of[*i] }),
+                )
+            });
+            let bytes = interchange::xlsx::write_groups(Cursor::new(Vec::new()), book, Layout::Rolo, columns)?.into_inner();
             let mut out = out;
             out.write_all(&bytes)?;
             out.flush()?;

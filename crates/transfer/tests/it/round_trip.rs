@@ -166,3 +166,30 @@ async fn group_memberships_go_out_by_name_and_come_back_by_id() {
     let member = back.iter().find(|c| c.data.groups == vec![friends.id]);
     assert!(member.is_some(), "{back:?}");
 }
+
+#[tokio::test]
+async fn excel_with_one_sheet_per_group_reads_back_each_contact_once() {
+    let env = Env::new().await;
+    let items: Vec<_> = sample().into_iter().take(3).map(|d| (None, d)).collect();
+    let created = env.store.create_contacts(env.account, &items, Origin::Console).await.unwrap();
+    let friends = env.store.create_group(env.account, "Friends", Origin::Console).await.unwrap();
+    let work = env.store.create_group(env.account, "Work/Office", Origin::Console).await.unwrap();
+    // One contact in both groups, one in one, one in none.
+    env.store.set_membership(env.account, friends.id, &[created[0].id, created[1].id], true, Origin::Console).await.unwrap();
+    env.store.set_membership(env.account, work.id, &[created[0].id], true, Origin::Console).await.unwrap();
+    let xlsx = export(&env, ExportFormat::XlsxPerGroup, Selection::All).await;
+    let analysis = interchange::xlsx::analyse(&xlsx, None).unwrap();
+    let sheets: Vec<&str> = analysis.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(sheets, vec!["Friends", "Work_Office", "No group"]);
+    let target = env.other_account("sheets").await;
+    let r = env.import_into(target, &xlsx, &ImportOptions::default()).await;
+    assert_eq!((r.imported, r.failed.len()), (3, 0));
+    let mut names: Vec<(ContactId, Vec<String>)> = r.group_names().map(|(id, g)| (id, g.to_vec())).collect();
+    names.sort();
+    let mut expected = vec![
+        (created[0].id, vec!["Friends".to_string(), "Work/Office".to_string()]),
+        (created[1].id, vec!["Friends".to_string()]),
+    ];
+    expected.sort();
+    assert_eq!(names, expected);
+}
