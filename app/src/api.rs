@@ -252,3 +252,105 @@ pub async fn set_membership(group: String, contacts: Vec<String>, member: bool) 
     let ids = contacts.iter().map(|c| parse_id(c)).collect::<Result<Vec<_>, _>>()?;
     state()?.store.set_membership(account.id, parse_group_id(&group)?, &ids, member, domain::Origin::Console).await.map_err(store_error)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Own account and administration
+// ---------------------------------------------------------------------------------------------
+
+/// The signed-in account, if it is an administrator.
+#[cfg(feature = "ssr")]
+async fn admin() -> Result<domain::AccountInfo, AppError> {
+    let account = current_account().await?;
+    if account.is_admin {
+        Ok(account)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn field_error(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid(vec![domain::FieldError::new(field, message)])
+}
+
+/// Changes the signed-in account's password (the current one is checked); other sessions end,
+/// this one is renewed.
+#[server(prefix = "/rpc", endpoint = "change_password")]
+pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
+    let account = current_account().await?;
+    let state = state()?;
+    if state.store.verify_login(&account.username, &current).await.map_err(store_error)?.is_none() {
+        return Err(field_error("current", "That is not your current password."));
+    }
+    if new != repeat {
+        return Err(field_error("repeat", "The two new passwords differ."));
+    }
+    domain::check_new_password(&new).map_err(|m| field_error("new", m))?;
+    state.store.set_password(account.id, &new).await.map_err(store_error)?;
+    let session = state.store.create_session(account.id, state.session_ttl).await.map_err(store_error)?;
+    set_session_cookie(&session.token, state.session_ttl.num_seconds(), state.secure_cookies);
+    Ok(())
+}
+
+/// The signed-in account's sessions.
+#[server(prefix = "/rpc", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<domain::SessionInfo>, AppError> {
+    let account = current_account().await?;
+    state()?.store.sessions(account.id, session_token().as_deref()).await.map_err(store_error)
+}
+
+/// Signs out one of the signed-in account's sessions.
+#[server(prefix = "/rpc", endpoint = "end_session")]
+pub async fn end_session(id: String) -> Result<(), AppError> {
+    let account = current_account().await?;
+    state()?.store.end_session(account.id, &id).await.map_err(store_error)
+}
+
+/// Every account with its figures (administrators only; never the contacts).
+#[server(prefix = "/rpc", endpoint = "admin_accounts")]
+pub async fn admin_accounts() -> Result<Vec<domain::AccountOverview>, AppError> {
+    admin().await?;
+    state()?.store.account_overview().await.map_err(store_error)
+}
+
+#[server(prefix = "/rpc", endpoint = "admin_create_account")]
+pub async fn admin_create_account(username: String, password: String, is_admin: Option<String>) -> Result<(), AppError> {
+    admin().await?;
+    let user = domain::Username::parse(&username).map_err(|m| field_error("username", m))?;
+    state()?.store.create_account(&user, &password, is_admin.is_some()).await.map_err(store_error)?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn parse_account_id(raw: &str) -> Result<domain::AccountId, AppError> {
+    domain::AccountId::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// Disables or enables an account (not one's own).
+#[server(prefix = "/rpc", endpoint = "admin_set_disabled")]
+pub async fn admin_set_disabled(id: String, disabled: bool) -> Result<(), AppError> {
+    let me = admin().await?;
+    let id = parse_account_id(&id)?;
+    if id == me.id {
+        return Err(AppError::Conflict("You cannot disable your own account.".into()));
+    }
+    state()?.store.set_disabled(id, disabled).await.map_err(store_error)
+}
+
+/// Sets a new password for an account (its sessions end).
+#[server(prefix = "/rpc", endpoint = "admin_reset_password")]
+pub async fn admin_reset_password(id: String, password: String) -> Result<(), AppError> {
+    admin().await?;
+    state()?.store.set_password(parse_account_id(&id)?, &password).await.map_err(store_error)
+}
+
+/// Makes an account an administrator or not (not one's own).
+#[server(prefix = "/rpc", endpoint = "admin_set_admin")]
+pub async fn admin_set_admin(id: String, is_admin: bool) -> Result<(), AppError> {
+    let me = admin().await?;
+    let id = parse_account_id(&id)?;
+    if id == me.id {
+        return Err(AppError::Conflict("You cannot change your own administrator rights.".into()));
+    }
+    state()?.store.set_admin(id, is_admin).await.map_err(store_error)
+}

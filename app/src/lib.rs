@@ -14,7 +14,10 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use pages::{ContactDetail, ContactList, DeletePage, DevicesPage, EditContact, ImportPage, LoginPage, NewContact, NotFound, Protected};
+use pages::{
+    AccountPage, AdminPage, ContactDetail, ContactList, DeletePage, DevicesPage, EditContact, ImportPage, LoginPage, NewContact, NotFound,
+    Protected,
+};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,6 +63,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/contacts/:id/delete") view=DeletePage ssr=SsrMode::Async/>
                     <Route path=path!("/devices") view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

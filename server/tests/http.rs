@@ -191,3 +191,30 @@ async fn bad_input_gets_clear_errors() {
     assert!(got.contains("First"), "{got}");
     s.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administration_is_for_administrators_and_shows_no_contacts() {
+    let s = TestServer::start().await;
+    let admin = s.store.create_account(&domain::Username::parse("root").unwrap(), "root-password-1", true).await.unwrap();
+    let bob = s.account("bob", "bob-password-22").await;
+    let bob_c = signed_in(&s, "bob", "bob-password-22").await;
+    rpc(&bob_c, &s.url, "save_contact", &[("contact[given_name]", "Secret"), ("contact[family_name]", "Friend")]).await;
+    for (name, form) in [
+        ("admin_accounts", vec![]),
+        ("admin_set_disabled", vec![("id", admin.id.to_string()), ("disabled", "true".to_string())]),
+        ("admin_set_admin", vec![("id", bob.id.to_string()), ("is_admin", "true".to_string())]),
+        ("admin_reset_password", vec![("id", admin.id.to_string()), ("password", "taken-over-1".to_string())]),
+    ] {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = rpc(&bob_c, &s.url, name, &form).await;
+        assert!(!status.is_success() && body.contains("Forbidden"), "{name}: {status} {body}");
+    }
+    let root = signed_in(&s, "root", "root-password-1").await;
+    let (_, body) = rpc(&root, &s.url, "admin_accounts", &[]).await;
+    assert!(body.contains("\"contacts\":1") && body.contains("bob"), "{body}");
+    assert!(!body.contains("Secret"), "the admin page never carries contact data: {body}");
+    // An administrator cannot lock themself out.
+    let (_, body) = rpc(&root, &s.url, "admin_set_disabled", &[("id", &admin.id.to_string()), ("disabled", "true")]).await;
+    assert!(body.contains("cannot disable your own account"), "{body}");
+    s.shutdown().await;
+}

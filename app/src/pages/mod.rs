@@ -1,5 +1,6 @@
 //! The console's pages.
 
+mod account;
 mod contact_form;
 mod devices;
 mod import;
@@ -15,6 +16,7 @@ use crate::api::{
     contact_history, get_contact, list_contacts, list_groups, whoami, CreateGroup, DeleteContact, DeleteGroup, Login, Logout, RenameGroup,
 };
 use crate::error::AppError;
+pub use account::{AccountPage, AdminPage};
 pub use contact_form::ContactForm;
 pub use devices::DevicesPage;
 pub use import::ImportPage;
@@ -90,6 +92,8 @@ pub fn Protected() -> impl IntoView {
                                 <A href="/">"Contacts"</A>
                                 <A href="/import">"Import"</A>
                                 <A href="/devices">"Devices"</A>
+                                <A href="/account">"Account"</A>
+                                {me.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                             </nav>
                             <span class="who" title="Signed in as">{me.username.clone()}</span>
                             <ActionForm action=logout attr:class="inline">

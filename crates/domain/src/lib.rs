@@ -130,6 +130,25 @@ pub struct AccountInfo {
     pub created_at: DateTime<Utc>,
 }
 
+/// An account with the figures the admin page shows (never its contacts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOverview {
+    pub account: AccountInfo,
+    pub contacts: i64,
+    pub last_activity: Option<DateTime<Utc>>,
+}
+
+/// One of an account's sign-in sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// An opaque id (not the token).
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The session of the request that asked.
+    pub current: bool,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Labels
 // ---------------------------------------------------------------------------------------------

@@ -143,6 +143,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Returns false when there is no such account.
     async fn set_disabled(&self, id: AccountId, disabled: bool) -> StoreResult<bool>;
     async fn set_password_hash(&self, id: AccountId, hash: &str) -> StoreResult<bool>;
+    async fn set_admin(&self, id: AccountId, is_admin: bool) -> StoreResult<bool>;
+    /// Per account: live contacts and the time of the last change, for the admin page.
+    async fn account_stats(&self) -> StoreResult<Vec<(AccountId, i64, Option<DateTime<Utc>>)>>;
     /// Master key ids that wrap account keys, with how many accounts each.
     async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>>;
     /// Accounts whose data key is wrapped by `key_id`.
@@ -162,6 +165,8 @@ pub trait Backend: Send + Sync + 'static {
     async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRow, AccountRow)>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     async fn delete_account_sessions(&self, id: AccountId) -> StoreResult<u64>;
+    /// The account's sessions, newest first.
+    async fn account_sessions(&self, id: AccountId) -> StoreResult<Vec<SessionRow>>;
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 
     // Contacts ---------------------------------------------------------------------------

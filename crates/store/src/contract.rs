@@ -104,6 +104,16 @@ pub async fn accounts_and_logins(backend: Arc<dyn Backend>) {
     assert!(store.account(a.id).await.unwrap().disabled);
     store.set_disabled(a.id, false).await.unwrap();
     assert!(store.verify_login(&user("alice"), "a brand new secret").await.unwrap().is_some());
+    store.set_admin(a.id, false).await.unwrap();
+    assert!(!store.account(a.id).await.unwrap().is_admin);
+    // The overview counts contacts and knows the last change, per account.
+    store.create_contact(a.id, None, &contact("Ann", "A", "555 0001", "ann@example.org"), Origin::Console).await.unwrap();
+    let overview = store.account_overview().await.unwrap();
+    let alice = overview.iter().find(|o| o.account.id == a.id).unwrap();
+    assert_eq!(alice.contacts, 1);
+    assert!(alice.last_activity.is_some());
+    let bob = overview.iter().find(|o| o.account.username.as_str() == "bob").unwrap();
+    assert_eq!((bob.contacts, bob.last_activity), (0, None));
     let missing = AccountId::from_uuid(uuid::Uuid::now_v7());
     assert!(matches!(store.set_disabled(missing, true).await, Err(StoreError::NotFound)));
 }
@@ -131,6 +141,19 @@ pub async fn sessions(backend: Arc<dyn Backend>) {
     let _e2 = store.create_session(a.id, Duration::seconds(-5)).await.unwrap();
     let live = store.create_session(a.id, Duration::hours(1)).await.unwrap();
     assert_eq!(store.purge_expired_sessions().await.unwrap(), 1);
+    assert!(store.session_account(&live.token).await.unwrap().is_some());
+
+    // An account lists its sessions (the asking one marked) and can end one.
+    let other = store.create_session(a.id, Duration::hours(1)).await.unwrap();
+    let list = store.sessions(a.id, Some(&live.token)).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list.iter().filter(|s| s.current).count(), 1);
+    assert!(list.iter().all(|s| !s.id.contains(&live.token) && s.id.len() == 24));
+    let other_id = list.iter().find(|s| !s.current).unwrap().id.clone();
+    let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
+    assert!(matches!(store.end_session(b.id, &other_id).await, Err(StoreError::NotFound)));
+    store.end_session(a.id, &other_id).await.unwrap();
+    assert!(store.session_account(&other.token).await.unwrap().is_none());
     assert!(store.session_account(&live.token).await.unwrap().is_some());
 
     // Disabling the account or changing its password ends its sessions.

@@ -245,6 +245,61 @@ impl Store {
         Ok(())
     }
 
+    /// Makes an account an administrator or not.
+    pub async fn set_admin(&self, id: AccountId, is_admin: bool) -> StoreResult<()> {
+        if self.backend.set_admin(id, is_admin).await? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Every account with its number of contacts and last change (for administrators).
+    pub async fn account_overview(&self) -> StoreResult<Vec<domain::AccountOverview>> {
+        let stats: HashMap<AccountId, (i64, Option<DateTime<Utc>>)> =
+            self.backend.account_stats().await?.into_iter().map(|(id, n, last)| (id, (n, last))).collect();
+        Ok(self
+            .list_accounts()
+            .await?
+            .into_iter()
+            .map(|a| {
+                let (contacts, last_activity) = stats.get(&a.id).copied().unwrap_or((0, None));
+                domain::AccountOverview { account: a, contacts, last_activity }
+            })
+            .collect())
+    }
+
+    /// The account's live sessions; `current_token` marks the asking one.
+    pub async fn sessions(&self, account: AccountId, current_token: Option<&str>) -> StoreResult<Vec<domain::SessionInfo>> {
+        let current = current_token.map(|t| crypto::sha256_hex(t.as_bytes()));
+        let now = Utc::now();
+        Ok(self
+            .backend
+            .account_sessions(account)
+            .await?
+            .into_iter()
+            .filter(|s| s.expires_at > now)
+            .map(|s| domain::SessionInfo {
+                current: current.as_deref() == Some(s.token_hash.as_str()),
+                // The id is a hash of the stored hash: it names the session without revealing
+                // anything that opens it.
+                id: crypto::sha256_hex(s.token_hash.as_bytes())[..24].to_string(),
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+            })
+            .collect())
+    }
+
+    /// Ends one of the account's sessions by the id `sessions` gave.
+    pub async fn end_session(&self, account: AccountId, id: &str) -> StoreResult<()> {
+        for s in self.backend.account_sessions(account).await? {
+            if crypto::sha256_hex(s.token_hash.as_bytes())[..24] == *id {
+                return self.backend.delete_session(&s.token_hash).await;
+            }
+        }
+        Err(StoreError::NotFound)
+    }
+
     /// Sets a new password and ends the account's sessions.
     pub async fn set_password(&self, id: AccountId, password: &str) -> StoreResult<()> {
         domain::check_new_password(password)

@@ -294,6 +294,34 @@ impl Backend for SqliteBackend {
         Ok(r.rows_affected() == 1)
     }
 
+    async fn set_admin(&self, id: AccountId, is_admin: bool) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET is_admin = ? WHERE id = ?")
+            .bind(is_admin)
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn account_stats(&self) -> StoreResult<Vec<(AccountId, i64, Option<DateTime<Utc>>)>> {
+        let rows = sqlx::query(
+            "SELECT a.id, \
+                    (SELECT COUNT(*) FROM contacts c WHERE c.account_id = a.id AND c.kind = 'contact' AND c.deleted = FALSE) AS n, \
+                    (SELECT MAX(ch.changed_at) FROM changes ch WHERE ch.account_id = a.id) AS last \
+             FROM accounts a",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let last: Option<i64> = r.try_get("last").map_err(db_err)?;
+                Ok((AccountId::from_uuid(r.try_get("id").map_err(db_err)?), r.try_get("n").map_err(db_err)?, last.map(time)))
+            })
+            .collect()
+    }
+
     async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>> {
         let rows = sqlx::query("SELECT key_id, COUNT(*) AS n FROM accounts GROUP BY key_id ORDER BY key_id")
             .fetch_all(&self.pool)
@@ -366,6 +394,24 @@ impl Backend for SqliteBackend {
     async fn delete_account_sessions(&self, id: AccountId) -> StoreResult<u64> {
         let r = sqlx::query("DELETE FROM sessions WHERE account_id = ?").bind(id.as_uuid()).execute(&self.pool).await.map_err(db_err)?;
         Ok(r.rows_affected())
+    }
+
+    async fn account_sessions(&self, id: AccountId) -> StoreResult<Vec<SessionRow>> {
+        let rows = sqlx::query("SELECT token_hash, created_at, expires_at FROM sessions WHERE account_id = ? ORDER BY created_at DESC")
+            .bind(id.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SessionRow {
+                    token_hash: r.try_get("token_hash").map_err(db_err)?,
+                    account_id: id,
+                    created_at: time(r.try_get("created_at").map_err(db_err)?),
+                    expires_at: time(r.try_get("expires_at").map_err(db_err)?),
+                })
+            })
+            .collect()
     }
 
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {

@@ -1,0 +1,183 @@
+//! The signed-in account's own page (password, sessions) and the administrators' page.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::{
+    admin_accounts, my_sessions, AdminCreateAccount, AdminResetPassword, AdminSetAdmin, AdminSetDisabled, ChangePassword,
+    EndSession,
+};
+
+fn when(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn password_field(label: &'static str, name: &'static str, error: impl Fn() -> Option<String> + Send + Sync + 'static) -> impl IntoView {
+    let id = format!("pw-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input id=id type="password" name=name required autocomplete=if name == "current" { "current-password" } else { "new-password" }/>
+            <span class="field-error" role="alert">{error}</span>
+        </div>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let end = ServerAction::<EndSession>::new();
+    let sessions = Resource::new(|| (), |_| my_sessions());
+    Effect::watch(move || (change.version().get(), end.version().get()), move |_, _, _| sessions.refetch(), false);
+    let err = move |f: &'static str| move || change.value().get().and_then(|r| r.err()).and_then(|e| e.field(f));
+    let general = move || match change.value().get() {
+        Some(Ok(())) => Some("Your password was changed; your other sessions were signed out.".to_string()),
+        Some(Err(e)) if !matches!(e, crate::error::AppError::Invalid(_)) => Some(e.to_string()),
+        _ => None,
+    };
+    view! {
+        <Title text="Account · Rolo"/>
+        <div class="toolbar"><h1>"Your account"</h1></div>
+        <ActionForm action=change attr:class="card narrow" attr:aria-label="Change password">
+            <h2>"Change your password"</h2>
+            {password_field("Current password", "current", err("current"))}
+            {password_field("New password", "new", err("new"))}
+            {password_field("New password again", "repeat", err("repeat"))}
+            <p role="status" class="meta">{general}</p>
+            <button type="submit" class="primary">"Change password"</button>
+        </ActionForm>
+        <section class="card" aria-labelledby="sessions-title">
+            <h2 id="sessions-title">"Where you are signed in"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(list) => Either::Left(view! {
+                            <table class="contacts">
+                                <thead><tr><th scope="col">"Signed in"</th><th scope="col">"Expires"</th><th scope="col">""</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|s| view! {
+                                        <tr>
+                                            <td>{when(s.created_at)}</td>
+                                            <td>{when(s.expires_at)}</td>
+                                            <td>{if s.current {
+                                                Either::Left(view! { <span class="meta">"this session"</span> })
+                                            } else {
+                                                Either::Right(view! {
+                                                    <ActionForm action=end attr:class="inline">
+                                                        <input type="hidden" name="id" value=s.id.clone()/>
+                                                        <button type="submit" class="link" aria-label=format!("Sign out the session of {}", when(s.created_at))>"Sign out"</button>
+                                                    </ActionForm>
+                                                })
+                                            }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }),
+                        Err(e) => Either::Right(view! { <p class="error" role="alert">{e.to_string()}</p> }),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let create = ServerAction::<AdminCreateAccount>::new();
+    let disable = ServerAction::<AdminSetDisabled>::new();
+    let reset = ServerAction::<AdminResetPassword>::new();
+    let set_admin = ServerAction::<AdminSetAdmin>::new();
+    let accounts = Resource::new(|| (), |_| admin_accounts());
+    Effect::watch(
+        move || (create.version().get(), disable.version().get(), reset.version().get(), set_admin.version().get()),
+        move |_, _, _| accounts.refetch(),
+        false,
+    );
+    let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.field("username").or_else(|| e.field("password")).unwrap_or_else(|| e.to_string()));
+    let action_error = move || {
+        [disable.value().get(), reset.value().get(), set_admin.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(|r| r.err())
+            .map(|e| e.field("password").unwrap_or_else(|| e.to_string()))
+    };
+    let reset_done = move || reset.value().get().and_then(|r| r.ok()).map(|_| "Password reset; that account's sessions were signed out.");
+    view! {
+        <Title text="Administration · Rolo"/>
+        <div class="toolbar"><h1>"Accounts"</h1></div>
+        <p class="meta">"Administrators manage accounts; nobody can read another account's contacts."</p>
+        <ActionForm action=create attr:class="card add-device" attr:aria-label="Create an account">
+            <div class="row">
+                <div class="field"><label for="new-username">"Username"</label><input id="new-username" name="username" required/></div>
+                <div class="field"><label for="new-password">"Password"</label><input id="new-password" name="password" type="password" required autocomplete="new-password"/></div>
+                <div class="field label-field"><label><input type="checkbox" name="is_admin" value="on"/>" Administrator"</label></div>
+            </div>
+            <p class="error" role="alert">{create_error}</p>
+            <button type="submit" class="primary">"Create account"</button>
+        </ActionForm>
+        <p class="error" role="alert">{action_error}</p>
+        <p role="status" class="meta">{reset_done}</p>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match accounts.await {
+                    Ok(list) => Either::Left(view! {
+                        <table class="contacts accounts">
+                            <thead><tr>
+                                <th scope="col">"Account"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
+                                <th scope="col">"Contacts"</th><th scope="col">"Last change"</th><th scope="col">"Actions"</th>
+                            </tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|o| {
+                                    let a = o.account;
+                                    let id = a.id.to_string();
+                                    let name = a.username.to_string();
+                                    let (id1, id2, id3) = (id.clone(), id.clone(), id);
+                                    let verb = if a.disabled { "Enable" } else { "Disable" };
+                                    let summary_label = format!("{verb} {name}…");
+                                    let summary_text = format!("{verb}…");
+                                    let confirm = format!("Confirm: {} {name}", verb.to_lowercase());
+                                    let admin_text = if a.is_admin { format!("Remove admin rights of {name}") } else { format!("Make {name} admin") };
+                                    let reset_label = format!("New password for {name}");
+                                    let disabled_next = (!a.disabled).to_string();
+                                    let admin_next = (!a.is_admin).to_string();
+                                    view! {
+                                        <tr>
+                                            <td>{name}</td>
+                                            <td>{if a.is_admin { "admin" } else { "user" }}</td>
+                                            <td>{if a.disabled { "disabled" } else { "active" }}</td>
+                                            <td>{o.contacts}</td>
+                                            <td>{o.last_activity.map(when).unwrap_or_else(|| "never".into())}</td>
+                                            <td class="account-actions">
+                                                <details>
+                                                    <summary aria-label=summary_label>{summary_text}</summary>
+                                                    <ActionForm action=disable attr:class="inline">
+                                                        <input type="hidden" name="id" value=id1/>
+                                                        <input type="hidden" name="disabled" value=disabled_next/>
+                                                        <button type="submit" class="danger">{confirm}</button>
+                                                    </ActionForm>
+                                                </details>
+                                                <ActionForm action=set_admin attr:class="inline">
+                                                    <input type="hidden" name="id" value=id2/>
+                                                    <input type="hidden" name="is_admin" value=admin_next/>
+                                                    <button type="submit" class="link">{admin_text}</button>
+                                                </ActionForm>
+                                                <ActionForm action=reset attr:class="inline rename">
+                                                    <input type="hidden" name="id" value=id3/>
+                                                    <input type="password" name="password" aria-label=reset_label autocomplete="new-password" required/>
+                                                    <button type="submit" class="link">"Reset password"</button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }),
+                    Err(e) => Either::Right(view! { <p class="error" role="alert">{e.to_string()}</p> }),
+                }
+            })}
+        </Suspense>
+    }
+}
