@@ -354,3 +354,23 @@ pub async fn admin_set_admin(id: String, is_admin: bool) -> Result<(), AppError>
     }
     state()?.store.set_admin(id, is_admin).await.map_err(store_error)
 }
+
+/// Deletes the given contacts (each leaves a tombstone for sync); returns how many were deleted.
+#[server(prefix = "/rpc", endpoint = "delete_contacts")]
+pub async fn delete_contacts(ids: Vec<String>) -> Result<usize, AppError> {
+    let account = current_account().await?;
+    let store = state()?.store;
+    let mut deleted = 0;
+    for raw in ids {
+        let id = parse_id(&raw)?;
+        match store.get_contact(account.id, id).await {
+            Ok(c) => {
+                store.delete_contact(account.id, id, c.revision, domain::Origin::Console).await.map_err(store_error)?;
+                deleted += 1;
+            }
+            Err(store::StoreError::NotFound) => {}
+            Err(e) => return Err(store_error(e)),
+        }
+    }
+    Ok(deleted)
+}

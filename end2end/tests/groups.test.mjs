@@ -50,14 +50,35 @@ test('groups: create, assign, filter, rename, delete', async () => {
   await page.getByRole('button', { name: 'Rename' }).click();
   await groups.getByRole('link', { name: /家人/ }).waitFor();
 
+  // Bulk: put Bob in the group through the selection.
+  await page.getByRole('link', { name: 'All contacts' }).click();
+  await page.getByText('2 contacts').waitFor();
+  await page.getByRole('checkbox', { name: 'Select Bob' }).check();
+  const bar = page.getByRole('form', { name: 'Selection' });
+  await bar.getByLabel('Group for the selection').selectOption({ label: '家人' });
+  await bar.getByRole('button', { name: 'Add to group' }).click();
+  await page.waitForFunction(() => /家人\s*2/.test(document.querySelector('aside')?.textContent ?? ''));
+  await groups.getByRole('link', { name: /家人/ }).click();
+  await page.getByRole('heading', { name: 'Group: 家人' }).waitFor();
+  await page.getByText('2 contacts').waitFor();
+
   // Delete: the contacts stay.
   await page.getByRole('button', { name: 'Delete group…' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Delete group' }).click();
+  await groups.getByRole('link', { name: /家人/ }).waitFor({ state: 'detached' });
   await page.getByText('2 contacts').waitFor();
-  assert.equal(await groups.getByRole('link', { name: /家人/ }).count(), 0);
   await page.getByRole('link', { name: 'Ann Able' }).click();
   await page.getByRole('heading', { name: 'Ann Able' }).waitFor();
   assert.equal(await page.getByRole('region', { name: 'Groups' }).count(), 0);
+
+  // Bulk delete, with confirmation.
+  await page.getByRole('link', { name: 'Contacts', exact: true }).click();
+  await page.getByText('2 contacts').waitFor();
+  await page.getByRole('checkbox', { name: 'Select all shown' }).check();
+  await page.getByRole('form', { name: 'Selection' }).getByText('2 selected').waitFor();
+  await page.getByRole('button', { name: 'Delete selected…' }).click();
+  await page.getByRole('button', { name: 'Confirm: delete 2' }).click();
+  await page.getByText('No contacts yet').waitFor();
   assertNoErrors(page);
   await context.close();
 });

@@ -13,7 +13,8 @@ use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
-    contact_history, get_contact, list_contacts, list_groups, whoami, CreateGroup, DeleteContact, DeleteGroup, Login, Logout, RenameGroup,
+    contact_history, get_contact, list_contacts, list_groups, whoami, CreateGroup, DeleteContact, DeleteContacts, DeleteGroup, Login, Logout,
+    RenameGroup, SetMembership,
 };
 use crate::error::AppError;
 pub use account::{AccountPage, AdminPage};
@@ -134,12 +135,14 @@ pub fn ContactList() -> impl IntoView {
     let create = ServerAction::<CreateGroup>::new();
     let rename = ServerAction::<RenameGroup>::new();
     let delete = ServerAction::<DeleteGroup>::new();
+    let membership = ServerAction::<SetMembership>::new();
+    let bulk_delete = ServerAction::<DeleteContacts>::new();
     let contacts = Resource::new(|| (), |_| list_contacts());
     let groups = Resource::new(|| (), |_| list_groups());
     // Refetch after group changes. (Keying the resources on the actions' versions refetches them
     // on the server too, outside the request, which breaks hydration.)
     Effect::watch(
-        move || (create.version().get(), rename.version().get(), delete.version().get()),
+        move || (create.version().get(), rename.version().get(), delete.version().get(), membership.version().get(), bulk_delete.version().get()),
         move |_, _, _| {
             groups.refetch();
             contacts.refetch();
@@ -148,6 +151,16 @@ pub fn ContactList() -> impl IntoView {
     );
     let filter = RwSignal::new(String::new());
     let picked = RwSignal::new(std::collections::BTreeSet::<domain::ContactId>::new());
+    let confirm_bulk_delete = RwSignal::new(false);
+    // A finished bulk deletion empties the selection.
+    Effect::watch(
+        move || bulk_delete.version().get(),
+        move |_, _, _| {
+            picked.set(Default::default());
+            confirm_bulk_delete.set(false);
+        },
+        false,
+    );
     let confirming = RwSignal::new(None::<Group>);
     Effect::new(move |_| {
         if delete.value().get().is_some_and(|r| r.is_ok()) {
@@ -218,6 +231,21 @@ pub fn ContactList() -> impl IntoView {
                             <p class="empty">"No contacts yet. " <a href="/contacts/new">"Add the first one"</a> "."</p>
                         })
                     } else {
+                        let group_options: Vec<_> = gs.iter().map(|g| (g.id.to_string(), g.name.clone())).collect();
+                        let group_options = group_options
+                            .into_iter()
+                            .map(|(id, name)| view! { <option value=id>{name}</option> })
+                            .collect_view();
+                        let group_pick = NodeRef::<leptos::html::Select>::new();
+                        let bulk_membership = move |member: bool| {
+                            let Some(sel) = group_pick.get_untracked() else { return };
+                            let group = sel.value();
+                            if group.is_empty() {
+                                return;
+                            }
+                            let contacts = picked.get_untracked().iter().map(|i| i.to_string()).collect();
+                            membership.dispatch(SetMembership { group, contacts, member });
+                        };
                         let selection_bar = move || {
                             let ids = picked.get();
                             (!ids.is_empty()).then(|| {
@@ -237,6 +265,26 @@ pub fn ContactList() -> impl IntoView {
                                             <option value="vcf3">"vCard 3"</option>
                                         </select>
                                         <button type="submit">"Export selected"</button>
+                                        <span class="sep"></span>
+                                        <select aria-label="Group for the selection" node_ref=group_pick>
+                                            {group_options.clone()}
+                                        </select>
+                                        <button type="button" on:click=move |_| bulk_membership(true)>"Add to group"</button>
+                                        <button type="button" on:click=move |_| bulk_membership(false)>"Remove from group"</button>
+                                        <span class="sep"></span>
+                                        {move || if confirm_bulk_delete.get() {
+                                            Either::Left(view! {
+                                                <button type="button" class="danger" on:click=move |_| {
+                                                    let ids = picked.get_untracked().iter().map(|i| i.to_string()).collect();
+                                                    bulk_delete.dispatch(DeleteContacts { ids });
+                                                }>{format!("Confirm: delete {n}")}</button>
+                                                <button type="button" class="link" on:click=move |_| confirm_bulk_delete.set(false)>"Keep them"</button>
+                                            })
+                                        } else {
+                                            Either::Right(view! {
+                                                <button type="button" class="danger" on:click=move |_| confirm_bulk_delete.set(true)>"Delete selected…"</button>
+                                            })
+                                        }}
                                         <button type="button" class="link" on:click=move |_| picked.set(Default::default())>"Clear selection"</button>
                                     </form>
                                 }
