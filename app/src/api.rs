@@ -374,3 +374,26 @@ pub async fn delete_contacts(ids: Vec<String>) -> Result<usize, AppError> {
     }
     Ok(deleted)
 }
+
+/// Restores an old revision of a contact as a new revision (nothing of the history is lost).
+#[server(prefix = "/rpc", endpoint = "restore_revision")]
+pub async fn restore_revision(id: String, revision: i64) -> Result<(), AppError> {
+    let account = current_account().await?;
+    let store = state()?.store;
+    let id = parse_id(&id)?;
+    let Some(Some(old)) = store.revision_data(account.id, id, revision).await.map_err(store_error)? else {
+        return Err(AppError::NotFound);
+    };
+    // Groups deleted since then are left out.
+    let live: Vec<domain::GroupId> = store.list_groups(account.id).await.map_err(store_error)?.into_iter().map(|g| g.id).collect();
+    let mut data = old;
+    data.groups.retain(|g| live.contains(g));
+    match store.contact_state(account.id, id).await.map_err(store_error)? {
+        Some(current) => {
+            store.put_contact(account.id, id, Some(current.revision), &data, domain::Origin::Console).await.map_err(store_error)?;
+        }
+        None => return Err(AppError::NotFound),
+    }
+    leptos_axum::redirect(&format!("/contacts/{id}"));
+    Ok(())
+}

@@ -48,6 +48,30 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+    // "/" jumps to the search box (unless the user is typing somewhere).
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let handle = window_event_listener(leptos::ev::keydown, |ev| {
+            if ev.key() != "/" || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                return;
+            }
+            let typing = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            if typing {
+                return;
+            }
+            if let Some(search) = document().query_selector("input[type=search]").ok().flatten() {
+                if let Ok(input) = search.dyn_into::<web_sys::HtmlElement>() {
+                    ev.prevent_default();
+                    let _ = input.focus();
+                }
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
     view! {
         <Title text="Rolo"/>
         <Router>

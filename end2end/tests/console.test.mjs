@@ -77,6 +77,17 @@ test('create, edit and delete a contact in the hydrated console', async () => {
   // The history names who changed what.
   await page.getByRole('listitem').filter({ hasText: /Revision 2 · .* · Console · changed organization/ }).waitFor();
   await page.getByRole('listitem').filter({ hasText: /Revision 1 · .* · Console · created/ }).waitFor();
+  // Restore the first revision: it comes back as revision 3, the edit stays in the history.
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Restore revision 1' }).click();
+  await page.locator('p.meta').filter({ hasText: 'Revision 3' }).waitFor();
+  assert.equal(await page.getByText('Rolo Ltd').count(), 0);
+  await page.getByRole('listitem').filter({ hasText: /Revision 3 · .* · Console · changed organization/ }).waitFor();
+  // Edit again so the rest of the test finds the organization.
+  await page.getByRole('link', { name: 'Edit' }).click();
+  await page.getByLabel('Organization').fill('Rolo Ltd');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('p.meta').filter({ hasText: 'Revision 4' }).waitFor();
 
   // A second contact, then the live filter (works only after hydration).
   await page.goto(`${env.rolo.url}/contacts/new`);
@@ -88,7 +99,10 @@ test('create, edit and delete a contact in the hydrated console', async () => {
   await page.getByRole('link', { name: 'Contacts' }).click();
   await page.getByText('2 contacts').waitFor();
   await hydrated(page);
-  await page.getByLabel('Filter contacts').fill('13800138');
+  // "/" jumps to the filter.
+  await page.keyboard.press('/');
+  await page.keyboard.type('13800138');
+  assert.equal(await page.getByLabel('Filter contacts').inputValue(), '13800138');
   await page.getByText('1 of 2 contacts').waitFor();
   assert.equal(await page.getByRole('link', { name: 'Ada Lovelace' }).count(), 0);
   await page.getByLabel('Filter contacts').fill('');

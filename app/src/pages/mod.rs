@@ -14,7 +14,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
     contact_history, get_contact, list_contacts, list_groups, whoami, CreateGroup, DeleteContact, DeleteContacts, DeleteGroup, Login, Logout,
-    RenameGroup, SetMembership,
+    RenameGroup, RestoreRevision, SetMembership,
 };
 use crate::error::AppError;
 pub use account::{AccountPage, AdminPage};
@@ -459,11 +459,13 @@ fn labeled_list<T: Clone + Send + Sync + 'static>(
 pub fn ContactDetail() -> impl IntoView {
     let contact = use_contact();
     let confirming = RwSignal::new(false);
+    let restore = ServerAction::<RestoreRevision>::new();
+    Effect::watch(move || restore.version().get(), move |_, _, _| contact.refetch(), false);
     view! {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 match contact.await {
-                    Ok(c) => Either::Left(contact_card(c, confirming)),
+                    Ok(c) => Either::Left(contact_card(c, confirming, restore)),
                     Err(e) => Either::Right(error_view(e)),
                 }
             })}
@@ -471,7 +473,7 @@ pub fn ContactDetail() -> impl IntoView {
     }
 }
 
-fn contact_card(c: Contact, confirming: RwSignal<bool>) -> impl IntoView {
+fn contact_card(c: Contact, confirming: RwSignal<bool>, restore: ServerAction<RestoreRevision>) -> impl IntoView {
     let d = c.data.clone();
     let id = c.id.to_string();
     let phones: Vec<(String, String)> = d.phones.iter().map(|p| (p.label.as_str().to_string(), p.value.as_str().to_string())).collect();
@@ -520,7 +522,7 @@ fn contact_card(c: Contact, confirming: RwSignal<bool>) -> impl IntoView {
             {labeled_list("Other fields", extra, |v: String| v.into_any())}
             {(!d.groups.is_empty()).then(|| view! { <GroupChips ids=d.groups.clone()/> })}
             <p class="meta">"Revision " {revision}</p>
-            <History id=id.clone() revision=revision/>
+            <History id=id.clone() revision=revision restore=restore/>
         </article>
         <Show when=move || confirming.get()>
             <div class="backdrop">
@@ -588,7 +590,8 @@ fn GroupChips(ids: Vec<domain::GroupId>) -> impl IntoView {
 
 /// Who changed the contact, when, and what.
 #[component]
-fn History(id: String, revision: i64) -> impl IntoView {
+fn History(id: String, revision: i64, restore: ServerAction<RestoreRevision>) -> impl IntoView {
+    let id_for_restore = StoredValue::new(id.clone());
     let history = Resource::new(move || (id.clone(), revision), |(id, _)| contact_history(id));
     view! {
         <section class="field-group history" aria-labelledby="history-title">
@@ -606,12 +609,22 @@ fn History(id: String, revision: i64) -> impl IntoView {
                                     } else {
                                         format!("changed {}", h.changed.iter().map(|k| field_title(k)).collect::<Vec<_>>().join(", "))
                                     };
+                                    let restorable = h.revision != revision && !h.deleted;
+                                    let rev = h.revision;
+                                    let id = id_for_restore.get_value();
                                     view! {
                                         <li>
                                             <span class="rev">{format!("Revision {}", h.revision)}</span>
                                             " · " {h.changed_at.format("%Y-%m-%d %H:%M UTC").to_string()}
                                             " · " <span class="by">{h.by}</span>
                                             " · " {what}
+                                            {restorable.then(|| view! {
+                                                <ActionForm action=restore attr:class="inline">
+                                                    <input type="hidden" name="id" value=id/>
+                                                    <input type="hidden" name="revision" value=rev.to_string()/>
+                                                    <button type="submit" class="link" aria-label=format!("Restore revision {rev}")>"Restore"</button>
+                                                </ActionForm>
+                                            })}
                                         </li>
                                     }
                                 }).collect_view()}
