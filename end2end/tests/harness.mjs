@@ -84,6 +84,15 @@ export async function launchBrowser() {
 
 export async function signIn(page, url, username, password) {
   await page.goto(`${url}/login`);
+  // Seen rarely on the first page of a fresh browser: the sign-in form never shows. Say what
+  // the page was, then load it once more.
+  try {
+    await page.getByLabel('Username').waitFor({ timeout: 10000 });
+  } catch {
+    const body = await page.evaluate(() => document.documentElement.outerHTML.slice(0, 500)).catch((e) => String(e));
+    console.error(`sign-in form missing at ${page.url()}; page was: ${body}`);
+    await page.goto(`${url}/login`);
+  }
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
