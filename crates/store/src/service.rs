@@ -599,14 +599,32 @@ impl Store {
         let key = self.data_key(&acc).await?;
         let revision = base.unwrap_or(0) + 1;
         let now = now_ms();
+        let sealed = self.seal(&acc, &key, id, revision, data)?;
+        self.write_record(EntityKind::Contact, account, id, base, revision, sealed, now, origin).await
+    }
+
+    /// Writes a sealed record as the revision after `base` (`None`: a new record), keeping the
+    /// creation time and refusing to overwrite a record of another kind.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_record(
+        &self,
+        kind: EntityKind,
+        account: AccountId,
+        id: ContactId,
+        base: Option<i64>,
+        revision: i64,
+        sealed: Vec<u8>,
+        now: DateTime<Utc>,
+        origin: Origin,
+    ) -> StoreResult<i64> {
         let mut row = ContactRow {
-            kind: EntityKind::Contact,
+            kind,
             account_id: account,
             id,
             revision,
             seq: 0,
             deleted: false,
-            sealed: Some(self.seal(&acc, &key, id, revision, data)?),
+            sealed: Some(sealed),
             created_at: now,
             updated_at: now,
         };
@@ -616,7 +634,7 @@ impl Store {
             }
             Some(base) => {
                 if let Some(current) = self.backend.contact(account, id).await? {
-                    if current.kind != EntityKind::Contact {
+                    if current.kind != kind {
                         return Err(StoreError::WrongKind);
                     }
                     row.created_at = current.created_at;
@@ -727,32 +745,8 @@ impl Store {
         let revision = base.unwrap_or(0) + 1;
         let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
         let now = now_ms();
-        let mut row = ContactRow {
-            kind: EntityKind::Group,
-            account_id: account,
-            id: cid,
-            revision,
-            seq: 0,
-            deleted: false,
-            sealed: Some(key.seal_record(RecordKind::Group, account.as_bytes(), id.as_bytes(), revision, &plain)?),
-            created_at: now,
-            updated_at: now,
-        };
-        match base {
-            None => {
-                self.backend.insert_contact(&row, &origin.to_db()).await?;
-            }
-            Some(base) => {
-                if let Some(current) = self.backend.contact(account, cid).await? {
-                    if current.kind != EntityKind::Group {
-                        return Err(StoreError::WrongKind);
-                    }
-                    row.created_at = current.created_at;
-                }
-                self.backend.update_contact(&row, base, &origin.to_db()).await?;
-            }
-        }
-        Ok(revision)
+        let sealed = key.seal_record(RecordKind::Group, account.as_bytes(), id.as_bytes(), revision, &plain)?;
+        self.write_record(EntityKind::Group, account, cid, base, revision, sealed, now, origin).await
     }
 
     /// Creates a group.
