@@ -269,7 +269,7 @@ pub async fn run_generate(config: &Config, account: &str, count: usize, seed: u6
         StoreError::NotFound => format!("no account named {user}"),
         other => explain(other),
     })?;
-    let mut gen = crate::generate::Gen::new(seed);
+    let mut gen = domain::generate::Gen::new(seed);
     let started = std::time::Instant::now();
     let mut done = 0;
     while done < count {
