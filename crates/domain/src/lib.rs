@@ -129,6 +129,9 @@ pub struct AccountInfo {
     pub is_admin: bool,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The console language the account chose ("en" or "zh"), if any.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// An account with the figures the admin page shows (never its contacts).

@@ -17,7 +17,7 @@ mod service;
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord};
+pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord, TrashRow};
 pub use error::{StoreError, StoreResult};
 pub use keys::{KeySource, RotateReport};
 pub use password::{hash_password, verify_password};
