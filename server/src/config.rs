@@ -17,6 +17,8 @@ pub struct Config {
     /// Import limits of the console (`ROLO_IMPORT_MAX_MB`, `ROLO_IMPORT_MAX_ROWS`).
     pub import_max_mb: usize,
     pub import_max_rows: usize,
+    /// Days deleted contacts stay in the trash before their content is erased (`ROLO_TRASH_DAYS`).
+    pub trash_days: i64,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -55,7 +57,9 @@ impl Config {
         };
         let import_max_mb = number("ROLO_IMPORT_MAX_MB", 50, 1024)?;
         let import_max_rows = number("ROLO_IMPORT_MAX_ROWS", 200_000, 10_000_000)?;
+        let trash_days = number("ROLO_TRASH_DAYS", 30, 3650)? as i64;
         Ok(Config {
+            trash_days,
             import_max_mb,
             import_max_rows,
             listen: env("ROLO_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into()),

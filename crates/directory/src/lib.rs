@@ -148,9 +148,13 @@ impl Query {
         }
         !self.words.is_empty()
             && self.words.iter().all(|w| {
-                e.text.contains(w.as_str())
-                    || (w.bytes().all(|b| b.is_ascii_digit())
-                        && e.phones.iter().any(|s| s.contains(w.as_str())))
+                e.text.contains(w.as_str()) || {
+                    // A part of a phone number ("138", "+86", "(555)").
+                    let d = digits(w);
+                    !d.is_empty()
+                        && w.chars().all(|c| c.is_ascii_digit() || "+-().".contains(c))
+                        && e.phones.iter().any(|s| s.contains(&d))
+                }
             })
     }
 }

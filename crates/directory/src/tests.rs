@@ -98,6 +98,9 @@ fn phones_match_in_any_format() {
         assert_eq!(names(&index.page(&list(q))), vec!["张伟"], "query {q}");
     }
     assert!(index.page(&list("13800138009")).items.is_empty());
+    // A country code alone, or a name with part of a number.
+    assert_eq!(names(&index.page(&list("+86"))), vec!["张伟"]);
+    assert_eq!(names(&index.page(&list("david 555"))), vec!["David"]);
 }
 
 #[test]

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub mod generate;
+pub mod merge;
 mod ids;
 mod name;
 

@@ -538,6 +538,34 @@ impl Store {
         self.backend.delete_contact(account, id, base_revision, base_revision + 1, now_ms(), &origin.to_db()).await.map(|_| ())
     }
 
+    /// Deletes many contacts (each leaves a tombstone and goes to the trash); ids that are not
+    /// live contacts of the account are skipped, and a contact changed meanwhile is deleted at
+    /// its new revision. Returns the ids deleted.
+    pub async fn delete_contacts(&self, account: AccountId, ids: &[ContactId], origin: Origin) -> StoreResult<Vec<ContactId>> {
+        let origin = origin.to_db();
+        let mut deleted = Vec::new();
+        for chunk in ids.chunks(500) {
+            for row in self.backend.contacts_by_ids(account, chunk).await? {
+                if row.deleted || row.kind != EntityKind::Contact {
+                    continue;
+                }
+                let mut base = row.revision;
+                for _ in 0..3 {
+                    match self.backend.delete_contact(account, row.id, base, base + 1, now_ms(), &origin).await {
+                        Ok(_) => {
+                            deleted.push(row.id);
+                            break;
+                        }
+                        Err(StoreError::Stale { current }) => base = current,
+                        Err(StoreError::NotFound) => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
     // ---------------------------------------------------------------------------------------
     // Trash: deleted contacts whose last content is still in the history
     // ---------------------------------------------------------------------------------------
