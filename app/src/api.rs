@@ -58,6 +58,14 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     if let Some(lang) = account.lang.as_deref().and_then(crate::i18n::Lang::parse) {
         set_lang_cookie(lang);
     }
+    // Load the account's contact index while the browser follows the redirect.
+    let directory = state.directory.clone();
+    let id = account.id;
+    tokio::spawn(async move {
+        if let Err(e) = directory.warm(id).await {
+            tracing::warn!(error = %e, "could not load the contact index");
+        }
+    });
     tracing::info!(user = %user_key, "signed in");
     leptos_axum::redirect("/");
     Ok(())

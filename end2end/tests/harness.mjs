@@ -42,6 +42,7 @@ export async function startRolo() {
   });
   return {
     url,
+    pid: proc.pid,
     cli,
     log: () => log,
     async stop() {

@@ -131,6 +131,9 @@ pub fn ContactList() -> impl IntoView {
         false,
     );
     let picked = RwSignal::new(BTreeSet::<ContactId>::new());
+    // The ids on the page shown, and the group picked for bulk membership changes.
+    let shown = RwSignal::new(Vec::<ContactId>::new());
+    let group_choice = RwSignal::new(String::new());
     // "All matching": the selection is every contact the search (and group) matches.
     let all_matching = RwSignal::new(false);
     let confirm_bulk_delete = RwSignal::new(false);
@@ -315,6 +318,8 @@ pub fn ContactList() -> impl IntoView {
                 membership,
                 bulk_delete,
                 selection,
+                shown,
+                group_choice,
             ))
         })
     };
@@ -408,6 +413,8 @@ fn list_body(
     membership: ServerAction<SetMembership>,
     bulk_delete: ServerAction<DeleteContacts>,
     selection: impl Fn() -> Selection + Copy + Send + Sync + 'static,
+    shown: RwSignal<Vec<ContactId>>,
+    group_choice: RwSignal<String>,
 ) -> impl IntoView {
     let s = state.get_untracked();
     if p.all == 0 {
@@ -417,17 +424,21 @@ fn list_body(
     }
     let total = p.total;
     let shown_ids: Vec<ContactId> = p.items.iter().map(|c| c.id).collect();
-    let shown_ids = StoredValue::new(shown_ids);
+    // Kept in signals owned by the list (not created here: this runs inside a Suspend, whose
+    // reactive values are disposed when the next page arrives while old handlers may still run).
+    shown.update_untracked(|v| *v = shown_ids);
+    let shown_ids = shown;
+    // The group menu shows the first group until another is picked.
+    if !gs.iter().any(|g| g.id.to_string() == group_choice.get_untracked()) {
+        let first = gs.first().map(|g| g.id.to_string()).unwrap_or_default();
+        group_choice.update_untracked(|v| *v = first);
+    }
     let group_options = gs
         .iter()
         .map(|g| view! { <option value=g.id.to_string()>{g.name.clone()}</option> })
         .collect_view();
-    let group_pick = NodeRef::<leptos::html::Select>::new();
     let bulk_membership = move |member: bool| {
-        let Some(sel) = group_pick.get_untracked() else {
-            return;
-        };
-        let group = sel.value();
+        let group = group_choice.get_untracked();
         if group.is_empty() {
             return;
         }
@@ -462,7 +473,7 @@ fn list_body(
                     </select>
                     <button type="submit">{tr(lang, "Export selected")}</button>
                     <span class="sep"></span>
-                    <select aria-label=tr(lang, "Group for the selection") node_ref=group_pick>{group_options.clone()}</select>
+                    <select aria-label=tr(lang, "Group for the selection") on:change=move |ev| group_choice.set(event_target_value(&ev))>{group_options.clone()}</select>
                     <button type="button" on:click=move |_| bulk_membership(true)>{tr(lang, "Add to group")}</button>
                     <button type="button" on:click=move |_| bulk_membership(false)>{tr(lang, "Remove from group")}</button>
                     <span class="sep"></span>
@@ -485,12 +496,12 @@ fn list_body(
     };
     let all_shown = move || {
         all_matching.get()
-            || (shown_ids.with_value(|s| {
+            || (shown_ids.with_untracked(|s| {
                 !s.is_empty() && picked.with(|p| s.iter().all(|id| p.contains(id)))
             }))
     };
     let offer_all = move || {
-        (all_shown() && !all_matching.get() && total > shown_ids.with_value(|s| s.len())).then(|| {
+        (all_shown() && !all_matching.get() && total > shown_ids.with_untracked(|s| s.len())).then(|| {
             let label = match lang {
                 Lang::Zh => format!("选择全部 {total} 位匹配的联系人"),
                 Lang::En => format!("Select all {total} matching"),
@@ -567,7 +578,7 @@ fn list_body(
     let pager = view! {
         <nav class="pager" aria-label=tr(lang, "Pages")>
             {prev.map(|h| view! { <a href=h rel="prev">{tr(lang, "Previous page")}</a> })}
-            <span class="count" aria-live="polite">{counted}</span>
+            <span class="count" aria-live="polite" data-for=s.q.clone()>{counted}</span>
             {range.map(|r| view! { <span class="range">{r}</span> })}
             {next.map(|h| view! { <a href=h rel="next">{tr(lang, "Next page")}</a> })}
         </nav>
@@ -594,7 +605,7 @@ fn list_body(
                                 if all_matching.get_untracked() && !on {
                                     // Leaving "all matching": keep this page's others ticked.
                                     all_matching.set(false);
-                                    picked.set(shown_ids.get_value().into_iter().filter(|x| *x != id).collect());
+                                    picked.set(shown_ids.get_untracked().into_iter().filter(|x| *x != id).collect());
                                     return;
                                 }
                                 picked.update(|p| { if on { p.insert(id); } else { p.remove(&id); } });
@@ -623,7 +634,7 @@ fn list_body(
                                 if !on {
                                     all_matching.set(false);
                                 }
-                                let ids = shown_ids.get_value();
+                                let ids = shown_ids.get_untracked();
                                 picked.update(|p| for id in ids { if on { p.insert(id); } else { p.remove(&id); } });
                             }/>
                     </th>

@@ -88,6 +88,17 @@ pub fn NotFound() -> impl IntoView {
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let l = lang();
+    // After signing in, load the console afresh: the account may have chosen another language
+    // than this page was rendered in.
+    Effect::watch(
+        move || login.value().get(),
+        move |v, _, _| {
+            if matches!(v, Some(Ok(()))) {
+                let _ = window().location().set_href("/");
+            }
+        },
+        false,
+    );
     let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     view! {
         <Title text=format!("{} · Rolo", t("Sign in"))/>

@@ -447,7 +447,7 @@ impl Directory {
         let current = self.store.current_seq(account).await?;
         match guard.as_mut() {
             None => {
-                let contacts = self.store.list_contacts(account).await?;
+                let contacts = self.store.all_contacts(account).await?;
                 let mut index = Index::build(current, &contacts);
                 // Changes made while the book was being read.
                 self.catch_up(account, &mut index).await?;

@@ -417,6 +417,14 @@ impl Store {
         Ok(out)
     }
 
+    /// All live contacts of the account, in no particular order (cheaper than `list_contacts`).
+    pub async fn all_contacts(&self, account: AccountId) -> StoreResult<Vec<Contact>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let rows = self.backend.live_contacts(account).await?;
+        rows.iter().map(|r| self.open(&acc, &key, r)).collect()
+    }
+
     /// One live contact of the account; `NotFound` for another account's id or a deleted one.
     pub async fn get_contact(&self, account: AccountId, id: ContactId) -> StoreResult<Contact> {
         let acc = self.account_row(account).await?;
