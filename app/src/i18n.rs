@@ -206,6 +206,23 @@ fn zh(s: &str) -> Option<&'static str> {
         "Pick the value to keep for each field. Every phone number and email address of all of them is kept." => "为每个字段选择要保留的值。所有电话号码和邮箱地址都会保留。",
         "Display name" => "显示名称",
         "(empty)" => "（空）",
+        // Contact form
+        "Contact" => "联系人",
+        "Street" => "街道",
+        "Postal code" => "邮编",
+        "City" => "城市",
+        "Region" => "省/州",
+        "Country" => "国家/地区",
+        "Add address" => "添加地址",
+        "Field name" => "字段名",
+        "Value" => "值",
+        "Add field" => "添加字段",
+        "Work and more" => "工作及其他",
+        "Birthday (YYYY-MM-DD or --MM-DD)" => "生日（YYYY-MM-DD 或 --MM-DD）",
+        "Save" => "保存",
+        "Saving…" => "保存中…",
+        "Some fields need attention: see the messages below them." => "部分字段需要修改：请查看字段下方的提示。",
+        "Address" => "地址",
         _ => return None,
     })
 }

@@ -168,6 +168,11 @@ test('the UI speaks Chinese when chosen; the choice is kept in the browser and t
   await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '回收站' }).waitFor();
   await page.getByLabel('搜索联系人').fill('zw');
   await page.getByText('1 / 4 位联系人').waitFor();
+  // The contact form too.
+  await page.getByRole('link', { name: '新建联系人' }).click();
+  await page.getByLabel('姓', { exact: true }).waitFor();
+  await page.getByRole('button', { name: '添加电话' }).waitFor();
+  await page.getByRole('button', { name: '保存' }).waitFor();
   assertNoErrors(page);
   await context.close();
 

@@ -28,7 +28,7 @@ fn text_input(save: Save, label: &'static str, key: &str, name: String, value: S
     let err_id = format!("{id}-error");
     view! {
         <div class="field">
-            <label for=id.clone()>{label}</label>
+            <label for=id.clone()>{crate::i18n::t(label)}</label>
             <input
                 id=id
                 name=name
@@ -61,7 +61,7 @@ fn LabeledRows(
     let rows = RwSignal::new(initial.with_value(|v| v.len()));
     view! {
         <fieldset class="rows">
-            <legend>{title}</legend>
+            <legend>{crate::i18n::t(title)}</legend>
             <For each=move || 0..rows.get() key=|i| *i let:i>
                 {
                     let row = initial.with_value(|v| v.get(i).cloned().unwrap_or_default());
@@ -69,7 +69,10 @@ fn LabeledRows(
                     view! {
                         <div class="row">
                             <div class="field label-field">
-                                <label for=label_id.clone()>{format!("{value_label} {} type", i + 1)}</label>
+                                <label for=label_id.clone()>{match crate::i18n::lang() {
+                                    crate::i18n::Lang::Zh => format!("{} {} 类型", crate::i18n::t(value_label), i + 1),
+                                    crate::i18n::Lang::En => format!("{value_label} {} type", i + 1),
+                                }}</label>
                                 <input
                                     id=label_id
                                     name=format!("contact[{kind}][{i}][label]")
@@ -91,7 +94,10 @@ fn LabeledRows(
                 }
             </For>
             <button type="button" class="link" on:click=move |_| rows.update(|n| *n += 1)>
-                {format!("Add {}", value_label.to_lowercase())}
+                {match crate::i18n::lang() {
+                    crate::i18n::Lang::Zh => format!("添加{}", crate::i18n::t(value_label)),
+                    crate::i18n::Lang::En => format!("Add {}", value_label.to_lowercase()),
+                }}
             </button>
         </fieldset>
     }
@@ -103,7 +109,7 @@ fn AddressRows(save: Save, initial: Vec<AddressDraft>) -> impl IntoView {
     let rows = RwSignal::new(initial.with_value(|v| v.len()));
     view! {
         <fieldset class="rows">
-            <legend>"Addresses"</legend>
+            <legend>{crate::i18n::t("Addresses")}</legend>
             <For each=move || 0..rows.get() key=|i| *i let:i>
                 {
                     let a = initial.with_value(|v| v.get(i).cloned().unwrap_or_default());
@@ -113,7 +119,10 @@ fn AddressRows(save: Save, initial: Vec<AddressDraft>) -> impl IntoView {
                     view! {
                         <div class="address">
                             <div class="field label-field">
-                                <label for=label_id.clone()>{format!("Address {} type", i + 1)}</label>
+                                <label for=label_id.clone()>{match crate::i18n::lang() {
+                                    crate::i18n::Lang::Zh => format!("地址 {} 类型", i + 1),
+                                    crate::i18n::Lang::En => format!("Address {} type", i + 1),
+                                }}</label>
                                 <input id=label_id name=n("label") list="label-choices" value=a.label placeholder="home"/>
                             </div>
                             {text_input(save, "Street", &k("street"), n("street"), a.street, "text")}
@@ -125,7 +134,7 @@ fn AddressRows(save: Save, initial: Vec<AddressDraft>) -> impl IntoView {
                     }
                 }
             </For>
-            <button type="button" class="link" on:click=move |_| rows.update(|n| *n += 1)>"Add address"</button>
+            <button type="button" class="link" on:click=move |_| rows.update(|n| *n += 1)>{crate::i18n::t("Add address")}</button>
         </fieldset>
     }
 }
@@ -136,7 +145,7 @@ fn ExtraRows(save: Save, initial: Vec<ExtraField>) -> impl IntoView {
     let rows = RwSignal::new(initial.with_value(|v| v.len()));
     view! {
         <fieldset class="rows">
-            <legend>"Other fields"</legend>
+            <legend>{crate::i18n::t("Other fields")}</legend>
             <For each=move || 0..rows.get() key=|i| *i let:i>
                 {
                     let x = initial.with_value(|v| v.get(i).cloned().unwrap_or(ExtraField { name: String::new(), value: String::new() }));
@@ -148,7 +157,7 @@ fn ExtraRows(save: Save, initial: Vec<ExtraField>) -> impl IntoView {
                     }
                 }
             </For>
-            <button type="button" class="link" on:click=move |_| rows.update(|n| *n += 1)>"Add field"</button>
+            <button type="button" class="link" on:click=move |_| rows.update(|n| *n += 1)>{crate::i18n::t("Add field")}</button>
         </fieldset>
     }
 }
@@ -164,7 +173,7 @@ fn GroupChecks(selected: Vec<String>) -> impl IntoView {
                 let groups = groups.await.unwrap_or_default();
                 (!groups.is_empty()).then(|| view! {
                     <fieldset class="rows">
-                        <legend>"Groups"</legend>
+                        <legend>{crate::i18n::t("Groups")}</legend>
                         <div class="checks">
                             {groups.into_iter().enumerate().map(|(i, g)| {
                                 let id = g.id.to_string();
@@ -190,7 +199,7 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
     let draft = existing.as_ref().map(|c| ContactDraft::from_data(&c.data)).unwrap_or_default();
     let general_error = move || {
         save.value().with(|v| match v {
-            Some(Err(AppError::Invalid(_))) => Some("Some fields need attention: see the messages below them.".to_string()),
+            Some(Err(AppError::Invalid(_))) => Some(crate::i18n::t("Some fields need attention: see the messages below them.").to_string()),
             Some(Err(e)) => Some(e.to_string()),
             _ => None,
         })
@@ -202,11 +211,12 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
             <input type="hidden" name="revision" value=c.revision.to_string()/>
         }
     });
+    let l = crate::i18n::lang();
     let t = move |label: &'static str, key: &'static str, value: String| {
         text_input(save, label, key, format!("contact[{key}]"), value, "text")
     };
     view! {
-        <ActionForm action=save attr:class="contact-form card" attr:aria-label="Contact">
+        <ActionForm action=save attr:class="contact-form card" attr:aria-label=crate::i18n::t("Contact")>
             {hidden}
             <datalist id="label-choices">
                 <option value="mobile"></option>
@@ -216,7 +226,7 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
             </datalist>
             <p class="error" role="alert">{general_error}</p>
             <fieldset class="names">
-                <legend>"Name"</legend>
+                <legend>{crate::i18n::t("Name")}</legend>
                 {t("Family name", "family_name", draft.family_name.clone())}
                 {t("Given name", "given_name", draft.given_name.clone())}
                 {t("Display name", "display_name", draft.display_name.clone())}
@@ -226,12 +236,12 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
             <LabeledRows save kind="emails" title="Emails" value_label="Email" input_type="text" initial=draft.emails.clone()/>
             <AddressRows save initial=draft.addresses.clone()/>
             <fieldset class="work">
-                <legend>"Work and more"</legend>
+                <legend>{crate::i18n::t("Work and more")}</legend>
                 {t("Organization", "organization", draft.organization.clone())}
                 {t("Title", "title", draft.title.clone())}
                 {text_input(save, "Birthday (YYYY-MM-DD or --MM-DD)", "birthday", "contact[birthday]".into(), draft.birthday.clone(), "text")}
                 <div class="field">
-                    <label for="f-notes">"Notes"</label>
+                    <label for="f-notes">{crate::i18n::t("Notes")}</label>
                     <textarea id="f-notes" name="contact[notes]" rows="4">{draft.notes.clone()}</textarea>
                     <span class="field-error" role="alert">{error_for(save, "notes".into())}</span>
                 </div>
@@ -240,9 +250,9 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
             <ExtraRows save initial=draft.extra.clone()/>
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                    {move || if save.pending().get() { crate::i18n::tr(l, "Saving…") } else { crate::i18n::tr(l, "Save") }}
                 </button>
-                <a href=cancel_href>"Cancel"</a>
+                <a href=cancel_href>{crate::i18n::t("Cancel")}</a>
             </div>
         </ActionForm>
     }
