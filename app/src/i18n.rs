@@ -151,6 +151,7 @@ fn zh(s: &str) -> Option<&'static str> {
         "Delete selected…" => "删除所选…",
         "Keep them" => "保留",
         "Clear selection" => "清除选择",
+        "Working…" => "处理中…",
         "Group: " => "分组：",
         "Group name" => "分组名称",
         "Rename" => "重命名",

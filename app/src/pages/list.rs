@@ -490,6 +490,7 @@ fn list_body(
                         })
                     }}
                     <button type="button" class="link" on:click=move |_| { picked.set(Default::default()); all_matching.set(false); }>{tr(lang, "Clear selection")}</button>
+                    {move || (bulk_delete.pending().get() || membership.pending().get()).then(|| view! { <span class="loading" role="status">{tr(lang, "Working…")}</span> })}
                 </form>
             }
         })
