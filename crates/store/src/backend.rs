@@ -126,6 +126,16 @@ pub struct SyncRecord {
     pub received: i64,
 }
 
+/// The CardDAV name of a contact or group: a keyed hash of its href (to find it) and the href
+/// and vCard UID sealed together (`RecordKind::DavName`, revision 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DavNameRow {
+    pub account_id: AccountId,
+    pub id: ContactId,
+    pub href_hash: String,
+    pub sealed: Vec<u8>,
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// "sqlite" or "postgres".
@@ -228,4 +238,14 @@ pub trait Backend: Send + Sync + 'static {
     async fn revoke_device(&self, account: AccountId, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool>;
     /// Adds a sync request's figures to the device's record.
     async fn record_sync(&self, id: DeviceId, record: &SyncRecord) -> StoreResult<()>;
+
+    // CardDAV names ----------------------------------------------------------------------
+    /// Every CardDAV name of the account.
+    async fn dav_names(&self, account: AccountId) -> StoreResult<Vec<DavNameRow>>;
+    /// The names of those of `ids` that have one.
+    async fn dav_names_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<DavNameRow>>;
+    /// The names whose href hash is one of `hashes`.
+    async fn dav_names_by_hashes(&self, account: AccountId, hashes: &[String]) -> StoreResult<Vec<DavNameRow>>;
+    /// Sets (or replaces) the name of `row.id`; `Conflict` if another id has that href.
+    async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()>;
 }

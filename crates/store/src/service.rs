@@ -166,7 +166,7 @@ impl Store {
             .collect())
     }
 
-    async fn data_key(&self, account: &AccountRow) -> StoreResult<DataKey> {
+    pub(crate) async fn data_key(&self, account: &AccountRow) -> StoreResult<DataKey> {
         if let Some(k) = self.data_keys.lock().map_err(|_| StoreError::Backend("key cache poisoned".into()))?.get(&account.id) {
             return Ok(k.clone());
         }
@@ -191,7 +191,7 @@ impl Store {
         Ok(key)
     }
 
-    async fn account_row(&self, id: AccountId) -> StoreResult<AccountRow> {
+    pub(crate) async fn account_row(&self, id: AccountId) -> StoreResult<AccountRow> {
         self.backend.account(id).await?.ok_or(StoreError::NotFound)
     }
 
