@@ -18,6 +18,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(carddav::DavConfig::default()).await
+    }
+
+    /// A server with these CardDAV settings.
+    pub async fn start_with(dav: carddav::DavConfig) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             listen: "127.0.0.1:0".into(),
@@ -30,12 +35,13 @@ impl TestServer {
             secure_cookies: false,
             import_max_mb: 50,
             import_max_rows: 200_000,
+            dav: dav.clone(),
         };
         let store = setup::open_store(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let router = web::router(web::state(&config, store.clone()));
+        let router = web::router_with(web::state(&config, store.clone()), None, dav);
         let task = tokio::spawn(web::serve(listener, router, async {
             let _ = rx.await;
         }));

@@ -1,0 +1,199 @@
+//! REPORT on the address book: `addressbook-multiget`, `addressbook-query` (RFC 6352 §8.6–8.7)
+//! and `sync-collection` (RFC 6578).
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::response::Response;
+use interchange::vcard::VcardVersion;
+use store::FeedItem;
+use uuid::Uuid;
+
+use crate::book::{self, Members, Names};
+use crate::error::{DavError, DavResult};
+use crate::filter;
+use crate::methods::propfind::{card_entry, card_entry_at, members_if_groups, Wanted};
+use crate::paths::{self, Target};
+use crate::props::{self, parse_sync_token, sync_token};
+use crate::request::{parse_report, Filter, PropSelection, Report};
+use crate::response::{Entry, Multistatus};
+use crate::xml::Name;
+use crate::{multistatus, read_xml, Ctx};
+
+/// Above this many cards, all names are read at once rather than by id.
+const NAMES_AT_ONCE: usize = 500;
+
+pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
+    let text = read_xml(body).await?;
+    let report = parse_report(&text).map_err(|e| {
+        if e.0.starts_with("unsupported report") {
+            DavError::Condition(StatusCode::FORBIDDEN, Name::dav("supported-report"), e.0)
+        } else {
+            DavError::bad_request(e.0)
+        }
+    })?;
+    if !matches!(ctx.target, Target::Book(_)) {
+        return Err(DavError::Condition(
+            StatusCode::FORBIDDEN,
+            Name::dav("supported-report"),
+            "Reports are answered on the address book (…/contacts/).".into(),
+        ));
+    }
+    match report {
+        Report::Multiget { select, hrefs } => multiget(ctx, &select, &hrefs).await,
+        Report::Query { select, filter, limit } => query(ctx, &select, &filter, limit).await,
+        Report::SyncCollection { token, level, limit, select } => sync_collection(ctx, &token, &level, limit, &select).await,
+    }
+}
+
+fn version(select: &PropSelection) -> VcardVersion {
+    props::version_of(select.address_data.as_ref().and_then(|a| a.version.as_deref()))
+}
+
+async fn names_for(ctx: &Ctx, items: &[&FeedItem], ids: &[Uuid]) -> DavResult<Names> {
+    let store = ctx.store();
+    if ids.len() > NAMES_AT_ONCE || items.iter().any(|i| book::is_group(i)) {
+        Ok(Names(store.dav_names(ctx.account()).await?))
+    } else {
+        Ok(Names(store.dav_names_of(ctx.account(), ids).await?))
+    }
+}
+
+async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavResult<Response> {
+    let store = ctx.store();
+    let account = ctx.account();
+    // The resource name of each href in this address book.
+    let wanted: Vec<Option<String>> = hrefs
+        .iter()
+        .map(|h| match paths::parse(h) {
+            Some(Target::Card(user, name)) if user == ctx.user() => Some(name),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<String> = wanted.iter().flatten().cloned().collect();
+    let ids = book::resolve(store, account, &names).await?;
+    let id_list: Vec<Uuid> = ids.values().copied().collect();
+    let states = book::states(store, account, &id_list).await?;
+    let live: Vec<&FeedItem> = states.values().filter(|i| book::is_live(i)).collect();
+    let members = members_if_groups(ctx, &live).await?;
+    let card_names = names_for(ctx, &live, &id_list).await?;
+    let v = version(select);
+    let w = Wanted::Names(&select.props);
+    let mut ms = Multistatus::with_capacity(hrefs.len());
+    for (href, name) in hrefs.iter().zip(&wanted) {
+        let item = name.as_ref().and_then(|n| ids.get(n)).and_then(|id| states.get(id)).filter(|i| book::is_live(i));
+        match item {
+            Some(item) => ms.push(&card_entry_at(ctx, Some(href), item, &card_names, members.as_ref(), &w, v)),
+            None => ms.push(&Entry::Status { href: href.clone(), status: 404 }),
+        }
+    }
+    Ok(multistatus(ms.finish(None)))
+}
+
+async fn query(ctx: &Ctx, select: &PropSelection, filter: &Filter, limit: Option<u64>) -> DavResult<Response> {
+    let store = ctx.store();
+    let account = ctx.account();
+    let items = book::all_live(store, account).await?;
+    let names = Names(store.dav_names(account).await?);
+    let mut hits: Vec<&FeedItem> = items
+        .iter()
+        .filter(|item| {
+            let id = book::item_id(item);
+            let uid = names.uid(&id);
+            match item {
+                FeedItem::Contact(c) => c.data.as_ref().is_some_and(|d| filter::matches(filter, |p| filter::contact_values(d, &uid, p))),
+                FeedItem::Group(g) => g.data.as_ref().is_some_and(|d| filter::matches(filter, |p| filter::group_values(d.name(), &uid, p))),
+            }
+        })
+        .collect();
+    let truncated = limit.is_some_and(|l| hits.len() as u64 > l);
+    if let Some(l) = limit {
+        hits.truncate(usize::try_from(l).unwrap_or(usize::MAX));
+    }
+    let members = members_if_groups(ctx, &hits).await?;
+    let v = version(select);
+    let w = Wanted::Names(&select.props);
+    let mut ms = Multistatus::with_capacity(hits.len());
+    for item in hits {
+        ms.push(&card_entry(ctx, item, &names, members.as_ref(), &w, v));
+    }
+    if truncated {
+        ms.push(&Entry::Truncated { href: ctx.target.href() });
+    }
+    Ok(multistatus(ms.finish(None)))
+}
+
+fn invalid_token() -> DavError {
+    DavError::Condition(
+        StatusCode::FORBIDDEN,
+        Name::dav("valid-sync-token"),
+        "The sync token is unknown or too old: sync again from the start.".into(),
+    )
+}
+
+async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>, select: &PropSelection) -> DavResult<Response> {
+    if !matches!(level, "1" | "infinite" | "infinity") {
+        return Err(DavError::bad_request(format!("sync-level must be 1 or infinite, not {level:?}")));
+    }
+    let store = ctx.store();
+    let account = ctx.account();
+    let current = store.current_seq(account).await?;
+    let (after, initial) = if token.is_empty() {
+        (0, true)
+    } else {
+        let n = parse_sync_token(token).ok_or_else(invalid_token)?;
+        if n > current || n < store.purged_seq(account).await? {
+            return Err(invalid_token());
+        }
+        (n, false)
+    };
+    // On an incremental sync, contact changes can change groups' members (their cards): the
+    // groups are then reported too, within the limit.
+    let groups: Vec<Uuid> = if initial { Vec::new() } else { store.list_groups(account).await?.iter().map(|g| *g.id.as_uuid()).collect() };
+    let page: Option<usize> = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX).saturating_sub(groups.len()).max(1));
+    let fetch = page.map(|p| p as i64 + 1).unwrap_or(i64::MAX);
+    let mut items = store.feed_since(account, after, fetch).await?;
+    let truncated = page.is_some_and(|p| items.len() > p);
+    if let Some(p) = page {
+        items.truncate(p);
+    }
+    let last = items.last().map(FeedItem::seq);
+    let new_seq = if truncated { last.unwrap_or(after) } else { last.unwrap_or(current).max(current) };
+
+    if !initial && items.iter().any(|i| !book::is_group(i)) {
+        let listed: Vec<Uuid> = items.iter().map(book::item_id).collect();
+        let missing: Vec<Uuid> = groups.into_iter().filter(|g| !listed.contains(g)).collect();
+        items.extend(book::states(store, account, &missing).await?.into_values().filter(book::is_live));
+    }
+    if initial {
+        items.retain(book::is_live);
+    }
+    let refs: Vec<&FeedItem> = items.iter().collect();
+    let ids: Vec<Uuid> = items.iter().map(book::item_id).collect();
+    let live: Vec<&FeedItem> = refs.iter().copied().filter(|i| book::is_live(i)).collect();
+    let members: Option<Members> = members_if_groups(ctx, &live).await?;
+    let names = names_for(ctx, &refs, &ids).await?;
+    let v = version(select);
+    let w = Wanted::Names(&select.props);
+    let mut ms = Multistatus::with_capacity(items.len());
+    let mut seen: HashMap<Uuid, ()> = HashMap::with_capacity(items.len());
+    for item in &items {
+        let id = book::item_id(item);
+        if seen.insert(id, ()).is_some() {
+            continue;
+        }
+        if book::is_live(item) {
+            ms.push(&card_entry(ctx, item, &names, members.as_ref(), &w, v));
+        } else {
+            ms.push(&Entry::Status { href: paths::card_href(ctx.user(), &names.href(&id)), status: 404 });
+        }
+    }
+    if truncated {
+        ms.push(&Entry::Truncated { href: ctx.target.href() });
+    }
+    if let Some(d) = &ctx.who.device {
+        store.record_sync(d.id, Some(new_seq), ctx.addr.map(|a| a.to_string()), items.len() as i64, 0).await?;
+    }
+    Ok(multistatus(ms.finish(Some(&sync_token(new_seq)))))
+}
