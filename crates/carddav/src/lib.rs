@@ -110,6 +110,21 @@ impl Ctx {
     pub fn header(&self, name: header::HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+    /// Whether the client asked for minimal answers (`Prefer: return=minimal`, RFC 8144, or
+    /// `Brief: t` from older Apple clients): properties not found are then left out.
+    pub fn minimal(&self) -> bool {
+        self.header(header::HeaderName::from_static("prefer")).is_some_and(|p| p.contains("return=minimal"))
+            || self.header(header::HeaderName::from_static("brief")).is_some_and(|b| b.trim().eq_ignore_ascii_case("t"))
+    }
+
+    /// Drops the 404 propstats of a minimal answer.
+    pub fn trim(&self, mut propstats: Vec<response::Propstat>) -> Vec<response::Propstat> {
+        if self.minimal() {
+            propstats.retain(|p| p.status != 404);
+        }
+        propstats
+    }
+
     /// The `Depth` header: 0 or 1 (`infinity`, the default, is served as 1: there is nothing
     /// deeper).
     pub fn depth(&self, default: u8) -> u8 {
@@ -171,6 +186,9 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
         Ok(w) => w,
         Err(e) => return e.into_response(),
     };
+    if method.as_str() == "MKCOL" {
+        return methods::unsupported::refuse("MKCOL").into_response();
+    }
     let Some(target) = paths::parse(&path) else {
         return DavError::status(StatusCode::NOT_FOUND, "Nothing here: the address book is under /dav/.").into_response();
     };

@@ -61,10 +61,10 @@ pub fn card_entry_at(
     let text = if wanted.needs_text() { book::render(item, names, members, version, ctx.state.config.max_resource_size) } else { None };
     let info = CardInfo { user: ctx.user(), etag: book::etag(item, members), last_modified: book::updated_at(item), text: text.as_deref() };
     let available = props::card_props(&info);
-    let propstats: Vec<Propstat> = match wanted {
+    let propstats: Vec<Propstat> = ctx.trim(match wanted {
         Wanted::Propfind(req) => props::select(req, available),
         Wanted::Names(names) => props::pick(names, available),
-    };
+    });
     let href = href.map(str::to_string).unwrap_or_else(|| paths::card_href(ctx.user(), &names.href(&id)));
     Entry::Props { href, propstats }
 }
@@ -97,12 +97,12 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
         }
         target => {
             let info = collection_info(ctx).await?;
-            ms.push(&Entry::Props { href: target.href(), propstats: props::select(&req, props::collection_props(target, &info)) });
+            ms.push(&Entry::Props { href: target.href(), propstats: ctx.trim(props::select(&req, props::collection_props(target, &info))) });
             if depth == 1 {
                 match target {
                     Target::Home(user) => {
                         let book = Target::Book(user.clone());
-                        ms.push(&Entry::Props { href: book.href(), propstats: props::select(&req, props::collection_props(&book, &info)) });
+                        ms.push(&Entry::Props { href: book.href(), propstats: ctx.trim(props::select(&req, props::collection_props(&book, &info))) });
                     }
                     Target::Book(_) => {
                         let items = book::all_live(store, account).await?;

@@ -1,0 +1,531 @@
+//! CardDAV over real TCP: discovery, sign-in, PUT/GET/DELETE with preconditions, sync-collection
+//! with limits, multiget, addressbook-query, groups both ways, isolation between accounts, edits
+//! shared with the console and the device feed, and replays of what iOS, DAVx5 and Thunderbird
+//! CardBook send.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::TestServer;
+use domain::{ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin};
+use reqwest::header::HeaderMap;
+use reqwest::{Client, Method, StatusCode};
+
+struct Dav {
+    base: String,
+    user: String,
+    token: String,
+    http: Client,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    fn etag(&self) -> String {
+        self.header("etag").to_string()
+    }
+    /// The text between `<tag>` and `</tag>` for each occurrence.
+    fn all(&self, tag: &str) -> Vec<String> {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        self.body.split(&open).skip(1).filter_map(|s| s.split(&close).next()).map(str::to_string).collect()
+    }
+    fn one(&self, tag: &str) -> String {
+        self.all(tag).into_iter().next().unwrap_or_else(|| panic!("no <{tag}> in {}", self.body))
+    }
+}
+
+fn client() -> Client {
+    Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+impl Dav {
+    async fn new(s: &TestServer, account: domain::AccountId, user: &str) -> Dav {
+        let (_, token) = s.store.create_device(account, "Phone", DeviceKind::Phone).await.unwrap();
+        Dav { base: s.url.clone(), user: user.into(), token, http: client() }
+    }
+    fn book(&self) -> String {
+        format!("/dav/addressbooks/{}/contacts/", self.user)
+    }
+    async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base) };
+        let mut r = self.http.request(Method::from_bytes(method.as_bytes()).unwrap(), url).basic_auth(&self.user, Some(&self.token));
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let resp = r.body(body.to_string()).send().await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        Answer { status, headers, body: resp.text().await.unwrap() }
+    }
+    async fn propfind(&self, path: &str, depth: &str, props: &str) -> Answer {
+        let body = format!(r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:cs="http://calendarserver.org/ns/"><d:prop>{props}</d:prop></d:propfind>"#);
+        self.send("PROPFIND", path, &[("Depth", depth), ("Content-Type", "application/xml")], &body).await
+    }
+    async fn put(&self, name: &str, card: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut h = vec![("Content-Type", "text/vcard; charset=utf-8")];
+        h.extend_from_slice(headers);
+        self.send("PUT", &format!("{}{name}", self.book()), &h, card).await
+    }
+    async fn get(&self, name: &str) -> Answer {
+        self.send("GET", &format!("{}{name}", self.book()), &[], "").await
+    }
+    async fn sync(&self, token: &str, limit: Option<u32>) -> Answer {
+        let limit = limit.map(|n| format!("<d:limit><d:nresults>{n}</d:nresults></d:limit>")).unwrap_or_default();
+        let body = format!(r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level>{limit}<d:prop><d:getetag/></d:prop></d:sync-collection>"#);
+        self.send("REPORT", &self.book(), &[("Depth", "1"), ("Content-Type", "application/xml")], &body).await
+    }
+    async fn multiget(&self, hrefs: &[String], version: &str) -> Answer {
+        let hrefs: String = hrefs.iter().map(|h| format!("<d:href>{h}</d:href>")).collect();
+        let body = format!(r#"<?xml version="1.0" encoding="utf-8"?><card:addressbook-multiget xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><card:address-data content-type="text/vcard" version="{version}"/></d:prop>{hrefs}</card:addressbook-multiget>"#);
+        self.send("REPORT", &self.book(), &[("Depth", "1"), ("Content-Type", "application/xml")], &body).await
+    }
+}
+
+fn vcard(uid: &str, name: &str, extra: &str) -> String {
+    format!("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nN:{name};;;;\r\n{extra}END:VCARD\r\n")
+}
+
+fn contact(given: &str, phone: &str, email: &str) -> domain::ContactData {
+    ContactDraft {
+        given_name: given.into(),
+        phones: vec![LabeledDraft { label: "mobile".into(), value: phone.into() }],
+        emails: vec![LabeledDraft { label: "work".into(), value: email.into() }],
+        ..Default::default()
+    }
+    .parse()
+    .unwrap()
+}
+
+/// (href, etag) of each 200 response and the hrefs of each 404 response of a multistatus.
+fn entries(a: &Answer) -> (Vec<(String, String)>, Vec<String>) {
+    let mut live = Vec::new();
+    let mut gone = Vec::new();
+    for r in a.body.split("<d:response>").skip(1) {
+        let href = r.split("<d:href>").nth(1).and_then(|s| s.split("</d:href>").next()).unwrap_or_default().to_string();
+        if let Some(etag) = r.split("<d:getetag>").nth(1).and_then(|s| s.split("</d:getetag>").next()) {
+            live.push((href, etag.replace("&quot;", "\"")));
+        } else if r.contains("404 Not Found") {
+            gone.push(href);
+        }
+    }
+    (live, gone)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_and_sign_in() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+
+    let r = client().request(Method::from_bytes(b"PROPFIND").unwrap(), format!("{}/.well-known/carddav", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(r.headers()["location"], "/dav/");
+
+    let r = client().request(Method::OPTIONS, format!("{}/dav/", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["dav"], "1, 3, addressbook");
+    assert!(r.headers()["allow"].to_str().unwrap().contains("REPORT"));
+
+    // No credentials, a wrong token, a token of the right account under another username.
+    let r = client().request(Method::from_bytes(b"PROPFIND").unwrap(), format!("{}/dav/", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic realm=\"Rolo\""));
+    let wrong = Dav { token: "rolo_nope".into(), ..Dav::new(&s, alice.id, "alice").await };
+    assert_eq!(wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    let bob = s.account("bob", "bob-password-12").await;
+    let bob_dav = Dav::new(&s, bob.id, "bob").await;
+    let mixed = Dav { user: "alice".into(), token: bob_dav.token.clone(), base: s.url.clone(), http: client() };
+    assert_eq!(mixed.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    // The account password is refused unless the server allows it.
+    let pw = Dav { token: "alice-password-1".into(), ..Dav::new(&s, alice.id, "alice").await };
+    assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+
+    let r = dav.propfind("/dav/", "0", "<d:current-user-principal/><d:resourcetype/>").await;
+    assert_eq!(r.status, StatusCode::MULTI_STATUS);
+    assert_eq!(r.one("d:current-user-principal"), "<d:href>/dav/principals/alice/</d:href>");
+    let r = dav.propfind("/dav/principals/alice/", "0", "<card:addressbook-home-set/><d:principal-URL/><d:displayname/>").await;
+    assert_eq!(r.one("card:addressbook-home-set"), "<d:href>/dav/addressbooks/alice/</d:href>");
+    let r = dav.propfind("/dav/addressbooks/alice/", "1", "<d:resourcetype/><d:displayname/><d:current-user-privilege-set/>").await;
+    assert_eq!(r.all("d:href"), ["/dav/addressbooks/alice/", "/dav/addressbooks/alice/contacts/"]);
+    assert!(r.body.contains("<card:addressbook/>"));
+    s.store.create_contact(alice.id, None, &contact("Ann", "+1 555 0100", "ann@example.com"), Origin::Console).await.unwrap();
+    let r = dav
+        .propfind(&dav.book(), "0", "<cs:getctag/><d:sync-token/><d:supported-report-set/><card:supported-address-data/><card:max-resource-size/><x:nope xmlns:x=\"urn:x\"/>")
+        .await;
+    let seq = s.store.current_seq(alice.id).await.unwrap();
+    assert_eq!(r.one("cs:getctag"), seq.to_string());
+    assert_eq!(r.one("d:sync-token"), format!("http://rolo.invalid/sync/{seq}"));
+    assert!(r.body.contains("<d:sync-collection/>") && r.body.contains("version=\"4.0\"") && r.body.contains("<card:max-resource-size>1048576<"));
+    assert!(r.body.contains("<x:nope xmlns:x=\"urn:x\"/></d:prop><d:status>HTTP/1.1 404 Not Found"), "{}", r.body);
+    // Prefer: return=minimal leaves the unknown property out.
+    let r = dav.send("PROPFIND", &dav.book(), &[("Depth", "0"), ("Prefer", "return=minimal")], r#"<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:displayname/></d:prop></d:propfind>"#).await;
+    assert!(!r.body.contains("404") && r.body.contains("<d:displayname>Contacts</d:displayname>"), "{}", r.body);
+
+    // PROPPATCH renames the address book; other properties are refused, all or nothing.
+    let r = dav.send("PROPPATCH", &dav.book(), &[], r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>Family</d:displayname></d:prop></d:set></d:propertyupdate>"#).await;
+    assert!(r.body.contains("200 OK"), "{}", r.body);
+    let r = dav.send("PROPPATCH", &dav.book(), &[], r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>X</d:displayname><d:getetag>y</d:getetag></d:prop></d:set></d:propertyupdate>"#).await;
+    assert!(r.body.contains("403 Forbidden") && r.body.contains("424 Failed Dependency"), "{}", r.body);
+    assert_eq!(dav.propfind(&dav.book(), "0", "<d:displayname/>").await.one("d:displayname"), "Family");
+
+    // MKCOL is refused with a message.
+    let r = dav.send("MKCOL", "/dav/addressbooks/alice/other/", &[], "").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("one address book"));
+
+    // Revoking the device stops its token at once.
+    let device = s.store.devices(alice.id).await.unwrap().into_iter().find(|d| d.name == "Phone").unwrap();
+    for d in s.store.devices(alice.id).await.unwrap() {
+        s.store.revoke_device(alice.id, d.id).await.unwrap();
+    }
+    let _ = device;
+    assert_eq!(dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_are_throttled_and_account_passwords_are_optional() {
+    let s = TestServer::start_with(carddav::DavConfig { allow_account_password: true, ..Default::default() }).await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let pw = Dav { token: "alice-password-1".into(), ..Dav::new(&s, alice.id, "alice").await };
+    assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    let wrong = Dav { token: "guess".into(), ..Dav::new(&s, alice.id, "alice").await };
+    for _ in 0..carddav::auth::MAX_FAILURES_PER_USER {
+        assert_eq!(wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!r.header("retry-after").is_empty());
+    // Even the right secret waits now (per username and address).
+    let dev = Dav::new(&s, alice.id, "alice").await;
+    assert_eq!(dev.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::TOO_MANY_REQUESTS);
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_get_delete_with_preconditions() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+
+    // A client-chosen name and a UID that is not a UUID; unknown properties must survive.
+    let card = vcard("ada@example.com", "Ada Lovelace", "TEL;TYPE=CELL:+44 20 7946 0000\r\nX-CUSTOM-THING;X-P=1:keep me\r\nURL:https://example.com/ada\r\n");
+    let r = dav.put("My Card (1).vcf", &card, &[("If-None-Match", "*")]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let etag1 = r.etag();
+    assert!(!etag1.is_empty());
+    let r = dav.put("My Card (1).vcf", &card, &[("If-None-Match", "*")]).await;
+    assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
+
+    let r = dav.get("My%20Card%20(1).vcf").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.etag(), etag1);
+    assert!(r.header("content-type").starts_with("text/vcard"));
+    assert!(r.body.contains("UID:ada@example.com\r\n"), "{}", r.body);
+    assert!(r.body.contains("X-CUSTOM-THING;X-P=1:keep me\r\n") && r.body.contains("URL:https://example.com/ada"), "{}", r.body);
+    assert!(r.body.starts_with("BEGIN:VCARD\r\nVERSION:3.0\r\n"));
+    let v4 = dav.send("GET", &format!("{}My%20Card%20(1).vcf", dav.book()), &[("Accept", "text/vcard; version=4.0")], "").await;
+    assert!(v4.body.contains("VERSION:4.0"));
+    let head = dav.send("HEAD", &format!("{}My%20Card%20(1).vcf", dav.book()), &[], "").await;
+    assert_eq!((head.status, head.etag(), head.body.as_str()), (StatusCode::OK, etag1.clone(), ""));
+
+    // The href listed by PROPFIND is the client's.
+    let r = dav.propfind(&dav.book(), "1", "<d:getetag/>").await;
+    let (live, _) = entries(&r);
+    assert_eq!(live, [(format!("{}My%20Card%20%281%29.vcf", dav.book()), etag1.clone())]);
+
+    // Updates need the current ETag.
+    let edited = card.replace("Ada Lovelace", "Ada King");
+    assert_eq!(dav.put("My Card (1).vcf", &edited, &[("If-Match", "\"nope\"")]).await.status, StatusCode::PRECONDITION_FAILED);
+    let r = dav.put("My Card (1).vcf", &edited, &[("If-Match", &etag1)]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let etag2 = r.etag();
+    assert_ne!(etag1, etag2);
+    assert_eq!(dav.get("My%20Card%20(1).vcf").await.etag(), etag2);
+    // The same UID under another name is refused.
+    let r = dav.put("other.vcf", &edited, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("no-uid-conflict"), "{}", r.body);
+
+    // vCard 4.0 with a UUID UID (urn form) is accepted too, at a name that is not the UID.
+    let uid = "urn:uuid:0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f77";
+    let v4card = format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:Grace Hopper\r\nEMAIL:grace@example.com\r\nEND:VCARD\r\n");
+    assert_eq!(dav.put("grace.vcf", &v4card, &[]).await.status, StatusCode::CREATED);
+    let c = s.store.get_contact(alice.id, ContactId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f77").unwrap()).await.unwrap();
+    assert_eq!(c.data.display_name, "Grace Hopper");
+    assert!(dav.get("grace.vcf").await.body.contains(&format!("UID:{uid}\r\n")));
+    // Not at its default name too.
+    assert_eq!(dav.get("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f77.vcf").await.status, StatusCode::NOT_FOUND);
+
+    // Bad input.
+    let r = dav.put("bad.vcf", "BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:only a note\r\nEND:VCARD\r\n", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("valid-address-data"));
+    let r = dav.send("PUT", &format!("{}x.vcf", dav.book()), &[("Content-Type", "image/png")], "x").await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let photo = format!("PHOTO;ENCODING=b;TYPE=JPEG:{}\r\n", "A".repeat(1_100_000));
+    let r = dav.put("big.vcf", &vcard("big", "Big", &photo), &[]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.body.contains("max-resource-size"));
+
+    // DELETE with preconditions.
+    let url = format!("{}My%20Card%20(1).vcf", dav.book());
+    assert_eq!(dav.send("DELETE", &url, &[("If-Match", &etag1)], "").await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(dav.send("DELETE", &url, &[("If-Match", &etag2)], "").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(dav.get("My%20Card%20(1).vcf").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(dav.send("DELETE", &url, &[], "").await.status, StatusCode::NOT_FOUND);
+    // A new card with the same UID and name comes back as a new revision of the same contact.
+    assert_eq!(dav.put("My Card (1).vcf", &card, &[("If-None-Match", "*")]).await.status, StatusCode::CREATED);
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_cards_are_clean() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+    // A card with control characters in an unknown property (kept as sent) is served without them.
+    let card = vcard("ctl", "Ctl", "X-WEIRD:a\u{1}b\u{7f}c\u{1b}d\r\n");
+    assert_eq!(dav.put("ctl.vcf", &card, &[]).await.status, StatusCode::CREATED);
+    let r = dav.get("ctl.vcf").await;
+    assert!(!r.body.chars().any(|c| c.is_control() && !matches!(c, '\r' | '\n' | '\t')), "{:?}", r.body);
+    assert!(r.body.contains("X-WEIRD:abcd\r\n"), "{:?}", r.body);
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_collection_pages_and_resumes() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        ids.push(s.store.create_contact(alice.id, None, &contact(&format!("P{i:02}"), "+1 555 0100", "p@example.com"), Origin::Console).await.unwrap().id);
+    }
+    s.store.delete_contact(alice.id, ids[24], 1, Origin::Console).await.unwrap();
+
+    // First sync in pages of 10: 507 for the truncation, a token that resumes.
+    let mut token = String::new();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let r = dav.sync(&token, Some(10)).await;
+        assert_eq!(r.status, StatusCode::MULTI_STATUS, "{}", r.body);
+        pages += 1;
+        let (live, gone) = entries(&r);
+        // The first request lists no deletions; resumed pages may (a client ignores a removal of
+        // what it never had).
+        assert!(pages > 1 || gone.is_empty(), "an initial sync lists no deletions: {gone:?}");
+        seen.extend(live.into_iter().map(|(h, _)| h));
+        token = r.one("d:sync-token");
+        if !r.body.contains("507 Insufficient Storage") {
+            break;
+        }
+        assert!(r.body.contains("<d:number-of-matches-within-limits/>"));
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 24);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 24);
+
+    // Up to date: the same token back, nothing listed.
+    let r = dav.sync(&token, None).await;
+    assert_eq!(r.one("d:sync-token"), token);
+    assert_eq!(entries(&r), (vec![], vec![]));
+
+    // A change and a deletion in the console show up, the deletion as a 404.
+    let c = s.store.get_contact(alice.id, ids[3]).await.unwrap();
+    s.store.update_contact(alice.id, ids[3], c.revision, &contact("P03 edited", "+1 555 0100", "p@example.com"), Origin::Console).await.unwrap();
+    s.store.delete_contact(alice.id, ids[4], 1, Origin::Console).await.unwrap();
+    let r = dav.sync(&token, None).await;
+    let (live, gone) = entries(&r);
+    assert_eq!(live.len(), 1);
+    assert!(live[0].0.ends_with(&format!("{}.vcf", ids[3])));
+    assert_eq!(gone, [format!("{}{}.vcf", dav.book(), ids[4])]);
+    assert_ne!(r.one("d:sync-token"), token);
+    // The ETag in the sync is the one GET gives.
+    assert_eq!(dav.get(&format!("{}.vcf", ids[3])).await.etag(), live[0].1);
+
+    // Unknown, foreign and future tokens: valid-sync-token.
+    for bad in ["b905a5fd-ce23-4190-9be3-236969d071a8", "http://rolo.invalid/sync/999999", "http://sabre.io/ns/sync/3"] {
+        let r = dav.sync(bad, None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{bad}");
+        assert!(r.body.contains("<d:valid-sync-token/>"), "{}", r.body);
+    }
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multiget_and_query() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+    let ann = s.store.create_contact(alice.id, None, &contact("Ann Smith", "+1 555 0101", "ann@example.com"), Origin::Console).await.unwrap();
+    let bob = s.store.create_contact(alice.id, None, &contact("Bob Jones", "+44 20 7946 0002", "bob@work.example"), Origin::Console).await.unwrap();
+
+    let hrefs = vec![
+        format!("{}{}.vcf", dav.book(), ann.id),
+        format!("{}{}{}.vcf", s.url, dav.book(), bob.id),
+        format!("{}missing.vcf", dav.book()),
+        "/dav/addressbooks/bob/contacts/x.vcf".to_string(),
+    ];
+    let r = dav.multiget(&hrefs, "4.0").await;
+    assert_eq!(r.status, StatusCode::MULTI_STATUS);
+    let (live, gone) = entries(&r);
+    assert_eq!(live.iter().map(|(h, _)| h.clone()).collect::<Vec<_>>(), hrefs[..2]);
+    assert_eq!(gone, hrefs[2..]);
+    let cards = r.all("card:address-data");
+    assert!(cards[0].contains("VERSION:4.0") && cards[0].contains("FN:Ann Smith"), "{}", cards[0]);
+
+    let query = |filter: &str| {
+        format!(r#"<?xml version="1.0" encoding="utf-8"?><card:addressbook-query xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><card:address-data/></d:prop><card:filter>{filter}</card:filter></card:addressbook-query>"#)
+    };
+    let dav = &dav;
+    let ask = |filter: String| async move { dav.send("REPORT", &dav.book(), &[("Depth", "1")], &filter).await };
+    let r = ask(query(r#"<card:prop-filter name="FN"><card:text-match match-type="contains">smith</card:text-match></card:prop-filter>"#)).await;
+    assert_eq!(entries(&r).0.len(), 1);
+    assert!(r.body.contains("FN:Ann Smith"));
+    let r = ask(query(r#"<card:prop-filter name="EMAIL"><card:text-match match-type="ends-with">@work.example</card:text-match></card:prop-filter>"#)).await;
+    assert!(entries(&r).0[0].0.contains(&bob.id.to_string()));
+    let r = ask(query(r#"<card:prop-filter name="TEL"><card:text-match match-type="starts-with">+</card:text-match></card:prop-filter>"#)).await;
+    assert_eq!(entries(&r).0.len(), 2);
+    let limited = query("").replace("</card:filter>", "</card:filter><card:limit><card:nresults>1</card:nresults></card:limit>");
+    let r = ask(limited).await;
+    assert_eq!(entries(&r).0.len(), 1);
+    assert!(r.body.contains("507 Insufficient Storage"));
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_both_ways() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+    let ann = s.store.create_contact(alice.id, None, &contact("Ann", "+1 555 0101", "ann@example.com"), Origin::Console).await.unwrap();
+    let bob = s.store.create_contact(alice.id, None, &contact("Bob", "+1 555 0102", "bob@example.com"), Origin::Console).await.unwrap();
+    // Carl comes from a client, with a UID that is not a UUID.
+    assert_eq!(dav.put("carl.vcf", &vcard("carl-uid", "Carl", ""), &[]).await.status, StatusCode::CREATED);
+
+    // Console → CardDAV: a group with Ann as a member.
+    let friends = s.store.create_group(alice.id, "Friends", Origin::Console).await.unwrap();
+    s.store.set_membership(alice.id, friends.id, &[ann.id], true, Origin::Console).await.unwrap();
+    let name = format!("{}.vcf", friends.id);
+    let v3 = dav.get(&name).await;
+    assert!(v3.body.contains("X-ADDRESSBOOKSERVER-KIND:group\r\n") && v3.body.contains(&format!("X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:{}\r\n", ann.id)), "{}", v3.body);
+    let v4 = dav.send("GET", &format!("{}{name}", dav.book()), &[("Accept", "text/vcard;version=4.0")], "").await;
+    assert!(v4.body.contains("KIND:group\r\n") && v4.body.contains(&format!("MEMBER:urn:uuid:{}\r\n", ann.id)), "{}", v4.body);
+    // Contact cards do not carry Rolo's own group lines.
+    assert!(!dav.get(&format!("{}.vcf", ann.id)).await.body.contains("X-ROLO-GROUP"));
+
+    // A membership change in the console changes the group's ETag and shows in an incremental sync.
+    let token = dav.sync("", None).await.one("d:sync-token");
+    s.store.set_membership(alice.id, friends.id, &[bob.id], true, Origin::Console).await.unwrap();
+    let r = dav.sync(&token, None).await;
+    let (live, _) = entries(&r);
+    let group_entry = live.iter().find(|(h, _)| h.ends_with(&name)).expect("the group is listed");
+    assert_ne!(group_entry.1, v3.etag());
+    assert_eq!(dav.get(&name).await.etag(), group_entry.1);
+
+    // CardDAV → console: Apple's form creates a group with Bob and Carl.
+    let apple = format!(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:team-uid\r\nFN:Team\r\nN:Team;;;;\r\nX-ADDRESSBOOKSERVER-KIND:group\r\nX-ADDRESSBOOKSERVER-MEMBER:urn:uuid:{}\r\nX-ADDRESSBOOKSERVER-MEMBER:urn:uuid:carl-uid\r\nEND:VCARD\r\n",
+        bob.id
+    );
+    let r = dav.put("team.vcf", &apple, &[]).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let team = s.store.list_groups(alice.id).await.unwrap().into_iter().find(|g| g.name == "Team").expect("group Team");
+    let members = |gid: domain::GroupId| {
+        let store = s.store.clone();
+        async move {
+            let mut names: Vec<String> =
+                store.list_contacts(alice.id).await.unwrap().into_iter().filter(|c| c.data.groups.contains(&gid)).map(|c| c.data.display_name).collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(members(team.id).await, ["Bob", "Carl"]);
+    let served = dav.get("team.vcf").await;
+    assert!(served.body.contains("UID:team-uid\r\n") && served.body.contains("X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:carl-uid\r\n"), "{}", served.body);
+
+    // vCard 4 form, updating: Ann replaces Carl.
+    let v4group = format!(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:team-uid\r\nFN:Team A\r\nKIND:group\r\nMEMBER:urn:uuid:{}\r\nMEMBER:urn:uuid:{}\r\nEND:VCARD\r\n",
+        bob.id, ann.id
+    );
+    let r = dav.put("team.vcf", &v4group, &[("If-Match", &served.etag())]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(s.store.group(alice.id, team.id).await.unwrap().name, "Team A");
+    assert_eq!(members(team.id).await, ["Ann", "Bob"]);
+
+    // Deleting the group keeps its contacts.
+    assert_eq!(dav.send("DELETE", &format!("{}team.vcf", dav.book()), &[], "").await.status, StatusCode::NO_CONTENT);
+    assert!(s.store.list_groups(alice.id).await.unwrap().iter().all(|g| g.id != team.id));
+    assert_eq!(s.store.list_contacts(alice.id).await.unwrap().len(), 3);
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_are_isolated() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let bob = s.account("bob", "bob-password-12").await;
+    let a = Dav::new(&s, alice.id, "alice").await;
+    let b = Dav::new(&s, bob.id, "bob").await;
+    assert_eq!(a.put("secret.vcf", &vcard("secret", "Secret Person", ""), &[]).await.status, StatusCode::CREATED);
+
+    for (method, body) in [("PROPFIND", ""), ("GET", ""), ("DELETE", ""), ("PUT", "x"), ("REPORT", "<x/>")] {
+        let r = b.send(method, "/dav/addressbooks/alice/contacts/secret.vcf", &[], body).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{method}");
+        assert!(!r.body.contains("Secret Person"));
+    }
+    assert_eq!(b.propfind("/dav/addressbooks/alice/contacts/", "1", "<d:getetag/>").await.status, StatusCode::FORBIDDEN);
+    // Bob's own book does not see Alice's card, by name, multiget or sync.
+    assert_eq!(b.get("secret.vcf").await.status, StatusCode::NOT_FOUND);
+    let r = b.multiget(&["/dav/addressbooks/alice/contacts/secret.vcf".into(), format!("{}secret.vcf", b.book())], "3.0").await;
+    assert_eq!(entries(&r).0.len(), 0);
+    assert_eq!(entries(&b.sync("", None).await), (vec![], vec![]));
+    // Bob may use the same name and UID in his own book: another contact.
+    assert_eq!(b.put("secret.vcf", &vcard("secret", "Bob's Secret", ""), &[]).await.status, StatusCode::CREATED);
+    assert!(a.get("secret.vcf").await.body.contains("FN:Secret Person"));
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carddav_edits_reach_the_console_history_and_the_device_feed() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+    let device = s.store.devices(alice.id).await.unwrap().remove(0);
+    let before = s.store.current_seq(alice.id).await.unwrap();
+    let uid = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f11";
+    assert_eq!(dav.put("x.vcf", &vcard(uid, "Dora", "EMAIL:dora@example.com\r\n"), &[]).await.status, StatusCode::CREATED);
+    let id = ContactId::parse(uid).unwrap();
+    // The console sees it, with the phone as the origin of the revision.
+    let listed = s.store.list_contacts(alice.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].data.emails[0].value.as_str(), "dora@example.com");
+    let history = s.store.history(alice.id, id).await.unwrap();
+    assert_eq!(history[0].origin, Origin::Device(device.id));
+    // The device feed has it.
+    let feed = s.store.feed_since(alice.id, before, 100).await.unwrap();
+    assert!(matches!(&feed[..], [store::FeedItem::Contact(c)] if c.id == id));
+    // And the device's sync record counts it.
+    assert_eq!(s.store.device(alice.id, device.id).await.unwrap().changes_received, 1);
+    // A console edit is served back with the new ETag.
+    let old = dav.get("x.vcf").await.etag();
+    let c = s.store.get_contact(alice.id, id).await.unwrap();
+    s.store.update_contact(alice.id, id, c.revision, &contact("Dora Edited", "+1 555 0199", "dora@example.com"), Origin::Console).await.unwrap();
+    let r = dav.get("x.vcf").await;
+    assert_ne!(r.etag(), old);
+    assert!(r.body.contains("FN:Dora Edited") && r.body.contains(&format!("UID:{uid}")));
+    // Nothing the client wrote is stored in clear.
+    s.shutdown().await;
+}
