@@ -529,3 +529,217 @@ async fn carddav_edits_reach_the_console_history_and_the_device_feed() {
     // Nothing the client wrote is stored in clear.
     s.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Replays of the requests real clients send on their first and incremental syncs (the
+// properties and report shapes each client is known to ask for).
+// ---------------------------------------------------------------------------------------------
+
+const IOS_PRINCIPAL_PROPS: &str = "<card:addressbook-home-set/><card:directory-gateway/><d:displayname/><cs:email-address-set/>\
+<d:principal-collection-set/><d:principal-URL/><d:resource-id/><d:supported-report-set/>";
+const IOS_HOME_PROPS: &str = "<d:add-member/><d:current-user-privilege-set/><d:displayname/><cs:getctag/><card:max-image-size/>\
+<card:max-resource-size/><cs:me-card/><cs:push-transports/><cs:pushkey/><d:quota-available-bytes/><d:quota-used-bytes/>\
+<d:resource-id/><d:resourcetype/><d:supported-report-set/><d:sync-token/>";
+
+async fn seed(s: &TestServer, account: domain::AccountId, n: usize) -> Vec<ContactId> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        ids.push(s.store.create_contact(account, None, &contact(&format!("Seed {i}"), "+1 555 0100", "seed@example.com"), Origin::Console).await.unwrap().id);
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_ios_contacts() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let ids = seed(&s, alice.id, 5).await;
+    let ios = Dav::new(&s, alice.id, "alice").await;
+    let minimal = [("Depth", "0"), ("Brief", "t"), ("Prefer", "return=minimal"), ("Content-Type", "text/xml")];
+    let body = |props: &str| format!(r#"<?xml version="1.0" encoding="UTF-8"?><A:propfind xmlns:A="DAV:" xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:cs="http://calendarserver.org/ns/"><A:prop>{props}</A:prop></A:propfind>"#);
+
+    // Account setup: well-known, root, principal, home.
+    let r = ios.send("PROPFIND", "/.well-known/carddav", &minimal, &body("<d:current-user-principal/><d:principal-URL/><d:resourcetype/>")).await;
+    assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY);
+    let r = ios.send("PROPFIND", r.header("location"), &minimal, &body("<d:current-user-principal/><d:principal-URL/><d:resourcetype/>")).await;
+    assert_eq!(r.one("d:current-user-principal"), "<d:href>/dav/principals/alice/</d:href>");
+    assert_eq!(ios.send("OPTIONS", "/dav/principals/alice/", &[], "").await.header("dav"), "1, 3, addressbook");
+    let r = ios.send("PROPFIND", "/dav/principals/alice/", &minimal, &body(IOS_PRINCIPAL_PROPS)).await;
+    assert_eq!(r.one("card:addressbook-home-set"), "<d:href>/dav/addressbooks/alice/</d:href>");
+    assert!(!r.body.contains("404"), "minimal answers leave unknown properties out: {}", r.body);
+    let depth1 = [("Depth", "1"), ("Brief", "t"), ("Prefer", "return=minimal"), ("Content-Type", "text/xml")];
+    let r = ios.send("PROPFIND", "/dav/addressbooks/alice/", &depth1, &body(IOS_HOME_PROPS)).await;
+    assert_eq!(r.status, StatusCode::MULTI_STATUS);
+    assert!(r.body.contains("<card:addressbook/>") && r.body.contains("<d:sync-collection/>") && r.body.contains("<d:write/>"));
+    let token = r.one("d:sync-token");
+
+    // First sync: sync-collection without a token, then a multiget of everything listed.
+    let r = ios.sync("", None).await;
+    let (live, _) = entries(&r);
+    assert_eq!(live.len(), 5);
+    assert_eq!(r.one("d:sync-token"), token);
+    let hrefs: Vec<String> = live.iter().map(|(h, _)| h.clone()).collect();
+    let r = ios
+        .send(
+            "REPORT",
+            &ios.book(),
+            &[("Depth", "1"), ("Content-Type", "text/xml")],
+            &format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><B:addressbook-multiget xmlns:B="urn:ietf:params:xml:ns:carddav"><A:prop xmlns:A="DAV:"><A:getetag/><B:address-data/></A:prop>{}</B:addressbook-multiget>"#,
+                hrefs.iter().map(|h| format!("<A:href xmlns:A=\"DAV:\">{h}</A:href>")).collect::<String>()
+            ),
+        )
+        .await;
+    assert_eq!(r.all("card:address-data").len(), 5);
+    assert!(r.all("card:address-data").iter().all(|c| c.contains("VERSION:3.0")));
+
+    // Incremental: a new card from the phone (Apple's form: uppercase UUID, item-grouped label),
+    // an edit in the console, then the phone's sync-collection with its token.
+    let uid = "E1F2A3B4-C5D6-4E7F-8091-A2B3C4D5E6F7";
+    let card = format!("BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//Apple Inc.//iOS 18.1//EN\r\nN:Appleseed;Johnny;;;\r\nFN:Johnny Appleseed\r\nitem1.TEL:+1 555 0123\r\nitem1.X-ABLabel:_$!<Mobile>!$_\r\nUID:{uid}\r\nX-ABShowAs:PERSON\r\nEND:VCARD\r\n");
+    let r = ios.put(&format!("{uid}.vcf"), &card, &[("If-None-Match", "*")]).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let c = s.store.get_contact(alice.id, ids[0]).await.unwrap();
+    s.store.update_contact(alice.id, ids[0], c.revision, &contact("Seed 0 edited", "+1 555 0100", "seed@example.com"), Origin::Console).await.unwrap();
+    let r = ios.sync(&token, None).await;
+    let (live, gone) = entries(&r);
+    let mut changed: Vec<String> = live.iter().map(|(h, _)| h.rsplit('/').next().unwrap().to_string()).collect();
+    changed.sort();
+    let mut expected = vec![format!("{uid}.vcf"), format!("{}.vcf", ids[0])];
+    expected.sort();
+    assert_eq!(changed, expected);
+    assert!(gone.is_empty());
+    let served = ios.get(&format!("{uid}.vcf")).await;
+    assert!(served.body.contains(&format!("UID:{uid}\r\n")) && served.body.contains("X-ABShowAs:PERSON"), "{}", served.body);
+    assert!(served.body.contains("TEL;TYPE=CELL:+1 555 0123") || served.body.contains("+1 555 0123"));
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_davx5() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let ids = seed(&s, alice.id, 230).await;
+    let friends = s.store.create_group(alice.id, "Friends", Origin::Console).await.unwrap();
+    s.store.set_membership(alice.id, friends.id, &ids[..3], true, Origin::Console).await.unwrap();
+    let davx5 = Dav::new(&s, alice.id, "alice").await;
+
+    // Service detection.
+    let r = davx5.propfind("/.well-known/carddav", "0", "<d:current-user-principal/>").await;
+    assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY);
+    let r = davx5.propfind("/dav/", "0", "<d:resourcetype/><d:displayname/><d:current-user-principal/><card:addressbook-home-set/>").await;
+    assert_eq!(r.one("d:current-user-principal"), "<d:href>/dav/principals/alice/</d:href>");
+    let r = davx5.propfind("/dav/principals/alice/", "0", "<card:addressbook-home-set/>").await;
+    assert_eq!(r.one("card:addressbook-home-set"), "<d:href>/dav/addressbooks/alice/</d:href>");
+    let r = davx5
+        .propfind("/dav/addressbooks/alice/", "1", "<d:resourcetype/><d:displayname/><d:owner/><d:current-user-privilege-set/><card:addressbook-description/><cs:source/>")
+        .await;
+    assert_eq!(r.all("d:href").iter().filter(|h| h.ends_with("/contacts/")).count(), 1);
+
+    // Sync: collection properties, then sync-collection in pages of 100, then multiget.
+    let r = davx5.propfind(&davx5.book(), "0", "<d:supported-report-set/><cs:getctag/><d:sync-token/><card:max-resource-size/>").await;
+    assert!(r.body.contains("<d:sync-collection/>"));
+    let davx5_sync = |token: String| {
+        let d = &davx5;
+        async move {
+            let body = format!(r#"<?xml version='1.0' encoding='UTF-8' ?><sync-collection xmlns="DAV:" xmlns:CARD="urn:ietf:params:xml:ns:carddav"><sync-token>{token}</sync-token><sync-level>1</sync-level><limit><nresults>100</nresults></limit><prop><getetag /></prop></sync-collection>"#);
+            d.send("REPORT", &d.book(), &[("Depth", "0"), ("Content-Type", "application/xml; charset=utf-8")], &body).await
+        }
+    };
+    let mut token = String::new();
+    let mut hrefs = Vec::new();
+    let mut rounds = 0;
+    loop {
+        let r = davx5_sync(token.clone()).await;
+        assert_eq!(r.status, StatusCode::MULTI_STATUS, "{}", r.body);
+        rounds += 1;
+        hrefs.extend(entries(&r).0.into_iter().map(|(h, _)| h));
+        token = r.one("d:sync-token");
+        if !r.body.contains("507") {
+            break;
+        }
+    }
+    assert_eq!(rounds, 3);
+    // A resumed page may list a group again (its members changed since the token).
+    hrefs.sort();
+    hrefs.dedup();
+    assert_eq!(hrefs.len(), 231);
+    let mut cards = Vec::new();
+    for batch in hrefs.chunks(100) {
+        let body = format!(
+            r#"<?xml version='1.0' encoding='UTF-8' ?><CARD:addressbook-multiget xmlns="DAV:" xmlns:CARD="urn:ietf:params:xml:ns:carddav"><prop><getcontenttype /><getetag /><CARD:address-data content-type="text/vcard" version="4.0" /></prop>{}</CARD:addressbook-multiget>"#,
+            batch.iter().map(|h| format!("<href>{h}</href>")).collect::<String>()
+        );
+        let r = davx5.send("REPORT", &davx5.book(), &[("Depth", "0"), ("Content-Type", "application/xml; charset=utf-8")], &body).await;
+        cards.extend(r.all("card:address-data"));
+    }
+    assert_eq!(cards.len(), 231);
+    let group = cards.iter().find(|c| c.contains("KIND:group")).expect("the group as a vCard 4 group");
+    assert_eq!(group.matches("MEMBER:urn:uuid:").count(), 3);
+
+    // Incremental: the phone adds a contact and a group naming it, the console deletes one.
+    let uid = "4b0e5c52-6d0a-4c5e-9a8a-1f2e3d4c5b6a";
+    let card = format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:New From Android\r\nEMAIL;TYPE=home:android@example.com\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;;;;;;;;;;;\r\nEND:VCARD\r\n");
+    assert_eq!(davx5.put(&format!("{uid}.vcf"), &card, &[("If-None-Match", "*")]).await.status, StatusCode::CREATED);
+    let gcard = format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:android-group-1\r\nFN:Android group\r\nKIND:group\r\nMEMBER:urn:uuid:{uid}\r\nEND:VCARD\r\n");
+    assert_eq!(davx5.put("android-group-1.vcf", &gcard, &[("If-None-Match", "*")]).await.status, StatusCode::CREATED);
+    s.store.delete_contact(alice.id, ids[10], 1, Origin::Console).await.unwrap();
+    let r = davx5_sync(token.clone()).await;
+    let (live, gone) = entries(&r);
+    assert_eq!(gone, [format!("{}{}.vcf", davx5.book(), ids[10])]);
+    assert!(live.iter().any(|(h, _)| h.ends_with(&format!("{uid}.vcf"))));
+    assert!(live.iter().any(|(h, _)| h.ends_with("android-group-1.vcf")));
+    let served = davx5.get(&format!("{uid}.vcf")).await.body;
+    assert!(served.contains("X-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;"), "{served}");
+    let g = s.store.list_groups(alice.id).await.unwrap().into_iter().find(|g| g.name == "Android group").unwrap();
+    let member = s.store.get_contact(alice.id, ContactId::parse(uid).unwrap()).await.unwrap();
+    assert_eq!(member.data.groups, [g.id]);
+    // Nothing more after that.
+    let again = davx5_sync(r.one("d:sync-token")).await;
+    assert_eq!(entries(&again), (vec![], vec![]));
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_thunderbird_cardbook() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let ids = seed(&s, alice.id, 12).await;
+    let cb = Dav::new(&s, alice.id, "alice").await;
+
+    // CardBook checks the CTag, lists ETags with PROPFIND depth 1, and fetches with multiget.
+    let ctag = cb.propfind(&cb.book(), "0", "<cs:getctag/><d:displayname/>").await.one("cs:getctag");
+    async fn listing(cb: &Dav) -> Answer {
+        cb.send("PROPFIND", &cb.book(), &[("Depth", "1"), ("Content-Type", "text/xml")], r#"<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:getcontenttype/><D:getetag/></D:prop></D:propfind>"#).await
+    }
+    let r = listing(&cb).await;
+    let (live, _) = entries(&r);
+    let cards: Vec<(String, String)> = live.into_iter().filter(|(h, _)| h != &cb.book()).collect();
+    assert_eq!(cards.len(), 12);
+    assert!(r.body.contains("<d:getcontenttype>text/vcard; charset=utf-8</d:getcontenttype>"));
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><C:address-data content-type='text/vcard'/></D:prop>{}</C:addressbook-multiget>"#,
+        cards.iter().map(|(h, _)| format!("<D:href>{h}</D:href>")).collect::<String>()
+    );
+    let r = cb.send("REPORT", &cb.book(), &[("Depth", "1"), ("Content-Type", "text/xml")], &body).await;
+    assert_eq!(r.all("card:address-data").len(), 12);
+
+    // An edit from Thunderbird (If-Match), then the incremental round: a new CTag, the changed
+    // ETag in the listing.
+    let (href, etag) = cards.iter().find(|(h, _)| h.contains(&ids[5].to_string())).unwrap().clone();
+    let name = href.rsplit('/').next().unwrap().to_string();
+    let mut text = cb.get(&name).await.body;
+    text = text.replace("FN:Seed 5", "FN:Seed Five");
+    let r = cb.put(&name, &text, &[("If-Match", &etag)]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let new_ctag = cb.propfind(&cb.book(), "0", "<cs:getctag/>").await.one("cs:getctag");
+    assert_ne!(new_ctag, ctag);
+    let (after, _) = entries(&listing(&cb).await);
+    let changed: Vec<&(String, String)> = after.iter().filter(|e| !cards.contains(e) && e.0 != cb.book()).collect();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].0, href);
+    assert_eq!(s.store.get_contact(alice.id, ids[5]).await.unwrap().data.display_name, "Seed Five");
+    // A stale edit is refused rather than overwriting.
+    assert_eq!(cb.put(&name, &text, &[("If-Match", &etag)]).await.status, StatusCode::PRECONDITION_FAILED);
+    s.shutdown().await;
+}

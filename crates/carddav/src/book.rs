@@ -90,7 +90,8 @@ pub fn render(item: &FeedItem, names: &Names, members: Option<&Members>, version
             let mut data = c.data.clone()?;
             // Membership is served on the group cards.
             data.groups.clear();
-            write_vcard(&names.uid(&id), &data, version)
+            let raw = card::split_raw_x_lines(&mut data.extra);
+            card::add_lines(&write_vcard(&names.uid(&id), &data, version), &raw)
         }
         FeedItem::Group(g) => {
             let data = g.data.as_ref()?;

@@ -155,6 +155,61 @@ pub fn write_group(uid: &str, name: &str, member_uids: &[String], version: Vcard
     out
 }
 
+/// The name of a content line (`item1.X-FOO;TYPE=a:b` → `X-FOO`).
+fn line_name(line: &str) -> &str {
+    let head = line.split([';', ':']).next().unwrap_or_default();
+    head.rsplit('.').next().unwrap_or_default()
+}
+
+fn is_x(name: &str) -> bool {
+    name.len() > 2 && name[..2].eq_ignore_ascii_case("X-")
+}
+
+/// Puts back the client's own text for its `X-` properties. The vCard parser reads an unknown
+/// property's value as text, which loses the difference between `a;b` (a structured value, as
+/// DAVx5's `X-ANDROID-CUSTOM`) and `a\;b`; the extra fields then hold the line as the client
+/// wrote it (unfolded), and [`render_with_raw`] writes it back unchanged.
+pub fn keep_raw_x_lines(body: &str, extra: &mut [ExtraField]) {
+    let unfolded = body.replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").replace("\n\t", "");
+    let mut raw: Vec<(&str, bool)> = unfolded.lines().map(|l| l.trim_end_matches('\r')).filter(|l| is_x(line_name(l))).map(|l| (l, false)).collect();
+    for x in extra.iter_mut().filter(|x| is_x(&x.name)) {
+        if let Some(slot) = raw.iter_mut().find(|(l, used)| !*used && line_name(l).eq_ignore_ascii_case(&x.name)) {
+            slot.1 = true;
+            x.value = slot.0.to_string();
+        }
+    }
+}
+
+/// Whether an extra field holds a client's `X-` line as it was written.
+fn is_raw_x(x: &ExtraField) -> bool {
+    is_x(&x.name) && line_name(&x.value).eq_ignore_ascii_case(&x.name) && x.value.contains(':')
+}
+
+/// Splits the raw `X-` lines off a contact's extra fields: what [`write_vcard`] writes, and the
+/// lines to add as they are.
+///
+/// [`write_vcard`]: interchange::vcard::write_vcard
+pub fn split_raw_x_lines(extra: &mut Vec<ExtraField>) -> Vec<String> {
+    let (raw, rest): (Vec<ExtraField>, Vec<ExtraField>) = std::mem::take(extra).into_iter().partition(is_raw_x);
+    *extra = rest;
+    raw.into_iter().map(|x| x.value).collect()
+}
+
+/// Adds content lines (folded) before a card's `END:VCARD`.
+pub fn add_lines(card: &str, lines: &[String]) -> String {
+    if lines.is_empty() {
+        return card.to_string();
+    }
+    let end = card.rfind("END:VCARD").unwrap_or(card.len());
+    let mut out = String::with_capacity(card.len() + lines.iter().map(|l| l.len() + 8).sum::<usize>());
+    out.push_str(&card[..end]);
+    for l in lines {
+        line(&mut out, l);
+    }
+    out.push_str(&card[end..]);
+    out
+}
+
 /// Properties dropped first when a card is over the size limit.
 const BULKY: [&str; 4] = ["PHOTO", "LOGO", "SOUND", "KEY"];
 
@@ -268,5 +323,32 @@ mod tests {
         assert!(small.contains("FN:ABC\r\n") && small.contains("tab\there") && small.contains("PHOTO"));
         let cut = sanitize(card, small.len() - 10);
         assert!(!cut.contains("PHOTO") && cut.contains("LOGO") && cut.ends_with("END:VCARD\r\n"), "{cut}");
+    }
+
+    #[test]
+    fn client_x_lines_come_back_as_written() {
+        let body = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:x\r\nFN:A\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;\r\n\
+            item1.X-ABLabel:blog\r\nitem1.URL:https://e.example\r\nX-T:a\\;b\r\nX-LONG:0123456789012345678901234567890123456789012345678901234567890123456789\r\n 0123\r\nEND:VCARD\r\n";
+        let mut data = match interchange::vcard::parse_vcards(body).into_iter().next() {
+            Some(Ok(p)) => p.data,
+            other => panic!("{other:?}"),
+        };
+        keep_raw_x_lines(body, &mut data.extra);
+        let raw = split_raw_x_lines(&mut data.extra);
+        assert_eq!(
+            raw,
+            [
+                "X-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;",
+                "item1.X-ABLabel:blog",
+                "X-T:a\\;b",
+                "X-LONG:01234567890123456789012345678901234567890123456789012345678901234567890123"
+            ]
+        );
+        let card = add_lines(&interchange::vcard::write_vcard("x", &data, VcardVersion::V4), &raw);
+        assert!(card.contains("\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;\r\n"), "{card}");
+        assert!(card.contains("item1.URL:https://e.example\r\n") && card.contains("item1.X-ABLabel:blog\r\n"), "{card}");
+        let unfolded = card.replace("\r\n ", "");
+        assert!(unfolded.ends_with("X-T:a\\;b\r\nX-LONG:01234567890123456789012345678901234567890123456789012345678901234567890123\r\nEND:VCARD\r\n"), "{card}");
+        assert!(card.lines().all(|l| l.len() <= 76), "{card}");
     }
 }

@@ -12,7 +12,7 @@ pub fn contact_values(data: &ContactData, uid: &str, prop: &str) -> Vec<String> 
         "FN" => one(&data.display_name),
         "EMAIL" => data.emails.iter().map(|e| e.value.as_str().to_string()).collect(),
         "TEL" => data.phones.iter().map(|p| p.value.as_str().to_string()).collect(),
-        "N" => one(&format!("{};{}", data.name.family, data.name.given).trim_matches(';').to_string()),
+        "N" => one(format!("{};{}", data.name.family, data.name.given).trim_matches(';')),
         "NICKNAME" => one(&data.nickname),
         "ORG" => one(&data.organization),
         "TITLE" => one(&data.title),

@@ -53,7 +53,8 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     if cards.len() != 1 {
         return Err(invalid(format!("Send exactly one vCard per resource (this body has {}).", cards.len())));
     }
-    let parsed = cards.remove(0).map_err(|e| invalid(e.reason))?;
+    let mut parsed = cards.remove(0).map_err(|e| invalid(e.reason))?;
+    card::keep_raw_x_lines(&text, &mut parsed.data.extra);
 
     let store = ctx.store();
     let account = ctx.account();
