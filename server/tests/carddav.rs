@@ -743,3 +743,124 @@ async fn replay_thunderbird_cardbook() {
     assert_eq!(cb.put(&name, &text, &[("If-Match", &etag)]).await.status, StatusCode::PRECONDITION_FAILED);
     s.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// A real client: vdirsyncer (installed by scripts/dav-tools.sh) syncing a local vdir both ways.
+// ---------------------------------------------------------------------------------------------
+
+fn vdirsyncer_bin() -> Option<std::path::PathBuf> {
+    let p = std::env::var("ROLO_VDIRSYNCER").ok().filter(|p| !p.is_empty()).map(std::path::PathBuf::from).or_else(|| {
+        std::env::var("HOME").ok().map(|h| std::path::PathBuf::from(h).join(".cache/rolo/tools/dav-venv/bin/vdirsyncer"))
+    })?;
+    p.exists().then_some(p)
+}
+
+fn run_vdirsyncer(bin: &std::path::Path, conf: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new(bin).arg("-c").arg(conf).args(args).stdin(std::process::Stdio::null()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "vdirsyncer {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn vdir_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "vcf")).collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vdirsyncer_syncs_a_vdir_both_ways() {
+    let Some(bin) = vdirsyncer_bin() else {
+        eprintln!("vdirsyncer not installed (scripts/dav-tools.sh, or ROLO_VDIRSYNCER): skipped");
+        return;
+    };
+    const N: usize = 1000;
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+    let items: Vec<_> = (0..N).map(|i| (None, contact(&format!("Person {i:04}"), "+1 555 0100", &format!("p{i}@example.com")))).collect();
+    s.store.create_contacts(alice.id, &items, Origin::Console).await.unwrap();
+    let group = s.store.create_group(alice.id, "Club", Origin::Console).await.unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let vdir = tmp.path().join("vdir");
+    std::fs::create_dir_all(&vdir).unwrap();
+    let conf = tmp.path().join("config");
+    std::fs::write(
+        &conf,
+        format!(
+            "[general]\nstatus_path = \"{status}\"\n\n[pair rolo]\na = \"local\"\nb = \"remote\"\ncollections = null\nconflict_resolution = \"b wins\"\n\n\
+             [storage local]\ntype = \"filesystem\"\npath = \"{vdir}\"\nfileext = \".vcf\"\n\n\
+             [storage remote]\ntype = \"carddav\"\nurl = \"{url}{book}\"\nusername = \"alice\"\npassword = \"{token}\"\n",
+            status = tmp.path().join("status").display(),
+            vdir = vdir.display(),
+            url = s.url,
+            book = dav.book(),
+            token = dav.token,
+        ),
+    )
+    .unwrap();
+    // vdirsyncer is a blocking program: run it off the runtime's worker threads.
+    let sync = || {
+        let (bin, conf) = (bin.clone(), conf.clone());
+        async move { tokio::task::spawn_blocking(move || run_vdirsyncer(&bin, &conf, &["sync"])).await.unwrap() }
+    };
+    {
+        let (bin, conf) = (bin.clone(), conf.clone());
+        tokio::task::spawn_blocking(move || run_vdirsyncer(&bin, &conf, &["discover"])).await.unwrap();
+    }
+
+    // Server → vdir: the whole book (and the group card).
+    let t = std::time::Instant::now();
+    sync().await;
+    let files = vdir_files(&vdir);
+    assert_eq!(files.len(), N + 1, "first sync took {:?}", t.elapsed());
+    eprintln!("vdirsyncer first sync of {N} contacts: {:?}", t.elapsed());
+
+    // vdir → server: add 3, edit 1, delete 1.
+    for i in 0..3 {
+        let uid = format!("local-{i}");
+        std::fs::write(vdir.join(format!("{uid}.vcf")), vcard(&uid, &format!("Local {i}"), "X-LOCAL-ONLY:yes\r\n")).unwrap();
+    }
+    let edit_path = files.iter().find(|p| std::fs::read_to_string(p).unwrap().contains("FN:Person 0007")).unwrap().clone();
+    let edited = std::fs::read_to_string(&edit_path).unwrap().replace("FN:Person 0007", "FN:Person Seven");
+    std::fs::write(&edit_path, edited).unwrap();
+    let gone_path = files.iter().find(|p| std::fs::read_to_string(p).unwrap().contains("FN:Person 0008")).unwrap().clone();
+    std::fs::remove_file(&gone_path).unwrap();
+    sync().await;
+    let listed = s.store.list_contacts(alice.id).await.unwrap();
+    assert_eq!(listed.len(), N + 3 - 1);
+    let names: std::collections::HashSet<String> = listed.iter().map(|c| c.data.display_name.clone()).collect();
+    assert!(names.contains("Local 0") && names.contains("Local 2") && names.contains("Person Seven"));
+    assert!(!names.contains("Person 0007") && !names.contains("Person 0008"));
+    let local0 = listed.iter().find(|c| c.data.display_name == "Local 0").unwrap();
+    assert!(local0.data.extra.iter().any(|x| x.value == "X-LOCAL-ONLY:yes"));
+
+    // Server → vdir: add 2 (one into the group), edit 1, delete 1, in the console.
+    let new1 = s.store.create_contact(alice.id, None, &contact("Server New", "+1 555 0111", "new@example.com"), Origin::Console).await.unwrap();
+    s.store.create_contact(alice.id, None, &contact("Server Newer", "+1 555 0112", "newer@example.com"), Origin::Console).await.unwrap();
+    s.store.set_membership(alice.id, group.id, &[new1.id], true, Origin::Console).await.unwrap();
+    let p9 = listed.iter().find(|c| c.data.display_name == "Person 0009").unwrap();
+    let mut d = p9.data.clone();
+    d.display_name = "Person Nine".into();
+    s.store.update_contact(alice.id, p9.id, p9.revision, &d, Origin::Console).await.unwrap();
+    let p10 = listed.iter().find(|c| c.data.display_name == "Person 0010").unwrap();
+    s.store.delete_contact(alice.id, p10.id, p10.revision, Origin::Console).await.unwrap();
+    sync().await;
+    let texts: Vec<String> = vdir_files(&vdir).iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    assert_eq!(texts.len(), N + 3 - 1 + 2 - 1 + 1);
+    assert!(texts.iter().any(|t| t.contains("FN:Server New\r\n")) && texts.iter().any(|t| t.contains("FN:Person Nine\r\n")));
+    assert!(!texts.iter().any(|t| t.contains("FN:Person 0010\r\n") || t.contains("FN:Person 0009\r\n")));
+    let club = texts.iter().find(|t| t.contains("FN:Club")).unwrap();
+    assert!(club.contains(&format!("urn:uuid:{}", new1.id)), "{club}");
+
+    // Nothing left to do: a further sync changes nothing on either side.
+    let seq = s.store.current_seq(alice.id).await.unwrap();
+    sync().await;
+    assert_eq!(s.store.current_seq(alice.id).await.unwrap(), seq);
+    assert_eq!(vdir_files(&vdir).len(), texts.len());
+    s.shutdown().await;
+}
