@@ -526,7 +526,33 @@ async fn carddav_edits_reach_the_console_history_and_the_device_feed() {
     let r = dav.get("x.vcf").await;
     assert_ne!(r.etag(), old);
     assert!(r.body.contains("FN:Dora Edited") && r.body.contains(&format!("UID:{uid}")));
-    // Nothing the client wrote is stored in clear.
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_a_client_writes_is_stored_in_clear() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+    let secrets = ["Zebediah-Href-Secret", "zebediah.uid@example.org", "Zebediah Quillfeather", "X-Zebediah-Value", "Zebediah Book Name"];
+    let card = vcard(secrets[1], secrets[2], &format!("X-CUSTOM:{}\r\n", secrets[3]));
+    assert_eq!(dav.put(&format!("{}.vcf", secrets[0]), &card, &[]).await.status, StatusCode::CREATED);
+    let group = format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:zebediah-group\r\nFN:Zebediah Group\r\nKIND:group\r\nMEMBER:urn:uuid:{}\r\nEND:VCARD\r\n", secrets[1]);
+    assert_eq!(dav.put("zebediah-group.vcf", &group, &[]).await.status, StatusCode::CREATED);
+    let patch = format!(r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>{}</d:displayname></d:prop></d:set></d:propertyupdate>"#, secrets[4]);
+    assert!(dav.send("PROPPATCH", &dav.book(), &[], &patch).await.body.contains("200 OK"));
+    assert!(dav.get(&format!("{}.vcf", secrets[0])).await.body.contains(secrets[3]));
+    let mut bytes = Vec::new();
+    for f in ["rolo.db", "rolo.db-wal"] {
+        if let Ok(b) = std::fs::read(s.data_dir().join(f)) {
+            bytes.extend(b);
+        }
+    }
+    assert!(!bytes.is_empty());
+    let text = String::from_utf8_lossy(&bytes).to_lowercase();
+    for secret in secrets.iter().chain(["Zebediah Group"].iter()) {
+        assert!(!text.contains(&secret.to_lowercase()), "{secret:?} is in the database in clear");
+    }
     s.shutdown().await;
 }
 

@@ -211,6 +211,9 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
     };
     let mut response = result.unwrap_or_else(IntoResponse::into_response);
     response.headers_mut().insert(HeaderName::from_static("dav"), HeaderValue::from_static(methods::options::DAV_CLASSES));
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(ALLOW));
+    }
     response
 }
 

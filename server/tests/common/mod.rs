@@ -48,6 +48,11 @@ impl TestServer {
         TestServer { url, store, stop: Some(tx), task: Some(task), _dir: dir }
     }
 
+    /// The data directory (SQLite database and its WAL, key file).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub async fn account(&self, name: &str, password: &str) -> domain::AccountInfo {
         self.store.create_account(&domain::Username::parse(name).unwrap(), password, false).await.unwrap()
     }

@@ -21,6 +21,16 @@ use crate::read_body;
 use crate::xml::Name;
 use crate::Ctx;
 
+/// Another write won the race between reading the card and writing it.
+fn raced(e: store::StoreError) -> DavError {
+    match e {
+        store::StoreError::Conflict(_) | store::StoreError::Stale { .. } => {
+            DavError::precondition_failed("The card was changed elsewhere at the same moment; sync and try again.")
+        }
+        other => other.into(),
+    }
+}
+
 fn invalid(message: impl Into<String>) -> DavError {
     DavError::Condition(StatusCode::FORBIDDEN, Name::card("valid-address-data"), message.into())
 }
@@ -109,13 +119,13 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
                 Some(FeedItem::Contact(c)) => c.data.as_ref().map(|d| d.groups.clone()).unwrap_or_default(),
                 _ => Vec::new(),
             };
-            let revision = store.put_contact(account, ContactId::from_uuid(id), base, &data, origin).await?;
+            let revision = store.put_contact(account, ContactId::from_uuid(id), base, &data, origin).await.map_err(raced)?;
             card::contact_etag(&id, revision)
         }
         Some(member_uids) => {
             let gd = GroupData::parse(&parsed.data.display_name).map_err(invalid)?;
             let gid = GroupId::from_uuid(id);
-            let revision = store.put_group(account, gid, base, &gd, origin).await?;
+            let revision = store.put_group(account, gid, base, &gd, origin).await.map_err(raced)?;
             let contacts = store.list_contacts(account).await?;
             let exists: HashSet<Uuid> = contacts.iter().map(|c| *c.id.as_uuid()).collect();
             let current: HashSet<Uuid> = contacts.iter().filter(|c| c.data.groups.contains(&gid)).map(|c| *c.id.as_uuid()).collect();
