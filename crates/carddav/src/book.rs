@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use domain::{AccountId, ContactId};
 use interchange::vcard::{write_vcard, VcardVersion};
-use store::{DavName, FeedItem, Store};
+use store::{ContactRow, DavName, EntityKind, FeedItem, Store};
 use uuid::Uuid;
 
 use crate::card;
@@ -103,10 +103,16 @@ pub fn render(item: &FeedItem, names: &Names, members: Option<&Members>, version
     Some(card::sanitize(&text, max))
 }
 
-/// The ids of the cards with these resource names (those that exist or existed), by name.
-pub async fn resolve(store: &Store, account: AccountId, hrefs: &[String]) -> DavResult<HashMap<String, Uuid>> {
+/// The ids of the cards with these resource names (those that exist or existed), by name, and
+/// the CardDAV names of those that have one (the others have the defaults).
+pub async fn resolve(store: &Store, account: AccountId, hrefs: &[String]) -> DavResult<(HashMap<String, Uuid>, Names)> {
     let refs: Vec<&str> = hrefs.iter().map(String::as_str).collect();
-    let mut out: HashMap<String, Uuid> = store.dav_ids_by_href(account, &refs).await?.into_iter().map(|(h, (id, _))| (h, id)).collect();
+    let mut out = HashMap::new();
+    let mut names = HashMap::new();
+    for (h, (id, name)) in store.dav_ids_by_href(account, &refs).await? {
+        out.insert(h, id);
+        names.insert(id, name);
+    }
     let defaults: Vec<(String, Uuid)> = hrefs
         .iter()
         .filter(|h| !out.contains_key(*h))
@@ -119,7 +125,33 @@ pub async fn resolve(store: &Store, account: AccountId, hrefs: &[String]) -> Dav
     // A card a client named is not also at its default name.
     let named = store.dav_names_of(account, &ids).await?;
     out.extend(defaults.into_iter().filter(|(_, id)| !named.contains_key(id)));
-    Ok(out)
+    Ok((out, Names(names)))
+}
+
+/// The id of one resource name.
+pub async fn resolve_one(store: &Store, account: AccountId, href: &str) -> DavResult<Option<Uuid>> {
+    Ok(resolve(store, account, &[href.to_string()]).await?.0.remove(href))
+}
+
+/// The ETag of a card from its stored row (no decryption; groups need their members).
+pub fn row_etag(row: &ContactRow, members: Option<&Members>) -> String {
+    let id = *row.id.as_uuid();
+    match row.kind {
+        EntityKind::Contact => card::contact_etag(&id, row.revision),
+        EntityKind::Group => {
+            let m = members.and_then(|m| m.get(&id)).map(Vec::as_slice).unwrap_or_default();
+            card::group_etag(&id, row.revision, m)
+        }
+    }
+}
+
+/// Every live contact and group of the account as stored rows (metadata; content sealed).
+pub async fn live_rows(store: &Store, account: AccountId) -> DavResult<Vec<ContactRow>> {
+    let backend = store.backend();
+    let mut rows = backend.live_contacts(account).await?;
+    rows.extend(backend.live_groups(account).await?);
+    rows.sort_by_key(|r| r.seq);
+    Ok(rows)
 }
 
 /// The states of these ids, by id.

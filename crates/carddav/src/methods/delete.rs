@@ -17,8 +17,7 @@ pub async fn handle(ctx: &Ctx) -> DavResult<Response> {
     };
     let store = ctx.store();
     let account = ctx.account();
-    let ids = book::resolve(store, account, std::slice::from_ref(name)).await?;
-    let id = *ids.get(name).ok_or_else(DavError::not_found)?;
+    let id = book::resolve_one(store, account, name).await?.ok_or_else(DavError::not_found)?;
     let item = book::states(store, account, &[id]).await?.remove(&id).filter(book::is_live).ok_or_else(DavError::not_found)?;
     if let Some(h) = ctx.header(header::IF_MATCH) {
         let members = if book::is_group(&item) { Some(book::members(store, account).await?) } else { None };

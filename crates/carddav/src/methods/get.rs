@@ -18,8 +18,7 @@ pub async fn handle(ctx: &Ctx, _head: bool) -> DavResult<Response> {
     };
     let store = ctx.store();
     let account = ctx.account();
-    let ids = book::resolve(store, account, std::slice::from_ref(name)).await?;
-    let id = ids.get(name).ok_or_else(DavError::not_found)?;
+    let id = &book::resolve_one(store, account, name).await?.ok_or_else(DavError::not_found)?;
     let item = book::states(store, account, &[*id]).await?.remove(id).filter(book::is_live).ok_or_else(DavError::not_found)?;
     let (names, members) = if book::is_group(&item) {
         (Names(store.dav_names(account).await?), Some(book::members(store, account).await?))

@@ -32,7 +32,7 @@ pub enum Wanted<'a> {
 }
 
 impl Wanted<'_> {
-    fn needs_text(&self) -> bool {
+    pub fn needs_text(&self) -> bool {
         match self {
             Wanted::Propfind(Propfind::Prop(names)) => props::card_needs_text(names),
             Wanted::Names(names) => props::card_needs_text(names),
@@ -69,6 +69,28 @@ pub fn card_entry_at(
     Entry::Props { href, propstats }
 }
 
+/// The multistatus entry of one live card from its stored row, for requests that need no card
+/// text (ETags, types, dates): nothing is decrypted.
+pub fn row_entry(ctx: &Ctx, row: &store::ContactRow, names: &Names, members: Option<&Members>, wanted: &Wanted<'_>) -> Entry {
+    let id = *row.id.as_uuid();
+    let info = CardInfo { user: ctx.user(), etag: book::row_etag(row, members), last_modified: row.updated_at, text: None };
+    let available = props::card_props(&info);
+    let propstats: Vec<Propstat> = ctx.trim(match wanted {
+        Wanted::Propfind(req) => props::select(req, available),
+        Wanted::Names(names) => props::pick(names, available),
+    });
+    Entry::Props { href: paths::card_href(ctx.user(), &names.href(&id)), propstats }
+}
+
+/// Group members, loaded only when some of `rows` are live groups.
+pub async fn members_if_group_rows(ctx: &Ctx, rows: &[store::ContactRow]) -> DavResult<Option<Members>> {
+    if rows.iter().any(|r| r.kind == store::EntityKind::Group && !r.deleted) {
+        Ok(Some(book::members(ctx.store(), ctx.account()).await?))
+    } else {
+        Ok(None)
+    }
+}
+
 /// Group members, loaded only when some of `items` are groups.
 pub async fn members_if_groups(ctx: &Ctx, items: &[&FeedItem]) -> DavResult<Option<Members>> {
     if items.iter().any(|i| book::is_group(i)) {
@@ -87,8 +109,7 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let mut ms = Multistatus::new();
     match &ctx.target {
         Target::Card(_, name) => {
-            let ids = book::resolve(store, account, std::slice::from_ref(name)).await?;
-            let id = ids.get(name).ok_or_else(DavError::not_found)?;
+            let id = &book::resolve_one(store, account, name).await?.ok_or_else(DavError::not_found)?;
             let item = book::states(store, account, &[*id]).await?.remove(id).filter(book::is_live).ok_or_else(DavError::not_found)?;
             let members = members_if_groups(ctx, &[&item]).await?;
             let names = Names(store.dav_names_of(account, &[*id]).await?);
@@ -105,13 +126,21 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
                         ms.push(&Entry::Props { href: book.href(), propstats: ctx.trim(props::select(&req, props::collection_props(&book, &info))) });
                     }
                     Target::Book(_) => {
-                        let items = book::all_live(store, account).await?;
-                        let refs: Vec<&FeedItem> = items.iter().collect();
-                        let members = members_if_groups(ctx, &refs).await?;
-                        let names = Names(store.dav_names(account).await?);
                         let wanted = Wanted::Propfind(&req);
-                        for item in &items {
-                            ms.push(&card_entry(ctx, item, &names, members.as_ref(), &wanted, VcardVersion::V3));
+                        let names = Names(store.dav_names(account).await?);
+                        if wanted.needs_text() {
+                            let items = book::all_live(store, account).await?;
+                            let refs: Vec<&FeedItem> = items.iter().collect();
+                            let members = members_if_groups(ctx, &refs).await?;
+                            for item in &items {
+                                ms.push(&card_entry(ctx, item, &names, members.as_ref(), &wanted, VcardVersion::V3));
+                            }
+                        } else {
+                            let rows = book::live_rows(store, account).await?;
+                            let members = members_if_group_rows(ctx, &rows).await?;
+                            for row in &rows {
+                                ms.push(&row_entry(ctx, row, &names, members.as_ref(), &wanted));
+                            }
                         }
                     }
                     _ => {}

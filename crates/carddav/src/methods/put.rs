@@ -68,7 +68,7 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
 
     let store = ctx.store();
     let account = ctx.account();
-    let existing_id = book::resolve(store, account, std::slice::from_ref(name)).await?.get(name).copied();
+    let existing_id = book::resolve_one(store, account, name).await?;
     let at_href = match existing_id {
         Some(id) => book::states(store, account, &[id]).await?.remove(&id),
         None => None,

@@ -1,19 +1,19 @@
 //! REPORT on the address book: `addressbook-multiget`, `addressbook-query` (RFC 6352 §8.6–8.7)
 //! and `sync-collection` (RFC 6578).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::Response;
 use interchange::vcard::VcardVersion;
-use store::FeedItem;
+use store::{ContactRow, EntityKind, FeedItem};
 use uuid::Uuid;
 
 use crate::book::{self, Members, Names};
 use crate::error::{DavError, DavResult};
 use crate::filter;
-use crate::methods::propfind::{card_entry, card_entry_at, members_if_groups, Wanted};
+use crate::methods::propfind::{card_entry, card_entry_at, members_if_group_rows, members_if_groups, row_entry, Wanted};
 use crate::paths::{self, Target};
 use crate::props::{self, parse_sync_token, sync_token};
 use crate::request::{parse_report, Filter, PropSelection, Report};
@@ -51,15 +51,6 @@ fn version(select: &PropSelection) -> VcardVersion {
     props::version_of(select.address_data.as_ref().and_then(|a| a.version.as_deref()))
 }
 
-async fn names_for(ctx: &Ctx, items: &[&FeedItem], ids: &[Uuid]) -> DavResult<Names> {
-    let store = ctx.store();
-    if ids.len() > NAMES_AT_ONCE || items.iter().any(|i| book::is_group(i)) {
-        Ok(Names(store.dav_names(ctx.account()).await?))
-    } else {
-        Ok(Names(store.dav_names_of(ctx.account(), ids).await?))
-    }
-}
-
 async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavResult<Response> {
     let store = ctx.store();
     let account = ctx.account();
@@ -72,12 +63,13 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
         })
         .collect();
     let names: Vec<String> = wanted.iter().flatten().cloned().collect();
-    let ids = book::resolve(store, account, &names).await?;
+    let (ids, found_names) = book::resolve(store, account, &names).await?;
     let id_list: Vec<Uuid> = ids.values().copied().collect();
     let states = book::states(store, account, &id_list).await?;
     let live: Vec<&FeedItem> = states.values().filter(|i| book::is_live(i)).collect();
     let members = members_if_groups(ctx, &live).await?;
-    let card_names = names_for(ctx, &live, &id_list).await?;
+    // Group cards name their members by UID: then every name is needed.
+    let card_names = if members.is_some() { Names(store.dav_names(account).await?) } else { found_names };
     let v = version(select);
     let w = Wanted::Names(&select.props);
     let mut ms = Multistatus::with_capacity(hrefs.len());
@@ -148,52 +140,57 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
         }
         (n, false)
     };
+    // Rows are read without decrypting anything; only cards whose text is asked for are opened.
+    let backend = store.backend();
     // On an incremental sync, contact changes can change groups' members (their cards): the
     // groups are then reported too, within the limit.
-    let groups: Vec<Uuid> = if initial { Vec::new() } else { store.list_groups(account).await?.iter().map(|g| *g.id.as_uuid()).collect() };
+    let groups: Vec<ContactRow> = if initial { Vec::new() } else { backend.live_groups(account).await? };
     let page: Option<usize> = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX).saturating_sub(groups.len()).max(1));
     let fetch = page.map(|p| p as i64 + 1).unwrap_or(i64::MAX);
-    let mut items = store.feed_since(account, after, fetch).await?;
-    let truncated = page.is_some_and(|p| items.len() > p);
+    let mut rows = backend.contacts_since(account, after, fetch).await?;
+    let truncated = page.is_some_and(|p| rows.len() > p);
     if let Some(p) = page {
-        items.truncate(p);
+        rows.truncate(p);
     }
-    let last = items.last().map(FeedItem::seq);
+    let last = rows.last().map(|r| r.seq);
     let new_seq = if truncated { last.unwrap_or(after) } else { last.unwrap_or(current).max(current) };
-
-    if !initial && items.iter().any(|i| !book::is_group(i)) {
-        let listed: Vec<Uuid> = items.iter().map(book::item_id).collect();
-        let missing: Vec<Uuid> = groups.into_iter().filter(|g| !listed.contains(g)).collect();
-        items.extend(book::states(store, account, &missing).await?.into_values().filter(book::is_live));
+    if rows.iter().any(|r| r.kind == EntityKind::Contact) {
+        let listed: HashSet<Uuid> = rows.iter().map(|r| *r.id.as_uuid()).collect();
+        rows.extend(groups.into_iter().filter(|g| !listed.contains(g.id.as_uuid())));
     }
     if initial {
-        items.retain(book::is_live);
+        rows.retain(|r| !r.deleted);
     }
-    let refs: Vec<&FeedItem> = items.iter().collect();
-    let ids: Vec<Uuid> = items.iter().map(book::item_id).collect();
-    let live: Vec<&FeedItem> = refs.iter().copied().filter(|i| book::is_live(i)).collect();
-    let members: Option<Members> = members_if_groups(ctx, &live).await?;
-    let names = names_for(ctx, &refs, &ids).await?;
-    let v = version(select);
+    let ids: Vec<Uuid> = rows.iter().map(|r| *r.id.as_uuid()).collect();
+    let members: Option<Members> = members_if_group_rows(ctx, &rows).await?;
+    let names = if ids.len() > NAMES_AT_ONCE || members.is_some() {
+        Names(store.dav_names(account).await?)
+    } else {
+        Names(store.dav_names_of(account, &ids).await?)
+    };
     let w = Wanted::Names(&select.props);
-    let mut ms = Multistatus::with_capacity(items.len());
-    let mut seen: HashMap<Uuid, ()> = HashMap::with_capacity(items.len());
-    for item in &items {
-        let id = book::item_id(item);
-        if seen.insert(id, ()).is_some() {
-            continue;
-        }
-        if book::is_live(item) {
-            ms.push(&card_entry(ctx, item, &names, members.as_ref(), &w, v));
-        } else {
-            ms.push(&Entry::Status { href: paths::card_href(ctx.user(), &names.href(&id)), status: 404 });
+    let items: HashMap<Uuid, FeedItem> = if w.needs_text() {
+        let live: Vec<Uuid> = rows.iter().filter(|r| !r.deleted).map(|r| *r.id.as_uuid()).collect();
+        book::states(store, account, &live).await?
+    } else {
+        HashMap::new()
+    };
+    let v = version(select);
+    let mut ms = Multistatus::with_capacity(rows.len());
+    for row in &rows {
+        let id = *row.id.as_uuid();
+        match items.get(&id).filter(|i| book::is_live(i)) {
+            _ if row.deleted => ms.push(&Entry::Status { href: paths::card_href(ctx.user(), &names.href(&id)), status: 404 }),
+            Some(item) => ms.push(&card_entry(ctx, item, &names, members.as_ref(), &w, v)),
+            None => ms.push(&row_entry(ctx, row, &names, members.as_ref(), &w)),
         }
     }
+    let sent = rows.len() as i64;
     if truncated {
         ms.push(&Entry::Truncated { href: ctx.target.href() });
     }
     if let Some(d) = &ctx.who.device {
-        store.record_sync(d.id, Some(new_seq), ctx.addr.map(|a| a.to_string()), items.len() as i64, 0).await?;
+        store.record_sync(d.id, Some(new_seq), ctx.addr.map(|a| a.to_string()), sent, 0).await?;
     }
     Ok(multistatus(ms.finish(Some(&sync_token(new_seq)))))
 }
