@@ -68,7 +68,8 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
 
     let store = ctx.store();
     let account = ctx.account();
-    let existing_id = book::resolve_one(store, account, name).await?;
+    let (found, found_names) = book::resolve(store, account, std::slice::from_ref(name)).await?;
+    let existing_id = found.get(name).copied();
     let at_href = match existing_id {
         Some(id) => book::states(store, account, &[id]).await?.remove(&id),
         None => None,
@@ -140,7 +141,13 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     };
 
     let new_name = DavName { href: name.clone(), uid: uid.filter(|u| *u != id.to_string()) };
-    let old_name = store.dav_names_of(account, &[id]).await?.remove(&id);
+    let old_name = match (existing_id, &state) {
+        // Found by its name (or at its default name, which means it has none).
+        (Some(_), _) => found_names.0.get(&id).cloned(),
+        // A card never seen has no name.
+        (None, None) => None,
+        (None, Some(_)) => store.dav_names_of(account, &[id]).await?.remove(&id),
+    };
     let is_default = new_name.href == card::default_href(&id) && new_name.uid.is_none();
     if old_name.as_ref() != Some(&new_name) && !(old_name.is_none() && is_default) {
         store.set_dav_name(account, id, &new_name).await?;
