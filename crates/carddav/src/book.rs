@@ -107,30 +107,16 @@ pub fn render(item: &FeedItem, names: &Names, members: Option<&Members>, version
 /// the CardDAV names of those that have one (the others have the defaults).
 pub async fn resolve(store: &Store, account: AccountId, hrefs: &[String]) -> DavResult<(HashMap<String, Uuid>, Names)> {
     let refs: Vec<&str> = hrefs.iter().map(String::as_str).collect();
-    let mut out = HashMap::new();
-    let mut names = HashMap::new();
-    for (h, (id, name)) in store.dav_ids_by_href(account, &refs).await? {
-        out.insert(h, id);
-        names.insert(id, name);
-    }
-    let defaults: Vec<(String, Uuid)> = hrefs
-        .iter()
-        .filter(|h| !out.contains_key(*h))
-        .filter_map(|h| {
-            let id = Uuid::parse_str(h.strip_suffix(".vcf")?).ok()?;
-            (card::default_href(&id) == *h).then(|| (h.clone(), id))
-        })
-        .collect();
-    let ids: Vec<Uuid> = defaults.iter().map(|(_, id)| *id).collect();
-    // A card a client named is not also at its default name.
-    let named = store.dav_names_of(account, &ids).await?;
-    out.extend(defaults.into_iter().filter(|(_, id)| !named.contains_key(id)));
-    Ok((out, Names(names)))
+    let r = store.dav_resolve(account, &refs, false).await?;
+    Ok((r.ids, Names(r.names)))
 }
 
-/// The id of one resource name.
-pub async fn resolve_one(store: &Store, account: AccountId, href: &str) -> DavResult<Option<Uuid>> {
-    Ok(resolve(store, account, &[href.to_string()]).await?.0.remove(href))
+/// One resource name: its id, stored name (if any) and state (if it exists or existed).
+pub async fn lookup(store: &Store, account: AccountId, href: &str) -> DavResult<(Option<Uuid>, Names, Option<FeedItem>)> {
+    let mut r = store.dav_resolve(account, &[href], true).await?;
+    let id = r.ids.remove(href);
+    let state = id.and_then(|id| r.states.remove(&id));
+    Ok((id, Names(r.names), state))
 }
 
 /// The ETag of a card from its stored row (no decryption; groups need their members).
@@ -147,11 +133,7 @@ pub fn row_etag(row: &ContactRow, members: Option<&Members>) -> String {
 
 /// Every live contact and group of the account as stored rows (metadata; content sealed).
 pub async fn live_rows(store: &Store, account: AccountId) -> DavResult<Vec<ContactRow>> {
-    let backend = store.backend();
-    let mut rows = backend.live_contacts(account).await?;
-    rows.extend(backend.live_groups(account).await?);
-    rows.sort_by_key(|r| r.seq);
-    Ok(rows)
+    Ok(store.backend().live_heads(account).await?)
 }
 
 /// The states of these ids, by id.

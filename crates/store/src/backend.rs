@@ -239,6 +239,22 @@ pub trait Backend: Send + Sync + 'static {
     /// Adds a sync request's figures to the device's record.
     async fn record_sync(&self, id: DeviceId, record: &SyncRecord) -> StoreResult<()>;
 
+    /// Like `contacts_since`, without the sealed content (`sealed` is `None`, `deleted` tells):
+    /// what a listing of ETags needs. The default reads the content and drops it.
+    async fn heads_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
+        let mut rows = self.contacts_since(account, after, limit).await?;
+        rows.iter_mut().for_each(|r| r.sealed = None);
+        Ok(rows)
+    }
+    /// Every live contact and group, without the sealed content, in change order.
+    async fn live_heads(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
+        let mut rows = self.live_contacts(account).await?;
+        rows.extend(self.live_groups(account).await?);
+        rows.sort_by_key(|r| r.seq);
+        rows.iter_mut().for_each(|r| r.sealed = None);
+        Ok(rows)
+    }
+
     // CardDAV names ----------------------------------------------------------------------
     /// Every CardDAV name of the account.
     async fn dav_names(&self, account: AccountId) -> StoreResult<Vec<DavNameRow>>;

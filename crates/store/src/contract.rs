@@ -510,6 +510,29 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     store.set_dav_name(a.id, y, &name("Secret-Href.vcf", None)).await.unwrap();
     assert_eq!(store.dav_ids_by_href(a.id, &["Secret-Href.vcf"]).await.unwrap()["Secret-Href.vcf"].0, y);
 
+    // One-pass resolution: stored names, default names of cards without one, states.
+    let c = store.create_contact(a.id, None, &contact("Res", "Olve", "+1 555 0100", "r@example.org"), Origin::Console).await.unwrap();
+    let default = format!("{}.vcf", c.id);
+    let named_default = format!("{x}.vcf");
+    let r = store.dav_resolve(a.id, &["renamed.vcf", &default, &named_default, "nope.vcf"], true).await.unwrap();
+    assert_eq!(r.ids.len(), 2, "{:?}", r.ids);
+    assert_eq!((r.ids["renamed.vcf"], r.ids[&default]), (x, *c.id.as_uuid()));
+    assert_eq!(r.names.len(), 1);
+    assert!(matches!(&r.states[c.id.as_uuid()], FeedItem::Contact(s) if s.data.is_some()));
+
+    // Heads: rows without their sealed content.
+    let heads = backend.heads_since(a.id, 0, 100).await.unwrap();
+    assert_eq!(heads.len(), 1);
+    assert!(heads[0].sealed.is_none() && heads[0].id == c.id && heads[0].revision == 1 && !heads[0].deleted);
+    store.delete_contact(a.id, c.id, 1, Origin::Console).await.unwrap();
+    let heads = backend.heads_since(a.id, 0, 100).await.unwrap();
+    assert!(heads[0].deleted && heads[0].revision == 2);
+    assert!(backend.live_heads(a.id).await.unwrap().is_empty());
+    let g = store.create_group(a.id, "G", Origin::Console).await.unwrap();
+    let live = backend.live_heads(a.id).await.unwrap();
+    assert_eq!(live.len(), 1);
+    assert!(live[0].kind == crate::EntityKind::Group && live[0].id.as_uuid() == g.id.as_uuid() && live[0].sealed.is_none());
+
     // Names are sealed: no href or UID in clear.
     for row in backend.dav_names(a.id).await.unwrap() {
         let text = String::from_utf8_lossy(&row.sealed);

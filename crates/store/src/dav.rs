@@ -23,6 +23,17 @@ pub struct DavName {
 
 const HREF_LABEL: &str = "dav-href";
 
+/// What [`Store::dav_resolve`] found.
+#[derive(Debug, Default)]
+pub struct DavResolved {
+    /// The id of each resource name that names a card (that exists or existed).
+    pub ids: HashMap<String, Uuid>,
+    /// The stored names among them (the others have the defaults).
+    pub names: HashMap<Uuid, DavName>,
+    /// The states of the ids, when asked for.
+    pub states: HashMap<Uuid, crate::FeedItem>,
+}
+
 impl Store {
     fn open_dav_name(&self, account: AccountId, key: &crypto::DataKey, row: &DavNameRow) -> StoreResult<(Uuid, DavName)> {
         let plain = key.open_record(RecordKind::DavName, account.as_bytes(), row.id.as_bytes(), 0, &row.sealed)?;
@@ -65,6 +76,50 @@ impl Store {
         for row in self.backend().dav_names_by_hashes(account, &hashes).await? {
             let (id, name) = self.open_dav_name(account, &key, &row)?;
             out.insert(name.href.clone(), (id, name));
+        }
+        Ok(out)
+    }
+
+    /// Resolves CardDAV resource names to ids in one pass (one account read): by their stored
+    /// name, or the default `<id>.vcf` of a card that has no other name; with the names found
+    /// and, when `load`, the states of the ids (tombstones included).
+    pub async fn dav_resolve(&self, account: AccountId, hrefs: &[&str], load: bool) -> StoreResult<DavResolved> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let mut out = DavResolved::default();
+        if hrefs.is_empty() {
+            return Ok(out);
+        }
+        let hashes: Vec<String> = hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
+        for row in self.backend().dav_names_by_hashes(account, &hashes).await? {
+            let (id, name) = self.open_dav_name(account, &key, &row)?;
+            out.ids.insert(name.href.clone(), id);
+            out.names.insert(id, name);
+        }
+        let defaults: Vec<(&str, Uuid)> = hrefs
+            .iter()
+            .filter(|h| !out.ids.contains_key(**h))
+            .filter_map(|h| {
+                let id = Uuid::parse_str(h.strip_suffix(".vcf")?).ok()?;
+                (format!("{id}.vcf") == *h).then_some((*h, id))
+            })
+            .collect();
+        if !defaults.is_empty() {
+            let ids: Vec<ContactId> = defaults.iter().map(|(_, id)| ContactId::from_uuid(*id)).collect();
+            let named: std::collections::HashSet<ContactId> =
+                self.backend().dav_names_by_ids(account, &ids).await?.into_iter().map(|r| r.id).collect();
+            for (h, id) in defaults {
+                // A card a client named is not also at its default name.
+                if !named.contains(&ContactId::from_uuid(id)) {
+                    out.ids.insert(h.to_string(), id);
+                }
+            }
+        }
+        if load {
+            let ids: Vec<ContactId> = out.ids.values().map(|u| ContactId::from_uuid(*u)).collect();
+            for row in self.backend().contacts_by_ids(account, &ids).await? {
+                out.states.insert(*row.id.as_uuid(), self.item_of(&acc, &key, &row)?);
+            }
         }
         Ok(out)
     }

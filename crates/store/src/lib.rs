@@ -22,5 +22,5 @@ pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavNameRow, Device
 pub use error::{StoreError, StoreResult};
 pub use keys::{KeySource, RotateReport};
 pub use password::{hash_password, verify_password};
-pub use dav::DavName;
+pub use dav::{DavName, DavResolved};
 pub use service::{Change, ContactState, FeedItem, GroupState, HistoryEntry, NewSession, Store};

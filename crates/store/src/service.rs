@@ -645,7 +645,7 @@ impl Store {
         Ok(revision)
     }
 
-    fn item_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<FeedItem> {
+    pub(crate) fn item_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<FeedItem> {
         match row.kind {
             EntityKind::Contact => self.state_of(account, key, row).map(FeedItem::Contact),
             EntityKind::Group => self.group_state_of(account, key, row).map(FeedItem::Group),

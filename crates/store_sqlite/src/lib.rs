@@ -823,6 +823,36 @@ impl Backend for SqliteBackend {
         Ok(())
     }
 
+    async fn heads_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
+        sqlx::query(
+            "SELECT kind, account_id, id, revision, seq, deleted, NULL AS sealed, created_at, updated_at FROM contacts \
+             WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(account.as_uuid())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(contact_from)
+        .collect()
+    }
+
+    async fn live_heads(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
+        sqlx::query(
+            "SELECT kind, account_id, id, revision, seq, deleted, NULL AS sealed, created_at, updated_at FROM contacts \
+             WHERE account_id = ? AND deleted = 0 ORDER BY seq",
+        )
+        .bind(account.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(contact_from)
+        .collect()
+    }
+
     async fn dav_names(&self, account: AccountId) -> StoreResult<Vec<DavNameRow>> {
         sqlx::query("SELECT * FROM dav_names WHERE account_id = ?")
             .bind(account.as_uuid())

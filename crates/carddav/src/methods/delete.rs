@@ -17,8 +17,9 @@ pub async fn handle(ctx: &Ctx) -> DavResult<Response> {
     };
     let store = ctx.store();
     let account = ctx.account();
-    let id = book::resolve_one(store, account, name).await?.ok_or_else(DavError::not_found)?;
-    let item = book::states(store, account, &[id]).await?.remove(&id).filter(book::is_live).ok_or_else(DavError::not_found)?;
+    let (_, _, state) = book::lookup(store, account, name).await?;
+    let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
+    let id = book::item_id(&item);
     if let Some(h) = ctx.header(header::IF_MATCH) {
         let members = if book::is_group(&item) { Some(book::members(store, account).await?) } else { None };
         if !card::etag_matches(h, Some(&book::etag(&item, members.as_ref()))) {

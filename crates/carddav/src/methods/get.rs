@@ -18,12 +18,12 @@ pub async fn handle(ctx: &Ctx, _head: bool) -> DavResult<Response> {
     };
     let store = ctx.store();
     let account = ctx.account();
-    let id = &book::resolve_one(store, account, name).await?.ok_or_else(DavError::not_found)?;
-    let item = book::states(store, account, &[*id]).await?.remove(id).filter(book::is_live).ok_or_else(DavError::not_found)?;
+    let (_, found_names, state) = book::lookup(store, account, name).await?;
+    let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
     let (names, members) = if book::is_group(&item) {
         (Names(store.dav_names(account).await?), Some(book::members(store, account).await?))
     } else {
-        (Names(store.dav_names_of(account, &[*id]).await?), None)
+        (found_names, None)
     };
     let etag = book::etag(&item, members.as_ref());
     if ctx.header(header::IF_NONE_MATCH).is_some_and(|h| crate::card::etag_matches(h, Some(&etag))) {

@@ -109,11 +109,10 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let mut ms = Multistatus::new();
     match &ctx.target {
         Target::Card(_, name) => {
-            let id = &book::resolve_one(store, account, name).await?.ok_or_else(DavError::not_found)?;
-            let item = book::states(store, account, &[*id]).await?.remove(id).filter(book::is_live).ok_or_else(DavError::not_found)?;
+            let (_, found_names, state) = book::lookup(store, account, name).await?;
+            let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
             let members = members_if_groups(ctx, &[&item]).await?;
-            let names = Names(store.dav_names_of(account, &[*id]).await?);
-            let names = if book::is_group(&item) { Names(store.dav_names(account).await?) } else { names };
+            let names = if book::is_group(&item) { Names(store.dav_names(account).await?) } else { found_names };
             ms.push(&card_entry(ctx, &item, &names, members.as_ref(), &Wanted::Propfind(&req), VcardVersion::V3));
         }
         target => {

@@ -68,12 +68,7 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
 
     let store = ctx.store();
     let account = ctx.account();
-    let (found, found_names) = book::resolve(store, account, std::slice::from_ref(name)).await?;
-    let existing_id = found.get(name).copied();
-    let at_href = match existing_id {
-        Some(id) => book::states(store, account, &[id]).await?.remove(&id),
-        None => None,
-    };
+    let (existing_id, found_names, at_href) = book::lookup(store, account, name).await?;
     let live = at_href.as_ref().filter(|i| book::is_live(i));
     let members = match live {
         Some(i) if book::is_group(i) => Some(book::members(store, account).await?),

@@ -63,9 +63,9 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
         })
         .collect();
     let names: Vec<String> = wanted.iter().flatten().cloned().collect();
-    let (ids, found_names) = book::resolve(store, account, &names).await?;
-    let id_list: Vec<Uuid> = ids.values().copied().collect();
-    let states = book::states(store, account, &id_list).await?;
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let resolved = store.dav_resolve(account, &refs, true).await?;
+    let (ids, states, found_names) = (resolved.ids, resolved.states, Names(resolved.names));
     let live: Vec<&FeedItem> = states.values().filter(|i| book::is_live(i)).collect();
     let members = members_if_groups(ctx, &live).await?;
     // Group cards name their members by UID: then every name is needed.
@@ -147,7 +147,7 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
     let groups: Vec<ContactRow> = if initial { Vec::new() } else { backend.live_groups(account).await? };
     let page: Option<usize> = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX).saturating_sub(groups.len()).max(1));
     let fetch = page.map(|p| p as i64 + 1).unwrap_or(i64::MAX);
-    let mut rows = backend.contacts_since(account, after, fetch).await?;
+    let mut rows = backend.heads_since(account, after, fetch).await?;
     let truncated = page.is_some_and(|p| rows.len() > p);
     if let Some(p) = page {
         rows.truncate(p);
