@@ -681,7 +681,7 @@ async fn replay_davx5() {
         rounds += 1;
         hrefs.extend(entries(&r).0.into_iter().map(|(h, _)| h));
         token = r.one("d:sync-token");
-        if !r.body.contains("507") {
+        if !r.body.contains("507 Insufficient Storage") {
             break;
         }
     }

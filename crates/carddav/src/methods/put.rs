@@ -91,9 +91,10 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
         Some(id) => id,
         None => card::id_for_uid(account.as_uuid(), uid.as_deref().unwrap_or(name)),
     };
-    let state = match (&at_href, existing_id) {
-        (Some(s), _) => Some(s.clone()),
-        (None, _) => book::states(store, account, &[id]).await?.remove(&id),
+    // The name was looked up with its state; a new name needs the state of the UID's id.
+    let state = match existing_id {
+        Some(_) => at_href.clone(),
+        None => book::states(store, account, &[id]).await?.remove(&id),
     };
     if existing_id.is_none() && state.as_ref().is_some_and(book::is_live) {
         let other = store.dav_names_of(account, &[id]).await?;
