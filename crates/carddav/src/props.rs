@@ -133,22 +133,61 @@ pub fn card_needs_text(names: &[Name]) -> bool {
     names.iter().any(|n| n.is(CARDDAV, "address-data") || n.is(DAV, "getcontentlength"))
 }
 
+/// The properties a card has, in the order `allprop` and `propname` list them.
+const CARD_PROPS: [(&str, &str); 9] = [
+    (DAV, "resourcetype"),
+    (DAV, "getetag"),
+    (DAV, "getcontenttype"),
+    (DAV, "getlastmodified"),
+    (DAV, "current-user-principal"),
+    (DAV, "owner"),
+    (DAV, "current-user-privilege-set"),
+    (DAV, "getcontentlength"),
+    (CARDDAV, "address-data"),
+];
+
+/// One property of a card, if it has it (computed only when asked: listings of thousands of
+/// cards ask for one or two).
+pub fn card_prop(name: &Name, c: &CardInfo<'_>) -> Option<Value> {
+    Some(match (name.ns.as_str(), name.local.as_str()) {
+        (DAV, "resourcetype") => Value::Empty,
+        (DAV, "getetag") => Value::Text(c.etag.clone()),
+        (DAV, "getcontenttype") => Value::Text("text/vcard; charset=utf-8".into()),
+        (DAV, "getlastmodified") => Value::Text(http_date(c.last_modified)),
+        (DAV, "current-user-principal") | (DAV, "owner") => Value::Href(paths::principal_href(c.user)),
+        (DAV, "current-user-privilege-set") => Value::Xml(PRIVILEGES.into()),
+        (DAV, "getcontentlength") => Value::Text(c.text?.len().to_string()),
+        (CARDDAV, "address-data") => Value::Text(c.text?.to_string()),
+        _ => return None,
+    })
+}
+
 /// Every property of a card.
 pub fn card_props(c: &CardInfo<'_>) -> Vec<(Name, Value)> {
-    let mut p = vec![
-        (Name::dav("resourcetype"), Value::Empty),
-        (Name::dav("getetag"), Value::Text(c.etag.clone())),
-        (Name::dav("getcontenttype"), Value::Text("text/vcard; charset=utf-8".into())),
-        (Name::dav("getlastmodified"), Value::Text(http_date(c.last_modified))),
-        (Name::dav("current-user-principal"), Value::Href(paths::principal_href(c.user))),
-        (Name::dav("owner"), Value::Href(paths::principal_href(c.user))),
-        (Name::dav("current-user-privilege-set"), Value::Xml(PRIVILEGES.into())),
-    ];
-    if let Some(t) = c.text {
-        p.push((Name::dav("getcontentlength"), Value::Text(t.len().to_string())));
-        p.push((Name::card("address-data"), Value::Text(t.to_string())));
+    CARD_PROPS
+        .iter()
+        .filter_map(|(ns, local)| {
+            let n = Name::new(ns, local);
+            card_prop(&n, c).map(|v| (n, v))
+        })
+        .collect()
+}
+
+/// The propstats of a card for a list of wanted names.
+pub fn pick_card(wanted: &[Name], c: &CardInfo<'_>) -> Vec<Propstat> {
+    let mut found = Vec::with_capacity(wanted.len());
+    let mut missing = Vec::new();
+    for w in wanted {
+        match card_prop(w, c) {
+            Some(v) => found.push((w.clone(), v)),
+            None => missing.push((w.clone(), Value::Empty)),
+        }
     }
-    p
+    let mut out = vec![Propstat { status: 200, props: found }];
+    if !missing.is_empty() {
+        out.push(Propstat { status: 404, props: missing });
+    }
+    out
 }
 
 pub fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {

@@ -42,6 +42,14 @@ impl Wanted<'_> {
     }
 }
 
+fn card_propstats(ctx: &Ctx, wanted: &Wanted<'_>, info: &CardInfo<'_>) -> Vec<Propstat> {
+    ctx.trim(match wanted {
+        Wanted::Propfind(Propfind::Prop(names)) => props::pick_card(names, info),
+        Wanted::Names(names) => props::pick_card(names, info),
+        Wanted::Propfind(req) => props::select(req, props::card_props(info)),
+    })
+}
+
 /// The multistatus entry of one live card.
 pub fn card_entry(ctx: &Ctx, item: &FeedItem, names: &Names, members: Option<&Members>, wanted: &Wanted<'_>, version: VcardVersion) -> Entry {
     card_entry_at(ctx, None, item, names, members, wanted, version)
@@ -60,11 +68,7 @@ pub fn card_entry_at(
     let id = book::item_id(item);
     let text = if wanted.needs_text() { book::render(item, names, members, version, ctx.state.config.max_resource_size) } else { None };
     let info = CardInfo { user: ctx.user(), etag: book::etag(item, members), last_modified: book::updated_at(item), text: text.as_deref() };
-    let available = props::card_props(&info);
-    let propstats: Vec<Propstat> = ctx.trim(match wanted {
-        Wanted::Propfind(req) => props::select(req, available),
-        Wanted::Names(names) => props::pick(names, available),
-    });
+    let propstats = card_propstats(ctx, wanted, &info);
     let href = href.map(str::to_string).unwrap_or_else(|| paths::card_href(ctx.user(), &names.href(&id)));
     Entry::Props { href, propstats }
 }
@@ -74,11 +78,7 @@ pub fn card_entry_at(
 pub fn row_entry(ctx: &Ctx, row: &store::ContactRow, names: &Names, members: Option<&Members>, wanted: &Wanted<'_>) -> Entry {
     let id = *row.id.as_uuid();
     let info = CardInfo { user: ctx.user(), etag: book::row_etag(row, members), last_modified: row.updated_at, text: None };
-    let available = props::card_props(&info);
-    let propstats: Vec<Propstat> = ctx.trim(match wanted {
-        Wanted::Propfind(req) => props::select(req, available),
-        Wanted::Names(names) => props::pick(names, available),
-    });
+    let propstats = card_propstats(ctx, wanted, &info);
     Entry::Props { href: paths::card_href(ctx.user(), &names.href(&id)), propstats }
 }
 
