@@ -146,6 +146,17 @@ async fn measure(name: &str, t: &Target, over_http: usize, seed: impl Fn(&[(Stri
         first.push(start.elapsed());
         token = tok;
     }
+    // The same sync-collection without reading its answer (what the server and transfer cost).
+    let mut raw = Vec::new();
+    for _ in 0..3 {
+        let body = r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#;
+        let start = Instant::now();
+        let (status, text) = t.send("REPORT", &t.book, Some("1"), body.to_string(), "application/xml").await;
+        assert_eq!(status, 207);
+        assert!(text.len() > N * 50);
+        raw.push(start.elapsed());
+    }
+    println!("{name}: the first sync-collection's request alone (not parsed): {:.1} ms", median(raw));
     let first_sync = median(first.clone()) / 1000.0;
     println!(
         "{name}: first sync of {N} (sync-collection + multiget by {BATCH}): {first_sync:.3} s (median of 3; the sync-collection alone {:.1} ms)",
@@ -169,6 +180,59 @@ async fn measure(name: &str, t: &Target, over_http: usize, seed: impl Fn(&[(Stri
     let incremental_ms = median(incr);
     println!("{name}: incremental sync after 10 changes: {incremental_ms:.2} ms (median of 5; sync-collection {:.2} ms)", median(split));
     Figures { first_sync, incremental_ms, puts }
+}
+
+/// Where the time of a first sync goes, in process (medians of 5).
+async fn breakdown(s: &TestServer, account: domain::AccountId) {
+    let store = &s.store;
+    let time = |f: Duration| f.as_secs_f64() * 1000.0;
+    let mut heads = Vec::new();
+    let mut xml = Vec::new();
+    let mut resolve = Vec::new();
+    let mut render = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let rows = store.backend().heads_since(account, 0, i64::MAX).await.unwrap();
+        heads.push(t.elapsed());
+        let t = Instant::now();
+        let mut ms = carddav::response::Multistatus::with_capacity(rows.len());
+        for r in &rows {
+            let id = *r.id.as_uuid();
+            ms.push(&carddav::response::Entry::Props {
+                href: carddav::paths::card_href("bench", &format!("{id}.vcf")),
+                propstats: vec![carddav::response::Propstat {
+                    status: 200,
+                    props: vec![(carddav::xml::Name::dav("getetag"), carddav::response::Value::Text(carddav::card::contact_etag(&id, r.revision)))],
+                }],
+            });
+        }
+        let body = ms.finish(Some("t"));
+        xml.push(t.elapsed());
+        assert!(body.len() > 100);
+        let hrefs: Vec<String> = rows.iter().take(100).map(|r| format!("{}.vcf", r.id)).collect();
+        let refs: Vec<&str> = hrefs.iter().map(String::as_str).collect();
+        let t = Instant::now();
+        let found = store.dav_resolve(account, &refs, true).await.unwrap();
+        resolve.push(t.elapsed());
+        let names = carddav::book::Names::default();
+        let t = Instant::now();
+        for item in found.states.values() {
+            carddav::book::render(item, &names, None, VcardVersion::V3, 1 << 20).unwrap();
+        }
+        render.push(t.elapsed());
+    }
+    let m = |v: Vec<Duration>| {
+        let mut v = v;
+        v.sort();
+        time(v[v.len() / 2])
+    };
+    println!(
+        "rolo, in process: {N} rows' metadata {:.1} ms; their multistatus {:.1} ms; resolving and opening 100 cards {:.2} ms; writing 100 vCards {:.2} ms",
+        m(heads),
+        m(xml),
+        m(resolve),
+        m(render)
+    );
 }
 
 fn radicale_bin() -> Option<PathBuf> {
@@ -198,6 +262,7 @@ async fn main() {
         store.update_contact(a.id, id, c.revision, &data, Origin::Console).await.unwrap();
     };
     let r = measure("rolo", &rolo, N, |_| {}, edit_rolo).await;
+    breakdown(&s, a.id).await;
 
     // Incremental sync in a 50,000-contact book: it must not cost more than in a small one.
     let big = s.account("big", "bench-password-1").await;
