@@ -55,6 +55,17 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     state.throttle.per_account.clear(&user_key);
     let session = state.store.create_session(account.id, state.session_ttl).await.map_err(store_error)?;
     set_session_cookie(&session.token, state.session_ttl.num_seconds(), state.secure_cookies);
+    if let Some(lang) = account.lang.as_deref().and_then(crate::i18n::Lang::parse) {
+        set_lang_cookie(lang);
+    }
+    // Load the account's contact index while the browser follows the redirect.
+    let directory = state.directory.clone();
+    let id = account.id;
+    tokio::spawn(async move {
+        if let Err(e) = directory.warm(id).await {
+            tracing::warn!(error = %e, "could not load the contact index");
+        }
+    });
     tracing::info!(user = %user_key, "signed in");
     leptos_axum::redirect("/");
     Ok(())
@@ -245,12 +256,246 @@ pub async fn delete_group(id: String, revision: i64) -> Result<usize, AppError> 
     Ok(n)
 }
 
-/// Adds contacts to a group (`member = true`) or removes them from it.
+/// Adds the selected contacts to a group (`member = true`) or removes them from it.
 #[server(prefix = "/rpc", endpoint = "set_membership")]
-pub async fn set_membership(group: String, contacts: Vec<String>, member: bool) -> Result<usize, AppError> {
+pub async fn set_membership(
+    group: String,
+    selection: Selection,
+    member: bool,
+) -> Result<usize, AppError> {
     let account = current_account().await?;
-    let ids = contacts.iter().map(|c| parse_id(c)).collect::<Result<Vec<_>, _>>()?;
-    state()?.store.set_membership(account.id, parse_group_id(&group)?, &ids, member, domain::Origin::Console).await.map_err(store_error)
+    let ids = resolve(account.id, &selection).await?;
+    state()?
+        .store
+        .set_membership(
+            account.id,
+            parse_group_id(&group)?,
+            &ids,
+            member,
+            domain::Origin::Console,
+        )
+        .await
+        .map_err(store_error)
+}
+
+/// What the list's bulk actions apply to: the ticked contacts, or every contact matching the
+/// search (and group) — all pages of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    pub ids: Vec<String>,
+    pub all: bool,
+    pub q: String,
+    pub group: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+async fn resolve(
+    account: domain::AccountId,
+    sel: &Selection,
+) -> Result<Vec<domain::ContactId>, AppError> {
+    if sel.all {
+        let group = sel
+            .group
+            .as_deref()
+            .filter(|g| !g.is_empty())
+            .map(parse_group_id)
+            .transpose()?;
+        state()?
+            .directory
+            .matching(account, &sel.q, group)
+            .await
+            .map_err(store_error)
+    } else {
+        if sel.ids.len() > 100_000 {
+            return Err(AppError::BadRequest(
+                "Too many contacts in one request.".into(),
+            ));
+        }
+        sel.ids.iter().map(|c| parse_id(c)).collect()
+    }
+}
+
+/// One page of the signed-in account's contacts: searched (name with pinyin, phone in any
+/// format, email, organization, notes), filtered by group and sorted on the server.
+#[server(prefix = "/rpc", endpoint = "contact_page")]
+pub async fn contact_page(
+    q: String,
+    group: Option<String>,
+    sort: String,
+    offset: usize,
+) -> Result<domain::ContactPage, AppError> {
+    let account = current_account().await?;
+    if q.len() > 200 {
+        return Err(AppError::BadRequest("The search is too long.".into()));
+    }
+    let group = group
+        .as_deref()
+        .filter(|g| !g.is_empty())
+        .map(parse_group_id)
+        .transpose()?;
+    let query = directory::ListQuery {
+        q,
+        group,
+        sort: domain::ListSort::parse(&sort),
+        offset,
+        limit: PAGE_SIZE,
+    };
+    state()?
+        .directory
+        .page(account.id, &query)
+        .await
+        .map_err(store_error)
+}
+
+/// Contacts per list page.
+pub const PAGE_SIZE: usize = 100;
+
+/// The trash and how long it keeps things.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashView {
+    pub days: i64,
+    pub items: Vec<domain::TrashedContact>,
+}
+
+#[server(prefix = "/rpc", endpoint = "trash")]
+pub async fn trash() -> Result<TrashView, AppError> {
+    let account = current_account().await?;
+    let state = state()?;
+    let items = state
+        .store
+        .trash(account.id, state.trash_retention)
+        .await
+        .map_err(store_error)?;
+    Ok(TrashView {
+        days: state.trash_retention.num_days(),
+        items,
+    })
+}
+
+/// Brings contacts back from the trash; returns how many.
+#[server(prefix = "/rpc", endpoint = "restore_from_trash")]
+pub async fn restore_from_trash(ids: Vec<String>) -> Result<usize, AppError> {
+    let account = current_account().await?;
+    let ids = ids
+        .iter()
+        .map(|c| parse_id(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    state()?
+        .store
+        .restore_from_trash(account.id, &ids, domain::Origin::Console)
+        .await
+        .map_err(store_error)
+}
+
+/// Erases everything in the trash for good.
+#[server(prefix = "/rpc", endpoint = "empty_trash")]
+pub async fn empty_trash() -> Result<u64, AppError> {
+    let account = current_account().await?;
+    state()?
+        .store
+        .empty_trash(account.id)
+        .await
+        .map_err(store_error)
+}
+
+/// Sets of contacts that may be the same person.
+#[server(prefix = "/rpc", endpoint = "duplicates")]
+pub async fn duplicates() -> Result<Vec<domain::DuplicateSet>, AppError> {
+    let account = current_account().await?;
+    state()?
+        .directory
+        .duplicates(account.id)
+        .await
+        .map_err(store_error)
+}
+
+/// The full contacts of a possible-duplicate set, for the merge dialog.
+#[server(prefix = "/rpc", endpoint = "contacts_by_ids")]
+pub async fn contacts_by_ids(ids: Vec<String>) -> Result<Vec<Contact>, AppError> {
+    let account = current_account().await?;
+    if ids.len() > 50 {
+        return Err(AppError::BadRequest(
+            "Merge at most 50 contacts at once.".into(),
+        ));
+    }
+    let store = state()?.store;
+    let mut out = Vec::new();
+    for raw in ids {
+        out.push(
+            store
+                .get_contact(account.id, parse_id(&raw)?)
+                .await
+                .map_err(store_error)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Merges contacts into the first: the picked value of each field, every phone, email,
+/// address, other field and group of all of them. The others go to the trash. Each contact
+/// must still be at the revision the dialog showed.
+#[server(prefix = "/rpc", endpoint = "merge_contacts", input = leptos::server_fn::codec::Json)]
+pub async fn merge_contacts(
+    ids: Vec<String>,
+    revisions: Vec<i64>,
+    picks: domain::merge::MergePicks,
+) -> Result<String, AppError> {
+    let account = current_account().await?;
+    if ids.len() < 2 || ids.len() != revisions.len() || ids.len() > 50 {
+        return Err(AppError::BadRequest(
+            "Pick at least two contacts to merge.".into(),
+        ));
+    }
+    let store = state()?.store;
+    let mut contacts = Vec::new();
+    for (raw, rev) in ids.iter().zip(&revisions) {
+        let c = store
+            .get_contact(account.id, parse_id(raw)?)
+            .await
+            .map_err(store_error)?;
+        if c.revision != *rev {
+            return Err(store_error(store::StoreError::Stale {
+                current: c.revision,
+            }));
+        }
+        contacts.push(c);
+    }
+    let data: Vec<domain::ContactData> = contacts.iter().map(|c| c.data.clone()).collect();
+    let merged = domain::merge::merge(&data, &picks);
+    let keep = &contacts[0];
+    store
+        .update_contact(
+            account.id,
+            keep.id,
+            keep.revision,
+            &merged,
+            domain::Origin::Console,
+        )
+        .await
+        .map_err(store_error)?;
+    for c in &contacts[1..] {
+        store
+            .delete_contact(account.id, c.id, c.revision, domain::Origin::Console)
+            .await
+            .map_err(store_error)?;
+    }
+    Ok(keep.id.to_string())
+}
+
+/// Remembers the console language in the account and in the browser's cookie.
+#[server(prefix = "/rpc", endpoint = "set_language")]
+pub async fn set_language(lang: String) -> Result<(), AppError> {
+    let lang = crate::i18n::Lang::parse(&lang)
+        .ok_or_else(|| AppError::BadRequest("Unknown language.".into()))?;
+    set_lang_cookie(lang);
+    if let Ok(account) = current_account().await {
+        state()?
+            .store
+            .set_lang(account.id, Some(lang.code()))
+            .await
+            .map_err(store_error)?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -355,24 +600,18 @@ pub async fn admin_set_admin(id: String, is_admin: bool) -> Result<(), AppError>
     state()?.store.set_admin(id, is_admin).await.map_err(store_error)
 }
 
-/// Deletes the given contacts (each leaves a tombstone for sync); returns how many were deleted.
+/// Moves the selected contacts to the trash (each leaves a tombstone for sync); returns the
+/// ids deleted (for Undo).
 #[server(prefix = "/rpc", endpoint = "delete_contacts")]
-pub async fn delete_contacts(ids: Vec<String>) -> Result<usize, AppError> {
+pub async fn delete_contacts(selection: Selection) -> Result<Vec<String>, AppError> {
     let account = current_account().await?;
-    let store = state()?.store;
-    let mut deleted = 0;
-    for raw in ids {
-        let id = parse_id(&raw)?;
-        match store.get_contact(account.id, id).await {
-            Ok(c) => {
-                store.delete_contact(account.id, id, c.revision, domain::Origin::Console).await.map_err(store_error)?;
-                deleted += 1;
-            }
-            Err(store::StoreError::NotFound) => {}
-            Err(e) => return Err(store_error(e)),
-        }
-    }
-    Ok(deleted)
+    let ids = resolve(account.id, &selection).await?;
+    let deleted = state()?
+        .store
+        .delete_contacts(account.id, &ids, domain::Origin::Console)
+        .await
+        .map_err(store_error)?;
+    Ok(deleted.iter().map(|i| i.to_string()).collect())
 }
 
 /// Restores an old revision of a contact as a new revision (nothing of the history is lost).

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod error;
+pub mod i18n;
 pub mod transfer;
 mod pages;
 #[cfg(feature = "ssr")]
@@ -15,15 +16,74 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use pages::{
-    AccountPage, AdminPage, ContactDetail, ContactList, DeletePage, DevicesPage, EditContact, ImportPage, LoginPage, NewContact, NotFound,
-    Protected,
+    AccountPage, AdminPage, ContactDetail, ContactList, DeletePage, DevicesPage, DuplicatesPage, EditContact, ImportPage, LoginPage, NewContact,
+    NotFound, Protected, TrashPage,
 };
+
+/// The language choice in the browser: local storage (gloo-storage) and the cookie the server
+/// renders by.
+#[cfg(feature = "hydrate")]
+pub mod i18n_client {
+    use gloo_storage::{LocalStorage, Storage};
+    use wasm_bindgen::JsCast;
+
+    use crate::i18n::{Lang, LANG_COOKIE, LANG_STORAGE};
+
+    fn set_cookie(lang: Lang) {
+        if let Ok(doc) = leptos::prelude::document().dyn_into::<web_sys::HtmlDocument>() {
+            let _ = doc.set_cookie(&format!(
+                "{LANG_COOKIE}={}; path=/; max-age=31536000; samesite=lax",
+                lang.code()
+            ));
+        }
+    }
+
+    fn has_cookie() -> bool {
+        leptos::prelude::document()
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()
+            .and_then(|d| d.cookie().ok())
+            .is_some_and(|c| {
+                c.split(';')
+                    .any(|p| p.trim().starts_with(&format!("{LANG_COOKIE}=")))
+            })
+    }
+
+    /// At start: a choice remembered in this browser but lost from the cookie is put back
+    /// (and the page reloaded in it); a page rendered from the cookie is remembered.
+    pub fn sync_choice(rendered: Lang) {
+        let stored = LocalStorage::get::<String>(LANG_STORAGE)
+            .ok()
+            .and_then(|s| Lang::parse(&s));
+        match stored {
+            Some(l) if l != rendered && !has_cookie() => {
+                set_cookie(l);
+                let _ = leptos::prelude::window().location().reload();
+            }
+            None if has_cookie() => {
+                let _ = LocalStorage::set(LANG_STORAGE, rendered.code());
+            }
+            _ => {}
+        }
+    }
+
+    /// The user chose a language: remember it here, then the caller stores it in the account
+    /// and reloads.
+    pub fn choose(lang: Lang) {
+        let _ = LocalStorage::set(LANG_STORAGE, lang.code());
+        set_cookie(lang);
+    }
+}
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let lang = crate::ssr::request_lang();
+    #[cfg(not(feature = "ssr"))]
+    let lang = i18n::Lang::En;
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.html()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -42,6 +102,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // The page's language: on the server from the request, in the browser from the page the
+    // server rendered (so hydration renders the same words).
+    #[cfg(feature = "ssr")]
+    let lang = crate::ssr::request_lang();
+    #[cfg(not(feature = "ssr"))]
+    let lang = document()
+        .document_element()
+        .and_then(|e| e.get_attribute("lang"))
+        .and_then(|l| i18n::Lang::parse(&l))
+        .unwrap_or_default();
+    provide_context(lang);
+    #[cfg(feature = "hydrate")]
+    i18n_client::sync_choice(lang);
     // Marks the page once the WASM has taken over (effects run only in the browser).
     Effect::new(move |_| {
         if let Some(body) = document().body() {
@@ -89,6 +162,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async/>
+                    <Route path=path!("/duplicates") view=DuplicatesPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

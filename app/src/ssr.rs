@@ -25,6 +25,10 @@ pub struct AppState {
     /// Adds `Secure` to the session cookie (set when Rolo is served over HTTPS).
     pub secure_cookies: bool,
     pub leptos_options: LeptosOptions,
+    /// The signed-in accounts' contact indexes (search, paging, duplicates).
+    pub directory: Arc<directory::Directory>,
+    /// How long deleted contacts stay in the trash.
+    pub trash_retention: chrono::Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -84,6 +88,43 @@ pub fn session_token_from(headers: &http::HeaderMap) -> Option<String> {
         }
     }
     None
+}
+
+/// The value of a cookie of the request.
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = request_parts()?;
+    for value in parts.headers.get_all(COOKIE) {
+        let Ok(s) = value.to_str() else { continue };
+        for pair in s.split(';') {
+            if let Some((k, v)) = pair.trim().split_once('=') {
+                if k == name && !v.is_empty() {
+                    return Some(v.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The language to render: the `rolo_lang` cookie (set when the user chooses, or at sign-in
+/// from the account's choice), else the browser's Accept-Language, else English.
+pub fn request_lang() -> crate::i18n::Lang {
+    use crate::i18n::Lang;
+    if let Some(l) = cookie(crate::i18n::LANG_COOKIE).and_then(|c| Lang::parse(&c)) {
+        return l;
+    }
+    let accept = request_parts()
+        .and_then(|p| p.headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string))
+        .unwrap_or_default();
+    Lang::from_accept_language(&accept)
+}
+
+/// Remembers the language in a cookie (a year), so pages render in it from the first byte.
+pub fn set_lang_cookie(lang: crate::i18n::Lang) {
+    let cookie = format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", crate::i18n::LANG_COOKIE, lang.code());
+    if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+        res.append_header(SET_COOKIE, v);
+    }
 }
 
 /// The client's address (the TCP peer; proxies' headers are not trusted).

@@ -102,10 +102,10 @@ test('create, edit and delete a contact in the hydrated console', async () => {
   // "/" jumps to the filter.
   await page.keyboard.press('/');
   await page.keyboard.type('13800138');
-  assert.equal(await page.getByLabel('Filter contacts').inputValue(), '13800138');
+  assert.equal(await page.getByLabel('Search contacts').inputValue(), '13800138');
   await page.getByText('1 of 2 contacts').waitFor();
   assert.equal(await page.getByRole('link', { name: 'Ada Lovelace' }).count(), 0);
-  await page.getByLabel('Filter contacts').fill('');
+  await page.getByLabel('Search contacts').fill('');
   await page.getByText('2 contacts').waitFor();
 
   // Delete through the confirmation dialog.

@@ -35,13 +35,14 @@ export async function startRolo() {
     const timer = setTimeout(() => reject(new Error(`rolo did not start:\n${log}`)), 30000);
     proc.stderr.on('data', (d) => {
       log += d;
-      const m = /serving on (http:\/\/[^\s]+)/.exec(log);
+      const m = /serving on (http:\/\/[^\s]+) \(/.exec(log);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`rolo exited (${code}):\n${log}`)); });
   });
   return {
     url,
+    pid: proc.pid,
     cli,
     log: () => log,
     async stop() {
@@ -84,15 +85,6 @@ export async function launchBrowser() {
 
 export async function signIn(page, url, username, password) {
   await page.goto(`${url}/login`);
-  // Seen rarely on the first page of a fresh browser: the sign-in form never shows. Say what
-  // the page was, then load it once more.
-  try {
-    await page.getByLabel('Username').waitFor({ timeout: 10000 });
-  } catch {
-    const body = await page.evaluate(() => document.documentElement.outerHTML.slice(0, 500)).catch((e) => String(e));
-    console.error(`sign-in form missing at ${page.url()}; page was: ${body}`);
-    await page.goto(`${url}/login`);
-  }
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -16,7 +16,7 @@ use common::TestServer;
 use domain::{DeviceKind, Origin};
 use reqwest::Client;
 use serde_json::{json, Value};
-use server::generate::Gen;
+use domain::generate::Gen;
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;

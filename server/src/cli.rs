@@ -40,10 +40,27 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Tools for development and benchmarks.
+    #[command(subcommand)]
+    Dev(DevCmd),
     /// Import contacts from a CSV, Excel or vCard file.
     Import(crate::cli_transfer::ImportArgs),
     /// Export an account's contacts as CSV, Excel or vCard.
     Export(crate::cli_transfer::ExportArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DevCmd {
+    /// Fill an account with generated contacts (mixed Chinese and Latin names, realistic
+    /// phones and emails; the same seed gives the same book), e.g. 50,000 for the benchmarks.
+    Seed {
+        #[arg(long)]
+        account: String,
+        #[arg(long, default_value_t = 50_000)]
+        contacts: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -269,7 +286,7 @@ pub async fn run_generate(config: &Config, account: &str, count: usize, seed: u6
         StoreError::NotFound => format!("no account named {user}"),
         other => explain(other),
     })?;
-    let mut gen = crate::generate::Gen::new(seed);
+    let mut gen = domain::generate::Gen::new(seed);
     let started = std::time::Instant::now();
     let mut done = 0;
     while done < count {

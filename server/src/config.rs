@@ -20,6 +20,8 @@ pub struct Config {
     /// CardDAV: account passwords accepted (`ROLO_DAV_ACCOUNT_PASSWORD`, off by default) and the
     /// largest vCard (`ROLO_DAV_MAX_VCARD_KB`, 1024 by default).
     pub dav: carddav::DavConfig,
+    /// Days deleted contacts stay in the trash before their content is erased (`ROLO_TRASH_DAYS`).
+    pub trash_days: i64,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -67,8 +69,10 @@ impl Config {
             allow_account_password,
             max_resource_size: number("ROLO_DAV_MAX_VCARD_KB", 1024, 64 * 1024)? * 1024,
         };
+        let trash_days = number("ROLO_TRASH_DAYS", 30, 3650)? as i64;
         Ok(Config {
             dav,
+            trash_days,
             import_max_mb,
             import_max_rows,
             listen: env("ROLO_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into()),

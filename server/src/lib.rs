@@ -5,7 +5,6 @@
 pub mod cli;
 pub mod cli_transfer;
 pub mod config;
-pub mod generate;
 pub mod setup;
 pub mod transfer_routes;
 pub mod web;

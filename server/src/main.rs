@@ -23,7 +23,7 @@ async fn serve(config: Config) -> Result<(), String> {
              bin/rolo account create <username> --admin\n\n(with the same ROLO_* settings as this server).\n"
         );
     }
-    web::spawn_housekeeping(store.clone());
+    web::spawn_housekeeping(store.clone(), chrono::Duration::days(config.trash_days));
     let limits = config.import_limits();
     let state = web::state(&config, store);
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -77,6 +77,7 @@ async fn main() -> ExitCode {
         Command::Key(cmd) => run_key(&config, cmd).await,
         Command::Device(cmd) => run_device(&config, cmd).await,
         Command::Generate { account, count, seed } => run_generate(&config, &account, count, seed).await,
+        Command::Dev(server::cli::DevCmd::Seed { account, contacts, seed }) => run_generate(&config, &account, contacts, seed).await,
         Command::Import(args) => server::cli_transfer::run_import(&config, args).await,
         Command::Export(args) => server::cli_transfer::run_export(&config, args).await,
     };

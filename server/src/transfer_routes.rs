@@ -35,6 +35,7 @@ pub const MAX_IMPORT_BYTES: usize = 50 * 1024 * 1024;
 #[derive(Clone)]
 pub struct TransferState {
     pub store: Arc<Store>,
+    pub directory: Arc<directory::Directory>,
     pub jobs: Arc<Mutex<HashMap<Uuid, Job>>>,
     pub limits: Limits,
 }
@@ -399,6 +400,8 @@ struct ExportQuery {
     group: Option<String>,
     /// Contact ids, comma-separated: a selection.
     ids: Option<String>,
+    /// A search: every contact matching it (within `group` if given).
+    q: Option<String>,
 }
 
 /// The selection form posts the same fields (ids can be many).
@@ -419,9 +422,16 @@ async fn export(State(st): State<TransferState>, headers: HeaderMap, Query(q): Q
         other => return Err(bad(format!("Unknown export format {other:?}: use csv, google-csv, outlook-csv, xlsx, xlsx-groups, vcf or vcf3."))),
     };
     let ids = q.ids.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(domain::ContactId::parse).collect::<Result<Vec<_>, _>>().map_err(|e| bad(e.to_string()))?;
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let (selection, name) = match q.group.as_deref().filter(|g| !g.is_empty()) {
+        _ if search.is_some() && ids.is_empty() => {
+            let group = q.group.as_deref().filter(|g| !g.is_empty()).map(GroupId::parse).transpose().map_err(|e| bad(e.to_string()))?;
+            let ids = st.directory.matching(account.id, search.unwrap_or_default(), group).await.map_err(server_error)?;
+            (Selection::Ids(ids), "contacts-search".to_string())
+        }
         None if !ids.is_empty() => (Selection::Ids(ids), "contacts-selection".to_string()),
         None => (Selection::All, "contacts".to_string()),
+        Some(_) if !ids.is_empty() => (Selection::Ids(ids), "contacts-selection".to_string()),
         Some(g) => {
             let id = GroupId::parse(g).map_err(|e| bad(e.to_string()))?;
             let group = st.store.group(account.id, id).await.map_err(|_| Failure(StatusCode::NOT_FOUND, "No such group.".into()))?;
@@ -450,9 +460,9 @@ fn utf8_percent(s: &str) -> String {
         .collect()
 }
 
-pub fn router(store: Arc<Store>, limits: Limits) -> Router {
+pub fn router(store: Arc<Store>, directory: Arc<directory::Directory>, limits: Limits) -> Router {
     let max_body = limits.max_bytes + 64 * 1024;
-    let state = TransferState { store, jobs: Arc::new(Mutex::new(HashMap::new())), limits };
+    let state = TransferState { store, directory, jobs: Arc::new(Mutex::new(HashMap::new())), limits };
     Router::new()
         .route("/console/import/preview", post(preview))
         .route("/console/import", post(start_import))

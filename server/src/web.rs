@@ -25,6 +25,9 @@ use crate::config::Config;
 /// Largest request body accepted (forms and server-function calls).
 pub const MAX_BODY: usize = 1024 * 1024;
 
+/// How many accounts' contact indexes a server keeps in memory (least recently used dropped).
+pub const INDEXED_ACCOUNTS: usize = 64;
+
 pub fn state(config: &Config, store: Arc<Store>) -> AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name("rolo")
@@ -32,11 +35,13 @@ pub fn state(config: &Config, store: Arc<Store>) -> AppState {
         .site_pkg_dir("pkg")
         .build();
     AppState {
-        store,
+        store: store.clone(),
         throttle: Arc::new(LoginThrottle::default()),
         session_ttl: chrono::Duration::hours(config.session_hours),
         secure_cookies: config.secure_cookies,
         leptos_options,
+        directory: Arc::new(directory::Directory::new(store.clone(), INDEXED_ACCOUNTS)),
+        trash_retention: chrono::Duration::days(config.trash_days),
     }
 }
 
@@ -81,7 +86,7 @@ pub fn router_with(state: AppState, state_limits: Option<transfer::Limits>, dav:
     // CardDAV reads bodies with its own limits (vCards, XML), answering 413 past them.
     let dav = carddav::router(carddav::DavState::new(state.store.clone(), dav)).layer(middleware::from_fn(same_origin));
     let limits = state_limits.unwrap_or_default();
-    let files = crate::transfer_routes::router(state.store.clone(), limits)
+    let files = crate::transfer_routes::router(state.store.clone(), state.directory.clone(), limits)
         .layer(middleware::from_fn(same_origin))
         .layer(RequestBodyLimitLayer::new(limits.max_bytes + 64 * 1024));
     Router::new()
@@ -115,11 +120,16 @@ pub async fn serve(
 }
 
 /// Deletes expired sessions every hour.
-pub fn spawn_housekeeping(store: Arc<Store>) {
+pub fn spawn_housekeeping(store: Arc<Store>, trash_retention: chrono::Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
+            match store.purge_trash(trash_retention).await {
+                Ok(n) if n > 0 => tracing::info!(contacts = n, days = trash_retention.num_days(), "erased old contacts from the trash"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "trash purge failed"),
+            }
             match store.purge_expired_sessions().await {
                 Ok(n) if n > 0 => tracing::info!(sessions = n, "purged expired sessions"),
                 Ok(_) => {}

@@ -174,7 +174,7 @@ async fn initial_sync_of_ten_thousand_contacts_is_readable_by_khard() {
     const N: usize = 10_000;
     let s = TestServer::start().await;
     let alice = s.account("alice", "alice-password-1").await;
-    let mut gen = server::generate::Gen::new(3);
+    let mut gen = domain::generate::Gen::new(3);
     let items: Vec<_> = (0..N).map(|i| (None, gen.contact(i))).collect();
     let made = s.store.create_contacts(alice.id, &items, Origin::Cli).await.unwrap();
     let (dir, v) = folder(&s, alice.id, "PC").await;

@@ -3,27 +3,60 @@
 mod account;
 mod contact_form;
 mod devices;
+mod duplicates;
 mod import;
+mod list;
+mod trash;
 
-use domain::{Contact, ContactSummary, Group};
+use domain::{Contact, Group};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
-use crate::api::{
-    contact_history, get_contact, list_contacts, list_groups, whoami, CreateGroup, DeleteContact, DeleteContacts, DeleteGroup, Login, Logout,
-    RenameGroup, RestoreRevision, SetMembership,
-};
+use crate::api::{contact_history, get_contact, list_groups, whoami, DeleteContact, DeleteGroup, Login, Logout, RenameGroup, RestoreRevision};
+use crate::i18n::{lang, t, tr, Lang};
 use crate::error::AppError;
 pub use account::{AccountPage, AdminPage};
 pub use contact_form::ContactForm;
 pub use devices::DevicesPage;
+pub use duplicates::DuplicatesPage;
 pub use import::ImportPage;
+pub use list::ContactList;
+pub use trash::TrashPage;
 
 fn loading() -> impl IntoView {
-    view! { <p class="loading" aria-live="polite">"Loading…"</p> }
+    view! { <p class="loading" aria-live="polite">{t("Loading…")}</p> }
+}
+
+/// The language menu: the choice is stored in this browser and in the account, then the page
+/// reloads in it.
+#[component]
+pub fn LanguagePicker() -> impl IntoView {
+    let current = lang();
+    let choose = move |ev: leptos::ev::Event| {
+        let Some(chosen) = Lang::parse(&event_target_value(&ev)) else {
+            return;
+        };
+        if chosen == current {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            crate::i18n_client::choose(chosen);
+            leptos::task::spawn_local(async move {
+                let _ = crate::api::set_language(chosen.code().to_string()).await;
+                let _ = window().location().reload();
+            });
+        }
+    };
+    view! {
+        <select class="lang" aria-label=tr(current, "Language") on:change=choose>
+            <option value="en" selected=current == Lang::En>"English"</option>
+            <option value="zh" selected=current == Lang::Zh>"简体中文"</option>
+        </select>
+    }
 }
 
 fn error_view(e: AppError) -> impl IntoView {
@@ -45,8 +78,8 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <Title text="Not found · Rolo"/>
         <main class="content">
-            <h1>"Page not found"</h1>
-            <p><a href="/">"Back to your contacts"</a></p>
+            <h1>{t("Page not found")}</h1>
+            <p><a href="/">{t("Back to your contacts")}</a></p>
         </main>
     }
 }
@@ -54,22 +87,35 @@ pub fn NotFound() -> impl IntoView {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
+    let l = lang();
+    // After signing in, load the console afresh: the account may have chosen another language
+    // than this page was rendered in.
+    Effect::watch(
+        move || login.value().get(),
+        move |v, _, _| {
+            if matches!(v, Some(Ok(()))) {
+                let _ = window().location().set_href("/");
+            }
+        },
+        false,
+    );
     let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     view! {
-        <Title text="Sign in · Rolo"/>
+        <Title text=format!("{} · Rolo", t("Sign in"))/>
         <main class="login-page">
             <h1 class="brand">"Rolo"</h1>
-            <p class="tagline">"Your address book, on every device."</p>
-            <ActionForm action=login attr:class="card login-form" attr:aria-label="Sign in">
-                <label for="username">"Username"</label>
+            <p class="tagline">{t("Your address book, on every device.")}</p>
+            <ActionForm action=login attr:class="card login-form" attr:aria-label=t("Sign in")>
+                <label for="username">{t("Username")}</label>
                 <input id="username" name="username" autocomplete="username" required autofocus/>
-                <label for="password">"Password"</label>
+                <label for="password">{t("Password")}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required/>
                 {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                 <button type="submit" class="primary" disabled=move || login.pending().get()>
-                    {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+                    {move || if login.pending().get() { tr(l, "Signing in…") } else { tr(l, "Sign in") }}
                 </button>
             </ActionForm>
+            <LanguagePicker/>
         </main>
     }
 }
@@ -82,6 +128,7 @@ pub fn LoginPage() -> impl IntoView {
 pub fn Protected() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
     let logout = ServerAction::<Logout>::new();
+    let l = lang();
     view! {
         <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Rolo"</span></header> }>
             {move || Suspend::new(async move {
@@ -89,16 +136,18 @@ pub fn Protected() -> impl IntoView {
                     Ok(Some(me)) => EitherOf3::A(view! {
                         <header class="topbar">
                             <A href="/" attr:class="brand">"Rolo"</A>
-                            <nav aria-label="Main">
-                                <A href="/">"Contacts"</A>
-                                <A href="/import">"Import"</A>
-                                <A href="/devices">"Devices"</A>
-                                <A href="/account">"Account"</A>
-                                {me.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
+                            <nav aria-label=tr(l, "Main")>
+                                <A href="/">{tr(l, "Contacts")}</A>
+                                <A href="/import">{tr(l, "Import")}</A>
+                                <A href="/devices">{tr(l, "Devices")}</A>
+                                <A href="/trash">{tr(l, "Trash")}</A>
+                                <A href="/account">{tr(l, "Account")}</A>
+                                {me.is_admin.then(|| view! { <A href="/admin">{tr(l, "Admin")}</A> })}
                             </nav>
-                            <span class="who" title="Signed in as">{me.username.clone()}</span>
+                            <LanguagePicker/>
+                            <span class="who" title=tr(l, "Signed in as")>{me.username.clone()}</span>
                             <ActionForm action=logout attr:class="inline">
-                                <button type="submit" class="link">"Sign out"</button>
+                                <button type="submit" class="link">{tr(l, "Sign out")}</button>
                             </ActionForm>
                         </header>
                     }),
@@ -113,305 +162,19 @@ pub fn Protected() -> impl IntoView {
     }
 }
 
-fn matches_filter(c: &ContactSummary, needle: &str) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    let hay = |s: &str| s.to_lowercase().contains(needle);
-    hay(&c.display_name)
-        || hay(&c.organization)
-        || c.email.as_deref().is_some_and(hay)
-        || c.phone.as_deref().is_some_and(|p| {
-            let digits: String = p.chars().filter(|c| c.is_ascii_digit()).collect();
-            let nd: String = needle.chars().filter(|c| c.is_ascii_digit()).collect();
-            hay(p) || (!nd.is_empty() && digits.contains(&nd))
-        })
-}
-
-#[component]
-pub fn ContactList() -> impl IntoView {
-    let query = use_query_map();
-    let selected = move || query.read().get("group").filter(|g| !g.is_empty());
-    let create = ServerAction::<CreateGroup>::new();
-    let rename = ServerAction::<RenameGroup>::new();
-    let delete = ServerAction::<DeleteGroup>::new();
-    let membership = ServerAction::<SetMembership>::new();
-    let bulk_delete = ServerAction::<DeleteContacts>::new();
-    let contacts = Resource::new(|| (), |_| list_contacts());
-    let groups = Resource::new(|| (), |_| list_groups());
-    // Refetch after group changes. (Keying the resources on the actions' versions refetches them
-    // on the server too, outside the request, which breaks hydration.)
-    Effect::watch(
-        move || (create.version().get(), rename.version().get(), delete.version().get(), membership.version().get(), bulk_delete.version().get()),
-        move |_, _, _| {
-            groups.refetch();
-            contacts.refetch();
-        },
-        false,
-    );
-    let filter = RwSignal::new(String::new());
-    let picked = RwSignal::new(std::collections::BTreeSet::<domain::ContactId>::new());
-    let confirm_bulk_delete = RwSignal::new(false);
-    // A finished bulk deletion empties the selection.
-    Effect::watch(
-        move || bulk_delete.version().get(),
-        move |_, _, _| {
-            picked.set(Default::default());
-            confirm_bulk_delete.set(false);
-        },
-        false,
-    );
-    let confirming = RwSignal::new(None::<Group>);
-    Effect::new(move |_| {
-        if delete.value().get().is_some_and(|r| r.is_ok()) {
-            confirming.set(None);
-        }
-    });
-    let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.field("name").unwrap_or_else(|| e.to_string()));
-    let export_links = move || {
-        [
-            ("csv", "CSV"),
-            ("google-csv", "CSV for Google"),
-            ("outlook-csv", "CSV for Outlook"),
-            ("xlsx", "Excel"),
-            ("xlsx-groups", "Excel, a sheet per group"),
-            ("vcf", "vCard 4"),
-            ("vcf3", "vCard 3"),
-        ]
-            .into_iter()
-            .map(|(f, label)| {
-                let href = match selected() {
-                    Some(g) => format!("/console/export?format={f}&group={g}"),
-                    None => format!("/console/export?format={f}"),
-                };
-                view! { <li><a href=href download rel="external">{label}</a></li> }
-            })
-            .collect_view()
-    };
-    view! {
-        <Title text="Contacts · Rolo"/>
-        // One Suspense for the sidebar and the list: both are drawn from the same two resources.
-        <Suspense fallback=loading>
-            {move || {
-                // Read here so everything re-renders when the selected group changes.
-                let sel = selected();
-                Suspend::new(async move {
-                    let (cs, gs) = (contacts.await, groups.await);
-                    let (cs, gs) = match (cs, gs) {
-                        (Ok(cs), Ok(gs)) => (cs, gs),
-                        (Err(e), _) | (_, Err(e)) => return Either::Right(error_view(e)),
-                    };
-                    let current = |on: bool| if on { "page" } else { "false" };
-                    let sel_id = sel.as_deref().and_then(|g| domain::GroupId::parse(g).ok());
-                    let total_all = cs.len().to_string();
-                    let all = current(sel_id.is_none());
-                    let items = gs
-                        .iter()
-                        .map(|g| {
-                            let n = cs.iter().filter(|c| c.groups.contains(&g.id)).count().to_string();
-                            let here = current(sel_id == Some(g.id));
-                            view! {
-                                <li><a href=format!("/?group={}", g.id) aria-current=here>
-                                    <span class="group-name">{g.name.clone()}</span>
-                                    <span class="badge">{n}</span>
-                                </a></li>
-                            }
-                        })
-                        .collect_view();
-                    let header = sel_id.and_then(|id| gs.iter().find(|g| g.id == id).cloned()).map(|g| group_header(g, rename, confirming));
-                    let in_group: Vec<ContactSummary> = cs.into_iter().filter(|c| sel_id.is_none_or(|g| c.groups.contains(&g))).collect();
-                    let total = in_group.len();
-                    let list = StoredValue::new(in_group);
-                    let shown = move || {
-                        let needle = filter.get().trim().to_lowercase();
-                        list.with_value(|l| l.iter().filter(|c| matches_filter(c, &needle)).cloned().collect::<Vec<_>>())
-                    };
-                    let body = if total == 0 && sel_id.is_none() {
-                        Either::Left(view! {
-                            <p class="empty">"No contacts yet. " <a href="/contacts/new">"Add the first one"</a> "."</p>
-                        })
-                    } else {
-                        let group_options: Vec<_> = gs.iter().map(|g| (g.id.to_string(), g.name.clone())).collect();
-                        let group_options = group_options
-                            .into_iter()
-                            .map(|(id, name)| view! { <option value=id>{name}</option> })
-                            .collect_view();
-                        let group_pick = NodeRef::<leptos::html::Select>::new();
-                        let bulk_membership = move |member: bool| {
-                            let Some(sel) = group_pick.get_untracked() else { return };
-                            let group = sel.value();
-                            if group.is_empty() {
-                                return;
-                            }
-                            let contacts = picked.get_untracked().iter().map(|i| i.to_string()).collect();
-                            membership.dispatch(SetMembership { group, contacts, member });
-                        };
-                        let selection_bar = move || {
-                            let ids = picked.get();
-                            (!ids.is_empty()).then(|| {
-                                let csv = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-                                let n = ids.len();
-                                view! {
-                                    <form method="post" action="/console/export" class="selection-bar card" aria-label="Selection">
-                                        <span>{format!("{n} selected")}</span>
-                                        <input type="hidden" name="ids" value=csv/>
-                                        <select name="format" aria-label="Format">
-                                            <option value="csv">"CSV"</option>
-                                            <option value="google-csv">"CSV for Google"</option>
-                                            <option value="outlook-csv">"CSV for Outlook"</option>
-                                            <option value="xlsx">"Excel"</option>
-                                            <option value="xlsx-groups">"Excel, a sheet per group"</option>
-                                            <option value="vcf">"vCard 4"</option>
-                                            <option value="vcf3">"vCard 3"</option>
-                                        </select>
-                                        <button type="submit">"Export selected"</button>
-                                        <span class="sep"></span>
-                                        <select aria-label="Group for the selection" node_ref=group_pick>
-                                            {group_options.clone()}
-                                        </select>
-                                        <button type="button" on:click=move |_| bulk_membership(true)>"Add to group"</button>
-                                        <button type="button" on:click=move |_| bulk_membership(false)>"Remove from group"</button>
-                                        <span class="sep"></span>
-                                        {move || if confirm_bulk_delete.get() {
-                                            Either::Left(view! {
-                                                <button type="button" class="danger" on:click=move |_| {
-                                                    let ids = picked.get_untracked().iter().map(|i| i.to_string()).collect();
-                                                    bulk_delete.dispatch(DeleteContacts { ids });
-                                                }>{format!("Confirm: delete {n}")}</button>
-                                                <button type="button" class="link" on:click=move |_| confirm_bulk_delete.set(false)>"Keep them"</button>
-                                            })
-                                        } else {
-                                            Either::Right(view! {
-                                                <button type="button" class="danger" on:click=move |_| confirm_bulk_delete.set(true)>"Delete selected…"</button>
-                                            })
-                                        }}
-                                        <button type="button" class="link" on:click=move |_| picked.set(Default::default())>"Clear selection"</button>
-                                    </form>
-                                }
-                            })
-                        };
-                        let all_shown = move || {
-                            let shown: Vec<domain::ContactId> = shown().iter().map(|c| c.id).collect();
-                            !shown.is_empty() && picked.with(|p| shown.iter().all(|id| p.contains(id)))
-                        };
-                        Either::Right(view! {
-                            <div class="selection-slot">{selection_bar}</div>
-                            <p class="count" aria-live="polite">
-                                {move || {
-                                    let n = shown().len();
-                                    let noun = if total == 1 { "contact" } else { "contacts" };
-                                    if n == total { format!("{total} {noun}") } else { format!("{n} of {total} {noun}") }
-                                }}
-                            </p>
-                            <table class="contacts">
-                                <thead>
-                                    <tr>
-                                        <th scope="col" class="pick">
-                                            <input type="checkbox" aria-label="Select all shown" prop:checked=all_shown
-                                                on:change=move |ev| {
-                                                    let on = event_target_checked(&ev);
-                                                    let ids: Vec<domain::ContactId> = shown().iter().map(|c| c.id).collect();
-                                                    picked.update(|p| for id in ids { if on { p.insert(id); } else { p.remove(&id); } });
-                                                }/>
-                                        </th>
-                                        <th scope="col">"Name"</th><th scope="col">"Phone"</th><th scope="col">"Email"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {move || shown().into_iter().map(|c| {
-                                        let id = c.id;
-                                        view! {
-                                        <tr>
-                                            <td class="pick">
-                                                <input type="checkbox" aria-label=format!("Select {}", c.display_name)
-                                                    prop:checked=move || picked.with(|p| p.contains(&id))
-                                                    on:change=move |ev| {
-                                                        let on = event_target_checked(&ev);
-                                                        picked.update(|p| { if on { p.insert(id); } else { p.remove(&id); } });
-                                                    }/>
-                                            </td>
-                                            <td><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
-                                            <td>{c.phone.clone().unwrap_or_default()}</td>
-                                            <td>{c.email.clone().unwrap_or_default()}</td>
-                                        </tr>
-                                    }}).collect_view()}
-                                </tbody>
-                            </table>
-                        })
-                    };
-                    Either::Left(view! {
-                        <div class="with-sidebar">
-                            <aside class="sidebar" aria-label="Groups">
-                                <h2>"Groups"</h2>
-                                <ul class="groups">
-                                    <li><a href="/" aria-current=all>
-                                        <span class="group-name">"All contacts"</span><span class="badge">{total_all}</span>
-                                    </a></li>
-                                    {items}
-                                </ul>
-                                <ActionForm action=create attr:class="new-group" attr:aria-label="Create a group">
-                                    <label for="new-group-name">"New group"</label>
-                                    <div class="row">
-                                        <input id="new-group-name" name="name" required maxlength="100" placeholder="Family"/>
-                                        <button type="submit">"Create"</button>
-                                    </div>
-                                    <p class="error" role="alert">{create_error}</p>
-                                </ActionForm>
-                            </aside>
-                            <section class="main">
-                                <div class="toolbar">
-                                    <h1>"Contacts"</h1>
-                                    <input
-                                        type="search"
-                                        class="filter"
-                                        aria-label="Filter contacts"
-                                        placeholder="Filter by name, phone, email…"
-                                        prop:value=move || filter.get()
-                                        on:input=move |ev| filter.set(event_target_value(&ev))
-                                    />
-                                    <details class="export">
-                                        <summary class="button">"Export"</summary>
-                                        <ul class="menu" aria-label="Export formats">{export_links()}</ul>
-                                    </details>
-                                    <a class="button primary" href="/contacts/new">"New contact"</a>
-                                </div>
-                                {header}
-                                {body}
-                            </section>
-                        </div>
-                    })
-                })
-            }}
-        </Suspense>
-        <Show when=move || confirming.get().is_some()>
-            {move || confirming.get().map(|g| view! {
-                <div class="backdrop">
-                    <div class="dialog card" role="dialog" aria-modal="true" aria-labelledby="delete-group-title"
-                        on:keydown=move |ev| if ev.key() == "Escape" { confirming.set(None) }>
-                        <h2 id="delete-group-title">"Delete the group " {g.name.clone()} "?"</h2>
-                        <p>"Its contacts are kept; they just leave the group."</p>
-                        <DeleteGroupForm group=g.clone() delete=delete/>
-                        <button type="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
-                    </div>
-                </div>
-            })}
-        </Show>
-    }
-}
-
 fn group_header(g: Group, rename: ServerAction<RenameGroup>, confirming: RwSignal<Option<Group>>) -> impl IntoView {
     let error = move || rename.value().get().and_then(|r| r.err()).map(|e| e.field("name").unwrap_or_else(|| e.to_string()));
     let for_delete = g.clone();
     view! {
         <div class="group-header card">
-            <h2>"Group: " {g.name.clone()}</h2>
-            <ActionForm action=rename attr:class="inline rename" attr:aria-label="Rename group">
+            <h2>{t("Group: ")} {g.name.clone()}</h2>
+            <ActionForm action=rename attr:class="inline rename" attr:aria-label=t("Rename group")>
                 <input type="hidden" name="id" value=g.id.to_string()/>
                 <input type="hidden" name="revision" value=g.revision.to_string()/>
-                <input name="name" value=g.name.clone() aria-label="Group name" maxlength="100" required/>
-                <button type="submit">"Rename"</button>
+                <input name="name" value=g.name.clone() aria-label=t("Group name") maxlength="100" required/>
+                <button type="submit">{t("Rename")}</button>
             </ActionForm>
-            <button type="button" class="danger" on:click=move |_| confirming.set(Some(for_delete.clone()))>"Delete group…"</button>
+            <button type="button" class="danger" on:click=move |_| confirming.set(Some(for_delete.clone()))>{t("Delete group…")}</button>
             <p class="error" role="alert">{error}</p>
         </div>
     }
@@ -425,7 +188,7 @@ fn DeleteGroupForm(group: Group, delete: ServerAction<DeleteGroup>) -> impl Into
             <input type="hidden" name="id" value=group.id.to_string()/>
             <input type="hidden" name="revision" value=group.revision.to_string()/>
             <p class="error" role="alert">{error}</p>
-            <button type="submit" class="danger" autofocus>"Delete group"</button>
+            <button type="submit" class="danger" autofocus>{t("Delete group")}</button>
         </ActionForm>
     }
 }
@@ -482,12 +245,12 @@ fn contact_card(c: Contact, confirming: RwSignal<bool>, restore: ServerAction<Re
     let extra: Vec<(String, String)> = d.extra.iter().map(|x| (x.name.clone(), x.value.clone())).collect();
     let mut about: Vec<(String, String)> = Vec::new();
     for (k, v) in [
-        ("Family name", d.name.family.clone()),
-        ("Given name", d.name.given.clone()),
-        ("Nickname", d.nickname.clone()),
-        ("Organization", d.organization.clone()),
-        ("Title", d.title.clone()),
-        ("Birthday", d.birthday.map(|b| b.to_string()).unwrap_or_default()),
+        (t("Family name"), d.name.family.clone()),
+        (t("Given name"), d.name.given.clone()),
+        (t("Nickname"), d.nickname.clone()),
+        (t("Organization"), d.organization.clone()),
+        (t("Title"), d.title.clone()),
+        (t("Birthday"), d.birthday.map(|b| b.to_string()).unwrap_or_default()),
     ] {
         if !v.is_empty() {
             about.push((k.to_string(), v));
@@ -502,7 +265,7 @@ fn contact_card(c: Contact, confirming: RwSignal<bool>, restore: ServerAction<Re
         <article class="contact-card" aria-labelledby="contact-name">
             <div class="toolbar">
                 <h1 id="contact-name">{d.display_name.clone()}</h1>
-                <a class="button" href=format!("/contacts/{id}/edit")>"Edit"</a>
+                <a class="button" href=format!("/contacts/{id}/edit")>{t("Edit")}</a>
                 <a
                     class="button danger"
                     href=delete_href
@@ -511,15 +274,15 @@ fn contact_card(c: Contact, confirming: RwSignal<bool>, restore: ServerAction<Re
                         confirming.set(true);
                     }
                 >
-                    "Delete…"
+                    {t("Delete…")}
                 </a>
             </div>
-            {labeled_list("About", about, |v: String| v.into_any())}
-            {labeled_list("Phones", phones, |v: String| view! { <a href=format!("tel:{v}")>{v.clone()}</a> }.into_any())}
-            {labeled_list("Emails", emails, |v: String| view! { <a href=format!("mailto:{v}")>{v.clone()}</a> }.into_any())}
-            {labeled_list("Addresses", addresses, |v: String| v.into_any())}
-            {(!d.notes.is_empty()).then(|| view! { <section class="field-group"><h2>"Notes"</h2><p class="notes">{d.notes.clone()}</p></section> })}
-            {labeled_list("Other fields", extra, |v: String| v.into_any())}
+            {labeled_list(t("About"), about, |v: String| v.into_any())}
+            {labeled_list(t("Phones"), phones, |v: String| view! { <a href=format!("tel:{v}")>{v.clone()}</a> }.into_any())}
+            {labeled_list(t("Emails"), emails, |v: String| view! { <a href=format!("mailto:{v}")>{v.clone()}</a> }.into_any())}
+            {labeled_list(t("Addresses"), addresses, |v: String| v.into_any())}
+            {(!d.notes.is_empty()).then(|| view! { <section class="field-group"><h2>{t("Notes")}</h2><p class="notes">{d.notes.clone()}</p></section> })}
+            {labeled_list(t("Other fields"), extra, |v: String| v.into_any())}
             {(!d.groups.is_empty()).then(|| view! { <GroupChips ids=d.groups.clone()/> })}
             <p class="meta">"Revision " {revision}</p>
             <History id=id.clone() revision=revision restore=restore/>
@@ -537,10 +300,10 @@ fn contact_card(c: Contact, confirming: RwSignal<bool>, restore: ServerAction<Re
                         }
                     }
                 >
-                    <h2 id="confirm-title">"Delete this contact?"</h2>
-                    <p>"It disappears from all your devices at their next sync."</p>
+                    <h2 id="confirm-title">{t("Delete this contact?")}</h2>
+                    <p>{t("It goes to the trash, and disappears from your devices at their next sync.")}</p>
                     <DeleteForm id=id_for_dialog.clone() revision=revision/>
-                    <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <button type="button" on:click=move |_| confirming.set(false)>{t("Cancel")}</button>
                 </div>
             </div>
         </Show>
@@ -571,7 +334,7 @@ fn GroupChips(ids: Vec<domain::GroupId>) -> impl IntoView {
     let ids = StoredValue::new(ids);
     view! {
         <section class="field-group" aria-labelledby="groups-title">
-            <h2 id="groups-title">"Groups"</h2>
+            <h2 id="groups-title">{t("Groups")}</h2>
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
                     let groups = groups.await.unwrap_or_default();
@@ -595,7 +358,7 @@ fn History(id: String, revision: i64, restore: ServerAction<RestoreRevision>) ->
     let history = Resource::new(move || (id.clone(), revision), |(id, _)| contact_history(id));
     view! {
         <section class="field-group history" aria-labelledby="history-title">
-            <h2 id="history-title">"History"</h2>
+            <h2 id="history-title">{t("History")}</h2>
             <Suspense fallback=loading>
                 {move || Suspend::new(async move {
                     match history.await {
@@ -647,7 +410,7 @@ fn DeleteForm(id: String, revision: i64) -> impl IntoView {
             <input type="hidden" name="id" value=id/>
             <input type="hidden" name="revision" value=revision.to_string()/>
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            <button type="submit" class="danger" autofocus>"Delete contact"</button>
+            <button type="submit" class="danger" autofocus>{t("Delete contact")}</button>
         </ActionForm>
     }
 }

@@ -10,6 +10,8 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod generate;
+pub mod merge;
 mod ids;
 mod name;
 
@@ -128,6 +130,9 @@ pub struct AccountInfo {
     pub is_admin: bool,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The console language the account chose ("en" or "zh"), if any.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// An account with the figures the admin page shows (never its contacts).
@@ -656,6 +661,72 @@ impl From<&Contact> for ContactSummary {
             groups: c.data.groups.clone(),
         }
     }
+}
+
+/// How the contact list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListSort {
+    /// By name: Chinese names by their pinyin, mixed with Latin names letter by letter.
+    #[default]
+    Name,
+    /// Recently changed first.
+    Recent,
+}
+
+impl ListSort {
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "recent" => ListSort::Recent,
+            _ => ListSort::Name,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListSort::Name => "name",
+            ListSort::Recent => "recent",
+        }
+    }
+}
+
+/// One page of the contact list, searched and filtered on the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactPage {
+    /// How many contacts match (all pages).
+    pub total: usize,
+    /// How many contacts the account has, in all.
+    pub all: usize,
+    pub offset: usize,
+    pub items: Vec<ContactSummary>,
+    /// For the letter index (name order only): each initial ("A"–"Z", "#") present among the
+    /// matches and the offset of its first contact.
+    pub letters: Vec<(String, usize)>,
+    /// Live contacts per group id (string), for the sidebar.
+    pub group_counts: Vec<(GroupId, usize)>,
+}
+
+/// A contact in the trash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashedContact {
+    pub id: ContactId,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub deleted_at: DateTime<Utc>,
+    /// Who deleted it ("console", "cli", "device:<uuid>").
+    pub deleted_by: String,
+    /// When it is purged for good.
+    pub purge_at: DateTime<Utc>,
+}
+
+/// Contacts that may be the same person, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateSet {
+    /// What they share: "phone", "email" or "name" (the strongest reason found).
+    pub reason: String,
+    /// The shared value, as one of the contacts has it.
+    pub value: String,
+    pub contacts: Vec<ContactSummary>,
 }
 
 #[cfg(test)]

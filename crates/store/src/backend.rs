@@ -29,6 +29,8 @@ pub struct AccountRow {
     pub key_id: String,
     pub wrapped_key: Vec<u8>,
     pub created_at: DateTime<Utc>,
+    /// The console language the account chose ("en", "zh"), if any.
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +99,19 @@ pub struct RevisionRow {
     pub changed_at: DateTime<Utc>,
 }
 
+/// A contact in the trash: deleted, with its last content still in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrashRow {
+    pub id: ContactId,
+    /// The revision of the tombstone.
+    pub revision: i64,
+    pub deleted_at: DateTime<Utc>,
+    /// Origin of the deletion.
+    pub deleted_by: String,
+    /// The last revision before the deletion (sealed content).
+    pub live: RevisionRow,
+}
+
 /// A registered sync device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRow {
@@ -154,6 +169,7 @@ pub trait Backend: Send + Sync + 'static {
     async fn set_disabled(&self, id: AccountId, disabled: bool) -> StoreResult<bool>;
     async fn set_password_hash(&self, id: AccountId, hash: &str) -> StoreResult<bool>;
     async fn set_admin(&self, id: AccountId, is_admin: bool) -> StoreResult<bool>;
+    async fn set_lang(&self, id: AccountId, lang: Option<&str>) -> StoreResult<bool>;
     /// Per account: live contacts and the time of the last change, for the admin page.
     async fn account_stats(&self) -> StoreResult<Vec<(AccountId, i64, Option<DateTime<Utc>>)>>;
     /// Master key ids that wrap account keys, with how many accounts each.
@@ -227,6 +243,13 @@ pub trait Backend: Send + Sync + 'static {
     async fn current_seq(&self, account: AccountId) -> StoreResult<i64>;
     /// The sequence number below which tombstones may have been purged.
     async fn purged_seq(&self, account: AccountId) -> StoreResult<i64>;
+
+    // Trash ------------------------------------------------------------------------------
+    /// Deleted contacts whose last content is still in the history, newest deletion first.
+    async fn trash(&self, account: AccountId) -> StoreResult<Vec<TrashRow>>;
+    /// Erases the history (all content) of contacts deleted before `before` — of one account,
+    /// or of all with `None`; their tombstones stay for sync. Returns how many contacts.
+    async fn purge_trash(&self, account: Option<AccountId>, before: DateTime<Utc>) -> StoreResult<u64>;
 
     // Devices ----------------------------------------------------------------------------
     async fn create_device(&self, device: &DeviceRow) -> StoreResult<()>;

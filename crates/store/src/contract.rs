@@ -18,7 +18,7 @@ macro_rules! contract_tests {
         $crate::contract_tests!(@case $make; accounts_and_logins, sessions, contact_lifecycle,
             change_log_and_cursor, account_isolation, stale_writes_are_refused,
             sealed_rows_are_bound_to_their_contact, key_rotation, concurrent_writes_get_distinct_sequence_numbers,
-            history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing, groups,
+            history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing, groups, trash_restore_and_purge, language_choice,
             dav_names);
     };
     (@case $make:path; $($name:ident),*) => {
@@ -540,3 +540,65 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     }
 }
 
+pub async fn trash_restore_and_purge(backend: Arc<dyn Backend>) {
+    let store = store_on(backend.clone()).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
+    let family = store.create_group(a.id, "Family", Origin::Console).await.unwrap();
+    let gone = store.create_group(a.id, "Gone", Origin::Console).await.unwrap();
+    let mut d = contact("Ann", "A", "555 0001", "ann@example.org");
+    d.groups = vec![family.id, gone.id];
+    let ann = store.create_contact(a.id, None, &d, Origin::Console).await.unwrap();
+    let ben = store.create_contact(a.id, None, &contact("Ben", "B", "555 0002", "ben@example.org"), Origin::Console).await.unwrap();
+    let keep = store.create_contact(a.id, None, &contact("Kim", "K", "555 0003", "kim@example.org"), Origin::Console).await.unwrap();
+    let (device, _) = store.create_device(a.id, "Phone", DeviceKind::Phone).await.unwrap();
+    let device = device.id;
+    store.delete_contact(a.id, ann.id, ann.revision, Origin::Console).await.unwrap();
+    store.delete_contact(a.id, ben.id, ben.revision, Origin::Device(device)).await.unwrap();
+    let retention = Duration::days(30);
+
+    // Both deletions are in the trash, newest first, with who deleted them; Bob sees nothing.
+    let trash = store.trash(a.id, retention).await.unwrap();
+    let seen: Vec<(ContactId, String)> = trash.iter().map(|t| (t.id, t.deleted_by.clone())).collect();
+    assert_eq!(seen, vec![(ben.id, Origin::Device(device).to_db()), (ann.id, "console".to_string())]);
+    assert_eq!(trash[1].display_name, ann.data.display_name);
+    assert_eq!(trash[1].phone.as_deref(), Some("555 0001"));
+    assert!(trash.iter().all(|t| t.purge_at == t.deleted_at + retention));
+    assert!(store.trash(b.id, retention).await.unwrap().is_empty());
+    // A tombstone is still recorded for sync.
+    assert!(store.contact_state(a.id, ann.id).await.unwrap().unwrap().data.is_none());
+
+    // Restoring brings the last content back as a new revision, without deleted groups;
+    // another account cannot restore it.
+    store.delete_group(a.id, gone.id, 1, Origin::Console).await.unwrap();
+    assert_eq!(store.restore_from_trash(b.id, &[ann.id], Origin::Console).await.unwrap(), 0);
+    assert_eq!(store.restore_from_trash(a.id, &[ann.id], Origin::Console).await.unwrap(), 1);
+    let back = store.get_contact(a.id, ann.id).await.unwrap();
+    assert_eq!(back.revision, 3);
+    assert_eq!(back.data.groups, vec![family.id]);
+    assert_eq!(back.data.phones, d.phones);
+    assert_eq!(store.trash(a.id, retention).await.unwrap().len(), 1);
+
+    // The purge erases the content of old deletions only; emptying erases all.
+    assert_eq!(store.purge_trash(retention).await.unwrap(), 0);
+    assert_eq!(store.purge_trash(Duration::milliseconds(-10)).await.unwrap(), 1);
+    assert!(store.trash(a.id, retention).await.unwrap().is_empty());
+    assert!(store.history(a.id, ben.id).await.unwrap().is_empty());
+    assert!(store.contact_state(a.id, ben.id).await.unwrap().unwrap().data.is_none());
+    store.delete_contact(a.id, keep.id, keep.revision, Origin::Console).await.unwrap();
+    assert_eq!(store.empty_trash(b.id).await.unwrap(), 0);
+    assert_eq!(store.trash(a.id, retention).await.unwrap().len(), 1);
+    assert_eq!(store.empty_trash(a.id).await.unwrap(), 1);
+    assert!(store.trash(a.id, retention).await.unwrap().is_empty());
+    assert_eq!(store.get_contact(a.id, ann.id).await.unwrap().revision, 3);
+}
+
+pub async fn language_choice(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    assert_eq!(store.account(a.id).await.unwrap().lang, None);
+    store.set_lang(a.id, Some("zh")).await.unwrap();
+    assert_eq!(store.account(a.id).await.unwrap().lang.as_deref(), Some("zh"));
+    store.set_lang(a.id, None).await.unwrap();
+    assert_eq!(store.account(a.id).await.unwrap().lang, None);
+}

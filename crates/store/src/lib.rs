@@ -18,7 +18,7 @@ mod service;
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavNameRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord};
+pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavNameRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord, TrashRow};
 pub use error::{StoreError, StoreResult};
 pub use keys::{KeySource, RotateReport};
 pub use password::{hash_password, verify_password};

@@ -120,6 +120,7 @@ fn info(row: &AccountRow) -> AccountInfo {
         is_admin: row.is_admin,
         disabled: row.disabled,
         created_at: row.created_at,
+        lang: row.lang.clone(),
     }
 }
 
@@ -219,7 +220,7 @@ impl Store {
             created_at: now_ms(),
         };
         self.backend.create_account(&account).await?;
-        Ok(AccountInfo { id, username: username.clone(), is_admin, disabled: false, created_at: account.created_at })
+        Ok(AccountInfo { id, username: username.clone(), is_admin, disabled: false, created_at: account.created_at, lang: None })
     }
 
     pub async fn account(&self, id: AccountId) -> StoreResult<AccountInfo> {
@@ -416,6 +417,14 @@ impl Store {
         Ok(out)
     }
 
+    /// All live contacts of the account, in no particular order (cheaper than `list_contacts`).
+    pub async fn all_contacts(&self, account: AccountId) -> StoreResult<Vec<Contact>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let rows = self.backend.live_contacts(account).await?;
+        rows.iter().map(|r| self.open(&acc, &key, r)).collect()
+    }
+
     /// One live contact of the account; `NotFound` for another account's id or a deleted one.
     pub async fn get_contact(&self, account: AccountId, id: ContactId) -> StoreResult<Contact> {
         let acc = self.account_row(account).await?;
@@ -535,6 +544,105 @@ impl Store {
             _ => return Err(StoreError::NotFound),
         }
         self.backend.delete_contact(account, id, base_revision, base_revision + 1, now_ms(), &origin.to_db()).await.map(|_| ())
+    }
+
+    /// Deletes many contacts (each leaves a tombstone and goes to the trash); ids that are not
+    /// live contacts of the account are skipped, and a contact changed meanwhile is deleted at
+    /// its new revision. Returns the ids deleted.
+    pub async fn delete_contacts(&self, account: AccountId, ids: &[ContactId], origin: Origin) -> StoreResult<Vec<ContactId>> {
+        let origin = origin.to_db();
+        let mut deleted = Vec::new();
+        for chunk in ids.chunks(500) {
+            for row in self.backend.contacts_by_ids(account, chunk).await? {
+                if row.deleted || row.kind != EntityKind::Contact {
+                    continue;
+                }
+                let mut base = row.revision;
+                for _ in 0..3 {
+                    match self.backend.delete_contact(account, row.id, base, base + 1, now_ms(), &origin).await {
+                        Ok(_) => {
+                            deleted.push(row.id);
+                            break;
+                        }
+                        Err(StoreError::Stale { current }) => base = current,
+                        Err(StoreError::NotFound) => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Trash: deleted contacts whose last content is still in the history
+    // ---------------------------------------------------------------------------------------
+
+    /// The account's trash, newest deletion first; `retention` says when each is purged.
+    pub async fn trash(&self, account: AccountId, retention: Duration) -> StoreResult<Vec<domain::TrashedContact>> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        self.backend
+            .trash(account)
+            .await?
+            .into_iter()
+            .filter_map(|t| {
+                let sealed = t.live.sealed.as_ref()?;
+                Some(self.open_data(&acc, &key, t.id, t.live.revision, sealed).map(|data| domain::TrashedContact {
+                    id: t.id,
+                    display_name: data.display_name.clone(),
+                    phone: data.phones.first().map(|p| p.value.as_str().to_string()),
+                    email: data.emails.first().map(|e| e.value.as_str().to_string()),
+                    deleted_at: t.deleted_at,
+                    deleted_by: t.deleted_by.clone(),
+                    purge_at: t.deleted_at + retention,
+                }))
+            })
+            .collect()
+    }
+
+    /// Brings contacts back from the trash as a new revision of their last content (groups
+    /// deleted since are left out). Ids not in the trash are skipped; returns how many came back.
+    pub async fn restore_from_trash(&self, account: AccountId, ids: &[ContactId], origin: Origin) -> StoreResult<usize> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let wanted: HashSet<ContactId> = ids.iter().copied().collect();
+        let groups: HashSet<GroupId> = self.list_groups(account).await?.into_iter().map(|g| g.id).collect();
+        let mut restored = 0;
+        for t in self.backend.trash(account).await? {
+            if !wanted.contains(&t.id) {
+                continue;
+            }
+            let Some(sealed) = t.live.sealed.as_ref() else { continue };
+            let mut data = self.open_data(&acc, &key, t.id, t.live.revision, sealed)?;
+            data.groups.retain(|g| groups.contains(g));
+            match self.put_contact(account, t.id, Some(t.revision), &data, origin.clone()).await {
+                Ok(_) => restored += 1,
+                // Edited or restored meanwhile (e.g. by a device): it is no longer in the trash.
+                Err(StoreError::Stale { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(restored)
+    }
+
+    /// Erases the content of everything in the account's trash (tombstones stay for sync).
+    pub async fn empty_trash(&self, account: AccountId) -> StoreResult<u64> {
+        self.backend.purge_trash(Some(account), now_ms() + Duration::milliseconds(1)).await
+    }
+
+    /// Erases the content of contacts deleted more than `retention` ago, in every account.
+    pub async fn purge_trash(&self, retention: Duration) -> StoreResult<u64> {
+        self.backend.purge_trash(None, now_ms() - retention).await
+    }
+
+    /// Remembers the account's console language (`None` forgets it).
+    pub async fn set_lang(&self, id: AccountId, lang: Option<&str>) -> StoreResult<()> {
+        if self.backend.set_lang(id, lang).await? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 
     // ---------------------------------------------------------------------------------------

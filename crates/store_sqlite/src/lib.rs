@@ -14,6 +14,7 @@ use domain::{AccountId, ContactId, DeviceId, Username};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use store::{
+    TrashRow,
     AccountRow, Backend, ChangeRow, ContactRow, DavNameRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, StoreError, StoreResult,
     SyncRecord,
 };
@@ -49,6 +50,7 @@ fn account_from(r: &SqliteRow) -> StoreResult<AccountRow> {
         key_id: r.try_get("key_id").map_err(db_err)?,
         wrapped_key: r.try_get("wrapped_key").map_err(db_err)?,
         created_at: time(r.try_get("created_at").map_err(db_err)?),
+        lang: r.try_get("lang").map_err(db_err)?,
     })
 }
 
@@ -243,7 +245,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn account_by_username(&self, username: &Username) -> StoreResult<Option<AccountRow>> {
-        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at FROM accounts WHERE username = ?")
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts WHERE username = ?")
             .bind(username.as_str())
             .fetch_optional(&self.pool)
             .await
@@ -254,7 +256,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn account(&self, id: AccountId) -> StoreResult<Option<AccountRow>> {
-        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at FROM accounts WHERE id = ?")
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts WHERE id = ?")
             .bind(id.as_uuid())
             .fetch_optional(&self.pool)
             .await
@@ -265,7 +267,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<AccountRow>> {
-        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at FROM accounts ORDER BY username")
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts ORDER BY username")
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -304,6 +306,16 @@ impl Backend for SqliteBackend {
         Ok(r.rows_affected() == 1)
     }
 
+    async fn set_lang(&self, id: AccountId, lang: Option<&str>) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET lang = ? WHERE id = ?")
+            .bind(lang)
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
     async fn account_stats(&self) -> StoreResult<Vec<(AccountId, i64, Option<DateTime<Utc>>)>> {
         let rows = sqlx::query(
             "SELECT a.id, \
@@ -331,7 +343,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn accounts_with_key(&self, key_id: &str) -> StoreResult<Vec<AccountRow>> {
-        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at FROM accounts WHERE key_id = ?")
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts WHERE key_id = ?")
             .bind(key_id)
             .fetch_all(&self.pool)
             .await
@@ -368,7 +380,7 @@ impl Backend for SqliteBackend {
     async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRow, AccountRow)>> {
         let row = sqlx::query(
             "SELECT s.token_hash, s.created_at AS s_created, s.expires_at, \
-                    a.id, a.username, a.password_hash, a.is_admin, a.disabled, a.key_id, a.wrapped_key, a.created_at \
+                    a.id, a.username, a.password_hash, a.is_admin, a.disabled, a.key_id, a.wrapped_key, a.created_at, a.lang \
              FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = ?",
         )
         .bind(token_hash)
@@ -729,6 +741,57 @@ impl Backend for SqliteBackend {
         .iter()
         .map(revision_from)
         .collect()
+    }
+
+    async fn trash(&self, account: AccountId) -> StoreResult<Vec<TrashRow>> {
+        sqlx::query(
+            "SELECT c.id, c.revision AS tomb_revision, c.updated_at AS deleted_at, COALESCE(d.origin, 'console') AS deleted_by, \
+                    r.revision, r.sealed, r.origin, r.changed_at \
+             FROM contacts c \
+             JOIN contact_revisions r ON r.account_id = c.account_id AND r.contact_id = c.id AND r.revision = c.revision - 1 \
+             LEFT JOIN contact_revisions d ON d.account_id = c.account_id AND d.contact_id = c.id AND d.revision = c.revision \
+             WHERE c.account_id = ? AND c.kind = 'contact' AND c.deleted = 1 AND r.sealed IS NOT NULL \
+             ORDER BY c.updated_at DESC, c.seq DESC",
+        )
+        .bind(account.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(TrashRow {
+                id: ContactId::from_uuid(r.try_get("id").map_err(db_err)?),
+                revision: r.try_get("tomb_revision").map_err(db_err)?,
+                deleted_at: time(r.try_get("deleted_at").map_err(db_err)?),
+                deleted_by: r.try_get("deleted_by").map_err(db_err)?,
+                live: revision_from(r)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn purge_trash(&self, account: Option<AccountId>, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let (count, delete) = match account {
+            Some(_) => (
+                "SELECT COUNT(*) FROM contacts WHERE account_id = ? AND kind = 'contact' AND deleted = 1 AND updated_at < ? AND EXISTS (SELECT 1 FROM contact_revisions r WHERE r.account_id = contacts.account_id AND r.contact_id = contacts.id)",
+                "DELETE FROM contact_revisions WHERE (account_id, contact_id) IN (SELECT account_id, id FROM contacts WHERE account_id = ? AND kind = 'contact' AND deleted = 1 AND updated_at < ?)",
+            ),
+            None => (
+                "SELECT COUNT(*) FROM contacts WHERE kind = 'contact' AND deleted = 1 AND updated_at < ? AND EXISTS (SELECT 1 FROM contact_revisions r WHERE r.account_id = contacts.account_id AND r.contact_id = contacts.id)",
+                "DELETE FROM contact_revisions WHERE (account_id, contact_id) IN (SELECT account_id, id FROM contacts WHERE kind = 'contact' AND deleted = 1 AND updated_at < ?)",
+            ),
+        };
+        let mut q = sqlx::query(count);
+        let mut d = sqlx::query(delete);
+        if let Some(a) = account {
+            q = q.bind(a.as_uuid());
+            d = d.bind(a.as_uuid());
+        }
+        let n: i64 = q.bind(ms(before)).fetch_one(&mut *tx).await.map_err(db_err)?.try_get(0).map_err(db_err)?;
+        d.bind(ms(before)).execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(n as u64)
     }
 
     async fn create_device(&self, d: &DeviceRow) -> StoreResult<()> {

@@ -36,6 +36,7 @@ impl TestServer {
             import_max_mb: 50,
             import_max_rows: 200_000,
             dav: dav.clone(),
+            trash_days: 30,
         };
         let store = setup::open_store(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,7 +1,7 @@
 //! Generated address books for benchmarks and trials: mixed Chinese and Latin names, realistic
 //! phone numbers and emails. Deterministic for a given seed.
 
-use domain::{ContactData, ContactDraft, LabeledDraft};
+use crate::{ContactData, ContactDraft, LabeledDraft};
 
 const CN_FAMILY: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "欧阳", "诸葛"];
 const CN_GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "晓明", "志强", "海燕", "建华", "子涵", "雨欣", "浩然", "梓萱"];
@@ -83,7 +83,7 @@ mod tests {
         let a = Gen::new(7).book(500);
         assert_eq!(a, Gen::new(7).book(500));
         assert!(a.iter().all(|c| !c.display_name.is_empty() && c.phones.len() >= 1 && c.emails.len() == 1));
-        let chinese = a.iter().filter(|c| c.display_name.chars().any(domain::is_cjk)).count();
+        let chinese = a.iter().filter(|c| c.display_name.chars().any(crate::is_cjk)).count();
         assert!((200..400).contains(&chinese), "{chinese}");
         let emails: std::collections::HashSet<_> = a.iter().map(|c| c.emails[0].value.as_str().to_string()).collect();
         assert_eq!(emails.len(), 500);

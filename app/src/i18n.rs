@@ -1,0 +1,243 @@
+//! The console's two languages, English and Simplified Chinese. The page is rendered in the
+//! language of the `rolo_lang` cookie (or the browser's Accept-Language); choosing another
+//! stores it in the browser (local storage and the cookie) and in the account, then reloads.
+//! Strings are written in English in the views and looked up here.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const LANG_COOKIE: &str = "rolo_lang";
+/// Local-storage key of the choice.
+pub const LANG_STORAGE: &str = "rolo.lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+    /// The `lang` attribute of the page.
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Lang> {
+        let raw = raw.trim().to_ascii_lowercase();
+        if raw.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if raw.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+    /// The first of the browser's languages that the console speaks (by q-value).
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut it = part.split(';');
+            let tag = it.next().unwrap_or("").trim();
+            let q = it
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            if let Some(l) = Lang::parse(tag) {
+                if best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, l));
+                }
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::En)
+    }
+}
+
+/// The page's language (provided by `App`).
+pub fn lang() -> Lang {
+    use_context::<Lang>().unwrap_or_default()
+}
+
+/// `s` (English) in the page's language.
+pub fn t(s: &'static str) -> &'static str {
+    tr(lang(), s)
+}
+
+/// `s` (English) in `lang`.
+pub fn tr(lang: Lang, s: &'static str) -> &'static str {
+    match lang {
+        Lang::En => s,
+        Lang::Zh => zh(s).unwrap_or(s),
+    }
+}
+
+/// "{n} …" phrases.
+pub fn count(lang: Lang, n: usize, one: &'static str, many: &'static str) -> String {
+    match lang {
+        Lang::En => format!("{n} {}", if n == 1 { one } else { many }),
+        Lang::Zh => format!("{n} {}", zh(many).unwrap_or(many)),
+    }
+}
+
+fn zh(s: &str) -> Option<&'static str> {
+    Some(match s {
+        // Top bar and navigation
+        "Contacts" => "联系人",
+        "Import" => "导入",
+        "Devices" => "设备",
+        "Account" => "账户",
+        "Admin" => "管理",
+        "Trash" => "回收站",
+        "Duplicates" => "重复联系人",
+        "Sign out" => "退出登录",
+        "Sign in" => "登录",
+        "Signing in…" => "正在登录…",
+        "Signed in as" => "当前用户",
+        "Main" => "主导航",
+        "Language" => "语言",
+        "Username" => "用户名",
+        "Password" => "密码",
+        "Your address book, on every device." => "你的通讯录，在每台设备上。",
+        "Loading…" => "加载中…",
+        "Page not found" => "页面不存在",
+        "Back to your contacts" => "返回联系人",
+        // List
+        "Groups" => "分组",
+        "All contacts" => "全部联系人",
+        "New group" => "新建分组",
+        "Create" => "创建",
+        "Create a group" => "创建分组",
+        "Family" => "家人",
+        "Search contacts" => "搜索联系人",
+        "Search by name, pinyin, phone, email…" => "按姓名、拼音、电话、邮箱搜索…",
+        "Export" => "导出",
+        "Export formats" => "导出格式",
+        "New contact" => "新建联系人",
+        "No contacts yet." => "还没有联系人。",
+        "Add the first one" => "添加第一个",
+        "No contact matches." => "没有匹配的联系人。",
+        "contact" => "位联系人",
+        "contacts" => "位联系人",
+        "Name" => "姓名",
+        "Phone" => "电话",
+        "Email" => "邮箱",
+        "Organization" => "单位",
+        "Sort" => "排序",
+        "By name" => "按姓名",
+        "Recently changed" => "最近修改",
+        "Letter index" => "字母索引",
+        "Previous page" => "上一页",
+        "Next page" => "下一页",
+        "Pages" => "分页",
+        "Select all shown" => "选择本页全部",
+        "Select all matching" => "选择全部匹配项",
+        "Selection" => "已选",
+        "Format" => "格式",
+        "Export selected" => "导出所选",
+        "Group for the selection" => "所选联系人的分组",
+        "Add to group" => "加入分组",
+        "Remove from group" => "移出分组",
+        "Delete selected…" => "删除所选…",
+        "Keep them" => "保留",
+        "Clear selection" => "清除选择",
+        "Group: " => "分组：",
+        "Group name" => "分组名称",
+        "Rename" => "重命名",
+        "Rename group" => "重命名分组",
+        "Delete group…" => "删除分组…",
+        "Delete group" => "删除分组",
+        "Its contacts are kept; they just leave the group." => "分组中的联系人会保留，只是离开该分组。",
+        "Cancel" => "取消",
+        // Contact
+        "Edit" => "编辑",
+        "Delete…" => "删除…",
+        "About" => "基本信息",
+        "Phones" => "电话",
+        "Emails" => "邮箱",
+        "Addresses" => "地址",
+        "Notes" => "备注",
+        "Other fields" => "其他字段",
+        "Family name" => "姓",
+        "Given name" => "名",
+        "Nickname" => "昵称",
+        "Title" => "职位",
+        "Birthday" => "生日",
+        "History" => "历史记录",
+        "Restore" => "恢复",
+        "Revision" => "版本",
+        "Delete this contact?" => "删除这个联系人？",
+        "It goes to the trash, and disappears from your devices at their next sync." => "联系人将移入回收站，并在各设备下次同步时消失。",
+        "Delete contact" => "删除联系人",
+        // Trash
+        "Deleted contacts stay here for" => "已删除的联系人在此保留",
+        "days, then are erased for good." => "天，之后永久清除。",
+        "The trash is empty." => "回收站是空的。",
+        "Deleted" => "删除时间",
+        "By" => "操作者",
+        "Erased on" => "清除日期",
+        "Restore selected" => "恢复所选",
+        "Empty trash…" => "清空回收站…",
+        "Empty the trash?" => "清空回收站？",
+        "Everything in the trash is erased for good. This cannot be undone." => "回收站中的所有联系人将被永久清除，无法撤销。",
+        "Empty trash" => "清空回收站",
+        "Restored" => "已恢复",
+        "Undo" => "撤销",
+        "Moved to the trash" => "已移入回收站",
+        // Duplicates
+        "Possible duplicates" => "可能重复的联系人",
+        "No possible duplicates." => "没有发现重复的联系人。",
+        "Same phone" => "电话相同",
+        "Same email" => "邮箱相同",
+        "Same name" => "姓名相同",
+        "Merge…" => "合并…",
+        "Merge" => "合并",
+        "Merge contacts" => "合并联系人",
+        "Pick the value to keep for each field. Every phone number and email address of all of them is kept." => "为每个字段选择要保留的值。所有电话号码和邮箱地址都会保留。",
+        "Display name" => "显示名称",
+        "(empty)" => "（空）",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_preferred_supported_language() {
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,fr;q=0.9,zh-TW;q=0.5"),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_accept_language("de"), Lang::En);
+        assert_eq!(Lang::from_accept_language(""), Lang::En);
+    }
+
+    #[test]
+    fn strings_are_translated_or_kept() {
+        assert_eq!(tr(Lang::Zh, "Contacts"), "联系人");
+        assert_eq!(tr(Lang::En, "Contacts"), "Contacts");
+        assert_eq!(tr(Lang::Zh, "Something new"), "Something new");
+        assert_eq!(count(Lang::Zh, 3, "contact", "contacts"), "3 位联系人");
+        assert_eq!(count(Lang::En, 1, "contact", "contacts"), "1 contact");
+    }
+}

@@ -1,0 +1,194 @@
+//! Merging contacts that are the same person. The user picks, field by field, whose value to
+//! keep; lists (phones, emails, addresses, other fields, groups) are always united, so a merge
+//! never loses a phone number or an email address.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ContactData;
+
+/// The single-valued fields a merge asks about.
+pub const MERGE_FIELDS: [&str; 8] = [
+    "display_name",
+    "family_name",
+    "given_name",
+    "nickname",
+    "organization",
+    "title",
+    "birthday",
+    "notes",
+];
+
+/// For each field of [`MERGE_FIELDS`], the index of the contact whose value is kept. Fields
+/// left out take the first contact's value, or the first non-empty one if that is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergePicks(pub Vec<(String, usize)>);
+
+fn field(d: &ContactData, name: &str) -> String {
+    match name {
+        "display_name" => d.display_name.clone(),
+        "family_name" => d.name.family.clone(),
+        "given_name" => d.name.given.clone(),
+        "nickname" => d.nickname.clone(),
+        "organization" => d.organization.clone(),
+        "title" => d.title.clone(),
+        "birthday" => d.birthday.map(|b| b.to_string()).unwrap_or_default(),
+        "notes" => d.notes.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The value each contact has for a field (for the merge dialog).
+pub fn field_values(contacts: &[ContactData], name: &str) -> Vec<String> {
+    contacts.iter().map(|c| field(c, name)).collect()
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_digit()).collect()
+}
+
+/// The same number written two ways ("+86 138 0013 8000" and "13800138000").
+fn same_number(a: &str, b: &str) -> bool {
+    let (a, b) = (digits(a), digits(b));
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short == long || (short.len() >= 7 && long.ends_with(&short))
+}
+
+/// Merges `contacts` (at least one) into one contact's content.
+pub fn merge(contacts: &[ContactData], picks: &MergePicks) -> ContactData {
+    let Some(first) = contacts.first() else {
+        return ContactData::default();
+    };
+    let mut out = first.clone();
+    for name in MERGE_FIELDS {
+        let picked = picks
+            .0
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, i)| *i)
+            .filter(|i| *i < contacts.len());
+        let from = match picked {
+            Some(i) => &contacts[i],
+            None => contacts
+                .iter()
+                .find(|c| !field(c, name).is_empty())
+                .unwrap_or(first),
+        };
+        match name {
+            "display_name" => out.display_name = from.display_name.clone(),
+            "family_name" => out.name.family = from.name.family.clone(),
+            "given_name" => out.name.given = from.name.given.clone(),
+            "nickname" => out.nickname = from.nickname.clone(),
+            "organization" => out.organization = from.organization.clone(),
+            "title" => out.title = from.title.clone(),
+            "birthday" => out.birthday = from.birthday,
+            "notes" => out.notes = from.notes.clone(),
+            _ => {}
+        }
+    }
+    out.phones.clear();
+    out.emails.clear();
+    out.addresses.clear();
+    out.extra.clear();
+    out.groups.clear();
+    for c in contacts {
+        for p in &c.phones {
+            if !out
+                .phones
+                .iter()
+                .any(|q| same_number(q.value.as_str(), p.value.as_str()))
+            {
+                out.phones.push(p.clone());
+            }
+        }
+        for e in &c.emails {
+            if !out
+                .emails
+                .iter()
+                .any(|f| f.value.as_str().eq_ignore_ascii_case(e.value.as_str()))
+            {
+                out.emails.push(e.clone());
+            }
+        }
+        for a in &c.addresses {
+            if !out.addresses.iter().any(|b| b.value == a.value) {
+                out.addresses.push(a.clone());
+            }
+        }
+        for x in &c.extra {
+            if !out.extra.contains(x) {
+                out.extra.push(x.clone());
+            }
+        }
+        for g in &c.groups {
+            if !out.groups.contains(g) {
+                out.groups.push(*g);
+            }
+        }
+    }
+    if out.display_name.is_empty() {
+        out.display_name = contacts
+            .iter()
+            .map(|c| c.display_name.clone())
+            .find(|n| !n.is_empty())
+            .unwrap_or_default();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ContactDraft, LabeledDraft};
+
+    fn c(name: &str, org: &str, phones: &[&str], emails: &[&str]) -> ContactData {
+        ContactDraft {
+            display_name: name.into(),
+            organization: org.into(),
+            phones: phones
+                .iter()
+                .map(|p| LabeledDraft {
+                    label: "mobile".into(),
+                    value: (*p).into(),
+                })
+                .collect(),
+            emails: emails
+                .iter()
+                .map(|e| LabeledDraft {
+                    label: "work".into(),
+                    value: (*e).into(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap()
+    }
+
+    #[test]
+    fn picks_fields_and_keeps_every_phone_and_email() {
+        let a = c("Wei Zhang", "", &["+86 138 0013 8000"], &["wei@example.cn"]);
+        let b = c(
+            "张伟",
+            "华为",
+            &["13800138000", "010 1234 5678"],
+            &["WEI@example.cn", "zw@example.org"],
+        );
+        let merged = merge(&[a, b], &MergePicks(vec![("display_name".into(), 1)]));
+        assert_eq!(merged.display_name, "张伟");
+        // Empty in the first, so the first non-empty value is kept.
+        assert_eq!(merged.organization, "华为");
+        let phones: Vec<&str> = merged.phones.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(phones, vec!["+86 138 0013 8000", "010 1234 5678"]);
+        let emails: Vec<&str> = merged.emails.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(emails, vec!["wei@example.cn", "zw@example.org"]);
+    }
+
+    #[test]
+    fn an_out_of_range_pick_falls_back() {
+        let merged = merge(
+            &[c("A", "X", &[], &["a@example.org"]), c("B", "Y", &[], &[])],
+            &MergePicks(vec![("organization".into(), 9)]),
+        );
+        assert_eq!(merged.organization, "X");
+    }
+}

@@ -1,0 +1,66 @@
+// A 50,000-contact account in Chromium: the list pages from the server (the page never holds
+// the whole book), search answers as you type. Prints the figures (time to the first list, to
+// search results, DOM rows, page heap, server memory); asserts behaviour, not timings.
+// ROLO_E2E_CONTACTS changes the size.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { useRolo, signIn, hydrated, assertNoErrors } from './harness.mjs';
+
+const N = Number(process.env.ROLO_E2E_CONTACTS || 50000);
+const env = useRolo([['big', 'big-password-123']]);
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+test(`a ${N}-contact book stays fast in the browser`, async () => {
+  let t = Date.now();
+  env.rolo.cli(['dev', 'seed', '--account', 'big', '--contacts', String(N)]);
+  console.log(`seed: ${N} contacts in ${((Date.now() - t) / 1000).toFixed(1)} s; server RSS ${rssMb(env.rolo.pid)} MB`);
+
+  const page = await (await env.browser.newContext()).newPage();
+  await signIn(page, env.rolo.url, 'big', 'big-password-123');
+  t = Date.now();
+  await page.waitForURL(`${env.rolo.url}/`);
+  await page.getByText(`${N.toLocaleString('en-US').replace(/,/g, '')} contacts`).waitFor({ timeout: 60000 });
+  const firstList = Date.now() - t;
+  const rows = await page.locator('table.contacts tbody tr').count();
+  assert.ok(rows > 0 && rows <= 100, `the page shows one page of rows, not the book (${rows})`);
+  console.log(`first list after sign-in (index load included): ${firstList} ms, ${rows} rows in the DOM; server RSS ${rssMb(env.rolo.pid)} MB`);
+
+  // A reload once the index is warm.
+  t = Date.now();
+  await page.reload();
+  await page.locator('table.contacts tbody tr').first().waitFor();
+  console.log(`list page load, warm: ${Date.now() - t} ms`);
+  await hydrated(page);
+
+  const search = page.getByLabel('Search contacts');
+  for (const q of ['zw', 'zhangwei', '+86 13', 'lovelace']) {
+    t = Date.now();
+    await search.fill(q);
+    // The count says which search it answers.
+    await page.waitForFunction((q) => document.querySelector('.count')?.dataset.for === q, q);
+    const shown = await page.locator('.count').textContent();
+    console.log(`search "${q}": results in ${Date.now() - t} ms (${shown})`);
+  }
+  await search.fill('zhangwei');
+  await page.waitForFunction(() => document.querySelector('.count')?.dataset.for === 'zhangwei');
+  const names = await page.locator('table.contacts tbody td:nth-child(2)').allTextContents();
+  assert.ok(names.length > 0 && names.every((n) => n.startsWith('张')), `"zhangwei" finds 张… names: ${names.slice(0, 5)}`);
+
+  // Jump with the letter index.
+  await search.fill('');
+  await page.getByText(`${N} contacts`).waitFor();
+  t = Date.now();
+  await page.getByRole('navigation', { name: 'Letter index' }).getByRole('link', { name: 'Jump to Z' }).click();
+  await page.waitForURL(/at=\d+/);
+  await page.locator('tr[id="letter-Z"]').waitFor();
+  console.log(`letter index jump to Z: ${Date.now() - t} ms`);
+  const heap = await page.evaluate(() => (performance.memory ? Math.round(performance.memory.usedJSHeapSize / 1048576) : null));
+  console.log(`page JS heap: ${heap} MB; DOM nodes: ${await page.evaluate(() => document.getElementsByTagName('*').length)}; server RSS ${rssMb(env.rolo.pid)} MB`);
+  assertNoErrors(page);
+  await page.context().close();
+});
