@@ -19,7 +19,7 @@ use common::TestServer;
 use domain::{DeviceKind, Origin};
 use interchange::vcard::{write_vcard, VcardVersion};
 use reqwest::{Client, Method};
-use server::generate::Gen;
+use domain::generate::Gen;
 
 const N: usize = 10_000;
 const BATCH: usize = 100;
