@@ -6,6 +6,7 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 export ROLO_KHARD="${ROLO_KHARD:-$TOOLS/venv/bin/khard}"
+export ROLO_VDIRSYNCER="${ROLO_VDIRSYNCER:-$TOOLS/dav-venv/bin/vdirsyncer}"
 export ROLO_TEST_POSTGRES_URL="${ROLO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
 "$ROOT/scripts/build.sh"

@@ -17,6 +17,9 @@ pub struct Config {
     /// Import limits of the console (`ROLO_IMPORT_MAX_MB`, `ROLO_IMPORT_MAX_ROWS`).
     pub import_max_mb: usize,
     pub import_max_rows: usize,
+    /// CardDAV: account passwords accepted (`ROLO_DAV_ACCOUNT_PASSWORD`, off by default) and the
+    /// largest vCard (`ROLO_DAV_MAX_VCARD_KB`, 1024 by default).
+    pub dav: carddav::DavConfig,
     /// Days deleted contacts stay in the trash before their content is erased (`ROLO_TRASH_DAYS`).
     pub trash_days: i64,
 }
@@ -57,8 +60,18 @@ impl Config {
         };
         let import_max_mb = number("ROLO_IMPORT_MAX_MB", 50, 1024)?;
         let import_max_rows = number("ROLO_IMPORT_MAX_ROWS", 200_000, 10_000_000)?;
+        let allow_account_password = match env("ROLO_DAV_ACCOUNT_PASSWORD").as_deref() {
+            None | Some("0") | Some("false") | Some("no") => false,
+            Some("1") | Some("true") | Some("yes") => true,
+            Some(v) => return Err(format!("ROLO_DAV_ACCOUNT_PASSWORD must be true or false, not {v:?}")),
+        };
+        let dav = carddav::DavConfig {
+            allow_account_password,
+            max_resource_size: number("ROLO_DAV_MAX_VCARD_KB", 1024, 64 * 1024)? * 1024,
+        };
         let trash_days = number("ROLO_TRASH_DAYS", 30, 3650)? as i64;
         Ok(Config {
+            dav,
             trash_days,
             import_max_mb,
             import_max_rows,

@@ -1,5 +1,5 @@
 //! The HTTP application: the console (SSR + hydration), its server functions, static files,
-//! the device sync API (`/api/v1`), and `/healthz`. Built apart from running, so tests can serve it on port 0.
+//! the device sync API (`/api/v1`), CardDAV (`/dav/`, `/.well-known/carddav`), and `/healthz`. Built apart from running, so tests can serve it on port 0.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -73,16 +73,18 @@ async fn same_origin(req: Request<axum::body::Body>, next: Next) -> Response {
 
 /// The app with the default import limits.
 pub fn router(state: AppState) -> Router {
-    router_with(state, None)
+    router_with(state, None, carddav::DavConfig::default())
 }
 
-/// The app, with the import limits from the configuration.
-pub fn router_with(state: AppState, state_limits: Option<transfer::Limits>) -> Router {
+/// The app, with the import limits and CardDAV settings from the configuration.
+pub fn router_with(state: AppState, state_limits: Option<transfer::Limits>, dav: carddav::DavConfig) -> Router {
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let opts = state.leptos_options.clone();
     let devices = device_api::router(state.store.clone()).layer(RequestBodyLimitLayer::new(device_api::MAX_BODY));
+    // CardDAV reads bodies with its own limits (vCards, XML), answering 413 past them.
+    let dav = carddav::router(carddav::DavState::new(state.store.clone(), dav)).layer(middleware::from_fn(same_origin));
     let limits = state_limits.unwrap_or_default();
     let files = crate::transfer_routes::router(state.store.clone(), state.directory.clone(), limits)
         .layer(middleware::from_fn(same_origin))
@@ -97,6 +99,7 @@ pub fn router_with(state: AppState, state_limits: Option<transfer::Limits>) -> R
         .with_state(state)
         .merge(devices)
         .merge(files)
+        .merge(dav)
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(

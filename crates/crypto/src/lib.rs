@@ -32,6 +32,8 @@ const NONCE_LEN: usize = 12;
 const AAD_ACCOUNT_KEY: &[u8] = b"rolo/v1/account-key\0";
 const AAD_CONTACT: &[u8] = b"rolo/v1/contact\0";
 const AAD_GROUP: &[u8] = b"rolo/v1/group\0";
+const AAD_DAV_NAME: &[u8] = b"rolo/v1/dav-name\0";
+const LOOKUP_HASH: &[u8] = b"rolo/v1/lookup\0";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -297,12 +299,15 @@ impl fmt::Debug for DataKey {
 pub enum RecordKind {
     Contact,
     Group,
+    /// The CardDAV resource name (href) and vCard UID a client gave a contact or group.
+    DavName,
 }
 
 fn record_aad(kind: RecordKind, account_id: &[u8; 16], contact_id: &[u8; 16], revision: i64) -> Vec<u8> {
     let tag = match kind {
         RecordKind::Contact => AAD_CONTACT,
         RecordKind::Group => AAD_GROUP,
+        RecordKind::DavName => AAD_DAV_NAME,
     };
     let mut aad = Vec::with_capacity(tag.len() + 40);
     aad.extend_from_slice(tag);
@@ -349,6 +354,20 @@ impl DataKey {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
         seal_with(&self.0, &record_aad(kind, account_id, id, revision), plaintext)
+    }
+
+    /// A keyed hash (HMAC-SHA-256, hex) of `data` for looking a sealed value up by equality
+    /// without storing it in clear: without the data key it cannot be guessed by trying values.
+    /// `label` separates uses.
+    pub fn lookup_hash(&self, label: &str, data: &[u8]) -> String {
+        use hmac::{Hmac, Mac};
+        // HMAC accepts keys of any length: this cannot fail.
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice()) else { return String::new() };
+        mac.update(LOOKUP_HASH);
+        mac.update(label.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// Opens what `seal_record` sealed for exactly this kind, account, id and revision.

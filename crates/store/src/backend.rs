@@ -141,6 +141,16 @@ pub struct SyncRecord {
     pub received: i64,
 }
 
+/// The CardDAV name of a contact or group: a keyed hash of its href (to find it) and the href
+/// and vCard UID sealed together (`RecordKind::DavName`, revision 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DavNameRow {
+    pub account_id: AccountId,
+    pub id: ContactId,
+    pub href_hash: String,
+    pub sealed: Vec<u8>,
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// "sqlite" or "postgres".
@@ -251,4 +261,30 @@ pub trait Backend: Send + Sync + 'static {
     async fn revoke_device(&self, account: AccountId, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool>;
     /// Adds a sync request's figures to the device's record.
     async fn record_sync(&self, id: DeviceId, record: &SyncRecord) -> StoreResult<()>;
+
+    /// Like `contacts_since`, without the sealed content (`sealed` is `None`, `deleted` tells):
+    /// what a listing of ETags needs. The default reads the content and drops it.
+    async fn heads_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
+        let mut rows = self.contacts_since(account, after, limit).await?;
+        rows.iter_mut().for_each(|r| r.sealed = None);
+        Ok(rows)
+    }
+    /// Every live contact and group, without the sealed content, in change order.
+    async fn live_heads(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
+        let mut rows = self.live_contacts(account).await?;
+        rows.extend(self.live_groups(account).await?);
+        rows.sort_by_key(|r| r.seq);
+        rows.iter_mut().for_each(|r| r.sealed = None);
+        Ok(rows)
+    }
+
+    // CardDAV names ----------------------------------------------------------------------
+    /// Every CardDAV name of the account.
+    async fn dav_names(&self, account: AccountId) -> StoreResult<Vec<DavNameRow>>;
+    /// The names of those of `ids` that have one.
+    async fn dav_names_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<DavNameRow>>;
+    /// The names whose href hash is one of `hashes`.
+    async fn dav_names_by_hashes(&self, account: AccountId, hashes: &[String]) -> StoreResult<Vec<DavNameRow>>;
+    /// Sets (or replaces) the name of `row.id`; `Conflict` if another id has that href.
+    async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()>;
 }

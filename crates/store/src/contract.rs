@@ -18,7 +18,8 @@ macro_rules! contract_tests {
         $crate::contract_tests!(@case $make; accounts_and_logins, sessions, contact_lifecycle,
             change_log_and_cursor, account_isolation, stale_writes_are_refused,
             sealed_rows_are_bound_to_their_contact, key_rotation, concurrent_writes_get_distinct_sequence_numbers,
-            history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing, groups, trash_restore_and_purge, language_choice);
+            history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing, groups, trash_restore_and_purge, language_choice,
+            dav_names);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -481,6 +482,62 @@ pub async fn groups(backend: Arc<dyn Backend>) {
     // Group names are sealed like contacts.
     let row = backend.contact(a.id, as_contact).await.unwrap().unwrap();
     assert!(!row.sealed.as_ref().unwrap().windows("家人".len()).any(|w| w == "家人".as_bytes()));
+}
+
+pub async fn dav_names(backend: Arc<dyn Backend>) {
+    use crate::DavName;
+    let store = store_on(backend.clone()).await;
+    let a = store.create_account(&user("alice"), "alice-password-1", false).await.unwrap();
+    let b = store.create_account(&user("bob"), "bob-password-12", false).await.unwrap();
+    let (x, y) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let name = |href: &str, uid: Option<&str>| DavName { href: href.into(), uid: uid.map(str::to_string) };
+    store.set_dav_name(a.id, x, &name("Secret-Href.vcf", Some("not-a-uuid"))).await.unwrap();
+    store.set_dav_name(a.id, y, &name("other.vcf", None)).await.unwrap();
+    // One href names one card per account; another account may use it.
+    assert!(matches!(store.set_dav_name(a.id, y, &name("Secret-Href.vcf", None)).await, Err(StoreError::Conflict(_))));
+    store.set_dav_name(b.id, x, &name("Secret-Href.vcf", None)).await.unwrap();
+
+    let found = store.dav_ids_by_href(a.id, &["Secret-Href.vcf", "missing.vcf"]).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found["Secret-Href.vcf"], (x, name("Secret-Href.vcf", Some("not-a-uuid"))));
+    assert_eq!(store.dav_names(a.id).await.unwrap().len(), 2);
+    assert_eq!(store.dav_names_of(a.id, &[y]).await.unwrap()[&y], name("other.vcf", None));
+    assert_eq!(store.dav_names(b.id).await.unwrap()[&x].uid, None);
+
+    // Renaming replaces the old name, which frees its href.
+    store.set_dav_name(a.id, x, &name("renamed.vcf", None)).await.unwrap();
+    assert!(store.dav_ids_by_href(a.id, &["Secret-Href.vcf"]).await.unwrap().is_empty());
+    store.set_dav_name(a.id, y, &name("Secret-Href.vcf", None)).await.unwrap();
+    assert_eq!(store.dav_ids_by_href(a.id, &["Secret-Href.vcf"]).await.unwrap()["Secret-Href.vcf"].0, y);
+
+    // One-pass resolution: stored names, default names of cards without one, states.
+    let c = store.create_contact(a.id, None, &contact("Res", "Olve", "+1 555 0100", "r@example.org"), Origin::Console).await.unwrap();
+    let default = format!("{}.vcf", c.id);
+    let named_default = format!("{x}.vcf");
+    let r = store.dav_resolve(a.id, &["renamed.vcf", &default, &named_default, "nope.vcf"], true).await.unwrap();
+    assert_eq!(r.ids.len(), 2, "{:?}", r.ids);
+    assert_eq!((r.ids["renamed.vcf"], r.ids[&default]), (x, *c.id.as_uuid()));
+    assert_eq!(r.names.len(), 1);
+    assert!(matches!(&r.states[c.id.as_uuid()], FeedItem::Contact(s) if s.data.is_some()));
+
+    // Heads: rows without their sealed content.
+    let heads = backend.heads_since(a.id, 0, 100).await.unwrap();
+    assert_eq!(heads.len(), 1);
+    assert!(heads[0].sealed.is_none() && heads[0].id == c.id && heads[0].revision == 1 && !heads[0].deleted);
+    store.delete_contact(a.id, c.id, 1, Origin::Console).await.unwrap();
+    let heads = backend.heads_since(a.id, 0, 100).await.unwrap();
+    assert!(heads[0].deleted && heads[0].revision == 2);
+    assert!(backend.live_heads(a.id).await.unwrap().is_empty());
+    let g = store.create_group(a.id, "G", Origin::Console).await.unwrap();
+    let live = backend.live_heads(a.id).await.unwrap();
+    assert_eq!(live.len(), 1);
+    assert!(live[0].kind == crate::EntityKind::Group && live[0].id.as_uuid() == g.id.as_uuid() && live[0].sealed.is_none());
+
+    // Names are sealed: no href or UID in clear.
+    for row in backend.dav_names(a.id).await.unwrap() {
+        let text = String::from_utf8_lossy(&row.sealed);
+        assert!(!text.contains("Secret-Href") && !text.contains("renamed") && !row.href_hash.contains("vcf"));
+    }
 }
 
 pub async fn trash_restore_and_purge(backend: Arc<dyn Backend>) {

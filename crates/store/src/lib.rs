@@ -9,6 +9,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod backend;
+mod dav;
 mod error;
 mod keys;
 mod password;
@@ -17,8 +18,9 @@ mod service;
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord, TrashRow};
+pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavNameRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord, TrashRow};
 pub use error::{StoreError, StoreResult};
 pub use keys::{KeySource, RotateReport};
 pub use password::{hash_password, verify_password};
+pub use dav::{DavName, DavResolved};
 pub use service::{Change, ContactState, FeedItem, GroupState, HistoryEntry, NewSession, Store};

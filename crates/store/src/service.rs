@@ -167,7 +167,7 @@ impl Store {
             .collect())
     }
 
-    async fn data_key(&self, account: &AccountRow) -> StoreResult<DataKey> {
+    pub(crate) async fn data_key(&self, account: &AccountRow) -> StoreResult<DataKey> {
         if let Some(k) = self.data_keys.lock().map_err(|_| StoreError::Backend("key cache poisoned".into()))?.get(&account.id) {
             return Ok(k.clone());
         }
@@ -192,7 +192,7 @@ impl Store {
         Ok(key)
     }
 
-    async fn account_row(&self, id: AccountId) -> StoreResult<AccountRow> {
+    pub(crate) async fn account_row(&self, id: AccountId) -> StoreResult<AccountRow> {
         self.backend.account(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -753,7 +753,7 @@ impl Store {
         Ok(revision)
     }
 
-    fn item_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<FeedItem> {
+    pub(crate) fn item_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<FeedItem> {
         match row.kind {
             EntityKind::Contact => self.state_of(account, key, row).map(FeedItem::Contact),
             EntityKind::Group => self.group_state_of(account, key, row).map(FeedItem::Group),

@@ -15,7 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use store::{
     TrashRow,
-    AccountRow, Backend, ChangeRow, ContactRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, StoreError, StoreResult,
+    AccountRow, Backend, ChangeRow, ContactRow, DavNameRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, StoreError, StoreResult,
     SyncRecord,
 };
 use uuid::Uuid;
@@ -640,7 +640,8 @@ impl Backend for SqliteBackend {
     }
 
     async fn live_groups(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
-        sqlx::query("SELECT * FROM contacts WHERE account_id = ? AND kind = 'group' AND deleted = 0")
+        // Without INDEXED BY, SQLite reads every row of the account through the primary key.
+        sqlx::query("SELECT * FROM contacts INDEXED BY contacts_kind WHERE account_id = ? AND kind = 'group' AND deleted = 0")
             .bind(account.as_uuid())
             .fetch_all(&self.pool)
             .await
@@ -885,4 +886,108 @@ impl Backend for SqliteBackend {
         .map_err(db_err)?;
         Ok(())
     }
+
+    async fn heads_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
+        sqlx::query(
+            "SELECT kind, account_id, id, revision, seq, deleted, NULL AS sealed, created_at, updated_at FROM contacts \
+             WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(account.as_uuid())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(contact_from)
+        .collect()
+    }
+
+    async fn live_heads(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
+        sqlx::query(
+            "SELECT kind, account_id, id, revision, seq, deleted, NULL AS sealed, created_at, updated_at FROM contacts \
+             WHERE account_id = ? AND deleted = 0 ORDER BY seq",
+        )
+        .bind(account.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(contact_from)
+        .collect()
+    }
+
+    async fn dav_names(&self, account: AccountId) -> StoreResult<Vec<DavNameRow>> {
+        sqlx::query("SELECT * FROM dav_names WHERE account_id = ?")
+            .bind(account.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(dav_name_from)
+            .collect()
+    }
+
+    async fn dav_names_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<DavNameRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM dav_names WHERE account_id = ");
+            q.push_bind(account.as_uuid()).push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.as_uuid());
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                out.push(dav_name_from(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn dav_names_by_hashes(&self, account: AccountId, hashes: &[String]) -> StoreResult<Vec<DavNameRow>> {
+        let mut out = Vec::with_capacity(hashes.len());
+        for chunk in hashes.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM dav_names WHERE account_id = ");
+            q.push_bind(account.as_uuid()).push(" AND href_hash IN (");
+            let mut list = q.separated(", ");
+            for h in chunk {
+                list.push_bind(h.as_str());
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                out.push(dav_name_from(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()> {
+        let r = sqlx::query(
+            "INSERT INTO dav_names (account_id, id, href_hash, sealed) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (account_id, id) DO UPDATE SET href_hash = excluded.href_hash, sealed = excluded.sealed",
+        )
+        .bind(row.account_id.as_uuid())
+        .bind(row.id.as_uuid())
+        .bind(&row.href_hash)
+        .bind(&row.sealed)
+        .execute(&self.pool)
+        .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                Err(StoreError::Conflict("another card already has that name".into()))
+            }
+            Err(e) => Err(db_err(e)),
+        }
+    }
+}
+
+fn dav_name_from(r: &SqliteRow) -> StoreResult<DavNameRow> {
+    Ok(DavNameRow {
+        account_id: AccountId::from_uuid(r.try_get("account_id").map_err(db_err)?),
+        id: ContactId::from_uuid(r.try_get("id").map_err(db_err)?),
+        href_hash: r.try_get("href_hash").map_err(db_err)?,
+        sealed: r.try_get("sealed").map_err(db_err)?,
+    })
 }

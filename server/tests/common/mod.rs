@@ -18,6 +18,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(carddav::DavConfig::default()).await
+    }
+
+    /// A server with these CardDAV settings.
+    pub async fn start_with(dav: carddav::DavConfig) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             listen: "127.0.0.1:0".into(),
@@ -30,17 +35,23 @@ impl TestServer {
             secure_cookies: false,
             import_max_mb: 50,
             import_max_rows: 200_000,
+            dav: dav.clone(),
             trash_days: 30,
         };
         let store = setup::open_store(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let router = web::router(web::state(&config, store.clone()));
+        let router = web::router_with(web::state(&config, store.clone()), None, dav);
         let task = tokio::spawn(web::serve(listener, router, async {
             let _ = rx.await;
         }));
         TestServer { url, store, stop: Some(tx), task: Some(task), _dir: dir }
+    }
+
+    /// The data directory (SQLite database and its WAL, key file).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     pub async fn account(&self, name: &str, password: &str) -> domain::AccountInfo {

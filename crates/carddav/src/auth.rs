@@ -1,0 +1,182 @@
+//! HTTP Basic authentication: the Rolo username with a device token as the password ("app
+//! password"), or — only when the server allows it — the account password. Failed attempts are
+//! limited per username and client address, and per address.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::http::{header, HeaderMap};
+use base64::Engine;
+use domain::{AccountInfo, DeviceInfo, Origin, Username};
+use store::Store;
+
+use crate::error::{DavError, DavResult};
+
+/// Failed attempts allowed per username and address, and per address, in [`WINDOW`].
+pub const MAX_FAILURES_PER_USER: u32 = 10;
+pub const MAX_FAILURES_PER_ADDR: u32 = 50;
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long a verified account password is remembered (argon2 costs ~25 ms per request).
+const PASSWORD_CACHE: Duration = Duration::from_secs(60);
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account: AccountInfo,
+    /// The device whose token signed in (`None` with the account password).
+    pub device: Option<DeviceInfo>,
+}
+
+impl Principal {
+    /// The origin recorded in the history for this client's writes: the device, or the
+    /// account owner when the account password was used.
+    pub fn origin(&self) -> Origin {
+        match &self.device {
+            Some(d) => Origin::Device(d.id),
+            None => Origin::Console,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl Throttle {
+    fn keys(user: &str, addr: Option<IpAddr>) -> [String; 2] {
+        let a = addr.map(|a| a.to_string()).unwrap_or_default();
+        [format!("u\0{}\0{a}", user.to_lowercase()), format!("a\0{a}")]
+    }
+
+    /// Seconds to wait, if this user or address has failed too often.
+    pub fn blocked(&self, user: &str, addr: Option<IpAddr>) -> Option<u64> {
+        let map = self.failures.lock().ok()?;
+        let now = Instant::now();
+        let [k_user, k_addr] = Self::keys(user, addr);
+        [(k_user, MAX_FAILURES_PER_USER), (k_addr, MAX_FAILURES_PER_ADDR)].into_iter().find_map(|(k, max)| {
+            let (n, since) = map.get(&k)?;
+            let left = WINDOW.checked_sub(now.duration_since(*since))?;
+            (*n >= max).then(|| left.as_secs().max(1))
+        })
+    }
+
+    pub fn fail(&self, user: &str, addr: Option<IpAddr>) {
+        let Ok(mut map) = self.failures.lock() else { return };
+        let now = Instant::now();
+        if map.len() > 100_000 {
+            map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+        }
+        for k in Self::keys(user, addr) {
+            let e = map.entry(k).or_insert((0, now));
+            if now.duration_since(e.1) >= WINDOW {
+                *e = (0, now);
+            }
+            e.0 += 1;
+        }
+    }
+
+    pub fn succeed(&self, user: &str, addr: Option<IpAddr>) {
+        if let Ok(mut map) = self.failures.lock() {
+            let [k_user, _] = Self::keys(user, addr);
+            map.remove(&k_user);
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct PasswordCache(Mutex<HashMap<String, (AccountInfo, Instant)>>);
+
+/// `(username, password)` of a Basic `Authorization` header.
+pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, b64) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (user, pass) = text.split_once(':')?;
+    Some((user.to_string(), pass.to_string()))
+}
+
+/// Checks the request's credentials.
+pub async fn authenticate(
+    store: &Store,
+    throttle: &Throttle,
+    cache: &PasswordCache,
+    allow_password: bool,
+    headers: &HeaderMap,
+    addr: Option<IpAddr>,
+) -> DavResult<Principal> {
+    let (user, pass) = basic_credentials(headers).ok_or(DavError::Unauthorized)?;
+    if let Some(wait) = throttle.blocked(&user, addr) {
+        return Err(DavError::Throttled(wait));
+    }
+    let username = match Username::parse(&user) {
+        Ok(u) => u,
+        Err(_) => {
+            throttle.fail(&user, addr);
+            return Err(DavError::Unauthorized);
+        }
+    };
+    if let Some((device, account)) = store.device_by_token(pass.trim()).await? {
+        if account.username == username {
+            throttle.succeed(&user, addr);
+            return Ok(Principal { account, device: Some(device) });
+        }
+    }
+    if allow_password && !pass.is_empty() {
+        let key = crypto::sha256_hex(format!("{}\0{pass}", username.as_str()).as_bytes());
+        let cached = cache.0.lock().ok().and_then(|m| m.get(&key).filter(|(_, at)| at.elapsed() < PASSWORD_CACHE).map(|(a, _)| a.clone()));
+        if let Some(account) = cached {
+            return Ok(Principal { account, device: None });
+        }
+        if let Some(account) = store.verify_login(&username, &pass).await? {
+            throttle.succeed(&user, addr);
+            if let Ok(mut m) = cache.0.lock() {
+                m.retain(|_, (_, at)| at.elapsed() < PASSWORD_CACHE);
+                m.insert(key, (account.clone(), Instant::now()));
+            }
+            return Ok(Principal { account, device: None });
+        }
+    }
+    throttle.fail(&user, addr);
+    tracing::info!(user = %username.as_str(), addr = ?addr, "CardDAV: failed sign-in");
+    Err(DavError::Unauthorized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_counts_per_user_and_address() {
+        let t = Throttle::default();
+        let ip: Option<IpAddr> = "192.0.2.1".parse().ok();
+        let other: Option<IpAddr> = "192.0.2.2".parse().ok();
+        for _ in 0..MAX_FAILURES_PER_USER {
+            assert!(t.blocked("alice", ip).is_none());
+            t.fail("alice", ip);
+        }
+        assert!(t.blocked("alice", ip).is_some());
+        assert!(t.blocked("ALICE", ip).is_some());
+        assert!(t.blocked("alice", other).is_none());
+        assert!(t.blocked("bob", ip).is_none());
+        for i in 0..MAX_FAILURES_PER_ADDR {
+            t.fail(&format!("user{i}"), other);
+        }
+        assert!(t.blocked("carol", other).is_some());
+    }
+
+    #[test]
+    fn basic_header() {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, "Basic YWxpY2U6cm9sb19hOmI=".parse().unwrap_or_else(|_| unreachable!()));
+        assert_eq!(basic_credentials(&h), Some(("alice".into(), "rolo_a:b".into())));
+        h.insert(header::AUTHORIZATION, "Bearer x".parse().unwrap_or_else(|_| unreachable!()));
+        assert_eq!(basic_credentials(&h), None);
+    }
+}

@@ -1,0 +1,169 @@
+//! The account's address book as CardDAV sees it, on top of the store: resource names, UIDs,
+//! ETags, group members, and rendering of cards.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::{AccountId, ContactId};
+use interchange::vcard::{write_vcard, VcardVersion};
+use store::{ContactRow, DavName, EntityKind, FeedItem, Store};
+use uuid::Uuid;
+
+use crate::card;
+use crate::error::DavResult;
+
+/// The CardDAV names of some cards; cards without one have the defaults.
+#[derive(Debug, Default)]
+pub struct Names(pub HashMap<Uuid, DavName>);
+
+impl Names {
+    pub fn href(&self, id: &Uuid) -> String {
+        self.0.get(id).map(|n| n.href.clone()).unwrap_or_else(|| card::default_href(id))
+    }
+    pub fn uid(&self, id: &Uuid) -> String {
+        self.0.get(id).and_then(|n| n.uid.clone()).unwrap_or_else(|| id.to_string())
+    }
+}
+
+/// Group id → ids of its live member contacts.
+pub type Members = HashMap<Uuid, Vec<Uuid>>;
+
+pub async fn members(store: &Store, account: AccountId) -> DavResult<Members> {
+    let mut m: Members = HashMap::new();
+    for c in store.list_contacts(account).await? {
+        for g in &c.data.groups {
+            m.entry(*g.as_uuid()).or_default().push(*c.id.as_uuid());
+        }
+    }
+    Ok(m)
+}
+
+pub fn item_id(item: &FeedItem) -> Uuid {
+    match item {
+        FeedItem::Contact(c) => *c.id.as_uuid(),
+        FeedItem::Group(g) => *g.id.as_uuid(),
+    }
+}
+
+pub fn is_live(item: &FeedItem) -> bool {
+    match item {
+        FeedItem::Contact(c) => c.data.is_some(),
+        FeedItem::Group(g) => g.data.is_some(),
+    }
+}
+
+pub fn is_group(item: &FeedItem) -> bool {
+    matches!(item, FeedItem::Group(_))
+}
+
+pub fn revision(item: &FeedItem) -> i64 {
+    match item {
+        FeedItem::Contact(c) => c.revision,
+        FeedItem::Group(g) => g.revision,
+    }
+}
+
+pub fn updated_at(item: &FeedItem) -> DateTime<Utc> {
+    match item {
+        FeedItem::Contact(c) => c.updated_at,
+        FeedItem::Group(g) => g.updated_at,
+    }
+}
+
+/// The ETag of a live card (groups need their members).
+pub fn etag(item: &FeedItem, members: Option<&Members>) -> String {
+    let id = item_id(item);
+    match item {
+        FeedItem::Contact(c) => card::contact_etag(&id, c.revision),
+        FeedItem::Group(g) => {
+            let m = members.and_then(|m| m.get(&id)).map(Vec::as_slice).unwrap_or_default();
+            card::group_etag(&id, g.revision, m)
+        }
+    }
+}
+
+/// The card of a live contact or group, cleaned for serving; `None` for a tombstone.
+pub fn render(item: &FeedItem, names: &Names, members: Option<&Members>, version: VcardVersion, max: usize) -> Option<String> {
+    let id = item_id(item);
+    let text = match item {
+        FeedItem::Contact(c) => {
+            let mut data = c.data.clone()?;
+            // Membership is served on the group cards.
+            data.groups.clear();
+            let raw = card::split_raw_x_lines(&mut data.extra);
+            card::add_lines(&write_vcard(&names.uid(&id), &data, version), &raw)
+        }
+        FeedItem::Group(g) => {
+            let data = g.data.as_ref()?;
+            let m = members.and_then(|m| m.get(&id)).map(Vec::as_slice).unwrap_or_default();
+            let uids: Vec<String> = m.iter().map(|c| names.uid(c)).collect();
+            card::write_group(&names.uid(&id), data.name(), &uids, version)
+        }
+    };
+    Some(card::sanitize(&text, max))
+}
+
+/// The ids of the cards with these resource names (those that exist or existed), by name, and
+/// the CardDAV names of those that have one (the others have the defaults).
+pub async fn resolve(store: &Store, account: AccountId, hrefs: &[String]) -> DavResult<(HashMap<String, Uuid>, Names)> {
+    let refs: Vec<&str> = hrefs.iter().map(String::as_str).collect();
+    let r = store.dav_resolve(account, &refs, false).await?;
+    Ok((r.ids, Names(r.names)))
+}
+
+/// One resource name: its id, stored name (if any) and state (if it exists or existed).
+pub async fn lookup(store: &Store, account: AccountId, href: &str) -> DavResult<(Option<Uuid>, Names, Option<FeedItem>)> {
+    let mut r = store.dav_resolve(account, &[href], true).await?;
+    let id = r.ids.remove(href);
+    let state = id.and_then(|id| r.states.remove(&id));
+    Ok((id, Names(r.names), state))
+}
+
+/// The ETag of a card from its stored row (no decryption; groups need their members).
+pub fn row_etag(row: &ContactRow, members: Option<&Members>) -> String {
+    let id = *row.id.as_uuid();
+    match row.kind {
+        EntityKind::Contact => card::contact_etag(&id, row.revision),
+        EntityKind::Group => {
+            let m = members.and_then(|m| m.get(&id)).map(Vec::as_slice).unwrap_or_default();
+            card::group_etag(&id, row.revision, m)
+        }
+    }
+}
+
+/// Every live contact and group of the account as stored rows (metadata; content sealed).
+pub async fn live_rows(store: &Store, account: AccountId) -> DavResult<Vec<ContactRow>> {
+    Ok(store.backend().live_heads(account).await?)
+}
+
+/// The states of these ids, by id.
+pub async fn states(store: &Store, account: AccountId, ids: &[Uuid]) -> DavResult<HashMap<Uuid, FeedItem>> {
+    Ok(store.entry_states(account, ids).await?)
+}
+
+/// Every live contact and group.
+pub async fn all_live(store: &Store, account: AccountId) -> DavResult<Vec<FeedItem>> {
+    Ok(store.feed_since(account, 0, i64::MAX).await?.into_iter().filter(is_live).collect())
+}
+
+pub fn contact_id(id: Uuid) -> ContactId {
+    ContactId::from_uuid(id)
+}
+
+/// Default name of the address book.
+pub const DEFAULT_BOOK_NAME: &str = "Contacts";
+
+/// The address book's own name is kept as the CardDAV name of a reserved id (derived from the
+/// account; no card has it), with an empty href and the name in place of a UID.
+fn book_id(account: AccountId) -> Uuid {
+    card::id_for_uid(account.as_uuid(), "\u{0}rolo address book")
+}
+
+pub async fn book_name(store: &Store, account: AccountId) -> DavResult<String> {
+    let id = book_id(account);
+    Ok(store.dav_names_of(account, &[id]).await?.remove(&id).and_then(|n| n.uid).unwrap_or_else(|| DEFAULT_BOOK_NAME.to_string()))
+}
+
+pub async fn set_book_name(store: &Store, account: AccountId, name: &str) -> DavResult<()> {
+    Ok(store.set_dav_name(account, book_id(account), &DavName { href: String::new(), uid: Some(name.to_string()) }).await?)
+}

@@ -1,0 +1,354 @@
+//! vCards as CardDAV serves and receives them: ids from UIDs, ETags, group cards in both
+//! dialects (vCard 4 `KIND:group` + `MEMBER`, Apple's `X-ADDRESSBOOKSERVER-*` in vCard 3), and
+//! the last clean-up of every card served. Pure.
+
+use domain::ExtraField;
+use interchange::vcard::VcardVersion;
+use uuid::Uuid;
+
+/// Namespace of the UUIDs Rolo derives from UIDs that are not UUIDs (with the account id).
+const UID_NAMESPACE: Uuid = Uuid::from_u128(0x6c1f_2f0e_8f5a_4b7e_9d43_2a6b_52c1_d0a7);
+
+/// The id a card with this UID gets: the UID itself when it is a UUID (`urn:uuid:` or not, any
+/// case), otherwise a UUID derived from the account and the UID, so the same UID always lands
+/// on the same contact.
+pub fn id_for_uid(account: &Uuid, uid: &str) -> Uuid {
+    let bare = strip_urn(uid.trim());
+    match Uuid::parse_str(bare) {
+        Ok(u) if !u.is_nil() && !u.is_max() => u,
+        _ => {
+            let mut name = account.as_bytes().to_vec();
+            name.extend_from_slice(uid.as_bytes());
+            Uuid::new_v5(&UID_NAMESPACE, &name)
+        }
+    }
+}
+
+fn strip_urn(s: &str) -> &str {
+    match s.get(..9) {
+        Some(p) if p.eq_ignore_ascii_case("urn:uuid:") => &s[9..],
+        _ => s,
+    }
+}
+
+/// The resource name of a card no client named.
+pub fn default_href(id: &Uuid) -> String {
+    format!("{id}.vcf")
+}
+
+/// A contact's ETag: its id and revision (every write makes a new revision).
+pub fn contact_etag(id: &Uuid, revision: i64) -> String {
+    format!("\"{}-{revision}\"", short(id))
+}
+
+/// The last 12 hex digits of an id: its random part (the first ones of a v7 id are a time).
+fn short(id: &Uuid) -> String {
+    id.simple().to_string()[20..].to_string()
+}
+
+/// A group's ETag: its revision and members (membership lives on the contacts, so a member
+/// joining or leaving changes the group's card without a new revision of the group).
+pub fn group_etag(id: &Uuid, revision: i64, members: &[Uuid]) -> String {
+    let mut sorted: Vec<&Uuid> = members.iter().collect();
+    sorted.sort();
+    let mut bytes = Vec::with_capacity(16 * sorted.len());
+    for m in sorted {
+        bytes.extend_from_slice(m.as_bytes());
+    }
+    let h = crypto::sha256_hex(&bytes);
+    format!("\"{}-{revision}-g{}\"", short(id), &h[..12])
+}
+
+/// Whether an `If-Match` / `If-None-Match` header value names `etag` (or is `*`).
+pub fn etag_matches(header: &str, etag: Option<&str>) -> bool {
+    let Some(etag) = etag else { return false };
+    let bare = |s: &str| s.trim().trim_start_matches("W/").trim_matches('"').to_string();
+    header.split(',').any(|t| t.trim() == "*" || bare(t) == bare(etag))
+}
+
+/// The value of a vCard line (`NAME;PARAM="a:b":value`): what follows the first colon outside
+/// quotes.
+fn line_value(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ':' if !quoted => return &line[i + 1..],
+            _ => {}
+        }
+    }
+    ""
+}
+
+/// The member UIDs of a group card (read from the properties the parser kept as extra fields),
+/// or `None` when the card is not a group.
+pub fn group_members(extra: &[ExtraField]) -> Option<Vec<String>> {
+    let is = |x: &ExtraField, n: &str| x.name.eq_ignore_ascii_case(n);
+    let kind = extra.iter().find(|x| is(x, "KIND") || is(x, "X-ADDRESSBOOKSERVER-KIND"))?;
+    if !line_value(&kind.value).trim().eq_ignore_ascii_case("group") {
+        return None;
+    }
+    Some(
+        extra
+            .iter()
+            .filter(|x| is(x, "MEMBER") || is(x, "X-ADDRESSBOOKSERVER-MEMBER"))
+            .map(|x| strip_urn(line_value(&x.value).trim()).to_string())
+            .filter(|m| !m.is_empty())
+            .collect(),
+    )
+}
+
+/// The member UIDs of a group card as ids.
+pub fn member_ids(account: &Uuid, members: &[String]) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = members.iter().map(|m| id_for_uid(account, m)).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' => out.push_str("\\;"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Appends one content line, folded at 75 octets (RFC 6350 §3.2), with CRLF.
+fn line(out: &mut String, text: &str) {
+    let mut width = 0;
+    for c in text.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+}
+
+/// A Rolo group as a card: vCard 4 `KIND:group` + `MEMBER`, or for vCard 3 (Apple) the
+/// `X-ADDRESSBOOKSERVER-KIND` / `X-ADDRESSBOOKSERVER-MEMBER` form.
+pub fn write_group(uid: &str, name: &str, member_uids: &[String], version: VcardVersion) -> String {
+    let mut out = String::with_capacity(128 + member_uids.len() * 64);
+    line(&mut out, "BEGIN:VCARD");
+    let v4 = version == VcardVersion::V4;
+    line(&mut out, if v4 { "VERSION:4.0" } else { "VERSION:3.0" });
+    line(&mut out, &format!("UID:{}", escape_text(uid)));
+    line(&mut out, &format!("FN:{}", escape_text(name)));
+    line(&mut out, &format!("N:{};;;;", escape_text(name)));
+    line(&mut out, if v4 { "KIND:group" } else { "X-ADDRESSBOOKSERVER-KIND:group" });
+    for m in member_uids {
+        let m: String = m.chars().filter(|c| !c.is_control()).collect();
+        let uri = if Uuid::parse_str(strip_urn(&m)).is_ok() || !m.contains(':') { format!("urn:uuid:{}", strip_urn(&m)) } else { m };
+        line(&mut out, &format!("{}:{uri}", if v4 { "MEMBER" } else { "X-ADDRESSBOOKSERVER-MEMBER" }));
+    }
+    line(&mut out, "END:VCARD");
+    out
+}
+
+/// The name of a content line (`item1.X-FOO;TYPE=a:b` → `X-FOO`).
+fn line_name(line: &str) -> &str {
+    let head = line.split([';', ':']).next().unwrap_or_default();
+    head.rsplit('.').next().unwrap_or_default()
+}
+
+fn is_x(name: &str) -> bool {
+    name.len() > 2 && name[..2].eq_ignore_ascii_case("X-")
+}
+
+/// Puts back the client's own text for its `X-` properties. The vCard parser reads an unknown
+/// property's value as text, which loses the difference between `a;b` (a structured value, as
+/// DAVx5's `X-ANDROID-CUSTOM`) and `a\;b`; the extra fields then hold the line as the client
+/// wrote it (unfolded), and [`render_with_raw`] writes it back unchanged.
+pub fn keep_raw_x_lines(body: &str, extra: &mut [ExtraField]) {
+    let unfolded = body.replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").replace("\n\t", "");
+    let mut raw: Vec<(&str, bool)> = unfolded.lines().map(|l| l.trim_end_matches('\r')).filter(|l| is_x(line_name(l))).map(|l| (l, false)).collect();
+    for x in extra.iter_mut().filter(|x| is_x(&x.name)) {
+        if let Some(slot) = raw.iter_mut().find(|(l, used)| !*used && line_name(l).eq_ignore_ascii_case(&x.name)) {
+            slot.1 = true;
+            x.value = slot.0.to_string();
+        }
+    }
+}
+
+/// Whether an extra field holds a client's `X-` line as it was written.
+fn is_raw_x(x: &ExtraField) -> bool {
+    is_x(&x.name) && line_name(&x.value).eq_ignore_ascii_case(&x.name) && x.value.contains(':')
+}
+
+/// Splits the raw `X-` lines off a contact's extra fields: what [`write_vcard`] writes, and the
+/// lines to add as they are.
+///
+/// [`write_vcard`]: interchange::vcard::write_vcard
+pub fn split_raw_x_lines(extra: &mut Vec<ExtraField>) -> Vec<String> {
+    let (raw, rest): (Vec<ExtraField>, Vec<ExtraField>) = std::mem::take(extra).into_iter().partition(is_raw_x);
+    *extra = rest;
+    raw.into_iter().map(|x| x.value).collect()
+}
+
+/// Adds content lines (folded) before a card's `END:VCARD`.
+pub fn add_lines(card: &str, lines: &[String]) -> String {
+    if lines.is_empty() {
+        return card.to_string();
+    }
+    let end = card.rfind("END:VCARD").unwrap_or(card.len());
+    let mut out = String::with_capacity(card.len() + lines.iter().map(|l| l.len() + 8).sum::<usize>());
+    out.push_str(&card[..end]);
+    for l in lines {
+        line(&mut out, l);
+    }
+    out.push_str(&card[end..]);
+    out
+}
+
+/// Properties dropped first when a card is over the size limit.
+const BULKY: [&str; 4] = ["PHOTO", "LOGO", "SOUND", "KEY"];
+
+fn prop_name(logical: &str) -> String {
+    let head = logical.split([';', ':']).next().unwrap_or_default();
+    head.rsplit('.').next().unwrap_or_default().to_ascii_uppercase()
+}
+
+/// The last pass over every card served: control characters other than tab, CR and LF removed
+/// (a card with them can make iOS loop forever), and, over `max` bytes, photos, logos, sounds
+/// and keys dropped, largest first, until it fits.
+pub fn sanitize(card: &str, max: usize) -> String {
+    let clean: String = card.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n')).collect();
+    if clean.len() <= max {
+        return clean;
+    }
+    // Logical lines (a physical line starting with a space or tab continues the previous one).
+    let mut logical: Vec<String> = Vec::new();
+    for l in clean.split_inclusive('\n') {
+        match logical.last_mut() {
+            Some(last) if l.starts_with([' ', '\t']) => last.push_str(l),
+            _ => logical.push(l.to_string()),
+        }
+    }
+    let mut total = clean.len();
+    let mut bulky: Vec<usize> = (0..logical.len()).filter(|i| BULKY.contains(&prop_name(&logical[*i]).as_str())).collect();
+    bulky.sort_by_key(|i| std::cmp::Reverse(logical[*i].len()));
+    for i in bulky {
+        if total <= max {
+            break;
+        }
+        total -= logical[i].len();
+        logical[i].clear();
+    }
+    logical.concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ACCOUNT: Uuid = Uuid::from_u128(0x0190_f5a4_3c1e_7cc2_9d1e_1b2c_3d4e_5f00);
+
+    #[test]
+    fn ids_from_uids() {
+        let u = Uuid::parse_str("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01").unwrap_or_default();
+        assert_eq!(id_for_uid(&ACCOUNT, "0190F5A4-3C1E-7CC2-9D1E-1B2C3D4E5F01"), u);
+        assert_eq!(id_for_uid(&ACCOUNT, "urn:uuid:0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01"), u);
+        let a = id_for_uid(&ACCOUNT, "ada@example.com");
+        assert_eq!(a, id_for_uid(&ACCOUNT, "ada@example.com"));
+        assert_ne!(a, id_for_uid(&Uuid::from_u128(1), "ada@example.com"));
+        assert_ne!(id_for_uid(&ACCOUNT, "00000000-0000-0000-0000-000000000000"), Uuid::nil());
+    }
+
+    #[test]
+    fn etags() {
+        let id = Uuid::from_u128(7);
+        assert_eq!(contact_etag(&id, 3), "\"000000000007-3\"");
+        assert!(etag_matches("\"000000000007-3\"", Some("\"000000000007-3\"")));
+        assert!(etag_matches("W/\"x\", \"000000000007-3\"", Some("\"000000000007-3\"")));
+        assert!(etag_matches("*", Some("\"a\"")));
+        assert!(!etag_matches("*", None));
+        assert!(!etag_matches("\"000000000007-2\"", Some("\"000000000007-3\"")));
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        assert_eq!(group_etag(&id, 1, &[a, b]), group_etag(&id, 1, &[b, a]));
+        assert_ne!(group_etag(&id, 1, &[a]), group_etag(&id, 1, &[a, b]));
+    }
+
+    #[test]
+    fn group_cards_in_both_dialects() {
+        let members = vec!["0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01".to_string(), "ABC-not-a-uuid".to_string()];
+        let v4 = write_group("g1", "Family, close; \"dear\"", &members, VcardVersion::V4);
+        let v3 = write_group("g1", "Family, close; \"dear\"", &members, VcardVersion::V3);
+        insta::assert_snapshot!("group_v4", v4);
+        insta::assert_snapshot!("group_v3", v3);
+        for card in [&v4, &v3] {
+            let parsed = interchange::vcard::parse_vcards(card);
+            let Some(Ok(p)) = parsed.into_iter().next() else { panic!("{card}") };
+            assert_eq!(group_members(&p.data.extra), Some(vec!["0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01".to_string(), "ABC-not-a-uuid".to_string()]));
+        }
+    }
+
+    #[test]
+    fn not_a_group() {
+        let extra = vec![ExtraField { name: "KIND".into(), value: "KIND:individual".into() }];
+        assert_eq!(group_members(&extra), None);
+        assert_eq!(group_members(&[]), None);
+        let apple = vec![
+            ExtraField { name: "X-ADDRESSBOOKSERVER-KIND".into(), value: "X-ADDRESSBOOKSERVER-KIND:group".into() },
+            ExtraField { name: "X-ADDRESSBOOKSERVER-MEMBER".into(), value: "X-ADDRESSBOOKSERVER-MEMBER;X-P=\"a:b\":urn:uuid:M1".into() },
+        ];
+        assert_eq!(group_members(&apple), Some(vec!["M1".to_string()]));
+    }
+
+    #[test]
+    fn long_lines_fold_on_character_boundaries() {
+        let name = "诸葛".repeat(40);
+        let card = write_group("u", &name, &[], VcardVersion::V4);
+        for l in card.split("\r\n") {
+            assert!(l.len() <= 75, "{l}");
+        }
+        let parsed = interchange::vcard::parse_vcards(&card);
+        let Some(Ok(p)) = parsed.into_iter().next() else { panic!() };
+        assert_eq!(p.data.display_name, name);
+    }
+
+    #[test]
+    fn sanitize_removes_controls_and_bulk() {
+        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\u{0}B\u{1b}C\u{7}\r\nNOTE:tab\there\r\nPHOTO;ENCODING=b:AAAA\r\n AAAA\r\nitem1.LOGO:BB\r\nEND:VCARD\r\n";
+        let small = sanitize(card, 10_000);
+        assert!(small.contains("FN:ABC\r\n") && small.contains("tab\there") && small.contains("PHOTO"));
+        let cut = sanitize(card, small.len() - 10);
+        assert!(!cut.contains("PHOTO") && cut.contains("LOGO") && cut.ends_with("END:VCARD\r\n"), "{cut}");
+    }
+
+    #[test]
+    fn client_x_lines_come_back_as_written() {
+        let body = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:x\r\nFN:A\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;\r\n\
+            item1.X-ABLabel:blog\r\nitem1.URL:https://e.example\r\nX-T:a\\;b\r\nX-LONG:0123456789012345678901234567890123456789012345678901234567890123456789\r\n 0123\r\nEND:VCARD\r\n";
+        let mut data = match interchange::vcard::parse_vcards(body).into_iter().next() {
+            Some(Ok(p)) => p.data,
+            other => panic!("{other:?}"),
+        };
+        keep_raw_x_lines(body, &mut data.extra);
+        let raw = split_raw_x_lines(&mut data.extra);
+        assert_eq!(
+            raw,
+            [
+                "X-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;",
+                "item1.X-ABLabel:blog",
+                "X-T:a\\;b",
+                "X-LONG:01234567890123456789012345678901234567890123456789012345678901234567890123"
+            ]
+        );
+        let card = add_lines(&interchange::vcard::write_vcard("x", &data, VcardVersion::V4), &raw);
+        assert!(card.contains("\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;\r\n"), "{card}");
+        assert!(card.contains("item1.URL:https://e.example\r\n") && card.contains("item1.X-ABLabel:blog\r\n"), "{card}");
+        let unfolded = card.replace("\r\n ", "");
+        assert!(unfolded.ends_with("X-T:a\\;b\r\nX-LONG:01234567890123456789012345678901234567890123456789012345678901234567890123\r\nEND:VCARD\r\n"), "{card}");
+        assert!(card.lines().all(|l| l.len() <= 76), "{card}");
+    }
+}

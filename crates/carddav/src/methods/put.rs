@@ -1,0 +1,159 @@
+//! PUT of a vCard (3.0 or 4.0) into the address book: a new card or a new revision of one, with
+//! `If-Match` / `If-None-Match` preconditions. The client's resource name and UID are kept (as
+//! the card's CardDAV name when they are not the defaults); every property it sent is kept
+//! (unknown ones as extra fields). Group cards (`KIND:group` or Apple's
+//! `X-ADDRESSBOOKSERVER-KIND:group`) become Rolo groups, their members the group's contacts.
+
+use std::collections::HashSet;
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::{ContactId, GroupData, GroupId};
+use store::{DavName, FeedItem};
+use uuid::Uuid;
+
+use crate::book;
+use crate::card;
+use crate::error::{DavError, DavResult};
+use crate::paths::{self, Target};
+use crate::read_body;
+use crate::xml::Name;
+use crate::Ctx;
+
+/// Another write won the race between reading the card and writing it.
+fn raced(e: store::StoreError) -> DavError {
+    match e {
+        store::StoreError::Conflict(_) | store::StoreError::Stale { .. } => {
+            DavError::precondition_failed("The card was changed elsewhere at the same moment; sync and try again.")
+        }
+        other => other.into(),
+    }
+}
+
+fn invalid(message: impl Into<String>) -> DavError {
+    DavError::Condition(StatusCode::FORBIDDEN, Name::card("valid-address-data"), message.into())
+}
+
+pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
+    let Target::Card(_, name) = &ctx.target else {
+        return Err(DavError::status(StatusCode::METHOD_NOT_ALLOWED, "PUT a vCard into the address book (…/contacts/<name>.vcf)."));
+    };
+    let max = ctx.state.config.max_resource_size;
+    if let Some(ct) = ctx.header(header::CONTENT_TYPE) {
+        let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        if !matches!(mime.as_str(), "text/vcard" | "text/x-vcard" | "text/directory" | "application/octet-stream" | "text/plain" | "") {
+            return Err(DavError::Condition(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Name::card("supported-address-data"),
+                format!("Send a vCard (text/vcard), not {mime}."),
+            ));
+        }
+    }
+    let bytes = read_body(body, max, || {
+        DavError::Condition(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Name::card("max-resource-size"),
+            format!("The card is larger than {} KiB; make its photo smaller.", max / 1024),
+        )
+    })
+    .await?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid("The card is not UTF-8 text."))?;
+    let mut cards = interchange::vcard::parse_vcards(&text);
+    if cards.len() != 1 {
+        return Err(invalid(format!("Send exactly one vCard per resource (this body has {}).", cards.len())));
+    }
+    let mut parsed = cards.remove(0).map_err(|e| invalid(e.reason))?;
+    card::keep_raw_x_lines(&text, &mut parsed.data.extra);
+
+    let store = ctx.store();
+    let account = ctx.account();
+    let (existing_id, found_names, at_href) = book::lookup(store, account, name).await?;
+    let live = at_href.as_ref().filter(|i| book::is_live(i));
+    let members = match live {
+        Some(i) if book::is_group(i) => Some(book::members(store, account).await?),
+        _ => None,
+    };
+    let current_etag = live.map(|i| book::etag(i, members.as_ref()));
+    if let Some(h) = ctx.header(header::IF_MATCH) {
+        if !card::etag_matches(h, current_etag.as_deref()) {
+            return Err(DavError::precondition_failed("The card changed on the server (If-Match); sync first."));
+        }
+    }
+    if let Some(h) = ctx.header(header::IF_NONE_MATCH) {
+        if (h.trim() == "*" && live.is_some()) || card::etag_matches(h, current_etag.as_deref()) {
+            return Err(DavError::precondition_failed("A card with this name exists already (If-None-Match)."));
+        }
+    }
+
+    let uid = parsed.uid.clone().map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+    let id = match existing_id {
+        Some(id) => id,
+        None => card::id_for_uid(account.as_uuid(), uid.as_deref().unwrap_or(name)),
+    };
+    // The name was looked up with its state; a new name needs the state of the UID's id.
+    let state = match existing_id {
+        Some(_) => at_href.clone(),
+        None => book::states(store, account, &[id]).await?.remove(&id),
+    };
+    if existing_id.is_none() && state.as_ref().is_some_and(book::is_live) {
+        let other = store.dav_names_of(account, &[id]).await?;
+        let href = paths::card_href(ctx.user(), &book::Names(other).href(&id));
+        return Err(DavError::Condition(
+            StatusCode::FORBIDDEN,
+            Name::card("no-uid-conflict"),
+            format!("Another card of this address book has this UID: {href}"),
+        ));
+    }
+    let base = state.as_ref().map(book::revision);
+    let origin = ctx.who.origin();
+
+    let etag = match card::group_members(&parsed.data.extra) {
+        None => {
+            let mut data = parsed.data;
+            // Membership is edited on the group cards; keep the contact's groups.
+            data.groups = match &state {
+                Some(FeedItem::Contact(c)) => c.data.as_ref().map(|d| d.groups.clone()).unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            let revision = store.put_contact(account, ContactId::from_uuid(id), base, &data, origin).await.map_err(raced)?;
+            card::contact_etag(&id, revision)
+        }
+        Some(member_uids) => {
+            let gd = GroupData::parse(&parsed.data.display_name).map_err(invalid)?;
+            let gid = GroupId::from_uuid(id);
+            let revision = store.put_group(account, gid, base, &gd, origin).await.map_err(raced)?;
+            let contacts = store.list_contacts(account).await?;
+            let exists: HashSet<Uuid> = contacts.iter().map(|c| *c.id.as_uuid()).collect();
+            let current: HashSet<Uuid> = contacts.iter().filter(|c| c.data.groups.contains(&gid)).map(|c| *c.id.as_uuid()).collect();
+            let wanted: HashSet<Uuid> = card::member_ids(account.as_uuid(), &member_uids).into_iter().filter(|m| exists.contains(m)).collect();
+            let add: Vec<ContactId> = wanted.difference(&current).map(|u| ContactId::from_uuid(*u)).collect();
+            let remove: Vec<ContactId> = current.difference(&wanted).map(|u| ContactId::from_uuid(*u)).collect();
+            store.set_membership(account, gid, &add, true, origin).await?;
+            store.set_membership(account, gid, &remove, false, origin).await?;
+            let members: Vec<Uuid> = wanted.into_iter().collect();
+            card::group_etag(&id, revision, &members)
+        }
+    };
+
+    let new_name = DavName { href: name.clone(), uid: uid.filter(|u| *u != id.to_string()) };
+    let old_name = match (existing_id, &state) {
+        // Found by its name (or at its default name, which means it has none).
+        (Some(_), _) => found_names.0.get(&id).cloned(),
+        // A card never seen has no name.
+        (None, None) => None,
+        (None, Some(_)) => store.dav_names_of(account, &[id]).await?.remove(&id),
+    };
+    let is_default = new_name.href == card::default_href(&id) && new_name.uid.is_none();
+    if old_name.as_ref() != Some(&new_name) && !(old_name.is_none() && is_default) {
+        store.set_dav_name(account, id, &new_name).await?;
+    }
+    if let Some(d) = &ctx.who.device {
+        store.record_sync(d.id, None, ctx.addr.map(|a| a.to_string()), 0, 1).await?;
+    }
+
+    let status = if live.is_some() { StatusCode::NO_CONTENT } else { StatusCode::CREATED };
+    let mut r = status.into_response();
+    r.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).map_err(|e| DavError::Internal(e.to_string()))?);
+    Ok(r)
+}

@@ -1,0 +1,196 @@
+//! REPORT on the address book: `addressbook-multiget`, `addressbook-query` (RFC 6352 §8.6–8.7)
+//! and `sync-collection` (RFC 6578).
+
+use std::collections::{HashMap, HashSet};
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::response::Response;
+use interchange::vcard::VcardVersion;
+use store::{ContactRow, EntityKind, FeedItem};
+use uuid::Uuid;
+
+use crate::book::{self, Members, Names};
+use crate::error::{DavError, DavResult};
+use crate::filter;
+use crate::methods::propfind::{card_entry, card_entry_at, members_if_group_rows, members_if_groups, row_entry, Wanted};
+use crate::paths::{self, Target};
+use crate::props::{self, parse_sync_token, sync_token};
+use crate::request::{parse_report, Filter, PropSelection, Report};
+use crate::response::{Entry, Multistatus};
+use crate::xml::Name;
+use crate::{multistatus, read_xml, Ctx};
+
+/// Above this many cards, all names are read at once rather than by id.
+const NAMES_AT_ONCE: usize = 500;
+
+pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
+    let text = read_xml(body).await?;
+    let report = parse_report(&text).map_err(|e| {
+        if e.0.starts_with("unsupported report") {
+            DavError::Condition(StatusCode::FORBIDDEN, Name::dav("supported-report"), e.0)
+        } else {
+            DavError::bad_request(e.0)
+        }
+    })?;
+    if !matches!(ctx.target, Target::Book(_)) {
+        return Err(DavError::Condition(
+            StatusCode::FORBIDDEN,
+            Name::dav("supported-report"),
+            "Reports are answered on the address book (…/contacts/).".into(),
+        ));
+    }
+    match report {
+        Report::Multiget { select, hrefs } => multiget(ctx, &select, &hrefs).await,
+        Report::Query { select, filter, limit } => query(ctx, &select, &filter, limit).await,
+        Report::SyncCollection { token, level, limit, select } => sync_collection(ctx, &token, &level, limit, &select).await,
+    }
+}
+
+fn version(select: &PropSelection) -> VcardVersion {
+    props::version_of(select.address_data.as_ref().and_then(|a| a.version.as_deref()))
+}
+
+async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavResult<Response> {
+    let store = ctx.store();
+    let account = ctx.account();
+    // The resource name of each href in this address book.
+    let wanted: Vec<Option<String>> = hrefs
+        .iter()
+        .map(|h| match paths::parse(h) {
+            Some(Target::Card(user, name)) if user == ctx.user() => Some(name),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<String> = wanted.iter().flatten().cloned().collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let resolved = store.dav_resolve(account, &refs, true).await?;
+    let (ids, states, found_names) = (resolved.ids, resolved.states, Names(resolved.names));
+    let live: Vec<&FeedItem> = states.values().filter(|i| book::is_live(i)).collect();
+    let members = members_if_groups(ctx, &live).await?;
+    // Group cards name their members by UID: then every name is needed.
+    let card_names = if members.is_some() { Names(store.dav_names(account).await?) } else { found_names };
+    let v = version(select);
+    let w = Wanted::Names(&select.props);
+    let mut ms = Multistatus::with_capacity(hrefs.len());
+    for (href, name) in hrefs.iter().zip(&wanted) {
+        let item = name.as_ref().and_then(|n| ids.get(n)).and_then(|id| states.get(id)).filter(|i| book::is_live(i));
+        match item {
+            Some(item) => ms.push(&card_entry_at(ctx, Some(href), item, &card_names, members.as_ref(), &w, v)),
+            None => ms.push(&Entry::Status { href: href.clone(), status: 404 }),
+        }
+    }
+    Ok(multistatus(ms.finish(None)))
+}
+
+async fn query(ctx: &Ctx, select: &PropSelection, filter: &Filter, limit: Option<u64>) -> DavResult<Response> {
+    let store = ctx.store();
+    let account = ctx.account();
+    let items = book::all_live(store, account).await?;
+    let names = Names(store.dav_names(account).await?);
+    let mut hits: Vec<&FeedItem> = items
+        .iter()
+        .filter(|item| {
+            let id = book::item_id(item);
+            let uid = names.uid(&id);
+            match item {
+                FeedItem::Contact(c) => c.data.as_ref().is_some_and(|d| filter::matches(filter, |p| filter::contact_values(d, &uid, p))),
+                FeedItem::Group(g) => g.data.as_ref().is_some_and(|d| filter::matches(filter, |p| filter::group_values(d.name(), &uid, p))),
+            }
+        })
+        .collect();
+    let truncated = limit.is_some_and(|l| hits.len() as u64 > l);
+    if let Some(l) = limit {
+        hits.truncate(usize::try_from(l).unwrap_or(usize::MAX));
+    }
+    let members = members_if_groups(ctx, &hits).await?;
+    let v = version(select);
+    let w = Wanted::Names(&select.props);
+    let mut ms = Multistatus::with_capacity(hits.len());
+    for item in hits {
+        ms.push(&card_entry(ctx, item, &names, members.as_ref(), &w, v));
+    }
+    if truncated {
+        ms.push(&Entry::Truncated { href: ctx.target.href() });
+    }
+    Ok(multistatus(ms.finish(None)))
+}
+
+fn invalid_token() -> DavError {
+    DavError::Condition(
+        StatusCode::FORBIDDEN,
+        Name::dav("valid-sync-token"),
+        "The sync token is unknown or too old: sync again from the start.".into(),
+    )
+}
+
+async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>, select: &PropSelection) -> DavResult<Response> {
+    if !matches!(level, "1" | "infinite" | "infinity") {
+        return Err(DavError::bad_request(format!("sync-level must be 1 or infinite, not {level:?}")));
+    }
+    let store = ctx.store();
+    let account = ctx.account();
+    let current = store.current_seq(account).await?;
+    let (after, initial) = if token.is_empty() {
+        (0, true)
+    } else {
+        let n = parse_sync_token(token).ok_or_else(invalid_token)?;
+        if n > current || n < store.purged_seq(account).await? {
+            return Err(invalid_token());
+        }
+        (n, false)
+    };
+    // Rows are read without decrypting anything; only cards whose text is asked for are opened.
+    let backend = store.backend();
+    // On an incremental sync, contact changes can change groups' members (their cards): the
+    // groups are then reported too, within the limit.
+    let groups: Vec<ContactRow> = if initial { Vec::new() } else { backend.live_groups(account).await? };
+    let page: Option<usize> = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX).saturating_sub(groups.len()).max(1));
+    let fetch = page.map(|p| p as i64 + 1).unwrap_or(i64::MAX);
+    let mut rows = backend.heads_since(account, after, fetch).await?;
+    let truncated = page.is_some_and(|p| rows.len() > p);
+    if let Some(p) = page {
+        rows.truncate(p);
+    }
+    let last = rows.last().map(|r| r.seq);
+    let new_seq = if truncated { last.unwrap_or(after) } else { last.unwrap_or(current).max(current) };
+    if rows.iter().any(|r| r.kind == EntityKind::Contact) {
+        let listed: HashSet<Uuid> = rows.iter().map(|r| *r.id.as_uuid()).collect();
+        rows.extend(groups.into_iter().filter(|g| !listed.contains(g.id.as_uuid())));
+    }
+    if initial {
+        rows.retain(|r| !r.deleted);
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| *r.id.as_uuid()).collect();
+    let members: Option<Members> = members_if_group_rows(ctx, &rows).await?;
+    let names = if ids.len() > NAMES_AT_ONCE || members.is_some() {
+        Names(store.dav_names(account).await?)
+    } else {
+        Names(store.dav_names_of(account, &ids).await?)
+    };
+    let w = Wanted::Names(&select.props);
+    let items: HashMap<Uuid, FeedItem> = if w.needs_text() {
+        let live: Vec<Uuid> = rows.iter().filter(|r| !r.deleted).map(|r| *r.id.as_uuid()).collect();
+        book::states(store, account, &live).await?
+    } else {
+        HashMap::new()
+    };
+    let v = version(select);
+    let mut ms = Multistatus::with_capacity(rows.len());
+    for row in &rows {
+        let id = *row.id.as_uuid();
+        match items.get(&id).filter(|i| book::is_live(i)) {
+            _ if row.deleted => ms.push(&Entry::Status { href: paths::card_href(ctx.user(), &names.href(&id)), status: 404 }),
+            Some(item) => ms.push(&card_entry(ctx, item, &names, members.as_ref(), &w, v)),
+            None => ms.push(&row_entry(ctx, row, &names, members.as_ref(), &w)),
+        }
+    }
+    let sent = rows.len() as i64;
+    if truncated {
+        ms.push(&Entry::Truncated { href: ctx.target.href() });
+    }
+    if let Some(d) = &ctx.who.device {
+        store.record_sync(d.id, Some(new_seq), ctx.addr.map(|a| a.to_string()), sent, 0).await?;
+    }
+    Ok(multistatus(ms.finish(Some(&sync_token(new_seq)))))
+}

@@ -1,0 +1,121 @@
+//! The URL space under `/dav/`: one principal, one address-book home and one address book
+//! (`contacts`) per account. Pure.
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+pub const ROOT: &str = "/dav/";
+pub const BOOK: &str = "contacts";
+
+/// What a segment keeps unencoded in the hrefs Rolo writes.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Root,
+    Principal(String),
+    Home(String),
+    Book(String),
+    /// An address book member: account name and resource name (decoded).
+    Card(String, String),
+}
+
+fn enc(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+pub fn principal_href(user: &str) -> String {
+    format!("{ROOT}principals/{}/", enc(user))
+}
+pub fn home_href(user: &str) -> String {
+    format!("{ROOT}addressbooks/{}/", enc(user))
+}
+pub fn book_href(user: &str) -> String {
+    format!("{ROOT}addressbooks/{}/{BOOK}/", enc(user))
+}
+pub fn card_href(user: &str, name: &str) -> String {
+    format!("{}{}", book_href(user), enc(name))
+}
+
+impl Target {
+    pub fn href(&self) -> String {
+        match self {
+            Target::Root => ROOT.to_string(),
+            Target::Principal(u) => principal_href(u),
+            Target::Home(u) => home_href(u),
+            Target::Book(u) => book_href(u),
+            Target::Card(u, n) => card_href(u, n),
+        }
+    }
+    /// The account name in the path, if any.
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            Target::Root => None,
+            Target::Principal(u) | Target::Home(u) | Target::Book(u) | Target::Card(u, _) => Some(u),
+        }
+    }
+}
+
+/// Reads a request path (or an href from a body, possibly a whole URL) under `/dav/`.
+/// `None` for anything else.
+pub fn parse(path_or_url: &str) -> Option<Target> {
+    let path = match path_or_url.find("://") {
+        Some(i) => {
+            let rest = &path_or_url[i + 3..];
+            &rest[rest.find('/')?..]
+        }
+        None => path_or_url,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let rest = path.strip_prefix("/dav")?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    let mut segs = Vec::new();
+    for s in rest.split('/').filter(|s| !s.is_empty()) {
+        let d = percent_decode_str(s).decode_utf8().ok()?.to_string();
+        if d == "." || d == ".." || d.contains('/') || d.chars().any(char::is_control) {
+            return None;
+        }
+        segs.push(d);
+    }
+    let user = |u: &String| u.to_lowercase();
+    match segs.as_slice() {
+        [] => Some(Target::Root),
+        [p, u] if p == "principals" => Some(Target::Principal(user(u))),
+        [h, u] if h == "addressbooks" => Some(Target::Home(user(u))),
+        [h, u, b] if h == "addressbooks" && b == BOOK => Some(Target::Book(user(u))),
+        [h, u, b, n] if h == "addressbooks" && b == BOOK && n.len() <= 255 => Some(Target::Card(user(u), n.clone())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip() {
+        for t in [
+            Target::Root,
+            Target::Principal("alice".into()),
+            Target::Home("a.b@c".into()),
+            Target::Book("alice".into()),
+            Target::Card("alice".into(), "Ünïcode name 1.vcf".into()),
+        ] {
+            assert_eq!(parse(&t.href()), Some(t.clone()), "{}", t.href());
+        }
+        assert_eq!(card_href("alice", "a b+c.vcf"), "/dav/addressbooks/alice/contacts/a%20b%2Bc.vcf");
+    }
+
+    #[test]
+    fn urls_and_odd_paths() {
+        assert_eq!(parse("https://dav.example.com:8443/dav/addressbooks/alice/contacts/x.vcf"), Some(Target::Card("alice".into(), "x.vcf".into())));
+        assert_eq!(parse("/dav"), Some(Target::Root));
+        assert_eq!(parse("/dav/addressbooks/Alice/contacts"), Some(Target::Book("alice".into())));
+        assert_eq!(parse("/davx/"), None);
+        assert_eq!(parse("/dav/addressbooks/alice/other/"), None);
+        assert_eq!(parse("/dav/addressbooks/alice/contacts/%2e%2e"), None);
+        assert_eq!(parse("/dav/addressbooks/alice/contacts/a%2Fb"), None);
+        assert_eq!(parse("/dav/addressbooks/alice/contacts/a/b"), None);
+    }
+}

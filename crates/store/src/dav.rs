@@ -1,0 +1,137 @@
+//! CardDAV names: the href a client chose for a contact or group and the vCard UID it sent,
+//! when they are not the defaults (`<id>.vcf` and the id itself). Sealed like contacts; an href
+//! is found through a keyed hash, so the table holds nothing a client wrote in clear.
+
+use std::collections::HashMap;
+
+use crypto::RecordKind;
+use domain::{AccountId, ContactId};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::backend::DavNameRow;
+use crate::{Store, StoreError, StoreResult};
+
+/// The name a CardDAV client gave a contact or group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DavName {
+    /// The last segment of the resource's path, as the client wrote it (`ABC.vcf`).
+    pub href: String,
+    /// The card's UID when it is not the id in its usual form.
+    pub uid: Option<String>,
+}
+
+const HREF_LABEL: &str = "dav-href";
+
+/// What [`Store::dav_resolve`] found.
+#[derive(Debug, Default)]
+pub struct DavResolved {
+    /// The id of each resource name that names a card (that exists or existed).
+    pub ids: HashMap<String, Uuid>,
+    /// The stored names among them (the others have the defaults).
+    pub names: HashMap<Uuid, DavName>,
+    /// The states of the ids, when asked for.
+    pub states: HashMap<Uuid, crate::FeedItem>,
+}
+
+impl Store {
+    fn open_dav_name(&self, account: AccountId, key: &crypto::DataKey, row: &DavNameRow) -> StoreResult<(Uuid, DavName)> {
+        let plain = key.open_record(RecordKind::DavName, account.as_bytes(), row.id.as_bytes(), 0, &row.sealed)?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&plain).map_err(|e| StoreError::Backend(format!("CardDAV name of {} does not decode: {e}", row.id)))?;
+        let href = v["href"].as_str().unwrap_or_default().to_string();
+        let uid = v["uid"].as_str().map(str::to_string);
+        Ok((*row.id.as_uuid(), DavName { href, uid }))
+    }
+
+    async fn dav_key(&self, account: AccountId) -> StoreResult<crypto::DataKey> {
+        let acc = self.account_row(account).await?;
+        self.data_key(&acc).await
+    }
+
+    /// Every CardDAV name of the account, by id.
+    pub async fn dav_names(&self, account: AccountId) -> StoreResult<HashMap<Uuid, DavName>> {
+        let key = self.dav_key(account).await?;
+        self.backend().dav_names(account).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
+    }
+
+    /// The CardDAV names of those of `ids` that have one.
+    pub async fn dav_names_of(&self, account: AccountId, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, DavName>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let key = self.dav_key(account).await?;
+        let ids: Vec<ContactId> = ids.iter().map(|u| ContactId::from_uuid(*u)).collect();
+        self.backend().dav_names_by_ids(account, &ids).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
+    }
+
+    /// The ids named by those of `hrefs` that are CardDAV names, by href.
+    pub async fn dav_ids_by_href(&self, account: AccountId, hrefs: &[&str]) -> StoreResult<HashMap<String, (Uuid, DavName)>> {
+        if hrefs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let key = self.dav_key(account).await?;
+        let hashes: Vec<String> = hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
+        let mut out = HashMap::new();
+        for row in self.backend().dav_names_by_hashes(account, &hashes).await? {
+            let (id, name) = self.open_dav_name(account, &key, &row)?;
+            out.insert(name.href.clone(), (id, name));
+        }
+        Ok(out)
+    }
+
+    /// Resolves CardDAV resource names to ids in one pass (one account read): by their stored
+    /// name, or the default `<id>.vcf` of a card that has no other name; with the names found
+    /// and, when `load`, the states of the ids (tombstones included).
+    pub async fn dav_resolve(&self, account: AccountId, hrefs: &[&str], load: bool) -> StoreResult<DavResolved> {
+        let acc = self.account_row(account).await?;
+        let key = self.data_key(&acc).await?;
+        let mut out = DavResolved::default();
+        if hrefs.is_empty() {
+            return Ok(out);
+        }
+        let hashes: Vec<String> = hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
+        for row in self.backend().dav_names_by_hashes(account, &hashes).await? {
+            let (id, name) = self.open_dav_name(account, &key, &row)?;
+            out.ids.insert(name.href.clone(), id);
+            out.names.insert(id, name);
+        }
+        let defaults: Vec<(&str, Uuid)> = hrefs
+            .iter()
+            .filter(|h| !out.ids.contains_key(**h))
+            .filter_map(|h| {
+                let id = Uuid::parse_str(h.strip_suffix(".vcf")?).ok()?;
+                (format!("{id}.vcf") == *h).then_some((*h, id))
+            })
+            .collect();
+        if !defaults.is_empty() {
+            let ids: Vec<ContactId> = defaults.iter().map(|(_, id)| ContactId::from_uuid(*id)).collect();
+            let named: std::collections::HashSet<ContactId> =
+                self.backend().dav_names_by_ids(account, &ids).await?.into_iter().map(|r| r.id).collect();
+            for (h, id) in defaults {
+                // A card a client named is not also at its default name.
+                if !named.contains(&ContactId::from_uuid(id)) {
+                    out.ids.insert(h.to_string(), id);
+                }
+            }
+        }
+        if load {
+            let ids: Vec<ContactId> = out.ids.values().map(|u| ContactId::from_uuid(*u)).collect();
+            for row in self.backend().contacts_by_ids(account, &ids).await? {
+                out.states.insert(*row.id.as_uuid(), self.item_of(&acc, &key, &row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Names a contact or group for CardDAV (replacing its earlier name). `Conflict` if another
+    /// id has that href.
+    pub async fn set_dav_name(&self, account: AccountId, id: Uuid, name: &DavName) -> StoreResult<()> {
+        let key = self.dav_key(account).await?;
+        let cid = ContactId::from_uuid(id);
+        let plain = serde_json::to_vec(&json!({ "href": name.href, "uid": name.uid })).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let sealed = key.seal_record(RecordKind::DavName, account.as_bytes(), cid.as_bytes(), 0, &plain)?;
+        let row = DavNameRow { account_id: account, id: cid, href_hash: key.lookup_hash(HREF_LABEL, name.href.as_bytes()), sealed };
+        self.backend().put_dav_name(&row).await
+    }
+}
