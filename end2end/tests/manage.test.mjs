@@ -173,6 +173,12 @@ test('the UI speaks Chinese when chosen; the choice is kept in the browser and t
   await page.getByLabel('姓', { exact: true }).waitFor();
   await page.getByRole('button', { name: '添加电话' }).waitFor();
   await page.getByRole('button', { name: '保存' }).waitFor();
+  // And the other pages.
+  for (const [href, heading] of [['/devices', '设备'], ['/import', '导入联系人'], ['/account', '你的账户'], ['/trash', '回收站'], ['/duplicates', '可能重复的联系人']]) {
+    await page.goto(`${env.rolo.url}${href}`);
+    await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+  }
+  await hydrated(page);
   assertNoErrors(page);
   await context.close();
 

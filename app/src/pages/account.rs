@@ -1,5 +1,6 @@
 //! The signed-in account's own page (password, sessions) and the administrators' page.
 
+use crate::i18n::t;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -38,35 +39,35 @@ pub fn AccountPage() -> impl IntoView {
     };
     view! {
         <Title text="Account · Rolo"/>
-        <div class="toolbar"><h1>"Your account"</h1></div>
-        <ActionForm action=change attr:class="card narrow" attr:aria-label="Change password">
-            <h2>"Change your password"</h2>
+        <div class="toolbar"><h1>{t("Your account")}</h1></div>
+        <ActionForm action=change attr:class="card narrow" attr:aria-label=t("Change password")>
+            <h2>{t("Change your password")}</h2>
             {password_field("Current password", "current", err("current"))}
             {password_field("New password", "new", err("new"))}
             {password_field("New password again", "repeat", err("repeat"))}
             <p role="status" class="meta">{general}</p>
-            <button type="submit" class="primary">"Change password"</button>
+            <button type="submit" class="primary">{t("Change password")}</button>
         </ActionForm>
         <section class="card" aria-labelledby="sessions-title">
-            <h2 id="sessions-title">"Where you are signed in"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <h2 id="sessions-title">{t("Where you are signed in")}</h2>
+            <Suspense fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(list) => Either::Left(view! {
                             <table class="contacts">
-                                <thead><tr><th scope="col">"Signed in"</th><th scope="col">"Expires"</th><th scope="col">""</th></tr></thead>
+                                <thead><tr><th scope="col">{t("Signed in")}</th><th scope="col">{t("Expires")}</th><th scope="col">""</th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|s| view! {
                                         <tr>
                                             <td>{when(s.created_at)}</td>
                                             <td>{when(s.expires_at)}</td>
                                             <td>{if s.current {
-                                                Either::Left(view! { <span class="meta">"this session"</span> })
+                                                Either::Left(view! { <span class="meta">{t("this session")}</span> })
                                             } else {
                                                 Either::Right(view! {
                                                     <ActionForm action=end attr:class="inline">
                                                         <input type="hidden" name="id" value=s.id.clone()/>
-                                                        <button type="submit" class="link" aria-label=format!("Sign out the session of {}", when(s.created_at))>"Sign out"</button>
+                                                        <button type="submit" class="link" aria-label=format!("Sign out the session of {}", when(s.created_at))>{t("Sign out")}</button>
                                                     </ActionForm>
                                                 })
                                             }}</td>
@@ -106,27 +107,27 @@ pub fn AdminPage() -> impl IntoView {
     let reset_done = move || reset.value().get().and_then(|r| r.ok()).map(|_| "Password reset; that account's sessions were signed out.");
     view! {
         <Title text="Administration · Rolo"/>
-        <div class="toolbar"><h1>"Accounts"</h1></div>
-        <p class="meta">"Administrators manage accounts; nobody can read another account's contacts."</p>
-        <ActionForm action=create attr:class="card add-device" attr:aria-label="Create an account">
+        <div class="toolbar"><h1>{t("Accounts")}</h1></div>
+        <p class="meta">{t("Administrators manage accounts; nobody can read another account's contacts.")}</p>
+        <ActionForm action=create attr:class="card add-device" attr:aria-label=t("Create an account")>
             <div class="row">
-                <div class="field"><label for="new-username">"Username"</label><input id="new-username" name="username" required/></div>
-                <div class="field"><label for="new-password">"Password"</label><input id="new-password" name="password" type="password" required autocomplete="new-password"/></div>
-                <div class="field label-field"><label><input type="checkbox" name="is_admin" value="on"/>" Administrator"</label></div>
+                <div class="field"><label for="new-username">{t("Username")}</label><input id="new-username" name="username" required/></div>
+                <div class="field"><label for="new-password">{t("Password")}</label><input id="new-password" name="password" type="password" required autocomplete="new-password"/></div>
+                <div class="field label-field"><label><input type="checkbox" name="is_admin" value="on"/>{t(" Administrator")}</label></div>
             </div>
             <p class="error" role="alert">{create_error}</p>
-            <button type="submit" class="primary">"Create account"</button>
+            <button type="submit" class="primary">{t("Create account")}</button>
         </ActionForm>
         <p class="error" role="alert">{action_error}</p>
         <p role="status" class="meta">{reset_done}</p>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
             {move || Suspend::new(async move {
                 match accounts.await {
                     Ok(list) => Either::Left(view! {
                         <table class="contacts accounts">
                             <thead><tr>
-                                <th scope="col">"Account"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
-                                <th scope="col">"Contacts"</th><th scope="col">"Last change"</th><th scope="col">"Actions"</th>
+                                <th scope="col">{t("Account")}</th><th scope="col">{t("Role")}</th><th scope="col">{t("Status")}</th>
+                                <th scope="col">{t("Contacts")}</th><th scope="col">{t("Last change")}</th><th scope="col">{t("Actions")}</th>
                             </tr></thead>
                             <tbody>
                                 {list.into_iter().map(|o| {
@@ -166,7 +167,7 @@ pub fn AdminPage() -> impl IntoView {
                                                 <ActionForm action=reset attr:class="inline rename">
                                                     <input type="hidden" name="id" value=id3/>
                                                     <input type="password" name="password" aria-label=reset_label autocomplete="new-password" required/>
-                                                    <button type="submit" class="link">"Reset password"</button>
+                                                    <button type="submit" class="link">{t("Reset password")}</button>
                                                 </ActionForm>
                                             </td>
                                         </tr>

@@ -1,6 +1,7 @@
 //! Devices: register a phone, tablet or PC for sync (its token is shown once), see when each
 //! synced last, rename, revoke.
 
+use crate::i18n::t;
 use chrono::{DateTime, Utc};
 use domain::{DeviceInfo, DeviceKind};
 use leptos::either::Either;
@@ -40,11 +41,11 @@ pub fn DevicesPage() -> impl IntoView {
             let origin = window().location().origin().unwrap_or_default();
             let setup = format!("rolo-sync setup --server {origin} --token {} --dir ~/Contacts", nd.token);
             view! {
-                <section class="card token-box" role="status" aria-label="New device token">
+                <section class="card token-box" role="status" aria-label=t("New device token")>
                     <h2>"Token for " {nd.device.name.clone()}</h2>
-                    <p>"Copy it now: it is shown only once. The device sends it as its password."</p>
+                    <p>{t("Copy it now: it is shown only once. The device sends it as its password.")}</p>
                     <code class="token" data-testid="device-token">{nd.token.clone()}</code>
-                    <p>"On a PC with rolo-sync:"</p>
+                    <p>{t("On a PC with rolo-sync:")}</p>
                     <code class="token">{setup}</code>
                 </section>
             }
@@ -52,38 +53,38 @@ pub fn DevicesPage() -> impl IntoView {
     };
     view! {
         <Title text="Devices · Rolo"/>
-        <div class="toolbar"><h1>"Devices"</h1></div>
+        <div class="toolbar"><h1>{t("Devices")}</h1></div>
         <p class="meta">
             "Every phone, tablet or computer that syncs this address book has its own token. "
             "Revoke a lost device here: its token stops working at once."
         </p>
-        <ActionForm action=create attr:class="card add-device" attr:aria-label="Add a device">
+        <ActionForm action=create attr:class="card add-device" attr:aria-label=t("Add a device")>
             <div class="row">
                 <div class="field">
-                    <label for="device-name">"Device name"</label>
-                    <input id="device-name" name="name" required maxlength="64" placeholder="My phone"/>
+                    <label for="device-name">{t("Device name")}</label>
+                    <input id="device-name" name="name" required maxlength="64" placeholder=t("My phone")/>
                 </div>
                 <div class="field label-field">
-                    <label for="device-kind">"Kind"</label>
+                    <label for="device-kind">{t("Kind")}</label>
                     <select id="device-kind" name="kind">
                         {DeviceKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{kind_name(*k)}</option> }).collect_view()}
                     </select>
                 </div>
             </div>
             <p class="error" role="alert">{create_error}</p>
-            <button type="submit" class="primary">"Add device"</button>
+            <button type="submit" class="primary">{t("Add device")}</button>
         </ActionForm>
         {new_token}
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
             {move || Suspend::new(async move {
                 match devices.await {
-                    Ok(list) if list.is_empty() => Either::Left(view! { <p class="empty">"No devices yet."</p> }.into_any()),
+                    Ok(list) if list.is_empty() => Either::Left(view! { <p class="empty">{t("No devices yet.")}</p> }.into_any()),
                     Ok(list) => Either::Left(view! {
                         <table class="contacts devices">
                             <thead>
                                 <tr>
-                                    <th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Status"</th>
-                                    <th scope="col">"Last sync"</th><th scope="col">"Changes sent / received"</th><th scope="col">"Actions"</th>
+                                    <th scope="col">{t("Name")}</th><th scope="col">{t("Kind")}</th><th scope="col">{t("Status")}</th>
+                                    <th scope="col">{t("Last sync")}</th><th scope="col">{t("Changes sent / received")}</th><th scope="col">{t("Actions")}</th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -101,12 +102,12 @@ pub fn DevicesPage() -> impl IntoView {
                     <div class="dialog card" role="dialog" aria-modal="true" aria-labelledby="revoke-title"
                         on:keydown=move |ev| if ev.key() == "Escape" { confirming.set(None) }>
                         <h2 id="revoke-title">"Revoke " {d.name.clone()} "?"</h2>
-                        <p>"Its token stops working at once. The contacts already on it stay there."</p>
+                        <p>{t("Its token stops working at once. The contacts already on it stay there.")}</p>
                         <ActionForm action=revoke attr:class="inline" on:submit=move |_| confirming.set(None)>
                             <input type="hidden" name="id" value=d.id.to_string()/>
-                            <button type="submit" class="danger" autofocus>"Revoke device"</button>
+                            <button type="submit" class="danger" autofocus>{t("Revoke device")}</button>
                         </ActionForm>
-                        <button type="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                        <button type="button" on:click=move |_| confirming.set(None)>{t("Cancel")}</button>
                     </div>
                 </div>
             })}
@@ -130,7 +131,7 @@ fn device_row(d: DeviceInfo, rename: ServerAction<RenameDevice>, confirming: RwS
                 <ActionForm action=rename attr:class="inline rename">
                     <input type="hidden" name="id" value=d.id.to_string()/>
                     <input name="name" value=d.name.clone() aria-label=label maxlength="64" required/>
-                    <button type="submit" class="link">"Rename"</button>
+                    <button type="submit" class="link">{t("Rename")}</button>
                 </ActionForm>
             </td>
             <td>{kind_name(d.kind)}</td>
@@ -141,7 +142,7 @@ fn device_row(d: DeviceInfo, rename: ServerAction<RenameDevice>, confirming: RwS
                 {(!revoked).then(|| {
                     let dev = dev.clone();
                     let name = format!("Revoke {}", dev.name);
-                    view! { <button type="button" class="danger" aria-label=name on:click=move |_| confirming.set(Some(dev.clone()))>"Revoke…"</button> }
+                    view! { <button type="button" class="danger" aria-label=name on:click=move |_| confirming.set(Some(dev.clone()))>{t("Revoke…")}</button> }
                 })}
             </td>
         </tr>

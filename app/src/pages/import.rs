@@ -2,6 +2,7 @@
 //! columns, choose a group and what to do with duplicates, then import as a server-side job whose
 //! progress the page polls (the job survives a reload: its id is in the URL).
 
+use crate::i18n::t;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -58,7 +59,7 @@ pub fn ImportPage() -> impl IntoView {
     let job_id = move || query.read().get("job").filter(|j| !j.is_empty());
     view! {
         <Title text="Import · Rolo"/>
-        <div class="toolbar"><h1>"Import contacts"</h1></div>
+        <div class="toolbar"><h1>{t("Import contacts")}</h1></div>
         {move || match job_id() {
             Some(id) => Either::Left(view! { <JobView id=id/> }),
             None => Either::Right(view! { <ImportForm/> }),
@@ -114,35 +115,35 @@ fn ImportForm() -> impl IntoView {
     };
 
     view! {
-        <form node_ref=form class="card import-form" aria-label="Import a file" on:submit=|ev| ev.prevent_default()>
+        <form node_ref=form class="card import-form" aria-label=t("Import a file") on:submit=|ev| ev.prevent_default()>
             <div class="field">
-                <label for="import-file">"File (CSV, Excel or vCard)"</label>
+                <label for="import-file">{t("File (CSV, Excel or vCard)")}</label>
                 <input id="import-file" type="file" name="file" accept=".csv,.tsv,.txt,.xlsx,.xls,.vcf" required
                     on:change=move |_| preview.set(None)/>
             </div>
             <div class="row">
                 <div class="field">
-                    <label for="import-encoding">"Encoding"</label>
+                    <label for="import-encoding">{t("Encoding")}</label>
                     <select id="import-encoding" name="encoding">
-                        <option value="auto">"Detect automatically"</option>
-                        <option value="utf-8">"UTF-8"</option>
-                        <option value="gb18030">"GB18030 / GBK (简体中文)"</option>
-                        <option value="big5">"Big5 (繁體中文)"</option>
-                        <option value="utf-16le">"UTF-16 LE"</option>
-                        <option value="utf-16be">"UTF-16 BE"</option>
-                        <option value="windows-1252">"Windows-1252 (Western)"</option>
+                        <option value="auto">{t("Detect automatically")}</option>
+                        <option value="utf-8">{t("UTF-8")}</option>
+                        <option value="gb18030">{t("GB18030 / GBK (简体中文)")}</option>
+                        <option value="big5">{t("Big5 (繁體中文)")}</option>
+                        <option value="utf-16le">{t("UTF-16 LE")}</option>
+                        <option value="utf-16be">{t("UTF-16 BE")}</option>
+                        <option value="windows-1252">{t("Windows-1252 (Western)")}</option>
                     </select>
                 </div>
                 <div class="field">
-                    <label for="import-group">"Put the contacts in"</label>
+                    <label for="import-group">{t("Put the contacts in")}</label>
                     <Suspense fallback=|| view! { <select id="import-group" name="group" disabled=true></select> }>
                         {move || Suspend::new(async move {
                             let groups = groups.await.unwrap_or_default();
                             view! {
                                 <select id="import-group" name="group" on:change=move |ev| new_group.set(event_target_value(&ev) == "new")>
-                                    <option value="">"no group"</option>
+                                    <option value="">{t("no group")}</option>
                                     {groups.into_iter().map(|g| view! { <option value=g.id.to_string()>{g.name}</option> }).collect_view()}
-                                    <option value="new">"a new group…"</option>
+                                    <option value="new">{t("a new group…")}</option>
                                 </select>
                             }
                         })}
@@ -150,24 +151,24 @@ fn ImportForm() -> impl IntoView {
                 </div>
                 <Show when=move || new_group.get()>
                     <div class="field">
-                        <label for="import-new-group">"New group name"</label>
+                        <label for="import-new-group">{t("New group name")}</label>
                         <input id="import-new-group" name="new_group" maxlength="100"/>
                     </div>
                 </Show>
             </div>
             <fieldset class="rows">
-                <legend>"Contacts already in the address book (same UID, phone or email)"</legend>
+                <legend>{t("Contacts already in the address book (same UID, phone or email)")}</legend>
                 <div class="checks">
-                    <label><input type="radio" name="duplicates" value="skip" checked/>"Skip them"</label>
-                    <label><input type="radio" name="duplicates" value="update"/>"Update them (nothing is lost)"</label>
-                    <label><input type="radio" name="duplicates" value="create"/>"Create anyway"</label>
+                    <label><input type="radio" name="duplicates" value="skip" checked/>{t("Skip them")}</label>
+                    <label><input type="radio" name="duplicates" value="update"/>{t("Update them (nothing is lost)")}</label>
+                    <label><input type="radio" name="duplicates" value="create"/>{t("Create anyway")}</label>
                 </div>
             </fieldset>
             {move || preview.get().map(|p| view! { <PreviewView p=p/> })}
             <p class="error" role="alert">{move || error.get()}</p>
             <div class="actions">
-                <button type="button" on:click=run_preview disabled=move || busy.get()>"Preview"</button>
-                <button type="button" class="primary" on:click=run_import disabled=move || busy.get() || preview.get().is_none()>"Import"</button>
+                <button type="button" on:click=run_preview disabled=move || busy.get()>{t("Preview")}</button>
+                <button type="button" class="primary" on:click=run_import disabled=move || busy.get() || preview.get().is_none()>{t("Import")}</button>
             </div>
         </form>
     }
@@ -185,12 +186,12 @@ fn PreviewView(p: PreviewDto) -> impl IntoView {
     );
     let columns = p.columns.clone();
     view! {
-        <section class="preview" aria-label="Preview">
-            <h2>"Preview"</h2>
+        <section class="preview" aria-label=t("Preview")>
+            <h2>{t("Preview")}</h2>
             <p class="detected">"Detected: " {detected}</p>
             {(!columns.is_empty()).then(|| view! {
                 <table class="contacts mapping">
-                    <thead><tr><th scope="col">"Column"</th><th scope="col">"Read as"</th></tr></thead>
+                    <thead><tr><th scope="col">{t("Column")}</th><th scope="col">{t("Read as")}</th></tr></thead>
                     <tbody>
                         {columns.into_iter().enumerate().map(|(i, c)| view! {
                             <tr>
@@ -209,7 +210,7 @@ fn PreviewView(p: PreviewDto) -> impl IntoView {
                 </table>
             })}
             <table class="contacts preview-rows">
-                <thead><tr><th scope="col">"Line"</th><th scope="col">"Name"</th><th scope="col">"Phone"</th><th scope="col">"Email"</th><th scope="col">"Groups"</th></tr></thead>
+                <thead><tr><th scope="col">{t("Line")}</th><th scope="col">{t("Name")}</th><th scope="col">{t("Phone")}</th><th scope="col">{t("Email")}</th><th scope="col">{t("Groups")}</th></tr></thead>
                 <tbody>
                     {p.rows.into_iter().map(|r| match r.error {
                         Some(e) => Either::Left(view! { <tr class="row-error"><td>{r.line}</td><td colspan="4">{e}</td></tr> }),
@@ -217,7 +218,7 @@ fn PreviewView(p: PreviewDto) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-            <p class="meta">"Change how a column is read above, then Preview again to check."</p>
+            <p class="meta">{t("Change how a column is read above, then Preview again to check.")}</p>
         </section>
     }
 }
@@ -265,32 +266,32 @@ fn JobView(id: String) -> impl IntoView {
         });
     }
     view! {
-        <section class="card job" aria-label="Import progress">
+        <section class="card job" aria-label=t("Import progress")>
             <p class="error" role="alert">{move || error.get()}</p>
             {move || match status.get() {
-                None => Either::Left(view! { <p class="loading">"Starting…"</p> }),
+                None => Either::Left(view! { <p class="loading">{t("Starting…")}</p> }),
                 Some(s) => Either::Right({
                     let done = s.state != "running";
                     let report = report.clone();
                     view! {
                         <h2>{match s.state.as_str() { "running" => "Importing…", "done" => "Import finished", _ => "Import failed" }}</h2>
-                        <progress aria-label="Rows read" max=s.rows_total.max(1) value=s.rows_done></progress>
+                        <progress aria-label=t("Rows read") max=s.rows_total.max(1) value=s.rows_done></progress>
                         <p class="counts" role="status">
                             {format!("Imported {} · Updated {} · Skipped {} · Failed {}", s.imported, s.updated, s.skipped, s.failed)}
                         </p>
                         {s.group.clone().map(|g| view! { <p>"Put in the group " <strong>{g}</strong> "."</p> })}
                         {s.message.clone().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                         {(!s.failures.is_empty()).then(|| view! {
-                            <h3>"Rows not imported"</h3>
+                            <h3>{t("Rows not imported")}</h3>
                             <ul class="failures">
                                 {s.failures.iter().map(|f| view! { <li>{format!("Line {}: {}", f.line, f.reason)}</li> }).collect_view()}
                             </ul>
                         })}
                         {(done && s.state == "done").then(|| view! {
                             <p class="actions">
-                                <a class="button" href=report.clone() download="import-report.csv">"Download the report (CSV)"</a>
-                                <a href="/">"Go to the contacts"</a>
-                                <a href="/import">"Import another file"</a>
+                                <a class="button" href=report.clone() download="import-report.csv">{t("Download the report (CSV)")}</a>
+                                <a href="/">{t("Go to the contacts")}</a>
+                                <a href="/import">{t("Import another file")}</a>
                             </p>
                         })}
                     }
