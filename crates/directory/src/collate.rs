@@ -172,14 +172,10 @@ pub fn phone_matches(stored: &str, query: &str) -> bool {
         || (stored.len() >= 6 && query.len() > stored.len() && query.ends_with(stored))
 }
 
-/// A phone number's identity for duplicate detection: its last 9 digits (drops country codes
-/// and trunk prefixes), or all of it when shorter.
+/// A phone number's identity for duplicate detection: the key the rest of Rolo matches numbers
+/// by ([`domain::Phone::key`]: no country code, trunk prefix or extension).
 pub fn phone_identity(phone: &str) -> Option<String> {
-    let d = digits(phone);
-    if d.len() < 5 {
-        return None;
-    }
-    Some(d[d.len().saturating_sub(9)..].to_string())
+    domain::Phone::parse(phone).ok()?.key()
 }
 
 /// Lowercased words of a text, for matching (diacritics folded, punctuation kept as spaces).

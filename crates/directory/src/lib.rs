@@ -325,8 +325,8 @@ impl Index {
         for (i, id) in order.iter().enumerate() {
             let e = &self.entries[id];
             let mut keys: Vec<(u8, String, String)> = Vec::new();
-            for (p, shown) in e.phones.iter().zip(&e.phones_shown) {
-                if let Some(k) = phone_identity(p) {
+            for shown in &e.phones_shown {
+                if let Some(k) = phone_identity(shown) {
                     keys.push((3, k, shown.clone()));
                 }
             }

@@ -215,6 +215,14 @@ pub struct Labeled<T> {
 // Phones, emails, addresses, birthdays
 // ---------------------------------------------------------------------------------------------
 
+/// Country calling codes recognised after `+` or `00` (prefix-free, as the ITU assigns them).
+const COUNTRY_CODES: &[&str] = &[
+    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
+    "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86",
+    "90", "91", "92", "93", "94", "95", "98", "351", "352", "353", "358", "380", "852", "853", "855", "856", "880",
+    "886", "960", "966", "971", "972",
+];
+
 /// A phone number as the user wrote it (digits, spaces, `+ - ( ) . / * #`, extensions).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -241,6 +249,27 @@ impl Phone {
     }
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+    /// A phone number reduced for matching: its digits without an extension, without a recognised
+    /// country code after `+`/`00`, and without leading zeros (trunk prefixes). So `+86 138 0013 8000`,
+    /// `0086 13800138000` and `138-0013-8000` match, and so do `+86 10 6552 9988` and `010 6552 9988`,
+    /// or `+44 20 7946 0000` and `020 7946 0000`. `None` for fewer than three digits.
+    pub fn key(&self) -> Option<String> {
+        let raw = self.as_str();
+        let main = raw.split(['x', 'X', 'p', 'P', 'w', 'W', ',', ';', '#', '*']).next().unwrap_or(raw);
+        let plus = main.trim_start().starts_with('+');
+        let digits: String = main.chars().filter(char::is_ascii_digit).collect();
+        let (international, mut rest) = match digits.strip_prefix("00") {
+            Some(rest) if !plus => (true, rest),
+            _ => (plus, digits.as_str()),
+        };
+        if international {
+            if let Some(cc) = (1..=3).filter_map(|n| rest.get(..n)).find(|p| COUNTRY_CODES.contains(p)) {
+                rest = &rest[cc.len()..];
+            }
+        }
+        let key = rest.trim_start_matches('0');
+        (key.len() >= 3).then(|| key.to_string())
     }
     /// The digits only (with a leading `+` kept), for matching numbers written differently.
     pub fn digits(&self) -> String {
@@ -420,6 +449,42 @@ pub struct ContactData {
     /// The groups the contact is in.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<GroupId>,
+}
+
+impl ContactData {
+    /// Adds what `other` has in its lists and this contact lacks: phone numbers (the same
+    /// number written differently counts once, see [`Phone::key`]), email addresses
+    /// (case-insensitive), addresses, other fields and groups. Nothing already here changes.
+    pub fn unite_lists(&mut self, other: &ContactData) {
+        for p in &other.phones {
+            let key = p.value.key();
+            if !self.phones.iter().any(|q| q.value == p.value || key.is_some() && q.value.key() == key) {
+                self.phones.push(p.clone());
+            }
+        }
+        let email_key = |e: &Email| e.as_str().trim().to_lowercase();
+        for e in &other.emails {
+            let key = email_key(&e.value);
+            if !self.emails.iter().any(|f| email_key(&f.value) == key) {
+                self.emails.push(e.clone());
+            }
+        }
+        for a in &other.addresses {
+            if !self.addresses.iter().any(|b| b.value == a.value) {
+                self.addresses.push(a.clone());
+            }
+        }
+        for x in &other.extra {
+            if !self.extra.contains(x) {
+                self.extra.push(x.clone());
+            }
+        }
+        for g in &other.groups {
+            if !self.groups.contains(g) {
+                self.groups.push(*g);
+            }
+        }
+    }
 }
 
 /// A stored contact: its id, revision and timestamps around the content.

@@ -42,17 +42,6 @@ pub fn field_values(contacts: &[ContactData], name: &str) -> Vec<String> {
     contacts.iter().map(|c| field(c, name)).collect()
 }
 
-fn digits(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_digit()).collect()
-}
-
-/// The same number written two ways ("+86 138 0013 8000" and "13800138000").
-fn same_number(a: &str, b: &str) -> bool {
-    let (a, b) = (digits(a), digits(b));
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    short == long || (short.len() >= 7 && long.ends_with(&short))
-}
-
 /// Merges `contacts` (at least one) into one contact's content.
 pub fn merge(contacts: &[ContactData], picks: &MergePicks) -> ContactData {
     let Some(first) = contacts.first() else {
@@ -91,39 +80,7 @@ pub fn merge(contacts: &[ContactData], picks: &MergePicks) -> ContactData {
     out.extra.clear();
     out.groups.clear();
     for c in contacts {
-        for p in &c.phones {
-            if !out
-                .phones
-                .iter()
-                .any(|q| same_number(q.value.as_str(), p.value.as_str()))
-            {
-                out.phones.push(p.clone());
-            }
-        }
-        for e in &c.emails {
-            if !out
-                .emails
-                .iter()
-                .any(|f| f.value.as_str().eq_ignore_ascii_case(e.value.as_str()))
-            {
-                out.emails.push(e.clone());
-            }
-        }
-        for a in &c.addresses {
-            if !out.addresses.iter().any(|b| b.value == a.value) {
-                out.addresses.push(a.clone());
-            }
-        }
-        for x in &c.extra {
-            if !out.extra.contains(x) {
-                out.extra.push(x.clone());
-            }
-        }
-        for g in &c.groups {
-            if !out.groups.contains(g) {
-                out.groups.push(*g);
-            }
-        }
+        out.unite_lists(c);
     }
     if out.display_name.is_empty() {
         out.display_name = contacts

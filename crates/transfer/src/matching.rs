@@ -4,34 +4,12 @@ use std::collections::{HashMap, HashSet};
 
 use domain::{ContactData, ContactId, Phone};
 
-/// Country calling codes recognised after `+` or `00` (prefix-free, as the ITU assigns them).
-const COUNTRY_CODES: &[&str] = &[
-    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
-    "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86",
-    "90", "91", "92", "93", "94", "95", "98", "351", "352", "353", "358", "380", "852", "853", "855", "856", "880",
-    "886", "960", "966", "971", "972",
-];
-
 /// A phone number reduced for matching: its digits without an extension, without a recognised
 /// country code after `+`/`00`, and without leading zeros (trunk prefixes). So `+86 138 0013 8000`,
 /// `0086 13800138000` and `138-0013-8000` match, and so do `+86 10 6552 9988` and `010 6552 9988`,
 /// or `+44 20 7946 0000` and `020 7946 0000`. `None` for fewer than three digits.
 pub fn phone_key(phone: &Phone) -> Option<String> {
-    let raw = phone.as_str();
-    let main = raw.split(['x', 'X', 'p', 'P', 'w', 'W', ',', ';', '#', '*']).next().unwrap_or(raw);
-    let plus = main.trim_start().starts_with('+');
-    let digits: String = main.chars().filter(char::is_ascii_digit).collect();
-    let (international, mut rest) = match digits.strip_prefix("00") {
-        Some(rest) if !plus => (true, rest),
-        _ => (plus, digits.as_str()),
-    };
-    if international {
-        if let Some(cc) = (1..=3).filter_map(|n| rest.get(..n)).find(|p| COUNTRY_CODES.contains(p)) {
-            rest = &rest[cc.len()..];
-        }
-    }
-    let key = rest.trim_start_matches('0');
-    (key.len() >= 3).then(|| key.to_string())
+    phone.key()
 }
 
 fn email_key(email: &str) -> String {
@@ -60,34 +38,7 @@ pub fn merge(existing: &ContactData, imported: &ContactData) -> ContactData {
     if imported.birthday.is_some() {
         out.birthday = imported.birthday;
     }
-    for p in &imported.phones {
-        let key = phone_key(&p.value);
-        let known = out.phones.iter().any(|q| q.value == p.value || key.is_some() && phone_key(&q.value) == key);
-        if !known {
-            out.phones.push(p.clone());
-        }
-    }
-    for e in &imported.emails {
-        let key = email_key(e.value.as_str());
-        if !out.emails.iter().any(|f| email_key(f.value.as_str()) == key) {
-            out.emails.push(e.clone());
-        }
-    }
-    for a in &imported.addresses {
-        if !out.addresses.iter().any(|b| b.value == a.value) {
-            out.addresses.push(a.clone());
-        }
-    }
-    for x in &imported.extra {
-        if !out.extra.contains(x) {
-            out.extra.push(x.clone());
-        }
-    }
-    for g in &imported.groups {
-        if !out.groups.contains(g) {
-            out.groups.push(*g);
-        }
-    }
+    out.unite_lists(imported);
     out
 }
 
