@@ -624,9 +624,8 @@ pub async fn restore_revision(id: String, revision: i64) -> Result<(), AppError>
         return Err(AppError::NotFound);
     };
     // Groups deleted since then are left out.
-    let live: Vec<domain::GroupId> = store.list_groups(account.id).await.map_err(store_error)?.into_iter().map(|g| g.id).collect();
     let mut data = old;
-    data.groups.retain(|g| live.contains(g));
+    store.drop_deleted_groups(account.id, &mut data).await.map_err(store_error)?;
     match store.contact_state(account.id, id).await.map_err(store_error)? {
         Some(current) => {
             store.put_contact(account.id, id, Some(current.revision), &data, domain::Origin::Console).await.map_err(store_error)?;

@@ -77,23 +77,12 @@ pub fn session_token() -> Option<String> {
 
 /// The session token from a request's `Cookie` headers.
 pub fn session_token_from(headers: &http::HeaderMap) -> Option<String> {
-    for value in headers.get_all(COOKIE) {
-        let Ok(s) = value.to_str() else { continue };
-        for pair in s.split(';') {
-            if let Some((k, v)) = pair.trim().split_once('=') {
-                if k == SESSION_COOKIE && !v.is_empty() {
-                    return Some(v.to_string());
-                }
-            }
-        }
-    }
-    None
+    cookie_from(headers, SESSION_COOKIE)
 }
 
-/// The value of a cookie of the request.
-pub fn cookie(name: &str) -> Option<String> {
-    let parts = request_parts()?;
-    for value in parts.headers.get_all(COOKIE) {
+/// The value of the cookie `name` in a request's `Cookie` headers (empty values count as none).
+fn cookie_from(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    for value in headers.get_all(COOKIE) {
         let Ok(s) = value.to_str() else { continue };
         for pair in s.split(';') {
             if let Some((k, v)) = pair.trim().split_once('=') {
@@ -104,6 +93,11 @@ pub fn cookie(name: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The value of a cookie of the request.
+pub fn cookie(name: &str) -> Option<String> {
+    cookie_from(&request_parts()?.headers, name)
 }
 
 /// The language to render: the `rolo_lang` cookie (set when the user chooses, or at sign-in

@@ -155,8 +155,9 @@ fn MergeDialog(ids: Vec<String>, merging: RwSignal<Option<Vec<String>>>) -> impl
                                 </fieldset>
                             })
                         }).collect_view();
-                        let phones: Vec<String> = domain::merge::merge(&data, &MergePicks::default()).phones.iter().map(|p| p.value.as_str().to_string()).collect();
-                        let emails: Vec<String> = domain::merge::merge(&data, &MergePicks::default()).emails.iter().map(|e| e.value.as_str().to_string()).collect();
+                        let kept = domain::merge::merge(&data, &MergePicks::default());
+                        let phones: Vec<String> = kept.phones.iter().map(|p| p.value.as_str().to_string()).collect();
+                        let emails: Vec<String> = kept.emails.iter().map(|e| e.value.as_str().to_string()).collect();
                         let cs2 = cs.clone();
                         Either::Left(view! {
                             {fields}

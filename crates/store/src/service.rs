@@ -607,7 +607,6 @@ impl Store {
         let acc = self.account_row(account).await?;
         let key = self.data_key(&acc).await?;
         let wanted: HashSet<ContactId> = ids.iter().copied().collect();
-        let groups: HashSet<GroupId> = self.list_groups(account).await?.into_iter().map(|g| g.id).collect();
         let mut restored = 0;
         for t in self.backend.trash(account).await? {
             if !wanted.contains(&t.id) {
@@ -615,7 +614,7 @@ impl Store {
             }
             let Some(sealed) = t.live.sealed.as_ref() else { continue };
             let mut data = self.open_data(&acc, &key, t.id, t.live.revision, sealed)?;
-            data.groups.retain(|g| groups.contains(g));
+            self.drop_deleted_groups(account, &mut data).await?;
             match self.put_contact(account, t.id, Some(t.revision), &data, origin.clone()).await {
                 Ok(_) => restored += 1,
                 // Edited or restored meanwhile (e.g. by a device): it is no longer in the trash.
@@ -624,6 +623,16 @@ impl Store {
             }
         }
         Ok(restored)
+    }
+
+    /// Takes out of `data` the groups the account no longer has (restoring old content).
+    pub async fn drop_deleted_groups(&self, account: AccountId, data: &mut ContactData) -> StoreResult<()> {
+        if data.groups.is_empty() {
+            return Ok(());
+        }
+        let live: HashSet<GroupId> = self.list_groups(account).await?.into_iter().map(|g| g.id).collect();
+        data.groups.retain(|g| live.contains(g));
+        Ok(())
     }
 
     /// Erases the content of everything in the account's trash (tombstones stay for sync).
