@@ -3,12 +3,12 @@
 
 use crate::{ContactData, ContactDraft, LabeledDraft};
 
-const CN_FAMILY: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "欧阳", "诸葛"];
-const CN_GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "晓明", "志强", "海燕", "建华", "子涵", "雨欣", "浩然", "梓萱"];
+pub const CN_FAMILY: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "欧阳", "诸葛"];
+pub const CN_GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "晓明", "志强", "海燕", "建华", "子涵", "雨欣", "浩然", "梓萱"];
 const CN_PINYIN: &[&str] = &["wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma", "zhu", "hu", "guo", "he", "gao", "lin", "luo", "zheng", "liang", "xie", "song", "tang", "xu", "han", "feng", "deng", "cao", "ouyang", "zhuge"];
-const LATIN_GIVEN: &[&str] = &["Ada", "Alan", "Grace", "Linus", "Ken", "Barbara", "Dennis", "Margaret", "Edsger", "Donald", "Frances", "John", "Radia", "Tim", "Hedy", "Claude", "Sophie", "Lucas", "Emma", "Noah", "Olivia", "Mateo", "Amelia", "Hugo", "Chloé", "Jörg", "Zoë", "Yusuf", "Priya", "Kenji"];
-const LATIN_FAMILY: &[&str] = &["Lovelace", "Turing", "Hopper", "Torvalds", "Thompson", "Liskov", "Ritchie", "Hamilton", "Dijkstra", "Knuth", "Allen", "McCarthy", "Perlman", "Berners-Lee", "Lamarr", "Shannon", "Martin", "Bernard", "Müller", "Schmidt", "García", "Rossi", "Dubois", "Nakamura", "Kowalski", "Andersen", "O'Brien", "Smith", "Johnson", "Brown"];
-const ORGS: &[&str] = &["", "", "Acme", "Initech", "华为", "腾讯", "Globex", "阿里巴巴", "Umbrella", "小米", "Stark Industries", ""];
+pub const LATIN_GIVEN: &[&str] = &["Ada", "Alan", "Grace", "Linus", "Ken", "Barbara", "Dennis", "Margaret", "Edsger", "Donald", "Frances", "John", "Radia", "Tim", "Hedy", "Claude", "Sophie", "Lucas", "Emma", "Noah", "Olivia", "Mateo", "Amelia", "Hugo", "Chloé", "Jörg", "Zoë", "Yusuf", "Priya", "Kenji"];
+pub const LATIN_FAMILY: &[&str] = &["Lovelace", "Turing", "Hopper", "Torvalds", "Thompson", "Liskov", "Ritchie", "Hamilton", "Dijkstra", "Knuth", "Allen", "McCarthy", "Perlman", "Berners-Lee", "Lamarr", "Shannon", "Martin", "Bernard", "Müller", "Schmidt", "García", "Rossi", "Dubois", "Nakamura", "Kowalski", "Andersen", "O'Brien", "Smith", "Johnson", "Brown"];
+pub const ORGS: &[&str] = &["", "", "Acme", "Initech", "华为", "腾讯", "Globex", "阿里巴巴", "Umbrella", "小米", "Stark Industries", ""];
 const DOMAINS: &[&str] = &["example.com", "example.org", "example.net", "example.cn"];
 
 /// A small deterministic generator (xorshift64*), so generated books are reproducible.
@@ -24,13 +24,16 @@ impl Gen {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
-    fn below(&mut self, n: usize) -> usize {
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
+    /// One item of `list`.
+    pub fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
         list[self.below(list.len())]
     }
-    fn digits(&mut self, n: usize) -> String {
+    /// `n` random digits.
+    pub fn digits(&mut self, n: usize) -> String {
         (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
     }
 

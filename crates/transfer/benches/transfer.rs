@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use domain::generate::{Gen, CN_FAMILY, CN_GIVEN, LATIN_FAMILY, LATIN_GIVEN, ORGS};
 use domain::{ContactData, ContactDraft, LabeledDraft, Username};
 use interchange::csv::CsvWriter;
 use interchange::{Columns, Layout, Record};
@@ -41,7 +42,8 @@ async fn run() {
     memory("start");
 
     let t = Instant::now();
-    let contacts = Gen::new(42).book(N);
+    let mut gen = Gen::new(42);
+    let contacts: Vec<ContactData> = (0..N).map(|i| contact(&mut gen, i)).collect();
     let columns = Columns::fit(&contacts);
     let mut w = CsvWriter::new(Vec::new(), Layout::Google, columns).unwrap();
     for data in &contacts {
@@ -101,81 +103,49 @@ async fn run() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Generated contacts (the idea of server/src/generate.rs: deterministic, varied)
+// Generated contacts: domain::generate's generator and names, with addresses and birthdays too
 // ---------------------------------------------------------------------------------------------
 
-const CN_FAMILY: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "欧阳", "诸葛"];
-const CN_GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "晓明", "志强", "海燕", "建华", "子涵", "雨欣", "浩然", "梓萱"];
-const LATIN_GIVEN: &[&str] = &["Ada", "Alan", "Grace", "Linus", "Ken", "Barbara", "Dennis", "Margaret", "Edsger", "Donald", "Frances", "John", "Radia", "Tim", "Hedy", "Claude", "Sophie", "Lucas", "Emma", "Noah", "Olivia", "Mateo", "Amelia", "Hugo", "Chloé", "Jörg", "Zoë", "Yusuf", "Priya", "Kenji"];
-const LATIN_FAMILY: &[&str] = &["Lovelace", "Turing", "Hopper", "Torvalds", "Thompson", "Liskov", "Ritchie", "Hamilton", "Dijkstra", "Knuth", "Allen", "McCarthy", "Perlman", "Berners-Lee", "Lamarr", "Shannon", "Martin", "Bernard", "Müller", "Schmidt", "García", "Rossi", "Dubois", "Nakamura", "Kowalski", "Andersen", "O'Brien", "Smith", "Johnson", "Brown"];
-const ORGS: &[&str] = &["", "", "Acme", "Initech", "华为", "腾讯", "Globex", "阿里巴巴", "Umbrella", "小米", "Stark Industries", ""];
 const CITIES: &[(&str, &str)] = &[("北京", "中国"), ("上海", "中国"), ("深圳", "中国"), ("London", "UK"), ("Paris", "France"), ("Berlin", "Germany")];
 
-struct Gen(u64);
-
-impl Gen {
-    fn new(seed: u64) -> Self {
-        Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+fn contact(g: &mut Gen, i: usize) -> ContactData {
+    let chinese = g.below(10) < 6;
+    let (family, given) = if chinese {
+        (g.pick(CN_FAMILY).to_string(), g.pick(CN_GIVEN).to_string())
+    } else {
+        (g.pick(LATIN_FAMILY).to_string(), g.pick(LATIN_GIVEN).to_string())
+    };
+    let phone = if chinese {
+        format!("+86 1{}{} {} {}", 3 + g.below(7), g.digits(1), g.digits(4), g.digits(4))
+    } else {
+        format!("+1 (555) {}-{}", g.digits(3), g.digits(4))
+    };
+    let mut phones = vec![LabeledDraft { label: "mobile".into(), value: phone }];
+    if g.below(4) == 0 {
+        phones.push(LabeledDraft { label: "work".into(), value: format!("010 {} {}", g.digits(4), g.digits(4)) });
     }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
-        list[self.below(list.len())]
-    }
-    fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
-    }
-
-    fn contact(&mut self, i: usize) -> ContactData {
-        let chinese = self.below(10) < 6;
-        let (family, given) = if chinese {
-            (self.pick(CN_FAMILY).to_string(), self.pick(CN_GIVEN).to_string())
-        } else {
-            (self.pick(LATIN_FAMILY).to_string(), self.pick(LATIN_GIVEN).to_string())
-        };
-        let phone = if chinese {
-            format!("+86 1{}{} {} {}", 3 + self.below(7), self.digits(1), self.digits(4), self.digits(4))
-        } else {
-            format!("+1 (555) {}-{}", self.digits(3), self.digits(4))
-        };
-        let mut phones = vec![LabeledDraft { label: "mobile".into(), value: phone }];
-        if self.below(4) == 0 {
-            phones.push(LabeledDraft { label: "work".into(), value: format!("010 {} {}", self.digits(4), self.digits(4)) });
-        }
-        let mut addresses = Vec::new();
-        if self.below(3) == 0 {
-            let (city, country) = CITIES[self.below(CITIES.len())];
-            addresses.push(domain::AddressDraft {
-                label: "home".into(),
-                street: format!("{} Example Road", 1 + self.below(300)),
-                locality: city.into(),
-                country: country.into(),
-                ..Default::default()
-            });
-        }
-        ContactDraft {
-            family_name: family,
-            given_name: given,
-            phones,
-            emails: vec![LabeledDraft { label: "home".into(), value: format!("user{i}@example.{}", ["com", "cn", "org"][i % 3]) }],
-            addresses,
-            organization: self.pick(ORGS).to_string(),
-            birthday: if self.below(3) == 0 { format!("19{}-0{}-1{}", 50 + self.below(50), 1 + self.below(9), self.below(10)) } else { String::new() },
-            notes: if self.below(5) == 0 { format!("Generated contact #{i}, met at \"the fair\"") } else { String::new() },
+    let mut addresses = Vec::new();
+    if g.below(3) == 0 {
+        let (city, country) = CITIES[g.below(CITIES.len())];
+        addresses.push(domain::AddressDraft {
+            label: "home".into(),
+            street: format!("{} Example Road", 1 + g.below(300)),
+            locality: city.into(),
+            country: country.into(),
             ..Default::default()
-        }
-        .parse()
-        .unwrap_or_default()
+        });
     }
-
-    fn book(&mut self, n: usize) -> Vec<ContactData> {
-        (0..n).map(|i| self.contact(i)).collect()
+    ContactDraft {
+        family_name: family,
+        given_name: given,
+        phones,
+        emails: vec![LabeledDraft { label: "home".into(), value: format!("user{i}@example.{}", ["com", "cn", "org"][i % 3]) }],
+        addresses,
+        organization: g.pick(ORGS).to_string(),
+        birthday: if g.below(3) == 0 { format!("19{}-0{}-1{}", 50 + g.below(50), 1 + g.below(9), g.below(10)) } else { String::new() },
+        notes: if g.below(5) == 0 { format!("Generated contact #{i}, met at \"the fair\"") } else { String::new() },
+        ..Default::default()
     }
+    .parse()
+    .unwrap_or_default()
 }
