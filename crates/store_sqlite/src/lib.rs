@@ -97,6 +97,34 @@ fn contact_from(r: &SqliteRow) -> StoreResult<ContactRow> {
 }
 
 impl SqliteBackend {
+    /// `SELECT * FROM {table} WHERE account_id = … AND {column} IN (keys…)`, 500 keys a query.
+    async fn select_in<'k, K, T>(
+        &self,
+        table: &str,
+        column: &str,
+        account: AccountId,
+        keys: &'k [K],
+        row: fn(&SqliteRow) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>>
+    where
+        K: sqlx::Encode<'k, Sqlite> + sqlx::Type<Sqlite> + Sync,
+    {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT * FROM {table} WHERE account_id = "));
+            q.push_bind(*account.as_uuid()).push(format!(" AND {column} IN ("));
+            let mut list = q.separated(", ");
+            for k in chunk {
+                list.push_bind(k);
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                out.push(row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or `sqlite::memory:`)
     /// and applies migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
@@ -612,20 +640,8 @@ impl Backend for SqliteBackend {
     }
 
     async fn contacts_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<ContactRow>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM contacts WHERE account_id = ");
-            q.push_bind(account.as_uuid()).push(" AND id IN (");
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id.as_uuid());
-            }
-            q.push(")");
-            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
-                out.push(contact_from(&r)?);
-            }
-        }
-        Ok(out)
+        let keys: Vec<Uuid> = ids.iter().map(|i| *i.as_uuid()).collect();
+        self.select_in("contacts", "id", account, &keys, contact_from).await
     }
 
     async fn live_contacts(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
@@ -929,37 +945,12 @@ impl Backend for SqliteBackend {
     }
 
     async fn dav_names_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<DavNameRow>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM dav_names WHERE account_id = ");
-            q.push_bind(account.as_uuid()).push(" AND id IN (");
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id.as_uuid());
-            }
-            q.push(")");
-            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
-                out.push(dav_name_from(&r)?);
-            }
-        }
-        Ok(out)
+        let keys: Vec<Uuid> = ids.iter().map(|i| *i.as_uuid()).collect();
+        self.select_in("dav_names", "id", account, &keys, dav_name_from).await
     }
 
     async fn dav_names_by_hashes(&self, account: AccountId, hashes: &[String]) -> StoreResult<Vec<DavNameRow>> {
-        let mut out = Vec::with_capacity(hashes.len());
-        for chunk in hashes.chunks(500) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM dav_names WHERE account_id = ");
-            q.push_bind(account.as_uuid()).push(" AND href_hash IN (");
-            let mut list = q.separated(", ");
-            for h in chunk {
-                list.push_bind(h.as_str());
-            }
-            q.push(")");
-            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
-                out.push(dav_name_from(&r)?);
-            }
-        }
-        Ok(out)
+        self.select_in("dav_names", "href_hash", account, hashes, dav_name_from).await
     }
 
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()> {
