@@ -20,6 +20,11 @@ pub const MAX_FAILURES_PER_ADDR: u32 = 50;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// How long a verified account password is remembered (argon2 costs ~25 ms per request).
 const PASSWORD_CACHE: Duration = Duration::from_secs(60);
+/// How long a verified device token is remembered (saves a database read per request: a first
+/// sync is a hundred requests). A revocation, a disabled account or a new password made in this
+/// process empties the cache at once; one made by another instance on the same database takes
+/// effect here within this time.
+pub const TOKEN_CACHE: Duration = Duration::from_secs(10);
 
 /// Who is asking.
 #[derive(Debug, Clone)]
@@ -86,8 +91,42 @@ impl Throttle {
     }
 }
 
+/// Credentials verified recently: a keyed digest of username and secret → who they are.
 #[derive(Default)]
-pub struct PasswordCache(Mutex<HashMap<String, (AccountInfo, Instant)>>);
+pub struct CredentialCache(Mutex<Verified>);
+
+#[derive(Default)]
+struct Verified {
+    /// The store's access epoch when these were verified.
+    epoch: u64,
+    entries: HashMap<String, (Principal, Instant, Duration)>,
+}
+
+impl CredentialCache {
+    fn get(&self, store: &Store, key: &str) -> Option<Principal> {
+        let mut v = self.0.lock().ok()?;
+        let epoch = store.access_epoch();
+        if v.epoch != epoch {
+            v.entries.clear();
+            v.epoch = epoch;
+            return None;
+        }
+        v.entries.get(key).filter(|(_, at, ttl)| at.elapsed() < *ttl).map(|(p, _, _)| p.clone())
+    }
+
+    /// Remembers `who` for `ttl`, unless credentials were withdrawn since `epoch` (when the
+    /// check that found them began).
+    fn put(&self, store: &Store, epoch: u64, key: String, who: &Principal, ttl: Duration) {
+        let Ok(mut v) = self.0.lock() else { return };
+        if store.access_epoch() != epoch {
+            return;
+        }
+        if v.entries.len() >= 10_000 {
+            v.entries.retain(|_, (_, at, ttl)| at.elapsed() < *ttl);
+        }
+        v.entries.insert(key, (who.clone(), Instant::now(), ttl));
+    }
+}
 
 /// `(username, password)` of a Basic `Authorization` header.
 pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -106,7 +145,7 @@ pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 pub async fn authenticate(
     store: &Store,
     throttle: &Throttle,
-    cache: &PasswordCache,
+    cache: &CredentialCache,
     allow_password: bool,
     headers: &HeaderMap,
     addr: Option<IpAddr>,
@@ -122,25 +161,25 @@ pub async fn authenticate(
             return Err(DavError::Unauthorized);
         }
     };
+    let key = crypto::sha256_hex(format!("{}\0{pass}", username.as_str()).as_bytes());
+    if let Some(who) = cache.get(store, &key) {
+        return Ok(who);
+    }
+    let epoch = store.access_epoch();
     if let Some((device, account)) = store.device_by_token(pass.trim()).await? {
         if account.username == username {
             throttle.succeed(&user, addr);
-            return Ok(Principal { account, device: Some(device) });
+            let who = Principal { account, device: Some(device) };
+            cache.put(store, epoch, key, &who, TOKEN_CACHE);
+            return Ok(who);
         }
     }
     if allow_password && !pass.is_empty() {
-        let key = crypto::sha256_hex(format!("{}\0{pass}", username.as_str()).as_bytes());
-        let cached = cache.0.lock().ok().and_then(|m| m.get(&key).filter(|(_, at)| at.elapsed() < PASSWORD_CACHE).map(|(a, _)| a.clone()));
-        if let Some(account) = cached {
-            return Ok(Principal { account, device: None });
-        }
         if let Some(account) = store.verify_login(&username, &pass).await? {
             throttle.succeed(&user, addr);
-            if let Ok(mut m) = cache.0.lock() {
-                m.retain(|_, (_, at)| at.elapsed() < PASSWORD_CACHE);
-                m.insert(key, (account.clone(), Instant::now()));
-            }
-            return Ok(Principal { account, device: None });
+            let who = Principal { account, device: None };
+            cache.put(store, epoch, key, &who, PASSWORD_CACHE);
+            return Ok(who);
         }
     }
     throttle.fail(&user, addr);

@@ -222,7 +222,12 @@ fn prop_name(logical: &str) -> String {
 /// (a card with them can make iOS loop forever), and, over `max` bytes, photos, logos, sounds
 /// and keys dropped, largest first, until it fits.
 pub fn sanitize(card: &str, max: usize) -> String {
-    let clean: String = card.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n')).collect();
+    let unwanted = |c: char| c.is_control() && !matches!(c, '\t' | '\r' | '\n');
+    // Nearly every card is clean and small: one pass to check, one copy.
+    if card.len() <= max && !card.chars().any(unwanted) {
+        return card.to_string();
+    }
+    let clean: String = card.chars().filter(|c| !unwanted(*c)).collect();
     if clean.len() <= max {
         return clean;
     }

@@ -35,7 +35,7 @@ pub mod request;
 pub mod response;
 pub mod xml;
 
-use auth::{PasswordCache, Principal, Throttle};
+use auth::{CredentialCache, Principal, Throttle};
 use error::{DavError, DavResult};
 use paths::Target;
 
@@ -63,12 +63,12 @@ pub struct DavState {
     pub store: Arc<Store>,
     pub config: Arc<DavConfig>,
     throttle: Arc<Throttle>,
-    passwords: Arc<PasswordCache>,
+    verified: Arc<CredentialCache>,
 }
 
 impl DavState {
     pub fn new(store: Arc<Store>, config: DavConfig) -> Self {
-        DavState { store, config: Arc::new(config), throttle: Arc::default(), passwords: Arc::default() }
+        DavState { store, config: Arc::new(config), throttle: Arc::default(), verified: Arc::default() }
     }
 }
 
@@ -176,7 +176,7 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
     let who = match auth::authenticate(
         &state.store,
         &state.throttle,
-        &state.passwords,
+        &state.verified,
         state.config.allow_account_password,
         &parts.headers,
         addr,

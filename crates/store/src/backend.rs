@@ -151,6 +151,18 @@ pub struct DavNameRow {
     pub sealed: Vec<u8>,
 }
 
+/// What [`Backend::dav_cards`] finds: a card's stored row and its CardDAV name, either of which
+/// may be missing (a contact with the default name; a name whose card is gone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DavCardRow {
+    pub contact: Option<ContactRow>,
+    pub name: Option<DavNameRow>,
+}
+
+/// The columns [`Backend::dav_cards`] selects, in both backends: the contact's, then the name's.
+pub const DAV_CARD_COLUMNS: &str = "c.kind, c.account_id, c.id, c.revision, c.seq, c.deleted, c.sealed, c.created_at, c.updated_at, \
+     n.id AS name_id, n.href_hash AS name_hash, n.sealed AS name_sealed";
+
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     /// "sqlite" or "postgres".
@@ -285,6 +297,10 @@ pub trait Backend: Send + Sync + 'static {
     async fn dav_names_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<DavNameRow>>;
     /// The names whose href hash is one of `hashes`.
     async fn dav_names_by_hashes(&self, account: AccountId, hashes: &[String]) -> StoreResult<Vec<DavNameRow>>;
+    /// In one query per 250 keys: the rows with these `ids` (each with its name, if any), the
+    /// names whose href hash is one of `hashes` (each with its row, if any), and the names of
+    /// those of `ids` that have no row. What a multiget needs to answer.
+    async fn dav_cards(&self, account: AccountId, ids: &[ContactId], hashes: &[String]) -> StoreResult<Vec<DavCardRow>>;
     /// Sets (or replaces) the name of `row.id`; `Conflict` if another id has that href.
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()>;
 }

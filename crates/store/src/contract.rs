@@ -519,6 +519,10 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     assert_eq!((r.ids["renamed.vcf"], r.ids[&default]), (x, *c.id.as_uuid()));
     assert_eq!(r.names.len(), 1);
     assert!(matches!(&r.states[c.id.as_uuid()], FeedItem::Contact(s) if s.data.is_some()));
+    // Without loading, the same names resolve the same way.
+    let r2 = store.dav_resolve(a.id, &["renamed.vcf", &default, &named_default, "nope.vcf"], false).await.unwrap();
+    assert_eq!(r2.ids, r.ids);
+    assert!(r2.states.is_empty());
 
     // Heads: rows without their sealed content.
     let heads = backend.heads_since(a.id, 0, 100).await.unwrap();
@@ -533,6 +537,26 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     assert_eq!(live.len(), 1);
     assert!(live[0].kind == crate::EntityKind::Group && live[0].id.as_uuid() == g.id.as_uuid() && live[0].sealed.is_none());
 
+    // A card found by its stored name comes with its state; its default name no longer finds it.
+    let n = store.create_contact(a.id, None, &contact("Na", "Med", "+1 555 0101", "n@example.org"), Origin::Console).await.unwrap();
+    store.set_dav_name(a.id, *n.id.as_uuid(), &name("Client Name.vcf", Some("client-uid"))).await.unwrap();
+    let n_default = format!("{}.vcf", n.id);
+    let r = store.dav_resolve(a.id, &["Client Name.vcf", &n_default, &default], true).await.unwrap();
+    assert_eq!(r.ids.len(), 2, "{:?}", r.ids); // `default` is a tombstone now: found, with its state
+    assert_eq!(r.ids["Client Name.vcf"], *n.id.as_uuid());
+    assert!(matches!(&r.states[n.id.as_uuid()], FeedItem::Contact(s) if s.data.as_ref().unwrap().name.given == "Na"));
+    assert_eq!(r.names[n.id.as_uuid()].uid.as_deref(), Some("client-uid"));
+    assert_eq!(r.states.len(), 2);
+    // Another account resolves nothing of these.
+    let r = store.dav_resolve(b.id, &["Client Name.vcf", &n_default, &default, "renamed.vcf"], true).await.unwrap();
+    assert!(r.states.is_empty() && r.names.is_empty());
+    assert_eq!(r.ids.len(), 2, "defaults name ids in any account, with no state: {:?}", r.ids);
+    // Many hrefs at once (more than one query's worth).
+    let many: Vec<String> = (0..600).map(|i| format!("{}.vcf", uuid::Uuid::from_u128(i))).chain([default.clone()]).collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let r = store.dav_resolve(a.id, &refs, true).await.unwrap();
+    assert_eq!(r.ids.len(), 601);
+    assert_eq!(r.states.len(), 1);
     // Names are sealed: no href or UID in clear.
     for row in backend.dav_names(a.id).await.unwrap() {
         let text = String::from_utf8_lossy(&row.sealed);

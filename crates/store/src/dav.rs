@@ -2,7 +2,7 @@
 //! when they are not the defaults (`<id>.vcf` and the id itself). Sealed like contacts; an href
 //! is found through a keyed hash, so the table holds nothing a client wrote in clear.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crypto::RecordKind;
 use domain::{AccountId, ContactId};
@@ -45,8 +45,7 @@ impl Store {
     }
 
     async fn dav_key(&self, account: AccountId) -> StoreResult<crypto::DataKey> {
-        let acc = self.account_row(account).await?;
-        self.data_key(&acc).await
+        self.key_of(account).await
     }
 
     /// Every CardDAV name of the account, by id.
@@ -80,46 +79,64 @@ impl Store {
         Ok(out)
     }
 
-    /// Resolves CardDAV resource names to ids in one pass (one account read): by their stored
-    /// name, or the default `<id>.vcf` of a card that has no other name; with the names found
-    /// and, when `load`, the states of the ids (tombstones included).
+    /// Resolves CardDAV resource names to ids: by their stored name, or the default `<id>.vcf`
+    /// of a card that has no other name; with the names found and, when `load`, the states of
+    /// the ids (tombstones included). One query when the account's key is cached.
     pub async fn dav_resolve(&self, account: AccountId, hrefs: &[&str], load: bool) -> StoreResult<DavResolved> {
-        let acc = self.account_row(account).await?;
-        let key = self.data_key(&acc).await?;
         let mut out = DavResolved::default();
         if hrefs.is_empty() {
             return Ok(out);
         }
+        let key = self.key_of(account).await?;
         let hashes: Vec<String> = hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
-        for row in self.backend().dav_names_by_hashes(account, &hashes).await? {
-            let (id, name) = self.open_dav_name(account, &key, &row)?;
-            out.ids.insert(name.href.clone(), id);
-            out.names.insert(id, name);
-        }
         let defaults: Vec<(&str, Uuid)> = hrefs
             .iter()
-            .filter(|h| !out.ids.contains_key(**h))
             .filter_map(|h| {
                 let id = Uuid::parse_str(h.strip_suffix(".vcf")?).ok()?;
                 (format!("{id}.vcf") == *h).then_some((*h, id))
             })
             .collect();
-        if !defaults.is_empty() {
-            let ids: Vec<ContactId> = defaults.iter().map(|(_, id)| ContactId::from_uuid(*id)).collect();
-            let named: std::collections::HashSet<ContactId> =
-                self.backend().dav_names_by_ids(account, &ids).await?.into_iter().map(|r| r.id).collect();
-            for (h, id) in defaults {
-                // A card a client named is not also at its default name.
-                if !named.contains(&ContactId::from_uuid(id)) {
-                    out.ids.insert(h.to_string(), id);
+        let ids: Vec<ContactId> = defaults.iter().map(|(_, id)| ContactId::from_uuid(*id)).collect();
+        let wanted: HashSet<&str> = hashes.iter().map(String::as_str).collect();
+        // Ids that have a stored name: they are not also at their default name.
+        let mut named = HashSet::new();
+        let mut rows = Vec::new();
+        if load {
+            for found in self.backend().dav_cards(account, &ids, &hashes).await? {
+                if let Some(n) = &found.name {
+                    named.insert(*n.id.as_uuid());
+                    if wanted.contains(n.href_hash.as_str()) {
+                        let (id, name) = self.open_dav_name(account, &key, n)?;
+                        out.ids.insert(name.href.clone(), id);
+                        out.names.insert(id, name);
+                    }
+                }
+                if let Some(row) = found.contact {
+                    rows.push(row);
                 }
             }
-        }
-        if load {
-            let ids: Vec<ContactId> = out.ids.values().map(|u| ContactId::from_uuid(*u)).collect();
-            for row in self.backend().contacts_by_ids(account, &ids).await? {
-                out.states.insert(*row.id.as_uuid(), self.item_of(&acc, &key, &row)?);
+        } else {
+            for row in self.backend().dav_names_by_hashes(account, &hashes).await? {
+                let (id, name) = self.open_dav_name(account, &key, &row)?;
+                out.ids.insert(name.href.clone(), id);
+                out.names.insert(id, name);
             }
+            let left: Vec<ContactId> =
+                defaults.iter().filter(|(h, _)| !out.ids.contains_key(*h)).map(|(_, id)| ContactId::from_uuid(*id)).collect();
+            if !left.is_empty() {
+                named.extend(self.backend().dav_names_by_ids(account, &left).await?.into_iter().map(|r| *r.id.as_uuid()));
+            }
+        }
+        for (h, id) in defaults {
+            if !out.ids.contains_key(h) && !named.contains(&id) {
+                out.ids.insert(h.to_string(), id);
+            }
+        }
+        let found: HashSet<Uuid> = out.ids.values().copied().collect();
+        rows.retain(|r| found.contains(r.id.as_uuid()));
+        for item in crate::par_map(&rows, |row| self.item_of(account, &key, row)) {
+            let item = item?;
+            out.states.insert(item.id(), item);
         }
         Ok(out)
     }

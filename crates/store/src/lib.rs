@@ -12,15 +12,17 @@ mod backend;
 mod dav;
 mod error;
 mod keys;
+mod parallel;
 mod password;
 mod service;
 
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavNameRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord, TrashRow};
+pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DAV_CARD_COLUMNS, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord, TrashRow};
 pub use error::{StoreError, StoreResult};
 pub use keys::{KeySource, RotateReport};
+pub use parallel::par_map;
 pub use password::{hash_password, verify_password};
 pub use dav::{DavName, DavResolved};
 pub use service::{Change, ContactState, FeedItem, GroupState, HistoryEntry, NewSession, Store};

@@ -66,6 +66,14 @@ pub enum FeedItem {
 }
 
 impl FeedItem {
+    /// The contact's or group's id.
+    pub fn id(&self) -> Uuid {
+        match self {
+            FeedItem::Contact(c) => *c.id.as_uuid(),
+            FeedItem::Group(g) => *g.id.as_uuid(),
+        }
+    }
+
     pub fn seq(&self) -> i64 {
         match self {
             FeedItem::Contact(c) => c.seq,
@@ -93,6 +101,9 @@ pub struct Store {
     key_source: KeySource,
     keyring: RwLock<Keyring>,
     data_keys: Mutex<HashMap<AccountId, DataKey>>,
+    /// Counts the changes made here that withdraw credentials (a device revoked, an account
+    /// disabled, a password changed): caches of verified credentials start over when it moves.
+    access_epoch: std::sync::atomic::AtomicU64,
     /// A valid argon2 hash of a random password, verified when a username does not exist so
     /// that a login for an unknown user costs as much as one for a known user.
     dummy_hash: String,
@@ -140,6 +151,7 @@ impl Store {
             key_source,
             keyring: RwLock::new(keyring),
             data_keys: Mutex::new(HashMap::new()),
+            access_epoch: std::sync::atomic::AtomicU64::new(0),
             dummy_hash,
         })
     }
@@ -192,6 +204,26 @@ impl Store {
         Ok(key)
     }
 
+    /// The account's data key, from the cache without reading the account when it is there.
+    pub(crate) async fn key_of(&self, account: AccountId) -> StoreResult<DataKey> {
+        if let Some(k) = self.data_keys.lock().map_err(|_| StoreError::Backend("key cache poisoned".into()))?.get(&account) {
+            return Ok(k.clone());
+        }
+        let acc = self.account_row(account).await?;
+        self.data_key(&acc).await
+    }
+
+    /// See [`Store::access_epoch`].
+    fn withdraw_access(&self) {
+        self.access_epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Moves whenever this process revokes a device, disables an account or changes a password:
+    /// a cache of verified credentials must be emptied when it differs from what it saw.
+    pub fn access_epoch(&self) -> u64 {
+        self.access_epoch.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub(crate) async fn account_row(&self, id: AccountId) -> StoreResult<AccountRow> {
         self.backend.account(id).await?.ok_or(StoreError::NotFound)
     }
@@ -240,6 +272,7 @@ impl Store {
         if !self.backend.set_disabled(id, disabled).await? {
             return Err(StoreError::NotFound);
         }
+        self.withdraw_access();
         if disabled {
             self.backend.delete_account_sessions(id).await?;
         }
@@ -309,6 +342,7 @@ impl Store {
         if !self.backend.set_password_hash(id, &hash).await? {
             return Err(StoreError::NotFound);
         }
+        self.withdraw_access();
         self.backend.delete_account_sessions(id).await?;
         Ok(())
     }
@@ -373,18 +407,18 @@ impl Store {
     // Contacts (always scoped to one account)
     // ---------------------------------------------------------------------------------------
 
-    fn open_data(&self, account: &AccountRow, key: &DataKey, id: ContactId, revision: i64, sealed: &[u8]) -> StoreResult<ContactData> {
-        let plain = key.open_contact(account.id.as_bytes(), id.as_bytes(), revision, sealed)?;
+    fn open_data(&self, account: AccountId, key: &DataKey, id: ContactId, revision: i64, sealed: &[u8]) -> StoreResult<ContactData> {
+        let plain = key.open_contact(account.as_bytes(), id.as_bytes(), revision, sealed)?;
         serde_json::from_slice(&plain).map_err(|e| StoreError::Backend(format!("contact {id} does not decode: {e}")))
     }
 
-    fn open(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<Contact> {
+    fn open(&self, account: AccountId, key: &DataKey, row: &ContactRow) -> StoreResult<Contact> {
         let sealed = row.sealed.as_ref().ok_or(StoreError::NotFound)?;
         let data = self.open_data(account, key, row.id, row.revision, sealed)?;
         Ok(Contact { id: row.id, revision: row.revision, created_at: row.created_at, updated_at: row.updated_at, data })
     }
 
-    fn state_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<ContactState> {
+    fn state_of(&self, account: AccountId, key: &DataKey, row: &ContactRow) -> StoreResult<ContactState> {
         if row.kind != EntityKind::Contact {
             return Err(StoreError::WrongKind);
         }
@@ -410,7 +444,7 @@ impl Store {
         let acc = self.account_row(account).await?;
         let key = self.data_key(&acc).await?;
         let rows = self.backend.live_contacts(account).await?;
-        let mut out = rows.iter().map(|r| self.open(&acc, &key, r)).collect::<StoreResult<Vec<_>>>()?;
+        let mut out = rows.iter().map(|r| self.open(acc.id, &key, r)).collect::<StoreResult<Vec<_>>>()?;
         out.sort_by(|a, b| {
             a.data.display_name.to_lowercase().cmp(&b.data.display_name.to_lowercase()).then(a.id.cmp(&b.id))
         });
@@ -422,7 +456,7 @@ impl Store {
         let acc = self.account_row(account).await?;
         let key = self.data_key(&acc).await?;
         let rows = self.backend.live_contacts(account).await?;
-        rows.iter().map(|r| self.open(&acc, &key, r)).collect()
+        rows.iter().map(|r| self.open(acc.id, &key, r)).collect()
     }
 
     /// One live contact of the account; `NotFound` for another account's id or a deleted one.
@@ -433,7 +467,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let key = self.data_key(&acc).await?;
-        self.open(&acc, &key, &row)
+        self.open(acc.id, &key, &row)
     }
 
     /// Creates a contact with the given id (a device's UUID) or a fresh UUID v7.
@@ -588,7 +622,7 @@ impl Store {
             .into_iter()
             .filter_map(|t| {
                 let sealed = t.live.sealed.as_ref()?;
-                Some(self.open_data(&acc, &key, t.id, t.live.revision, sealed).map(|data| domain::TrashedContact {
+                Some(self.open_data(acc.id, &key, t.id, t.live.revision, sealed).map(|data| domain::TrashedContact {
                     id: t.id,
                     display_name: data.display_name.clone(),
                     phone: data.phones.first().map(|p| p.value.as_str().to_string()),
@@ -613,7 +647,7 @@ impl Store {
                 continue;
             }
             let Some(sealed) = t.live.sealed.as_ref() else { continue };
-            let mut data = self.open_data(&acc, &key, t.id, t.live.revision, sealed)?;
+            let mut data = self.open_data(acc.id, &key, t.id, t.live.revision, sealed)?;
             self.drop_deleted_groups(account, &mut data).await?;
             match self.put_contact(account, t.id, Some(t.revision), &data, origin.clone()).await {
                 Ok(_) => restored += 1,
@@ -663,7 +697,7 @@ impl Store {
         let acc = self.account_row(account).await?;
         let Some(row) = self.backend.contact(account, id).await? else { return Ok(None) };
         let key = self.data_key(&acc).await?;
-        self.state_of(&acc, &key, &row).map(Some)
+        self.state_of(acc.id, &key, &row).map(Some)
     }
 
     /// The content of one past revision: `Some(None)` if that revision was a deletion,
@@ -673,7 +707,7 @@ impl Store {
         let Some(rev) = self.backend.revision(account, id, revision).await? else { return Ok(None) };
         let key = self.data_key(&acc).await?;
         match rev.sealed {
-            Some(sealed) => Ok(Some(Some(self.open_data(&acc, &key, id, revision, &sealed)?))),
+            Some(sealed) => Ok(Some(Some(self.open_data(acc.id, &key, id, revision, &sealed)?))),
             None => Ok(Some(None)),
         }
     }
@@ -692,7 +726,7 @@ impl Store {
             .into_iter()
             .map(|r| {
                 let data = match &r.sealed {
-                    Some(sealed) => Some(self.open_data(&acc, &key, id, r.revision, sealed)?),
+                    Some(sealed) => Some(self.open_data(acc.id, &key, id, r.revision, sealed)?),
                     None => None,
                 };
                 Ok(HistoryEntry { revision: r.revision, origin: Origin::from_db(&r.origin), changed_at: r.changed_at, data })
@@ -762,7 +796,7 @@ impl Store {
         Ok(revision)
     }
 
-    pub(crate) fn item_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<FeedItem> {
+    pub(crate) fn item_of(&self, account: AccountId, key: &DataKey, row: &ContactRow) -> StoreResult<FeedItem> {
         match row.kind {
             EntityKind::Contact => self.state_of(account, key, row).map(FeedItem::Contact),
             EntityKind::Group => self.group_state_of(account, key, row).map(FeedItem::Group),
@@ -774,7 +808,7 @@ impl Store {
     pub async fn feed_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<FeedItem>> {
         let acc = self.account_row(account).await?;
         let key = self.data_key(&acc).await?;
-        self.backend.contacts_since(account, after, limit).await?.iter().map(|r| self.item_of(&acc, &key, r)).collect()
+        self.backend.contacts_since(account, after, limit).await?.iter().map(|r| self.item_of(acc.id, &key, r)).collect()
     }
 
     /// The states of those of `ids` the account has (contacts or groups, deleted or not).
@@ -786,7 +820,7 @@ impl Store {
             .contacts_by_ids(account, &ids)
             .await?
             .iter()
-            .map(|r| self.item_of(&acc, &key, r).map(|i| (*r.id.as_uuid(), i)))
+            .map(|r| self.item_of(acc.id, &key, r).map(|i| (*r.id.as_uuid(), i)))
             .collect()
     }
 
@@ -794,13 +828,13 @@ impl Store {
     // Groups: sealed and revisioned like contacts; membership lives on the contacts
     // ---------------------------------------------------------------------------------------
 
-    fn group_state_of(&self, account: &AccountRow, key: &DataKey, row: &ContactRow) -> StoreResult<GroupState> {
+    fn group_state_of(&self, account: AccountId, key: &DataKey, row: &ContactRow) -> StoreResult<GroupState> {
         if row.kind != EntityKind::Group {
             return Err(StoreError::WrongKind);
         }
         let data = match (&row.sealed, row.deleted) {
             (Some(sealed), false) => {
-                let plain = key.open_record(RecordKind::Group, account.id.as_bytes(), row.id.as_bytes(), row.revision, sealed)?;
+                let plain = key.open_record(RecordKind::Group, account.as_bytes(), row.id.as_bytes(), row.revision, sealed)?;
                 Some(serde_json::from_slice(&plain).map_err(|e| StoreError::Backend(format!("group {} does not decode: {e}", row.id)))?)
             }
             _ => None,
@@ -837,7 +871,7 @@ impl Store {
         let key = self.data_key(&acc).await?;
         let mut groups = Vec::new();
         for row in self.backend.live_groups(account).await? {
-            let st = self.group_state_of(&acc, &key, &row)?;
+            let st = self.group_state_of(acc.id, &key, &row)?;
             if let Some(d) = st.data {
                 groups.push(Group { id: st.id, revision: st.revision, name: d.name().to_string(), created_at: st.created_at, updated_at: st.updated_at });
             }
@@ -851,7 +885,7 @@ impl Store {
         let acc = self.account_row(account).await?;
         let Some(row) = self.backend.contact(account, ContactId::from_uuid(*id.as_uuid())).await? else { return Ok(None) };
         let key = self.data_key(&acc).await?;
-        self.group_state_of(&acc, &key, &row).map(Some)
+        self.group_state_of(acc.id, &key, &row).map(Some)
     }
 
     /// Writes a group's next revision after `base` (`None`: a new group). Like `put_contact`.
@@ -1008,6 +1042,7 @@ impl Store {
     /// Revokes a device: its token stops working at once.
     pub async fn revoke_device(&self, account: AccountId, id: DeviceId) -> StoreResult<()> {
         if self.backend.revoke_device(account, id, now_ms()).await? {
+            self.withdraw_access();
             Ok(())
         } else {
             Err(StoreError::NotFound)

@@ -16,7 +16,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use store::{
     TrashRow,
-    AccountRow, Backend, ChangeRow, ContactRow, DavNameRow, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, StoreError, StoreResult,
+    AccountRow, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DAV_CARD_COLUMNS, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, StoreError, StoreResult,
     SyncRecord,
 };
 use uuid::Uuid;
@@ -953,6 +953,66 @@ impl Backend for PostgresBackend {
         self.select_in("dav_names", "href_hash", account, hashes, dav_name_from).await
     }
 
+    async fn dav_cards(&self, account: AccountId, ids: &[ContactId], hashes: &[String]) -> StoreResult<Vec<DavCardRow>> {
+        const CHUNK: usize = 250;
+        let ids: Vec<Uuid> = ids.iter().map(|i| *i.as_uuid()).collect();
+        let mut out = Vec::with_capacity(ids.len() + hashes.len());
+        for n in 0..ids.len().div_ceil(CHUNK).max(hashes.len().div_ceil(CHUNK)) {
+            let ids = ids.chunks(CHUNK).nth(n).unwrap_or_default();
+            let hashes = hashes.chunks(CHUNK).nth(n).unwrap_or_default();
+            let mut q = QueryBuilder::<Postgres>::new("");
+            let mut parts = 0;
+            if !ids.is_empty() {
+                q.push(format!(
+                    "SELECT {DAV_CARD_COLUMNS} FROM contacts c LEFT JOIN dav_names n ON n.account_id = c.account_id AND n.id = c.id \
+                     WHERE c.account_id = "
+                ));
+                q.push_bind(*account.as_uuid()).push(" AND c.id IN (");
+                let mut list = q.separated(", ");
+                for k in ids {
+                    list.push_bind(*k);
+                }
+                q.push(")");
+                parts += 1;
+            }
+            if !hashes.is_empty() {
+                if parts > 0 {
+                    q.push(" UNION ALL ");
+                }
+                q.push(format!(
+                    "SELECT {DAV_CARD_COLUMNS} FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id \
+                     WHERE n.account_id = "
+                ));
+                q.push_bind(*account.as_uuid()).push(" AND n.href_hash IN (");
+                let mut list = q.separated(", ");
+                for h in hashes {
+                    list.push_bind(h.as_str());
+                }
+                q.push(")");
+                parts += 1;
+            }
+            if !ids.is_empty() {
+                q.push(format!(
+                    " UNION ALL SELECT {DAV_CARD_COLUMNS} FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id \
+                     WHERE n.account_id = "
+                ));
+                q.push_bind(*account.as_uuid()).push(" AND c.id IS NULL AND n.id IN (");
+                let mut list = q.separated(", ");
+                for k in ids {
+                    list.push_bind(*k);
+                }
+                q.push(")");
+            }
+            if parts == 0 {
+                continue;
+            }
+            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                out.push(dav_card_from(account, &r)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()> {
         let r = sqlx::query(
             "INSERT INTO dav_names (account_id, id, href_hash, sealed) VALUES ($1, $2, $3, $4) \
@@ -972,6 +1032,24 @@ impl Backend for PostgresBackend {
             Err(e) => Err(db_err(e)),
         }
     }
+}
+
+fn dav_card_from(account: AccountId, r: &PgRow) -> StoreResult<DavCardRow> {
+    let kind: Option<String> = r.try_get("kind").map_err(db_err)?;
+    let contact = match kind {
+        Some(_) => Some(contact_from(r)?),
+        None => None,
+    };
+    let name = match r.try_get::<Option<String>, _>("name_hash").map_err(db_err)? {
+        Some(href_hash) => Some(DavNameRow {
+            account_id: account,
+            id: ContactId::from_uuid(r.try_get("name_id").map_err(db_err)?),
+            href_hash,
+            sealed: r.try_get("name_sealed").map_err(db_err)?,
+        }),
+        None => None,
+    };
+    Ok(DavCardRow { contact, name })
 }
 
 fn dav_name_from(r: &PgRow) -> StoreResult<DavNameRow> {

@@ -72,13 +72,19 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
     let card_names = if members.is_some() { Names(store.dav_names(account).await?) } else { found_names };
     let v = version(select);
     let w = Wanted::Names(&select.props);
+    let found: Vec<(&String, Option<&FeedItem>)> = hrefs
+        .iter()
+        .zip(&wanted)
+        .map(|(href, name)| (href, name.as_ref().and_then(|n| ids.get(n)).and_then(|id| states.get(id)).filter(|i| book::is_live(i))))
+        .collect();
+    // Writing the cards is most of the work: on two threads.
+    let entries = store::par_map(&found, |(href, item)| match item {
+        Some(item) => card_entry_at(ctx, Some(href), item, &card_names, members.as_ref(), &w, v),
+        None => Entry::Status { href: (*href).clone(), status: 404 },
+    });
     let mut ms = Multistatus::with_capacity(hrefs.len());
-    for (href, name) in hrefs.iter().zip(&wanted) {
-        let item = name.as_ref().and_then(|n| ids.get(n)).and_then(|id| states.get(id)).filter(|i| book::is_live(i));
-        match item {
-            Some(item) => ms.push(&card_entry_at(ctx, Some(href), item, &card_names, members.as_ref(), &w, v)),
-            None => ms.push(&Entry::Status { href: href.clone(), status: 404 }),
-        }
+    for e in &entries {
+        ms.push(e);
     }
     Ok(multistatus(ms.finish(None)))
 }
