@@ -180,6 +180,13 @@ async fn discovery_and_sign_in() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("one address book"));
 
+    // Disabling the account stops its tokens at once, though they were just verified.
+    assert_eq!(dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    s.store.set_disabled(alice.id, true).await.unwrap();
+    assert_eq!(dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    s.store.set_disabled(alice.id, false).await.unwrap();
+    assert_eq!(dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+
     // Revoking the device stops its token at once.
     let device = s.store.devices(alice.id).await.unwrap().into_iter().find(|d| d.name == "Phone").unwrap();
     for d in s.store.devices(alice.id).await.unwrap() {
@@ -195,6 +202,11 @@ async fn failed_sign_ins_are_throttled_and_account_passwords_are_optional() {
     let s = TestServer::start_with(carddav::DavConfig { allow_account_password: true, ..Default::default() }).await;
     let alice = s.account("alice", "alice-password-1").await;
     let pw = Dav { token: "alice-password-1".into(), ..Dav::new(&s, alice.id, "alice").await };
+    assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    // A new password withdraws the old one at once, though it was just verified.
+    s.store.set_password(alice.id, "alice-password-2").await.unwrap();
+    assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    let pw = Dav { token: "alice-password-2".into(), ..Dav::new(&s, alice.id, "alice").await };
     assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
     let wrong = Dav { token: "guess".into(), ..Dav::new(&s, alice.id, "alice").await };
     for _ in 0..carddav::auth::MAX_FAILURES_PER_USER {

@@ -952,8 +952,8 @@ impl Backend for SqliteBackend {
         for n in 0..ids.len().div_ceil(CHUNK).max(hashes.len().div_ceil(CHUNK)) {
             let ids = ids.chunks(CHUNK).nth(n).unwrap_or_default();
             let hashes = hashes.chunks(CHUNK).nth(n).unwrap_or_default();
-            // The rows come packed in one text value (see `heads_since`), sealed blobs in hex.
-            let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT group_concat({PACKED_DAV_CARD}, ' ') FROM ("));
+            let mut q = QueryBuilder::<Sqlite>::new("");
+            let mut parts = 0;
             if !ids.is_empty() {
                 q.push(format!(
                     "SELECT {DAV_CARD_COLUMNS} FROM contacts c LEFT JOIN dav_names n ON n.account_id = c.account_id AND n.id = c.id \
@@ -964,20 +964,11 @@ impl Backend for SqliteBackend {
                 for k in ids {
                     list.push_bind(*k);
                 }
-                q.push(") UNION ALL ");
-                q.push(format!(
-                    "SELECT {DAV_CARD_COLUMNS} FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id \
-                     WHERE n.account_id = "
-                ));
-                q.push_bind(*account.as_uuid()).push(" AND c.id IS NULL AND n.id IN (");
-                let mut list = q.separated(", ");
-                for k in ids {
-                    list.push_bind(*k);
-                }
                 q.push(")");
+                parts += 1;
             }
             if !hashes.is_empty() {
-                if !ids.is_empty() {
+                if parts > 0 {
                     q.push(" UNION ALL ");
                 }
                 q.push(format!(
@@ -990,10 +981,26 @@ impl Backend for SqliteBackend {
                     list.push_bind(h.as_str());
                 }
                 q.push(")");
+                parts += 1;
             }
-            q.push(")");
-            let text: Option<String> = q.build_query_scalar().fetch_one(&self.pool).await.map_err(db_err)?;
-            dav_cards_from(account, text.as_deref().unwrap_or_default(), &mut out)?;
+            if !ids.is_empty() {
+                q.push(format!(
+                    " UNION ALL SELECT {DAV_CARD_COLUMNS} FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id \
+                     WHERE n.account_id = "
+                ));
+                q.push_bind(*account.as_uuid()).push(" AND c.id IS NULL AND n.id IN (");
+                let mut list = q.separated(", ");
+                for k in ids {
+                    list.push_bind(*k);
+                }
+                q.push(")");
+            }
+            if parts == 0 {
+                continue;
+            }
+            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                out.push(dav_card_from(account, &r)?);
+            }
         }
         Ok(out)
     }
@@ -1022,8 +1029,7 @@ impl Backend for SqliteBackend {
 /// The heads (no sealed content) of the rows selected, in change order, as one text value:
 /// sqlx hands rows over at ~4 µs each, most of the time of listing 10,000 contacts, while
 /// SQLite writes this list in C. Read by [`heads_from`].
-const PACKED_HEADS: &str = "group_concat(kind || ' ' || hex(id) || ' ' || revision || ' ' || seq || ' ' || deleted || ' ' || created_at \
-     || ' ' || updated_at, ' ' ORDER BY seq)";
+const PACKED_HEADS: &str = "group_concat(printf('%s %s %s %s %s %s %s', kind, hex(id), revision, seq, deleted, created_at, updated_at), ' ' ORDER BY seq)";
 
 /// Reads [`PACKED_HEADS`].
 fn heads_from(account: AccountId, text: &str) -> StoreResult<Vec<ContactRow>> {
@@ -1051,45 +1057,22 @@ fn heads_from(account: AccountId, text: &str) -> StoreResult<Vec<ContactRow>> {
     Ok(out)
 }
 
-/// One row of `dav_cards` as text: the contact's fields (`-` for none), then the name's.
-const PACKED_DAV_CARD: &str = "coalesce(kind, '-') || ' ' || coalesce(nullif(hex(id), ''), '-') || ' ' || coalesce(revision, '-') \
-     || ' ' || coalesce(seq, '-') || ' ' || coalesce(deleted, '-') || ' ' || coalesce(nullif(hex(sealed), ''), '-') \
-     || ' ' || coalesce(created_at, '-') || ' ' || coalesce(updated_at, '-') || ' ' || coalesce(nullif(hex(name_id), ''), '-') \
-     || ' ' || coalesce(name_hash, '-') || ' ' || coalesce(nullif(hex(name_sealed), ''), '-')";
-
-/// Reads what `dav_cards` packed (11 words a row).
-fn dav_cards_from(account: AccountId, text: &str, out: &mut Vec<DavCardRow>) -> StoreResult<()> {
-    let bad = || StoreError::Backend("a CardDAV card row does not decode".into());
-    let mut words = text.split(' ').filter(|w| !w.is_empty());
-    while let Some(kind) = words.next() {
-        let mut w: [&str; 10] = [""; 10];
-        for slot in &mut w {
-            *slot = words.next().ok_or_else(bad)?;
-        }
-        let uuid = |s: &str| Uuid::try_parse(s).map_err(|_| bad());
-        let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
-        let blob = |s: &str| hex::decode(s).map_err(|_| bad());
-        let contact = match kind {
-            "-" => None,
-            kind => Some(ContactRow {
-                kind: EntityKind::parse(kind).ok_or_else(bad)?,
-                account_id: account,
-                id: ContactId::from_uuid(uuid(w[0])?),
-                revision: num(w[1])?,
-                seq: num(w[2])?,
-                deleted: num(w[3])? != 0,
-                sealed: if w[4] == "-" { None } else { Some(blob(w[4])?) },
-                created_at: time(num(w[5])?),
-                updated_at: time(num(w[6])?),
-            }),
-        };
-        let name = match w[7] {
-            "-" => None,
-            id => Some(DavNameRow { account_id: account, id: ContactId::from_uuid(uuid(id)?), href_hash: w[8].to_string(), sealed: blob(w[9])? }),
-        };
-        out.push(DavCardRow { contact, name });
-    }
-    Ok(())
+fn dav_card_from(account: AccountId, r: &SqliteRow) -> StoreResult<DavCardRow> {
+    let kind: Option<String> = r.try_get("kind").map_err(db_err)?;
+    let contact = match kind {
+        Some(_) => Some(contact_from(r)?),
+        None => None,
+    };
+    let name = match r.try_get::<Option<String>, _>("name_hash").map_err(db_err)? {
+        Some(href_hash) => Some(DavNameRow {
+            account_id: account,
+            id: ContactId::from_uuid(r.try_get("name_id").map_err(db_err)?),
+            href_hash,
+            sealed: r.try_get("name_sealed").map_err(db_err)?,
+        }),
+        None => None,
+    };
+    Ok(DavCardRow { contact, name })
 }
 
 fn dav_name_from(r: &SqliteRow) -> StoreResult<DavNameRow> {
