@@ -2,6 +2,7 @@
 //! ETags, group members, and rendering of cards.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use domain::{AccountId, ContactId};
@@ -28,12 +29,34 @@ impl Names {
 /// Group id → ids of its live member contacts.
 pub type Members = HashMap<Uuid, Vec<Uuid>>;
 
-pub async fn members(store: &Store, account: AccountId) -> DavResult<Members> {
+/// The members of every group, remembered per account at the change sequence they were read at:
+/// reading them opens every contact, and a first sync asks for them in many requests.
+#[derive(Default)]
+pub struct MembersCache(Mutex<HashMap<AccountId, (i64, Arc<Members>)>>);
+
+/// Accounts whose members are remembered at once.
+const MEMBERS_CACHED: usize = 64;
+
+pub async fn members(store: &Store, cache: &MembersCache, account: AccountId) -> DavResult<Arc<Members>> {
+    // Membership is contact content: any change to it moves the sequence.
+    let seq = store.current_seq(account).await?;
+    if let Some((at, m)) = cache.0.lock().ok().and_then(|c| c.get(&account).cloned()) {
+        if at == seq {
+            return Ok(m);
+        }
+    }
     let mut m: Members = HashMap::new();
     for c in store.list_contacts(account).await? {
         for g in &c.data.groups {
             m.entry(*g.as_uuid()).or_default().push(*c.id.as_uuid());
         }
+    }
+    let m = Arc::new(m);
+    if let Ok(mut c) = cache.0.lock() {
+        if c.len() >= MEMBERS_CACHED && !c.contains_key(&account) {
+            c.clear();
+        }
+        c.insert(account, (seq, m.clone()));
     }
     Ok(m)
 }

@@ -64,11 +64,12 @@ pub struct DavState {
     pub config: Arc<DavConfig>,
     throttle: Arc<Throttle>,
     verified: Arc<CredentialCache>,
+    pub members: Arc<book::MembersCache>,
 }
 
 impl DavState {
     pub fn new(store: Arc<Store>, config: DavConfig) -> Self {
-        DavState { store, config: Arc::new(config), throttle: Arc::default(), verified: Arc::default() }
+        DavState { store, config: Arc::new(config), throttle: Arc::default(), verified: Arc::default(), members: Arc::default() }
     }
 }
 

@@ -21,8 +21,8 @@ pub async fn handle(ctx: &Ctx) -> DavResult<Response> {
     let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
     let id = book::item_id(&item);
     if let Some(h) = ctx.header(header::IF_MATCH) {
-        let members = if book::is_group(&item) { Some(book::members(store, account).await?) } else { None };
-        if !card::etag_matches(h, Some(&book::etag(&item, members.as_ref()))) {
+        let members = if book::is_group(&item) { Some(book::members(store, &ctx.state.members, account).await?) } else { None };
+        if !card::etag_matches(h, Some(&book::etag(&item, members.as_deref()))) {
             return Err(DavError::precondition_failed("The card changed on the server (If-Match); sync first."));
         }
     }

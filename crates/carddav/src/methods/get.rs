@@ -21,18 +21,18 @@ pub async fn handle(ctx: &Ctx, _head: bool) -> DavResult<Response> {
     let (_, found_names, state) = book::lookup(store, account, name).await?;
     let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
     let (names, members) = if book::is_group(&item) {
-        (Names(store.dav_names(account).await?), Some(book::members(store, account).await?))
+        (Names(store.dav_names(account).await?), Some(book::members(store, &ctx.state.members, account).await?))
     } else {
         (found_names, None)
     };
-    let etag = book::etag(&item, members.as_ref());
+    let etag = book::etag(&item, members.as_deref());
     if ctx.header(header::IF_NONE_MATCH).is_some_and(|h| crate::card::etag_matches(h, Some(&etag))) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         r.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).map_err(|e| DavError::Internal(e.to_string()))?);
         return Ok(r);
     }
     let version = props::version_of(ctx.header(header::ACCEPT));
-    let text = book::render(&item, &names, members.as_ref(), version, ctx.state.config.max_resource_size).ok_or_else(DavError::not_found)?;
+    let text = book::render(&item, &names, members.as_deref(), version, ctx.state.config.max_resource_size).ok_or_else(DavError::not_found)?;
     let mut r = (StatusCode::OK, text).into_response();
     let h = r.headers_mut();
     let content_type = match version {

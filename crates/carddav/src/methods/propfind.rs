@@ -83,18 +83,18 @@ pub fn row_entry(ctx: &Ctx, row: &store::ContactRow, names: &Names, members: Opt
 }
 
 /// Group members, loaded only when some of `rows` are live groups.
-pub async fn members_if_group_rows(ctx: &Ctx, rows: &[store::ContactRow]) -> DavResult<Option<Members>> {
+pub async fn members_if_group_rows(ctx: &Ctx, rows: &[store::ContactRow]) -> DavResult<Option<std::sync::Arc<Members>>> {
     if rows.iter().any(|r| r.kind == store::EntityKind::Group && !r.deleted) {
-        Ok(Some(book::members(ctx.store(), ctx.account()).await?))
+        Ok(Some(book::members(ctx.store(), &ctx.state.members, ctx.account()).await?))
     } else {
         Ok(None)
     }
 }
 
 /// Group members, loaded only when some of `items` are groups.
-pub async fn members_if_groups(ctx: &Ctx, items: &[&FeedItem]) -> DavResult<Option<Members>> {
+pub async fn members_if_groups(ctx: &Ctx, items: &[&FeedItem]) -> DavResult<Option<std::sync::Arc<Members>>> {
     if items.iter().any(|i| book::is_group(i)) {
-        Ok(Some(book::members(ctx.store(), ctx.account()).await?))
+        Ok(Some(book::members(ctx.store(), &ctx.state.members, ctx.account()).await?))
     } else {
         Ok(None)
     }
@@ -113,7 +113,7 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
             let members = members_if_groups(ctx, &[&item]).await?;
             let names = if book::is_group(&item) { Names(store.dav_names(account).await?) } else { found_names };
-            ms.push(&card_entry(ctx, &item, &names, members.as_ref(), &Wanted::Propfind(&req), VcardVersion::V3));
+            ms.push(&card_entry(ctx, &item, &names, members.as_deref(), &Wanted::Propfind(&req), VcardVersion::V3));
         }
         target => {
             let info = collection_info(ctx).await?;
@@ -132,13 +132,13 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
                             let refs: Vec<&FeedItem> = items.iter().collect();
                             let members = members_if_groups(ctx, &refs).await?;
                             for item in &items {
-                                ms.push(&card_entry(ctx, item, &names, members.as_ref(), &wanted, VcardVersion::V3));
+                                ms.push(&card_entry(ctx, item, &names, members.as_deref(), &wanted, VcardVersion::V3));
                             }
                         } else {
                             let rows = book::live_rows(store, account).await?;
                             let members = members_if_group_rows(ctx, &rows).await?;
                             for row in &rows {
-                                ms.push(&row_entry(ctx, row, &names, members.as_ref(), &wanted));
+                                ms.push(&row_entry(ctx, row, &names, members.as_deref(), &wanted));
                             }
                         }
                     }

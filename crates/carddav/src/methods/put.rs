@@ -71,10 +71,10 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let (existing_id, found_names, at_href) = book::lookup(store, account, name).await?;
     let live = at_href.as_ref().filter(|i| book::is_live(i));
     let members = match live {
-        Some(i) if book::is_group(i) => Some(book::members(store, account).await?),
+        Some(i) if book::is_group(i) => Some(book::members(store, &ctx.state.members, account).await?),
         _ => None,
     };
-    let current_etag = live.map(|i| book::etag(i, members.as_ref()));
+    let current_etag = live.map(|i| book::etag(i, members.as_deref()));
     if let Some(h) = ctx.header(header::IF_MATCH) {
         if !card::etag_matches(h, current_etag.as_deref()) {
             return Err(DavError::precondition_failed("The card changed on the server (If-Match); sync first."));

@@ -79,7 +79,7 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
         .collect();
     // Writing the cards is most of the work: on two threads.
     let entries = store::par_map(&found, |(href, item)| match item {
-        Some(item) => card_entry_at(ctx, Some(href), item, &card_names, members.as_ref(), &w, v),
+        Some(item) => card_entry_at(ctx, Some(href), item, &card_names, members.as_deref(), &w, v),
         None => Entry::Status { href: (*href).clone(), status: 404 },
     });
     let mut ms = Multistatus::with_capacity(hrefs.len());
@@ -114,7 +114,7 @@ async fn query(ctx: &Ctx, select: &PropSelection, filter: &Filter, limit: Option
     let w = Wanted::Names(&select.props);
     let mut ms = Multistatus::with_capacity(hits.len());
     for item in hits {
-        ms.push(&card_entry(ctx, item, &names, members.as_ref(), &w, v));
+        ms.push(&card_entry(ctx, item, &names, members.as_deref(), &w, v));
     }
     if truncated {
         ms.push(&Entry::Truncated { href: ctx.target.href() });
@@ -168,7 +168,7 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
         rows.retain(|r| !r.deleted);
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| *r.id.as_uuid()).collect();
-    let members: Option<Members> = members_if_group_rows(ctx, &rows).await?;
+    let members: Option<std::sync::Arc<Members>> = members_if_group_rows(ctx, &rows).await?;
     let names = if ids.len() > NAMES_AT_ONCE || members.is_some() {
         Names(store.dav_names(account).await?)
     } else {
@@ -187,8 +187,8 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
         let id = *row.id.as_uuid();
         match items.get(&id).filter(|i| book::is_live(i)) {
             _ if row.deleted => ms.push(&Entry::Status { href: paths::card_href(ctx.user(), &names.href(&id)), status: 404 }),
-            Some(item) => ms.push(&card_entry(ctx, item, &names, members.as_ref(), &w, v)),
-            None => ms.push(&row_entry(ctx, row, &names, members.as_ref(), &w)),
+            Some(item) => ms.push(&card_entry(ctx, item, &names, members.as_deref(), &w, v)),
+            None => ms.push(&row_entry(ctx, row, &names, members.as_deref(), &w)),
         }
     }
     let sent = rows.len() as i64;
