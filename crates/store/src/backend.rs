@@ -159,9 +159,29 @@ pub struct DavCardRow {
     pub name: Option<DavNameRow>,
 }
 
-/// The columns [`Backend::dav_cards`] selects, in both backends: the contact's, then the name's.
-pub const DAV_CARD_COLUMNS: &str = "c.kind, c.account_id, c.id, c.revision, c.seq, c.deleted, c.sealed, c.created_at, c.updated_at, \
-     n.id AS name_id, n.href_hash AS name_hash, n.sealed AS name_sealed";
+macro_rules! dav_card_columns {
+    () => {
+        "SELECT c.kind, c.account_id, c.id, c.revision, c.seq, c.deleted, c.sealed, c.created_at, c.updated_at, \
+         n.id AS name_id, n.href_hash AS name_hash, n.sealed AS name_sealed "
+    };
+}
+
+/// The query of [`Backend::dav_cards`], the same in both backends, in three parts joined by
+/// `UNION ALL`: each part is its text up to the account's id, then its text up to the list of
+/// keys (closed by `)`). The rows of the ids, each with its name; the names of the hashes, each
+/// with its row; the names of the ids that have no row.
+pub const DAV_CARDS_BY_ID: (&str, &str) = (
+    concat!(dav_card_columns!(), "FROM contacts c LEFT JOIN dav_names n ON n.account_id = c.account_id AND n.id = c.id WHERE c.account_id = "),
+    " AND c.id IN (",
+);
+pub const DAV_CARDS_BY_HASH: (&str, &str) = (
+    concat!(dav_card_columns!(), "FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id WHERE n.account_id = "),
+    " AND n.href_hash IN (",
+);
+pub const DAV_CARDS_NAMED_ONLY: (&str, &str) = (
+    concat!(dav_card_columns!(), "FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id WHERE n.account_id = "),
+    " AND c.id IS NULL AND n.id IN (",
+);
 
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {

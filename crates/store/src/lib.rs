@@ -19,7 +19,7 @@ mod service;
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DAV_CARD_COLUMNS, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord, TrashRow};
+pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord, TrashRow};
 pub use error::{StoreError, StoreResult};
 pub use keys::{KeySource, RotateReport};
 pub use parallel::par_map;

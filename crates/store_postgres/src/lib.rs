@@ -16,7 +16,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use store::{
     TrashRow,
-    AccountRow, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DAV_CARD_COLUMNS, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, StoreError, StoreResult,
+    AccountRow, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, StoreError, StoreResult,
     SyncRecord,
 };
 use uuid::Uuid;
@@ -961,49 +961,15 @@ impl Backend for PostgresBackend {
             let ids = ids.chunks(CHUNK).nth(n).unwrap_or_default();
             let hashes = hashes.chunks(CHUNK).nth(n).unwrap_or_default();
             let mut q = QueryBuilder::<Postgres>::new("");
-            let mut parts = 0;
+            let mut first = true;
             if !ids.is_empty() {
-                q.push(format!(
-                    "SELECT {DAV_CARD_COLUMNS} FROM contacts c LEFT JOIN dav_names n ON n.account_id = c.account_id AND n.id = c.id \
-                     WHERE c.account_id = "
-                ));
-                q.push_bind(*account.as_uuid()).push(" AND c.id IN (");
-                let mut list = q.separated(", ");
-                for k in ids {
-                    list.push_bind(*k);
-                }
-                q.push(")");
-                parts += 1;
+                union_part(&mut q, &mut first, DAV_CARDS_BY_ID, account, ids.iter().copied());
+                union_part(&mut q, &mut first, DAV_CARDS_NAMED_ONLY, account, ids.iter().copied());
             }
             if !hashes.is_empty() {
-                if parts > 0 {
-                    q.push(" UNION ALL ");
-                }
-                q.push(format!(
-                    "SELECT {DAV_CARD_COLUMNS} FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id \
-                     WHERE n.account_id = "
-                ));
-                q.push_bind(*account.as_uuid()).push(" AND n.href_hash IN (");
-                let mut list = q.separated(", ");
-                for h in hashes {
-                    list.push_bind(h.as_str());
-                }
-                q.push(")");
-                parts += 1;
+                union_part(&mut q, &mut first, DAV_CARDS_BY_HASH, account, hashes.iter().map(String::as_str));
             }
-            if !ids.is_empty() {
-                q.push(format!(
-                    " UNION ALL SELECT {DAV_CARD_COLUMNS} FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id \
-                     WHERE n.account_id = "
-                ));
-                q.push_bind(*account.as_uuid()).push(" AND c.id IS NULL AND n.id IN (");
-                let mut list = q.separated(", ");
-                for k in ids {
-                    list.push_bind(*k);
-                }
-                q.push(")");
-            }
-            if parts == 0 {
+            if first {
                 continue;
             }
             for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
@@ -1032,6 +998,22 @@ impl Backend for PostgresBackend {
             Err(e) => Err(db_err(e)),
         }
     }
+}
+
+/// Appends one part of a `UNION ALL` query: `part.0`, the account, `part.1`, the keys, `)`.
+fn union_part<'t, T>(q: &mut QueryBuilder<Postgres>, first: &mut bool, part: (&str, &str), account: AccountId, keys: impl Iterator<Item = T>)
+where
+    T: sqlx::Encode<'t, Postgres> + sqlx::Type<Postgres>,
+{
+    if !std::mem::replace(first, false) {
+        q.push(" UNION ALL ");
+    }
+    q.push(part.0).push_bind(*account.as_uuid()).push(part.1);
+    let mut list = q.separated(", ");
+    for k in keys {
+        list.push_bind(k);
+    }
+    q.push(")");
 }
 
 fn dav_card_from(account: AccountId, r: &PgRow) -> StoreResult<DavCardRow> {
