@@ -61,13 +61,6 @@ pub async fn members(store: &Store, cache: &MembersCache, account: AccountId) ->
     Ok(m)
 }
 
-pub fn item_id(item: &FeedItem) -> Uuid {
-    match item {
-        FeedItem::Contact(c) => *c.id.as_uuid(),
-        FeedItem::Group(g) => *g.id.as_uuid(),
-    }
-}
-
 pub fn is_live(item: &FeedItem) -> bool {
     match item {
         FeedItem::Contact(c) => c.data.is_some(),
@@ -95,7 +88,7 @@ pub fn updated_at(item: &FeedItem) -> DateTime<Utc> {
 
 /// The ETag of a live card (groups need their members).
 pub fn etag(item: &FeedItem, members: Option<&Members>) -> String {
-    let id = item_id(item);
+    let id = item.id();
     match item {
         FeedItem::Contact(c) => card::contact_etag(&id, c.revision),
         FeedItem::Group(g) => {
@@ -107,7 +100,7 @@ pub fn etag(item: &FeedItem, members: Option<&Members>) -> String {
 
 /// The card of a live contact or group, cleaned for serving; `None` for a tombstone.
 pub fn render(item: &FeedItem, names: &Names, members: Option<&Members>, version: VcardVersion, max: usize) -> Option<String> {
-    let id = item_id(item);
+    let id = item.id();
     let text = match item {
         FeedItem::Contact(c) => {
             let mut data = c.data.clone()?;

@@ -44,13 +44,9 @@ impl Store {
         Ok((*row.id.as_uuid(), DavName { href, uid }))
     }
 
-    async fn dav_key(&self, account: AccountId) -> StoreResult<crypto::DataKey> {
-        self.key_of(account).await
-    }
-
     /// Every CardDAV name of the account, by id.
     pub async fn dav_names(&self, account: AccountId) -> StoreResult<HashMap<Uuid, DavName>> {
-        let key = self.dav_key(account).await?;
+        let key = self.key_of(account).await?;
         self.backend().dav_names(account).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
     }
 
@@ -59,7 +55,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let key = self.dav_key(account).await?;
+        let key = self.key_of(account).await?;
         let ids: Vec<ContactId> = ids.iter().map(|u| ContactId::from_uuid(*u)).collect();
         self.backend().dav_names_by_ids(account, &ids).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
     }
@@ -69,7 +65,7 @@ impl Store {
         if hrefs.is_empty() {
             return Ok(HashMap::new());
         }
-        let key = self.dav_key(account).await?;
+        let key = self.key_of(account).await?;
         let hashes: Vec<String> = hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
         let mut out = HashMap::new();
         for row in self.backend().dav_names_by_hashes(account, &hashes).await? {
@@ -144,7 +140,7 @@ impl Store {
     /// Names a contact or group for CardDAV (replacing its earlier name). `Conflict` if another
     /// id has that href.
     pub async fn set_dav_name(&self, account: AccountId, id: Uuid, name: &DavName) -> StoreResult<()> {
-        let key = self.dav_key(account).await?;
+        let key = self.key_of(account).await?;
         let cid = ContactId::from_uuid(id);
         let plain = serde_json::to_vec(&json!({ "href": name.href, "uid": name.uid })).map_err(|e| StoreError::Backend(e.to_string()))?;
         let sealed = key.seal_record(RecordKind::DavName, account.as_bytes(), cid.as_bytes(), 0, &plain)?;

@@ -19,7 +19,7 @@ pub async fn handle(ctx: &Ctx) -> DavResult<Response> {
     let account = ctx.account();
     let (_, _, state) = book::lookup(store, account, name).await?;
     let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
-    let id = book::item_id(&item);
+    let id = item.id();
     if let Some(h) = ctx.header(header::IF_MATCH) {
         let members = if book::is_group(&item) { Some(book::members(store, &ctx.state.members, account).await?) } else { None };
         if !card::etag_matches(h, Some(&book::etag(&item, members.as_deref()))) {

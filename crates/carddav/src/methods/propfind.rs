@@ -65,7 +65,7 @@ pub fn card_entry_at(
     wanted: &Wanted<'_>,
     version: VcardVersion,
 ) -> Entry {
-    let id = book::item_id(item);
+    let id = item.id();
     let text = if wanted.needs_text() { book::render(item, names, members, version, ctx.state.config.max_resource_size) } else { None };
     let info = CardInfo { user: ctx.user(), etag: book::etag(item, members), last_modified: book::updated_at(item), text: text.as_deref() };
     let propstats = card_propstats(ctx, wanted, &info);

@@ -97,7 +97,7 @@ async fn query(ctx: &Ctx, select: &PropSelection, filter: &Filter, limit: Option
     let mut hits: Vec<&FeedItem> = items
         .iter()
         .filter(|item| {
-            let id = book::item_id(item);
+            let id = item.id();
             let uid = names.uid(&id);
             match item {
                 FeedItem::Contact(c) => c.data.as_ref().is_some_and(|d| filter::matches(filter, |p| filter::contact_values(d, &uid, p))),
