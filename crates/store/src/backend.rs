@@ -233,14 +233,16 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Inserts a new contact (revision 1). `Conflict` if the id exists in this account.
     /// Returns the change sequence number of the write.
-    async fn insert_contact(&self, row: &ContactRow, origin: &str) -> StoreResult<i64>;
+    /// With `name`, the card's CardDAV name is stored in the same transaction (see [`Backend::put_dav_name`]).
+    async fn insert_contact(&self, row: &ContactRow, name: Option<&DavNameRow>, origin: &str) -> StoreResult<i64>;
     /// Inserts many new contacts (revision 1 each) in one transaction: all or none. `Conflict`
     /// if any id exists. Returns the change sequence number of the last one.
     async fn insert_contacts(&self, account: AccountId, rows: &[ContactRow], origin: &str) -> StoreResult<i64>;
     /// Replaces a contact (live or a tombstone: `row.deleted` says what it becomes) if its
     /// stored revision is `base_revision`; `Stale` otherwise, `NotFound` if there is no row.
     /// `row.revision` is the new revision.
-    async fn update_contact(&self, row: &ContactRow, base_revision: i64, origin: &str) -> StoreResult<i64>;
+    /// `name` as in [`Backend::insert_contact`].
+    async fn update_contact(&self, row: &ContactRow, base_revision: i64, name: Option<&DavNameRow>, origin: &str) -> StoreResult<i64>;
     /// Turns a live contact into a tombstone at `new_revision` (content dropped); `Stale` if the
     /// revision moved, `NotFound` if it does not exist or is already deleted.
     async fn delete_contact(

@@ -259,7 +259,7 @@ pub async fn stale_writes_are_refused(backend: Arc<dyn Backend>) {
     let row = store.backend().contact(a.id, c.id).await.unwrap().unwrap();
     let mut racing = row.clone();
     racing.revision = 3;
-    assert!(matches!(store.backend().update_contact(&racing, 1, "console").await, Err(StoreError::Stale { current: 2 })));
+    assert!(matches!(store.backend().update_contact(&racing, 1, None, "console").await, Err(StoreError::Stale { current: 2 })));
 }
 
 pub async fn sealed_rows_are_bound_to_their_contact(backend: Arc<dyn Backend>) {
@@ -272,7 +272,7 @@ pub async fn sealed_rows_are_bound_to_their_contact(backend: Arc<dyn Backend>) {
     let mut moved = backend.contact(a.id, c2.id).await.unwrap().unwrap();
     moved.sealed = r1.sealed.clone();
     moved.revision = 2;
-    backend.update_contact(&moved, 1, "console").await.unwrap();
+    backend.update_contact(&moved, 1, None, "console").await.unwrap();
     let err = store.get_contact(a.id, c2.id).await.unwrap_err();
     assert!(matches!(err, StoreError::Crypto(_)), "{err:?}");
     assert!(store.get_contact(a.id, c1.id).await.is_ok());
@@ -557,6 +557,61 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     let r = store.dav_resolve(a.id, &refs, true).await.unwrap();
     assert_eq!(r.ids.len(), 601);
     assert_eq!(r.states.len(), 1);
+    // A card written with its name: both in one transaction, under one change sequence. An
+    // href another card has refuses the write whole.
+    let seq = store.current_seq(a.id).await.unwrap();
+    let fresh = ContactId::from_uuid(uuid::Uuid::now_v7());
+    let data = contact("With", "Name", "+1 555 0102", "w@example.org");
+    let taken = store.put_contact_named(a.id, fresh, None, &data, Some(&name("Client Name.vcf", None)), Origin::Console).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    assert!(store.contact_state(a.id, fresh).await.unwrap().is_none(), "the card was not written without its name");
+    assert_eq!(store.current_seq(a.id).await.unwrap(), seq);
+    store.put_contact_named(a.id, fresh, None, &data, Some(&name("with-name.vcf", Some("w-uid"))), Origin::Console).await.unwrap();
+    assert_eq!(store.current_seq(a.id).await.unwrap(), seq + 1);
+    assert_eq!(store.dav_ids_by_href(a.id, &["with-name.vcf"]).await.unwrap()["with-name.vcf"], (*fresh.as_uuid(), name("with-name.vcf", Some("w-uid"))));
+    store.put_contact_named(a.id, fresh, Some(1), &data, Some(&name("with-name.vcf", None)), Origin::Console).await.unwrap();
+    assert_eq!(store.dav_names_of(a.id, &[*fresh.as_uuid()]).await.unwrap()[fresh.as_uuid()].uid, None);
+    let gid = domain::GroupId::from_uuid(uuid::Uuid::now_v7());
+    store.put_group_named(a.id, gid, None, &domain::GroupData::parse("Named").unwrap(), Some(&name("group.vcf", None)), Origin::Console).await.unwrap();
+    assert_eq!(store.dav_ids_by_href(a.id, &["group.vcf"]).await.unwrap()["group.vcf"].0, *gid.as_uuid());
+
+    // The backend gives sealed values back byte for byte, whatever bytes they hold (spaces, NULs,
+    // bytes that are not UTF-8, empty), rows and names alike, with each row's head.
+    let odd: Vec<Vec<u8>> = vec![vec![0, b' ', 0xff, 0xfe, b'\n', 0], Vec::new(), (0..=255).collect(), vec![b' '; 3]];
+    let rows: Vec<crate::ContactRow> = odd
+        .iter()
+        .enumerate()
+        .map(|(i, sealed)| crate::ContactRow {
+            kind: if i == 1 { crate::EntityKind::Group } else { crate::EntityKind::Contact },
+            account_id: a.id,
+            id: ContactId::from_uuid(uuid::Uuid::now_v7()),
+            revision: 1,
+            seq: 0,
+            deleted: false,
+            sealed: Some(sealed.clone()),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        })
+        .collect();
+    backend.insert_contacts(a.id, &rows, "console").await.unwrap();
+    let name_row = |i: usize, sealed: Vec<u8>| crate::DavNameRow { account_id: a.id, id: rows[i].id, href_hash: format!("odd-hash-{i}"), sealed };
+    backend.put_dav_name(&name_row(0, vec![b' ', 0, 0x80])).await.unwrap();
+    backend.put_dav_name(&name_row(2, Vec::new())).await.unwrap();
+    let ids: Vec<ContactId> = rows.iter().map(|r| r.id).collect();
+    let found = backend.dav_cards(a.id, &ids, &["odd-hash-0".to_string(), "odd-hash-2".to_string()]).await.unwrap();
+    assert_eq!(found.len(), 6, "four rows by id, two by name");
+    for f in &found {
+        let c = f.contact.as_ref().expect("every name here has its row");
+        let i = rows.iter().position(|r| r.id == c.id).unwrap();
+        assert_eq!(c.sealed.as_deref(), Some(odd[i].as_slice()), "row {i}");
+        assert_eq!((c.kind, c.revision, c.deleted, c.account_id), (rows[i].kind, 1, false, a.id));
+        assert_eq!(c.created_at.timestamp_millis(), rows[i].created_at.timestamp_millis());
+        match (i, &f.name) {
+            (0, Some(n)) => assert_eq!((n.id, n.href_hash.as_str(), n.sealed.as_slice()), (c.id, "odd-hash-0", &[b' ', 0, 0x80][..])),
+            (2, Some(n)) => assert_eq!((n.id, n.href_hash.as_str(), n.sealed.len()), (c.id, "odd-hash-2", 0)),
+            (_, n) => assert!(n.is_none(), "row {i} has no name"),
+        }
+    }
     // Names are sealed: no href or UID in clear.
     for row in backend.dav_names(a.id).await.unwrap() {
         let text = String::from_utf8_lossy(&row.sealed);

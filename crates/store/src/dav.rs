@@ -139,12 +139,17 @@ impl Store {
 
     /// Names a contact or group for CardDAV (replacing its earlier name). `Conflict` if another
     /// id has that href.
+    /// A card's own name is better stored with the card ([`Store::put_contact_named`]).
     pub async fn set_dav_name(&self, account: AccountId, id: Uuid, name: &DavName) -> StoreResult<()> {
         let key = self.key_of(account).await?;
+        self.backend().put_dav_name(&self.dav_name_row(account, &key, id, name)?).await
+    }
+
+    /// The sealed row of a CardDAV name.
+    pub(crate) fn dav_name_row(&self, account: AccountId, key: &crypto::DataKey, id: Uuid, name: &DavName) -> StoreResult<DavNameRow> {
         let cid = ContactId::from_uuid(id);
         let plain = serde_json::to_vec(&json!({ "href": name.href, "uid": name.uid })).map_err(|e| StoreError::Backend(e.to_string()))?;
         let sealed = key.seal_record(RecordKind::DavName, account.as_bytes(), cid.as_bytes(), 0, &plain)?;
-        let row = DavNameRow { account_id: account, id: cid, href_hash: key.lookup_hash(HREF_LABEL, name.href.as_bytes()), sealed };
-        self.backend().put_dav_name(&row).await
+        Ok(DavNameRow { account_id: account, id: cid, href_hash: key.lookup_hash(HREF_LABEL, name.href.as_bytes()), sealed })
     }
 }

@@ -494,7 +494,7 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
-        self.backend.insert_contact(&row, &origin.to_db()).await?;
+        self.backend.insert_contact(&row, None, &origin.to_db()).await?;
         Ok(Contact { id, revision: 1, created_at: now, updated_at: now, data: data.clone() })
     }
 
@@ -567,7 +567,7 @@ impl Store {
             created_at: current.created_at,
             updated_at: now,
         };
-        self.backend.update_contact(&row, base_revision, &origin.to_db()).await?;
+        self.backend.update_contact(&row, base_revision, None, &origin.to_db()).await?;
         Ok(Contact { id, revision, created_at: current.created_at, updated_at: now, data: data.clone() })
     }
 
@@ -745,13 +745,28 @@ impl Store {
         data: &ContactData,
         origin: Origin,
     ) -> StoreResult<i64> {
+        self.put_contact_named(account, id, base, data, None, origin).await
+    }
+
+    /// Like [`Store::put_contact`], storing the card's new CardDAV name (if any) in the same
+    /// transaction: a card and its name never part, and the change sequence covers both.
+    pub async fn put_contact_named(
+        &self,
+        account: AccountId,
+        id: ContactId,
+        base: Option<i64>,
+        data: &ContactData,
+        name: Option<&crate::DavName>,
+        origin: Origin,
+    ) -> StoreResult<i64> {
         let acc = self.account_row(account).await?;
         self.check_groups(account, data).await?;
         let key = self.data_key(&acc).await?;
         let revision = base.unwrap_or(0) + 1;
         let now = now_ms();
         let sealed = self.seal(&acc, &key, id, revision, data)?;
-        self.write_record(EntityKind::Contact, account, id, base, revision, sealed, now, origin).await
+        let name = name.map(|n| self.dav_name_row(account, &key, *id.as_uuid(), n)).transpose()?;
+        self.write_record(EntityKind::Contact, account, id, base, revision, sealed, now, name.as_ref(), origin).await
     }
 
     /// Writes a sealed record as the revision after `base` (`None`: a new record), keeping the
@@ -766,6 +781,7 @@ impl Store {
         revision: i64,
         sealed: Vec<u8>,
         now: DateTime<Utc>,
+        name: Option<&crate::DavNameRow>,
         origin: Origin,
     ) -> StoreResult<i64> {
         let mut row = ContactRow {
@@ -781,7 +797,7 @@ impl Store {
         };
         match base {
             None => {
-                self.backend.insert_contact(&row, &origin.to_db()).await?;
+                self.backend.insert_contact(&row, name, &origin.to_db()).await?;
             }
             Some(base) => {
                 if let Some(current) = self.backend.contact(account, id).await? {
@@ -790,7 +806,7 @@ impl Store {
                     }
                     row.created_at = current.created_at;
                 }
-                self.backend.update_contact(&row, base, &origin.to_db()).await?;
+                self.backend.update_contact(&row, base, name, &origin.to_db()).await?;
             }
         }
         Ok(revision)
@@ -890,6 +906,19 @@ impl Store {
 
     /// Writes a group's next revision after `base` (`None`: a new group). Like `put_contact`.
     pub async fn put_group(&self, account: AccountId, id: GroupId, base: Option<i64>, data: &GroupData, origin: Origin) -> StoreResult<i64> {
+        self.put_group_named(account, id, base, data, None, origin).await
+    }
+
+    /// Like [`Store::put_group`], with the CardDAV name as in [`Store::put_contact_named`].
+    pub async fn put_group_named(
+        &self,
+        account: AccountId,
+        id: GroupId,
+        base: Option<i64>,
+        data: &GroupData,
+        name: Option<&crate::DavName>,
+        origin: Origin,
+    ) -> StoreResult<i64> {
         let acc = self.account_row(account).await?;
         let key = self.data_key(&acc).await?;
         let cid = ContactId::from_uuid(*id.as_uuid());
@@ -897,7 +926,8 @@ impl Store {
         let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
         let now = now_ms();
         let sealed = key.seal_record(RecordKind::Group, account.as_bytes(), id.as_bytes(), revision, &plain)?;
-        self.write_record(EntityKind::Group, account, cid, base, revision, sealed, now, origin).await
+        let name = name.map(|n| self.dav_name_row(account, &key, *id.as_uuid(), n)).transpose()?;
+        self.write_record(EntityKind::Group, account, cid, base, revision, sealed, now, name.as_ref(), origin).await
     }
 
     /// Creates a group.

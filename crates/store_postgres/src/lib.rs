@@ -460,7 +460,7 @@ impl Backend for PostgresBackend {
         Ok(r.rows_affected())
     }
 
-    async fn insert_contact(&self, row: &ContactRow, origin: &str) -> StoreResult<i64> {
+    async fn insert_contact(&self, row: &ContactRow, name: Option<&DavNameRow>, origin: &str) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let seq = Self::bump_seq(&mut tx, row.account_id).await?;
         let res = sqlx::query(
@@ -482,6 +482,9 @@ impl Backend for PostgresBackend {
                 return Err(StoreError::Conflict(format!("A contact with id {} already exists.", row.id)));
             }
             Err(e) => return Err(db_err(e)),
+        }
+        if let Some(n) = name {
+            put_name(&mut *tx, n).await?;
         }
         Self::log_change(&mut tx, row.kind, row.account_id, seq, row.id, row.revision, row.sealed.as_deref(), row.updated_at, origin).await?;
         tx.commit().await.map_err(db_err)?;
@@ -557,7 +560,7 @@ impl Backend for PostgresBackend {
         Ok(last)
     }
 
-    async fn update_contact(&self, row: &ContactRow, base_revision: i64, origin: &str) -> StoreResult<i64> {
+    async fn update_contact(&self, row: &ContactRow, base_revision: i64, name: Option<&DavNameRow>, origin: &str) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let seq = Self::bump_seq(&mut tx, row.account_id).await?;
         let r = sqlx::query(
@@ -577,6 +580,9 @@ impl Backend for PostgresBackend {
         .map_err(db_err)?;
         if r.rows_affected() != 1 {
             return Err(Self::why_not(&mut tx, row.account_id, row.id, false).await);
+        }
+        if let Some(n) = name {
+            put_name(&mut *tx, n).await?;
         }
         let sealed = if row.deleted { None } else { row.sealed.as_deref() };
         Self::log_change(&mut tx, row.kind, row.account_id, seq, row.id, row.revision, sealed, row.updated_at, origin).await?;
@@ -980,24 +986,9 @@ impl Backend for PostgresBackend {
     }
 
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()> {
-        let r = sqlx::query(
-            "INSERT INTO dav_names (account_id, id, href_hash, sealed) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (account_id, id) DO UPDATE SET href_hash = excluded.href_hash, sealed = excluded.sealed",
-        )
-        .bind(row.account_id.as_uuid())
-        .bind(row.id.as_uuid())
-        .bind(&row.href_hash)
-        .bind(&row.sealed)
-        .execute(&self.pool)
-        .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
-                Err(StoreError::Conflict("another card already has that name".into()))
-            }
-            Err(e) => Err(db_err(e)),
-        }
+        put_name(&self.pool, row).await
     }
+
 }
 
 /// Appends one part of a `UNION ALL` query: `part.0`, the account, `part.1`, the keys, `)`.
@@ -1041,4 +1032,25 @@ fn dav_name_from(r: &PgRow) -> StoreResult<DavNameRow> {
         href_hash: r.try_get("href_hash").map_err(db_err)?,
         sealed: r.try_get("sealed").map_err(db_err)?,
     })
+}
+
+/// Stores a CardDAV name (replacing the id's earlier one). `Conflict` if another id has the href.
+async fn put_name<'e>(db: impl sqlx::Executor<'e, Database = Postgres>, row: &DavNameRow) -> StoreResult<()> {
+    let r = sqlx::query(
+        "INSERT INTO dav_names (account_id, id, href_hash, sealed) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id, id) DO UPDATE SET href_hash = excluded.href_hash, sealed = excluded.sealed",
+    )
+    .bind(row.account_id.as_uuid())
+    .bind(row.id.as_uuid())
+    .bind(&row.href_hash)
+    .bind(&row.sealed)
+    .execute(db)
+    .await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+            Err(StoreError::Conflict("another card already has that name".into()))
+        }
+        Err(e) => Err(db_err(e)),
+    }
 }

@@ -465,7 +465,7 @@ impl Backend for SqliteBackend {
         Ok(r.rows_affected())
     }
 
-    async fn insert_contact(&self, row: &ContactRow, origin: &str) -> StoreResult<i64> {
+    async fn insert_contact(&self, row: &ContactRow, name: Option<&DavNameRow>, origin: &str) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let seq = Self::bump_seq(&mut tx, row.account_id).await?;
         let res = sqlx::query(
@@ -487,6 +487,9 @@ impl Backend for SqliteBackend {
                 return Err(StoreError::Conflict(format!("A contact with id {} already exists.", row.id)));
             }
             Err(e) => return Err(db_err(e)),
+        }
+        if let Some(n) = name {
+            put_name(&mut *tx, n).await?;
         }
         Self::log_change(&mut tx, row.kind, row.account_id, seq, row.id, row.revision, row.sealed.as_deref(), row.updated_at, origin).await?;
         tx.commit().await.map_err(db_err)?;
@@ -562,7 +565,7 @@ impl Backend for SqliteBackend {
         Ok(last)
     }
 
-    async fn update_contact(&self, row: &ContactRow, base_revision: i64, origin: &str) -> StoreResult<i64> {
+    async fn update_contact(&self, row: &ContactRow, base_revision: i64, name: Option<&DavNameRow>, origin: &str) -> StoreResult<i64> {
         let mut tx = self.begin_write().await?;
         let seq = Self::bump_seq(&mut tx, row.account_id).await?;
         let r = sqlx::query(
@@ -582,6 +585,9 @@ impl Backend for SqliteBackend {
         .map_err(db_err)?;
         if r.rows_affected() != 1 {
             return Err(Self::why_not(&mut tx, row.account_id, row.id, false).await);
+        }
+        if let Some(n) = name {
+            put_name(&mut *tx, n).await?;
         }
         let sealed = if row.deleted { None } else { row.sealed.as_deref() };
         Self::log_change(&mut tx, row.kind, row.account_id, seq, row.id, row.revision, sealed, row.updated_at, origin).await?;
@@ -952,7 +958,7 @@ impl Backend for SqliteBackend {
         for n in 0..ids.len().div_ceil(CHUNK).max(hashes.len().div_ceil(CHUNK)) {
             let ids = ids.chunks(CHUNK).nth(n).unwrap_or_default();
             let hashes = hashes.chunks(CHUNK).nth(n).unwrap_or_default();
-            let mut q = QueryBuilder::<Sqlite>::new("");
+            let mut q = QueryBuilder::<Sqlite>::new(PACKED_DAV_CARDS);
             let mut first = true;
             if !ids.is_empty() {
                 union_part(&mut q, &mut first, DAV_CARDS_BY_ID, account, ids.iter().copied());
@@ -964,32 +970,17 @@ impl Backend for SqliteBackend {
             if first {
                 continue;
             }
-            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
-                out.push(dav_card_from(account, &r)?);
-            }
+            q.push(")");
+            let packed: Option<Vec<u8>> = q.build_query_scalar().fetch_one(&self.pool).await.map_err(db_err)?;
+            dav_cards_from(account, packed.as_deref().unwrap_or_default(), &mut out)?;
         }
         Ok(out)
     }
 
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()> {
-        let r = sqlx::query(
-            "INSERT INTO dav_names (account_id, id, href_hash, sealed) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (account_id, id) DO UPDATE SET href_hash = excluded.href_hash, sealed = excluded.sealed",
-        )
-        .bind(row.account_id.as_uuid())
-        .bind(row.id.as_uuid())
-        .bind(&row.href_hash)
-        .bind(&row.sealed)
-        .execute(&self.pool)
-        .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
-                Err(StoreError::Conflict("another card already has that name".into()))
-            }
-            Err(e) => Err(db_err(e)),
-        }
+        put_name(&self.pool, row).await
     }
+
 }
 
 /// The heads (no sealed content) of the rows selected, in change order, as one text value:
@@ -1039,22 +1030,61 @@ where
     q.push(")");
 }
 
-fn dav_card_from(account: AccountId, r: &SqliteRow) -> StoreResult<DavCardRow> {
-    let kind: Option<String> = r.try_get("kind").map_err(db_err)?;
-    let contact = match kind {
-        Some(_) => Some(contact_from(r)?),
-        None => None,
-    };
-    let name = match r.try_get::<Option<String>, _>("name_hash").map_err(db_err)? {
-        Some(href_hash) => Some(DavNameRow {
-            account_id: account,
-            id: ContactId::from_uuid(r.try_get("name_id").map_err(db_err)?),
-            href_hash,
-            sealed: r.try_get("name_sealed").map_err(db_err)?,
-        }),
-        None => None,
-    };
-    Ok(DavCardRow { contact, name })
+/// The rows of [`Backend::dav_cards`] as one value, its `UNION ALL` closed by `)`: for each row a
+/// header of eleven fields each followed by a space (kind, id in hex, revision, seq, deleted,
+/// created_at, updated_at, the name's id in hex and href hash, the lengths of the sealed row and
+/// the sealed name, -1 for none; an absent text is empty), then the two sealed values as they
+/// are. Like [`PACKED_HEADS`], it spares sqlx's per-row cost; SQLite keeps a blob's bytes when it
+/// joins them as text, and the cast gives them back unchanged.
+const PACKED_DAV_CARDS: &str = "SELECT CAST(group_concat(printf('%s %s %d %d %d %d %d %s %s %d %d ', \
+     kind, hex(id), revision, seq, deleted, created_at, updated_at, hex(name_id), name_hash, \
+     coalesce(length(sealed), -1), coalesce(length(name_sealed), -1)) \
+     || coalesce(sealed, x'') || coalesce(name_sealed, x''), '') AS BLOB) FROM (";
+
+/// Reads [`PACKED_DAV_CARDS`] into `out`.
+fn dav_cards_from(account: AccountId, mut rest: &[u8], out: &mut Vec<DavCardRow>) -> StoreResult<()> {
+    let bad = || StoreError::Backend("a CardDAV card row does not decode".into());
+    while !rest.is_empty() {
+        let mut fields = [""; 11];
+        for f in &mut fields {
+            let end = rest.iter().position(|b| *b == b' ').ok_or_else(bad)?;
+            *f = std::str::from_utf8(&rest[..end]).map_err(|_| bad())?;
+            rest = &rest[end + 1..];
+        }
+        let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
+        let mut blob = |len: &str| -> StoreResult<Option<Vec<u8>>> {
+            let Ok(len) = usize::try_from(num(len)?) else { return Ok(None) };
+            let (b, r) = rest.split_at_checked(len).ok_or_else(bad)?;
+            rest = r;
+            Ok(Some(b.to_vec()))
+        };
+        let (sealed, name_sealed) = (blob(fields[9])?, blob(fields[10])?);
+        let contact = match fields[0] {
+            "" => None,
+            kind => Some(ContactRow {
+                kind: EntityKind::parse(kind).ok_or_else(bad)?,
+                account_id: account,
+                id: ContactId::from_uuid(Uuid::try_parse(fields[1]).map_err(|_| bad())?),
+                revision: num(fields[2])?,
+                seq: num(fields[3])?,
+                deleted: num(fields[4])? != 0,
+                sealed,
+                created_at: time(num(fields[5])?),
+                updated_at: time(num(fields[6])?),
+            }),
+        };
+        let name = match fields[8] {
+            "" => None,
+            hash => Some(DavNameRow {
+                account_id: account,
+                id: ContactId::from_uuid(Uuid::try_parse(fields[7]).map_err(|_| bad())?),
+                href_hash: hash.to_string(),
+                sealed: name_sealed.ok_or_else(bad)?,
+            }),
+        };
+        out.push(DavCardRow { contact, name });
+    }
+    Ok(())
 }
 
 fn dav_name_from(r: &SqliteRow) -> StoreResult<DavNameRow> {
@@ -1064,4 +1094,25 @@ fn dav_name_from(r: &SqliteRow) -> StoreResult<DavNameRow> {
         href_hash: r.try_get("href_hash").map_err(db_err)?,
         sealed: r.try_get("sealed").map_err(db_err)?,
     })
+}
+
+/// Stores a CardDAV name (replacing the id's earlier one). `Conflict` if another id has the href.
+async fn put_name<'e>(db: impl sqlx::Executor<'e, Database = Sqlite>, row: &DavNameRow) -> StoreResult<()> {
+    let r = sqlx::query(
+        "INSERT INTO dav_names (account_id, id, href_hash, sealed) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (account_id, id) DO UPDATE SET href_hash = excluded.href_hash, sealed = excluded.sealed",
+    )
+    .bind(row.account_id.as_uuid())
+    .bind(row.id.as_uuid())
+    .bind(&row.href_hash)
+    .bind(&row.sealed)
+    .execute(db)
+    .await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+            Err(StoreError::Conflict("another card already has that name".into()))
+        }
+        Err(e) => Err(db_err(e)),
+    }
 }

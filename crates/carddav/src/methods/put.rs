@@ -108,6 +108,18 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let base = state.as_ref().map(book::revision);
     let origin = ctx.who.origin();
 
+    // The client's href and UID are stored with the card (same transaction) when they change.
+    let new_name = DavName { href: name.clone(), uid: uid.filter(|u| *u != id.to_string()) };
+    let old_name = match (existing_id, &state) {
+        // Found by its name (or at its default name, which means it has none).
+        (Some(_), _) => found_names.0.get(&id).cloned(),
+        // A card never seen has no name.
+        (None, None) => None,
+        (None, Some(_)) => store.dav_names_of(account, &[id]).await?.remove(&id),
+    };
+    let is_default = new_name.href == card::default_href(&id) && new_name.uid.is_none();
+    let rename = (old_name.as_ref() != Some(&new_name) && !(old_name.is_none() && is_default)).then_some(&new_name);
+
     let etag = match card::group_members(&parsed.data.extra) {
         None => {
             let mut data = parsed.data;
@@ -116,13 +128,13 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
                 Some(FeedItem::Contact(c)) => c.data.as_ref().map(|d| d.groups.clone()).unwrap_or_default(),
                 _ => Vec::new(),
             };
-            let revision = store.put_contact(account, ContactId::from_uuid(id), base, &data, origin).await.map_err(raced)?;
+            let revision = store.put_contact_named(account, ContactId::from_uuid(id), base, &data, rename, origin).await.map_err(raced)?;
             card::contact_etag(&id, revision)
         }
         Some(member_uids) => {
             let gd = GroupData::parse(&parsed.data.display_name).map_err(invalid)?;
             let gid = GroupId::from_uuid(id);
-            let revision = store.put_group(account, gid, base, &gd, origin).await.map_err(raced)?;
+            let revision = store.put_group_named(account, gid, base, &gd, rename, origin).await.map_err(raced)?;
             let contacts = store.list_contacts(account).await?;
             let exists: HashSet<Uuid> = contacts.iter().map(|c| *c.id.as_uuid()).collect();
             let current: HashSet<Uuid> = contacts.iter().filter(|c| c.data.groups.contains(&gid)).map(|c| *c.id.as_uuid()).collect();
@@ -135,19 +147,6 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             card::group_etag(&id, revision, &members)
         }
     };
-
-    let new_name = DavName { href: name.clone(), uid: uid.filter(|u| *u != id.to_string()) };
-    let old_name = match (existing_id, &state) {
-        // Found by its name (or at its default name, which means it has none).
-        (Some(_), _) => found_names.0.get(&id).cloned(),
-        // A card never seen has no name.
-        (None, None) => None,
-        (None, Some(_)) => store.dav_names_of(account, &[id]).await?.remove(&id),
-    };
-    let is_default = new_name.href == card::default_href(&id) && new_name.uid.is_none();
-    if old_name.as_ref() != Some(&new_name) && !(old_name.is_none() && is_default) {
-        store.set_dav_name(account, id, &new_name).await?;
-    }
     if let Some(d) = &ctx.who.device {
         store.record_sync(d.id, None, ctx.addr.map(|a| a.to_string()), 0, 1).await?;
     }
