@@ -68,6 +68,10 @@ impl Config {
         let dav = carddav::DavConfig {
             allow_account_password,
             max_resource_size: number("ROLO_DAV_MAX_VCARD_KB", 1024, 64 * 1024)? * 1024,
+            card_cache_bytes: match env("ROLO_DAV_CACHE_MB").as_deref() {
+                Some("0") => 0,
+                _ => number("ROLO_DAV_CACHE_MB", 64, 64 * 1024)? * 1024 * 1024,
+            },
         };
         let trash_days = number("ROLO_TRASH_DAYS", 30, 3650)? as i64;
         Ok(Config {

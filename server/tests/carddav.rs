@@ -417,6 +417,61 @@ async fn multiget_and_query() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_cards_follow_changes_made_on_any_instance() {
+    // Two Rolo instances on one database: cards one of them served (and keeps in memory) must
+    // follow what is written through the other.
+    let one = TestServer::start().await;
+    let two = one.beside().await;
+    let alice = one.account("alice", "alice-password-1").await;
+    let dav1 = Dav::new(&one, alice.id, "alice").await;
+    let mut dav2 = Dav::new(&one, alice.id, "alice").await;
+    dav2.base = two.url.clone();
+    let a = format!("{}a-client.vcf", dav1.book());
+    assert_eq!(dav1.put("a-client.vcf", &vcard("a-uid", "Ann First", ""), &[]).await.status, StatusCode::CREATED);
+    let bob = one.store.create_contact(alice.id, None, &contact("Bob", "+1 555 0102", "bob@example.com"), Origin::Console).await.unwrap();
+    let b = format!("{}{}.vcf", dav1.book(), bob.id);
+    let hrefs = vec![a.clone(), b.clone()];
+    let texts = |r: &Answer| r.all("card:address-data");
+
+    // Served twice from instance one (the second time from memory): the same answer.
+    let first = dav1.multiget(&hrefs, "3.0").await;
+    assert!(texts(&first)[0].contains("FN:Ann First") && texts(&first)[0].contains("UID:a-uid"), "{}", first.body);
+    let again = dav1.multiget(&hrefs, "3.0").await;
+    assert_eq!(again.body, first.body);
+    let v4 = dav1.multiget(&hrefs, "4.0").await;
+    assert!(texts(&v4).iter().all(|t| t.contains("VERSION:4.0")), "{}", v4.body);
+    let etag_a = dav1.get("a-client.vcf").await.etag();
+
+    // Edited through instance two (CardDAV) and its store (the console).
+    let r = dav2.put("a-client.vcf", &vcard("a-uid", "Ann Second", ""), &[("If-Match", &etag_a)]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let new_etag_a = r.etag();
+    let mut edited = bob.data.clone();
+    edited.notes = "Robert now".into();
+    two.store.update_contact(alice.id, bob.id, bob.revision, &edited, Origin::Console).await.unwrap();
+    let after = dav1.multiget(&hrefs, "3.0").await;
+    let t = texts(&after);
+    assert!(t[0].contains("FN:Ann Second") && t[1].contains("Robert now"), "{}", after.body);
+    assert_eq!(entries(&after).0[0].1, new_etag_a);
+    let v4 = dav1.multiget(&hrefs, "4.0").await;
+    assert!(texts(&v4)[0].contains("FN:Ann Second"), "{}", v4.body);
+
+    // Deleted on two, then made again under another name with the same UID.
+    assert_eq!(dav2.send("DELETE", &a, &[], "").await.status, StatusCode::NO_CONTENT);
+    let (live, gone) = entries(&dav1.multiget(&hrefs, "3.0").await);
+    assert_eq!((live.len(), gone), (1, vec![a.clone()]));
+    assert_eq!(dav2.put("a-moved.vcf", &vcard("a-uid", "Ann Third", ""), &[]).await.status, StatusCode::CREATED);
+    let moved = format!("{}a-moved.vcf", dav1.book());
+    let r = dav1.multiget(&[a.clone(), moved.clone()], "3.0").await;
+    let (live, gone) = entries(&r);
+    assert_eq!(gone, vec![a.clone()]);
+    assert_eq!(live[0].0, moved);
+    assert!(texts(&r)[0].contains("FN:Ann Third") && texts(&r)[0].contains("UID:a-uid"), "{}", r.body);
+    two.shutdown().await;
+    one.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_both_ways() {
     let s = TestServer::start().await;
     let alice = s.account("alice", "alice-password-1").await;

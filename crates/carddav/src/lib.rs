@@ -25,6 +25,7 @@ use store::Store;
 
 pub mod auth;
 pub mod book;
+pub mod cache;
 pub mod card;
 pub mod error;
 pub mod filter;
@@ -41,6 +42,8 @@ use paths::Target;
 
 /// Largest vCard accepted by PUT and served (bytes) unless configured otherwise.
 pub const DEFAULT_MAX_RESOURCE_SIZE: usize = 1024 * 1024;
+/// Memory for served cards unless configured otherwise: 64 MiB, some 130,000 cards.
+pub const DEFAULT_CARD_CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// Largest XML request body (a multiget of many hrefs).
 pub const MAX_XML_BODY: usize = 4 * 1024 * 1024;
 
@@ -50,11 +53,14 @@ pub struct DavConfig {
     pub allow_account_password: bool,
     /// Largest vCard accepted and served, in bytes.
     pub max_resource_size: usize,
+    /// Memory for cards served recently, ready to serve again ([`cache`]), in bytes
+    /// (`ROLO_DAV_CACHE_MB`); 0 keeps none.
+    pub card_cache_bytes: usize,
 }
 
 impl Default for DavConfig {
     fn default() -> Self {
-        DavConfig { allow_account_password: false, max_resource_size: DEFAULT_MAX_RESOURCE_SIZE }
+        DavConfig { allow_account_password: false, max_resource_size: DEFAULT_MAX_RESOURCE_SIZE, card_cache_bytes: DEFAULT_CARD_CACHE_BYTES }
     }
 }
 
@@ -65,11 +71,13 @@ pub struct DavState {
     throttle: Arc<Throttle>,
     verified: Arc<CredentialCache>,
     pub members: Arc<book::MembersCache>,
+    pub cards: Arc<cache::CardCache>,
 }
 
 impl DavState {
     pub fn new(store: Arc<Store>, config: DavConfig) -> Self {
-        DavState { store, config: Arc::new(config), throttle: Arc::default(), verified: Arc::default(), members: Arc::default() }
+        let cards = Arc::new(cache::CardCache::new(config.card_cache_bytes));
+        DavState { store, config: Arc::new(config), throttle: Arc::default(), verified: Arc::default(), members: Arc::default(), cards }
     }
 }
 

@@ -13,7 +13,9 @@ pub struct TestServer {
     pub store: Arc<Store>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    /// The temporary directory, held by the first instance on it.
+    _temp: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
@@ -23,14 +25,26 @@ impl TestServer {
 
     /// A server with these CardDAV settings.
     pub async fn start_with(dav: carddav::DavConfig) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let mut s = Self::start_in(temp.path(), dav).await;
+        s._temp = Some(temp);
+        s
+    }
+
+    /// Another Rolo instance on the same database and key (a deployment of several instances);
+    /// it must stop before this one.
+    pub async fn beside(&self) -> Self {
+        Self::start_in(&self.dir, carddav::DavConfig::default()).await
+    }
+
+    async fn start_in(dir: &std::path::Path, dav: carddav::DavConfig) -> Self {
         let config = Config {
             listen: "127.0.0.1:0".into(),
-            data_dir: dir.path().to_path_buf(),
-            database_url: format!("sqlite://{}", dir.path().join("rolo.db").display()),
+            data_dir: dir.to_path_buf(),
+            database_url: format!("sqlite://{}", dir.join("rolo.db").display()),
             master_key_env: false,
-            master_key_file: dir.path().join("master.key"),
-            site_root: dir.path().join("site"),
+            master_key_file: dir.join("master.key"),
+            site_root: dir.join("site"),
             session_hours: 1,
             secure_cookies: false,
             import_max_mb: 50,
@@ -46,12 +60,19 @@ impl TestServer {
         let task = tokio::spawn(web::serve(listener, router, async {
             let _ = rx.await;
         }));
-        TestServer { url, store, stop: Some(tx), task: Some(task), _dir: dir }
+        TestServer {
+            url,
+            store,
+            stop: Some(tx),
+            task: Some(task),
+            dir: dir.to_path_buf(),
+            _temp: None,
+        }
     }
 
     /// The data directory (SQLite database and its WAL, key file).
     pub fn data_dir(&self) -> &std::path::Path {
-        self._dir.path()
+        &self.dir
     }
 
     pub async fn account(&self, name: &str, password: &str) -> domain::AccountInfo {

@@ -42,7 +42,7 @@ impl Wanted<'_> {
     }
 }
 
-fn card_propstats(ctx: &Ctx, wanted: &Wanted<'_>, info: &CardInfo<'_>) -> Vec<Propstat> {
+pub fn card_propstats(ctx: &Ctx, wanted: &Wanted<'_>, info: &CardInfo<'_>) -> Vec<Propstat> {
     ctx.trim(match wanted {
         Wanted::Propfind(Propfind::Prop(names)) => props::pick_card(names, info),
         Wanted::Names(names) => props::pick_card(names, info),

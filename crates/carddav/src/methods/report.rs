@@ -2,6 +2,7 @@
 //! and `sync-collection` (RFC 6578).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -11,11 +12,12 @@ use store::{ContactRow, EntityKind, FeedItem};
 use uuid::Uuid;
 
 use crate::book::{self, Members, Names};
+use crate::cache::CachedCard;
 use crate::error::{DavError, DavResult};
 use crate::filter;
-use crate::methods::propfind::{card_entry, card_entry_at, members_if_group_rows, members_if_groups, row_entry, Wanted};
+use crate::methods::propfind::{card_entry, card_entry_at, card_propstats, members_if_group_rows, members_if_groups, row_entry, Wanted};
 use crate::paths::{self, Target};
-use crate::props::{self, parse_sync_token, sync_token};
+use crate::props::{self, parse_sync_token, sync_token, CardInfo};
 use crate::request::{parse_report, Filter, PropSelection, Report};
 use crate::response::{Entry, Multistatus};
 use crate::xml::Name;
@@ -62,31 +64,71 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
             _ => None,
         })
         .collect();
-    let names: Vec<String> = wanted.iter().flatten().cloned().collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let v = version(select);
+    let w = Wanted::Names(&select.props);
+    // Cards served before and unchanged since come from memory; the others from the store.
+    let seq = ctx.state.cards.validate(store, account).await?;
+    let asked: Vec<&str> = wanted.iter().flatten().map(String::as_str).collect();
+    let mut kept = ctx.state.cards.get(account, seq, &asked, v).into_iter();
+    let hits: Vec<Option<Arc<CachedCard>>> = wanted.iter().map(|n| n.as_ref().and_then(|_| kept.next().flatten())).collect();
+    let refs: Vec<&str> = wanted.iter().zip(&hits).filter(|(_, hit)| hit.is_none()).filter_map(|(n, _)| n.as_deref()).collect();
     let resolved = store.dav_resolve(account, &refs, true).await?;
     let (ids, states, found_names) = (resolved.ids, resolved.states, Names(resolved.names));
     let live: Vec<&FeedItem> = states.values().filter(|i| book::is_live(i)).collect();
     let members = members_if_groups(ctx, &live).await?;
     // Group cards name their members by UID: then every name is needed.
     let card_names = if members.is_some() { Names(store.dav_names(account).await?) } else { found_names };
-    let v = version(select);
-    let w = Wanted::Names(&select.props);
-    let found: Vec<(&String, Option<&FeedItem>)> = hrefs
+    enum Found<'a> {
+        Kept(&'a CachedCard),
+        Read(&'a FeedItem),
+        Missing,
+    }
+    let found: Vec<(&String, Found)> = hrefs
         .iter()
         .zip(&wanted)
-        .map(|(href, name)| (href, name.as_ref().and_then(|n| ids.get(n)).and_then(|id| states.get(id)).filter(|i| book::is_live(i))))
+        .zip(&hits)
+        .map(|((href, name), hit)| {
+            let found = match hit {
+                Some(c) => Found::Kept(c),
+                None => match name.as_ref().and_then(|n| ids.get(n)).and_then(|id| states.get(id)).filter(|i| book::is_live(i)) {
+                    Some(item) => Found::Read(item),
+                    None => Found::Missing,
+                },
+            };
+            (href, found)
+        })
         .collect();
-    // Writing the cards is most of the work: on two threads.
-    let entries = store::par_map(&found, |(href, item)| match item {
-        Some(item) => card_entry_at(ctx, Some(href), item, &card_names, members.as_deref(), &w, v),
-        None => Entry::Status { href: (*href).clone(), status: 404 },
-    });
+    let max = ctx.state.config.max_resource_size;
+    // Writing the cards read is most of the work: on two threads (kept ones are ready).
+    let write = |(href, found): &(&String, Found)| match found {
+        Found::Kept(c) => (kept_entry(ctx, href, c, &w), None),
+        // Contact cards are kept for the next time (group cards depend on other cards).
+        Found::Read(item) if w.needs_text() && !book::is_group(item) => {
+            let id = item.id();
+            let Some(text) = book::render(item, &card_names, None, v, max) else {
+                return (Entry::Status { href: (*href).clone(), status: 404 }, None);
+            };
+            let card = CachedCard { name: card_names.href(&id), etag: book::etag(item, None), last_modified: book::updated_at(item), text };
+            (kept_entry(ctx, href, &card, &w), Some((id, card)))
+        }
+        Found::Read(item) => (card_entry_at(ctx, Some(href), item, &card_names, members.as_deref(), &w, v), None),
+        Found::Missing => (Entry::Status { href: (*href).clone(), status: 404 }, None),
+    };
+    let entries = if hits.iter().all(Option::is_some) { found.iter().map(write).collect() } else { store::par_map(&found, write) };
     let mut ms = Multistatus::with_capacity(hrefs.len());
-    for e in &entries {
-        ms.push(e);
+    let mut read = Vec::new();
+    for (e, card) in entries {
+        ms.push(&e);
+        read.extend(card);
     }
+    ctx.state.cards.put(account, seq, v, read);
     Ok(multistatus(ms.finish(None)))
+}
+
+/// The multistatus entry of a card as served before, under the href the client wrote.
+fn kept_entry(ctx: &Ctx, href: &str, card: &CachedCard, wanted: &Wanted<'_>) -> Entry {
+    let info = CardInfo { user: ctx.user(), etag: card.etag.clone(), last_modified: card.last_modified, text: Some(&card.text) };
+    Entry::Props { href: href.to_string(), propstats: card_propstats(ctx, wanted, &info) }
 }
 
 async fn query(ctx: &Ctx, select: &PropSelection, filter: &Filter, limit: Option<u64>) -> DavResult<Response> {
