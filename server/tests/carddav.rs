@@ -472,6 +472,56 @@ async fn served_cards_follow_changes_made_on_any_instance() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_is_served_the_same_with_cards_made_ready_ahead() {
+    // A first sync's listing makes its cards ready ahead of the multigets. They must be what an
+    // instance keeping nothing in memory serves, edits made meanwhile included.
+    let s = TestServer::start().await;
+    let plain = s.beside_with(carddav::DavConfig { card_cache_bytes: 0, ..Default::default() }).await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let ids = seed(&s, alice.id, 450).await;
+    let dav = Dav::new(&s, alice.id, "alice").await;
+    let mut other = Dav::new(&s, alice.id, "alice").await;
+    other.base = plain.url.clone();
+    // A named card too (client href and UID), last in the listing.
+    assert_eq!(dav.put("Client-Named.vcf", &vcard("client-uid-1", "Named Card", "X-KEPT:yes\r\n"), &[]).await.status, StatusCode::CREATED);
+    // First on this instance with nothing changing; then on one just started, with changes made
+    // while its cards are being made ready (which stops that).
+    let fresh = s.beside().await;
+    for (round, url) in [s.url.clone(), fresh.url.clone()].into_iter().enumerate() {
+        let mut dav = Dav::new(&s, alice.id, "alice").await;
+        dav.base = url;
+        let listing = dav.sync("", None).await;
+        let (live, _) = entries(&listing);
+        assert_eq!(live.len(), 451);
+        if round == 1 {
+            // The first, one in the middle, the last.
+            for i in [0, 225, 449] {
+                let c = s.store.get_contact(alice.id, ids[i]).await.unwrap();
+                let mut data = c.data.clone();
+                data.notes = format!("edited while made ready {i}");
+                s.store.update_contact(alice.id, ids[i], c.revision, &data, Origin::Console).await.unwrap();
+            }
+        }
+        let hrefs: Vec<String> = live.iter().map(|(h, _)| h.clone()).collect();
+        for (k, batch) in hrefs.chunks(100).enumerate() {
+            let ours = dav.multiget(batch, "3.0").await;
+            let theirs = other.multiget(batch, "3.0").await;
+            assert_eq!(ours.status, StatusCode::MULTI_STATUS);
+            let differ = ours.all("card:address-data").into_iter().zip(theirs.all("card:address-data")).find(|(a, b)| a != b);
+            assert!(differ.is_none(), "round {round}, batch {k}: {differ:?}");
+            assert!(ours.body == theirs.body, "round {round}, batch {k}: the answers differ");
+        }
+        let named = dav.multiget(&[format!("{}Client-Named.vcf", dav.book())], "3.0").await;
+        assert!(named.body.contains("UID:client-uid-1") && named.body.contains("X-KEPT:yes"), "{}", named.body);
+    }
+    let edited = dav.multiget(&[format!("{}{}.vcf", dav.book(), ids[449])], "3.0").await;
+    assert!(edited.body.contains("edited while made ready 449"), "{}", edited.body);
+    fresh.shutdown().await;
+    plain.shutdown().await;
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_both_ways() {
     let s = TestServer::start().await;
     let alice = s.account("alice", "alice-password-1").await;

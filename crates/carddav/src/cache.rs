@@ -13,13 +13,16 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::AccountId;
 use interchange::vcard::VcardVersion;
 use store::Store;
+use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::book::{self, Names};
 use crate::error::DavResult;
 
 /// One served card, as sent.
@@ -40,6 +43,13 @@ impl CachedCard {
     }
 }
 
+/// A first sync's listing of fewer cards than this is not warmed up.
+const WARM_FROM: usize = 200;
+/// Cards read and written at once by a warm-up.
+const WARM_CHUNK: usize = 200;
+/// Longest a multiget waits for a warm-up.
+const WARM_WAIT: Duration = Duration::from_secs(5);
+
 /// More changes than this since the cache last looked: the account's cards are dropped instead
 /// of forgotten one by one.
 const MAX_CHANGES_FOLLOWED: i64 = 2000;
@@ -53,6 +63,19 @@ struct Book {
     cards: HashMap<(Uuid, bool), Arc<CachedCard>>,
     bytes: usize,
     used: u64,
+    /// The version the last multiget asked for (vCard 4.0?): what a warm-up writes.
+    v4_last: bool,
+    warming: Option<Arc<Warming>>,
+}
+
+/// A warm-up under way: the cards of a first sync's listing, read and written ahead of the
+/// client's multigets, in the listing's order.
+struct Warming {
+    v4: bool,
+    /// Resource name → place in the listing.
+    place: HashMap<String, usize>,
+    /// How many of the listing are done; the sender is dropped when the warm-up ends.
+    done: watch::Receiver<usize>,
 }
 
 impl Book {
@@ -144,6 +167,7 @@ impl CardCache {
         match inner.books.get_mut(&account).filter(|b| b.seq == seq) {
             Some(book) => {
                 book.used = clock;
+                book.v4_last = is_v4(version);
                 let find = |n: &str| book.by_name.get(n).and_then(|id| book.cards.get(&(*id, is_v4(version)))).filter(|c| c.name == n).cloned();
                 names.iter().map(|n| find(n)).collect()
             }
@@ -152,17 +176,20 @@ impl CardCache {
     }
 
     /// Keeps cards read from the database after [`CardCache::validate`] returned `seq`: only if
-    /// nothing changed since.
-    pub fn put(&self, account: AccountId, seq: i64, version: VcardVersion, cards: Vec<(Uuid, CachedCard)>) {
-        if self.limit == 0 || cards.is_empty() {
-            return;
+    /// nothing changed since. False when they were not all kept (changes, or no room).
+    pub fn put(&self, account: AccountId, seq: i64, version: VcardVersion, cards: Vec<(Uuid, CachedCard)>) -> bool {
+        if self.limit == 0 {
+            return false;
+        }
+        if cards.is_empty() {
+            return true;
         }
         let mut inner = self.lock();
         inner.clock += 1;
         let clock = inner.clock;
         let Inner { books, bytes, .. } = &mut *inner;
         if books.get(&account).is_none_or(|b| b.seq != seq) {
-            return;
+            return false;
         }
         // Make room: drop the least recently used other books first.
         let incoming: usize = cards.iter().map(|(_, c)| c.size()).sum();
@@ -172,12 +199,12 @@ impl CardCache {
                 *bytes -= b.bytes;
             }
         }
-        let Some(book) = books.get_mut(&account) else { return };
+        let Some(book) = books.get_mut(&account) else { return false };
         book.used = clock;
         for (id, card) in cards {
             let size = card.size();
             if *bytes + size > self.limit {
-                break;
+                return false;
             }
             let before = book.bytes;
             // The same card in the other version stays, unless it is under another name.
@@ -197,6 +224,69 @@ impl CardCache {
             book.bytes += size;
             *bytes += size;
         }
+        true
+    }
+
+    /// After a first sync's listing of `cards` (live contacts, in order, with their resource
+    /// names), reads and writes them ahead of the client's multigets, in the version the
+    /// account's last multiget asked for (3.0 when none did). One warm-up per account at a time;
+    /// it stops when the account changes or the memory is full.
+    pub async fn warm(self: &Arc<Self>, store: Arc<Store>, account: AccountId, cards: Vec<(Uuid, String)>, names: Names, max: usize) -> DavResult<()> {
+        if cards.len() < WARM_FROM || cards.len() * 600 > self.limit / 2 {
+            return Ok(());
+        }
+        let seq = self.validate(&store, account).await?;
+        let (tx, rx) = watch::channel(0);
+        let mut cards = cards;
+        let v4 = {
+            let mut inner = self.lock();
+            let Some(book) = inner.books.get_mut(&account).filter(|b| b.seq == seq && b.warming.is_none()) else { return Ok(()) };
+            // Only what is not kept already.
+            let v4 = book.v4_last;
+            cards.retain(|(id, name)| book.cards.get(&(*id, v4)).is_none_or(|c| c.name != *name));
+            if cards.len() < WARM_FROM {
+                return Ok(());
+            }
+            let place = cards.iter().enumerate().map(|(i, (_, name))| (name.clone(), i)).collect();
+            book.warming = Some(Arc::new(Warming { v4: book.v4_last, place, done: rx }));
+            book.v4_last
+        };
+        let version = if v4 { VcardVersion::V4 } else { VcardVersion::V3 };
+        let cache = self.clone();
+        tokio::spawn(async move {
+            let mut done = 0;
+            for chunk in cards.chunks(WARM_CHUNK) {
+                let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+                let Ok(states) = store.entry_states(account, &ids).await else { break };
+                let written = store::par_map(chunk, |(id, name)| {
+                    let item = states.get(id).filter(|i| book::is_live(i) && !book::is_group(i))?;
+                    let text = book::render(item, &names, None, version, max)?;
+                    let last_modified = book::updated_at(item);
+                    Some((*id, CachedCard { name: name.clone(), etag: book::etag(item, None), last_modified, text }))
+                });
+                if !cache.put(account, seq, version, written.into_iter().flatten().collect()) {
+                    break;
+                }
+                done += chunk.len();
+                tx.send_replace(done);
+            }
+            if let Some(book) = cache.lock().books.get_mut(&account) {
+                book.warming = None;
+            }
+        });
+        Ok(())
+    }
+
+    /// Waits (a few seconds at most) until a warm-up under way for this version has written
+    /// those of `names` it will write.
+    pub async fn wait_for_warm_up(&self, account: AccountId, names: &[&str], version: VcardVersion) {
+        let Some(w) = self.lock().books.get(&account).and_then(|b| b.warming.clone()) else { return };
+        if w.v4 != is_v4(version) {
+            return;
+        }
+        let mut done = w.done.clone();
+        let Some(last) = names.iter().filter_map(|n| w.place.get(*n)).copied().filter(|p| *p >= *done.borrow()).max() else { return };
+        let _ = tokio::time::timeout(WARM_WAIT, done.wait_for(|d| *d > last)).await;
     }
 
     /// Bytes kept, for tests and figures.

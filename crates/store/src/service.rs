@@ -829,15 +829,10 @@ impl Store {
 
     /// The states of those of `ids` the account has (contacts or groups, deleted or not).
     pub async fn entry_states(&self, account: AccountId, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, FeedItem>> {
-        let acc = self.account_row(account).await?;
-        let key = self.data_key(&acc).await?;
+        let key = self.key_of(account).await?;
         let ids: Vec<ContactId> = ids.iter().map(|u| ContactId::from_uuid(*u)).collect();
-        self.backend
-            .contacts_by_ids(account, &ids)
-            .await?
-            .iter()
-            .map(|r| self.item_of(acc.id, &key, r).map(|i| (*r.id.as_uuid(), i)))
-            .collect()
+        let rows = self.backend.contacts_by_ids(account, &ids).await?;
+        crate::par_map(&rows, |r| self.item_of(account, &key, r).map(|i| (*r.id.as_uuid(), i))).into_iter().collect()
     }
 
     // ---------------------------------------------------------------------------------------

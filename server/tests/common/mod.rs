@@ -37,6 +37,11 @@ impl TestServer {
         Self::start_in(&self.dir, carddav::DavConfig::default()).await
     }
 
+    /// Like [`TestServer::beside`], with these CardDAV settings.
+    pub async fn beside_with(&self, dav: carddav::DavConfig) -> Self {
+        Self::start_in(&self.dir, dav).await
+    }
+
     async fn start_in(dir: &std::path::Path, dav: carddav::DavConfig) -> Self {
         let config = Config {
             listen: "127.0.0.1:0".into(),

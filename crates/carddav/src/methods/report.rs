@@ -67,9 +67,20 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
     let v = version(select);
     let w = Wanted::Names(&select.props);
     // Cards served before and unchanged since come from memory; the others from the store.
-    let seq = ctx.state.cards.validate(store, account).await?;
+    let cache = &ctx.state.cards;
+    let seq = cache.validate(store, account).await?;
     let asked: Vec<&str> = wanted.iter().flatten().map(String::as_str).collect();
-    let mut kept = ctx.state.cards.get(account, seq, &asked, v).into_iter();
+    let mut kept = cache.get(account, seq, &asked, v);
+    if kept.iter().any(Option::is_none) {
+        // A first sync's warm-up may be writing them right now.
+        let missed: Vec<&str> = asked.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(n, _)| *n).collect();
+        cache.wait_for_warm_up(account, &missed, v).await;
+        let mut again = cache.get(account, seq, &missed, v).into_iter();
+        for k in kept.iter_mut().filter(|k| k.is_none()) {
+            *k = again.next().flatten();
+        }
+    }
+    let mut kept = kept.into_iter();
     let hits: Vec<Option<Arc<CachedCard>>> = wanted.iter().map(|n| n.as_ref().and_then(|_| kept.next().flatten())).collect();
     let refs: Vec<&str> = wanted.iter().zip(&hits).filter(|(_, hit)| hit.is_none()).filter_map(|(n, _)| n.as_deref()).collect();
     let resolved = store.dav_resolve(account, &refs, true).await?;
@@ -121,7 +132,7 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
         ms.push(&e);
         read.extend(card);
     }
-    ctx.state.cards.put(account, seq, v, read);
+    cache.put(account, seq, v, read);
     Ok(multistatus(ms.finish(None)))
 }
 
@@ -240,5 +251,12 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
     if let Some(d) = &ctx.who.device {
         store.record_sync(d.id, Some(new_seq), ctx.addr.map(|a| a.to_string()), sent, 0).await?;
     }
-    Ok(multistatus(ms.finish(Some(&sync_token(new_seq)))))
+    let body = ms.finish(Some(&sync_token(new_seq)));
+    if initial && !w.needs_text() {
+        // The client asks for these cards next, a hundred at a time: have them ready.
+        let cards: Vec<(Uuid, String)> =
+            rows.iter().filter(|r| r.kind == EntityKind::Contact && !r.deleted).map(|r| (*r.id.as_uuid(), names.href(r.id.as_uuid()))).collect();
+        ctx.state.cards.warm(ctx.state.store.clone(), account, cards, names, ctx.state.config.max_resource_size).await?;
+    }
+    Ok(multistatus(body))
 }
