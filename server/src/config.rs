@@ -68,10 +68,7 @@ impl Config {
         let dav = carddav::DavConfig {
             allow_account_password,
             max_resource_size: number("ROLO_DAV_MAX_VCARD_KB", 1024, 64 * 1024)? * 1024,
-            card_cache_bytes: match env("ROLO_DAV_CACHE_MB").as_deref() {
-                Some("0") => 0,
-                _ => number("ROLO_DAV_CACHE_MB", 64, 64 * 1024)? * 1024 * 1024,
-            },
+            card_cache_bytes: card_cache_bytes(env("ROLO_DAV_CACHE_MB").as_deref())?,
         };
         let trash_days = number("ROLO_TRASH_DAYS", 30, 3650)? as i64;
         Ok(Config {
@@ -113,9 +110,33 @@ impl Config {
     }
 }
 
+/// `ROLO_DAV_CACHE_MB` in bytes: 64 MiB when unset, 0 for none.
+fn card_cache_bytes(v: Option<&str>) -> Result<usize, String> {
+    match v {
+        None => Ok(carddav::DEFAULT_CARD_CACHE_BYTES),
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= 64 * 1024)
+            .map(|n| n * 1024 * 1024)
+            .ok_or_else(|| format!("ROLO_DAV_CACHE_MB must be a number from 0 (keep no card) to 65536, not {v:?}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn card_cache_size() {
+        assert_eq!(card_cache_bytes(None), Ok(64 << 20));
+        assert_eq!(card_cache_bytes(Some("0")), Ok(0));
+        assert_eq!(card_cache_bytes(Some("256")), Ok(256 << 20));
+        for bad in ["-1", "lots", "65537", ""] {
+            assert!(card_cache_bytes(Some(bad)).unwrap_err().contains("ROLO_DAV_CACHE_MB"), "{bad}");
+        }
+    }
 
     #[test]
     fn redacts_passwords() {
