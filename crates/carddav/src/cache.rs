@@ -238,7 +238,7 @@ impl CardCache {
         let seq = self.validate(&store, account).await?;
         let (tx, rx) = watch::channel(0);
         let mut cards = cards;
-        let v4 = {
+        let (v4, warming) = {
             let mut inner = self.lock();
             let Some(book) = inner.books.get_mut(&account).filter(|b| b.seq == seq && b.warming.is_none()) else { return Ok(()) };
             // Only what is not kept already.
@@ -248,8 +248,9 @@ impl CardCache {
                 return Ok(());
             }
             let place = cards.iter().enumerate().map(|(i, (_, name))| (name.clone(), i)).collect();
-            book.warming = Some(Arc::new(Warming { v4: book.v4_last, place, done: rx }));
-            book.v4_last
+            let warming = Arc::new(Warming { v4, place, done: rx });
+            book.warming = Some(warming.clone());
+            (v4, warming)
         };
         let version = if v4 { VcardVersion::V4 } else { VcardVersion::V3 };
         let cache = self.clone();
@@ -257,7 +258,13 @@ impl CardCache {
             let mut done = 0;
             for chunk in cards.chunks(WARM_CHUNK) {
                 let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
-                let Ok(states) = store.entry_states(account, &ids).await else { break };
+                let states = match store.entry_states(account, &ids).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "CardDAV: making cards ready ahead stopped");
+                        break;
+                    }
+                };
                 let written = store::par_map(chunk, |(id, name)| {
                     let item = states.get(id).filter(|i| book::is_live(i) && !book::is_group(i))?;
                     let text = book::render(item, &names, None, version, max)?;
@@ -270,7 +277,8 @@ impl CardCache {
                 done += chunk.len();
                 tx.send_replace(done);
             }
-            if let Some(book) = cache.lock().books.get_mut(&account) {
+            // Unless another warm-up has taken its place meanwhile.
+            if let Some(book) = cache.lock().books.get_mut(&account).filter(|b| b.warming.as_ref().is_some_and(|w| Arc::ptr_eq(w, &warming))) {
                 book.warming = None;
             }
         });

@@ -256,7 +256,10 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
         // The client asks for these cards next, a hundred at a time: have them ready.
         let cards: Vec<(Uuid, String)> =
             rows.iter().filter(|r| r.kind == EntityKind::Contact && !r.deleted).map(|r| (*r.id.as_uuid(), names.href(r.id.as_uuid()))).collect();
-        ctx.state.cards.warm(ctx.state.store.clone(), account, cards, names, ctx.state.config.max_resource_size).await?;
+        // Only a help: the listing stands without it.
+        if let Err(e) = ctx.state.cards.warm(ctx.state.store.clone(), account, cards, names, ctx.state.config.max_resource_size).await {
+            tracing::warn!(error = ?e, "CardDAV: cards not made ready ahead");
+        }
     }
     Ok(multistatus(body))
 }
