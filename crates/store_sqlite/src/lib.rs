@@ -980,7 +980,6 @@ impl Backend for SqliteBackend {
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()> {
         put_name(&self.pool, row).await
     }
-
 }
 
 /// The heads (no sealed content) of the rows selected, in change order, as one text value:
