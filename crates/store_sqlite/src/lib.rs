@@ -958,7 +958,7 @@ impl Backend for SqliteBackend {
         for n in 0..ids.len().div_ceil(CHUNK).max(hashes.len().div_ceil(CHUNK)) {
             let ids = ids.chunks(CHUNK).nth(n).unwrap_or_default();
             let hashes = hashes.chunks(CHUNK).nth(n).unwrap_or_default();
-            let mut q = QueryBuilder::<Sqlite>::new(PACKED_DAV_CARDS);
+            let mut q = QueryBuilder::<Sqlite>::new("");
             let mut first = true;
             if !ids.is_empty() {
                 union_part(&mut q, &mut first, DAV_CARDS_BY_ID, account, ids.iter().copied());
@@ -970,9 +970,9 @@ impl Backend for SqliteBackend {
             if first {
                 continue;
             }
-            q.push(")");
-            let packed: Option<Vec<u8>> = q.build_query_scalar().fetch_one(&self.pool).await.map_err(db_err)?;
-            dav_cards_from(account, packed.as_deref().unwrap_or_default(), &mut out)?;
+            for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                out.push(dav_card_from(account, &r)?);
+            }
         }
         Ok(out)
     }
@@ -1029,61 +1029,22 @@ where
     q.push(")");
 }
 
-/// The rows of [`Backend::dav_cards`] as one value, its `UNION ALL` closed by `)`: for each row a
-/// header of eleven fields each followed by a space (kind, id in hex, revision, seq, deleted,
-/// created_at, updated_at, the name's id in hex and href hash, the lengths of the sealed row and
-/// the sealed name, -1 for none; an absent text is empty), then the two sealed values as they
-/// are. Like [`PACKED_HEADS`], it spares sqlx's per-row cost; SQLite keeps a blob's bytes when it
-/// joins them as text, and the cast gives them back unchanged.
-const PACKED_DAV_CARDS: &str = "SELECT CAST(group_concat(printf('%s %s %d %d %d %d %d %s %s %d %d ', \
-     kind, hex(id), revision, seq, deleted, created_at, updated_at, hex(name_id), name_hash, \
-     coalesce(length(sealed), -1), coalesce(length(name_sealed), -1)) \
-     || coalesce(sealed, x'') || coalesce(name_sealed, x''), '') AS BLOB) FROM (";
-
-/// Reads [`PACKED_DAV_CARDS`] into `out`.
-fn dav_cards_from(account: AccountId, mut rest: &[u8], out: &mut Vec<DavCardRow>) -> StoreResult<()> {
-    let bad = || StoreError::Backend("a CardDAV card row does not decode".into());
-    while !rest.is_empty() {
-        let mut fields = [""; 11];
-        for f in &mut fields {
-            let end = rest.iter().position(|b| *b == b' ').ok_or_else(bad)?;
-            *f = std::str::from_utf8(&rest[..end]).map_err(|_| bad())?;
-            rest = &rest[end + 1..];
-        }
-        let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
-        let mut blob = |len: &str| -> StoreResult<Option<Vec<u8>>> {
-            let Ok(len) = usize::try_from(num(len)?) else { return Ok(None) };
-            let (b, r) = rest.split_at_checked(len).ok_or_else(bad)?;
-            rest = r;
-            Ok(Some(b.to_vec()))
-        };
-        let (sealed, name_sealed) = (blob(fields[9])?, blob(fields[10])?);
-        let contact = match fields[0] {
-            "" => None,
-            kind => Some(ContactRow {
-                kind: EntityKind::parse(kind).ok_or_else(bad)?,
-                account_id: account,
-                id: ContactId::from_uuid(Uuid::try_parse(fields[1]).map_err(|_| bad())?),
-                revision: num(fields[2])?,
-                seq: num(fields[3])?,
-                deleted: num(fields[4])? != 0,
-                sealed,
-                created_at: time(num(fields[5])?),
-                updated_at: time(num(fields[6])?),
-            }),
-        };
-        let name = match fields[8] {
-            "" => None,
-            hash => Some(DavNameRow {
-                account_id: account,
-                id: ContactId::from_uuid(Uuid::try_parse(fields[7]).map_err(|_| bad())?),
-                href_hash: hash.to_string(),
-                sealed: name_sealed.ok_or_else(bad)?,
-            }),
-        };
-        out.push(DavCardRow { contact, name });
-    }
-    Ok(())
+fn dav_card_from(account: AccountId, r: &SqliteRow) -> StoreResult<DavCardRow> {
+    let kind: Option<String> = r.try_get("kind").map_err(db_err)?;
+    let contact = match kind {
+        Some(_) => Some(contact_from(r)?),
+        None => None,
+    };
+    let name = match r.try_get::<Option<String>, _>("name_hash").map_err(db_err)? {
+        Some(href_hash) => Some(DavNameRow {
+            account_id: account,
+            id: ContactId::from_uuid(r.try_get("name_id").map_err(db_err)?),
+            href_hash,
+            sealed: r.try_get("name_sealed").map_err(db_err)?,
+        }),
+        None => None,
+    };
+    Ok(DavCardRow { contact, name })
 }
 
 fn dav_name_from(r: &SqliteRow) -> StoreResult<DavNameRow> {
