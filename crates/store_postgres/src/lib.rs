@@ -988,7 +988,6 @@ impl Backend for PostgresBackend {
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()> {
         put_name(&self.pool, row).await
     }
-
 }
 
 /// Appends one part of a `UNION ALL` query: `part.0`, the account, `part.1`, the keys, `)`.

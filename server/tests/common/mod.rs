@@ -34,7 +34,7 @@ impl TestServer {
     /// Another Rolo instance on the same database and key (a deployment of several instances);
     /// it must stop before this one.
     pub async fn beside(&self) -> Self {
-        Self::start_in(&self.dir, carddav::DavConfig::default()).await
+        self.beside_with(carddav::DavConfig::default()).await
     }
 
     /// Like [`TestServer::beside`], with these CardDAV settings.
