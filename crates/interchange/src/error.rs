@@ -18,6 +18,8 @@ pub enum ImportError {
     Spreadsheet(String),
     #[error("The workbook has no sheet with a header row.")]
     NoSheet,
+    #[error("The spreadsheet is too large to import: {0}.")]
+    TooLarge(String),
 }
 
 /// Why an export stopped.

@@ -11,6 +11,8 @@
 
 pub mod csv;
 mod error;
+#[cfg(feature = "hostile")]
+pub mod hostile;
 mod table;
 pub mod vcard;
 pub mod xlsx;

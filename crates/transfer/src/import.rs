@@ -258,6 +258,20 @@ pub async fn import(
         };
         let mut row = row;
         row.data.groups.retain(|g| groups.contains(g));
+        // The size limit every channel shares: an oversized row is reported, not written.
+        if let Err(StoreError::Invalid(v)) = store.check_contact_size(&row.data) {
+            let reason = v.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
+            let failure = RowFailure { line: row.line, reason };
+            report.rows.push(RowOutcome {
+                line: failure.line,
+                outcome: Outcome::Failed,
+                contact: None,
+                reason: failure.reason.clone(),
+                groups: Vec::new(),
+            });
+            report.failed.push(failure);
+            continue;
+        }
         let uid = row.uid.as_deref().and_then(|u| ContactId::parse(u).ok());
         let found = match options.duplicates {
             Duplicates::CreateAnyway => None,
@@ -287,6 +301,13 @@ pub async fn import(
         } else if let Some(pos) = index.slots[slot].pending {
             // Still in the batch being gathered: merge in memory.
             match batch.items.get_mut(pos) {
+                Some((_, pending)) if store.check_contact_size(&merge(pending, &row.data)).is_err() => RowOutcome {
+                    line,
+                    outcome: Outcome::Failed,
+                    contact: None,
+                    reason: format!("Merged with the row it duplicates ({reason}), the contact would be too large."),
+                    groups: Vec::new(),
+                },
                 Some((_, pending)) => {
                     let merged = merge(pending, &row.data);
                     index.add_keys(slot, &merged);
@@ -305,6 +326,13 @@ pub async fn import(
                     RowOutcome { line, outcome: Outcome::Updated, contact: Some(id), reason: format!("Merged: {reason}."), groups }
                 }
                 Updated::Unchanged => skip(format!("Duplicate with nothing new: {reason}.")),
+                Updated::Refused(why) => RowOutcome {
+                    line,
+                    outcome: Outcome::Failed,
+                    contact: None,
+                    reason: format!("The matching contact ({reason}) cannot take this row: {why}"),
+                    groups: Vec::new(),
+                },
                 Updated::Gone => RowOutcome {
                     line,
                     outcome: Outcome::Failed,
@@ -331,6 +359,8 @@ enum Updated {
     Yes(Box<ContactData>),
     Unchanged,
     Gone,
+    /// The merged contact breaks a rule (too large): the row fails, the import goes on.
+    Refused(String),
 }
 
 /// Merges `imported` into a stored contact, re-reading it if it changed meanwhile.
@@ -357,6 +387,9 @@ async fn update_existing(
             Ok(_) => return Ok(Updated::Yes(Box::new(merged))),
             Err(StoreError::Stale { .. }) if attempts < 5 => continue,
             Err(StoreError::NotFound) => return Ok(Updated::Gone),
+            Err(StoreError::Invalid(v)) => {
+                return Ok(Updated::Refused(v.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ")))
+            }
             Err(e) => return Err(e.into()),
         }
     }

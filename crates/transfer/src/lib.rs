@@ -16,6 +16,7 @@
 
 mod error;
 mod export;
+mod gate;
 mod import;
 mod matching;
 mod read;
@@ -24,6 +25,7 @@ mod report;
 pub use encoding_rs::Encoding;
 pub use error::TransferError;
 pub use export::{export, write_contacts, ExportFormat, ExportOptions, Selection};
+pub use gate::{Busy, Gate, Pass, FILES_AT_ONCE};
 pub use import::{import, Duplicates, ImportOptions, ImportReport, Limits, Outcome, Progress, RowOutcome, BATCH_SIZE};
 pub use interchange::vcard::VcardVersion;
 pub use interchange::{ColumnMapping, ColumnTarget, Dialect, Field, ImportedRow, Layout};

@@ -213,7 +213,8 @@ fn count_csv_rows(bytes: &[u8], encoding: &'static Encoding, delimiter: u8) -> u
 }
 
 fn open_xlsx<'a>(bytes: &'a [u8], options: &ImportOptions) -> Result<Source<'a>, TransferError> {
-    let mut analysis = interchange::xlsx::analyse(bytes, options.dialect)?;
+    let limits = interchange::xlsx::WorkbookLimits::for_rows(options.limits.max_rows);
+    let mut analysis = interchange::xlsx::analyse(bytes, options.dialect, &limits)?;
     if let (Some(mapping), Some(first)) = (&options.mapping, analysis.sheets.first_mut()) {
         if mapping.columns.len() != first.headers.len() {
             return Err(ImportError::MappingMismatch { mapping: mapping.columns.len(), file: first.headers.len() }.into());
@@ -222,7 +223,7 @@ fn open_xlsx<'a>(bytes: &'a [u8], options: &ImportOptions) -> Result<Source<'a>,
     }
     let total = analysis.sheets.iter().map(|s| s.rows).sum();
     check_rows(total, options)?;
-    let rows = interchange::xlsx::read_rows(bytes, &analysis)?;
+    let rows = interchange::xlsx::read_rows(bytes, &analysis, &limits)?;
     let first = analysis.sheets.first();
     Ok(Source {
         format: Format::Xlsx,

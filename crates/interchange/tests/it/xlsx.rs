@@ -1,7 +1,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
-use interchange::xlsx::{analyse, read_rows, write_groups, XlsxWriter};
+use interchange::xlsx::{analyse, read_rows, write_groups, WorkbookLimits, XlsxWriter};
 use interchange::{Columns, Dialect, ImportError, Layout, Record};
 
 use crate::{fixture, sample};
@@ -26,10 +26,10 @@ fn export_then_import_round_trip() {
     assert_eq!(range.get((2, 7)), Some(&Data::String("1815-12-10".into())), "Excel has no dates before 1900");
     assert_eq!(range.get((1, 7)), Some(&Data::String("--02-29".into())));
 
-    let a = analyse(&bytes, None).unwrap();
+    let a = analyse(&bytes, None, &WorkbookLimits::default()).unwrap();
     assert_eq!(a.sheets.len(), 1);
     assert_eq!((a.sheets[0].dialect, a.sheets[0].rows), (Dialect::Rolo, contacts.len()));
-    let rows = read_rows(&bytes, &a).unwrap();
+    let rows = read_rows(&bytes, &a, &WorkbookLimits::default()).unwrap();
     for (i, (row, data)) in rows.iter().zip(&contacts).enumerate() {
         let row = row.as_ref().unwrap();
         assert_eq!(row.line, i + 2);
@@ -49,10 +49,10 @@ fn one_sheet_per_group() {
         ("Work/Projects", vec![Record { uid: "a", data: &contacts[0], groups: &both }]),
     ];
     let bytes = write_groups(Cursor::new(Vec::new()), sheets, Layout::Rolo, Columns::fit(&contacts)).unwrap().into_inner();
-    let a = analyse(&bytes, None).unwrap();
+    let a = analyse(&bytes, None, &WorkbookLimits::default()).unwrap();
     let names: Vec<&str> = a.sheets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Friends", "Work_Projects"]);
-    let rows = read_rows(&bytes, &a).unwrap();
+    let rows = read_rows(&bytes, &a, &WorkbookLimits::default()).unwrap();
     assert_eq!(rows.len(), 2, "the contact on two sheets is read once");
     let first = rows[0].as_ref().unwrap();
     assert_eq!((first.uid.as_deref(), &first.data), (Some("a"), &contacts[0]));
@@ -61,9 +61,86 @@ fn one_sheet_per_group() {
 
 #[test]
 fn broken_workbooks() {
-    let e = analyse(&fixture("truncated.xlsx"), None).unwrap_err();
+    let e = analyse(&fixture("truncated.xlsx"), None, &WorkbookLimits::default()).unwrap_err();
     assert!(matches!(e, ImportError::Spreadsheet(_)), "{e:?}");
     assert!(e.to_string().starts_with("The spreadsheet cannot be read: "), "{e}");
-    assert!(matches!(analyse(&fixture("junk.bin"), None), Err(ImportError::Spreadsheet(_))));
-    assert!(matches!(analyse(&fixture("google.csv"), None), Err(ImportError::Spreadsheet(_))));
+    assert!(matches!(analyse(&fixture("junk.bin"), None, &WorkbookLimits::default()), Err(ImportError::Spreadsheet(_))));
+    assert!(matches!(analyse(&fixture("google.csv"), None, &WorkbookLimits::default()), Err(ImportError::Spreadsheet(_))));
+}
+
+fn too_large(r: Result<impl std::fmt::Debug, ImportError>) -> String {
+    match r {
+        Err(e @ ImportError::TooLarge(_)) => e.to_string(),
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_sheet_from_a1_to_xfd1048576_is_read_as_its_cells() {
+    // calamine's dense range would be 17 billion cells; the streaming reader reads two.
+    let bytes = interchange::hostile::xlsx_corner_cells();
+    let l = WorkbookLimits::default();
+    let a = analyse(&bytes, None, &l).unwrap();
+    assert_eq!(a.sheets[0].headers, ["Name"]);
+    assert_eq!(a.sheets[0].rows, 1);
+    let rows = read_rows(&bytes, &a, &l).unwrap();
+    assert!(rows.is_empty(), "the far cell is beyond the columns read: {rows:?}");
+}
+
+#[test]
+fn a_workbook_that_unpacks_past_the_limit_is_refused_unopened() {
+    let bytes = interchange::hostile::xlsx_huge_cell(3 << 20);
+    assert!(bytes.len() < 64 * 1024, "{}", bytes.len());
+    let l = WorkbookLimits { max_unpacked_bytes: 2 << 20, ..WorkbookLimits::default() };
+    let e = too_large(analyse(&bytes, None, &l));
+    assert!(e.contains("unpacked it takes 4 MB"), "{e}");
+}
+
+#[test]
+fn a_cell_longer_than_excel_allows_is_refused() {
+    let bytes = interchange::hostile::xlsx_huge_cell(interchange::xlsx::MAX_TEXT_RUN + 1);
+    let e = too_large(analyse(&bytes, None, &WorkbookLimits::default()));
+    assert!(e.contains("32,767"), "{e}");
+    // One that fits is read.
+    let bytes = interchange::hostile::xlsx_huge_cell(32_767);
+    let l = WorkbookLimits::default();
+    let a = analyse(&bytes, None, &l).unwrap();
+    assert_eq!(a.sheets[0].rows, 1);
+}
+
+#[test]
+fn rows_and_cells_are_counted_while_reading() {
+    let bytes = interchange::hostile::xlsx_with(|w| {
+        write!(w, "<row r=\"1\">{}{}</row>", interchange::hostile::cell("A1", "Name"), interchange::hostile::cell("B1", "Phone")).unwrap();
+        for r in 2..=101 {
+            write!(w, "<row r=\"{r}\">{}{}</row>", interchange::hostile::cell(&format!("A{r}"), "x"), interchange::hostile::cell(&format!("B{r}"), "1")).unwrap();
+        }
+    });
+    let fits = WorkbookLimits { max_rows: 100, ..WorkbookLimits::default() };
+    assert_eq!(analyse(&bytes, None, &fits).unwrap().sheets[0].rows, 100);
+    let e = too_large(analyse(&bytes, None, &WorkbookLimits { max_rows: 99, ..fits }));
+    assert!(e.contains("more than 99 rows"), "{e}");
+    let e = too_large(analyse(&bytes, None, &WorkbookLimits { max_cells: 150, ..fits }));
+    assert!(e.contains("more than 150 cells"), "{e}");
+}
+
+#[test]
+fn an_xls_spanning_four_billion_cells_is_refused_before_calamine_lays_it_out() {
+    let bytes = interchange::hostile::xls_with_cells(&[(0, 0), (65535, 65535)]);
+    let e = too_large(analyse(&bytes, None, &WorkbookLimits::default()));
+    assert!(e.contains("4294967296 cells"), "{e}");
+}
+
+#[test]
+fn an_ods_repeating_a_row_a_million_times_is_refused() {
+    let bytes = interchange::hostile::ods_repeated_rows();
+    let e = too_large(analyse(&bytes, None, &WorkbookLimits::default()));
+    assert!(e.contains("more than 2000000 cells"), "{e}");
+    // A small one reads.
+    let cell = |t: &str| format!(r#"<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>"#);
+    let ok = interchange::hostile::ods_with(&format!("<table:table-row>{}</table:table-row><table:table-row>{}</table:table-row>", cell("Name"), cell("Ada")));
+    let l = WorkbookLimits::default();
+    let a = analyse(&ok, None, &l).unwrap();
+    let rows = read_rows(&ok, &a, &l).unwrap();
+    assert_eq!(rows[0].as_ref().unwrap().data.display_name, "Ada");
 }

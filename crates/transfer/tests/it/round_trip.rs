@@ -178,7 +178,7 @@ async fn excel_with_one_sheet_per_group_reads_back_each_contact_once() {
     env.store.set_membership(env.account, friends.id, &[created[0].id, created[1].id], true, Origin::Console).await.unwrap();
     env.store.set_membership(env.account, work.id, &[created[0].id], true, Origin::Console).await.unwrap();
     let xlsx = export(&env, ExportFormat::XlsxPerGroup, Selection::All).await;
-    let analysis = interchange::xlsx::analyse(&xlsx, None).unwrap();
+    let analysis = interchange::xlsx::analyse(&xlsx, None, &interchange::xlsx::WorkbookLimits::default()).unwrap();
     let sheets: Vec<&str> = analysis.sheets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(sheets, vec!["Friends", "Work_Office", "No group"]);
     let target = env.other_account("sheets").await;

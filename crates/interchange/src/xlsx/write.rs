@@ -1,28 +1,26 @@
-//! Excel: export with `rust_xlsxwriter` (constant-memory mode), import with `calamine`.
+//! Excel export with `rust_xlsxwriter` (constant-memory mode, buffered in RAM only: see
+//! [`ram_tempdir`]).
 //!
 //! The export has the columns of the CSV [`Layout`] (Rolo by default); the header row is bold,
 //! frozen and filtered; every value is written as text (phone numbers stay text), except a
 //! birthday with a year, written as a date. Cells are never formulas; those that would look like
 //! one when edited (starting with `= + - @`) carry Excel's "quote prefix" style, which keeps the
 //! value unchanged. Contacts can go on one sheet, or on one sheet per group.
-//!
-//! Import reads `.xlsx` and `.xls` (and `.ods`) through the same header dialects and
-//! [`ColumnMapping`] as CSV, every sheet that has a header row.
 
-use std::io::{Cursor, Seek, Write};
+use std::io::{Seek, Write};
 
-use calamine::{Data, Reader};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
-use crate::table::{birthday_column, export_row, header_row, RowMapper};
-pub use crate::table::Record;
-use crate::{ColumnMapping, Columns, Dialect, ExportError, ImportError, Layout, RowError, RowResult};
+use crate::table::{birthday_column, export_row, header_row, Record};
+use crate::{Columns, ExportError, Layout};
 
 const CELL_MAX: usize = 32_767;
 
 /// Streams contacts into a workbook, sheet by sheet.
 pub struct XlsxWriter {
     workbook: Workbook,
+    /// Sheets are buffered in [`ram_tempdir`] (else kept in memory).
+    constant_memory: bool,
     layout: Layout,
     columns: Columns,
     sheet: Option<(usize, u32)>,
@@ -39,10 +37,31 @@ fn xlsx_err(e: XlsxError) -> ExportError {
     ExportError::Xlsx(e.to_string())
 }
 
+/// A RAM-backed directory (tmpfs) where rust_xlsxwriter's constant-memory mode may buffer a
+/// sheet: contacts are never written to a disk in clear. `None` where there is none; sheets are
+/// then kept in the process's memory.
+pub fn ram_tempdir() -> Option<&'static std::path::Path> {
+    static DIR: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let mounts = std::fs::read_to_string("/proc/self/mounts").ok()?;
+        let dir = mounts.lines().find_map(|l| {
+            let mut f = l.split_whitespace();
+            let (_, point, fstype) = (f.next()?, f.next()?, f.next()?);
+            (fstype == "tmpfs" && point == "/dev/shm").then(|| std::path::PathBuf::from(point))
+        })?;
+        // rust_xlsxwriter makes its files with `tempfile_in`: check that one can be made here.
+        tempfile::tempfile_in(&dir).ok().map(|_| dir)
+    })
+    .as_deref()
+}
+
 impl XlsxWriter {
     pub fn new(layout: Layout, columns: Columns) -> Self {
+        let mut workbook = Workbook::new();
+        let constant_memory = ram_tempdir().is_some_and(|dir| workbook.set_tempdir(dir).is_ok());
         XlsxWriter {
-            workbook: Workbook::new(),
+            workbook,
+            constant_memory,
             layout,
             columns,
             sheet: None,
@@ -61,7 +80,11 @@ impl XlsxWriter {
         self.close_sheet()?;
         let name = sheet_name(name, &self.names);
         self.names.push(name.clone());
-        let sheet = self.workbook.add_worksheet_with_constant_memory();
+        // Constant memory buffers the sheet in a file: only in a RAM-backed directory.
+        let sheet = match self.constant_memory {
+            true => self.workbook.add_worksheet_with_constant_memory().map_err(xlsx_err)?,
+            false => self.workbook.add_worksheet(),
+        };
         sheet.set_name(name).map_err(xlsx_err)?;
         for (col, h) in self.headers.iter().enumerate() {
             let col = col as u16;
@@ -187,103 +210,6 @@ fn column_width(header: &str) -> f64 {
     }
 }
 
-/// One sheet of a workbook, analysed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SheetAnalysis {
-    pub name: String,
-    pub dialect: Dialect,
-    pub headers: Vec<String>,
-    pub mapping: ColumnMapping,
-    /// Rows after the header.
-    pub rows: usize,
-}
-
-/// The sheets that have a header row (drop some before [`read_rows`] to skip them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct XlsxAnalysis {
-    pub sheets: Vec<SheetAnalysis>,
-}
-
-fn open(bytes: &[u8]) -> Result<calamine::Sheets<Cursor<&[u8]>>, ImportError> {
-    if bytes.is_empty() {
-        return Err(ImportError::Empty);
-    }
-    calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| ImportError::Spreadsheet(e.to_string()))
-}
-
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => dt.as_datetime().map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-        Data::Error(_) | Data::Empty => String::new(),
-    }
-}
-
-/// Reads every sheet's header row and suggests a mapping for each.
-pub fn analyse(bytes: &[u8], dialect: Option<Dialect>) -> Result<XlsxAnalysis, ImportError> {
-    let mut book = open(bytes)?;
-    let mut sheets = Vec::new();
-    for name in book.sheet_names() {
-        let range = book.worksheet_range(&name).map_err(|e| ImportError::Spreadsheet(e.to_string()))?;
-        let mut rows = range.rows();
-        let Some(header) = rows.next() else { continue };
-        let headers: Vec<String> = header.iter().map(|c| cell_text(c).trim().to_string()).collect();
-        if headers.iter().all(String::is_empty) {
-            continue;
-        }
-        let (dialect, mapping) = ColumnMapping::suggest(&headers, dialect);
-        sheets.push(SheetAnalysis { name, dialect, headers, mapping, rows: rows.count() });
-    }
-    if sheets.is_empty() {
-        return Err(ImportError::NoSheet);
-    }
-    Ok(XlsxAnalysis { sheets })
-}
-
-/// Reads the rows of the analysed sheets. A contact whose UID appeared on an earlier sheet (one
-/// sheet per group) is read once, with the groups of every sheet it is on. With several sheets,
-/// row errors name the sheet.
-pub fn read_rows(bytes: &[u8], analysis: &XlsxAnalysis) -> Result<Vec<RowResult>, ImportError> {
-    let mut book = open(bytes)?;
-    let mut out: Vec<RowResult> = Vec::new();
-    let mut by_uid: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let many = analysis.sheets.len() > 1;
-    for sheet in &analysis.sheets {
-        let range = book.worksheet_range(&sheet.name).map_err(|e| ImportError::Spreadsheet(e.to_string()))?;
-        let mapper = RowMapper::new(sheet.dialect, &sheet.headers, &sheet.mapping, false)?;
-        let start = range.start().map_or(0, |(r, _)| r as usize);
-        for (i, row) in range.rows().enumerate().skip(1) {
-            let cells: Vec<String> = row.iter().map(cell_text).collect();
-            let line = start + i + 1;
-            let Some(result) = mapper.map(line, cells.iter().map(String::as_str)) else { continue };
-            match result {
-                Ok(row) => match row.uid.clone().filter(|u| !u.is_empty()).and_then(|u| by_uid.get(&u).copied().or_else(|| {
-                    by_uid.insert(u, out.len());
-                    None
-                })) {
-                    Some(first) => {
-                        if let Some(Ok(earlier)) = out.get_mut(first) {
-                            for g in row.groups {
-                                if !earlier.groups.contains(&g) {
-                                    earlier.groups.push(g);
-                                }
-                            }
-                        }
-                    }
-                    None => out.push(Ok(row)),
-                },
-                Err(e) if many => out.push(Err(RowError { line, reason: format!("sheet “{}”: {}", sheet.name, e.reason) })),
-                Err(e) => out.push(Err(e)),
-            }
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,12 +221,5 @@ mod tests {
         assert_eq!(sheet_name("a/b:c", &[]), "a_b_c");
         assert_eq!(sheet_name("", &[]), "Sheet");
         assert_eq!(sheet_name(&"x".repeat(40), &[]).chars().count(), 31);
-    }
-
-    #[test]
-    fn truncated_or_foreign_bytes_are_errors() {
-        assert!(matches!(analyse(b"", None), Err(ImportError::Empty)));
-        assert!(matches!(analyse(b"PK\x03\x04 truncated", None), Err(ImportError::Spreadsheet(_))));
-        assert!(matches!(analyse(b"Name,Phone\nA,1\n", None), Err(ImportError::Spreadsheet(_))));
     }
 }

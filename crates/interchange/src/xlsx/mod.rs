@@ -1,0 +1,12 @@
+//! Excel: export with `rust_xlsxwriter` ([`XlsxWriter`], [`write_groups`]) and import with
+//! `calamine` ([`analyse`], [`read_rows`]) within [`WorkbookLimits`] checked before and while a
+//! file is read.
+
+mod guard;
+mod read;
+mod write;
+
+pub use guard::{WorkbookLimits, MAX_COLUMNS, MAX_TEXT_RUN};
+pub use read::{analyse, read_rows, SheetAnalysis, XlsxAnalysis};
+pub use write::{ram_tempdir, write_groups, XlsxWriter};
+pub use crate::table::Record;
