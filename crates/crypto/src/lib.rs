@@ -15,6 +15,8 @@
 //! * account data key: `"rolo/v1/account-key"` ‖ `0x00` ‖ account id (16 bytes) ‖ key id (16 ASCII hex)
 //! * contact content:  `"rolo/v1/contact"` ‖ `0x00` ‖ account id (16) ‖ contact id (16) ‖ revision (i64, big-endian)
 //! * group content:    `"rolo/v1/group"` ‖ `0x00` ‖ account id (16) ‖ group id (16) ‖ revision (i64, big-endian)
+//! * CardDAV name:     `"rolo/v1/dav-name"` ‖ `0x00` ‖ account id (16) ‖ record id (16) ‖ 0 (i64)
+//! * second factor:    `"rolo/v1/second-factor"` ‖ `0x00` ‖ account id (16) ‖ account id (16) ‖ 0 (i64)
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt;
@@ -33,6 +35,7 @@ const AAD_ACCOUNT_KEY: &[u8] = b"rolo/v1/account-key\0";
 const AAD_CONTACT: &[u8] = b"rolo/v1/contact\0";
 const AAD_GROUP: &[u8] = b"rolo/v1/group\0";
 const AAD_DAV_NAME: &[u8] = b"rolo/v1/dav-name\0";
+const AAD_SECOND_FACTOR: &[u8] = b"rolo/v1/second-factor\0";
 const LOOKUP_HASH: &[u8] = b"rolo/v1/lookup\0";
 
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +304,8 @@ pub enum RecordKind {
     Group,
     /// The CardDAV resource name (href) and vCard UID a client gave a contact or group.
     DavName,
+    /// An account's TOTP secret (the console's second factor).
+    SecondFactor,
 }
 
 fn record_aad(kind: RecordKind, account_id: &[u8; 16], contact_id: &[u8; 16], revision: i64) -> Vec<u8> {
@@ -308,6 +313,7 @@ fn record_aad(kind: RecordKind, account_id: &[u8; 16], contact_id: &[u8; 16], re
         RecordKind::Contact => AAD_CONTACT,
         RecordKind::Group => AAD_GROUP,
         RecordKind::DavName => AAD_DAV_NAME,
+        RecordKind::SecondFactor => AAD_SECOND_FACTOR,
     };
     let mut aad = Vec::with_capacity(tag.len() + 40);
     aad.extend_from_slice(tag);

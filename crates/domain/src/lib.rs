@@ -107,6 +107,9 @@ impl fmt::Display for Username {
 }
 
 /// Minimum and maximum password lengths (in characters).
+/// What every device token begins with (so a token is never mistaken for a password).
+pub const DEVICE_TOKEN_PREFIX: &str = "rolo_";
+
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 1024;
 
@@ -141,6 +144,9 @@ pub struct AccountOverview {
     pub account: AccountInfo,
     pub contacts: i64,
     pub last_activity: Option<DateTime<Utc>>,
+    /// Two-step sign-in is on.
+    #[serde(default)]
+    pub second_factor: bool,
 }
 
 /// One of an account's sign-in sessions.

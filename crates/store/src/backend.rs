@@ -33,6 +33,29 @@ pub struct AccountRow {
     pub lang: Option<String>,
 }
 
+/// Sign-in attempts counted under one key (see `Store::begin_attempt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleRow {
+    pub failures: i64,
+    /// No attempt is checked before this time (ms).
+    pub next_at: i64,
+    pub updated_at: i64,
+}
+
+/// An account's second factor: its TOTP secret sealed with the account's data key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondFactorRow {
+    pub account_id: AccountId,
+    pub sealed: Vec<u8>,
+    /// False while enrolling (the secret was shown, no code confirmed it yet).
+    pub confirmed: bool,
+    /// The last time step a code was accepted at.
+    pub last_step: i64,
+    /// The recovery codes left: HMACs, hex, space-separated.
+    pub recovery: String,
+    pub created_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     /// SHA-256 of the session token, hex. The token itself is never stored.
@@ -226,6 +249,33 @@ pub trait Backend: Send + Sync + 'static {
     /// The account's sessions, newest first.
     async fn account_sessions(&self, id: AccountId) -> StoreResult<Vec<SessionRow>>;
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    // ---------------------------------------------------------------------------------------
+    // Sign-in: attempts, second factors, passwords waiting for their second factor, settings
+    // ---------------------------------------------------------------------------------------
+
+    async fn throttle_row(&self, key: &str) -> StoreResult<Option<ThrottleRow>>;
+    /// Writes `new` for `key` if its row is still `expected` (`None`: there is none); false if
+    /// another attempt changed it first.
+    async fn throttle_swap(&self, key: &str, expected: Option<&ThrottleRow>, new: &ThrottleRow) -> StoreResult<bool>;
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
+    /// Forgets rows not touched since `before` (ms).
+    async fn throttle_purge(&self, before: i64) -> StoreResult<u64>;
+    async fn second_factor(&self, account: AccountId) -> StoreResult<Option<SecondFactorRow>>;
+    /// Stores the account's second factor, replacing any.
+    async fn put_second_factor(&self, row: &SecondFactorRow) -> StoreResult<()>;
+    async fn delete_second_factor(&self, account: AccountId) -> StoreResult<bool>;
+    /// Records that a code of time step `step` was accepted, if no code of that step or a later
+    /// one was: false otherwise (a code works once).
+    async fn use_second_factor_step(&self, account: AccountId, step: i64) -> StoreResult<bool>;
+    /// Replaces the recovery codes left if they are still `expected`; false otherwise.
+    async fn swap_recovery_codes(&self, account: AccountId, expected: &str, new: &str) -> StoreResult<bool>;
+    async fn create_pending_signin(&self, row: &SessionRow) -> StoreResult<()>;
+    async fn pending_signin(&self, token_hash: &str) -> StoreResult<Option<SessionRow>>;
+    async fn delete_pending_signin(&self, token_hash: &str) -> StoreResult<()>;
+    async fn purge_pending_signins(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    async fn set_setting(&self, key: &str, value: Option<&str>) -> StoreResult<()>;
 
     // Contacts ---------------------------------------------------------------------------
     // Every write also stores the new revision in the history and appends to the change log,

@@ -19,7 +19,8 @@ macro_rules! contract_tests {
             change_log_and_cursor, account_isolation, stale_writes_are_refused,
             sealed_rows_are_bound_to_their_contact, key_rotation, concurrent_writes_get_distinct_sequence_numbers,
             history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing, groups, trash_restore_and_purge, language_choice,
-            dav_names);
+            dav_names, attempts_are_counted_before_they_are_checked, parallel_guesses_are_counted_too,
+            second_factor_codes_work_once, sign_ins_wait_for_their_second_factor, every_write_refuses_oversized_contacts);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -680,4 +681,140 @@ pub async fn language_choice(backend: Arc<dyn Backend>) {
     assert_eq!(store.account(a.id).await.unwrap().lang.as_deref(), Some("zh"));
     store.set_lang(a.id, None).await.unwrap();
     assert_eq!(store.account(a.id).await.unwrap().lang, None);
+}
+
+pub async fn attempts_are_counted_before_they_are_checked(backend: Arc<dyn Backend>) {
+    use crate::Secret;
+    let store = store_on(backend).await;
+    let alice = user("alice");
+
+    for _ in 0..crate::throttle::FREE_PER_ACCOUNT {
+        store.begin_attempt(&alice, "192.0.2.1", Secret::Password).await.unwrap().unwrap();
+    }
+    // The next one comes too soon: refused before the password is checked.
+    let wait = store.begin_attempt(&alice, "192.0.2.1", Secret::Password).await.unwrap().unwrap_err();
+    assert!((1..=2).contains(&wait), "{wait}");
+    // From another address, or for another secret, the owner is not slowed down.
+    let other = store.begin_attempt(&alice, "198.51.100.7", Secret::Password).await.unwrap().unwrap();
+    store.begin_attempt(&alice, "192.0.2.1", Secret::SecondFactor).await.unwrap().unwrap();
+    // A success starts the (username, address) count again.
+    store.attempt_succeeded(other).await.unwrap();
+    assert!(store.begin_attempt(&alice, "192.0.2.1", Secret::Password).await.unwrap().is_err());
+    // One address trying many usernames is spaced out too.
+    for i in 0..(crate::throttle::FREE_PER_ADDRESS - crate::throttle::FREE_PER_ACCOUNT - 1) {
+        store.begin_attempt(&user(&format!("u{i}")), "192.0.2.1", Secret::Password).await.unwrap().unwrap();
+    }
+    assert!(store.begin_attempt(&user("zed"), "192.0.2.1", Secret::Password).await.unwrap().is_err());
+    assert!(store.begin_attempt(&user("zed"), "203.0.113.9", Secret::Password).await.unwrap().is_ok());
+    // Counts are forgotten a day after their last attempt.
+    assert_eq!(store.purge_attempts().await.unwrap(), 0);
+}
+
+pub async fn parallel_guesses_are_counted_too(backend: Arc<dyn Backend>) {
+    use crate::Secret;
+    let store = Arc::new(store_on(backend).await);
+    let tries: Vec<_> = (0..40)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.begin_attempt(&user("alice"), "192.0.2.1", Secret::Password).await.unwrap().is_ok() })
+        })
+        .collect();
+    let mut allowed = 0;
+    for t in tries {
+        allowed += usize::from(t.await.unwrap());
+    }
+    assert_eq!(allowed as i64, crate::throttle::FREE_PER_ACCOUNT, "of 40 parallel attempts");
+}
+
+fn totp_code(secret_base32: &str, at: u64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32).unwrap();
+    totp_rs::Builder::new().with_secret(secret).build().unwrap().generate(at).to_string()
+}
+
+pub async fn second_factor_codes_work_once(backend: Arc<dyn Backend>) {
+    use crate::SecondFactorState;
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let b = store.create_account(&user("bob"), "correct horse battery", false).await.unwrap();
+    assert_eq!(store.second_factor_state(a.id).await.unwrap(), SecondFactorState::Off);
+    let e = store.begin_second_factor(a.id).await.unwrap();
+    assert!(e.otpauth_url.starts_with("otpauth://totp/Rolo%3Aalice?secret="), "{}", e.otpauth_url);
+    assert_eq!(e.secret.len(), 32);
+    assert_eq!(store.second_factor_state(a.id).await.unwrap(), SecondFactorState::Enrolling);
+    // Not on until a code confirms it: a sign-in does not ask for it, nor accept it.
+    let now = Utc::now().timestamp() as u64;
+    assert!(!store.check_second_factor(a.id, &totp_code(&e.secret, now)).await.unwrap());
+    let bad = store.confirm_second_factor(a.id, "000000").await;
+    assert!(matches!(bad, Err(StoreError::Invalid(_))) || totp_code(&e.secret, now) == "000000", "{bad:?}");
+    let codes = store.confirm_second_factor(a.id, &totp_code(&e.secret, now)).await.unwrap();
+    assert_eq!(codes.len(), crate::RECOVERY_CODES);
+    assert!(codes.iter().all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'), "{codes:?}");
+    assert_eq!(store.second_factor_state(a.id).await.unwrap(), SecondFactorState::On { recovery_codes_left: 10 });
+    assert!(matches!(store.begin_second_factor(a.id).await, Err(StoreError::Conflict(_))));
+    // The code that confirmed cannot sign in; the next step's can, once; an older one cannot.
+    assert!(!store.check_second_factor(a.id, &totp_code(&e.secret, now)).await.unwrap());
+    assert!(store.check_second_factor(a.id, &totp_code(&e.secret, now + 30)).await.unwrap());
+    assert!(!store.check_second_factor(a.id, &totp_code(&e.secret, now + 30)).await.unwrap());
+    assert!(!store.check_second_factor(a.id, &totp_code(&e.secret, now.saturating_sub(300))).await.unwrap());
+    // Another account's codes are not this one's.
+    assert!(!store.check_second_factor(b.id, &codes[0]).await.unwrap());
+    // Recovery codes work once each, typed loosely.
+    assert!(store.check_second_factor(a.id, &format!(" {} ", codes[0].to_uppercase())).await.unwrap());
+    assert!(!store.check_second_factor(a.id, &codes[0]).await.unwrap());
+    assert!(store.check_second_factor(a.id, &codes[1].replace('-', "")).await.unwrap());
+    assert!(!store.check_second_factor(a.id, "abcde-fghjk").await.unwrap());
+    assert_eq!(store.second_factor_state(a.id).await.unwrap(), SecondFactorState::On { recovery_codes_left: 8 });
+    // The secret is stored sealed under the account's key.
+    let row = store.backend().second_factor(a.id).await.unwrap().unwrap();
+    let raw = totp_rs::Secret::try_from_base32(&e.secret).unwrap();
+    assert!(!row.sealed.windows(20).any(|w| raw.as_bytes() == w));
+    // Turned off (by the owner, an administrator or the CLI): sign-in needs the password only.
+    assert!(store.remove_second_factor(a.id).await.unwrap());
+    assert_eq!(store.second_factor_state(a.id).await.unwrap(), SecondFactorState::Off);
+    assert!(!store.remove_second_factor(a.id).await.unwrap());
+    // Administrators can require it for everyone.
+    assert!(!store.second_factor_required().await.unwrap());
+    store.set_second_factor_required(true).await.unwrap();
+    assert!(store.second_factor_required().await.unwrap());
+    store.set_second_factor_required(false).await.unwrap();
+    assert!(!store.second_factor_required().await.unwrap());
+}
+
+pub async fn sign_ins_wait_for_their_second_factor(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let pending = store.create_pending_signin(a.id).await.unwrap();
+    assert!(pending.expires_at <= Utc::now() + Duration::minutes(crate::PENDING_MINUTES));
+    assert_eq!(store.pending_signin_account(&pending.token).await.unwrap().unwrap().id, a.id);
+    // A pending sign-in is not a session.
+    assert!(store.session_account(&pending.token).await.unwrap().is_none());
+    assert!(store.pending_signin_account("nope").await.unwrap().is_none());
+    store.set_disabled(a.id, true).await.unwrap();
+    assert!(store.pending_signin_account(&pending.token).await.unwrap().is_none());
+    store.set_disabled(a.id, false).await.unwrap();
+    store.end_pending_signin(&pending.token).await.unwrap();
+    assert!(store.pending_signin_account(&pending.token).await.unwrap().is_none());
+}
+
+pub async fn every_write_refuses_oversized_contacts(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await.with_max_contact_bytes(16 * 1024);
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let fits = contact("Ada", "Lovelace", "555 0100", "ada@example.org");
+    let mut big = fits.clone();
+    big.extra.push(domain::ExtraField { name: "PHOTO;ENCODING=b;TYPE=JPEG".into(), value: "A".repeat(20 * 1024) });
+    assert!(store.check_contact_size(&fits).is_ok());
+    fn too_big<T>(r: Result<T, StoreError>) {
+        match r {
+            Err(StoreError::Invalid(v)) => assert!(v.0[0].message.contains("at most 16 KB"), "{v:?}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+    too_big(store.check_contact_size(&big));
+    too_big(store.create_contact(a.id, None, &big, Origin::Console).await);
+    too_big(store.create_contacts(a.id, &[(None, fits.clone()), (None, big.clone())], Origin::Console).await);
+    assert_eq!(store.count_contacts(a.id).await.unwrap(), 0, "a batch is all or nothing");
+    let c = store.create_contact(a.id, None, &fits, Origin::Console).await.unwrap();
+    too_big(store.update_contact(a.id, c.id, c.revision, &big, Origin::Console).await);
+    too_big(store.put_contact(a.id, c.id, Some(c.revision), &big, Origin::Console).await);
+    assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data, fits);
 }

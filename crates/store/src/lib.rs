@@ -14,15 +14,19 @@ mod error;
 mod keys;
 mod parallel;
 mod password;
+mod second_factor;
 mod service;
+mod throttle;
 
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY, DeviceRow, EntityKind, NewAccount, RevisionRow, SessionRow, SyncRecord, TrashRow};
+pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY, DeviceRow, EntityKind, NewAccount, RevisionRow, SecondFactorRow, SessionRow, SyncRecord, ThrottleRow, TrashRow};
 pub use error::{StoreError, StoreResult};
 pub use keys::{KeySource, RotateReport};
 pub use parallel::par_map;
-pub use password::{hash_password, verify_password};
+pub use password::{hash_password, hashing_peak, hashing_slots, verify_password};
+pub use second_factor::{Enrolment, SecondFactorState, PENDING_MINUTES, RECOVERY_CODES};
+pub use throttle::{Attempt, Secret, FREE_PER_ACCOUNT, FREE_PER_ADDRESS, MAX_DELAY_MS};
 pub use dav::{DavName, DavResolved};
-pub use service::{Change, ContactState, FeedItem, GroupState, HistoryEntry, NewSession, Store};
+pub use service::{Change, ContactState, FeedItem, GroupState, HistoryEntry, NewSession, Store, DEFAULT_MAX_CONTACT_BYTES};

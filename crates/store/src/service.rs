@@ -97,7 +97,7 @@ pub struct HistoryEntry {
 }
 
 pub struct Store {
-    backend: Arc<dyn Backend>,
+    pub(crate) backend: Arc<dyn Backend>,
     key_source: KeySource,
     keyring: RwLock<Keyring>,
     data_keys: Mutex<HashMap<AccountId, DataKey>>,
@@ -107,7 +107,13 @@ pub struct Store {
     /// A valid argon2 hash of a random password, verified when a username does not exist so
     /// that a login for an unknown user costs as much as one for a known user.
     dummy_hash: String,
+    /// The largest contact any channel may store (its content as stored, photos included).
+    max_contact_bytes: usize,
 }
+
+/// The largest contact stored unless configured (`ROLO_MAX_CONTACT_KB`): 1 MiB, as CardDAV's
+/// largest card.
+pub const DEFAULT_MAX_CONTACT_BYTES: usize = 1024 * 1024;
 
 fn device_info(row: &DeviceRow) -> DeviceInfo {
     DeviceInfo {
@@ -124,7 +130,7 @@ fn device_info(row: &DeviceRow) -> DeviceInfo {
     }
 }
 
-fn info(row: &AccountRow) -> AccountInfo {
+pub(crate) fn info(row: &AccountRow) -> AccountInfo {
     AccountInfo {
         id: row.id,
         username: row.username.clone(),
@@ -135,8 +141,13 @@ fn info(row: &AccountRow) -> AccountInfo {
     }
 }
 
+/// A random 256-bit token, URL-safe base64 (sessions, pending sign-ins).
+pub(crate) fn new_token() -> StoreResult<String> {
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crypto::random_bytes::<32>()?))
+}
+
 /// Timestamps are stored with millisecond precision; keep them that way in memory too.
-fn now_ms() -> DateTime<Utc> {
+pub(crate) fn now_ms() -> DateTime<Utc> {
     let now = Utc::now();
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
@@ -153,7 +164,40 @@ impl Store {
             data_keys: Mutex::new(HashMap::new()),
             access_epoch: std::sync::atomic::AtomicU64::new(0),
             dummy_hash,
+            max_contact_bytes: DEFAULT_MAX_CONTACT_BYTES,
         })
+    }
+
+    /// Sets the largest contact any channel may store.
+    pub fn with_max_contact_bytes(mut self, bytes: usize) -> Self {
+        self.max_contact_bytes = bytes;
+        self
+    }
+
+    /// The largest contact any channel may store, in bytes.
+    pub fn max_contact_bytes(&self) -> usize {
+        self.max_contact_bytes
+    }
+
+    /// Refuses a contact larger than [`Store::max_contact_bytes`]: every write checks it; the
+    /// import calls it to report the line instead of failing a batch.
+    pub fn check_contact_size(&self, data: &ContactData) -> StoreResult<()> {
+        let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.check_size(plain.len())
+    }
+
+    fn check_size(&self, bytes: usize) -> StoreResult<()> {
+        if bytes <= self.max_contact_bytes {
+            return Ok(());
+        }
+        Err(StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new(
+            "contact",
+            format!(
+                "This contact is too large ({} KB; at most {} KB, photos and attached data included).",
+                bytes.div_ceil(1024),
+                self.max_contact_bytes / 1024
+            ),
+        )])))
     }
 
     pub fn backend(&self) -> &Arc<dyn Backend> {
@@ -292,15 +336,13 @@ impl Store {
     pub async fn account_overview(&self) -> StoreResult<Vec<domain::AccountOverview>> {
         let stats: HashMap<AccountId, (i64, Option<DateTime<Utc>>)> =
             self.backend.account_stats().await?.into_iter().map(|(id, n, last)| (id, (n, last))).collect();
-        Ok(self
-            .list_accounts()
-            .await?
-            .into_iter()
-            .map(|a| {
-                let (contacts, last_activity) = stats.get(&a.id).copied().unwrap_or((0, None));
-                domain::AccountOverview { account: a, contacts, last_activity }
-            })
-            .collect())
+        let mut out = Vec::new();
+        for a in self.list_accounts().await? {
+            let (contacts, last_activity) = stats.get(&a.id).copied().unwrap_or((0, None));
+            let second_factor = self.backend.second_factor(a.id).await?.is_some_and(|f| f.confirmed);
+            out.push(domain::AccountOverview { account: a, contacts, last_activity, second_factor });
+        }
+        Ok(out)
     }
 
     /// The account's live sessions; `current_token` marks the asking one.
@@ -367,7 +409,7 @@ impl Store {
     // ---------------------------------------------------------------------------------------
 
     pub async fn create_session(&self, account: AccountId, ttl: Duration) -> StoreResult<NewSession> {
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crypto::random_bytes::<32>()?);
+        let token = new_token()?;
         let now = now_ms();
         let row = SessionRow {
             token_hash: crypto::sha256_hex(token.as_bytes()),
@@ -399,8 +441,10 @@ impl Store {
         self.backend.delete_session(&crypto::sha256_hex(token.as_bytes())).await
     }
 
+    /// Deletes expired sessions, and expired sign-ins waiting for their second factor.
     pub async fn purge_expired_sessions(&self) -> StoreResult<u64> {
-        self.backend.purge_expired_sessions(Utc::now()).await
+        let n = self.backend.purge_expired_sessions(Utc::now()).await?;
+        Ok(n + self.backend.purge_pending_signins(Utc::now()).await?)
     }
 
     // ---------------------------------------------------------------------------------------
@@ -431,6 +475,7 @@ impl Store {
 
     fn seal(&self, account: &AccountRow, key: &DataKey, id: ContactId, revision: i64, data: &ContactData) -> StoreResult<Vec<u8>> {
         let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.check_size(plain.len())?;
         Ok(key.seal_contact(account.id.as_bytes(), id.as_bytes(), revision, &plain)?)
     }
 
@@ -1015,7 +1060,7 @@ impl Store {
         let name = domain::parse_device_name(name)
             .map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("name", m)])))?;
         self.account_row(account).await?;
-        let token = format!("rolo_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crypto::random_bytes::<32>()?));
+        let token = format!("{}{}", domain::DEVICE_TOKEN_PREFIX, new_token()?);
         let row = DeviceRow {
             id: DeviceId::from_uuid(Uuid::now_v7()),
             account_id: account,

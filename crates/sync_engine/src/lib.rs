@@ -125,7 +125,12 @@ pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<
         match &item.op {
             PushOp::Contact(data) if !known.contains_key(&item.id) && seen[&item.id] == 1 && data.groups.is_empty() => {
                 match normalise(data) {
-                    Ok(d) => creates.push((i, item.id, d)),
+                    // The batch is all or nothing: an item the store would refuse is refused here.
+                    Ok(d) => match store.check_contact_size(&d) {
+                        Ok(()) => creates.push((i, item.id, d)),
+                        Err(StoreError::Invalid(e)) => results[i] = Some(PushResult::rejected(item.id, e.to_string())),
+                        Err(e) => return Err(e),
+                    },
                     Err(reason) => results[i] = Some(PushResult::rejected(item.id, reason)),
                 }
             }
@@ -141,8 +146,9 @@ pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<
                     results[*i] = Some(PushResult::new(*id, PushStatus::Created, Some(1)));
                 }
             }
-            // Someone created one of them meanwhile: take the careful path for all.
-            Err(StoreError::Conflict(_)) => {
+            // Someone created one of them meanwhile, or one breaks a rule: take the careful path
+            // for all, where each item gets its own answer.
+            Err(StoreError::Conflict(_) | StoreError::Invalid(_)) => {
                 rest.extend(creates.into_iter().map(|(i, id, d)| (i, PushItem { id, base_revision: None, op: PushOp::Contact(d) })));
                 rest.sort_by_key(|(i, _)| *i);
             }
