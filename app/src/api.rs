@@ -15,6 +15,9 @@ use crate::ssr::*;
 pub struct Me {
     pub username: String,
     pub is_admin: bool,
+    /// Administrators require a second factor this account has not set up: only the Account
+    /// page works until it has.
+    pub must_enrol: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -25,34 +28,76 @@ fn parse_id(raw: &str) -> Result<domain::ContactId, AppError> {
 /// Who is signed in (`None` when nobody is).
 #[server(prefix = "/rpc", endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
-    match current_account().await {
-        Ok(a) => Ok(Some(Me { username: a.username.to_string(), is_admin: a.is_admin })),
+    match enrolling_account().await {
+        Ok(a) => {
+            let must_enrol = matches!(current_account().await, Err(AppError::SecondFactorRequired));
+            Ok(Some(Me { username: a.username.to_string(), is_admin: a.is_admin, must_enrol }))
+        }
         Err(AppError::NotSignedIn) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-/// Signs in: checks the throttle, the password (argon2id), then starts a session.
+/// What a sign-in needs next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LoginStep {
+    /// Signed in.
+    Done,
+    /// The password was right; the account's second factor is asked next.
+    SecondFactor,
+}
+
+/// Signs in: counts the attempt (before the password is checked), checks the password
+/// (argon2id), then starts a session, or asks for the second factor.
 #[server(prefix = "/rpc", endpoint = "login")]
-pub async fn login(username: String, password: String) -> Result<(), AppError> {
+pub async fn login(username: String, password: String) -> Result<LoginStep, AppError> {
     let state = state()?;
     let user = domain::Username::parse(&username).map_err(|_| AppError::BadLogin)?;
-    let ip_key = client_ip().map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into());
-    let user_key = user.to_string();
-    if let Err(wait) = state.throttle.per_account.check(&user_key).and(state.throttle.per_ip.check(&ip_key)) {
-        tracing::warn!(user = %user_key, ip = %ip_key, "sign-in refused: throttled");
-        return Err(AppError::Throttled(wait));
-    }
     if password.len() > domain::PASSWORD_MAX * 4 {
         return Err(AppError::BadLogin);
     }
+    let attempt = begin_attempt(&user, store::Secret::Password).await?;
     let Some(account) = state.store.verify_login(&user, &password).await.map_err(store_error)? else {
-        state.throttle.per_account.fail(&user_key);
-        state.throttle.per_ip.fail(&ip_key);
-        tracing::info!(user = %user_key, ip = %ip_key, "sign-in failed");
+        tracing::info!(user = %user, ip = %client_key(), "sign-in failed");
         return Err(AppError::BadLogin);
     };
-    state.throttle.per_account.clear(&user_key);
+    state.store.attempt_succeeded(attempt).await.map_err(store_error)?;
+    if matches!(state.store.second_factor_state(account.id).await.map_err(store_error)?, store::SecondFactorState::On { .. }) {
+        let pending = state.store.create_pending_signin(account.id).await.map_err(store_error)?;
+        set_pending_cookie(&pending.token, store::PENDING_MINUTES * 60, state.secure_cookies);
+        tracing::info!(user = %user, "password accepted; second factor asked");
+        leptos_axum::redirect("/login?step=code");
+        return Ok(LoginStep::SecondFactor);
+    }
+    start_session(&state, &account).await?;
+    leptos_axum::redirect("/");
+    Ok(LoginStep::Done)
+}
+
+/// The second step of a sign-in: a code from the authenticator app, or a recovery code.
+#[server(prefix = "/rpc", endpoint = "login_code")]
+pub async fn login_code(code: String) -> Result<(), AppError> {
+    let state = state()?;
+    let token = pending_token().ok_or(AppError::NotSignedIn)?;
+    let account = state.store.pending_signin_account(&token).await.map_err(store_error)?.ok_or(AppError::NotSignedIn)?;
+    if code.len() > 64 {
+        return Err(AppError::BadCode);
+    }
+    let attempt = begin_attempt(&account.username, store::Secret::SecondFactor).await?;
+    if !state.store.check_second_factor(account.id, &code).await.map_err(store_error)? {
+        tracing::info!(user = %account.username, ip = %client_key(), "second factor failed");
+        return Err(AppError::BadCode);
+    }
+    state.store.attempt_succeeded(attempt).await.map_err(store_error)?;
+    state.store.end_pending_signin(&token).await.map_err(store_error)?;
+    set_pending_cookie("", 0, false);
+    start_session(&state, &account).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+async fn start_session(state: &AppState, account: &domain::AccountInfo) -> Result<(), AppError> {
     let session = state.store.create_session(account.id, state.session_ttl).await.map_err(store_error)?;
     set_session_cookie(&session.token, state.session_ttl.num_seconds(), state.secure_cookies);
     if let Some(lang) = account.lang.as_deref().and_then(crate::i18n::Lang::parse) {
@@ -66,8 +111,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
             tracing::warn!(error = %e, "could not load the contact index");
         }
     });
-    tracing::info!(user = %user_key, "signed in");
-    leptos_axum::redirect("/");
+    tracing::info!(user = %account.username, "signed in");
     Ok(())
 }
 
@@ -524,9 +568,12 @@ fn field_error(field: &str, message: impl Into<String>) -> AppError {
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
     let account = current_account().await?;
     let state = state()?;
+    // Guesses count as sign-in attempts do: a stolen session cannot try passwords freely.
+    let attempt = begin_attempt(&account.username, store::Secret::Password).await?;
     if state.store.verify_login(&account.username, &current).await.map_err(store_error)?.is_none() {
         return Err(field_error("current", "That is not your current password."));
     }
+    state.store.attempt_succeeded(attempt).await.map_err(store_error)?;
     if new != repeat {
         return Err(field_error("repeat", "The two new passwords differ."));
     }
@@ -549,6 +596,94 @@ pub async fn my_sessions() -> Result<Vec<domain::SessionInfo>, AppError> {
 pub async fn end_session(id: String) -> Result<(), AppError> {
     let account = current_account().await?;
     state()?.store.end_session(account.id, &id).await.map_err(store_error)
+}
+
+/// The Account page's view of two-step sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorView {
+    /// "off", "enrolling" or "on".
+    pub state: String,
+    pub recovery_codes_left: usize,
+    /// Administrators require it for every account.
+    pub required: bool,
+}
+
+/// What the Account page shows to set up two-step sign-in: a QR code (an SVG image as a
+/// `data:` address) of the `otpauth://` address, and the secret to type in instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentView {
+    pub secret: String,
+    pub qr: String,
+}
+
+#[server(prefix = "/rpc", endpoint = "second_factor")]
+pub async fn second_factor() -> Result<SecondFactorView, AppError> {
+    let account = enrolling_account().await?;
+    let store = state()?.store;
+    let (state_name, left) = match store.second_factor_state(account.id).await.map_err(store_error)? {
+        store::SecondFactorState::Off => ("off", 0),
+        store::SecondFactorState::Enrolling => ("enrolling", 0),
+        store::SecondFactorState::On { recovery_codes_left } => ("on", recovery_codes_left),
+    };
+    Ok(SecondFactorView {
+        state: state_name.into(),
+        recovery_codes_left: left,
+        required: store.second_factor_required().await.map_err(store_error)?,
+    })
+}
+
+/// Starts setting up two-step sign-in: a new secret, shown as a QR code.
+#[server(prefix = "/rpc", endpoint = "begin_second_factor")]
+pub async fn begin_second_factor() -> Result<EnrolmentView, AppError> {
+    let account = enrolling_account().await?;
+    let e = state()?.store.begin_second_factor(account.id).await.map_err(store_error)?;
+    Ok(EnrolmentView { qr: crate::ssr::qr_data_uri(&e.otpauth_url)?, secret: e.secret })
+}
+
+/// Confirms the set-up with a code from the app; returns the recovery codes (shown once).
+#[server(prefix = "/rpc", endpoint = "confirm_second_factor")]
+pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError> {
+    let account = enrolling_account().await?;
+    let _attempt = begin_attempt(&account.username, store::Secret::SecondFactor).await?;
+    state()?.store.confirm_second_factor(account.id, &code).await.map_err(store_error)
+}
+
+/// Turns two-step sign-in off; the password is asked again. Refused while administrators
+/// require it.
+#[server(prefix = "/rpc", endpoint = "disable_second_factor")]
+pub async fn disable_second_factor(password: String) -> Result<(), AppError> {
+    let account = current_account().await?;
+    let state = state()?;
+    if state.store.second_factor_required().await.map_err(store_error)? {
+        return Err(AppError::Conflict("Your administrator requires two-step sign-in: it cannot be turned off.".into()));
+    }
+    let attempt = begin_attempt(&account.username, store::Secret::Password).await?;
+    if state.store.verify_login(&account.username, &password).await.map_err(store_error)?.is_none() {
+        return Err(field_error("password", "That is not your password."));
+    }
+    state.store.attempt_succeeded(attempt).await.map_err(store_error)?;
+    state.store.remove_second_factor(account.id).await.map_err(store_error)?;
+    tracing::info!(user = %account.username, "two-step sign-in turned off");
+    Ok(())
+}
+
+/// Turns an account's two-step sign-in off (it lost its phone and its recovery codes).
+#[server(prefix = "/rpc", endpoint = "admin_reset_second_factor")]
+pub async fn admin_reset_second_factor(id: String) -> Result<(), AppError> {
+    let me = admin().await?;
+    let id = parse_account_id(&id)?;
+    state()?.store.remove_second_factor(id).await.map_err(store_error)?;
+    tracing::info!(admin = %me.username, account = %id, "two-step sign-in reset by an administrator");
+    Ok(())
+}
+
+/// Requires (or stops requiring) two-step sign-in for every account.
+#[server(prefix = "/rpc", endpoint = "admin_require_second_factor")]
+pub async fn admin_require_second_factor(required: bool) -> Result<(), AppError> {
+    let me = admin().await?;
+    state()?.store.set_second_factor_required(required).await.map_err(store_error)?;
+    tracing::info!(admin = %me.username, required, "two-step sign-in requirement changed");
+    Ok(())
 }
 
 /// Every account with its figures (administrators only; never the contacts).

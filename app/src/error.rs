@@ -19,8 +19,12 @@ pub enum AppError {
     Conflict(String),
     #[error("Wrong username or password.")]
     BadLogin,
-    #[error("Too many failed sign-in attempts. Try again in {0} seconds.")]
+    #[error("Too many failed attempts. Try again in {0} seconds.")]
     Throttled(u64),
+    #[error("Your administrator requires two-step sign-in: set it up on your Account page first.")]
+    SecondFactorRequired,
+    #[error("That code is not right. Type the six digits your app shows now, or a recovery code.")]
+    BadCode,
     #[error("{0}")]
     BadRequest(String),
     #[error("The server could not be reached. Check your connection and try again.")]

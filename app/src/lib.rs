@@ -75,8 +75,46 @@ pub mod i18n_client {
     }
 }
 
+/// Text made safe to place in HTML, between tags or in a quoted attribute.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for the inside of a `<textarea>`: tachys writes a textarea's children into the server's
+/// HTML without escaping them (as it does for `<script>` and `<style>`), so a value holding
+/// `</textarea>` would end the element there. Escaped on the server (the browser reads the
+/// entities back as the text), as is in the browser.
+pub fn textarea_text(text: String) -> String {
+    #[cfg(feature = "ssr")]
+    let text = escape_html(&text);
+    text
+}
+
+/// The page's `<title>`: the one place titles are set. leptos_meta writes a title into the
+/// server's HTML as it is given, so a contact's name there could close the element and open a
+/// script; the server's copy is escaped here (the browser sets `document.title` as text).
+#[component]
+pub fn PageTitle(#[prop(into)] text: String) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let text = escape_html(&text);
+    view! { <Title text/> }
+}
+
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::ssr::set_page_csp();
     #[cfg(feature = "ssr")]
     let lang = crate::ssr::request_lang();
     #[cfg(not(feature = "ssr"))]
@@ -146,7 +184,7 @@ pub fn App() -> impl IntoView {
         on_cleanup(move || handle.remove());
     }
     view! {
-        <Title text="Rolo"/>
+        <PageTitle text="Rolo"/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>

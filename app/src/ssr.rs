@@ -1,9 +1,7 @@
-//! Server-only pieces of the console: shared state, sessions, login throttling.
+//! Server-only pieces of the console: shared state, sessions and who is signed in.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use axum::extract::FromRef;
 use domain::AccountInfo;
@@ -20,7 +18,6 @@ pub const SESSION_COOKIE: &str = "rolo_session";
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
-    pub throttle: Arc<LoginThrottle>,
     pub session_ttl: chrono::Duration,
     /// Adds `Secure` to the session cookie (set when Rolo is served over HTTPS).
     pub secure_cookies: bool,
@@ -121,17 +118,101 @@ pub fn set_lang_cookie(lang: crate::i18n::Lang) {
     }
 }
 
+/// The Content-Security-Policy of a console page: scripts only from this site and the inline
+/// hydration scripts that carry this response's nonce, WASM compiled from those, no plugins,
+/// no framing, forms and requests to this site only.
+pub fn page_csp(nonce: Option<&str>) -> String {
+    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{nonce}; style-src 'self'; \
+         img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Sets the page's CSP on the response being rendered (see [`page_csp`]).
+pub fn set_page_csp() {
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+    if let Ok(v) = HeaderValue::from_str(&page_csp(nonce.as_deref())) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
 /// The client's address (the TCP peer; proxies' headers are not trusted).
 pub fn client_ip() -> Option<IpAddr> {
     let parts = request_parts()?;
     parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
 }
 
-/// The signed-in account, or `NotSignedIn`.
+/// The account a console session belongs to: `NotSignedIn` without a live session, and
+/// `SecondFactorRequired` when administrators require a second factor the account has not set
+/// up (unless `enrolling`: what the account needs to set it up). Every console way in (server
+/// functions, the file endpoints) asks here.
+pub async fn session_account(store: &Store, token: Option<&str>, enrolling: bool) -> Result<AccountInfo, AppError> {
+    let token = token.ok_or(AppError::NotSignedIn)?;
+    let account = store.session_account(token).await.map_err(store_error)?.ok_or(AppError::NotSignedIn)?;
+    if !enrolling && store.second_factor_required().await.map_err(store_error)? {
+        if !matches!(store.second_factor_state(account.id).await.map_err(store_error)?, store::SecondFactorState::On { .. }) {
+            return Err(AppError::SecondFactorRequired);
+        }
+    }
+    Ok(account)
+}
+
+/// The signed-in account (see [`session_account`]).
 pub async fn current_account() -> Result<AccountInfo, AppError> {
-    let state = state()?;
-    let token = session_token().ok_or(AppError::NotSignedIn)?;
-    state.store.session_account(&token).await.map_err(store_error)?.ok_or(AppError::NotSignedIn)
+    session_account(&state()?.store, session_token().as_deref(), false).await
+}
+
+/// The signed-in account, even one that must still set up its second factor.
+pub async fn enrolling_account() -> Result<AccountInfo, AppError> {
+    session_account(&state()?.store, session_token().as_deref(), true).await
+}
+
+/// The client's address as a throttle key ("unknown" when there is none, as in tests).
+pub fn client_key() -> String {
+    client_ip().map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Counts an attempt at `user`'s secret from this client before it is checked (see
+/// `store::throttle`); `Throttled` when it comes too soon.
+pub async fn begin_attempt(user: &domain::Username, secret: store::Secret) -> Result<store::Attempt, AppError> {
+    let ip = client_key();
+    match state()?.store.begin_attempt(user, &ip, secret).await.map_err(store_error)? {
+        Ok(attempt) => Ok(attempt),
+        Err(wait) => {
+            tracing::warn!(user = %user, ip = %ip, ?secret, "attempt refused: too soon after failed ones");
+            Err(AppError::Throttled(wait))
+        }
+    }
+}
+
+/// A QR code of `text` as an SVG image in a `data:` address (for an `<img>`: no markup of it
+/// reaches the page).
+pub fn qr_data_uri(text: &str) -> Result<String, AppError> {
+    use base64::Engine;
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| {
+        tracing::error!(error = %e, "QR code");
+        AppError::Server
+    })?;
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(220, 220).build();
+    Ok(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
+}
+
+/// The cookie that carries a correct password to its second factor.
+pub const PENDING_COOKIE: &str = "rolo_pending";
+
+pub fn pending_token() -> Option<String> {
+    cookie(PENDING_COOKIE)
+}
+
+pub fn set_pending_cookie(token: &str, max_age_secs: i64, secure: bool) {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = format!("{PENDING_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
+    if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+        res.append_header(SET_COOKIE, v);
+    }
 }
 
 pub fn set_session_cookie(token: &str, max_age_secs: i64, secure: bool) {
@@ -144,92 +225,4 @@ pub fn set_session_cookie(token: &str, max_age_secs: i64, secure: bool) {
 
 pub fn clear_session_cookie() {
     set_session_cookie("", 0, false);
-}
-
-/// Counts failed sign-ins per key in a fixed window; at `max` failures the key is refused
-/// until the window ends. In memory, per instance.
-pub struct Limiter {
-    max: u32,
-    window: Duration,
-    entries: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl Limiter {
-    pub fn new(max: u32, window: Duration) -> Self {
-        Limiter { max, window, entries: Mutex::new(HashMap::new()) }
-    }
-
-    /// `Err(seconds to wait)` while the key is locked out.
-    pub fn check(&self, key: &str) -> Result<(), u64> {
-        let Ok(map) = self.entries.lock() else { return Ok(()) };
-        match map.get(key) {
-            Some((n, start)) if *n >= self.max && start.elapsed() < self.window => {
-                Err((self.window - start.elapsed()).as_secs().max(1))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn fail(&self, key: &str) {
-        let Ok(mut map) = self.entries.lock() else { return };
-        if map.len() > 100_000 {
-            let window = self.window;
-            map.retain(|_, (_, start)| start.elapsed() < window);
-        }
-        let e = map.entry(key.to_string()).or_insert((0, Instant::now()));
-        if e.1.elapsed() >= self.window {
-            *e = (0, Instant::now());
-        }
-        e.0 += 1;
-    }
-
-    pub fn clear(&self, key: &str) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.remove(key);
-        }
-    }
-}
-
-/// Failed sign-ins are limited per account and per client address.
-pub struct LoginThrottle {
-    pub per_account: Limiter,
-    pub per_ip: Limiter,
-}
-
-impl Default for LoginThrottle {
-    fn default() -> Self {
-        LoginThrottle {
-            per_account: Limiter::new(5, Duration::from_secs(15 * 60)),
-            per_ip: Limiter::new(30, Duration::from_secs(15 * 60)),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limiter_locks_after_max_failures_and_clears() {
-        let l = Limiter::new(3, Duration::from_secs(60));
-        for _ in 0..2 {
-            l.fail("alice");
-        }
-        assert!(l.check("alice").is_ok());
-        l.fail("alice");
-        let wait = l.check("alice").unwrap_err();
-        assert!((1..=60).contains(&wait));
-        assert!(l.check("bob").is_ok());
-        l.clear("alice");
-        assert!(l.check("alice").is_ok());
-    }
-
-    #[test]
-    fn limiter_window_expires() {
-        let l = Limiter::new(1, Duration::from_millis(30));
-        l.fail("k");
-        assert!(l.check("k").is_err());
-        std::thread::sleep(Duration::from_millis(40));
-        assert!(l.check("k").is_ok());
-    }
 }

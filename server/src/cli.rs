@@ -118,6 +118,15 @@ pub enum AccountCmd {
         #[arg(long)]
         password_file: Option<PathBuf>,
     },
+    /// Turn an account's two-step sign-in off (a lost phone and lost recovery codes).
+    #[command(name = "reset-2fa")]
+    Reset2fa { username: String },
+    /// Require two-step sign-in for every account (`on`), or leave it to each (`off`).
+    #[command(name = "require-2fa")]
+    Require2fa {
+        #[arg(value_parser = ["on", "off"])]
+        setting: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -201,6 +210,22 @@ pub async fn run_account(config: &Config, cmd: AccountCmd) -> Result<(), String>
             let password = read_password(&password_file)?;
             store.set_password(a.id, &password).await.map_err(explain)?;
             println!("Password of {} changed; its sessions were ended.", a.username);
+        }
+        AccountCmd::Reset2fa { username: name } => {
+            let a = store.account_by_username(&username(&name)?).await.map_err(explain)?;
+            if store.remove_second_factor(a.id).await.map_err(explain)? {
+                println!("Two-step sign-in of {} is off; it signs in with its password alone until it sets it up again.", a.username);
+            } else {
+                println!("{} had no two-step sign-in.", a.username);
+            }
+        }
+        AccountCmd::Require2fa { setting } => {
+            let on = setting == "on";
+            store.set_second_factor_required(on).await.map_err(explain)?;
+            println!(
+                "{}",
+                if on { "Every account must now set up two-step sign-in." } else { "Two-step sign-in is now each account's choice." }
+            );
         }
     }
     Ok(())

@@ -18,7 +18,7 @@ pub struct Config {
     pub import_max_mb: usize,
     pub import_max_rows: usize,
     /// CardDAV: account passwords accepted (`ROLO_DAV_ACCOUNT_PASSWORD`, off by default) and the
-    /// largest vCard (`ROLO_DAV_MAX_VCARD_KB`, 1024 by default).
+    /// largest vCard (the largest contact, `ROLO_MAX_CONTACT_KB`, 1024 by default).
     pub dav: carddav::DavConfig,
     /// Days deleted contacts stay in the trash before their content is erased (`ROLO_TRASH_DAYS`).
     pub trash_days: i64,
@@ -65,9 +65,14 @@ impl Config {
             Some("1") | Some("true") | Some("yes") => true,
             Some(v) => return Err(format!("ROLO_DAV_ACCOUNT_PASSWORD must be true or false, not {v:?}")),
         };
+        // One size limit for a contact on every channel (ROLO_DAV_MAX_VCARD_KB is its old name).
+        let max_contact_bytes = match env("ROLO_MAX_CONTACT_KB") {
+            Some(_) => number("ROLO_MAX_CONTACT_KB", 1024, 64 * 1024)?,
+            None => number("ROLO_DAV_MAX_VCARD_KB", 1024, 64 * 1024)?,
+        } * 1024;
         let dav = carddav::DavConfig {
             allow_account_password,
-            max_resource_size: number("ROLO_DAV_MAX_VCARD_KB", 1024, 64 * 1024)? * 1024,
+            max_resource_size: max_contact_bytes,
             card_cache_bytes: card_cache_bytes(env("ROLO_DAV_CACHE_MB").as_deref())?,
         };
         let trash_days = number("ROLO_TRASH_DAYS", 30, 3650)? as i64;

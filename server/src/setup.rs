@@ -15,8 +15,9 @@ pub async fn open_backend(config: &Config) -> Result<Arc<dyn Backend>, String> {
             if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
                 let path = std::path::Path::new(path.split('?').next().unwrap_or(path));
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    create_private_dir(dir)?;
+                    create_private_dir(dir, true)?;
                 }
+                private_database_files(path)?;
             }
         }
         let b = store_sqlite::SqliteBackend::connect(url).await.map_err(|e| e.to_string())?;
@@ -34,8 +35,55 @@ pub async fn open_backend(config: &Config) -> Result<Arc<dyn Backend>, String> {
     }
 }
 
-fn create_private_dir(dir: &std::path::Path) -> Result<(), String> {
+/// The SQLite database and its `-wal` and `-shm` files are readable by their owner only: a
+/// missing database is created with mode 0600 before SQLite opens it (SQLite gives the files it
+/// adds the database's mode), and files left readable by an earlier version are made private.
+fn private_database_files(db: &std::path::Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !db.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(db)
+                .map_err(|e| format!("cannot create the database {}: {e}", db.display()))?;
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            let Ok(meta) = std::fs::metadata(&file) else { continue };
+            if meta.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| format!("{} is readable by other users and cannot be made private: {e}", file.display()))?;
+                tracing::warn!(file = %file.display(), "made the database file private (mode 0600)");
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
+    Ok(())
+}
+
+/// Creates a directory with mode 0700. With `check`, an existing one (the database's) that other
+/// users can write to is refused, and one they can enter is warned about (the files in it are
+/// private; their names and sizes are not).
+fn create_private_dir(dir: &std::path::Path, check: bool) -> Result<(), String> {
     if dir.exists() {
+        #[cfg(unix)]
+        if check {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?.permissions().mode();
+            let fix = format!("(mode {:o}): run chmod 700 {}", mode & 0o777, dir.display());
+            if mode & 0o002 != 0 {
+                return Err(format!("the data directory {} is open to other users, who could replace the database {fix}", dir.display()));
+            }
+            if mode & 0o005 != 0 {
+                tracing::warn!("the data directory {} can be listed by other users {fix}", dir.display());
+            }
+        }
         return Ok(());
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
@@ -76,7 +124,7 @@ pub async fn key_source(config: &Config, backend: &Arc<dyn Backend>) -> Result<K
         ));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir)?;
+        create_private_dir(dir, false)?;
     }
     let ring = Keyring::new(vec![MasterKey::generate().map_err(|e| e.to_string())?]).map_err(|e| e.to_string())?;
     ring.write_file(path).map_err(|e| e.to_string())?;
@@ -97,7 +145,10 @@ pub async fn open_store(config: &Config) -> Result<Arc<Store>, String> {
         KeySource::File(p) => p.display().to_string(),
         KeySource::Fixed(_) => "fixed keys".to_string(),
     };
-    let store = Store::new(backend, source).await.map_err(|e| format!("cannot load the master key from {what}: {e}"))?;
+    let store = Store::new(backend, source)
+        .await
+        .map_err(|e| format!("cannot load the master key from {what}: {e}"))?
+        .with_max_contact_bytes(config.dav.max_resource_size);
     let missing = store.missing_key_ids().await.map_err(|e| e.to_string())?;
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(|(id, n)| format!("{id} ({n} account(s))")).collect();

@@ -64,13 +64,14 @@ fn server_error(e: impl std::fmt::Display) -> Failure {
     Failure(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on the server. Please try again.".into())
 }
 
+/// The signed-in account, by the console's own rule (`app::ssr::session_account`).
 async fn signed_in(store: &Store, headers: &HeaderMap) -> Result<AccountInfo, Failure> {
-    let token = app::ssr::session_token_from(headers).ok_or_else(|| Failure(StatusCode::UNAUTHORIZED, "Please sign in.".into()))?;
-    store
-        .session_account(&token)
-        .await
-        .map_err(server_error)?
-        .ok_or_else(|| Failure(StatusCode::UNAUTHORIZED, "Please sign in.".into()))
+    let token = app::ssr::session_token_from(headers);
+    app::ssr::session_account(store, token.as_deref(), false).await.map_err(|e| match e {
+        app::error::AppError::NotSignedIn => Failure(StatusCode::UNAUTHORIZED, e.to_string()),
+        app::error::AppError::SecondFactorRequired => Failure(StatusCode::FORBIDDEN, e.to_string()),
+        other => server_error(other),
+    })
 }
 
 /// The multipart form of the Import page.
@@ -202,11 +203,27 @@ fn row_dto(line: usize, data: &ContactData, groups: &[String]) -> PreviewRowDto 
     }
 }
 
+/// A pass to read a file for `account` (see [`transfer::Gate`]), or 503 with the reason.
+fn admit(account: domain::AccountId) -> Result<transfer::Pass, Failure> {
+    transfer::Gate::get().enter(account).map_err(|busy| Failure(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()))
+}
+
+/// Reads the form's file (its preview, `rows` of them) off the async threads.
+async fn preview_of(form: Arc<ImportForm>, limits: Limits, rows: usize) -> Result<(ImportOptions, transfer::Preview), Failure> {
+    tokio::task::spawn_blocking(move || {
+        let options = options_from(&form, limits)?;
+        let p = transfer::preview(&form.file, &options, rows).map_err(|e| bad(e.to_string()))?;
+        Ok((options, p))
+    })
+    .await
+    .map_err(server_error)?
+}
+
 async fn preview(State(st): State<TransferState>, headers: HeaderMap, multipart: Multipart) -> Result<Json<PreviewDto>, Failure> {
-    signed_in(&st.store, &headers).await?;
-    let form = read_form(multipart, st.limits.max_bytes).await?;
-    let options = options_from(&form, st.limits)?;
-    let p = transfer::preview(&form.file, &options, 20).map_err(|e| bad(e.to_string()))?;
+    let account = signed_in(&st.store, &headers).await?;
+    let form = Arc::new(read_form(multipart, st.limits.max_bytes).await?);
+    let _pass = admit(account.id)?;
+    let (_, p) = preview_of(form, st.limits, 20).await?;
     let columns = match &p.mapping {
         Some(m) => p
             .headers
@@ -280,10 +297,11 @@ async fn assign_groups(store: &Store, account: domain::AccountId, report: &Impor
 
 async fn start_import(State(st): State<TransferState>, headers: HeaderMap, multipart: Multipart) -> Result<Json<serde_json::Value>, Failure> {
     let account = signed_in(&st.store, &headers).await?;
-    let form = read_form(multipart, st.limits.max_bytes).await?;
-    let options = options_from(&form, st.limits)?;
+    let form = Arc::new(read_form(multipart, st.limits.max_bytes).await?);
+    // Held until the job ends.
+    let pass = admit(account.id)?;
     // Check the file up front, so a bad file is an error on the page, not a failed job.
-    transfer::preview(&form.file, &options, 0).map_err(|e| bad(e.to_string()))?;
+    let (options, _) = preview_of(form.clone(), st.limits, 0).await?;
     let group = match form.fields.get("group").map(String::as_str).unwrap_or("") {
         "" => None,
         "new" => {
@@ -320,6 +338,7 @@ async fn start_import(State(st): State<TransferState>, headers: HeaderMap, multi
     tracing::info!(job = %job_id, file = %form.file_name, bytes = form.file.len(), "import started");
     let (store, jobs) = (st.store.clone(), st.jobs.clone());
     tokio::spawn(async move {
+        let _pass = pass;
         let update = |f: &mut dyn FnMut(&mut Job)| {
             if let Ok(mut jobs) = jobs.lock() {
                 if let Some(j) = jobs.get_mut(&job_id) {

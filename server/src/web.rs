@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ssr::{AppState, LoginThrottle};
+use app::ssr::AppState;
 use app::{shell, App};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
@@ -36,7 +36,6 @@ pub fn state(config: &Config, store: Arc<Store>) -> AppState {
         .build();
     AppState {
         store: store.clone(),
-        throttle: Arc::new(LoginThrottle::default()),
         session_ttl: chrono::Duration::hours(config.session_hours),
         secure_cookies: config.secure_cookies,
         leptos_options,
@@ -55,20 +54,62 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Refuses state-changing requests from other sites (a second line behind SameSite cookies):
-/// a POST whose `Origin` names another host is rejected.
+/// Refuses state-changing requests from other sites (a second line behind SameSite cookies).
+/// A browser says where a request comes from in `Sec-Fetch-Site` (trusted where sent: only
+/// `same-origin` and `none`, a user's own navigation, pass) and in `Origin`, which must name
+/// this host; `Origin: null` (sandboxed frames, cross-origin redirects) is refused. Requests
+/// with neither header come from programs, not browsers (the CLI, CardDAV clients).
 async fn same_origin(req: Request<axum::body::Body>, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        if let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST)) {
-            let origin = origin.to_str().unwrap_or("");
-            let host = host.to_str().unwrap_or("");
-            let origin_host = origin.split("://").nth(1).unwrap_or("");
-            if origin != "null" && origin_host != host {
-                return (StatusCode::FORBIDDEN, "cross-site request refused\n").into_response();
-            }
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        if let Err(why) = check_same_origin(req.headers()) {
+            tracing::info!(method = %req.method(), path = %req.uri().path(), why, "cross-site request refused");
+            return (StatusCode::FORBIDDEN, "cross-site request refused\n").into_response();
         }
     }
     next.run(req).await
+}
+
+/// Whether a state-changing request's headers show it comes from this site (see [`same_origin`]).
+pub fn check_same_origin(headers: &header::HeaderMap) -> Result<(), &'static str> {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if !matches!(site.to_str().unwrap_or(""), "same-origin" | "none") {
+            return Err("Sec-Fetch-Site is not same-origin");
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+        if origin == "null" || host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
+            return Err("Origin names another site");
+        }
+    }
+    Ok(())
+}
+
+/// The Content-Security-Policy of every response that does not set its own: nothing may load
+/// or run. Console pages set theirs (scripts from this site and the page's nonce) when rendered.
+const CSP_NONE: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Headers every answer carries: a CSP, and `Cache-Control: no-store` (pages, `/rpc` answers,
+/// exports and sync answers hold an account's contacts) except for the console's static files;
+/// HSTS when Rolo is served over HTTPS.
+async fn security_headers(State(https): State<bool>, req: Request<axum::body::Body>, next: Next) -> Response {
+    let static_file = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP_NONE));
+    }
+    if static_file {
+        h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-cache"));
+    } else {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000"));
+    }
+    res
 }
 
 /// The app with the default import limits.
@@ -86,6 +127,7 @@ pub fn router_with(state: AppState, state_limits: Option<transfer::Limits>, dav:
     // CardDAV reads bodies with its own limits (vCards, XML), answering 413 past them.
     let dav = carddav::router(carddav::DavState::new(state.store.clone(), dav)).layer(middleware::from_fn(same_origin));
     let limits = state_limits.unwrap_or_default();
+    let https = state.secure_cookies;
     let files = crate::transfer_routes::router(state.store.clone(), state.directory.clone(), limits)
         .layer(middleware::from_fn(same_origin))
         .layer(RequestBodyLimitLayer::new(limits.max_bytes + 64 * 1024));
@@ -100,6 +142,7 @@ pub fn router_with(state: AppState, state_limits: Option<transfer::Limits>, dav:
         .merge(devices)
         .merge(files)
         .merge(dav)
+        .layer(middleware::from_fn_with_state(https, security_headers))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -119,7 +162,8 @@ pub async fn serve(
         .await
 }
 
-/// Deletes expired sessions every hour.
+/// Every hour: erases old trash, expired sessions and sign-ins waiting for a second factor, and
+/// sign-in attempts forgotten.
 pub fn spawn_housekeeping(store: Arc<Store>, trash_retention: chrono::Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -134,6 +178,9 @@ pub fn spawn_housekeeping(store: Arc<Store>, trash_retention: chrono::Duration) 
                 Ok(n) if n > 0 => tracing::info!(sessions = n, "purged expired sessions"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session purge failed"),
+            }
+            if let Err(e) = store.purge_attempts().await {
+                tracing::warn!(error = %e, "purge of old sign-in attempts failed");
             }
         }
     });

@@ -242,7 +242,7 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
                 {text_input(save, "Birthday (YYYY-MM-DD or --MM-DD)", "birthday", "contact[birthday]".into(), draft.birthday.clone(), "text")}
                 <div class="field">
                     <label for="f-notes">{crate::i18n::t("Notes")}</label>
-                    <textarea id="f-notes" name="contact[notes]" rows="4">{draft.notes.clone()}</textarea>
+                    <textarea id="f-notes" name="contact[notes]" rows="4">{crate::textarea_text(draft.notes.clone())}</textarea>
                     <span class="field-error" role="alert">{error_for(save, "notes".into())}</span>
                 </div>
             </fieldset>

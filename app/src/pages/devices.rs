@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use domain::{DeviceInfo, DeviceKind};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::PageTitle;
 
 use crate::api::{list_devices, CreateDevice, RenameDevice, RevokeDevice};
 
@@ -52,7 +52,7 @@ pub fn DevicesPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text="Devices · Rolo"/>
+        <PageTitle text="Devices · Rolo"/>
         <div class="toolbar"><h1>{t("Devices")}</h1></div>
         <p class="meta">
             "Every phone, tablet or computer that syncs this address book has its own token. "

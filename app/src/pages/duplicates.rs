@@ -5,7 +5,7 @@ use domain::merge::{field_values, MergePicks, MERGE_FIELDS};
 use domain::{Contact, DuplicateSet};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::PageTitle;
 use leptos_router::hooks::use_navigate;
 
 use super::{error_view, loading};
@@ -35,7 +35,7 @@ pub fn DuplicatesPage() -> impl IntoView {
     let sets = Resource::new(|| (), |_| duplicates());
     let merging = RwSignal::new(None::<Vec<String>>);
     view! {
-        <Title text=format!("{} · Rolo", tr(lang, "Possible duplicates"))/>
+        <PageTitle text=format!("{} · Rolo", tr(lang, "Possible duplicates"))/>
         <div class="toolbar"><h1>{tr(lang, "Possible duplicates")}</h1></div>
         <Transition fallback=loading>
             {move || Suspend::new(async move {

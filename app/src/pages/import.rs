@@ -5,7 +5,7 @@
 use crate::i18n::t;
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::PageTitle;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::list_groups;
@@ -58,7 +58,7 @@ pub fn ImportPage() -> impl IntoView {
     let query = use_query_map();
     let job_id = move || query.read().get("job").filter(|j| !j.is_empty());
     view! {
-        <Title text="Import · Rolo"/>
+        <PageTitle text="Import · Rolo"/>
         <div class="toolbar"><h1>{t("Import contacts")}</h1></div>
         {move || match job_id() {
             Some(id) => Either::Left(view! { <JobView id=id/> }),

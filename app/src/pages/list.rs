@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use domain::{ContactId, ContactPage, Group};
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::PageTitle;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
@@ -325,7 +325,7 @@ pub fn ContactList() -> impl IntoView {
     };
 
     view! {
-        <Title text=format!("{} · Rolo", tr(lang, "Contacts"))/>
+        <PageTitle text=format!("{} · Rolo", tr(lang, "Contacts"))/>
         <div class="with-sidebar">
             <aside class="sidebar" aria-label=tr(lang, "Groups")>
                 <h2>{tr(lang, "Groups")}</h2>

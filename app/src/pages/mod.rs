@@ -11,11 +11,14 @@ mod trash;
 use domain::{Contact, Group};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::PageTitle;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{contact_history, get_contact, list_groups, whoami, DeleteContact, DeleteGroup, Login, Logout, RenameGroup, RestoreRevision};
+use crate::api::{
+    contact_history, get_contact, list_groups, whoami, DeleteContact, DeleteGroup, Login, LoginCode, LoginStep, Logout, RenameGroup,
+    RestoreRevision,
+};
 use crate::i18n::{lang, t, tr, Lang};
 use crate::error::AppError;
 pub use account::{AccountPage, AdminPage};
@@ -76,7 +79,7 @@ pub fn NotFound() -> impl IntoView {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found · Rolo"/>
+        <PageTitle text="Not found · Rolo"/>
         <main class="content">
             <h1>{t("Page not found")}</h1>
             <p><a href="/">{t("Back to your contacts")}</a></p>
@@ -87,34 +90,55 @@ pub fn NotFound() -> impl IntoView {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
+    let code = ServerAction::<LoginCode>::new();
     let l = lang();
+    // The second step: after a password the server sent the browser here with `?step=code`
+    // (without JavaScript), or the answer says so.
+    let query = leptos_router::hooks::use_query_map();
+    let second_step = move || {
+        query.read().get("step").as_deref() == Some("code") || matches!(login.value().get(), Some(Ok(LoginStep::SecondFactor)))
+    };
     // After signing in, load the console afresh: the account may have chosen another language
     // than this page was rendered in.
     Effect::watch(
-        move || login.value().get(),
-        move |v, _, _| {
-            if matches!(v, Some(Ok(()))) {
+        move || (login.value().get(), code.value().get()),
+        move |(l, c), _, _| {
+            if matches!(l, Some(Ok(LoginStep::Done))) || matches!(c, Some(Ok(()))) {
                 let _ = window().location().set_href("/");
             }
         },
         false,
     );
     let error = move || login.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let code_error = move || code.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     view! {
-        <Title text=format!("{} · Rolo", t("Sign in"))/>
+        <PageTitle text=format!("{} · Rolo", t("Sign in"))/>
         <main class="login-page">
             <h1 class="brand">"Rolo"</h1>
             <p class="tagline">{t("Your address book, on every device.")}</p>
-            <ActionForm action=login attr:class="card login-form" attr:aria-label=t("Sign in")>
-                <label for="username">{t("Username")}</label>
-                <input id="username" name="username" autocomplete="username" required autofocus/>
-                <label for="password">{t("Password")}</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required/>
-                {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                <button type="submit" class="primary" disabled=move || login.pending().get()>
-                    {move || if login.pending().get() { tr(l, "Signing in…") } else { tr(l, "Sign in") }}
-                </button>
-            </ActionForm>
+            <Show
+                when=second_step
+                fallback=move || view! {
+                    <ActionForm action=login attr:class="card login-form" attr:aria-label=t("Sign in")>
+                        <label for="username">{t("Username")}</label>
+                        <input id="username" name="username" autocomplete="username" required autofocus/>
+                        <label for="password">{t("Password")}</label>
+                        <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                        {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                        <button type="submit" class="primary" disabled=move || login.pending().get()>
+                            {move || if login.pending().get() { tr(l, "Signing in…") } else { tr(l, "Sign in") }}
+                        </button>
+                    </ActionForm>
+                }
+            >
+                <ActionForm action=code attr:class="card login-form" attr:aria-label=t("Two-step sign-in")>
+                    <label for="code">{t("Code from your authenticator app")}</label>
+                    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus/>
+                    <p class="meta">{t("Lost your phone? Type one of your recovery codes instead.")}</p>
+                    {move || code_error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                    <button type="submit" class="primary" disabled=move || code.pending().get()>{t("Sign in")}</button>
+                </ActionForm>
+            </Show>
             <LanguagePicker/>
         </main>
     }
@@ -128,11 +152,17 @@ pub fn LoginPage() -> impl IntoView {
 pub fn Protected() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
     let logout = ServerAction::<Logout>::new();
+    let location = leptos_router::hooks::use_location();
     let l = lang();
     view! {
         <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Rolo"</span></header> }>
             {move || Suspend::new(async move {
                 match me.await {
+                    // Until it sets up the second factor administrators require, an account
+                    // has the Account page only.
+                    Ok(Some(me)) if me.must_enrol && location.pathname.get_untracked() != "/account" => {
+                        EitherOf3::B(Either::Right(view! { <Redirect path="/account"/> }))
+                    }
                     Ok(Some(me)) => EitherOf3::A(view! {
                         <header class="topbar">
                             <A href="/" attr:class="brand">"Rolo"</A>
@@ -151,7 +181,7 @@ pub fn Protected() -> impl IntoView {
                             </ActionForm>
                         </header>
                     }),
-                    Ok(None) => EitherOf3::B(view! { <Redirect path="/login"/> }),
+                    Ok(None) => EitherOf3::B(Either::Left(view! { <Redirect path="/login"/> })),
                     Err(e) => EitherOf3::C(error_view(e)),
                 }
             })}
@@ -261,7 +291,7 @@ fn contact_card(c: Contact, confirming: RwSignal<bool>, restore: ServerAction<Re
     let revision = c.revision;
     let id_for_dialog = id.clone();
     view! {
-        <Title text=title/>
+        <PageTitle text=title/>
         <article class="contact-card" aria-labelledby="contact-name">
             <div class="toolbar">
                 <h1 id="contact-name">{d.display_name.clone()}</h1>
@@ -424,7 +454,7 @@ pub fn DeletePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match contact.await {
                     Ok(c) => Either::Left(view! {
-                        <Title text="Delete contact · Rolo"/>
+                        <PageTitle text="Delete contact · Rolo"/>
                         <h1>"Delete " {c.data.display_name.clone()} "?"</h1>
                         <p>"It disappears from all your devices at their next sync."</p>
                         <DeleteForm id=c.id.to_string() revision=c.revision/>
@@ -440,7 +470,7 @@ pub fn DeletePage() -> impl IntoView {
 #[component]
 pub fn NewContact() -> impl IntoView {
     view! {
-        <Title text="New contact · Rolo"/>
+        <PageTitle text="New contact · Rolo"/>
         <h1>"New contact"</h1>
         <ContactForm/>
     }
@@ -454,7 +484,7 @@ pub fn EditContact() -> impl IntoView {
             {move || Suspend::new(async move {
                 match contact.await {
                     Ok(c) => Either::Left(view! {
-                        <Title text=format!("Edit {} · Rolo", c.data.display_name)/>
+                        <PageTitle text=format!("Edit {} · Rolo", c.data.display_name)/>
                         <h1>"Edit " {c.data.display_name.clone()}</h1>
                         <ContactForm existing=c/>
                     }),

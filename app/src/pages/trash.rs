@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use leptos::either::Either;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::PageTitle;
 
 use super::{error_view, loading};
 use crate::api::{empty_trash, restore_from_trash, trash};
@@ -61,7 +61,7 @@ pub fn TrashPage() -> impl IntoView {
         false,
     );
     view! {
-        <Title text=format!("{} · Rolo", tr(lang, "Trash"))/>
+        <PageTitle text=format!("{} · Rolo", tr(lang, "Trash"))/>
         <div class="toolbar">
             <h1>{tr(lang, "Trash")}</h1>
         </div>

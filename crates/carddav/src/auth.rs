@@ -1,6 +1,11 @@
 //! HTTP Basic authentication: the Rolo username with a device token as the password ("app
-//! password"), or — only when the server allows it — the account password. Failed attempts are
-//! limited per username and client address, and per address.
+//! password"), or — only when the server allows it — the account password.
+//!
+//! Wrong device tokens are limited here, in memory, per username and client address and per
+//! address (a token cannot be guessed; the limit keeps floods off the database). An account
+//! password is an attempt like any sign-in: counted by the store before it is checked, in the
+//! same count as the console's (`store::throttle`). An account with two-step sign-in on is
+//! refused its password here: a device token is its way in.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -174,13 +179,24 @@ pub async fn authenticate(
             return Ok(who);
         }
     }
-    if allow_password && !pass.is_empty() {
+    if allow_password && !pass.is_empty() && !pass.trim().starts_with(domain::DEVICE_TOKEN_PREFIX) {
+        let address = addr.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
+        let attempt = match store.begin_attempt(&username, &address, store::Secret::Password).await? {
+            Ok(attempt) => attempt,
+            Err(wait) => return Err(DavError::Throttled(wait)),
+        };
         if let Some(account) = store.verify_login(&username, &pass).await? {
-            throttle.succeed(&user, addr);
+            store.attempt_succeeded(attempt).await?;
+            if matches!(store.second_factor_state(account.id).await?, store::SecondFactorState::On { .. }) {
+                tracing::info!(user = %username.as_str(), "CardDAV: account password refused (two-step sign-in is on; use a device token)");
+                return Err(DavError::Unauthorized);
+            }
             let who = Principal { account, device: None };
             cache.put(store, epoch, key, &who, PASSWORD_CACHE);
             return Ok(who);
         }
+        tracing::info!(user = %username.as_str(), addr = ?addr, "CardDAV: wrong account password");
+        return Err(DavError::Unauthorized);
     }
     throttle.fail(&user, addr);
     tracing::info!(user = %username.as_str(), addr = ?addr, "CardDAV: failed sign-in");

@@ -139,10 +139,20 @@ fn selection(el: &Element) -> PropSelection {
     PropSelection { props: names(prop), address_data }
 }
 
+/// The most results one REPORT answers; a larger `nresults` (however many digits) is read as
+/// this, and the answer says it is truncated (507) so the client asks for the rest.
+pub const MAX_NRESULTS: u64 = 100_000;
+
 fn limit(el: &Element, ns: &str) -> Result<Option<u64>, XmlError> {
     match el.child(ns, "limit").and_then(|l| l.child(ns, "nresults")) {
         None => Ok(None),
-        Some(n) => n.text.trim().parse::<u64>().map(Some).map_err(|_| bad(format!("nresults must be a number, not {:?}", n.text))),
+        Some(n) => {
+            let digits = n.text.trim();
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad(format!("nresults must be a number, not {:?}", n.text)));
+            }
+            Ok(Some(digits.parse::<u64>().unwrap_or(u64::MAX).min(MAX_NRESULTS)))
+        }
     }
 }
 
@@ -270,6 +280,20 @@ mod tests {
         insta::assert_debug_snapshot!(ok(parse_report(body)));
         let bad = body.replace("100", "many");
         assert!(parse_report(&bad).is_err());
+    }
+
+    #[test]
+    fn huge_nresults_are_read_as_the_largest_page() {
+        let body = r#"<D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:sync-level>1</D:sync-level><D:limit><D:nresults>N</D:nresults></D:limit><D:prop><D:getetag/></D:prop></D:sync-collection>"#;
+        for n in ["9223372036854775807", "18446744073709551615", "99999999999999999999999999"] {
+            match ok(parse_report(&body.replace('N', n))) {
+                Report::SyncCollection { limit, .. } => assert_eq!(limit, Some(MAX_NRESULTS), "{n}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        for n in ["-1", "1e3", ""] {
+            assert!(parse_report(&body.replace('N', n)).is_err(), "{n:?}");
+        }
     }
 
     #[test]

@@ -340,14 +340,16 @@ async fn docs() -> impl IntoResponse {
             }
         }
     }
-    Html(format!(
+    // A static page: no script may run; its one inline style block is allowed.
+    let csp = [(axum::http::header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")];
+    (csp, Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rolo device sync API</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\
          pre{{white-space:pre-wrap}}</style></head><body><h1>Rolo device sync API (v1)</h1>\
          <p>Machine-readable: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (OpenAPI 3).</p>\
          <h2>Endpoints</h2><ul>{endpoints}</ul><h2>How sync works</h2><pre>{}</pre></body></html>",
         esc(include_str!("../API.md"))
-    ))
+    )))
 }
 
 async fn not_found() -> ApiFailure {

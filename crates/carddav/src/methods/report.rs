@@ -205,7 +205,7 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
     // groups are then reported too, within the limit.
     let groups: Vec<ContactRow> = if initial { Vec::new() } else { backend.live_groups(account).await? };
     let page: Option<usize> = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX).saturating_sub(groups.len()).max(1));
-    let fetch = page.map(|p| p as i64 + 1).unwrap_or(i64::MAX);
+    let fetch = page.map(|p| i64::try_from(p).unwrap_or(i64::MAX).saturating_add(1)).unwrap_or(i64::MAX);
     let mut rows = backend.heads_since(account, after, fetch).await?;
     let truncated = page.is_some_and(|p| rows.len() > p);
     if let Some(p) = page {
