@@ -54,10 +54,10 @@ if [ $WANT_TEST -eq 1 ]; then
   if [ ! -x "$TOOLS/venv/bin/khard" ]; then
     say "Installing khard for the sync tests"
     python3 -m venv "$TOOLS/venv" && "$TOOLS/venv/bin/pip" install -q khard==0.22.0 \
-      || say "khard could not be installed: the sync tests will check the vCards with Rolo's parser only"
+      || die "khard could not be installed (the sync tests need it)"
   fi
   # vdirsyncer (a real CardDAV client), Radicale (the CardDAV benchmark's reference) and litmus.
-  "$ROOT/scripts/dav-tools.sh" || say "CardDAV tools could not be installed: the vdirsyncer test is skipped"
+  "$ROOT/scripts/dav-tools.sh" || die "the CardDAV tools could not be installed (the vdirsyncer test needs them)"
   if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ]; then
     say "Installing playwright-core for the browser tests"
     (cd "$ROOT/end2end" && npm ci -s --no-audit --no-fund >/dev/null)

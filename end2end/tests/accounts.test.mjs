@@ -12,7 +12,7 @@ test('an administrator manages accounts; a user manages their password and sessi
   await admin.getByRole('link', { name: 'Admin' }).click();
   await admin.getByRole('heading', { name: 'Accounts' }).waitFor();
   await hydrated(admin);
-  await admin.getByRole('row', { name: /^bob user active 0 never/ }).waitFor();
+  await admin.getByRole('row', { name: /^bob user active off 0 never/ }).waitFor();
 
   // Create carol, reset bob's password, disable carol.
   const create = admin.getByRole('form', { name: 'Create an account' });

@@ -2,9 +2,9 @@
 //! with limits, multiget, addressbook-query, groups both ways, isolation between accounts, edits
 //! shared with the console and the device feed, and replays of what iOS, DAVx5 and Thunderbird
 //! CardBook send.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+
+use crate::common;
 
 use common::TestServer;
 use domain::{ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin};
@@ -208,14 +208,24 @@ async fn failed_sign_ins_are_throttled_and_account_passwords_are_optional() {
     assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
     let pw = Dav { token: "alice-password-2".into(), ..Dav::new(&s, alice.id, "alice").await };
     assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    // Wrong passwords count as the console's sign-ins do: a few, then each waits.
     let wrong = Dav { token: "guess".into(), ..Dav::new(&s, alice.id, "alice").await };
-    for _ in 0..carddav::auth::MAX_FAILURES_PER_USER {
+    for _ in 0..store::FREE_PER_ACCOUNT {
         assert_eq!(wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
     }
     let r = wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(!r.header("retry-after").is_empty());
-    // Even the right secret waits now (per username and address).
+    // The owner's phone, with its device token, is not slowed down by password guesses.
+    let dev = Dav::new(&s, alice.id, "alice").await;
+    assert_eq!(dev.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    // Wrong device tokens are limited apart, per username and address; then even the right
+    // token from that address waits.
+    let forged = Dav { token: format!("{}forged", domain::DEVICE_TOKEN_PREFIX), ..Dav::new(&s, alice.id, "alice").await };
+    for _ in 0..carddav::auth::MAX_FAILURES_PER_USER {
+        assert_eq!(forged.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(forged.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::TOO_MANY_REQUESTS);
     let dev = Dav::new(&s, alice.id, "alice").await;
     assert_eq!(dev.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::TOO_MANY_REQUESTS);
     s.shutdown().await;
@@ -891,11 +901,13 @@ async fn replay_thunderbird_cardbook() {
 // A real client: vdirsyncer (installed by scripts/dav-tools.sh) syncing a local vdir both ways.
 // ---------------------------------------------------------------------------------------------
 
-fn vdirsyncer_bin() -> Option<std::path::PathBuf> {
-    let p = std::env::var("ROLO_VDIRSYNCER").ok().filter(|p| !p.is_empty()).map(std::path::PathBuf::from).or_else(|| {
-        std::env::var("HOME").ok().map(|h| std::path::PathBuf::from(h).join(".cache/rolo/tools/dav-venv/bin/vdirsyncer"))
-    })?;
-    p.exists().then_some(p)
+/// vdirsyncer, which `make test` installs (scripts/dav-tools.sh); a missing one fails the test.
+fn vdirsyncer_bin() -> std::path::PathBuf {
+    let p = std::env::var("ROLO_VDIRSYNCER").ok().filter(|p| !p.is_empty()).map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/rolo/tools/dav-venv/bin/vdirsyncer")
+    });
+    assert!(p.exists(), "vdirsyncer is not installed at {} (run `make test`, which installs it, or set ROLO_VDIRSYNCER)", p.display());
+    p
 }
 
 fn run_vdirsyncer(bin: &std::path::Path, conf: &std::path::Path, args: &[&str]) {
@@ -916,10 +928,7 @@ fn vdir_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vdirsyncer_syncs_a_vdir_both_ways() {
-    let Some(bin) = vdirsyncer_bin() else {
-        eprintln!("vdirsyncer not installed (scripts/dav-tools.sh, or ROLO_VDIRSYNCER): skipped");
-        return;
-    };
+    let bin = vdirsyncer_bin();
     const N: usize = 1000;
     let s = TestServer::start().await;
     let alice = s.account("alice", "alice-password-1").await;

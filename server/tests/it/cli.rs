@@ -1,5 +1,5 @@
 //! The `rolo` binary: account commands, key rotation, and clear failures at startup.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 
 use std::io::Write;
 use std::path::Path;
@@ -63,6 +63,30 @@ fn accounts_from_the_command_line() {
     ok(&rolo(d, &["account", "set-password", "bob"], "a-new-password\n", &[]));
     let e = err(&rolo(d, &["account", "disable", "nobody"], "", &[]));
     assert!(e.contains("no such account"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_step_sign_in_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    ok(&rolo(&d, &["account", "create", "alice"], "alice-password-1\n", &[]));
+    let store = crate::common::open_store_in(&d).await.unwrap();
+    let alice = store.account_by_username(&domain::Username::parse("alice").unwrap()).await.unwrap();
+    let e = store.begin_second_factor(alice.id).await.unwrap();
+    let secret = totp_rs::Secret::try_from_base32(&e.secret).unwrap();
+    let code = totp_rs::Builder::new().with_secret(secret).build().unwrap().generate_current().to_string();
+    store.confirm_second_factor(alice.id, &code).await.unwrap();
+    let out = ok(&rolo(&d, &["account", "reset-2fa", "alice"], "", &[]));
+    assert!(out.contains("Two-step sign-in of alice is off"), "{out}");
+    assert_eq!(store.second_factor_state(alice.id).await.unwrap(), store::SecondFactorState::Off);
+    let out = ok(&rolo(&d, &["account", "reset-2fa", "alice"], "", &[]));
+    assert!(out.contains("had no two-step sign-in"), "{out}");
+    ok(&rolo(&d, &["account", "require-2fa", "on"], "", &[]));
+    assert!(store.second_factor_required().await.unwrap());
+    ok(&rolo(&d, &["account", "require-2fa", "off"], "", &[]));
+    assert!(!store.second_factor_required().await.unwrap());
+    let e = err(&rolo(&d, &["account", "require-2fa", "maybe"], "", &[]));
+    assert!(e.contains("possible values"), "{e}");
 }
 
 #[test]

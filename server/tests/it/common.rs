@@ -1,5 +1,5 @@
 //! A real Rolo server on a loopback port with a fresh SQLite database, for integration tests.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
 
 use std::sync::Arc;
 
@@ -42,8 +42,20 @@ impl TestServer {
         Self::start_in(&self.dir, dav).await
     }
 
+    /// A server with its configuration changed by `change` (CardDAV settings included).
+    pub async fn start_configured(change: impl FnOnce(&mut Config)) -> Self {
+        let temp = tempfile::tempdir().unwrap();
+        let mut s = Self::start_in_with(temp.path(), carddav::DavConfig::default(), change).await;
+        s._temp = Some(temp);
+        s
+    }
+
     async fn start_in(dir: &std::path::Path, dav: carddav::DavConfig) -> Self {
-        let config = Config {
+        Self::start_in_with(dir, dav, |_| {}).await
+    }
+
+    async fn start_in_with(dir: &std::path::Path, dav: carddav::DavConfig, change: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config {
             listen: "127.0.0.1:0".into(),
             data_dir: dir.to_path_buf(),
             database_url: format!("sqlite://{}", dir.join("rolo.db").display()),
@@ -57,11 +69,12 @@ impl TestServer {
             dav: dav.clone(),
             trash_days: 30,
         };
+        change(&mut config);
         let store = setup::open_store(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let router = web::router_with(web::state(&config, store.clone()), None, dav);
+        let router = web::router_with(web::state(&config, store.clone()), Some(config.import_limits()), config.dav.clone());
         let task = tokio::spawn(web::serve(listener, router, async {
             let _ = rx.await;
         }));
@@ -90,3 +103,44 @@ impl TestServer {
     }
 }
 
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The same, connecting from another loopback address (`127.0.0.2`, …): another client address
+/// for the server.
+pub fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(Some(ip.parse().unwrap()))
+        .build()
+        .unwrap()
+}
+
+/// Calls a console server function (as the browser's JavaScript does) and returns its answer.
+pub async fn rpc(c: &reqwest::Client, base: &str, name: &str, form: &[(&str, &str)]) -> (reqwest::StatusCode, String) {
+    let r = c.post(format!("{base}/rpc/{name}")).header("accept", "application/json").form(form).send().await.unwrap();
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+pub async fn signed_in(s: &TestServer, name: &str, password: &str) -> reqwest::Client {
+    let c = client();
+    let (status, body) = rpc(&c, &s.url, "login", &[("username", name), ("password", password)]).await;
+    assert!(status.is_success(), "login {status}: {body}");
+    c
+}
+
+/// Opens the store of a data directory as `rolo` does (to see what it checks and fixes).
+pub async fn open_store_in(dir: &std::path::Path) -> Result<Arc<Store>, String> {
+    let config = Config {
+        database_url: format!("sqlite://{}", dir.join("rolo.db").display()),
+        master_key_file: dir.join("master.key"),
+        data_dir: dir.to_path_buf(),
+        ..Config::from_env()?
+    };
+    setup::open_store(&config).await
+}

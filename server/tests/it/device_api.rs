@@ -1,8 +1,8 @@
 //! The device sync API over real TCP: authentication, download and upload between devices and
 //! the console, bad input, limits, isolation, and the OpenAPI document.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+
+use crate::common;
 
 use common::TestServer;
 use domain::{ContactDraft, DeviceKind, LabeledDraft, Origin};

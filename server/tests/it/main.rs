@@ -1,0 +1,11 @@
+//! Rolo's server from outside: one test binary (one link) of modules. Servers listen on a
+//! loopback port each, with a database of their own.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+mod carddav;
+mod cli;
+mod common;
+mod device_api;
+mod http;
+mod security;
+mod sync_client;
