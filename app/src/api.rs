@@ -681,7 +681,12 @@ pub async fn admin_reset_second_factor(id: String) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "admin_require_second_factor")]
 pub async fn admin_require_second_factor(required: bool) -> Result<(), AppError> {
     let me = admin().await?;
-    state()?.store.set_second_factor_required(required).await.map_err(store_error)?;
+    let store = state()?.store;
+    // The administrator would be the first one sent to set it up: set it up first.
+    if required && !matches!(store.second_factor_state(me.id).await.map_err(store_error)?, store::SecondFactorState::On { .. }) {
+        return Err(AppError::Conflict("Set up two-step sign-in for your own account first (on your Account page).".into()));
+    }
+    store.set_second_factor_required(required).await.map_err(store_error)?;
     tracing::info!(admin = %me.username, required, "two-step sign-in requirement changed");
     Ok(())
 }

@@ -71,6 +71,19 @@ function totp(secret, seconds = Date.now() / 1000) {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
+/// Sets up two-step sign-in on the signed-in page's Account page; returns the key and the
+/// recovery codes.
+async function enrol(page) {
+  await page.getByRole('link', { name: 'Account' }).click();
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  const secret = (await page.locator('code.secret').textContent()).trim();
+  await page.getByLabel('Code from the app').fill(totp(secret));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await page.getByText('Two-step sign-in is on.', { exact: true }).waitFor();
+  return { secret, codes: await page.locator('.recovery-codes li').allTextContents() };
+}
+
 test('two-step sign-in: set up from its QR code, asked at sign-in, required by an administrator', async () => {
   const page = await (await env.browser.newContext()).newPage();
   await signIn(page, env.rolo.url, 'alice', 'alice-password-1');
@@ -109,10 +122,16 @@ test('two-step sign-in: set up from its QR code, asked at sign-in, required by a
   await lost.getByRole('button', { name: 'Sign in' }).click();
   await lost.getByRole('heading', { name: 'Contacts' }).waitFor();
 
-  // An administrator requires it for everyone: carol, who has none, gets her Account page only.
+  // An administrator requires it for everyone (after setting up their own): carol, who has
+  // none, gets her Account page only.
   const root = await (await env.browser.newContext()).newPage();
   await signIn(root, env.rolo.url, 'root', 'root-password-1');
   await root.getByRole('heading', { name: 'Contacts' }).waitFor();
+  await root.getByRole('link', { name: 'Admin' }).click();
+  await hydrated(root);
+  await root.getByRole('button', { name: 'Require two-step sign-in for every account' }).click();
+  await root.getByText(/Set up two-step sign-in for your own account first/).waitFor();
+  await enrol(root);
   await root.getByRole('link', { name: 'Admin' }).click();
   await hydrated(root);
   await root.getByRole('row', { name: /^alice user active on/ }).waitFor();
