@@ -47,7 +47,7 @@ impl Store {
     /// Every CardDAV name of the account, by id.
     pub async fn dav_names(&self, account: AccountId) -> StoreResult<HashMap<Uuid, DavName>> {
         let key = self.key_of(account).await?;
-        self.backend().dav_names(account).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
+        self.backend.dav_names(account).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
     }
 
     /// The CardDAV names of those of `ids` that have one.
@@ -57,7 +57,7 @@ impl Store {
         }
         let key = self.key_of(account).await?;
         let ids: Vec<ContactId> = ids.iter().map(|u| ContactId::from_uuid(*u)).collect();
-        self.backend().dav_names_by_ids(account, &ids).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
+        self.backend.dav_names_by_ids(account, &ids).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
     }
 
     /// The ids named by those of `hrefs` that are CardDAV names, by href.
@@ -68,7 +68,7 @@ impl Store {
         let key = self.key_of(account).await?;
         let hashes: Vec<String> = hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
         let mut out = HashMap::new();
-        for row in self.backend().dav_names_by_hashes(account, &hashes).await? {
+        for row in self.backend.dav_names_by_hashes(account, &hashes).await? {
             let (id, name) = self.open_dav_name(account, &key, &row)?;
             out.insert(name.href.clone(), (id, name));
         }
@@ -98,7 +98,7 @@ impl Store {
         let mut named = HashSet::new();
         let mut rows = Vec::new();
         if load {
-            for found in self.backend().dav_cards(account, &ids, &hashes).await? {
+            for found in self.backend.dav_cards(account, &ids, &hashes).await? {
                 if let Some(n) = &found.name {
                     named.insert(*n.id.as_uuid());
                     if wanted.contains(n.href_hash.as_str()) {
@@ -112,7 +112,7 @@ impl Store {
                 }
             }
         } else {
-            for row in self.backend().dav_names_by_hashes(account, &hashes).await? {
+            for row in self.backend.dav_names_by_hashes(account, &hashes).await? {
                 let (id, name) = self.open_dav_name(account, &key, &row)?;
                 out.ids.insert(name.href.clone(), id);
                 out.names.insert(id, name);
@@ -120,7 +120,7 @@ impl Store {
             let left: Vec<ContactId> =
                 defaults.iter().filter(|(h, _)| !out.ids.contains_key(*h)).map(|(_, id)| ContactId::from_uuid(*id)).collect();
             if !left.is_empty() {
-                named.extend(self.backend().dav_names_by_ids(account, &left).await?.into_iter().map(|r| *r.id.as_uuid()));
+                named.extend(self.backend.dav_names_by_ids(account, &left).await?.into_iter().map(|r| *r.id.as_uuid()));
             }
         }
         for (h, id) in defaults {
@@ -142,7 +142,7 @@ impl Store {
     /// A card's own name is better stored with the card ([`Store::put_contact_named`]).
     pub async fn set_dav_name(&self, account: AccountId, id: Uuid, name: &DavName) -> StoreResult<()> {
         let key = self.key_of(account).await?;
-        self.backend().put_dav_name(&self.dav_name_row(account, &key, id, name)?).await
+        self.backend.put_dav_name(&self.dav_name_row(account, &key, id, name)?).await
     }
 
     /// The sealed row of a CardDAV name.

@@ -16,6 +16,9 @@ pub enum StoreError {
     WrongKind,
     #[error("invalid input: {0}")]
     Invalid(ValidationErrors),
+    /// A feed cursor from the future or older than the purge point: follow from the start.
+    #[error("this cursor is unknown or too old; read the changes again from the start")]
+    CursorInvalid,
     #[error(transparent)]
     Crypto(#[from] crypto::CryptoError),
     /// A database failure; the detail is for the log, not for users.

@@ -1,32 +1,46 @@
 //! Rolo's storage layer.
 //!
-//! * [`Backend`] is the narrow trait each database implements (`store_sqlite`,
-//!   `store_postgres`). It sees only ids, revisions, sequence numbers, timestamps and sealed
-//!   blobs — never a contact's content in clear.
-//! * [`Store`] is what the rest of Rolo uses: it seals and opens contact content with the
-//!   account's data key (see the `crypto` crate), hashes passwords and session tokens, and keeps
-//!   every call scoped to one account.
+//! * [`Store`] is the one door: every channel (console, `/api/v1`, CardDAV, import, CLI) reads
+//!   and writes through it. It seals and opens content with the account's data key (see the
+//!   `crypto` crate), keeps every call scoped to one account, applies every rule of a write in
+//!   one place ([`Store::write`]) and serves one change feed ([`Store::feed`]).
+//! * The backend traits ([`Backend`]: one per entity) are what a database must do; `store_sql`
+//!   implements them for SQLite and PostgreSQL. They see only ids, revisions, sequence numbers,
+//!   timestamps and sealed blobs — never a contact's content in clear.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod backend;
+mod contacts;
 mod dav;
+mod devices;
 mod error;
+mod feed;
+mod groups;
+mod history;
 mod keys;
 mod parallel;
 mod password;
+mod records;
 mod second_factor;
-mod service;
+mod sessions;
+mod store;
 mod throttle;
 
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use backend::{AccountRow, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY, DeviceRow, EntityKind, NewAccount, RevisionRow, SecondFactorRow, SessionRow, SyncRecord, ThrottleRow, TrashRow};
+pub use backend::*;
+pub use dav::{DavName, DavResolved};
 pub use error::{StoreError, StoreResult};
+pub use feed::{Change, FeedPage, Head, Since};
+pub use accounts::AccountOverview;
+pub use history::{HistoryEntry, TrashEntry};
 pub use keys::{KeySource, RotateReport};
 pub use parallel::par_map;
 pub use password::{hash_password, hashing_peak, hashing_slots, verify_password};
+pub use records::{Content, ContactState, FeedItem, GroupState, Write, Written};
 pub use second_factor::{Enrolment, SecondFactorState, PENDING_MINUTES, RECOVERY_CODES};
+pub use sessions::{NewSession, SessionEntry};
+pub use store::{Store, DEFAULT_MAX_CONTACT_BYTES};
 pub use throttle::{Attempt, Secret, FREE_PER_ACCOUNT, FREE_PER_ADDRESS, MAX_DELAY_MS};
-pub use dav::{DavName, DavResolved};
-pub use service::{Change, ContactState, FeedItem, GroupState, HistoryEntry, NewSession, Store, DEFAULT_MAX_CONTACT_BYTES};

@@ -12,7 +12,7 @@ use crypto::RecordKind;
 use domain::{AccountId, AccountInfo};
 use totp_rs::{Algorithm, Totp};
 
-use crate::service::now_ms;
+use crate::store::now_ms;
 use crate::{NewSession, SecondFactorRow, SessionRow, Store, StoreError, StoreResult};
 
 /// How long a correct password waits for its second factor.
@@ -190,7 +190,7 @@ impl Store {
 
     /// A correct password whose account has a second factor: a token for the second step.
     pub async fn create_pending_signin(&self, account: AccountId) -> StoreResult<NewSession> {
-        let token = crate::service::new_token()?;
+        let token = crate::store::new_token()?;
         let now = now_ms();
         let row = SessionRow {
             token_hash: crypto::sha256_hex(token.as_bytes()),
@@ -214,7 +214,7 @@ impl Store {
             return Ok(None);
         }
         match self.backend.account(row.account_id).await? {
-            Some(a) if !a.disabled => Ok(Some(crate::service::info(&a))),
+            Some(a) if !a.disabled => Ok(Some(crate::store::info(&a))),
             _ => Ok(None),
         }
     }

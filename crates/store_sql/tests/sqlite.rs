@@ -1,10 +1,10 @@
 //! The backend contract on SQLite, plus what only a file-based store must prove.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
 use store::Backend;
-use store_sqlite::SqliteBackend;
+use store_sql::SqliteBackend;
 
 /// A fresh database in its own temporary directory (kept alive by leaking the guard).
 async fn fresh() -> Arc<dyn Backend> {

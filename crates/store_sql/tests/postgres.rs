@@ -1,6 +1,6 @@
 //! The backend contract on PostgreSQL. Each test gets a schema of its own in the database named
 //! by `ROLO_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Row};
 use store::Backend;
-use store_postgres::PostgresBackend;
+use store_sql::PostgresBackend;
 
 fn base_url() -> String {
     std::env::var("ROLO_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())

@@ -1,0 +1,575 @@
+//! A contact's content and how it is validated: the rules every stored contact follows
+//! ([`ContactData::check`]), and the form's input ([`ContactDraft::parse`]).
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{display_name_for, ContactId, GroupId, ValidationErrors};
+
+/// The type label of a phone, email or address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Label {
+    Mobile,
+    Work,
+    Home,
+    Other,
+    Custom(String),
+}
+
+impl Label {
+    pub const STANDARD: [Label; 4] = [Label::Mobile, Label::Work, Label::Home, Label::Other];
+
+    pub fn parse(raw: &str) -> Label {
+        let t = raw.trim();
+        match t.to_lowercase().as_str() {
+            "" | "other" => Label::Other,
+            "mobile" | "cell" | "cellular" => Label::Mobile,
+            "work" => Label::Work,
+            "home" => Label::Home,
+            _ => Label::Custom(t.chars().take(64).collect()),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            Label::Mobile => "mobile",
+            Label::Work => "work",
+            Label::Home => "home",
+            Label::Other => "other",
+            Label::Custom(s) => s,
+        }
+    }
+}
+
+impl From<String> for Label {
+    fn from(value: String) -> Self {
+        Label::parse(&value)
+    }
+}
+impl From<Label> for String {
+    fn from(value: Label) -> Self {
+        value.as_str().to_string()
+    }
+}
+
+/// A value with its type label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Labeled<T> {
+    pub label: Label,
+    pub value: T,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phones, emails, addresses, birthdays
+// ---------------------------------------------------------------------------------------------
+
+/// Country calling codes recognised after `+` or `00` (prefix-free, as the ITU assigns them).
+const COUNTRY_CODES: &[&str] = &[
+    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
+    "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86",
+    "90", "91", "92", "93", "94", "95", "98", "351", "352", "353", "358", "380", "852", "853", "855", "856", "880",
+    "886", "960", "966", "971", "972",
+];
+
+/// A phone number as the user wrote it (digits, spaces, `+ - ( ) . / * #`, extensions).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        if s.chars().count() > 64 {
+            return Err("A phone number has at most 64 characters.".into());
+        }
+        let allowed = |c: char| {
+            c.is_ascii_digit()
+                || c.is_whitespace()
+                || matches!(c, '+' | '-' | '(' | ')' | '.' | '/' | '*' | '#' | ',' | ';' | 'p' | 'w' | 'x' | 'X' | 'P' | 'W')
+        };
+        if let Some(bad) = s.chars().find(|c| !allowed(*c)) {
+            return Err(format!("“{bad}” is not allowed in a phone number."));
+        }
+        if s.chars().filter(|c| c.is_ascii_digit()).count() < 2 {
+            return Err("A phone number needs at least two digits.".into());
+        }
+        Ok(Self(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// A phone number reduced for matching: its digits without an extension, without a recognised
+    /// country code after `+`/`00`, and without leading zeros (trunk prefixes). So `+86 138 0013 8000`,
+    /// `0086 13800138000` and `138-0013-8000` match, and so do `+86 10 6552 9988` and `010 6552 9988`,
+    /// or `+44 20 7946 0000` and `020 7946 0000`. `None` for fewer than three digits.
+    pub fn key(&self) -> Option<String> {
+        let raw = self.as_str();
+        let main = raw.split(['x', 'X', 'p', 'P', 'w', 'W', ',', ';', '#', '*']).next().unwrap_or(raw);
+        let plus = main.trim_start().starts_with('+');
+        let digits: String = main.chars().filter(char::is_ascii_digit).collect();
+        let (international, mut rest) = match digits.strip_prefix("00") {
+            Some(rest) if !plus => (true, rest),
+            _ => (plus, digits.as_str()),
+        };
+        if international {
+            if let Some(cc) = (1..=3).filter_map(|n| rest.get(..n)).find(|p| COUNTRY_CODES.contains(p)) {
+                rest = &rest[cc.len()..];
+            }
+        }
+        let key = rest.trim_start_matches('0');
+        (key.len() >= 3).then(|| key.to_string())
+    }
+    /// The digits only (with a leading `+` kept), for matching numbers written differently.
+    pub fn digits(&self) -> String {
+        let mut out = String::new();
+        if self.0.starts_with('+') {
+            out.push('+');
+        }
+        out.extend(self.0.chars().filter(|c| c.is_ascii_digit()));
+        out
+    }
+}
+impl TryFrom<String> for Phone {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Phone> for String {
+    fn from(value: Phone) -> Self {
+        value.0
+    }
+}
+
+/// An email address (`local@domain`, checked for shape, not deliverability).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        if s.len() > 254 {
+            return Err("An email address has at most 254 characters.".into());
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err("An email address needs an “@”, like name@example.com.".into());
+        };
+        if local.is_empty() || domain.is_empty() {
+            return Err("An email address looks like name@example.com.".into());
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("An email address cannot contain spaces.".into());
+        }
+        if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+            return Err("The part after “@” is not a valid domain.".into());
+        }
+        Ok(Self(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.0
+    }
+}
+
+/// A postal address; every part optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Address {
+    pub street: String,
+    pub locality: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+impl Address {
+    pub fn is_empty(&self) -> bool {
+        [&self.street, &self.locality, &self.region, &self.postal_code, &self.country]
+            .iter()
+            .all(|s| s.trim().is_empty())
+    }
+    /// One line for lists: the non-empty parts joined by commas.
+    pub fn one_line(&self) -> String {
+        [&self.street, &self.postal_code, &self.locality, &self.region, &self.country]
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A birthday: a full date, or month and day without a year (vCard `--MM-DD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Birthday {
+    Date(NaiveDate),
+    MonthDay { month: u32, day: u32 },
+}
+
+impl Birthday {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        let msg = || "Write a birthday as YYYY-MM-DD, or --MM-DD without the year.".to_string();
+        if let Some(md) = s.strip_prefix("--") {
+            let (m, d) = md.split_once('-').ok_or_else(msg)?;
+            let month: u32 = m.parse().map_err(|_| msg())?;
+            let day: u32 = d.parse().map_err(|_| msg())?;
+            // 2000 is a leap year, so 02-29 is accepted.
+            NaiveDate::from_ymd_opt(2000, month, day).ok_or_else(|| "That day does not exist.".to_string())?;
+            return Ok(Birthday::MonthDay { month, day });
+        }
+        let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| msg())?;
+        if date.year_ce().1 < 1000 {
+            return Err(msg());
+        }
+        Ok(Birthday::Date(date))
+    }
+}
+use chrono::Datelike;
+
+impl fmt::Display for Birthday {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Birthday::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Birthday::MonthDay { month, day } => write!(f, "--{month:02}-{day:02}"),
+        }
+    }
+}
+impl TryFrom<String> for Birthday {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Birthday> for String {
+    fn from(value: Birthday) -> Self {
+        value.to_string()
+    }
+}
+
+/// A field kept from an import (or a client) that Rolo's model has no place for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraField {
+    pub name: String,
+    pub value: String,
+}
+
+/// Name parts. Chinese names are shown family-first without a space.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StructuredName {
+    pub family: String,
+    pub given: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contacts
+// ---------------------------------------------------------------------------------------------
+
+/// A contact's content: what is sealed in the store. Only `ContactDraft::parse` builds one from
+/// user input; deserialising re-validates phones, emails and birthdays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContactData {
+    pub name: StructuredName,
+    pub display_name: String,
+    pub nickname: String,
+    pub phones: Vec<Labeled<Phone>>,
+    pub emails: Vec<Labeled<Email>>,
+    pub addresses: Vec<Labeled<Address>>,
+    pub organization: String,
+    pub title: String,
+    pub birthday: Option<Birthday>,
+    pub notes: String,
+    pub extra: Vec<ExtraField>,
+    /// The groups the contact is in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupId>,
+}
+
+impl ContactData {
+    /// The rules every stored contact follows, whichever way it came in (the store checks
+    /// every write with it; [`ContactDraft::parse`] ends with it): short text within
+    /// [`MAX_SHORT`] characters and free of control characters, at most [`MAX_ITEMS`] phones,
+    /// emails and addresses, notes within [`MAX_NOTES`], at most [`MAX_EXTRA`] named extra
+    /// fields, and a name, an organization, a phone number or an email address to know it by.
+    /// (Phones, emails and the birthday are valid by their types.)
+    pub fn check(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        short(&mut errors, "family_name", &self.name.family, "A family name");
+        short(&mut errors, "given_name", &self.name.given, "A given name");
+        short(&mut errors, "display_name", &self.display_name, "A display name");
+        short(&mut errors, "nickname", &self.nickname, "A nickname");
+        short(&mut errors, "organization", &self.organization, "An organization");
+        short(&mut errors, "title", &self.title, "A title");
+        for (i, a) in self.addresses.iter().enumerate() {
+            short(&mut errors, &format!("addresses[{i}].street"), &a.value.street, "A street");
+            short(&mut errors, &format!("addresses[{i}].locality"), &a.value.locality, "A city");
+            short(&mut errors, &format!("addresses[{i}].region"), &a.value.region, "A region");
+            short(&mut errors, &format!("addresses[{i}].postal_code"), &a.value.postal_code, "A postal code");
+            short(&mut errors, &format!("addresses[{i}].country"), &a.value.country, "A country");
+        }
+        for (field, n) in [("phones", self.phones.len()), ("emails", self.emails.len()), ("addresses", self.addresses.len())] {
+            if n > MAX_ITEMS {
+                errors.push(field, format!("At most {MAX_ITEMS} entries."));
+            }
+        }
+        if self.notes.chars().count() > MAX_NOTES {
+            errors.push("notes", format!("Notes have at most {MAX_NOTES} characters."));
+        }
+        if self.extra.len() > MAX_EXTRA {
+            errors.push("extra", format!("At most {MAX_EXTRA} extra fields."));
+        }
+        for (i, x) in self.extra.iter().enumerate() {
+            if x.name.trim().is_empty() {
+                errors.push(format!("extra[{i}].name"), "An extra field needs a name.");
+            }
+        }
+        if self.display_name.trim().is_empty() && self.organization.trim().is_empty() && self.phones.is_empty() && self.emails.is_empty() {
+            errors.push(
+                "display_name",
+                "A contact needs at least a name, an organization, a phone number or an email address.",
+            );
+        }
+        errors.into_result(())
+    }
+
+    /// Adds what `other` has in its lists and this contact lacks: phone numbers (the same
+    /// number written differently counts once, see [`Phone::key`]), email addresses
+    /// (case-insensitive), addresses, other fields and groups. Nothing already here changes.
+    pub fn unite_lists(&mut self, other: &ContactData) {
+        for p in &other.phones {
+            let key = p.value.key();
+            if !self.phones.iter().any(|q| q.value == p.value || key.is_some() && q.value.key() == key) {
+                self.phones.push(p.clone());
+            }
+        }
+        let email_key = |e: &Email| e.as_str().trim().to_lowercase();
+        for e in &other.emails {
+            let key = email_key(&e.value);
+            if !self.emails.iter().any(|f| email_key(&f.value) == key) {
+                self.emails.push(e.clone());
+            }
+        }
+        for a in &other.addresses {
+            if !self.addresses.iter().any(|b| b.value == a.value) {
+                self.addresses.push(a.clone());
+            }
+        }
+        for x in &other.extra {
+            if !self.extra.contains(x) {
+                self.extra.push(x.clone());
+            }
+        }
+        for g in &other.groups {
+            if !self.groups.contains(g) {
+                self.groups.push(*g);
+            }
+        }
+    }
+}
+
+/// A stored contact: its id, revision and timestamps around the content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub revision: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub data: ContactData,
+}
+
+impl Contact {
+    pub fn first_phone(&self) -> Option<&str> {
+        self.data.phones.first().map(|p| p.value.as_str())
+    }
+    pub fn first_email(&self) -> Option<&str> {
+        self.data.emails.first().map(|e| e.value.as_str())
+    }
+}
+
+/// Length limits, in characters.
+pub const MAX_SHORT: usize = 256;
+pub const MAX_NOTES: usize = 20_000;
+pub const MAX_ITEMS: usize = 50;
+pub const MAX_EXTRA: usize = 200;
+
+/// One labelled entry as a form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LabeledDraft {
+    pub label: String,
+    pub value: String,
+}
+
+/// An address as a form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddressDraft {
+    pub label: String,
+    pub street: String,
+    pub locality: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+/// Unvalidated contact input, exactly as the user typed it. Empty rows are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContactDraft {
+    pub family_name: String,
+    pub given_name: String,
+    pub display_name: String,
+    pub nickname: String,
+    pub phones: Vec<LabeledDraft>,
+    pub emails: Vec<LabeledDraft>,
+    pub addresses: Vec<AddressDraft>,
+    pub organization: String,
+    pub title: String,
+    pub birthday: String,
+    pub notes: String,
+    pub extra: Vec<ExtraField>,
+    /// Group ids (UUIDs) the contact is in.
+    pub groups: Vec<String>,
+}
+
+/// Checks one line of text: its length and no control characters.
+fn short(errors: &mut ValidationErrors, field: &str, value: &str, what: &str) {
+    if value.chars().count() > MAX_SHORT {
+        errors.push(field, format!("{what} has at most {MAX_SHORT} characters."));
+    }
+    if value.chars().any(|c| c.is_control()) {
+        errors.push(field, format!("{what} cannot contain control characters."));
+    }
+}
+
+impl ContactDraft {
+    /// Builds the contact a form describes: text trimmed, empty rows dropped, phones, emails,
+    /// the birthday and groups parsed; then [`ContactData::check`]. Returns every problem at
+    /// once, each at its field.
+    pub fn parse(&self) -> Result<ContactData, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let trim = |s: &str| s.trim().to_string();
+        let mut phones = Vec::new();
+        for (i, p) in self.phones.iter().enumerate().filter(|(_, p)| !p.value.trim().is_empty()) {
+            match Phone::parse(&p.value) {
+                Ok(value) => phones.push(Labeled { label: Label::parse(&p.label), value }),
+                Err(m) => errors.push(format!("phones[{i}].value"), m),
+            }
+        }
+        let mut emails = Vec::new();
+        for (i, e) in self.emails.iter().enumerate().filter(|(_, e)| !e.value.trim().is_empty()) {
+            match Email::parse(&e.value) {
+                Ok(value) => emails.push(Labeled { label: Label::parse(&e.label), value }),
+                Err(m) => errors.push(format!("emails[{i}].value"), m),
+            }
+        }
+        let addresses = self
+            .addresses
+            .iter()
+            .map(|a| Labeled {
+                label: Label::parse(&a.label),
+                value: Address {
+                    street: trim(&a.street),
+                    locality: trim(&a.locality),
+                    region: trim(&a.region),
+                    postal_code: trim(&a.postal_code),
+                    country: trim(&a.country),
+                },
+            })
+            .filter(|a| !a.value.is_empty())
+            .collect();
+        let birthday = if self.birthday.trim().is_empty() {
+            None
+        } else {
+            match Birthday::parse(&self.birthday) {
+                Ok(b) => Some(b),
+                Err(m) => {
+                    errors.push("birthday", m);
+                    None
+                }
+            }
+        };
+        let extra: Vec<ExtraField> = self
+            .extra
+            .iter()
+            .filter(|x| !x.name.trim().is_empty() || !x.value.trim().is_empty())
+            .map(|x| ExtraField { name: x.name.trim().to_string(), value: x.value.clone() })
+            .collect();
+        let mut groups: Vec<GroupId> = Vec::new();
+        for (i, g) in self.groups.iter().enumerate().filter(|(_, g)| !g.trim().is_empty()) {
+            match GroupId::parse(g) {
+                Ok(id) if !groups.contains(&id) => groups.push(id),
+                Ok(_) => {}
+                Err(e) => errors.push(format!("groups[{i}]"), e.to_string()),
+            }
+        }
+        let name = StructuredName { family: trim(&self.family_name), given: trim(&self.given_name) };
+        let display = trim(&self.display_name);
+        let display_name = if display.is_empty() { display_name_for(&name) } else { display };
+        let data = ContactData {
+            name,
+            display_name,
+            nickname: trim(&self.nickname),
+            phones,
+            emails,
+            addresses,
+            organization: trim(&self.organization),
+            title: trim(&self.title),
+            birthday,
+            notes: self.notes.trim().to_string(),
+            extra,
+            groups,
+        };
+        if let Err(more) = data.check() {
+            errors.0.extend(more.0);
+        }
+        errors.into_result(data)
+    }
+
+    /// The draft that shows `data` in a form (the inverse of `parse`).
+    pub fn from_data(data: &ContactData) -> Self {
+        let labeled = |l: &Label, v: &str| LabeledDraft { label: l.as_str().to_string(), value: v.to_string() };
+        ContactDraft {
+            family_name: data.name.family.clone(),
+            given_name: data.name.given.clone(),
+            display_name: data.display_name.clone(),
+            nickname: data.nickname.clone(),
+            phones: data.phones.iter().map(|p| labeled(&p.label, p.value.as_str())).collect(),
+            emails: data.emails.iter().map(|e| labeled(&e.label, e.value.as_str())).collect(),
+            addresses: data
+                .addresses
+                .iter()
+                .map(|a| AddressDraft {
+                    label: a.label.as_str().to_string(),
+                    street: a.value.street.clone(),
+                    locality: a.value.locality.clone(),
+                    region: a.value.region.clone(),
+                    postal_code: a.value.postal_code.clone(),
+                    country: a.value.country.clone(),
+                })
+                .collect(),
+            organization: data.organization.clone(),
+            title: data.title.clone(),
+            birthday: data.birthday.map(|b| b.to_string()).unwrap_or_default(),
+            notes: data.notes.clone(),
+            extra: data.extra.clone(),
+            groups: data.groups.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+}

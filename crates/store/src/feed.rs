@@ -1,0 +1,106 @@
+//! The change feed, read one way by every follower: device sync (`/api/v1`), CardDAV's
+//! sync-collection and the console's index.
+//!
+//! A cursor is a change sequence number of the account: everything after it, each record once
+//! at its last change, tombstones included, in change order. A cursor from the future, or older
+//! than the purge point (tombstones forgotten), is refused ([`StoreError::CursorInvalid`]); a
+//! page that is not the last says so and resumes after its last record; the last page ends at
+//! the account's current sequence number, so with no change the same cursor comes back.
+
+use domain::{AccountId, ContactId};
+
+use crate::backend::{ChangeRow, ContactRow};
+use crate::records::FeedItem;
+use crate::{Store, StoreError, StoreResult};
+
+/// One change of the account's change log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub seq: i64,
+    pub id: ContactId,
+    pub revision: i64,
+    pub deleted: bool,
+}
+
+/// Where a follower of the feed stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Since {
+    /// From the start.
+    Start,
+    /// After this sequence number: every change, deletions included.
+    After(i64),
+}
+
+/// One page of the feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedPage<T> {
+    /// In change order.
+    pub items: Vec<T>,
+    /// The cursor after this page.
+    pub next: i64,
+    /// More changes follow `next`.
+    pub more: bool,
+}
+
+/// A record without its content (what a listing of ETags needs): see [`Store::feed_heads`].
+pub type Head = ContactRow;
+
+impl Store {
+    /// Checks a cursor; returns the account's current sequence number.
+    async fn feed_start(&self, account: AccountId, since: Since) -> StoreResult<(i64, i64)> {
+        let current = self.backend.current_seq(account).await?;
+        let after = match since {
+            Since::Start => 0,
+            Since::After(n) => {
+                if n > current || n < self.backend.purged_seq(account).await? {
+                    return Err(StoreError::CursorInvalid);
+                }
+                n
+            }
+        };
+        Ok((after, current))
+    }
+
+    fn page<T>(mut rows: Vec<T>, limit: usize, after: i64, current: i64, seq: impl Fn(&T) -> i64) -> FeedPage<T> {
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let last = rows.last().map(&seq).unwrap_or(after);
+        let next = if more { last } else { last.max(current).max(after) };
+        FeedPage { items: rows, next, more }
+    }
+
+    /// Records changed since `since`, opened, at most `limit`.
+    pub async fn feed(&self, account: AccountId, since: Since, limit: usize) -> StoreResult<FeedPage<FeedItem>> {
+        let (after, current) = self.feed_start(account, since).await?;
+        let limit = limit.max(1);
+        let rows = self.backend.records_since(account, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1).await?;
+        let page = Self::page(rows, limit, after, current, |r| r.seq);
+        let key = self.key_of(account).await?;
+        let items: Vec<FeedItem> = crate::par_map(&page.items, |r| self.item_of(account, &key, r)).into_iter().collect::<StoreResult<_>>()?;
+        Ok(FeedPage { items, next: page.next, more: page.more })
+    }
+
+    /// The same without opening anything: heads (ids, kinds, revisions, states, times).
+    pub async fn feed_heads(&self, account: AccountId, since: Since, limit: usize) -> StoreResult<FeedPage<Head>> {
+        let (after, current) = self.feed_start(account, since).await?;
+        let limit = limit.max(1);
+        let rows = self.backend.heads_since(account, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1).await?;
+        Ok(Self::page(rows, limit, after, current, |r| r.seq))
+    }
+
+    /// Every live record's head, in change order (a listing of the whole book).
+    pub async fn live_heads(&self, account: AccountId) -> StoreResult<Vec<Head>> {
+        self.backend.live_heads(account).await
+    }
+
+    /// The account's change log after `after`, oldest first.
+    pub async fn changes_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<Change>> {
+        let rows: Vec<ChangeRow> = self.backend.changes_since(account, after, limit).await?;
+        Ok(rows.into_iter().map(|c| Change { seq: c.seq, id: c.entity_id, revision: c.revision, deleted: c.deleted }).collect())
+    }
+
+    /// The account's current change sequence number.
+    pub async fn current_seq(&self, account: AccountId) -> StoreResult<i64> {
+        self.backend.current_seq(account).await
+    }
+}

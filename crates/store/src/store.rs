@@ -1,0 +1,222 @@
+//! `Store`: the one door to storage. Every channel (console, `/api/v1`, CardDAV, import, CLI)
+//! goes through it; it seals and opens content with the account's data key, keeps every call
+//! scoped to one account, and enforces the rules of a write in one place ([`Store::write`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use crypto::{DataKey, KeyId, Keyring, WrappedKey};
+use domain::{AccountId, AccountInfo, ContactData};
+
+use crate::backend::{AccountRow, Backend};
+use crate::keys::{KeySource, RotateReport};
+use crate::password::hash_password;
+use crate::{StoreError, StoreResult};
+
+pub struct Store {
+    pub(crate) backend: Arc<dyn Backend>,
+    key_source: KeySource,
+    keyring: RwLock<Keyring>,
+    data_keys: Mutex<HashMap<AccountId, DataKey>>,
+    /// Counts the changes made here that withdraw credentials (a device revoked, an account
+    /// disabled, a password changed): caches of verified credentials start over when it moves.
+    access_epoch: std::sync::atomic::AtomicU64,
+    /// A valid argon2 hash of a random password, verified when a username does not exist so
+    /// that a login for an unknown user costs as much as one for a known user.
+    pub(crate) dummy_hash: String,
+    /// The largest contact any channel may store (its content as stored, photos included).
+    max_contact_bytes: usize,
+}
+
+/// The largest contact stored unless configured (`ROLO_MAX_CONTACT_KB`): 1 MiB, as CardDAV's
+/// largest card.
+pub const DEFAULT_MAX_CONTACT_BYTES: usize = 1024 * 1024;
+
+pub(crate) fn info(row: &AccountRow) -> AccountInfo {
+    AccountInfo {
+        id: row.id,
+        username: row.username.clone(),
+        is_admin: row.is_admin,
+        disabled: row.disabled,
+        created_at: row.created_at,
+        lang: row.lang.clone(),
+    }
+}
+
+/// A random 256-bit token, URL-safe base64 (sessions, pending sign-ins, devices).
+pub(crate) fn new_token() -> StoreResult<String> {
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crypto::random_bytes::<32>()?))
+}
+
+/// Timestamps are stored with millisecond precision; keep them that way in memory too.
+pub(crate) fn now_ms() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
+impl Store {
+    /// Builds the store; fails if the keys cannot be loaded.
+    pub async fn new(backend: Arc<dyn Backend>, key_source: KeySource) -> StoreResult<Self> {
+        let keyring = key_source.load()?;
+        let dummy_hash = hash_password(base64::engine::general_purpose::STANDARD.encode(crypto::random_bytes::<16>()?)).await?;
+        Ok(Store {
+            backend,
+            key_source,
+            keyring: RwLock::new(keyring),
+            data_keys: Mutex::new(HashMap::new()),
+            access_epoch: std::sync::atomic::AtomicU64::new(0),
+            dummy_hash,
+            max_contact_bytes: DEFAULT_MAX_CONTACT_BYTES,
+        })
+    }
+
+    /// Sets the largest contact any channel may store.
+    pub fn with_max_contact_bytes(mut self, bytes: usize) -> Self {
+        self.max_contact_bytes = bytes;
+        self
+    }
+
+    /// The largest contact any channel may store, in bytes.
+    pub fn max_contact_bytes(&self) -> usize {
+        self.max_contact_bytes
+    }
+
+    /// Checks a contact against the rules every write applies (`ContactData::check` and the
+    /// size limit), without writing: the import and the device upload call it to answer an
+    /// item on its own instead of failing a batch.
+    pub fn check_contact(&self, data: &ContactData) -> StoreResult<()> {
+        data.check().map_err(StoreError::Invalid)?;
+        let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.check_size(plain.len())
+    }
+
+    pub(crate) fn check_size(&self, bytes: usize) -> StoreResult<()> {
+        if bytes <= self.max_contact_bytes {
+            return Ok(());
+        }
+        Err(StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new(
+            "contact",
+            format!(
+                "This contact is too large ({} KB; at most {} KB, photos and attached data included).",
+                bytes.div_ceil(1024),
+                self.max_contact_bytes / 1024
+            ),
+        )])))
+    }
+
+    pub(crate) fn keyring(&self) -> Keyring {
+        match self.keyring.read() {
+            Ok(k) => k.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Key ids referenced by accounts that no loaded master key can open (should be empty).
+    pub async fn missing_key_ids(&self) -> StoreResult<Vec<(String, i64)>> {
+        let ring = self.keyring();
+        Ok(self
+            .backend
+            .key_ids_in_use()
+            .await?
+            .into_iter()
+            .filter(|(id, _)| ring.get(&KeyId::new(id)).is_none())
+            .collect())
+    }
+
+    pub(crate) async fn data_key(&self, account: &AccountRow) -> StoreResult<DataKey> {
+        if let Some(k) = self.data_keys.lock().map_err(|_| StoreError::Backend("key cache poisoned".into()))?.get(&account.id) {
+            return Ok(k.clone());
+        }
+        let wrapped = WrappedKey { key_id: KeyId::new(&account.key_id), blob: account.wrapped_key.clone() };
+        let id_bytes = *account.id.as_bytes();
+        let key = match self.keyring().unwrap(&id_bytes, &wrapped) {
+            Ok(k) => k,
+            Err(crypto::CryptoError::UnknownKeyId(_)) => {
+                // A rotation may have happened in another process: reload the keys once.
+                let fresh = self.key_source.load()?;
+                let k = fresh.unwrap(&id_bytes, &wrapped)?;
+                if let Ok(mut ring) = self.keyring.write() {
+                    *ring = fresh;
+                }
+                k
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Ok(mut cache) = self.data_keys.lock() {
+            cache.insert(account.id, key.clone());
+        }
+        Ok(key)
+    }
+
+    /// The account's data key, from the cache without reading the account when it is there.
+    pub(crate) async fn key_of(&self, account: AccountId) -> StoreResult<DataKey> {
+        if let Some(k) = self.data_keys.lock().map_err(|_| StoreError::Backend("key cache poisoned".into()))?.get(&account) {
+            return Ok(k.clone());
+        }
+        let acc = self.account_row(account).await?;
+        self.data_key(&acc).await
+    }
+
+    /// See [`Store::access_epoch`].
+    pub(crate) fn withdraw_access(&self) {
+        self.access_epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Moves whenever this process revokes a device, disables an account or changes a password:
+    /// a cache of verified credentials must be emptied when it differs from what it saw.
+    pub fn access_epoch(&self) -> u64 {
+        self.access_epoch.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub(crate) async fn account_row(&self, id: AccountId) -> StoreResult<AccountRow> {
+        self.backend.account(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Re-wraps every account data key under `new_ring`'s active key. Old key ids must still be
+    /// in `new_ring` (retired) so data opens throughout; the store switches to `new_ring`.
+    pub async fn rotate_to(&self, new_ring: Keyring) -> StoreResult<RotateReport> {
+        let new_id = new_ring.active().id().clone();
+        let mut rewrapped = 0;
+        for (old_id, _) in self.backend.key_ids_in_use().await? {
+            if old_id == new_id.as_str() {
+                continue;
+            }
+            for acc in self.backend.accounts_with_key(&old_id).await? {
+                let wrapped = WrappedKey { key_id: KeyId::new(&old_id), blob: acc.wrapped_key.clone() };
+                let dk = new_ring.unwrap(acc.id.as_bytes(), &wrapped)?;
+                let w = new_ring.wrap(acc.id.as_bytes(), &dk)?;
+                if self.backend.rewrap_account_key(acc.id, &old_id, w.key_id.as_str(), &w.blob).await? {
+                    rewrapped += 1;
+                }
+            }
+        }
+        if let Ok(mut ring) = self.keyring.write() {
+            *ring = new_ring;
+        }
+        let still_in_use = self
+            .backend
+            .key_ids_in_use()
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| id != new_id.as_str())
+            .collect();
+        Ok(RotateReport { new_key_id: new_id.to_string(), rewrapped, still_in_use })
+    }
+
+    /// The database backend's name ("sqlite" or "postgres").
+    pub fn backend_kind(&self) -> &'static str {
+        self.backend.kind()
+    }
+
+    /// Checks that the database answers (`/healthz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.backend.ping().await
+    }
+
+    /// Master key ids in use, with how many accounts' keys each wraps.
+    pub async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>> {
+        self.backend.key_ids_in_use().await
+    }}

@@ -1,0 +1,78 @@
+//! PostgreSQL: for deployments that run several stateless Rolo instances on one database.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use store::{StoreError, StoreResult};
+
+pub(crate) type Db = sqlx::Postgres;
+pub(crate) type DbRow = sqlx::postgres::PgRow;
+pub(crate) type B = PostgresBackend;
+
+#[path = "shared/mod.rs"]
+mod shared;
+
+pub struct PostgresBackend {
+    pool: PgPool,
+}
+
+impl PostgresBackend {
+    /// Connects to `url` (`postgres://…`) and applies migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
+        Self::connect_with(opts).await
+    }
+
+    /// Connects with explicit options (e.g. a `search_path` for a schema of its own).
+    pub async fn connect_with(opts: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
+        sqlx::migrate!("../../migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("database migration failed: {e}")))?;
+        Ok(PostgresBackend { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// What PostgreSQL does its own way.
+pub(crate) mod dialect {
+    use sqlx::{PgPool, Transaction};
+    use store::{ContactRow, StoreResult};
+
+    use super::shared::{contact_from, db_err};
+    use domain::AccountId;
+
+    pub(crate) const NAME: &str = "postgres";
+
+    /// A write transaction. The first write (`UPDATE accounts … RETURNING`) locks the account's
+    /// row, which orders concurrent writers of one account across instances.
+    pub(crate) async fn begin_write(pool: &PgPool) -> Result<Transaction<'static, super::Db>, sqlx::Error> {
+        pool.begin().await
+    }
+
+    pub(crate) const LIVE_GROUPS: &str = "SELECT * FROM contacts WHERE account_id = $1 AND kind = 'group' AND deleted = FALSE";
+
+    const HEADS: &str = "SELECT kind, account_id, id, revision, seq, deleted, NULL::bytea AS sealed, created_at, updated_at FROM contacts ";
+
+    pub(crate) async fn heads_since(pool: &PgPool, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
+        let sql = format!("{HEADS} WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_uuid()).bind(after).bind(limit).fetch_all(pool).await;
+        rows.map_err(db_err)?.iter().map(contact_from).collect()
+    }
+
+    pub(crate) async fn live_heads(pool: &PgPool, account: AccountId) -> StoreResult<Vec<ContactRow>> {
+        let sql = format!("{HEADS} WHERE account_id = $1 AND deleted = FALSE ORDER BY seq");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_uuid()).fetch_all(pool).await;
+        rows.map_err(db_err)?.iter().map(contact_from).collect()
+    }
+}

@@ -1,0 +1,154 @@
+//! Accounts, and the master keys that wrap their data keys.
+
+use super::*;
+
+#[async_trait]
+impl AccountRows for B {
+    async fn count_accounts(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await.map_err(db_err)?.try_get(0).map_err(db_err)
+    }
+
+    async fn create_account(&self, a: &NewAccount) -> StoreResult<()> {
+        let res = sqlx::query(
+            "INSERT INTO accounts (id, username, password_hash, is_admin, disabled, key_id, wrapped_key, change_seq, created_at) \
+             VALUES ($1, $2, $3, $4, FALSE, $5, $6, 0, $7)",
+        )
+        .bind(a.id.as_uuid())
+        .bind(a.username.as_str())
+        .bind(&a.password_hash)
+        .bind(a.is_admin)
+        .bind(&a.key_id)
+        .bind(&a.wrapped_key)
+        .bind(ms(a.created_at))
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                Err(StoreError::Conflict(format!("The username “{}” is taken.", a.username)))
+            }
+            Err(e) => Err(db_err(e)),
+        }
+    }
+
+    async fn account_by_username(&self, username: &Username) -> StoreResult<Option<AccountRow>> {
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts WHERE username = $1")
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(account_from)
+            .transpose()
+    }
+
+    async fn account(&self, id: AccountId) -> StoreResult<Option<AccountRow>> {
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(account_from)
+            .transpose()
+    }
+
+    async fn list_accounts(&self) -> StoreResult<Vec<AccountRow>> {
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts ORDER BY username")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(account_from)
+            .collect()
+    }
+
+    async fn set_disabled(&self, id: AccountId, disabled: bool) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn set_password_hash(&self, id: AccountId, hash: &str) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn set_admin(&self, id: AccountId, is_admin: bool) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET is_admin = $1 WHERE id = $2")
+            .bind(is_admin)
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn set_lang(&self, id: AccountId, lang: Option<&str>) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET lang = $1 WHERE id = $2")
+            .bind(lang)
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn account_stats(&self) -> StoreResult<Vec<(AccountId, i64, Option<DateTime<Utc>>)>> {
+        let rows = sqlx::query(
+            "SELECT a.id, \
+                    (SELECT COUNT(*) FROM contacts c WHERE c.account_id = a.id AND c.kind = 'contact' AND c.deleted = FALSE) AS n, \
+                    (SELECT MAX(ch.changed_at) FROM changes ch WHERE ch.account_id = a.id) AS last \
+             FROM accounts a",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let last: Option<i64> = r.try_get("last").map_err(db_err)?;
+                Ok((AccountId::from_uuid(r.try_get("id").map_err(db_err)?), r.try_get("n").map_err(db_err)?, last.map(time)))
+            })
+            .collect()
+    }
+
+    async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT key_id, COUNT(*) AS n FROM accounts GROUP BY key_id ORDER BY key_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        rows.iter().map(|r| Ok((r.try_get("key_id").map_err(db_err)?, r.try_get("n").map_err(db_err)?))).collect()
+    }
+
+    async fn accounts_with_key(&self, key_id: &str) -> StoreResult<Vec<AccountRow>> {
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts WHERE key_id = $1")
+            .bind(key_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(account_from)
+            .collect()
+    }
+
+    async fn rewrap_account_key(&self, id: AccountId, old_key_id: &str, new_key_id: &str, wrapped: &[u8]) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE accounts SET key_id = $1, wrapped_key = $2 WHERE id = $3 AND key_id = $4")
+            .bind(new_key_id)
+            .bind(wrapped)
+            .bind(id.as_uuid())
+            .bind(old_key_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,86 @@
+//! Past revisions and the trash.
+
+use super::*;
+
+#[async_trait]
+impl HistoryRows for B {
+    async fn revision(&self, account: AccountId, id: ContactId, revision: i64) -> StoreResult<Option<RevisionRow>> {
+        sqlx::query(
+            "SELECT revision, sealed, origin, changed_at FROM contact_revisions WHERE account_id = $1 AND contact_id = $2 AND revision = $3",
+        )
+        .bind(account.as_uuid())
+        .bind(id.as_uuid())
+        .bind(revision)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(revision_from)
+        .transpose()
+    }
+
+    async fn revisions(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<RevisionRow>> {
+        sqlx::query(
+            "SELECT revision, sealed, origin, changed_at FROM contact_revisions WHERE account_id = $1 AND contact_id = $2 ORDER BY revision DESC",
+        )
+        .bind(account.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(revision_from)
+        .collect()
+    }
+
+    async fn trash(&self, account: AccountId) -> StoreResult<Vec<TrashRow>> {
+        sqlx::query(
+            "SELECT c.id, c.revision AS tomb_revision, c.updated_at AS deleted_at, COALESCE(d.origin, 'console') AS deleted_by, \
+                    r.revision, r.sealed, r.origin, r.changed_at \
+             FROM contacts c \
+             JOIN contact_revisions r ON r.account_id = c.account_id AND r.contact_id = c.id AND r.revision = c.revision - 1 \
+             LEFT JOIN contact_revisions d ON d.account_id = c.account_id AND d.contact_id = c.id AND d.revision = c.revision \
+             WHERE c.account_id = $1 AND c.kind = 'contact' AND c.deleted = TRUE AND r.sealed IS NOT NULL \
+             ORDER BY c.updated_at DESC, c.seq DESC",
+        )
+        .bind(account.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(TrashRow {
+                id: ContactId::from_uuid(r.try_get("id").map_err(db_err)?),
+                revision: r.try_get("tomb_revision").map_err(db_err)?,
+                deleted_at: time(r.try_get("deleted_at").map_err(db_err)?),
+                deleted_by: r.try_get("deleted_by").map_err(db_err)?,
+                live: revision_from(r)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn purge_trash(&self, account: Option<AccountId>, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut tx = dialect::begin_write(&self.pool).await.map_err(db_err)?;
+        let (count, delete) = match account {
+            Some(_) => (
+                "SELECT COUNT(*) FROM contacts WHERE account_id = $1 AND kind = 'contact' AND deleted = TRUE AND updated_at < $2 AND EXISTS (SELECT 1 FROM contact_revisions r WHERE r.account_id = contacts.account_id AND r.contact_id = contacts.id)",
+                "DELETE FROM contact_revisions WHERE (account_id, contact_id) IN (SELECT account_id, id FROM contacts WHERE account_id = $1 AND kind = 'contact' AND deleted = TRUE AND updated_at < $2)",
+            ),
+            None => (
+                "SELECT COUNT(*) FROM contacts WHERE kind = 'contact' AND deleted = TRUE AND updated_at < $1 AND EXISTS (SELECT 1 FROM contact_revisions r WHERE r.account_id = contacts.account_id AND r.contact_id = contacts.id)",
+                "DELETE FROM contact_revisions WHERE (account_id, contact_id) IN (SELECT account_id, id FROM contacts WHERE kind = 'contact' AND deleted = TRUE AND updated_at < $1)",
+            ),
+        };
+        let mut q = sqlx::query(count);
+        let mut d = sqlx::query(delete);
+        if let Some(a) = account {
+            q = q.bind(a.as_uuid());
+            d = d.bind(a.as_uuid());
+        }
+        let n: i64 = q.bind(ms(before)).fetch_one(&mut *tx).await.map_err(db_err)?.try_get(0).map_err(db_err)?;
+        d.bind(ms(before)).execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,122 @@
+//! What the console shows: the shapes of lists, pages and admin tables that the server builds
+//! (the store, the directory) and the browser renders. Serde only; builds for wasm32.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Utc};
+use domain::{AccountInfo, Contact, ContactId, GroupId};
+use serde::{Deserialize, Serialize};
+
+/// A short summary for lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactSummary {
+    pub id: ContactId,
+    pub revision: i64,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub organization: String,
+    #[serde(default)]
+    pub groups: Vec<GroupId>,
+}
+
+impl From<&Contact> for ContactSummary {
+    fn from(c: &Contact) -> Self {
+        ContactSummary {
+            id: c.id,
+            revision: c.revision,
+            display_name: c.data.display_name.clone(),
+            phone: c.first_phone().map(str::to_string),
+            email: c.first_email().map(str::to_string),
+            organization: c.data.organization.clone(),
+            groups: c.data.groups.clone(),
+        }
+    }
+}
+
+/// How the contact list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListSort {
+    /// By name: Chinese names by their pinyin, mixed with Latin names letter by letter.
+    #[default]
+    Name,
+    /// Recently changed first.
+    Recent,
+}
+
+impl ListSort {
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "recent" => ListSort::Recent,
+            _ => ListSort::Name,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListSort::Name => "name",
+            ListSort::Recent => "recent",
+        }
+    }
+}
+
+/// One page of the contact list, searched and filtered on the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactPage {
+    /// How many contacts match (all pages).
+    pub total: usize,
+    /// How many contacts the account has, in all.
+    pub all: usize,
+    pub offset: usize,
+    pub items: Vec<ContactSummary>,
+    /// For the letter index (name order only): each initial ("A"–"Z", "#") present among the
+    /// matches and the offset of its first contact.
+    pub letters: Vec<(String, usize)>,
+    /// Live contacts per group id (string), for the sidebar.
+    pub group_counts: Vec<(GroupId, usize)>,
+}
+
+/// A contact in the trash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashedContact {
+    pub id: ContactId,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub deleted_at: DateTime<Utc>,
+    /// Who deleted it ("console", "cli", "device:<uuid>").
+    pub deleted_by: String,
+    /// When it is purged for good.
+    pub purge_at: DateTime<Utc>,
+}
+
+/// Contacts that may be the same person, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateSet {
+    /// What they share: "phone", "email" or "name" (the strongest reason found).
+    pub reason: String,
+    /// The shared value, as one of the contacts has it.
+    pub value: String,
+    pub contacts: Vec<ContactSummary>,
+}
+
+/// An account with the figures the admin page shows (never its contacts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOverview {
+    pub account: AccountInfo,
+    pub contacts: i64,
+    pub last_activity: Option<DateTime<Utc>>,
+    /// Two-step sign-in is on.
+    #[serde(default)]
+    pub second_factor: bool,
+}
+
+/// One of an account's sign-in sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// An opaque id (not the token).
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The session of the request that asked.
+    pub current: bool,
+}
