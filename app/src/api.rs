@@ -2,7 +2,8 @@
 //! Every function that touches contacts resolves the account from the session cookie; no
 //! function takes an account id from the client.
 
-use domain::{Contact, ContactDraft, ContactSummary};
+use domain::{Contact, ContactDraft};
+use views::ContactSummary;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -149,15 +150,16 @@ pub async fn save_contact(id: Option<String>, revision: Option<i64>, contact: Co
     let account = current_account().await?;
     let data = contact.parse().map_err(|e| AppError::Invalid(e.0))?;
     let store = state()?.store;
-    let saved = match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => store.create_contact(account.id, None, &data, domain::Origin::Console).await,
+    let id = match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => store.create_contact(account.id, None, &data, domain::Origin::Console).await.map_err(store_error)?.id,
         Some(raw) => {
             let revision = revision.ok_or_else(|| AppError::BadRequest("The form is missing the revision.".into()))?;
-            store.update_contact(account.id, parse_id(raw)?, revision, &data, domain::Origin::Console).await
+            let id = parse_id(raw)?;
+            store.update_contact(account.id, id, revision, &data, domain::Origin::Console).await.map_err(store_error)?;
+            id
         }
     }
-    .map_err(store_error)?;
-    let id = saved.id.to_string();
+    .to_string();
     leptos_axum::redirect(&format!("/contacts/{id}"));
     Ok(id)
 }
@@ -367,7 +369,7 @@ pub async fn contact_page(
     group: Option<String>,
     sort: String,
     offset: usize,
-) -> Result<domain::ContactPage, AppError> {
+) -> Result<views::ContactPage, AppError> {
     let account = current_account().await?;
     if q.len() > 200 {
         return Err(AppError::BadRequest("The search is too long.".into()));
@@ -380,7 +382,7 @@ pub async fn contact_page(
     let query = directory::ListQuery {
         q,
         group,
-        sort: domain::ListSort::parse(&sort),
+        sort: views::ListSort::parse(&sort),
         offset,
         limit: PAGE_SIZE,
     };
@@ -398,18 +400,30 @@ pub const PAGE_SIZE: usize = 100;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrashView {
     pub days: i64,
-    pub items: Vec<domain::TrashedContact>,
+    pub items: Vec<views::TrashedContact>,
 }
 
 #[server(prefix = "/rpc", endpoint = "trash")]
 pub async fn trash() -> Result<TrashView, AppError> {
     let account = current_account().await?;
     let state = state()?;
+    let retention = state.trash_retention;
     let items = state
         .store
-        .trash(account.id, state.trash_retention)
+        .trash(account.id)
         .await
-        .map_err(store_error)?;
+        .map_err(store_error)?
+        .into_iter()
+        .map(|t| views::TrashedContact {
+            id: t.id,
+            display_name: t.data.display_name.clone(),
+            phone: t.data.phones.first().map(|p| p.value.as_str().to_string()),
+            email: t.data.emails.first().map(|e| e.value.as_str().to_string()),
+            deleted_at: t.deleted_at,
+            deleted_by: t.deleted_by.to_db(),
+            purge_at: t.deleted_at + retention,
+        })
+        .collect();
     Ok(TrashView {
         days: state.trash_retention.num_days(),
         items,
@@ -444,7 +458,7 @@ pub async fn empty_trash() -> Result<u64, AppError> {
 
 /// Sets of contacts that may be the same person.
 #[server(prefix = "/rpc", endpoint = "duplicates")]
-pub async fn duplicates() -> Result<Vec<domain::DuplicateSet>, AppError> {
+pub async fn duplicates() -> Result<Vec<views::DuplicateSet>, AppError> {
     let account = current_account().await?;
     state()?
         .directory
@@ -586,9 +600,13 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
 
 /// The signed-in account's sessions.
 #[server(prefix = "/rpc", endpoint = "my_sessions")]
-pub async fn my_sessions() -> Result<Vec<domain::SessionInfo>, AppError> {
+pub async fn my_sessions() -> Result<Vec<views::SessionInfo>, AppError> {
     let account = current_account().await?;
-    state()?.store.sessions(account.id, session_token().as_deref()).await.map_err(store_error)
+    let sessions = state()?.store.sessions(account.id, session_token().as_deref()).await.map_err(store_error)?;
+    Ok(sessions
+        .into_iter()
+        .map(|s| views::SessionInfo { id: s.id, created_at: s.created_at, expires_at: s.expires_at, current: s.current })
+        .collect())
 }
 
 /// Signs out one of the signed-in account's sessions.
@@ -693,9 +711,18 @@ pub async fn admin_require_second_factor(required: bool) -> Result<(), AppError>
 
 /// Every account with its figures (administrators only; never the contacts).
 #[server(prefix = "/rpc", endpoint = "admin_accounts")]
-pub async fn admin_accounts() -> Result<Vec<domain::AccountOverview>, AppError> {
+pub async fn admin_accounts() -> Result<Vec<views::AccountOverview>, AppError> {
     admin().await?;
-    state()?.store.account_overview().await.map_err(store_error)
+    let list = state()?.store.account_overview().await.map_err(store_error)?;
+    Ok(list
+        .into_iter()
+        .map(|o| views::AccountOverview {
+            account: o.account,
+            contacts: o.contacts,
+            last_activity: o.last_activity,
+            second_factor: o.second_factor,
+        })
+        .collect())
 }
 
 #[server(prefix = "/rpc", endpoint = "admin_create_account")]

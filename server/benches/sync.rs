@@ -7,7 +7,7 @@
 //! 4. 50 devices syncing concurrently for 10 s: requests per second and latency.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common.rs"]
 mod common;
 
 use std::time::{Duration, Instant};
@@ -109,7 +109,7 @@ async fn main() {
         for k in 0..10 {
             let (id, rev, data) = &mut ids[(round * 10 + k) * 37 % 50_000];
             data.notes = format!("round {round}");
-            *rev = s.store.update_contact(c.id, *id, *rev, data, Origin::Console).await.unwrap().revision;
+            *rev = s.store.update_contact(c.id, *id, *rev, data, Origin::Console).await.unwrap();
         }
         let seq = sync_proto::decode_cursor(&cursor).unwrap();
         let t = Instant::now();

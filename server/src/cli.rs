@@ -328,7 +328,7 @@ pub async fn run_generate(config: &Config, account: &str, count: usize, seed: u6
 
 pub async fn run_key(config: &Config, cmd: KeyCmd) -> Result<(), String> {
     let store = open_store(config).await?;
-    let in_use = store.backend().key_ids_in_use().await.map_err(explain)?;
+    let in_use = store.key_ids_in_use().await.map_err(explain)?;
     let load = || -> Result<Keyring, String> {
         if config.master_key_env {
             Keyring::parse(&std::env::var("ROLO_MASTER_KEY").unwrap_or_default()).map_err(|e| e.to_string())

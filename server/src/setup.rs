@@ -2,15 +2,28 @@
 
 use std::sync::Arc;
 
-use crypto::{Keyring, MasterKey};
-use store::{Backend, KeySource, Store};
+use store::{KeySource, Store, StoreError};
 
 use crate::config::Config;
 
-/// Opens the backend named by the database URL's scheme.
-pub async fn open_backend(config: &Config) -> Result<Arc<dyn Backend>, String> {
+/// Opens the store on the backend the database URL's scheme names, with the master keys,
+/// and checks that every key the database needs is loaded.
+pub async fn open_store(config: &Config) -> Result<Arc<Store>, String> {
     let url = &config.database_url;
-    if config.is_sqlite() {
+    let source = if config.master_key_env {
+        KeySource::Env
+    } else {
+        if let Some(dir) = config.master_key_file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir, false)?;
+        }
+        KeySource::NewFileIfEmpty(config.master_key_file.clone())
+    };
+    let what = match &source {
+        KeySource::Env => "ROLO_MASTER_KEY".to_string(),
+        _ => config.master_key_file.display().to_string(),
+    };
+    let key_existed = config.master_key_file.exists();
+    let opened = if config.is_sqlite() {
         if !url.contains(":memory:") {
             if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
                 let path = std::path::Path::new(path.split('?').next().unwrap_or(path));
@@ -20,19 +33,38 @@ pub async fn open_backend(config: &Config) -> Result<Arc<dyn Backend>, String> {
                 private_database_files(path)?;
             }
         }
-        let b = store_sqlite::SqliteBackend::connect(url).await.map_err(|e| e.to_string())?;
-        Ok(Arc::new(b))
+        let b = store_sql::SqliteBackend::connect(url).await.map_err(|e| e.to_string())?;
+        Store::new(Arc::new(b), source).await
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let b = store_postgres::PostgresBackend::connect(url)
+        let b = store_sql::PostgresBackend::connect(url)
             .await
             .map_err(|e| format!("{e} (ROLO_DATABASE_URL={})", config.database_url_redacted()))?;
-        Ok(Arc::new(b))
+        Store::new(Arc::new(b), source).await
     } else {
-        Err(format!(
-            "ROLO_DATABASE_URL must start with sqlite: or postgres://, not {:?}",
-            config.database_url_redacted()
-        ))
+        return Err(format!("ROLO_DATABASE_URL must start with sqlite: or postgres://, not {:?}", config.database_url_redacted()));
+    };
+    let store = match opened {
+        Ok(store) => store.with_max_contact_bytes(config.dav.max_resource_size),
+        Err(e @ StoreError::KeyFileMissing { .. }) => return Err(e.to_string()),
+        Err(e) => return Err(format!("cannot load the master key from {what}: {e}")),
+    };
+    if !config.master_key_env && !key_existed && config.master_key_file.exists() {
+        eprintln!(
+            "rolo: generated a new master key (id {}) in {} (mode 0600). Back it up apart from the database.",
+            store.active_key_id(),
+            config.master_key_file.display()
+        );
     }
+    let missing = store.missing_key_ids().await.map_err(|e| e.to_string())?;
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().map(|(id, n)| format!("{id} ({n} account(s))")).collect();
+        return Err(format!(
+            "the master key(s) loaded from {what} do not include key id(s) {} that the database uses. \
+             Is this the right key file for this database?",
+            list.join(", ")
+        ));
+    }
+    Ok(Arc::new(store))
 }
 
 /// The SQLite database and its `-wal` and `-shm` files are readable by their owner only: a
@@ -93,70 +125,4 @@ fn create_private_dir(dir: &std::path::Path, check: bool) -> Result<(), String> 
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
     Ok(())
-}
-
-/// Where the keys come from. With a key file that does not exist yet, a new master key is
-/// generated — but only while the database holds no account (otherwise the data would become
-/// unreadable, which is refused with an explanation).
-pub async fn key_source(config: &Config, backend: &Arc<dyn Backend>) -> Result<KeySource, String> {
-    if config.master_key_env {
-        return Ok(KeySource::Env);
-    }
-    let path = &config.master_key_file;
-    if path.exists() {
-        return Ok(KeySource::File(path.clone()));
-    }
-    let accounts = backend.count_accounts().await.map_err(|e| e.to_string())?;
-    if accounts > 0 {
-        let in_use: Vec<String> = backend
-            .key_ids_in_use()
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        return Err(format!(
-            "the master key file {} is missing, but the database holds {accounts} account(s) encrypted under key id(s) {}. \
-             Restore the key file (or set ROLO_MASTER_KEY_FILE / ROLO_MASTER_KEY); without it the data cannot be read. \
-             No new key was generated.",
-            path.display(),
-            in_use.join(", ")
-        ));
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir, false)?;
-    }
-    let ring = Keyring::new(vec![MasterKey::generate().map_err(|e| e.to_string())?]).map_err(|e| e.to_string())?;
-    ring.write_file(path).map_err(|e| e.to_string())?;
-    eprintln!(
-        "rolo: generated a new master key (id {}) in {} (mode 0600). Back it up apart from the database.",
-        ring.active().id(),
-        path.display()
-    );
-    Ok(KeySource::File(path.clone()))
-}
-
-/// Opens the store and checks that every key the database needs is loaded.
-pub async fn open_store(config: &Config) -> Result<Arc<Store>, String> {
-    let backend = open_backend(config).await?;
-    let source = key_source(config, &backend).await?;
-    let what = match &source {
-        KeySource::Env => "ROLO_MASTER_KEY".to_string(),
-        KeySource::File(p) => p.display().to_string(),
-        KeySource::Fixed(_) => "fixed keys".to_string(),
-    };
-    let store = Store::new(backend, source)
-        .await
-        .map_err(|e| format!("cannot load the master key from {what}: {e}"))?
-        .with_max_contact_bytes(config.dav.max_resource_size);
-    let missing = store.missing_key_ids().await.map_err(|e| e.to_string())?;
-    if !missing.is_empty() {
-        let list: Vec<String> = missing.iter().map(|(id, n)| format!("{id} ({n} account(s))")).collect();
-        return Err(format!(
-            "the master key(s) loaded from {what} do not include key id(s) {} that the database uses. \
-             Is this the right key file for this database?",
-            list.join(", ")
-        ));
-    }
-    Ok(Arc::new(store))
 }

@@ -45,7 +45,7 @@ pub fn state(config: &Config, store: Arc<Store>) -> AppState {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.backend().ping().await {
+    match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");

@@ -2,7 +2,8 @@
 //! each field's value; every phone number and email address of all the contacts is kept.
 
 use domain::merge::{field_values, MergePicks, MERGE_FIELDS};
-use domain::{Contact, DuplicateSet};
+use domain::Contact;
+use views::DuplicateSet;
 use leptos::either::Either;
 use leptos::prelude::*;
 use crate::PageTitle;

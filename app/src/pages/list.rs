@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use domain::{ContactId, ContactPage, Group};
+use domain::{ContactId, Group};
+use views::ContactPage;
 use leptos::either::Either;
 use leptos::prelude::*;
 use crate::PageTitle;

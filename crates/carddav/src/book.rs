@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use domain::{AccountId, ContactId};
 use interchange::vcard::{write_vcard, VcardVersion};
-use store::{ContactRow, DavName, EntityKind, FeedItem, Store};
+use store::{ContactRow, DavName, EntityKind, FeedItem, Since, Store};
 use uuid::Uuid;
 
 use crate::card;
@@ -149,7 +149,7 @@ pub fn row_etag(row: &ContactRow, members: Option<&Members>) -> String {
 
 /// Every live contact and group of the account as stored rows (metadata; content sealed).
 pub async fn live_rows(store: &Store, account: AccountId) -> DavResult<Vec<ContactRow>> {
-    Ok(store.backend().live_heads(account).await?)
+    Ok(store.live_heads(account).await?)
 }
 
 /// The states of these ids, by id.
@@ -159,7 +159,7 @@ pub async fn states(store: &Store, account: AccountId, ids: &[Uuid]) -> DavResul
 
 /// Every live contact and group.
 pub async fn all_live(store: &Store, account: AccountId) -> DavResult<Vec<FeedItem>> {
-    Ok(store.feed_since(account, 0, i64::MAX).await?.into_iter().filter(is_live).collect())
+    Ok(store.feed(account, Since::Start, usize::MAX - 1).await?.items.into_iter().filter(is_live).collect())
 }
 
 pub fn contact_id(id: Uuid) -> ContactId {

@@ -18,7 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use domain::AccountId;
 use interchange::vcard::VcardVersion;
-use store::Store;
+use store::{Since, Store};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -52,7 +52,7 @@ const WARM_WAIT: Duration = Duration::from_secs(5);
 
 /// More changes than this since the cache last looked: the account's cards are dropped instead
 /// of forgotten one by one.
-const MAX_CHANGES_FOLLOWED: i64 = 2000;
+const MAX_CHANGES_FOLLOWED: usize = 2000;
 
 #[derive(Default)]
 struct Book {
@@ -140,16 +140,22 @@ impl CardCache {
                 }
             }
         };
-        let changed = store.backend().heads_since(account, known, MAX_CHANGES_FOLLOWED + 1).await?;
+        // Too many changes to follow, or changes forgotten: start over.
+        let changed = match store.feed_heads(account, Since::After(known), MAX_CHANGES_FOLLOWED).await {
+            Ok(page) if !page.more => Some(page.items),
+            Ok(_) | Err(store::StoreError::CursorInvalid) => None,
+            Err(e) => return Err(e.into()),
+        };
         let mut inner = self.lock();
         let Inner { books, bytes, .. } = &mut *inner;
         if let Some(book) = books.get_mut(&account).filter(|b| b.seq == known) {
             let before = book.bytes;
-            if changed.len() as i64 > MAX_CHANGES_FOLLOWED {
-                *book = Book::default();
-            } else {
-                for row in &changed {
-                    book.forget(row.id.as_uuid());
+            match &changed {
+                None => *book = Book::default(),
+                Some(rows) => {
+                    for row in rows {
+                        book.forget(row.id.as_uuid());
+                    }
                 }
             }
             // The rows read may go past `seq`: forgetting them is still right.

@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use directory::{Directory, ListQuery};
 use domain::generate::Gen;
-use domain::{ListSort, Origin, Username};
-use store_sqlite::SqliteBackend;
+use domain::{Origin, Username};
+use views::ListSort;
+use store_sql::SqliteBackend;
 
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -13,11 +13,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use domain::{
-    AccountId, Contact, ContactData, ContactId, ContactPage, ContactSummary, DuplicateSet, GroupId,
-    ListSort,
-};
-use store::{FeedItem, Store, StoreResult};
+use domain::{AccountId, Contact, ContactData, ContactId, GroupId};
+use store::{FeedItem, Since, Store, StoreError, StoreResult};
+use views::{ContactPage, ContactSummary, DuplicateSet, ListSort};
 use tokio::sync::{Mutex, RwLock};
 
 use collate::{digits, fold_text, name_forms, phone_identity, phone_matches, sort_key};
@@ -460,14 +458,25 @@ impl Directory {
         Ok(f(index))
     }
 
+    /// Applies the changes made since the index was read, from the store's feed.
     async fn catch_up(&self, account: AccountId, index: &mut Index) -> StoreResult<()> {
-        const BATCH: i64 = 2_000;
+        const BATCH: usize = 2_000;
         loop {
-            let items = self.store.feed_since(account, index.seq, BATCH).await?;
-            for item in &items {
+            let page = match self.store.feed(account, Since::After(index.seq), BATCH).await {
+                Ok(page) => page,
+                // Changes forgotten since the index was read: read the book again.
+                Err(StoreError::CursorInvalid) => {
+                    let current = self.store.current_seq(account).await?;
+                    *index = Index::build(current, &self.store.all_contacts(account).await?);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            for item in &page.items {
                 index.apply(item);
             }
-            if (items.len() as i64) < BATCH {
+            index.seq = index.seq.max(page.next);
+            if !page.more {
                 return Ok(());
             }
         }

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use domain::{ContactDraft, LabeledDraft, Origin, Username};
 use store::contract::store_on;
-use store_sqlite::SqliteBackend;
+use store_sql::SqliteBackend;
 
 use super::*;
 

@@ -21,6 +21,13 @@ pub enum StoreError {
     CursorInvalid,
     #[error(transparent)]
     Crypto(#[from] crypto::CryptoError),
+    /// The master key file is gone while the database holds accounts sealed under it.
+    #[error(
+        "the master key file {path} is missing, but the database holds {accounts} account(s) encrypted under key id(s) \
+         {key_ids}. Restore the key file (or set ROLO_MASTER_KEY_FILE / ROLO_MASTER_KEY); without it the data cannot be \
+         read. No new key was generated."
+    )]
+    KeyFileMissing { path: String, accounts: i64, key_ids: String },
     /// A database failure; the detail is for the log, not for users.
     #[error("database error: {0}")]
     Backend(String),

@@ -93,6 +93,13 @@ impl Store {
         self.backend.live_heads(account).await
     }
 
+    /// Every live group's head.
+    pub async fn group_heads(&self, account: AccountId) -> StoreResult<Vec<Head>> {
+        let mut rows = self.backend.live_records(account, crate::EntityKind::Group).await?;
+        rows.iter_mut().for_each(|r| r.sealed = None);
+        Ok(rows)
+    }
+
     /// The account's change log after `after`, oldest first.
     pub async fn changes_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<Change>> {
         let rows: Vec<ChangeRow> = self.backend.changes_since(account, after, limit).await?;

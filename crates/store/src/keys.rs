@@ -9,6 +9,9 @@ use crypto::Keyring;
 #[derive(Debug, Clone)]
 pub enum KeySource {
     File(PathBuf),
+    /// A key file that is generated when missing, while the database holds no account (see
+    /// `Store::new`); then read as [`KeySource::File`].
+    NewFileIfEmpty(PathBuf),
     /// `ROLO_MASTER_KEY`: base64 keys separated by commas, the active one first.
     Env,
     /// Fixed keys (tests).
@@ -18,7 +21,7 @@ pub enum KeySource {
 impl KeySource {
     pub fn load(&self) -> Result<Keyring, crypto::CryptoError> {
         match self {
-            KeySource::File(path) => Keyring::load_file(path),
+            KeySource::File(path) | KeySource::NewFileIfEmpty(path) => Keyring::load_file(path),
             KeySource::Env => {
                 let text = std::env::var("ROLO_MASTER_KEY").unwrap_or_default();
                 Keyring::parse(&text)

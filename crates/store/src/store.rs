@@ -59,6 +59,10 @@ pub(crate) fn now_ms() -> DateTime<Utc> {
 impl Store {
     /// Builds the store; fails if the keys cannot be loaded.
     pub async fn new(backend: Arc<dyn Backend>, key_source: KeySource) -> StoreResult<Self> {
+        let key_source = match key_source {
+            KeySource::NewFileIfEmpty(path) => Self::key_file(backend.as_ref(), path).await?,
+            other => other,
+        };
         let keyring = key_source.load()?;
         let dummy_hash = hash_password(base64::engine::general_purpose::STANDARD.encode(crypto::random_bytes::<16>()?)).await?;
         Ok(Store {
@@ -70,6 +74,24 @@ impl Store {
             dummy_hash,
             max_contact_bytes: DEFAULT_MAX_CONTACT_BYTES,
         })
+    }
+
+    /// A key file that may not exist yet: a new master key is generated into it — but only
+    /// while the database holds no account (otherwise the data would become unreadable, which
+    /// is refused naming the key ids the database needs).
+    async fn key_file(backend: &dyn Backend, path: std::path::PathBuf) -> StoreResult<KeySource> {
+        if path.exists() {
+            return Ok(KeySource::File(path));
+        }
+        let accounts = backend.count_accounts().await?;
+        if accounts > 0 {
+            let in_use: Vec<String> = backend.key_ids_in_use().await?.into_iter().map(|(id, _)| id).collect();
+            return Err(StoreError::KeyFileMissing { path: path.display().to_string(), accounts, key_ids: in_use.join(", ") });
+        }
+        let ring = Keyring::new(vec![crypto::MasterKey::generate()?])?;
+        ring.write_file(&path)?;
+        tracing::info!(key_id = %ring.active().id(), path = %path.display(), "generated a new master key");
+        Ok(KeySource::File(path))
     }
 
     /// Sets the largest contact any channel may store.
@@ -111,6 +133,11 @@ impl Store {
             Ok(k) => k.clone(),
             Err(p) => p.into_inner().clone(),
         }
+    }
+
+    /// The id of the master key new data keys are wrapped by.
+    pub fn active_key_id(&self) -> String {
+        self.keyring().active().id().to_string()
     }
 
     /// Key ids referenced by accounts that no loaded master key can open (should be empty).

@@ -6,7 +6,7 @@
 pub mod merge;
 
 use domain::{AccountId, ContactData, ContactDraft, ContactId, GroupData, GroupId, Origin};
-use store::{FeedItem, Store, StoreError};
+use store::{FeedItem, Since, Store, StoreError};
 use uuid::Uuid;
 
 pub use merge::{merge, FieldConflict, Merged};
@@ -30,22 +30,15 @@ pub struct Pull {
     pub more: bool,
 }
 
-/// Everything that changed in the account after `cursor` (`None`: everything), at most `limit`.
+/// Everything that changed in the account after `cursor` (`None`: everything), at most
+/// `limit`: the store's feed ([`Store::feed`]), which owns the cursor rules.
 pub async fn pull(store: &Store, account: AccountId, cursor: Option<i64>, limit: usize) -> Result<Pull, SyncError> {
-    let after = cursor.unwrap_or(0);
-    if cursor.is_some() {
-        let current = store.current_seq(account).await?;
-        let purged = store.purged_seq(account).await?;
-        if after > current || (after < purged) {
-            return Err(SyncError::CursorInvalid);
-        }
+    let since = cursor.map_or(Since::Start, Since::After);
+    match store.feed(account, since, limit).await {
+        Ok(page) => Ok(Pull { items: page.items, next: page.next, more: page.more }),
+        Err(StoreError::CursorInvalid) => Err(SyncError::CursorInvalid),
+        Err(e) => Err(e.into()),
     }
-    let limit = limit.max(1);
-    let mut items = store.feed_since(account, after, limit as i64 + 1).await?;
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next = items.last().map(FeedItem::seq).unwrap_or(after).max(after);
-    Ok(Pull { items, next, more })
 }
 
 /// One change made on a device.
@@ -126,7 +119,7 @@ pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<
             PushOp::Contact(data) if !known.contains_key(&item.id) && seen[&item.id] == 1 && data.groups.is_empty() => {
                 match normalise(data) {
                     // The batch is all or nothing: an item the store would refuse is refused here.
-                    Ok(d) => match store.check_contact_size(&d) {
+                    Ok(d) => match store.check_contact(&d) {
                         Ok(()) => creates.push((i, item.id, d)),
                         Err(StoreError::Invalid(e)) => results[i] = Some(PushResult::rejected(item.id, e.to_string())),
                         Err(e) => return Err(e),

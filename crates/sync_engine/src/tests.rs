@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use domain::{ContactData, ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin, Username};
 use store::Store;
-use store_sqlite::SqliteBackend;
+use store_sql::SqliteBackend;
 
 use super::*;
 

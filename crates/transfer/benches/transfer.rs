@@ -15,7 +15,7 @@ use domain::generate::{Gen, CN_FAMILY, CN_GIVEN, LATIN_FAMILY, LATIN_GIVEN, ORGS
 use domain::{ContactData, ContactDraft, LabeledDraft, Username};
 use interchange::csv::CsvWriter;
 use interchange::{Columns, Layout, Record};
-use store_sqlite::SqliteBackend;
+use store_sql::SqliteBackend;
 use transfer::{ExportFormat, ExportOptions, ImportOptions, Limits, Selection, VcardVersion};
 
 const N: usize = 100_000;

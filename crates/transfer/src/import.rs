@@ -218,7 +218,7 @@ pub async fn import(
         rows: Vec::with_capacity(total),
     };
     let mut index = Index::default();
-    for item in store.feed_since(account, 0, i64::MAX).await? {
+    for item in store.feed(account, store::Since::Start, usize::MAX - 1).await?.items {
         match item {
             FeedItem::Contact(ContactState { id, data: Some(data), .. }) => {
                 index.add(Slot { id, line: None, pending: None, from_uid: false }, &data);
@@ -259,7 +259,7 @@ pub async fn import(
         let mut row = row;
         row.data.groups.retain(|g| groups.contains(g));
         // The size limit every channel shares: an oversized row is reported, not written.
-        if let Err(StoreError::Invalid(v)) = store.check_contact_size(&row.data) {
+        if let Err(StoreError::Invalid(v)) = store.check_contact(&row.data) {
             let reason = v.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ");
             let failure = RowFailure { line: row.line, reason };
             report.rows.push(RowOutcome {
@@ -301,7 +301,7 @@ pub async fn import(
         } else if let Some(pos) = index.slots[slot].pending {
             // Still in the batch being gathered: merge in memory.
             match batch.items.get_mut(pos) {
-                Some((_, pending)) if store.check_contact_size(&merge(pending, &row.data)).is_err() => RowOutcome {
+                Some((_, pending)) if store.check_contact(&merge(pending, &row.data)).is_err() => RowOutcome {
                     line,
                     outcome: Outcome::Failed,
                     contact: None,

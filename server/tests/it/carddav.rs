@@ -642,7 +642,7 @@ async fn carddav_edits_reach_the_console_history_and_the_device_feed() {
     let history = s.store.history(alice.id, id).await.unwrap();
     assert_eq!(history[0].origin, Origin::Device(device.id));
     // The device feed has it.
-    let feed = s.store.feed_since(alice.id, before, 100).await.unwrap();
+    let feed = s.store.feed(alice.id, store::Since::After(before), 100).await.unwrap().items;
     assert!(matches!(&feed[..], [store::FeedItem::Contact(c)] if c.id == id));
     // And the device's sync record counts it.
     assert_eq!(s.store.device(alice.id, device.id).await.unwrap().changes_received, 1);

@@ -1,4 +1,5 @@
 //! A real Rolo server on a loopback port with a fresh SQLite database, for integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 
 use std::sync::Arc;

@@ -132,18 +132,14 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             card::contact_etag(&id, revision)
         }
         Some(member_uids) => {
+            // The group and its members' memberships are written in one transaction.
             let gd = GroupData::parse(&parsed.data.display_name).map_err(invalid)?;
             let gid = GroupId::from_uuid(id);
-            let revision = store.put_group_named(account, gid, base, &gd, rename, origin).await.map_err(raced)?;
-            let contacts = store.list_contacts(account).await?;
-            let exists: HashSet<Uuid> = contacts.iter().map(|c| *c.id.as_uuid()).collect();
-            let current: HashSet<Uuid> = contacts.iter().filter(|c| c.data.groups.contains(&gid)).map(|c| *c.id.as_uuid()).collect();
-            let wanted: HashSet<Uuid> = card::member_ids(account.as_uuid(), &member_uids).into_iter().filter(|m| exists.contains(m)).collect();
-            let add: Vec<ContactId> = wanted.difference(&current).map(|u| ContactId::from_uuid(*u)).collect();
-            let remove: Vec<ContactId> = current.difference(&wanted).map(|u| ContactId::from_uuid(*u)).collect();
-            store.set_membership(account, gid, &add, true, origin).await?;
-            store.set_membership(account, gid, &remove, false, origin).await?;
-            let members: Vec<Uuid> = wanted.into_iter().collect();
+            let wanted: HashSet<ContactId> =
+                card::member_ids(account.as_uuid(), &member_uids).into_iter().map(ContactId::from_uuid).collect();
+            let (revision, members) =
+                store.put_group_with_members(account, gid, base, Some(&gd), rename, &wanted, origin).await.map_err(raced)?;
+            let members: Vec<Uuid> = members.iter().map(|m| *m.as_uuid()).collect();
             card::group_etag(&id, revision, &members)
         }
     };

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::Response;
 use interchange::vcard::VcardVersion;
-use store::{ContactRow, EntityKind, FeedItem};
+use store::{EntityKind, FeedItem, Head, Since, StoreError};
 use uuid::Uuid;
 
 use crate::book::{self, Members, Names};
@@ -189,30 +189,19 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
     }
     let store = ctx.store();
     let account = ctx.account();
-    let current = store.current_seq(account).await?;
-    let (after, initial) = if token.is_empty() {
-        (0, true)
-    } else {
-        let n = parse_sync_token(token).ok_or_else(invalid_token)?;
-        if n > current || n < store.purged_seq(account).await? {
-            return Err(invalid_token());
-        }
-        (n, false)
-    };
+    let since = if token.is_empty() { Since::Start } else { Since::After(parse_sync_token(token).ok_or_else(invalid_token)?) };
+    let initial = since == Since::Start;
     // Rows are read without decrypting anything; only cards whose text is asked for are opened.
-    let backend = store.backend();
     // On an incremental sync, contact changes can change groups' members (their cards): the
     // groups are then reported too, within the limit.
-    let groups: Vec<ContactRow> = if initial { Vec::new() } else { backend.live_groups(account).await? };
-    let page: Option<usize> = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX).saturating_sub(groups.len()).max(1));
-    let fetch = page.map(|p| i64::try_from(p).unwrap_or(i64::MAX).saturating_add(1)).unwrap_or(i64::MAX);
-    let mut rows = backend.heads_since(account, after, fetch).await?;
-    let truncated = page.is_some_and(|p| rows.len() > p);
-    if let Some(p) = page {
-        rows.truncate(p);
-    }
-    let last = rows.last().map(|r| r.seq);
-    let new_seq = if truncated { last.unwrap_or(after) } else { last.unwrap_or(current).max(current) };
+    let groups: Vec<Head> = if initial { Vec::new() } else { store.group_heads(account).await? };
+    let page = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX).saturating_sub(groups.len()).max(1)).unwrap_or(usize::MAX - 1);
+    let feed = match store.feed_heads(account, since, page).await {
+        Ok(feed) => feed,
+        Err(StoreError::CursorInvalid) => return Err(invalid_token()),
+        Err(e) => return Err(e.into()),
+    };
+    let (truncated, new_seq, mut rows) = (feed.more, feed.next, feed.items);
     if rows.iter().any(|r| r.kind == EntityKind::Contact) {
         let listed: HashSet<Uuid> = rows.iter().map(|r| *r.id.as_uuid()).collect();
         rows.extend(groups.into_iter().filter(|g| !listed.contains(g.id.as_uuid())));

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use domain::{AccountId, AddressDraft, Contact, ContactData, ContactDraft, ExtraField, LabeledDraft, Username};
 use store::Store;
-use store_sqlite::SqliteBackend;
+use store_sql::SqliteBackend;
 use transfer::{ImportOptions, ImportReport};
 
 pub struct Env {
