@@ -31,6 +31,10 @@ pub struct ImportArgs {
     /// What to do with a row matching a known contact (same UID, phone number or email address).
     #[arg(long, value_enum, default_value = "skip")]
     pub duplicates: DuplicatesArg,
+    /// Also put every imported contact in this group (by name; created if missing). The groups
+    /// the file names are applied in any case.
+    #[arg(long)]
+    pub group: Option<String>,
     /// Also write every row's outcome (line, outcome, contact, reason) to this CSV file.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -153,6 +157,10 @@ pub async fn run_import(config: &Config, args: ImportArgs) -> Result<(), String>
     }
     let store = open_store(config).await?;
     let a = account(&store, &args.account).await?;
+    let mut options = options;
+    if let Some(name) = &args.group {
+        options.group = Some(transfer::group_named(&store, a.id, name, Origin::Cli).await.map_err(|e| e.to_string())?);
+    }
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal();
     let mut progress = move |p: Progress| {

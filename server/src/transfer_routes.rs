@@ -7,12 +7,11 @@
 //! * `GET /console/export?format=csv|google-csv|outlook-csv|xlsx|xlsx-groups|vcf|vcf3[&group=id]`
 //!   (or `POST` with `ids=` for a selection)
 //!
-//! Jobs run on the server and survive a page reload; they live in this instance's memory for an
-//! hour after they finish.
+//! Jobs (`transfer::Jobs`) run on the server and survive a page reload; each is known only to its
+//! account.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use app::transfer::{ColumnDto, ErrorDto, FailureDto, JobDto, PreviewDto, PreviewRowDto};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -24,7 +23,7 @@ use domain::{AccountInfo, ContactData, GroupId, Origin};
 use serde::Deserialize;
 use store::{Store, StoreError};
 use transfer::{
-    ColumnMapping, ColumnTarget, Duplicates, ExportFormat, ExportOptions, Field, ImportOptions, ImportReport, Layout,
+    ColumnMapping, ColumnTarget, Duplicates, ExportFormat, ExportOptions, Field, ImportOptions, Layout,
     Limits, Selection, VcardVersion,
 };
 use uuid::Uuid;
@@ -36,15 +35,8 @@ pub const MAX_IMPORT_BYTES: usize = 50 * 1024 * 1024;
 pub struct TransferState {
     pub store: Arc<Store>,
     pub directory: Arc<directory::Directory>,
-    pub jobs: Arc<Mutex<HashMap<Uuid, Job>>>,
+    pub jobs: Arc<transfer::Jobs>,
     pub limits: Limits,
-}
-
-pub struct Job {
-    account: domain::AccountId,
-    status: JobDto,
-    report_csv: Option<String>,
-    finished: Option<Instant>,
 }
 
 struct Failure(StatusCode, String);
@@ -258,154 +250,69 @@ async fn preview(State(st): State<TransferState>, headers: HeaderMap, multipart:
     }))
 }
 
-/// Puts the imported contacts in the chosen group and in the groups named by the file.
-async fn assign_groups(store: &Store, account: domain::AccountId, report: &ImportReport, chosen: Option<GroupId>) -> Result<(), StoreError> {
-    let touched: Vec<domain::ContactId> = report
-        .rows
-        .iter()
-        .filter(|r| matches!(r.outcome, transfer::Outcome::Imported | transfer::Outcome::Updated))
-        .filter_map(|r| r.contact)
-        .collect();
-    if let Some(g) = chosen {
-        store.set_membership(account, g, &touched, true, Origin::Console).await?;
-    }
-    let mut by_name: HashMap<String, GroupId> =
-        store.list_groups(account).await?.into_iter().map(|g| (g.name.to_lowercase(), g.id)).collect();
-    let mut members: HashMap<GroupId, Vec<domain::ContactId>> = HashMap::new();
-    for (contact, names) in report.group_names() {
-        for name in names {
-            let key = name.trim().to_lowercase();
-            if key.is_empty() {
-                continue;
-            }
-            let id = match by_name.get(&key) {
-                Some(id) => *id,
-                None => {
-                    let g = store.create_group(account, name, Origin::Console).await?;
-                    by_name.insert(key, g.id);
-                    g.id
-                }
-            };
-            members.entry(id).or_default().push(contact);
-        }
-    }
-    for (g, ids) in members {
-        store.set_membership(account, g, &ids, true, Origin::Console).await?;
-    }
-    Ok(())
-}
-
 async fn start_import(State(st): State<TransferState>, headers: HeaderMap, multipart: Multipart) -> Result<Json<serde_json::Value>, Failure> {
     let account = signed_in(&st.store, &headers).await?;
     let form = Arc::new(read_form(multipart, st.limits.max_bytes).await?);
     // Held until the job ends.
     let pass = admit(account.id)?;
     // Check the file up front, so a bad file is an error on the page, not a failed job.
-    let (options, _) = preview_of(form.clone(), st.limits, 0).await?;
+    let (mut options, _) = preview_of(form.clone(), st.limits, 0).await?;
     let group = match form.fields.get("group").map(String::as_str).unwrap_or("") {
         "" => None,
         "new" => {
             let name = form.fields.get("new_group").cloned().unwrap_or_default();
-            let g = st.store.create_group(account.id, &name, Origin::Console).await.map_err(|e| match e {
-                StoreError::Invalid(v) => bad(v.to_string()),
+            let id = transfer::group_named(&st.store, account.id, &name, Origin::Console).await.map_err(|e| match e {
+                transfer::TransferError::Store(StoreError::Invalid(v)) => bad(v.to_string()),
                 other => server_error(other),
             })?;
-            Some(g)
+            Some(st.store.group(account.id, id).await.map_err(server_error)?)
         }
         id => {
             let id = GroupId::parse(id).map_err(|e| bad(e.to_string()))?;
             Some(st.store.group(account.id, id).await.map_err(|_| bad("That group does not exist any more."))?)
         }
     };
-    let job_id = Uuid::new_v4();
-    let status = JobDto {
-        state: "running".into(),
-        rows_done: 0,
-        rows_total: 0,
-        imported: 0,
-        updated: 0,
-        skipped: 0,
-        failed: 0,
-        failures: Vec::new(),
-        group: group.as_ref().map(|g| g.name.clone()),
-        message: None,
-    };
-    {
-        let mut jobs = st.jobs.lock().map_err(server_error)?;
-        jobs.retain(|_, j| j.finished.is_none_or(|t| t.elapsed() < Duration::from_secs(3600)));
-        jobs.insert(job_id, Job { account: account.id, status, report_csv: None, finished: None });
-    }
-    tracing::info!(job = %job_id, file = %form.file_name, bytes = form.file.len(), "import started");
-    let (store, jobs) = (st.store.clone(), st.jobs.clone());
-    tokio::spawn(async move {
-        let _pass = pass;
-        let update = |f: &mut dyn FnMut(&mut Job)| {
-            if let Ok(mut jobs) = jobs.lock() {
-                if let Some(j) = jobs.get_mut(&job_id) {
-                    f(j);
-                }
-            }
-        };
-        let mut progress = |p: transfer::Progress| {
-            update(&mut |j: &mut Job| {
-                j.status.rows_done = p.rows_done;
-                j.status.rows_total = p.rows_total;
-                j.status.imported = p.imported;
-                j.status.updated = p.updated;
-                j.status.skipped = p.skipped;
-                j.status.failed = p.failed;
-            })
-        };
-        let result = transfer::import(&store, account.id, &form.file, &options, &mut progress).await;
-        match result {
-            Ok(report) => {
-                let grouped = assign_groups(&store, account.id, &report, group.map(|g| g.id)).await;
-                let csv = transfer::report_csv(&report);
-                update(&mut |j: &mut Job| {
-                    j.status.imported = report.imported;
-                    j.status.updated = report.updated;
-                    j.status.skipped = report.skipped;
-                    j.status.failed = report.failed.len();
-                    j.status.rows_done = j.status.rows_total.max(j.status.rows_done);
-                    j.status.failures =
-                        report.failed.iter().take(200).map(|f| FailureDto { line: f.line, reason: f.reason.clone() }).collect();
-                    j.status.state = "done".into();
-                    if let Err(e) = &grouped {
-                        j.status.message = Some(format!("The contacts were imported, but putting them in groups failed: {e}"));
-                    }
-                    j.report_csv = Some(csv.clone());
-                    j.finished = Some(Instant::now());
-                });
-                tracing::info!(job = %job_id, imported = report.imported, failed = report.failed.len(), "import finished");
-            }
-            Err(e) => update(&mut |j: &mut Job| {
-                j.status.state = "failed".into();
-                j.status.message = Some(e.to_string());
-                j.finished = Some(Instant::now());
-            }),
-        }
-    });
-    Ok(Json(serde_json::json!({ "job": job_id })))
+    options.group = group.as_ref().map(|g| g.id);
+    tracing::info!(file = %form.file_name, bytes = form.file.len(), "import started");
+    let bytes = Arc::new(form.file.clone());
+    let job = st.jobs.start(st.store.clone(), account.id, bytes, options, group.map(|g| g.name), pass);
+    Ok(Json(serde_json::json!({ "job": job })))
 }
 
-fn job_of<T>(st: &TransferState, account: domain::AccountId, id: &str, f: impl FnOnce(&Job) -> T) -> Result<T, Failure> {
-    let id = Uuid::parse_str(id).map_err(|_| bad("Not an import job id."))?;
-    let jobs = st.jobs.lock().map_err(server_error)?;
-    match jobs.get(&id) {
-        // Another account's job does not exist for this one.
-        Some(j) if j.account == account => Ok(f(j)),
-        _ => Err(Failure(StatusCode::NOT_FOUND, "This import is not known (any more) on this server.".into())),
-    }
+fn job_id(id: &str) -> Result<Uuid, Failure> {
+    Uuid::parse_str(id).map_err(|_| bad("Not an import job id."))
+}
+
+/// Another account's job does not exist for this one.
+fn unknown_job() -> Failure {
+    Failure(StatusCode::NOT_FOUND, "This import is not known (any more) on this server.".into())
 }
 
 async fn job_status(State(st): State<TransferState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<JobDto>, Failure> {
     let account = signed_in(&st.store, &headers).await?;
-    job_of(&st, account.id, &id, |j| Json(j.status.clone()))
+    let j = st.jobs.status(account.id, job_id(&id)?).ok_or_else(unknown_job)?;
+    Ok(Json(JobDto {
+        state: match j.state {
+            transfer::JobState::Running => "running",
+            transfer::JobState::Done => "done",
+            transfer::JobState::Failed => "failed",
+        }
+        .into(),
+        rows_done: j.progress.rows_done,
+        rows_total: j.progress.rows_total,
+        imported: j.progress.imported,
+        updated: j.progress.updated,
+        skipped: j.progress.skipped,
+        failed: j.progress.failed,
+        failures: j.failures.into_iter().map(|f| FailureDto { line: f.line, reason: f.reason }).collect(),
+        group: j.group,
+        message: j.message,
+    }))
 }
 
 async fn job_report(State(st): State<TransferState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, Failure> {
     let account = signed_in(&st.store, &headers).await?;
-    let csv = job_of(&st, account.id, &id, |j| j.report_csv.clone())?.ok_or_else(|| bad("The import is still running."))?;
+    let csv = st.jobs.report(account.id, job_id(&id)?).ok_or_else(unknown_job)?.ok_or_else(|| bad("The import is still running."))?;
     Ok((
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"import-report.csv\"")],
         csv,
@@ -481,7 +388,7 @@ fn utf8_percent(s: &str) -> String {
 
 pub fn router(store: Arc<Store>, directory: Arc<directory::Directory>, limits: Limits) -> Router {
     let max_body = limits.max_bytes + 64 * 1024;
-    let state = TransferState { store, directory, jobs: Arc::new(Mutex::new(HashMap::new())), limits };
+    let state = TransferState { store, directory, jobs: Arc::new(transfer::Jobs::default()), limits };
     Router::new()
         .route("/console/import/preview", post(preview))
         .route("/console/import", post(start_import))

@@ -1,6 +1,6 @@
 //! Importing a file into an account: duplicates, batches, report.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use domain::{AccountId, ContactData, ContactId, GroupId, Origin};
 use encoding_rs::Encoding;
@@ -62,6 +62,9 @@ pub struct ImportOptions {
     pub limits: Limits,
     /// Recorded in every revision's history.
     pub origin: Origin,
+    /// Every contact imported or updated also goes into this group (besides the groups the
+    /// file names, which are always applied).
+    pub group: Option<GroupId>,
 }
 
 impl Default for ImportOptions {
@@ -75,6 +78,7 @@ impl Default for ImportOptions {
             duplicates: Duplicates::Skip,
             limits: Limits::default(),
             origin: Origin::Cli,
+            group: None,
         }
     }
 }
@@ -143,7 +147,7 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    /// The group names of each contact imported or updated, for the caller to apply.
+    /// The group names of each contact imported or updated (the import applies them).
     pub fn group_names(&self) -> impl Iterator<Item = (ContactId, &[String])> + '_ {
         self.rows
             .iter()
@@ -351,8 +355,55 @@ pub async fn import(
         report.rows.push(outcome);
     }
     flush(store, account, origin, &mut batch, &mut index, &mut report).await?;
+    assign_groups(store, account, &report, options.group, origin).await?;
     progress(report.progress(done, total));
     Ok(report)
+}
+
+/// The group of this name (the same ignoring case), created if the account has none.
+pub async fn group_named(store: &Store, account: AccountId, name: &str, origin: Origin) -> Result<GroupId, TransferError> {
+    let key = name.trim().to_lowercase();
+    match store.list_groups(account).await?.into_iter().find(|g| g.name.to_lowercase() == key) {
+        Some(g) => Ok(g.id),
+        None => Ok(store.create_group(account, name, origin).await?.id),
+    }
+}
+
+/// Puts the imported and updated contacts in `chosen` and in the groups the file names for
+/// them (by name, ignoring case; created when missing).
+async fn assign_groups(store: &Store, account: AccountId, report: &ImportReport, chosen: Option<GroupId>, origin: Origin) -> Result<(), TransferError> {
+    let touched: Vec<ContactId> = report
+        .rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Imported | Outcome::Updated))
+        .filter_map(|r| r.contact)
+        .collect();
+    if let (Some(g), false) = (chosen, touched.is_empty()) {
+        store.set_membership(account, g, &touched, true, origin).await?;
+    }
+    let mut by_name: HashMap<String, GroupId> = store.list_groups(account).await?.into_iter().map(|g| (g.name.to_lowercase(), g.id)).collect();
+    let mut members: HashMap<GroupId, Vec<ContactId>> = HashMap::new();
+    for (contact, names) in report.group_names() {
+        for name in names {
+            let key = name.trim().to_lowercase();
+            if key.is_empty() {
+                continue;
+            }
+            let id = match by_name.get(&key) {
+                Some(id) => *id,
+                None => {
+                    let g = store.create_group(account, name, origin).await?;
+                    by_name.insert(key, g.id);
+                    g.id
+                }
+            };
+            members.entry(id).or_default().push(contact);
+        }
+    }
+    for (g, ids) in members {
+        store.set_membership(account, g, &ids, true, origin).await?;
+    }
+    Ok(())
 }
 
 enum Updated {

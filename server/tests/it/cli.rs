@@ -269,3 +269,58 @@ fn import_and_export_from_the_command_line() {
     let e = err(&rolo(d, &["import", "--account", "alice", gbk, "--duplicates", "maybe"], "", &[]));
     assert!(e.contains("skip") && e.contains("update") && e.contains("create"), "{e}");
 }
+
+/// The groups of each contact of an account, by display name, and the account's group names.
+async fn groups_by_contact(store: &store::Store, account: domain::AccountId) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let groups = store.list_groups(account).await.unwrap();
+    let name = |id: &domain::GroupId| groups.iter().find(|g| g.id == *id).map(|g| g.name.clone()).unwrap();
+    let mut contacts: Vec<(String, Vec<String>)> = store
+        .all_contacts(account)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut g: Vec<String> = c.data.groups.iter().map(name).collect();
+            g.sort();
+            (c.data.display_name.clone(), g)
+        })
+        .collect();
+    contacts.sort();
+    let mut names: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
+    names.sort();
+    (names, contacts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_import_page_and_rolo_import_give_the_same_groups() {
+    let s = crate::common::TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let bob = s.account("bob", "bob-password-22").await;
+    let gbk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/interchange/tests/fixtures/chinese_gbk.csv");
+    // The command line, into alice, every contact also in a chosen group.
+    let out = ok(&rolo(s.data_dir(), &["import", "--account", "alice", gbk.to_str().unwrap(), "--group", "导入"], "", &[]));
+    assert!(out.contains("Imported 2 new contact(s)"), "{out}");
+    // The console's import page, into bob, the same file and the same chosen group.
+    let web = crate::common::signed_in(&s, "bob", "bob-password-22").await;
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(std::fs::read(&gbk).unwrap()).file_name("chinese_gbk.csv"))
+        .text("group", "new")
+        .text("new_group", "导入");
+    let r = web.post(format!("{}/console/import", s.url)).multipart(form).send().await.unwrap();
+    assert!(r.status().is_success(), "{:?}", r.text().await);
+    let job: serde_json::Value = r.json().await.unwrap();
+    let job = job["job"].as_str().unwrap().to_string();
+    loop {
+        let st: serde_json::Value = web.get(format!("{}/console/import/{job}", s.url)).send().await.unwrap().json().await.unwrap();
+        if st["state"] == "done" {
+            break;
+        }
+        assert_eq!(st["state"], "running", "{st}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (a, b) = (groups_by_contact(&s.store, alice.id).await, groups_by_contact(&s.store, bob.id).await);
+    assert_eq!(a, b);
+    assert_eq!(a.0, ["同学", "客户", "导入", "羽毛球"]);
+    assert_eq!(a.1, [("张伟".to_string(), vec!["同学".into(), "导入".into(), "羽毛球".into()]), ("李娜".into(), vec!["客户".into(), "导入".into()])]);
+    s.shutdown().await;
+}
