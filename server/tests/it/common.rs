@@ -56,20 +56,7 @@ impl TestServer {
     }
 
     async fn start_in_with(dir: &std::path::Path, dav: carddav::DavConfig, change: impl FnOnce(&mut Config)) -> Self {
-        let mut config = Config {
-            listen: "127.0.0.1:0".into(),
-            data_dir: dir.to_path_buf(),
-            database_url: format!("sqlite://{}", dir.join("rolo.db").display()),
-            master_key_env: false,
-            master_key_file: dir.join("master.key"),
-            site_root: dir.join("site"),
-            session_hours: 1,
-            secure_cookies: false,
-            import_max_mb: 50,
-            import_max_rows: 200_000,
-            dav: dav.clone(),
-            trash_days: 30,
-        };
+        let mut config = test_config(dir, dav);
         change(&mut config);
         let store = setup::open_store(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -144,4 +131,32 @@ pub async fn open_store_in(dir: &std::path::Path) -> Result<Arc<Store>, String> 
         ..Config::from_env()?
     };
     setup::open_store(&config).await
+}
+
+/// A test server's configuration in `dir`.
+pub fn test_config(dir: &std::path::Path, dav: carddav::DavConfig) -> Config {
+    Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        database_url: format!("sqlite://{}", dir.join("rolo.db").display()),
+        master_key_env: false,
+        master_key_file: dir.join("master.key"),
+        site_root: dir.join("site"),
+        session_hours: 1,
+        secure_cookies: false,
+        import_max_mb: 50,
+        import_max_rows: 200_000,
+        dav,
+        trash_days: 30,
+    }
+}
+
+/// The whole app in process, for `tower::ServiceExt::oneshot` (no TCP, no client address),
+/// with its store and the temporary directory that holds them.
+pub async fn app() -> (axum::Router, Arc<Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(dir.path(), carddav::DavConfig::default());
+    let store = setup::open_store(&config).await.unwrap();
+    let router = web::router_with(web::state(&config, store.clone()), Some(config.import_limits()), config.dav.clone());
+    (router, store, dir)
 }

@@ -7,5 +7,6 @@ mod cli;
 mod common;
 mod device_api;
 mod http;
+mod routes;
 mod security;
 mod sync_client;
