@@ -262,7 +262,8 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
                 in_row = false;
                 in_cell = false;
                 pushed = pushed.saturating_add(used_cols);
-                laid_text = laid_text.saturating_add(row_text.saturating_mul(row_repeat));
+                // calamine reads a row's cells before it repeats them, even zero times.
+                laid_text = laid_text.saturating_add(row_text.saturating_mul(row_repeat.max(1)));
                 if used_cols > 0 {
                     first_used.get_or_insert(rows);
                     rows = rows.saturating_add(row_repeat).min(ODS_MAX_ROWS);
@@ -433,6 +434,12 @@ mod tests {
             r#"<table:table-row table:number-rows-repeated="2000"><table:table-cell office:value-type="float" office:value="1"/></table:table-row><table:table-row><table:table-cell><table:table/></table:table-cell></table:table-row>"#,
         );
         assert!(matches!(check_ods_grid(nested.as_bytes(), &small_grid), Err(ImportError::TooLarge(_))));
+        // A row repeated zero times is still read.
+        let zero = table(&format!(
+            r#"<table:table-row table:number-rows-repeated="0"><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>{}</text:p></table:table-cell></table:table-row>"#,
+            "x".repeat(2000)
+        ));
+        assert!(too_large(&zero));
         // Ordinary text, spaces and empty repeated cells are fine.
         let fine = table(r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="3"/>b</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1000"/></table:table-row>"#);
         assert!(check_ods_grid(fine.as_bytes(), &limits).is_ok());
