@@ -305,20 +305,17 @@ fn cleaned(s: &str) -> String {
         .collect()
 }
 
-/// A nickname as read back: calcard reads `NICKNAME` as a list, and from its first escaped
-/// character on (`,`, `;` and `\\` are escaped) it joins the words with one space, so runs of
-/// spaces after it shrink to one (and every contact's fields are trimmed).
+/// A nickname, compared with its runs of spaces shrunk to one: calcard reads `NICKNAME` as a
+/// list of words, and joins them with one space after an escaped character (`,`, `;` and `\\`
+/// are escaped) or across a folded line.
 fn nickname_as_read(s: &str) -> String {
     let mut out = String::new();
-    let (mut escaped, mut space) = (false, false);
-    for c in s.chars() {
-        if !(escaped && space && c == ' ') {
+    for c in s.trim().chars() {
+        if !(c == ' ' && out.ends_with(' ')) {
             out.push(c);
         }
-        space = c == ' ';
-        escaped |= matches!(c, ',' | ';' | '\\');
     }
-    out.trim().to_string()
+    out
 }
 
 /// The contact as `write_vcard` writes it, as far as the mapped fields go: notes cleaned (and
