@@ -139,9 +139,9 @@ fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Result<Cow<'a, st
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(ImportError::NotText { hint: ": it looks like an Excel workbook; import it as Excel" });
     }
-    let body = match Encoding::for_bom(bytes) {
-        Some((bom, len)) if bom == encoding => &bytes[len..],
-        _ => bytes,
+    let (body, bom) = match Encoding::for_bom(bytes) {
+        Some((bom, len)) if bom == encoding => (&bytes[len..], true),
+        _ => (bytes, false),
     };
     let text = if encoding == encoding_rs::UTF_8 {
         match std::str::from_utf8(body) {
@@ -156,8 +156,11 @@ fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Result<Cow<'a, st
             .decode_without_bom_handling_and_without_replacement(body)
             .ok_or(ImportError::Encoding { encoding: encoding.name(), at: String::new() })?
     };
+    // A file that starts with the byte-order mark of its encoding is text (Rolo's own export
+    // does), whatever its cells hold; without one, NULs or many control characters mean a binary file (or UTF-16
+    // without a BOM, read as UTF-8).
     let controls = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')).count();
-    if text.contains('\0') || controls * 100 > text.len() {
+    if !bom && (text.contains('\0') || controls * 100 > text.len()) {
         return Err(ImportError::NotText { hint: "" });
     }
     if text.trim().is_empty() {
@@ -251,6 +254,17 @@ mod tests {
         assert!(matches!(analyse(b"", &CsvOptions::default()), Err(ImportError::Empty)));
         assert!(matches!(analyse(b"PK\x03\x04rest", &CsvOptions::default()), Err(ImportError::NotText { .. })));
         assert!(matches!(analyse(b"a,b\n\x01\x02\x03\0\0", &CsvOptions::default()), Err(ImportError::NotText { .. })));
+    }
+
+    #[test]
+    fn a_file_with_a_bom_is_text_whatever_its_cells_hold() {
+        // An export of a contact whose notes hold a NUL and other control characters.
+        let input = "\u{feff}Name,Notes\nAnn,\"a\0\u{1}\u{2}\u{3}\"\n";
+        let a = analyse(input.as_bytes(), &CsvOptions::default()).unwrap();
+        let rows: Vec<RowResult> = read_rows(input.as_bytes(), &a).unwrap().collect();
+        assert_eq!(rows[0].as_ref().unwrap().data.notes, "a\0\u{1}\u{2}\u{3}");
+        // Without the BOM it is taken for a binary file.
+        assert!(matches!(analyse(&input.as_bytes()[3..], &CsvOptions::default()), Err(ImportError::NotText { .. })));
     }
 
     #[test]

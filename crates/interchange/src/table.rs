@@ -440,9 +440,9 @@ impl RowMapper {
                     s.column = header.clone();
                     s.values.extend(value.split(" ::: ").map(str::to_string));
                 }
-                Field::PhoneLabel { slot } => phones.entry(*slot).or_default().label = clean_label(value),
-                Field::EmailLabel { slot } => emails.entry(*slot).or_default().label = clean_label(value),
-                Field::AddressLabel { slot } => addresses.entry(*slot).or_default().label = clean_label(value),
+                Field::PhoneLabel { slot } => phones.entry(*slot).or_default().label = clean_label(self.dialect, value),
+                Field::EmailLabel { slot } => emails.entry(*slot).or_default().label = clean_label(self.dialect, value),
+                Field::AddressLabel { slot } => addresses.entry(*slot).or_default().label = clean_label(self.dialect, value),
                 Field::Address { slot, part, label } => {
                     let a = addresses.entry(*slot).or_default();
                     a.fixed.clone_from(label);
@@ -505,9 +505,14 @@ impl RowMapper {
     }
 }
 
-/// Google marks the primary entry with `* ` (`* Mobile`).
-fn clean_label(value: &str) -> String {
-    value.trim().trim_start_matches("* ").to_string()
+/// Google marks the primary entry with `* ` (`* Mobile`); in other files that is part of the
+/// label.
+fn clean_label(dialect: Dialect, value: &str) -> String {
+    let label = value.trim();
+    match dialect {
+        Dialect::Google => label.trim_start_matches("* ").to_string(),
+        _ => label.to_string(),
+    }
 }
 
 fn split_groups(dialect: Dialect, value: &str) -> Vec<String> {
@@ -849,6 +854,18 @@ mod tests {
         assert_eq!(d, Dialect::Outlook);
         let (d, _) = ColumnMapping::suggest(&header_row(Layout::Google, &Columns::default()), None);
         assert_eq!(d, Dialect::Google);
+    }
+
+    #[test]
+    fn only_google_marks_the_primary_label_with_a_star() {
+        let h = headers(&["Name", "Phone 1 Label", "Phone 1"]);
+        let (d, m) = ColumnMapping::suggest(&h, Some(Dialect::Rolo));
+        let row = RowMapper::new(d, &h, &m, true).unwrap().map(2, ["Ann", "* VIP", "123 45"]).unwrap().unwrap();
+        assert_eq!(row.data.phones[0].label, Label::Custom("* VIP".into()));
+        let h = headers(&["Name", "Phone 1 - Label", "Phone 1 - Value"]);
+        let (d, m) = ColumnMapping::suggest(&h, Some(Dialect::Google));
+        let row = RowMapper::new(d, &h, &m, true).unwrap().map(2, ["Ann", "* Mobile", "123 45"]).unwrap().unwrap();
+        assert_eq!(row.data.phones[0].label, Label::Mobile);
     }
 
     #[test]

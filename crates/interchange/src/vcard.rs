@@ -109,7 +109,10 @@ fn chunks(text: &str) -> Vec<Chunk> {
         let start = offset;
         offset += raw.len();
         let line = raw.trim();
-        let is = |tag: &str| line.eq_ignore_ascii_case(tag);
+        // A line that starts with a space or tab continues the one before (folding): a value
+        // folded just before `BEGIN:VCARD` does not begin a card.
+        let folded = raw.starts_with([' ', '\t']);
+        let is = |tag: &str| !folded && line.eq_ignore_ascii_case(tag);
         match &mut current {
             Some(c) if matches!(c.kind, ChunkKind::Card) => {
                 if is("BEGIN:VCARD") {
@@ -161,8 +164,13 @@ fn card_to_data(card: &VCard, body: &str) -> Result<ParsedCard, String> {
     let (mut seen_fn, mut seen_n, mut seen_nick, mut seen_org, mut seen_title, mut seen_note) =
         (false, false, false, false, false, false);
     let mut seen_bday = false;
+    // A property is kept under its name without control characters; one whose name is nothing
+    // else (calcard reads a line `\0;` as a property named `\0`) has no name to be kept under.
     let keep = |draft: &mut ContactDraft, entry: &VCardEntry| {
-        draft.extra.push(ExtraField { name: entry.name.as_str().to_uppercase(), value: line_of(entry) })
+        let name = clean(entry.name.as_str()).trim().to_uppercase();
+        if !name.is_empty() {
+            draft.extra.push(ExtraField { name, value: line_of(entry) })
+        }
     };
     let first = |seen: &mut bool| !std::mem::replace(seen, true);
 
@@ -352,7 +360,7 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
         extras.iter().find_map(|(_, e)| {
             let e = e.as_ref().filter(|e| e.name == prop)?;
             let parts: Vec<String> = e.values.iter().map(value_text).collect();
-            let agrees = expect.iter().enumerate().all(|(i, want)| parts.get(i).map_or(want.is_empty(), |p| p == want));
+            let agrees = expect.iter().enumerate().all(|(i, want)| parts.get(i).map_or(want.is_empty(), |p| p.trim() == *want));
             agrees.then(|| e.clone())
         })
     };
@@ -367,18 +375,18 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
         }
     }
     if let Some(b) = data.birthday {
-        let (year, month, day) = match b {
+        let (year, month, day, omit_year) = match b {
             Birthday::Date(d) => {
                 use chrono::Datelike;
-                (u16::try_from(d.year()).ok(), d.month(), d.day())
+                (u16::try_from(d.year()).ok(), d.month(), d.day(), false)
             }
             // vCard 3 has no date without a year: write it the way Apple does (year 1604, flagged).
-            Birthday::MonthDay { month, day } if version == VcardVersion::V3 => (Some(APPLE_NO_YEAR), month, day),
-            Birthday::MonthDay { month, day } => (None, month, day),
+            Birthday::MonthDay { month, day } if version == VcardVersion::V3 => (Some(APPLE_NO_YEAR), month, day, true),
+            Birthday::MonthDay { month, day } => (None, month, day, false),
         };
         let date = PartialDateTime { year, month: u8::try_from(month).ok(), day: u8::try_from(day).ok(), ..Default::default() };
         let mut bday = VCardEntry::new(VCardProperty::Bday).with_value(VCardValue::PartialDateTime(date));
-        if year == Some(APPLE_NO_YEAR) {
+        if omit_year {
             bday.add_param(VCardParameter {
                 name: VCardParameterName::Other(APPLE_OMIT_YEAR.into()),
                 value: VCardParameterValue::Text(APPLE_NO_YEAR.to_string()),
@@ -431,7 +439,7 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
             None => entries.push(text_entry(VCardProperty::Other(ROLO_FIELD.into()), &[&x.value]).with_param(
                 VCardParameter {
                     name: VCardParameterName::Other(ROLO_NAME.into()),
-                    value: VCardParameterValue::Text(clean(&x.name).replace('\n', " ")),
+                    value: VCardParameterValue::Text(field_name(&x.name)),
                 },
             )),
         }
@@ -448,22 +456,42 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
     out
 }
 
+/// An extra field's name for `X-NAME`: without control characters, or U+FFFD for each when it
+/// has nothing else (an empty `X-NAME` would not read back).
+fn field_name(name: &str) -> String {
+    let cleaned = clean(name).replace('\n', " ");
+    if cleaned.trim().is_empty() {
+        return name.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect();
+    }
+    cleaned
+}
+
 /// A property with text values, cleaned of control characters.
 fn text_entry(name: VCardProperty, values: &[&str]) -> VCardEntry {
     VCardEntry::new(name).with_values(values.iter().map(|v| VCardValue::Text(clean(v))).collect())
 }
 
-/// The property an extra field holds, when its value is one vCard line of the property it names.
+/// The property an extra field holds, when its value is one vCard line of the property it names
+/// that calcard writes so that it reads back the same. (Some malformed lines, with a stray quote
+/// among the parameters, read back with one more `:` each time they are written: those are
+/// written as `X-ROLO-FIELD`, which reads back exactly.)
 fn extra_entry(x: &ExtraField) -> Option<VCardEntry> {
     let line = clean(&x.value);
     if line.contains('\n') || x.name.is_empty() {
         return None;
     }
+    let entry = one_entry(&line)?;
+    let stable = one_entry(&line_of(&entry)).is_some_and(|again| again == entry);
+    (stable && entry.name.as_str().eq_ignore_ascii_case(&x.name)).then_some(entry)
+}
+
+/// The one property of a vCard line.
+fn one_entry(line: &str) -> Option<VCardEntry> {
     let card = VCard::parse(format!("BEGIN:VCARD\r\nVERSION:4.0\r\n{line}\r\nEND:VCARD\r\n")).ok()?;
     let mut entries =
         card.entries.into_iter().filter(|e| !matches!(e.name, VCardProperty::Begin | VCardProperty::End | VCardProperty::Version));
     let entry = entries.next()?;
-    (entries.next().is_none() && entry.name.as_str().eq_ignore_ascii_case(&x.name)).then_some(entry)
+    entries.next().is_none().then_some(entry)
 }
 
 /// Removes control characters: CR LF and lone CR become LF, a tab a space, the rest go.
@@ -574,6 +602,59 @@ mod tests {
             assert_eq!(back.groups, vec![g]);
             assert!(back.extra.is_empty());
         }
+    }
+
+    #[test]
+    fn a_folded_line_that_reads_begin_vcard_does_not_start_a_card() {
+        // The writer folds long lines; a fold can put `BEGIN:VCARD` (of a value) at a line start.
+        let c = one("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nNOTE:x\r\n BEGIN:VCARD\r\n END:VCARD\r\nEND:VCARD\r\n");
+        assert_eq!(c.data.notes, "xBEGIN:VCARDEND:VCARD");
+    }
+
+    #[test]
+    fn a_birthday_in_1604_keeps_its_year() {
+        let data = ContactData {
+            display_name: "A".into(),
+            birthday: Some(Birthday::parse("1604-03-02").unwrap()),
+            ..Default::default()
+        };
+        let out = write_vcard("u", &data, VcardVersion::V3);
+        assert!(!out.contains(APPLE_OMIT_YEAR), "{out}");
+        assert_eq!(one(&out).data.birthday, data.birthday);
+    }
+
+    #[test]
+    fn a_kept_name_line_is_written_though_its_parts_had_spaces() {
+        let c = one("BEGIN:VCARD\r\nVERSION:2.1\r\nN: ;一;a\r\nEND:VCARD\r\n");
+        assert_eq!(c.data.name.given, "一");
+        let back = one(&write_vcard("u", &c.data, VcardVersion::V4));
+        assert_eq!(back.data, c.data, "the middle name is kept");
+    }
+
+    #[test]
+    fn a_malformed_kept_line_reads_back_the_same_every_time() {
+        // calcard writes this line so that it reads back with one more `:` each time.
+        let c = one("BEGIN:VCARD\r\nVERSION:2.1\r\nTEL;E\"C^:00\r\nFN:x\r\nEND:VCARD\r\n");
+        let mut data = c.data.clone();
+        for _ in 0..3 {
+            data = one(&write_vcard("u", &data, VcardVersion::V3)).data;
+            assert_eq!(data, c.data);
+        }
+    }
+
+    #[test]
+    fn names_made_of_control_characters_still_read_back() {
+        // A line `\0;` reads as a property named `\0`: it has no name to be kept under.
+        let c = one("BEGIN:VCARD\r\nVERSION:2.1\r\nADR:\r\n\0;\r\nFN:0\r\nEND:VCARD\r\n");
+        assert!(c.data.extra.is_empty(), "{:?}", c.data.extra);
+        // An extra field named so by another client is written under U+FFFD.
+        let data = ContactData {
+            display_name: "A".into(),
+            extra: vec![ExtraField { name: "\u{1}".into(), value: "v".into() }],
+            ..Default::default()
+        };
+        let back = one(&write_vcard("u", &data, VcardVersion::V4)).data;
+        assert_eq!(back.extra, vec![ExtraField { name: "\u{fffd}".into(), value: "v".into() }]);
     }
 
     #[test]

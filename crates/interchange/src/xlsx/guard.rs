@@ -178,7 +178,13 @@ fn has_value(e: &BytesStart<'_>) -> bool {
 
 /// The grid an `.ods` content part lays out (calamine expands repeated rows and columns): per
 /// table, the rows from the first to the last with content times its widest row, and every
-/// row's cells up to its last non-empty one.
+/// row's cells up to its last non-empty one. A table inside a cell counts towards the table
+/// around it.
+///
+/// And the text it lays out: calamine copies a cell's text into every column and row it is
+/// repeated on, and expands `<text:s text:c="n"/>` to n spaces. A cell may hold at most
+/// [`MAX_TEXT_RUN`] bytes of text, and the copies together at most
+/// [`WorkbookLimits::max_unpacked_bytes`].
 fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), ImportError> {
     // calamine caps a row at 16,384 columns and a table at 1,048,576 rows.
     const ODS_MAX_COLUMNS: usize = 16_384;
@@ -187,12 +193,18 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
     let mut buf = Vec::new();
     let mut grid: usize = 0;
     let mut pushed: usize = 0;
+    // Tables open; the counts below are the outermost one's.
+    let mut depth = 0usize;
     // The table being read: rows so far, rows up to the last with content, widest row.
     let (mut rows, mut used_rows, mut width) = (0usize, 0usize, 0usize);
     let mut first_used: Option<usize> = None;
     // The row being read: its repeat count, columns so far, columns up to the last value.
     let (mut row_repeat, mut col, mut used_cols) = (1usize, 0usize, 0usize);
     let mut in_row = false;
+    // Text: of the cell being read (its markup included, for attribute values and formulas)
+    // and its repeat count; of the row so far; laid out in all.
+    let (mut cell_text, mut cell_repeat, mut in_cell) = (0usize, 0usize, false);
+    let (mut row_text, mut laid_text) = (0usize, 0usize);
     loop {
         let event = reader.read_event_into(&mut buf).map_err(unreadable)?;
         let (start, empty) = match &event {
@@ -203,11 +215,16 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
         if let Some(e) = start {
             match e.name().as_ref() {
                 "table:table" => {
-                    (rows, used_rows, width, first_used) = (0, 0, 0, None);
+                    if depth == 0 {
+                        (rows, used_rows, width, first_used) = (0, 0, 0, None);
+                    }
+                    if !empty {
+                        depth += 1;
+                    }
                 }
                 "table:table-row" => {
                     row_repeat = repeat_attr(e, "table:number-rows-repeated")?.min(ODS_MAX_ROWS);
-                    (col, used_cols) = (0, 0);
+                    (col, used_cols, row_text) = (0, 0, 0);
                     in_row = !empty;
                     if empty {
                         rows = rows.saturating_add(row_repeat).min(ODS_MAX_ROWS);
@@ -216,17 +233,37 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
                 "table:table-cell" | "table:covered-table-cell" if in_row => {
                     let n = repeat_attr(e, "table:number-columns-repeated")?;
                     col = col.saturating_add(n).min(ODS_MAX_COLUMNS);
-                    if has_value(e) || !empty {
+                    let valued = has_value(e) || e.attributes().flatten().any(|a| a.key.as_ref() == "table:formula");
+                    if valued || !empty {
                         used_cols = col;
                     }
+                    cell_repeat = n.min(ODS_MAX_COLUMNS);
+                    cell_text = if valued { e.len() } else { 0 };
+                    in_cell = !empty;
+                    if empty {
+                        row_text = row_text.saturating_add(cell_text.saturating_mul(cell_repeat));
+                    }
                 }
+                "text:s" if in_cell => cell_text = cell_text.saturating_add(repeat_attr(e, "text:c")?),
+                "text:p" | "text:tab" | "text:line-break" if in_cell => cell_text = cell_text.saturating_add(1),
                 _ => {}
             }
         }
         match &event {
+            Event::Text(t) if in_cell => cell_text = cell_text.saturating_add(t.len()),
+            Event::GeneralRef(_) if in_cell => cell_text = cell_text.saturating_add(4),
+            Event::End(e) if matches!(e.name().as_ref(), "table:table-cell" | "table:covered-table-cell") => {
+                if in_cell {
+                    row_text = row_text.saturating_add(cell_text.saturating_mul(cell_repeat));
+                }
+                in_cell = false;
+            }
             Event::End(e) if e.name().as_ref() == "table:table-row" => {
                 in_row = false;
+                in_cell = false;
                 pushed = pushed.saturating_add(used_cols);
+                // calamine reads a row's cells before it repeats them, even zero times.
+                laid_text = laid_text.saturating_add(row_text.saturating_mul(row_repeat.max(1)));
                 if used_cols > 0 {
                     first_used.get_or_insert(rows);
                     rows = rows.saturating_add(row_repeat).min(ODS_MAX_ROWS);
@@ -237,11 +274,17 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
                 }
             }
             Event::End(e) if e.name().as_ref() == "table:table" => {
-                let area = used_rows.saturating_sub(first_used.unwrap_or(used_rows)).saturating_mul(width);
-                grid = grid.saturating_add(area);
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    let area = used_rows.saturating_sub(first_used.unwrap_or(used_rows)).saturating_mul(width);
+                    grid = grid.saturating_add(area);
+                }
             }
             Event::Eof => break,
             _ => {}
+        }
+        if in_cell && cell_text > MAX_TEXT_RUN {
+            return Err(too_large("a cell holds more text than the 32,767 characters Excel allows".into()));
         }
         if grid > limits.max_grid_cells || pushed > limits.max_grid_cells {
             return Err(too_large(format!(
@@ -250,6 +293,13 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
             )));
         }
         buf.clear();
+    }
+    // Counted to the end (nothing is laid out here), so that a grid too large is reported as such.
+    if laid_text > limits.max_unpacked_bytes.try_into().unwrap_or(usize::MAX) {
+        return Err(too_large(format!(
+            "its repeated cells hold more than the {} MB of text a workbook may",
+            limits.max_unpacked_bytes >> 20
+        )));
     }
     Ok(())
 }
@@ -362,6 +412,37 @@ mod tests {
             r#"<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="float"/></table:table-row>"#
         ));
         assert!(matches!(check_ods_grid(wide.as_bytes(), &limits), Err(ImportError::TooLarge(_))));
+    }
+
+    #[test]
+    fn ods_text_is_counted_as_laid_out() {
+        let limits = WorkbookLimits { max_unpacked_bytes: 1 << 20, ..WorkbookLimits::default() };
+        let table = |rows: &str| format!("<office:document-content><table:table>{rows}</table:table></office:document-content>");
+        let too_large = |xml: &str| matches!(check_ods_grid(xml.as_bytes(), &limits), Err(ImportError::TooLarge(_)));
+        // A few hundred bytes that calamine expands to 100 million spaces.
+        let spaces = table(r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="99999999"/>b</text:p></table:table-cell></table:table-row>"#);
+        assert!(too_large(&spaces));
+        // A cell of 10 KB copied into 1,000 columns of 1,000 rows: 10 GB, in a million cells.
+        let copies = table(&format!(
+            r#"<table:table-row table:number-rows-repeated="1000"><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>{}</text:p></table:table-cell></table:table-row>"#,
+            "x".repeat(10_000)
+        ));
+        assert!(too_large(&copies));
+        // A table inside a cell does not start the count of the table around it again.
+        let small_grid = WorkbookLimits { max_grid_cells: 1000, ..WorkbookLimits::default() };
+        let nested = table(
+            r#"<table:table-row table:number-rows-repeated="2000"><table:table-cell office:value-type="float" office:value="1"/></table:table-row><table:table-row><table:table-cell><table:table/></table:table-cell></table:table-row>"#,
+        );
+        assert!(matches!(check_ods_grid(nested.as_bytes(), &small_grid), Err(ImportError::TooLarge(_))));
+        // A row repeated zero times is still read.
+        let zero = table(&format!(
+            r#"<table:table-row table:number-rows-repeated="0"><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>{}</text:p></table:table-cell></table:table-row>"#,
+            "x".repeat(2000)
+        ));
+        assert!(too_large(&zero));
+        // Ordinary text, spaces and empty repeated cells are fine.
+        let fine = table(r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="3"/>b</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1000"/></table:table-row>"#);
+        assert!(check_ods_grid(fine.as_bytes(), &limits).is_ok());
     }
 
     #[test]

@@ -191,9 +191,22 @@ fn sheet_names(book: &Book<'_>) -> Vec<String> {
     }
 }
 
+/// Runs `read`, taking a panic in it for an unreadable workbook. calamine's arithmetic on cell
+/// references is unchecked: one past a sheet's edge (`<row r="99999999999999999999">`, a
+/// dimension from B2 to A1) overflows, which panics where overflow is checked (debug builds,
+/// and calamine in release builds: see the workspace's `Cargo.toml`).
+fn contained<T>(read: impl FnOnce() -> Result<T, ImportError>) -> Result<T, ImportError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+        .unwrap_or_else(|_| Err(unreadable("it is malformed (a cell reference is out of range, or the like)")))
+}
+
 /// Reads every sheet's header row and suggests a mapping for each, counting rows and cells
 /// within `limits`.
 pub fn analyse(bytes: &[u8], dialect: Option<Dialect>, limits: &WorkbookLimits) -> Result<XlsxAnalysis, ImportError> {
+    contained(|| analyse_book(bytes, dialect, limits))
+}
+
+fn analyse_book(bytes: &[u8], dialect: Option<Dialect>, limits: &WorkbookLimits) -> Result<XlsxAnalysis, ImportError> {
     let mut book = open(bytes, limits)?;
     let mut budget = Budget::new(limits);
     let mut sheets = Vec::new();
@@ -234,6 +247,10 @@ pub fn analyse(bytes: &[u8], dialect: Option<Dialect>, limits: &WorkbookLimits) 
 /// sheet per group) is read once, with the groups of every sheet it is on. With several sheets,
 /// row errors name the sheet.
 pub fn read_rows(bytes: &[u8], analysis: &XlsxAnalysis, limits: &WorkbookLimits) -> Result<Vec<RowResult>, ImportError> {
+    contained(|| read_book(bytes, analysis, limits))
+}
+
+fn read_book(bytes: &[u8], analysis: &XlsxAnalysis, limits: &WorkbookLimits) -> Result<Vec<RowResult>, ImportError> {
     let mut book = open(bytes, limits)?;
     let mut budget = Budget::new(limits);
     let mut out: Vec<RowResult> = Vec::new();

@@ -144,3 +144,16 @@ fn an_ods_repeating_a_row_a_million_times_is_refused() {
     let rows = read_rows(&ok, &a, &l).unwrap();
     assert_eq!(rows[0].as_ref().unwrap().data.display_name, "Ada");
 }
+
+#[test]
+fn cell_references_past_a_sheets_edge_make_a_malformed_workbook() {
+    // calamine overflows on these; a panic while reading is an unreadable workbook.
+    for sheet in [
+        r#"<row r="99999999999999999999"></row>"#,
+        r#"<row r="1"><c r="AAAAAAAAA1" t="inlineStr"><is><t>Name</t></is></c></row>"#,
+    ] {
+        let bytes = interchange::hostile::xlsx_with(|w| w.write_all(sheet.as_bytes()).unwrap());
+        let e = analyse(&bytes, None, &WorkbookLimits::default()).unwrap_err();
+        assert!(matches!(e, ImportError::Spreadsheet(_)), "{sheet}: {e:?}");
+    }
+}
