@@ -44,7 +44,7 @@ impl Api {
             .unwrap();
         let url = format!("sqlite://{}", dir.path().join("rolo.db").display());
         let (router, token) = rt.block_on(async {
-            let backend = Arc::new(store_sqlite::SqliteBackend::connect(&url).await.unwrap());
+            let backend = Arc::new(store_sql::SqliteBackend::connect(&url).await.unwrap());
             let store = store::Store::new(
                 backend,
                 store::KeySource::Fixed(store::contract::test_keyring()),
