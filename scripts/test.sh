@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every Rolo test: unit and contract tests (SQLite and PostgreSQL), HTTP integration
-# tests over TCP, and the browser end-to-end tests in Chromium.
+# Runs every Rolo test: formatting and lints, unit and contract tests (SQLite and PostgreSQL),
+# property-based fuzzing, HTTP integration tests over TCP, and the browser end-to-end tests in
+# Chromium.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -27,6 +28,12 @@ if command -v psql >/dev/null 2>&1; then
     "SELECT format('DROP SCHEMA %I CASCADE;', nspname) FROM pg_namespace WHERE nspname LIKE 'rolo\_test\_%'" \
     | psql -q -X -d "$ROLO_TEST_POSTGRES_URL" >/dev/null 2>&1 || true
 fi
+
+say "Formatting and lints (cargo fmt, clippy with warnings as errors)"
+cargo fmt --all --check || die "the code is not formatted: run cargo fmt --all"
+cargo clippy -q --workspace --exclude app --exclude frontend --all-targets -- -D warnings
+cargo clippy -q -p app --features ssr --all-targets -- -D warnings
+cargo clippy -q -p frontend -- -D warnings
 
 say "Rust tests (all crates but the console)"
 cargo test -q --workspace --exclude app --exclude frontend

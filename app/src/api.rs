@@ -3,9 +3,9 @@
 //! function takes an account id from the client.
 
 use domain::{Contact, ContactDraft};
-use views::ContactSummary;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use views::ContactSummary;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -58,12 +58,16 @@ pub async fn login(username: String, password: String) -> Result<LoginStep, AppE
         return Err(AppError::BadLogin);
     }
     let attempt = begin_attempt(&user, store::Secret::Password).await?;
-    let Some(account) = state.store.verify_login(&user, &password).await.map_err(store_error)? else {
+    let Some(account) = state.store.verify_login(&user, &password).await.map_err(store_error)?
+    else {
         tracing::info!(user = %user, ip = %client_key(), "sign-in failed");
         return Err(AppError::BadLogin);
     };
     state.store.attempt_succeeded(attempt).await.map_err(store_error)?;
-    if matches!(state.store.second_factor_state(account.id).await.map_err(store_error)?, store::SecondFactorState::On { .. }) {
+    if matches!(
+        state.store.second_factor_state(account.id).await.map_err(store_error)?,
+        store::SecondFactorState::On { .. }
+    ) {
         let pending = state.store.create_pending_signin(account.id).await.map_err(store_error)?;
         set_pending_cookie(&pending.token, store::PENDING_MINUTES * 60, state.secure_cookies);
         tracing::info!(user = %user, "password accepted; second factor asked");
@@ -80,7 +84,12 @@ pub async fn login(username: String, password: String) -> Result<LoginStep, AppE
 pub async fn login_code(code: String) -> Result<(), AppError> {
     let state = state()?;
     let token = pending_token().ok_or(AppError::NotSignedIn)?;
-    let account = state.store.pending_signin_account(&token).await.map_err(store_error)?.ok_or(AppError::NotSignedIn)?;
+    let account = state
+        .store
+        .pending_signin_account(&token)
+        .await
+        .map_err(store_error)?
+        .ok_or(AppError::NotSignedIn)?;
     if code.len() > 64 {
         return Err(AppError::BadCode);
     }
@@ -99,7 +108,8 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn start_session(state: &AppState, account: &domain::AccountInfo) -> Result<(), AppError> {
-    let session = state.store.create_session(account.id, state.session_ttl).await.map_err(store_error)?;
+    let session =
+        state.store.create_session(account.id, state.session_ttl).await.map_err(store_error)?;
     set_session_cookie(&session.token, state.session_ttl.num_seconds(), state.secure_cookies);
     if let Some(lang) = account.lang.as_deref().and_then(crate::i18n::Lang::parse) {
         set_lang_cookie(lang);
@@ -146,16 +156,30 @@ pub async fn get_contact(id: String) -> Result<Contact, AppError> {
 /// Creates (no `id`) or updates (`id` and the `revision` the form was opened at) a contact,
 /// then sends the browser to it.
 #[server(prefix = "/rpc", endpoint = "save_contact")]
-pub async fn save_contact(id: Option<String>, revision: Option<i64>, contact: ContactDraft) -> Result<String, AppError> {
+pub async fn save_contact(
+    id: Option<String>,
+    revision: Option<i64>,
+    contact: ContactDraft,
+) -> Result<String, AppError> {
     let account = current_account().await?;
     let data = contact.parse().map_err(|e| AppError::Invalid(e.0))?;
     let store = state()?.store;
     let id = match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => store.create_contact(account.id, None, &data, domain::Origin::Console).await.map_err(store_error)?.id,
+        None => {
+            store
+                .create_contact(account.id, None, &data, domain::Origin::Console)
+                .await
+                .map_err(store_error)?
+                .id
+        }
         Some(raw) => {
-            let revision = revision.ok_or_else(|| AppError::BadRequest("The form is missing the revision.".into()))?;
+            let revision = revision
+                .ok_or_else(|| AppError::BadRequest("The form is missing the revision.".into()))?;
             let id = parse_id(raw)?;
-            store.update_contact(account.id, id, revision, &data, domain::Origin::Console).await.map_err(store_error)?;
+            store
+                .update_contact(account.id, id, revision, &data, domain::Origin::Console)
+                .await
+                .map_err(store_error)?;
             id
         }
     }
@@ -168,7 +192,11 @@ pub async fn save_contact(id: Option<String>, revision: Option<i64>, contact: Co
 #[server(prefix = "/rpc", endpoint = "delete_contact")]
 pub async fn delete_contact(id: String, revision: i64) -> Result<(), AppError> {
     let account = current_account().await?;
-    state()?.store.delete_contact(account.id, parse_id(&id)?, revision, domain::Origin::Console).await.map_err(store_error)?;
+    state()?
+        .store
+        .delete_contact(account.id, parse_id(&id)?, revision, domain::Origin::Console)
+        .await
+        .map_err(store_error)?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -196,15 +224,21 @@ pub async fn list_devices() -> Result<Vec<domain::DeviceInfo>, AppError> {
 #[server(prefix = "/rpc", endpoint = "create_device")]
 pub async fn create_device(name: String, kind: String) -> Result<NewDevice, AppError> {
     let account = current_account().await?;
-    let kind = domain::DeviceKind::parse(&kind).map_err(|m| AppError::Invalid(vec![domain::FieldError::new("kind", m)]))?;
-    let (device, token) = state()?.store.create_device(account.id, &name, kind).await.map_err(store_error)?;
+    let kind = domain::DeviceKind::parse(&kind)
+        .map_err(|m| AppError::Invalid(vec![domain::FieldError::new("kind", m)]))?;
+    let (device, token) =
+        state()?.store.create_device(account.id, &name, kind).await.map_err(store_error)?;
     Ok(NewDevice { device, token })
 }
 
 #[server(prefix = "/rpc", endpoint = "rename_device")]
 pub async fn rename_device(id: String, name: String) -> Result<(), AppError> {
     let account = current_account().await?;
-    state()?.store.rename_device(account.id, parse_device_id(&id)?, &name).await.map_err(store_error)
+    state()?
+        .store
+        .rename_device(account.id, parse_device_id(&id)?, &name)
+        .await
+        .map_err(store_error)
 }
 
 /// Revokes a device: its token stops working at once.
@@ -257,14 +291,25 @@ pub async fn contact_history(id: String) -> Result<Vec<HistoryItem>, AppError> {
         let changed = match history.get(i + 1) {
             Some(prev) if e.data.is_some() && prev.data.is_some() => {
                 let before = fields(&prev.data);
-                let mut keys: Vec<String> = now.keys().chain(before.keys()).filter(|k| now.get(*k) != before.get(*k)).cloned().collect();
+                let mut keys: Vec<String> = now
+                    .keys()
+                    .chain(before.keys())
+                    .filter(|k| now.get(*k) != before.get(*k))
+                    .cloned()
+                    .collect();
                 keys.sort();
                 keys.dedup();
                 keys
             }
             _ => Vec::new(),
         };
-        items.push(HistoryItem { revision: e.revision, changed_at: e.changed_at, by, deleted: e.data.is_none(), changed });
+        items.push(HistoryItem {
+            revision: e.revision,
+            changed_at: e.changed_at,
+            by,
+            deleted: e.data.is_none(),
+            changed,
+        });
     }
     Ok(items)
 }
@@ -284,20 +329,36 @@ pub async fn list_groups() -> Result<Vec<domain::Group>, AppError> {
 #[server(prefix = "/rpc", endpoint = "create_group")]
 pub async fn create_group(name: String) -> Result<domain::Group, AppError> {
     let account = current_account().await?;
-    state()?.store.create_group(account.id, &name, domain::Origin::Console).await.map_err(store_error)
+    state()?
+        .store
+        .create_group(account.id, &name, domain::Origin::Console)
+        .await
+        .map_err(store_error)
 }
 
 #[server(prefix = "/rpc", endpoint = "rename_group")]
-pub async fn rename_group(id: String, revision: i64, name: String) -> Result<domain::Group, AppError> {
+pub async fn rename_group(
+    id: String,
+    revision: i64,
+    name: String,
+) -> Result<domain::Group, AppError> {
     let account = current_account().await?;
-    state()?.store.rename_group(account.id, parse_group_id(&id)?, revision, &name, domain::Origin::Console).await.map_err(store_error)
+    state()?
+        .store
+        .rename_group(account.id, parse_group_id(&id)?, revision, &name, domain::Origin::Console)
+        .await
+        .map_err(store_error)
 }
 
 /// Deletes a group; its contacts stay (they leave the group). Returns to all contacts.
 #[server(prefix = "/rpc", endpoint = "delete_group")]
 pub async fn delete_group(id: String, revision: i64) -> Result<usize, AppError> {
     let account = current_account().await?;
-    let n = state()?.store.delete_group(account.id, parse_group_id(&id)?, revision, domain::Origin::Console).await.map_err(store_error)?;
+    let n = state()?
+        .store
+        .delete_group(account.id, parse_group_id(&id)?, revision, domain::Origin::Console)
+        .await
+        .map_err(store_error)?;
     leptos_axum::redirect("/");
     Ok(n)
 }
@@ -313,13 +374,7 @@ pub async fn set_membership(
     let ids = resolve(account.id, &selection).await?;
     state()?
         .store
-        .set_membership(
-            account.id,
-            parse_group_id(&group)?,
-            &ids,
-            member,
-            domain::Origin::Console,
-        )
+        .set_membership(account.id, parse_group_id(&group)?, &ids, member, domain::Origin::Console)
         .await
         .map_err(store_error)
 }
@@ -340,22 +395,12 @@ async fn resolve(
     sel: &Selection,
 ) -> Result<Vec<domain::ContactId>, AppError> {
     if sel.all {
-        let group = sel
-            .group
-            .as_deref()
-            .filter(|g| !g.is_empty())
-            .map(parse_group_id)
-            .transpose()?;
-        state()?
-            .directory
-            .matching(account, &sel.q, group)
-            .await
-            .map_err(store_error)
+        let group =
+            sel.group.as_deref().filter(|g| !g.is_empty()).map(parse_group_id).transpose()?;
+        state()?.directory.matching(account, &sel.q, group).await.map_err(store_error)
     } else {
         if sel.ids.len() > 100_000 {
-            return Err(AppError::BadRequest(
-                "Too many contacts in one request.".into(),
-            ));
+            return Err(AppError::BadRequest("Too many contacts in one request.".into()));
         }
         sel.ids.iter().map(|c| parse_id(c)).collect()
     }
@@ -374,11 +419,7 @@ pub async fn contact_page(
     if q.len() > 200 {
         return Err(AppError::BadRequest("The search is too long.".into()));
     }
-    let group = group
-        .as_deref()
-        .filter(|g| !g.is_empty())
-        .map(parse_group_id)
-        .transpose()?;
+    let group = group.as_deref().filter(|g| !g.is_empty()).map(parse_group_id).transpose()?;
     let query = directory::ListQuery {
         q,
         group,
@@ -386,11 +427,7 @@ pub async fn contact_page(
         offset,
         limit: PAGE_SIZE,
     };
-    state()?
-        .directory
-        .page(account.id, &query)
-        .await
-        .map_err(store_error)
+    state()?.directory.page(account.id, &query).await.map_err(store_error)
 }
 
 /// Contacts per list page.
@@ -424,20 +461,14 @@ pub async fn trash() -> Result<TrashView, AppError> {
             purge_at: t.deleted_at + retention,
         })
         .collect();
-    Ok(TrashView {
-        days: state.trash_retention.num_days(),
-        items,
-    })
+    Ok(TrashView { days: state.trash_retention.num_days(), items })
 }
 
 /// Brings contacts back from the trash; returns how many.
 #[server(prefix = "/rpc", endpoint = "restore_from_trash")]
 pub async fn restore_from_trash(ids: Vec<String>) -> Result<usize, AppError> {
     let account = current_account().await?;
-    let ids = ids
-        .iter()
-        .map(|c| parse_id(c))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ids = ids.iter().map(|c| parse_id(c)).collect::<Result<Vec<_>, _>>()?;
     state()?
         .store
         .restore_from_trash(account.id, &ids, domain::Origin::Console)
@@ -449,22 +480,14 @@ pub async fn restore_from_trash(ids: Vec<String>) -> Result<usize, AppError> {
 #[server(prefix = "/rpc", endpoint = "empty_trash")]
 pub async fn empty_trash() -> Result<u64, AppError> {
     let account = current_account().await?;
-    state()?
-        .store
-        .empty_trash(account.id)
-        .await
-        .map_err(store_error)
+    state()?.store.empty_trash(account.id).await.map_err(store_error)
 }
 
 /// Sets of contacts that may be the same person.
 #[server(prefix = "/rpc", endpoint = "duplicates")]
 pub async fn duplicates() -> Result<Vec<views::DuplicateSet>, AppError> {
     let account = current_account().await?;
-    state()?
-        .directory
-        .duplicates(account.id)
-        .await
-        .map_err(store_error)
+    state()?.directory.duplicates(account.id).await.map_err(store_error)
 }
 
 /// The full contacts of a possible-duplicate set, for the merge dialog.
@@ -472,19 +495,12 @@ pub async fn duplicates() -> Result<Vec<views::DuplicateSet>, AppError> {
 pub async fn contacts_by_ids(ids: Vec<String>) -> Result<Vec<Contact>, AppError> {
     let account = current_account().await?;
     if ids.len() > 50 {
-        return Err(AppError::BadRequest(
-            "Merge at most 50 contacts at once.".into(),
-        ));
+        return Err(AppError::BadRequest("Merge at most 50 contacts at once.".into()));
     }
     let store = state()?.store;
     let mut out = Vec::new();
     for raw in ids {
-        out.push(
-            store
-                .get_contact(account.id, parse_id(&raw)?)
-                .await
-                .map_err(store_error)?,
-        );
+        out.push(store.get_contact(account.id, parse_id(&raw)?).await.map_err(store_error)?);
     }
     Ok(out)
 }
@@ -500,21 +516,14 @@ pub async fn merge_contacts(
 ) -> Result<String, AppError> {
     let account = current_account().await?;
     if ids.len() < 2 || ids.len() != revisions.len() || ids.len() > 50 {
-        return Err(AppError::BadRequest(
-            "Pick at least two contacts to merge.".into(),
-        ));
+        return Err(AppError::BadRequest("Pick at least two contacts to merge.".into()));
     }
     let store = state()?.store;
     let mut contacts = Vec::new();
     for (raw, rev) in ids.iter().zip(&revisions) {
-        let c = store
-            .get_contact(account.id, parse_id(raw)?)
-            .await
-            .map_err(store_error)?;
+        let c = store.get_contact(account.id, parse_id(raw)?).await.map_err(store_error)?;
         if c.revision != *rev {
-            return Err(store_error(store::StoreError::Stale {
-                current: c.revision,
-            }));
+            return Err(store_error(store::StoreError::Stale { current: c.revision }));
         }
         contacts.push(c);
     }
@@ -522,13 +531,7 @@ pub async fn merge_contacts(
     let merged = domain::merge::merge(&data, &picks);
     let keep = &contacts[0];
     store
-        .update_contact(
-            account.id,
-            keep.id,
-            keep.revision,
-            &merged,
-            domain::Origin::Console,
-        )
+        .update_contact(account.id, keep.id, keep.revision, &merged, domain::Origin::Console)
         .await
         .map_err(store_error)?;
     for c in &contacts[1..] {
@@ -547,11 +550,7 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
         .ok_or_else(|| AppError::BadRequest("Unknown language.".into()))?;
     set_lang_cookie(lang);
     if let Ok(account) = current_account().await {
-        state()?
-            .store
-            .set_lang(account.id, Some(lang.code()))
-            .await
-            .map_err(store_error)?;
+        state()?.store.set_lang(account.id, Some(lang.code())).await.map_err(store_error)?;
     }
     Ok(())
 }
@@ -593,7 +592,8 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
     }
     domain::check_new_password(&new).map_err(|m| field_error("new", m))?;
     state.store.set_password(account.id, &new).await.map_err(store_error)?;
-    let session = state.store.create_session(account.id, state.session_ttl).await.map_err(store_error)?;
+    let session =
+        state.store.create_session(account.id, state.session_ttl).await.map_err(store_error)?;
     set_session_cookie(&session.token, state.session_ttl.num_seconds(), state.secure_cookies);
     Ok(())
 }
@@ -602,10 +602,19 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
 #[server(prefix = "/rpc", endpoint = "my_sessions")]
 pub async fn my_sessions() -> Result<Vec<views::SessionInfo>, AppError> {
     let account = current_account().await?;
-    let sessions = state()?.store.sessions(account.id, session_token().as_deref()).await.map_err(store_error)?;
+    let sessions = state()?
+        .store
+        .sessions(account.id, session_token().as_deref())
+        .await
+        .map_err(store_error)?;
     Ok(sessions
         .into_iter()
-        .map(|s| views::SessionInfo { id: s.id, created_at: s.created_at, expires_at: s.expires_at, current: s.current })
+        .map(|s| views::SessionInfo {
+            id: s.id,
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+            current: s.current,
+        })
         .collect())
 }
 
@@ -638,11 +647,12 @@ pub struct EnrolmentView {
 pub async fn second_factor() -> Result<SecondFactorView, AppError> {
     let account = enrolling_account().await?;
     let store = state()?.store;
-    let (state_name, left) = match store.second_factor_state(account.id).await.map_err(store_error)? {
-        store::SecondFactorState::Off => ("off", 0),
-        store::SecondFactorState::Enrolling => ("enrolling", 0),
-        store::SecondFactorState::On { recovery_codes_left } => ("on", recovery_codes_left),
-    };
+    let (state_name, left) =
+        match store.second_factor_state(account.id).await.map_err(store_error)? {
+            store::SecondFactorState::Off => ("off", 0),
+            store::SecondFactorState::Enrolling => ("enrolling", 0),
+            store::SecondFactorState::On { recovery_codes_left } => ("on", recovery_codes_left),
+        };
     Ok(SecondFactorView {
         state: state_name.into(),
         recovery_codes_left: left,
@@ -673,10 +683,13 @@ pub async fn disable_second_factor(password: String) -> Result<(), AppError> {
     let account = current_account().await?;
     let state = state()?;
     if state.store.second_factor_required().await.map_err(store_error)? {
-        return Err(AppError::Conflict("Your administrator requires two-step sign-in: it cannot be turned off.".into()));
+        return Err(AppError::Conflict(
+            "Your administrator requires two-step sign-in: it cannot be turned off.".into(),
+        ));
     }
     let attempt = begin_attempt(&account.username, store::Secret::Password).await?;
-    if state.store.verify_login(&account.username, &password).await.map_err(store_error)?.is_none() {
+    if state.store.verify_login(&account.username, &password).await.map_err(store_error)?.is_none()
+    {
         return Err(field_error("password", "That is not your password."));
     }
     state.store.attempt_succeeded(attempt).await.map_err(store_error)?;
@@ -701,8 +714,15 @@ pub async fn admin_require_second_factor(required: bool) -> Result<(), AppError>
     let me = admin().await?;
     let store = state()?.store;
     // The administrator would be the first one sent to set it up: set it up first.
-    if required && !matches!(store.second_factor_state(me.id).await.map_err(store_error)?, store::SecondFactorState::On { .. }) {
-        return Err(AppError::Conflict("Set up two-step sign-in for your own account first (on your Account page).".into()));
+    if required
+        && !matches!(
+            store.second_factor_state(me.id).await.map_err(store_error)?,
+            store::SecondFactorState::On { .. }
+        )
+    {
+        return Err(AppError::Conflict(
+            "Set up two-step sign-in for your own account first (on your Account page).".into(),
+        ));
     }
     store.set_second_factor_required(required).await.map_err(store_error)?;
     tracing::info!(admin = %me.username, required, "two-step sign-in requirement changed");
@@ -726,10 +746,18 @@ pub async fn admin_accounts() -> Result<Vec<views::AccountOverview>, AppError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "admin_create_account")]
-pub async fn admin_create_account(username: String, password: String, is_admin: Option<String>) -> Result<(), AppError> {
+pub async fn admin_create_account(
+    username: String,
+    password: String,
+    is_admin: Option<String>,
+) -> Result<(), AppError> {
     admin().await?;
     let user = domain::Username::parse(&username).map_err(|m| field_error("username", m))?;
-    state()?.store.create_account(&user, &password, is_admin.is_some()).await.map_err(store_error)?;
+    state()?
+        .store
+        .create_account(&user, &password, is_admin.is_some())
+        .await
+        .map_err(store_error)?;
     Ok(())
 }
 
@@ -787,7 +815,9 @@ pub async fn restore_revision(id: String, revision: i64) -> Result<(), AppError>
     let account = current_account().await?;
     let store = state()?.store;
     let id = parse_id(&id)?;
-    let Some(Some(old)) = store.revision_data(account.id, id, revision).await.map_err(store_error)? else {
+    let Some(Some(old)) =
+        store.revision_data(account.id, id, revision).await.map_err(store_error)?
+    else {
         return Err(AppError::NotFound);
     };
     // Groups deleted since then are left out.
@@ -795,7 +825,10 @@ pub async fn restore_revision(id: String, revision: i64) -> Result<(), AppError>
     store.drop_deleted_groups(account.id, &mut data).await.map_err(store_error)?;
     match store.contact_state(account.id, id).await.map_err(store_error)? {
         Some(current) => {
-            store.put_contact(account.id, id, Some(current.revision), &data, domain::Origin::Console).await.map_err(store_error)?;
+            store
+                .put_contact(account.id, id, Some(current.revision), &data, domain::Origin::Console)
+                .await
+                .map_err(store_error)?;
         }
         None => return Err(AppError::NotFound),
     }

@@ -37,7 +37,9 @@ impl AppError {
     /// The message for one form field, if this error has one.
     pub fn field(&self, name: &str) -> Option<String> {
         match self {
-            AppError::Invalid(errors) => errors.iter().find(|e| e.field == name).map(|e| e.message.clone()),
+            AppError::Invalid(errors) => {
+                errors.iter().find(|e| e.field == name).map(|e| e.message.clone())
+            }
             _ => None,
         }
     }
@@ -48,7 +50,9 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) | ServerFnErrorErr::MissingArg(m) => {
+            ServerFnErrorErr::Args(m)
+            | ServerFnErrorErr::Deserialization(m)
+            | ServerFnErrorErr::MissingArg(m) => {
                 AppError::BadRequest(format!("The request was not understood: {m}"))
             }
             ServerFnErrorErr::Request(_) => AppError::Network,

@@ -48,11 +48,7 @@ impl Lang {
             let mut it = part.split(';');
             let tag = it.next().unwrap_or("").trim();
             let q = it
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|v| v.parse::<f32>().ok())
-                })
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
                 .unwrap_or(1.0);
             if let Some(l) = Lang::parse(tag) {
                 if best.is_none_or(|(bq, _)| q > bq) {
@@ -292,18 +288,9 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_preferred_supported_language() {
-        assert_eq!(
-            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
-            Lang::Zh
-        );
-        assert_eq!(
-            Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::from_accept_language("fr-FR,fr;q=0.9,zh-TW;q=0.5"),
-            Lang::Zh
-        );
+        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"), Lang::En);
+        assert_eq!(Lang::from_accept_language("fr-FR,fr;q=0.9,zh-TW;q=0.5"), Lang::Zh);
         assert_eq!(Lang::from_accept_language("de"), Lang::En);
         assert_eq!(Lang::from_accept_language(""), Lang::En);
     }

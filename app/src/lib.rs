@@ -5,10 +5,10 @@
 pub mod api;
 pub mod error;
 pub mod i18n;
-pub mod transfer;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod transfer;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -16,8 +16,8 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use pages::{
-    AccountPage, AdminPage, ContactDetail, ContactList, DeletePage, DevicesPage, DuplicatesPage, EditContact, ImportPage, LoginPage, NewContact,
-    NotFound, Protected, TrashPage,
+    AccountPage, AdminPage, ContactDetail, ContactList, DeletePage, DevicesPage, DuplicatesPage,
+    EditContact, ImportPage, LoginPage, NewContact, NotFound, Protected, TrashPage,
 };
 
 /// The language choice in the browser: local storage (gloo-storage) and the cookie the server
@@ -43,18 +43,13 @@ pub mod i18n_client {
             .dyn_into::<web_sys::HtmlDocument>()
             .ok()
             .and_then(|d| d.cookie().ok())
-            .is_some_and(|c| {
-                c.split(';')
-                    .any(|p| p.trim().starts_with(&format!("{LANG_COOKIE}=")))
-            })
+            .is_some_and(|c| c.split(';').any(|p| p.trim().starts_with(&format!("{LANG_COOKIE}="))))
     }
 
     /// At start: a choice remembered in this browser but lost from the cookie is put back
     /// (and the page reloaded in it); a page rendered from the cookie is remembered.
     pub fn sync_choice(rendered: Lang) {
-        let stored = LocalStorage::get::<String>(LANG_STORAGE)
-            .ok()
-            .and_then(|s| Lang::parse(&s));
+        let stored = LocalStorage::get::<String>(LANG_STORAGE).ok().and_then(|s| Lang::parse(&s));
         match stored {
             Some(l) if l != rendered && !has_cookie() => {
                 set_cookie(l);
@@ -167,10 +162,10 @@ pub fn App() -> impl IntoView {
             if ev.key() != "/" || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
                 return;
             }
-            let typing = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+            let typing =
+                ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| {
+                    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                });
             if typing {
                 return;
             }

@@ -38,11 +38,14 @@ pub fn state() -> Result<AppState, AppError> {
     // Provided as context by the route handlers; also carried in the request's extensions for
     // code that runs under an owner without that context.
     use_context::<AppState>()
-        .or_else(|| use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<AppState>().cloned()))
+        .or_else(|| {
+            use_context::<http::request::Parts>()
+                .and_then(|p| p.extensions.get::<AppState>().cloned())
+        })
         .ok_or_else(|| {
-        tracing::error!("AppState missing from the server-function context");
-        AppError::Server
-    })
+            tracing::error!("AppState missing from the server-function context");
+            AppError::Server
+        })
 }
 
 /// Maps a store error to what the user sees; logs the detail of server-side failures.
@@ -105,15 +108,26 @@ pub fn request_lang() -> crate::i18n::Lang {
         return l;
     }
     let accept = request_parts()
-        .and_then(|p| p.headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string))
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
         .unwrap_or_default();
     Lang::from_accept_language(&accept)
 }
 
 /// Remembers the language in a cookie (a year), so pages render in it from the first byte.
 pub fn set_lang_cookie(lang: crate::i18n::Lang) {
-    let cookie = format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", crate::i18n::LANG_COOKIE, lang.code());
-    if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+    let cookie = format!(
+        "{}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        crate::i18n::LANG_COOKIE,
+        lang.code()
+    );
+    if let (Some(res), Ok(v)) =
+        (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie))
+    {
         res.append_header(SET_COOKIE, v);
     }
 }
@@ -149,13 +163,22 @@ pub fn client_ip() -> Option<IpAddr> {
 /// `SecondFactorRequired` when administrators require a second factor the account has not set
 /// up (unless `enrolling`: what the account needs to set it up). Every console way in (server
 /// functions, the file endpoints) asks here.
-pub async fn session_account(store: &Store, token: Option<&str>, enrolling: bool) -> Result<AccountInfo, AppError> {
+pub async fn session_account(
+    store: &Store,
+    token: Option<&str>,
+    enrolling: bool,
+) -> Result<AccountInfo, AppError> {
     let token = token.ok_or(AppError::NotSignedIn)?;
-    let account = store.session_account(token).await.map_err(store_error)?.ok_or(AppError::NotSignedIn)?;
-    if !enrolling && store.second_factor_required().await.map_err(store_error)? {
-        if !matches!(store.second_factor_state(account.id).await.map_err(store_error)?, store::SecondFactorState::On { .. }) {
-            return Err(AppError::SecondFactorRequired);
-        }
+    let account =
+        store.session_account(token).await.map_err(store_error)?.ok_or(AppError::NotSignedIn)?;
+    if !enrolling
+        && store.second_factor_required().await.map_err(store_error)?
+        && !matches!(
+            store.second_factor_state(account.id).await.map_err(store_error)?,
+            store::SecondFactorState::On { .. }
+        )
+    {
+        return Err(AppError::SecondFactorRequired);
     }
     Ok(account)
 }
@@ -177,7 +200,10 @@ pub fn client_key() -> String {
 
 /// Counts an attempt at `user`'s secret from this client before it is checked (see
 /// `store::throttle`); `Throttled` when it comes too soon.
-pub async fn begin_attempt(user: &domain::Username, secret: store::Secret) -> Result<store::Attempt, AppError> {
+pub async fn begin_attempt(
+    user: &domain::Username,
+    secret: store::Secret,
+) -> Result<store::Attempt, AppError> {
     let ip = client_key();
     match state()?.store.begin_attempt(user, &ip, secret).await.map_err(store_error)? {
         Ok(attempt) => Ok(attempt),
@@ -197,7 +223,10 @@ pub fn qr_data_uri(text: &str) -> Result<String, AppError> {
         AppError::Server
     })?;
     let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(220, 220).build();
-    Ok(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
+    Ok(format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    ))
 }
 
 /// The cookie that carries a correct password to its second factor.
@@ -210,15 +239,21 @@ pub fn pending_token() -> Option<String> {
 pub fn set_pending_cookie(token: &str, max_age_secs: i64, secure: bool) {
     let secure = if secure { "; Secure" } else { "" };
     let cookie = format!("{PENDING_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
-    if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+    if let (Some(res), Ok(v)) =
+        (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie))
+    {
         res.append_header(SET_COOKIE, v);
     }
 }
 
 pub fn set_session_cookie(token: &str, max_age_secs: i64, secure: bool) {
     let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
-    if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    );
+    if let (Some(res), Ok(v)) =
+        (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie))
+    {
         res.append_header(SET_COOKIE, v);
     }
 }

@@ -8,7 +8,7 @@
 //! 2. incremental sync after 10 changes (sync-collection with the token + one multiget), in books
 //!    of 10,000 and 50,000 contacts;
 //! 3. 10,000 PUTs of new cards (4 clients at once).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../tests/it/common.rs"]
 mod common;
@@ -17,11 +17,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::TestServer;
+use domain::generate::Gen;
 use domain::{DeviceKind, Origin};
 use interchange::vcard::{write_vcard, VcardVersion};
 use reqwest::{Client, Method};
-use domain::generate::Gen;
-
 
 const N: usize = 10_000;
 const BATCH: usize = 100;
@@ -37,9 +36,24 @@ struct Target {
 }
 
 impl Target {
-    async fn send(&self, method: &str, path: &str, depth: Option<&str>, body: String, ct: &str) -> (u16, String) {
-        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base) };
-        let mut r = self.http.request(Method::from_bytes(method.as_bytes()).unwrap(), url).basic_auth(&self.user, Some(&self.pass)).header("Content-Type", ct);
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        depth: Option<&str>,
+        body: String,
+        ct: &str,
+    ) -> (u16, String) {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut r = self
+            .http
+            .request(Method::from_bytes(method.as_bytes()).unwrap(), url)
+            .basic_auth(&self.user, Some(&self.pass))
+            .header("Content-Type", ct);
         if let Some(d) = depth {
             r = r.header("Depth", d);
         }
@@ -49,17 +63,24 @@ impl Target {
 
     /// sync-collection from `token` (empty: initial): (hrefs of changed cards, new token).
     async fn sync(&self, token: &str) -> (Vec<String>, String) {
-        let body = format!(r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#);
-        let (status, text) = self.send("REPORT", &self.book, Some("1"), body, "application/xml").await;
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#
+        );
+        let (status, text) =
+            self.send("REPORT", &self.book, Some("1"), body, "application/xml").await;
         assert_eq!(status, 207, "{text}");
         let root = carddav::xml::parse(&text).unwrap();
         let dav = carddav::xml::DAV;
         let hrefs = root
             .children_named(dav, "response")
-            .filter(|r| r.children_named(dav, "propstat").any(|p| p.child(dav, "prop").and_then(|p| p.child(dav, "getetag")).is_some()))
+            .filter(|r| {
+                r.children_named(dav, "propstat")
+                    .any(|p| p.child(dav, "prop").and_then(|p| p.child(dav, "getetag")).is_some())
+            })
             .filter_map(|r| r.child(dav, "href").map(|h| h.text.trim().to_string()))
             .collect();
-        let token = root.child(dav, "sync-token").map(|t| t.text.trim().to_string()).unwrap_or_default();
+        let token =
+            root.child(dav, "sync-token").map(|t| t.text.trim().to_string()).unwrap_or_default();
         (hrefs, token)
     }
 
@@ -68,8 +89,11 @@ impl Target {
         let mut n = 0;
         for batch in hrefs.chunks(BATCH) {
             let list: String = batch.iter().map(|h| format!("<d:href>{h}</d:href>")).collect();
-            let body = format!(r#"<?xml version="1.0" encoding="utf-8"?><c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><c:address-data/></d:prop>{list}</c:addressbook-multiget>"#);
-            let (status, text) = self.send("REPORT", &self.book, Some("1"), body, "application/xml").await;
+            let body = format!(
+                r#"<?xml version="1.0" encoding="utf-8"?><c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><c:address-data/></d:prop>{list}</c:addressbook-multiget>"#
+            );
+            let (status, text) =
+                self.send("REPORT", &self.book, Some("1"), body, "application/xml").await;
             assert_eq!(status, 207, "{text}");
             n += text.matches("BEGIN:VCARD").count();
         }
@@ -84,7 +108,15 @@ impl Target {
             let t = self.clone();
             tasks.push(tokio::spawn(async move {
                 for (name, card) in part {
-                    let (status, text) = t.send("PUT", &format!("{}{name}", t.book), None, card, "text/vcard; charset=utf-8").await;
+                    let (status, text) = t
+                        .send(
+                            "PUT",
+                            &format!("{}{name}", t.book),
+                            None,
+                            card,
+                            "text/vcard; charset=utf-8",
+                        )
+                        .await;
                     assert!(status == 201 || status == 204, "{status} {text}");
                 }
             }));
@@ -121,7 +153,13 @@ fn median(mut v: Vec<Duration>) -> f64 {
 /// The three measurements on one server: `book` must be empty at first. The first `over_http`
 /// cards are PUT (and the time for all `N` projected from them); `seed` stores the others
 /// another way.
-async fn measure(name: &str, t: &Target, over_http: usize, seed: impl Fn(&[(String, String)]), edit: impl AsyncFn(usize)) -> Figures {
+async fn measure(
+    name: &str,
+    t: &Target,
+    over_http: usize,
+    seed: impl Fn(&[(String, String)]),
+    edit: impl AsyncFn(usize),
+) -> Figures {
     let mut gen = Gen::new(7);
     let all = cards(&mut gen, 0, N);
     let start = Instant::now();
@@ -157,14 +195,19 @@ async fn measure(name: &str, t: &Target, over_http: usize, seed: impl Fn(&[(Stri
     for _ in 0..3 {
         let body = r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:"><d:sync-token/><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#;
         let start = Instant::now();
-        let (status, text) = t.send("REPORT", &t.book, Some("1"), body.to_string(), "application/xml").await;
+        let (status, text) =
+            t.send("REPORT", &t.book, Some("1"), body.to_string(), "application/xml").await;
         assert_eq!(status, 207);
         assert!(text.len() > N * 50);
         raw.push(start.elapsed());
     }
-    println!("{name}: the first sync-collection's request alone (not parsed): {:.1} ms", median(raw));
+    println!(
+        "{name}: the first sync-collection's request alone (not parsed): {:.1} ms",
+        median(raw)
+    );
     let first_sync = median(first.clone()) / 1000.0;
-    let (fastest, slowest) = (first.iter().min().unwrap().as_secs_f64(), first.iter().max().unwrap().as_secs_f64());
+    let (fastest, slowest) =
+        (first.iter().min().unwrap().as_secs_f64(), first.iter().max().unwrap().as_secs_f64());
     let cold = first[0].as_secs_f64();
     println!(
         "{name}: first sync of {N} (sync-collection + multiget by {BATCH}): {first_sync:.3} s (median of {FIRST_SYNC_RUNS}, {fastest:.3}–{slowest:.3} s; the sync-collection alone {:.1} ms); the first run, before any card was served: {cold:.3} s",
@@ -201,7 +244,8 @@ async fn breakdown(s: &TestServer, account: domain::AccountId, token: &str) {
     let mut sign_in = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let rows = store.feed_heads(account, store::Since::Start, usize::MAX - 1).await.unwrap().items;
+        let rows =
+            store.feed_heads(account, store::Since::Start, usize::MAX - 1).await.unwrap().items;
         heads.push(t.elapsed());
         let t = Instant::now();
         let mut ms = carddav::response::Multistatus::with_capacity(rows.len());
@@ -211,7 +255,12 @@ async fn breakdown(s: &TestServer, account: domain::AccountId, token: &str) {
                 href: carddav::paths::card_href("bench", &format!("{id}.vcf")),
                 propstats: vec![carddav::response::Propstat {
                     status: 200,
-                    props: vec![(carddav::xml::Name::dav("getetag"), carddav::response::Value::Text(carddav::card::contact_etag(&id, r.revision)))],
+                    props: vec![(
+                        carddav::xml::Name::dav("getetag"),
+                        carddav::response::Value::Text(carddav::card::contact_etag(
+                            &id, r.revision,
+                        )),
+                    )],
                 }],
             });
         }
@@ -245,10 +294,7 @@ async fn breakdown(s: &TestServer, account: domain::AccountId, token: &str) {
         m(resolve),
         m(render)
     );
-    println!(
-        "rolo, in process: a device sign-in when not cached {:.2} ms",
-        m(sign_in)
-    );
+    println!("rolo, in process: a device sign-in when not cached {:.2} ms", m(sign_in));
 }
 
 fn radicale_bin() -> Option<PathBuf> {
@@ -268,7 +314,13 @@ async fn main() {
     // Rolo.
     let a = s.account("bench", "bench-password-1").await;
     let (_, token) = s.store.create_device(a.id, "phone", DeviceKind::Phone).await.unwrap();
-    let rolo = Target { http: http.clone(), base: s.url.clone(), book: "/dav/addressbooks/bench/contacts/".into(), user: "bench".into(), pass: token.clone() };
+    let rolo = Target {
+        http: http.clone(),
+        base: s.url.clone(),
+        book: "/dav/addressbooks/bench/contacts/".into(),
+        user: "bench".into(),
+        pass: token.clone(),
+    };
     let store = s.store.clone();
     let edit_rolo = async |i: usize| {
         let id = domain::ContactId::parse(&format!("0190f5a4-3c1e-7cc2-9d1e-{i:012}")).unwrap();
@@ -312,9 +364,20 @@ async fn main() {
         let mut kept = Vec::new();
         for pass in 0..2 {
             for k in 0..50 {
-                let list: String = hrefs[k * 100..k * 100 + 100].iter().map(|h| format!("<d:href>{h}</d:href>")).collect();
-                let body = format!(r#"<?xml version="1.0" encoding="utf-8"?><c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><c:address-data/></d:prop>{list}</c:addressbook-multiget>"#);
-                let req = axum::http::Request::builder().method("REPORT").uri(&rolo.book).header("Authorization", &auth).header("Depth", "1").body(axum::body::Body::from(body)).unwrap();
+                let list: String = hrefs[k * 100..k * 100 + 100]
+                    .iter()
+                    .map(|h| format!("<d:href>{h}</d:href>"))
+                    .collect();
+                let body = format!(
+                    r#"<?xml version="1.0" encoding="utf-8"?><c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><c:address-data/></d:prop>{list}</c:addressbook-multiget>"#
+                );
+                let req = axum::http::Request::builder()
+                    .method("REPORT")
+                    .uri(&rolo.book)
+                    .header("Authorization", &auth)
+                    .header("Depth", "1")
+                    .body(axum::body::Body::from(body))
+                    .unwrap();
                 let start = Instant::now();
                 let resp = router.clone().oneshot(req).await.unwrap();
                 let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
@@ -342,15 +405,27 @@ async fn main() {
         s.store.create_contacts(big.id, chunk, Origin::Cli).await.unwrap();
     }
     let (_, token) = s.store.create_device(big.id, "phone", DeviceKind::Phone).await.unwrap();
-    let bigt = Target { http: http.clone(), base: s.url.clone(), book: "/dav/addressbooks/big/contacts/".into(), user: "big".into(), pass: token };
-    let (_, mut tok) = bigt.sync(&format!("http://rolo.invalid/sync/{}", s.store.current_seq(big.id).await.unwrap())).await;
-    let ids: Vec<domain::ContactId> = s.store.list_contacts(big.id).await.unwrap().into_iter().take(50).map(|c| c.id).collect();
+    let bigt = Target {
+        http: http.clone(),
+        base: s.url.clone(),
+        book: "/dav/addressbooks/big/contacts/".into(),
+        user: "big".into(),
+        pass: token,
+    };
+    let (_, mut tok) = bigt
+        .sync(&format!("http://rolo.invalid/sync/{}", s.store.current_seq(big.id).await.unwrap()))
+        .await;
+    let ids: Vec<domain::ContactId> =
+        s.store.list_contacts(big.id).await.unwrap().into_iter().take(50).map(|c| c.id).collect();
     let mut lat = Vec::new();
     let mut split = Vec::new();
     for round in 0..5 {
         for id in &ids[round * 10..round * 10 + 10] {
             let c = s.store.get_contact(big.id, *id).await.unwrap();
-            s.store.update_contact(big.id, *id, c.revision, &c.data, Origin::Console).await.unwrap();
+            s.store
+                .update_contact(big.id, *id, c.revision, &c.data, Origin::Console)
+                .await
+                .unwrap();
         }
         let start = Instant::now();
         let (hrefs, t2) = bigt.sync(&tok).await;
@@ -371,7 +446,8 @@ async fn main() {
         None => println!("radicale: not installed (scripts/dav-tools.sh); no ratios"),
         Some(bin) => {
             let dir = tempfile::tempdir().unwrap();
-            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let port =
+                std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
             let config = dir.path().join("config");
             std::fs::write(
                 &config,
@@ -381,9 +457,20 @@ async fn main() {
                 ),
             )
             .unwrap();
-            let mut child = std::process::Command::new(&bin).arg("--config").arg(&config).stdout(std::process::Stdio::null()).spawn().unwrap();
+            let mut child = std::process::Command::new(&bin)
+                .arg("--config")
+                .arg(&config)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
             let base = format!("http://127.0.0.1:{port}");
-            let rad = Target { http: http.clone(), base: base.clone(), book: "/bench/contacts/".into(), user: "bench".into(), pass: "x".into() };
+            let rad = Target {
+                http: http.clone(),
+                base: base.clone(),
+                book: "/bench/contacts/".into(),
+                user: "bench".into(),
+                pass: "x".into(),
+            };
             let mut up = false;
             for _ in 0..100 {
                 if http.get(format!("{base}/")).send().await.is_ok() {
@@ -395,7 +482,8 @@ async fn main() {
             assert!(up, "radicale did not start");
             let mkcol = r#"<?xml version="1.0" encoding="utf-8"?><d:mkcol xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:set><d:prop><d:resourcetype><d:collection/><c:addressbook/></d:resourcetype></d:prop></d:set></d:mkcol>"#;
             let _ = rad.send("MKCOL", "/bench/", None, String::new(), "application/xml").await;
-            let (status, text) = rad.send("MKCOL", "/bench/contacts/", None, mkcol.into(), "application/xml").await;
+            let (status, text) =
+                rad.send("MKCOL", "/bench/contacts/", None, mkcol.into(), "application/xml").await;
             assert_eq!(status, 201, "{text}");
             let mut gen = Gen::new(7);
             let edit_rad = {

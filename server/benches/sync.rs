@@ -5,7 +5,7 @@
 //! 2. upload of 10,000 new contacts in batches of 500;
 //! 3. incremental sync of 10 changes in a 50,000-contact account: latency per request;
 //! 4. 50 devices syncing concurrently for 10 s: requests per second and latency.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../tests/it/common.rs"]
 mod common;
@@ -13,10 +13,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::TestServer;
+use domain::generate::Gen;
 use domain::{DeviceKind, Origin};
 use reqwest::Client;
 use serde_json::{json, Value};
-use domain::generate::Gen;
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -34,11 +34,20 @@ fn report(name: &str, mut lat: Vec<Duration>) {
     );
 }
 
-async fn download_all(http: &Client, url: &str, token: &str, cursor: Option<String>, limit: usize) -> (usize, String) {
+async fn download_all(
+    http: &Client,
+    url: &str,
+    token: &str,
+    cursor: Option<String>,
+    limit: usize,
+) -> (usize, String) {
     let mut cursor = cursor;
     let mut n = 0;
     loop {
-        let mut req = http.get(format!("{url}/api/v1/sync/changes")).bearer_auth(token).query(&[("limit", limit.to_string())]);
+        let mut req = http
+            .get(format!("{url}/api/v1/sync/changes"))
+            .bearer_auth(token)
+            .query(&[("limit", limit.to_string())]);
         if let Some(c) = &cursor {
             req = req.query(&[("cursor", c)]);
         }
@@ -64,7 +73,10 @@ async fn main() {
     for chunk in items.chunks(5000) {
         s.store.create_contacts(a.id, chunk, Origin::Cli).await.unwrap();
     }
-    println!("setup: 10,000 contacts written (sealed, change-logged) in {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "setup: 10,000 contacts written (sealed, change-logged) in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     let (_, token) = s.store.create_device(a.id, "new phone", DeviceKind::Phone).await.unwrap();
     let t = Instant::now();
     let (n, _) = download_all(&http, &s.url, &token, None, 1000).await;
@@ -92,14 +104,24 @@ async fn main() {
         assert!(r["results"].as_array().unwrap().iter().all(|x| x["status"] == "created"), "{r}");
     }
     let secs = t.elapsed().as_secs_f64();
-    println!("upload: 10,000 new contacts in batches of 500 in {secs:.2} s ({:.0} contacts/s)", 10_000.0 / secs);
+    println!(
+        "upload: 10,000 new contacts in batches of 500 in {secs:.2} s ({:.0} contacts/s)",
+        10_000.0 / secs
+    );
 
     // 3. Incremental sync of 10 changes in a 50,000-contact account.
     let c = s.account("fifty-k", "bench-password-1").await;
     let items: Vec<_> = (0..50_000).map(|i| (None, gen.contact(i))).collect();
     let mut ids = Vec::new();
     for chunk in items.chunks(5000) {
-        ids.extend(s.store.create_contacts(c.id, chunk, Origin::Cli).await.unwrap().into_iter().map(|c| (c.id, c.revision, c.data)));
+        ids.extend(
+            s.store
+                .create_contacts(c.id, chunk, Origin::Cli)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| (c.id, c.revision, c.data)),
+        );
     }
     let (_, token) = s.store.create_device(c.id, "laptop", DeviceKind::Pc).await.unwrap();
     let (_, mut cursor) = download_all(&http, &s.url, &token, None, 1000).await;
@@ -129,7 +151,8 @@ async fn main() {
     let mut tasks = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     for d in 0..50 {
-        let (_, token) = s.store.create_device(a.id, &format!("device {d}"), DeviceKind::Phone).await.unwrap();
+        let (_, token) =
+            s.store.create_device(a.id, &format!("device {d}"), DeviceKind::Phone).await.unwrap();
         let http = http.clone();
         let url = s.url.clone();
         let mut data = gen.contact(100_000 + d);
@@ -181,7 +204,11 @@ async fn main() {
         all.extend(t.await.unwrap());
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("50 concurrent devices: {} requests in {secs:.1} s = {:.0} req/s", all.len(), all.len() as f64 / secs);
+    println!(
+        "50 concurrent devices: {} requests in {secs:.1} s = {:.0} req/s",
+        all.len(),
+        all.len() as f64 / secs
+    );
     report("50 concurrent devices, per request", all);
     s.shutdown().await;
 }

@@ -142,7 +142,8 @@ pub enum KeyCmd {
 
 fn read_password(file: &Option<PathBuf>) -> Result<String, String> {
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         return Ok(text.trim_end_matches(['\n', '\r']).to_string());
     }
     if std::io::stdin().is_terminal() {
@@ -178,7 +179,12 @@ pub async fn run_account(config: &Config, cmd: AccountCmd) -> Result<(), String>
             let password = read_password(&password_file)?;
             domain::check_new_password(&password)?;
             let a = store.create_account(&user, &password, admin).await.map_err(explain)?;
-            println!("Created {}account {} ({})", if admin { "admin " } else { "" }, a.username, a.id);
+            println!(
+                "Created {}account {} ({})",
+                if admin { "admin " } else { "" },
+                a.username,
+                a.id
+            );
         }
         AccountCmd::List => {
             let accounts = store.list_accounts().await.map_err(explain)?;
@@ -224,7 +230,11 @@ pub async fn run_account(config: &Config, cmd: AccountCmd) -> Result<(), String>
             store.set_second_factor_required(on).await.map_err(explain)?;
             println!(
                 "{}",
-                if on { "Every account must now set up two-step sign-in." } else { "Two-step sign-in is now each account's choice." }
+                if on {
+                    "Every account must now set up two-step sign-in."
+                } else {
+                    "Two-step sign-in is now each account's choice."
+                }
             );
         }
     }
@@ -249,7 +259,8 @@ pub async fn run_device(config: &Config, cmd: DeviceCmd) -> Result<(), String> {
         }
     };
     let find = |devices: &[domain::DeviceInfo], key: &str| -> Result<domain::DeviceId, String> {
-        let matches: Vec<_> = devices.iter().filter(|d| d.id.to_string() == key || d.name == key).collect();
+        let matches: Vec<_> =
+            devices.iter().filter(|d| d.id.to_string() == key || d.name == key).collect();
         match matches.as_slice() {
             [one] => Ok(one.id),
             [] => Err(format!("no device {key:?} (give its id or name; see rolo device list)")),
@@ -261,7 +272,13 @@ pub async fn run_device(config: &Config, cmd: DeviceCmd) -> Result<(), String> {
             let a = account_of(&account).await?;
             let kind = domain::DeviceKind::parse(&kind)?;
             let (d, token) = store.create_device(a.id, &name, kind).await.map_err(explain)?;
-            eprintln!("Created device {} ({}, {}) for {}. Its token (shown only now):", d.name, d.kind.as_str(), d.id, a.username);
+            eprintln!(
+                "Created device {} ({}, {}) for {}. Its token (shown only now):",
+                d.name,
+                d.kind.as_str(),
+                d.id,
+                a.username
+            );
             println!("{token}");
         }
         DeviceCmd::List { account } => {
@@ -304,7 +321,12 @@ pub async fn run_device(config: &Config, cmd: DeviceCmd) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn run_generate(config: &Config, account: &str, count: usize, seed: u64) -> Result<(), String> {
+pub async fn run_generate(
+    config: &Config,
+    account: &str,
+    count: usize,
+    seed: u64,
+) -> Result<(), String> {
     let store = open_store(config).await?;
     let user = username(account)?;
     let a = store.account_by_username(&user).await.map_err(|e| match e {
@@ -322,7 +344,11 @@ pub async fn run_generate(config: &Config, account: &str, count: usize, seed: u6
         eprint!("\r{done} / {count}");
     }
     eprintln!();
-    println!("Added {count} generated contacts to {} in {:.1} s.", a.username, started.elapsed().as_secs_f64());
+    println!(
+        "Added {count} generated contacts to {} in {:.1} s.",
+        a.username,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -331,7 +357,8 @@ pub async fn run_key(config: &Config, cmd: KeyCmd) -> Result<(), String> {
     let in_use = store.key_ids_in_use().await.map_err(explain)?;
     let load = || -> Result<Keyring, String> {
         if config.master_key_env {
-            Keyring::parse(&std::env::var("ROLO_MASTER_KEY").unwrap_or_default()).map_err(|e| e.to_string())
+            Keyring::parse(&std::env::var("ROLO_MASTER_KEY").unwrap_or_default())
+                .map_err(|e| e.to_string())
         } else {
             Keyring::load_file(&config.master_key_file).map_err(|e| e.to_string())
         }
@@ -341,7 +368,10 @@ pub async fn run_key(config: &Config, cmd: KeyCmd) -> Result<(), String> {
             let ring = load()?;
             for (i, id) in ring.ids().iter().enumerate() {
                 let n = in_use.iter().find(|(k, _)| k == id.as_str()).map(|(_, n)| *n).unwrap_or(0);
-                println!("{id}  {:<8} wraps {n} account key(s)", if i == 0 { "active" } else { "retired" });
+                println!(
+                    "{id}  {:<8} wraps {n} account key(s)",
+                    if i == 0 { "active" } else { "retired" }
+                );
             }
         }
         KeyCmd::Rotate => {

@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use domain::{AccountInfo, Origin, Username};
 use store::{Store, StoreError};
 use transfer::{
-    ColumnTarget, Duplicates, ExportFormat, ExportOptions, Field, Format, ImportOptions, Layout, Limits, Preview, Progress,
-    Selection, TransferError, VcardVersion,
+    ColumnTarget, Duplicates, ExportFormat, ExportOptions, Field, Format, ImportOptions, Layout,
+    Limits, Preview, Progress, Selection, TransferError, VcardVersion,
 };
 
 use crate::config::Config;
@@ -127,18 +127,32 @@ fn import_options(args: &ImportArgs) -> Result<ImportOptions, String> {
         FileFormat::Xlsx => Format::Xlsx,
         FileFormat::Vcf => Format::Vcard,
     });
-    let encoding = args.encoding.as_deref().map(transfer::encoding_for_label).transpose().map_err(|e| e.to_string())?;
+    let encoding = args
+        .encoding
+        .as_deref()
+        .map(transfer::encoding_for_label)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let duplicates = match args.duplicates {
         DuplicatesArg::Skip => Duplicates::Skip,
         DuplicatesArg::Update => Duplicates::Update,
         DuplicatesArg::Create => Duplicates::CreateAnyway,
     };
-    let limits = Limits { max_bytes: args.max_mb.saturating_mul(1024 * 1024), max_rows: args.max_rows };
-    Ok(ImportOptions { format, encoding, duplicates, limits, origin: Origin::Cli, ..Default::default() })
+    let limits =
+        Limits { max_bytes: args.max_mb.saturating_mul(1024 * 1024), max_rows: args.max_rows };
+    Ok(ImportOptions {
+        format,
+        encoding,
+        duplicates,
+        limits,
+        origin: Origin::Cli,
+        ..Default::default()
+    })
 }
 
 fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, String> {
-    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
+    let size =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
     if size > limits.max_bytes as u64 {
         let size = usize::try_from(size).unwrap_or(usize::MAX);
         return Err(TransferError::TooLarge { size, max: limits.max_bytes }.to_string());
@@ -159,7 +173,11 @@ pub async fn run_import(config: &Config, args: ImportArgs) -> Result<(), String>
     let a = account(&store, &args.account).await?;
     let mut options = options;
     if let Some(name) = &args.group {
-        options.group = Some(transfer::group_named(&store, a.id, name, Origin::Cli).await.map_err(|e| e.to_string())?);
+        options.group = Some(
+            transfer::group_named(&store, a.id, name, Origin::Cli)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
     }
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal();
@@ -168,7 +186,9 @@ pub async fn run_import(config: &Config, args: ImportArgs) -> Result<(), String>
             eprint!("\r{} / {} rows", p.rows_done, p.rows_total);
         }
     };
-    let report = transfer::import(&store, a.id, &bytes, &options, &mut progress).await.map_err(|e| e.to_string())?;
+    let report = transfer::import(&store, a.id, &bytes, &options, &mut progress)
+        .await
+        .map_err(|e| e.to_string())?;
     if tty {
         eprintln!();
     }
@@ -195,11 +215,13 @@ pub async fn run_import(config: &Config, args: ImportArgs) -> Result<(), String>
         println!("  line {}: {}", f.line, f.reason);
     }
     if report.failed.len() > SHOWN {
-        let hint = if args.report.is_some() { "see the report" } else { "--report FILE lists them all" };
+        let hint =
+            if args.report.is_some() { "see the report" } else { "--report FILE lists them all" };
         println!("  … and {} more ({hint}).", report.failed.len() - SHOWN);
     }
     if let Some(path) = &args.report {
-        std::fs::write(path, transfer::report_csv(&report)).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, transfer::report_csv(&report))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         println!("Report written to {}.", path.display());
     }
     Ok(())
@@ -211,7 +233,9 @@ fn describe(target: &ColumnTarget) -> String {
         ColumnTarget::Extra => return "extra field".into(),
         ColumnTarget::Field(f) => f,
     };
-    let label = |l: &Option<domain::Label>| l.as_ref().map(|l| format!(" ({})", l.as_str())).unwrap_or_default();
+    let label = |l: &Option<domain::Label>| {
+        l.as_ref().map(|l| format!(" ({})", l.as_str())).unwrap_or_default()
+    };
     match field {
         Field::Uid => "UID".into(),
         Field::DisplayName => "display name".into(),
@@ -227,7 +251,9 @@ fn describe(target: &ColumnTarget) -> String {
         Field::PhoneLabel { .. } => "phone label".into(),
         Field::Email { label: l, .. } => format!("email{}", label(l)),
         Field::EmailLabel { .. } => "email label".into(),
-        Field::Address { part, label: l, .. } => format!("address {}{}", format!("{part:?}").to_lowercase(), label(l)),
+        Field::Address { part, label: l, .. } => {
+            format!("address {}{}", format!("{part:?}").to_lowercase(), label(l))
+        }
         Field::AddressLabel { .. } => "address label".into(),
         Field::ExtraName { .. } => "extra field name".into(),
         Field::ExtraValue { .. } => "extra field value".into(),
@@ -240,7 +266,10 @@ fn print_preview(p: &Preview) {
         what.push(format!("encoding {}", e.name()));
     }
     if let Some(d) = p.delimiter {
-        what.push(format!("delimiter {}", if d == b'\t' { "tab".to_string() } else { format!("“{}”", char::from(d)) }));
+        what.push(format!(
+            "delimiter {}",
+            if d == b'\t' { "tab".to_string() } else { format!("“{}”", char::from(d)) }
+        ));
     }
     if let Some(d) = p.dialect {
         what.push(format!("{d:?} columns"));
@@ -260,7 +289,11 @@ fn print_preview(p: &Preview) {
         match row {
             Ok(r) => {
                 let d = &r.data;
-                let mut parts = vec![if d.display_name.is_empty() { d.organization.clone() } else { d.display_name.clone() }];
+                let mut parts = vec![if d.display_name.is_empty() {
+                    d.organization.clone()
+                } else {
+                    d.display_name.clone()
+                }];
                 parts.extend(d.phones.iter().map(|p| p.value.as_str().to_string()));
                 parts.extend(d.emails.iter().map(|e| e.value.as_str().to_string()));
                 if !r.groups.is_empty() {
@@ -276,16 +309,21 @@ fn print_preview(p: &Preview) {
 pub async fn run_export(config: &Config, args: ExportArgs) -> Result<(), String> {
     let format = args.format.format();
     if matches!(format, ExportFormat::Xlsx | ExportFormat::XlsxPerGroup) && args.output.is_none() {
-        return Err("an Excel workbook cannot go to standard output: give --output FILE.xlsx".into());
+        return Err(
+            "an Excel workbook cannot go to standard output: give --output FILE.xlsx".into()
+        );
     }
     let store = open_store(config).await?;
     let a = account(&store, &args.account).await?;
     let options = ExportOptions { format, selection: Selection::All };
     match &args.output {
         Some(path) => {
-            let file = std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let file = std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             match transfer::export(&store, a.id, &options, BufWriter::new(file)).await {
-                Ok(n) => eprintln!("Exported {n} contact(s) of {} to {}.", a.username, path.display()),
+                Ok(n) => {
+                    eprintln!("Exported {n} contact(s) of {} to {}.", a.username, path.display())
+                }
                 Err(e) => {
                     let _ = std::fs::remove_file(path);
                     return Err(e.to_string());

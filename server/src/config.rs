@@ -31,17 +31,20 @@ fn env(name: &str) -> Option<String> {
 impl Config {
     pub fn from_env() -> Result<Self, String> {
         let data_dir = PathBuf::from(env("ROLO_DATA_DIR").unwrap_or_else(|| "./rolo-data".into()));
-        let database_url =
-            env("ROLO_DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("rolo.db").display()));
-        let master_key_file =
-            env("ROLO_MASTER_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| data_dir.join("master.key"));
+        let database_url = env("ROLO_DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("rolo.db").display()));
+        let master_key_file = env("ROLO_MASTER_KEY_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("master.key"));
         let session_hours = match env("ROLO_SESSION_HOURS") {
             None => 24 * 7,
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|h| (1..=24 * 365).contains(h))
-                .ok_or_else(|| format!("ROLO_SESSION_HOURS must be a number of hours from 1 to 8760, not {v:?}"))?,
+            Some(v) => {
+                v.parse::<i64>().ok().filter(|h| (1..=24 * 365).contains(h)).ok_or_else(|| {
+                    format!(
+                        "ROLO_SESSION_HOURS must be a number of hours from 1 to 8760, not {v:?}"
+                    )
+                })?
+            }
         };
         let secure_cookies = match env("ROLO_SECURE_COOKIES").as_deref() {
             None | Some("0") | Some("false") | Some("no") => false,
@@ -51,11 +54,11 @@ impl Config {
         let number = |name: &str, default: usize, max: usize| -> Result<usize, String> {
             match env(name) {
                 None => Ok(default),
-                Some(v) => v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=max).contains(n))
-                    .ok_or_else(|| format!("{name} must be a number from 1 to {max}, not {v:?}")),
+                Some(v) => {
+                    v.parse::<usize>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+                        format!("{name} must be a number from 1 to {max}, not {v:?}")
+                    })
+                }
             }
         };
         let import_max_mb = number("ROLO_IMPORT_MAX_MB", 50, 1024)?;
@@ -63,7 +66,9 @@ impl Config {
         let allow_account_password = match env("ROLO_DAV_ACCOUNT_PASSWORD").as_deref() {
             None | Some("0") | Some("false") | Some("no") => false,
             Some("1") | Some("true") | Some("yes") => true,
-            Some(v) => return Err(format!("ROLO_DAV_ACCOUNT_PASSWORD must be true or false, not {v:?}")),
+            Some(v) => {
+                return Err(format!("ROLO_DAV_ACCOUNT_PASSWORD must be true or false, not {v:?}"))
+            }
         };
         // One size limit for a contact on every channel (ROLO_DAV_MAX_VCARD_KB is its old name).
         let max_contact_bytes = match env("ROLO_MAX_CONTACT_KB") {
@@ -93,7 +98,10 @@ impl Config {
     }
 
     pub fn import_limits(&self) -> transfer::Limits {
-        transfer::Limits { max_bytes: self.import_max_mb * 1024 * 1024, max_rows: self.import_max_rows }
+        transfer::Limits {
+            max_bytes: self.import_max_mb * 1024 * 1024,
+            max_rows: self.import_max_rows,
+        }
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -106,7 +114,11 @@ impl Config {
             (Some(s), Some(at)) if at > s => {
                 let creds = &self.database_url[s + 3..at];
                 match creds.split_once(':') {
-                    Some((user, _)) => format!("{}{user}:***{}", &self.database_url[..s + 3], &self.database_url[at..]),
+                    Some((user, _)) => format!(
+                        "{}{user}:***{}",
+                        &self.database_url[..s + 3],
+                        &self.database_url[at..]
+                    ),
                     None => self.database_url.clone(),
                 }
             }
@@ -125,7 +137,11 @@ fn card_cache_bytes(v: Option<&str>) -> Result<usize, String> {
             .ok()
             .filter(|n| *n <= 64 * 1024)
             .map(|n| n * 1024 * 1024)
-            .ok_or_else(|| format!("ROLO_DAV_CACHE_MB must be a number from 0 (keep no card) to 65536, not {v:?}")),
+            .ok_or_else(|| {
+                format!(
+                    "ROLO_DAV_CACHE_MB must be a number from 0 (keep no card) to 65536, not {v:?}"
+                )
+            }),
     }
 }
 
@@ -139,13 +155,19 @@ mod tests {
         assert_eq!(card_cache_bytes(Some("0")), Ok(0));
         assert_eq!(card_cache_bytes(Some("256")), Ok(256 << 20));
         for bad in ["-1", "lots", "65537", ""] {
-            assert!(card_cache_bytes(Some(bad)).unwrap_err().contains("ROLO_DAV_CACHE_MB"), "{bad}");
+            assert!(
+                card_cache_bytes(Some(bad)).unwrap_err().contains("ROLO_DAV_CACHE_MB"),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn redacts_passwords() {
-        let c = Config { database_url: "postgres://rolo:s3cret@db:5432/rolo".into(), ..Config::from_env().unwrap() };
+        let c = Config {
+            database_url: "postgres://rolo:s3cret@db:5432/rolo".into(),
+            ..Config::from_env().unwrap()
+        };
         assert_eq!(c.database_url_redacted(), "postgres://rolo:***@db:5432/rolo");
     }
 }

@@ -62,11 +62,15 @@ async fn main() -> ExitCode {
     // Every file Rolo creates (database, WAL, keys, exports, reports) is its owner's alone.
     #[cfg(unix)]
     // SAFETY: umask only sets the process's file-creation mask; it cannot fail.
+    #[allow(unsafe_code)]
     unsafe {
         libc::umask(0o077);
     }
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("ROLO_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_env("ROLO_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -82,8 +86,12 @@ async fn main() -> ExitCode {
         Command::Account(cmd) => run_account(&config, cmd).await,
         Command::Key(cmd) => run_key(&config, cmd).await,
         Command::Device(cmd) => run_device(&config, cmd).await,
-        Command::Generate { account, count, seed } => run_generate(&config, &account, count, seed).await,
-        Command::Dev(server::cli::DevCmd::Seed { account, contacts, seed }) => run_generate(&config, &account, contacts, seed).await,
+        Command::Generate { account, count, seed } => {
+            run_generate(&config, &account, count, seed).await
+        }
+        Command::Dev(server::cli::DevCmd::Seed { account, contacts, seed }) => {
+            run_generate(&config, &account, contacts, seed).await
+        }
         Command::Import(args) => server::cli_transfer::run_import(&config, args).await,
         Command::Export(args) => server::cli_transfer::run_export(&config, args).await,
     };

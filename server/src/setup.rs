@@ -25,7 +25,9 @@ pub async fn open_store(config: &Config) -> Result<Arc<Store>, String> {
     let key_existed = config.master_key_file.exists();
     let opened = if config.is_sqlite() {
         if !url.contains(":memory:") {
-            if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if let Some(path) =
+                url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))
+            {
                 let path = std::path::Path::new(path.split('?').next().unwrap_or(path));
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     create_private_dir(dir, true)?;
@@ -41,7 +43,10 @@ pub async fn open_store(config: &Config) -> Result<Arc<Store>, String> {
             .map_err(|e| format!("{e} (ROLO_DATABASE_URL={})", config.database_url_redacted()))?;
         Store::new(Arc::new(b), source).await
     } else {
-        return Err(format!("ROLO_DATABASE_URL must start with sqlite: or postgres://, not {:?}", config.database_url_redacted()));
+        return Err(format!(
+            "ROLO_DATABASE_URL must start with sqlite: or postgres://, not {:?}",
+            config.database_url_redacted()
+        ));
     };
     let store = match opened {
         Ok(store) => store.with_max_contact_bytes(config.dav.max_resource_size),
@@ -57,7 +62,8 @@ pub async fn open_store(config: &Config) -> Result<Arc<Store>, String> {
     }
     let missing = store.missing_key_ids().await.map_err(|e| e.to_string())?;
     if !missing.is_empty() {
-        let list: Vec<String> = missing.iter().map(|(id, n)| format!("{id} ({n} account(s))")).collect();
+        let list: Vec<String> =
+            missing.iter().map(|(id, n)| format!("{id} ({n} account(s))")).collect();
         return Err(format!(
             "the master key(s) loaded from {what} do not include key id(s) {} that the database uses. \
              Is this the right key file for this database?",
@@ -88,8 +94,14 @@ fn private_database_files(db: &std::path::Path) -> Result<(), String> {
             let file = std::path::PathBuf::from(name);
             let Ok(meta) = std::fs::metadata(&file) else { continue };
             if meta.permissions().mode() & 0o077 != 0 {
-                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| format!("{} is readable by other users and cannot be made private: {e}", file.display()))?;
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(
+                    |e| {
+                        format!(
+                            "{} is readable by other users and cannot be made private: {e}",
+                            file.display()
+                        )
+                    },
+                )?;
                 tracing::warn!(file = %file.display(), "made the database file private (mode 0600)");
             }
         }
@@ -107,18 +119,25 @@ fn create_private_dir(dir: &std::path::Path, check: bool) -> Result<(), String> 
         #[cfg(unix)]
         if check {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?.permissions().mode();
+            let mode = std::fs::metadata(dir)
+                .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+                .permissions()
+                .mode();
             let fix = format!("(mode {:o}): run chmod 700 {}", mode & 0o777, dir.display());
             if mode & 0o002 != 0 {
                 return Err(format!("the data directory {} is open to other users, who could replace the database {fix}", dir.display()));
             }
             if mode & 0o005 != 0 {
-                tracing::warn!("the data directory {} can be listed by other users {fix}", dir.display());
+                tracing::warn!(
+                    "the data directory {} can be listed by other users {fix}",
+                    dir.display()
+                );
             }
         }
         return Ok(());
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -23,8 +23,8 @@ use domain::{AccountInfo, ContactData, GroupId, Origin};
 use serde::Deserialize;
 use store::{Store, StoreError};
 use transfer::{
-    ColumnMapping, ColumnTarget, Duplicates, ExportFormat, ExportOptions, Field, ImportOptions, Layout,
-    Limits, Selection, VcardVersion,
+    ColumnMapping, ColumnTarget, Duplicates, ExportFormat, ExportOptions, Field, ImportOptions,
+    Layout, Limits, Selection, VcardVersion,
 };
 use uuid::Uuid;
 
@@ -53,7 +53,10 @@ fn bad(m: impl Into<String>) -> Failure {
 
 fn server_error(e: impl std::fmt::Display) -> Failure {
     tracing::error!(error = %e, "console file endpoint failed");
-    Failure(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on the server. Please try again.".into())
+    Failure(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on the server. Please try again.".into(),
+    )
 }
 
 /// The signed-in account, by the console's own rule (`app::ssr::session_account`).
@@ -76,11 +79,19 @@ struct ImportForm {
 
 async fn read_form(mut multipart: Multipart, max_bytes: usize) -> Result<ImportForm, Failure> {
     let mut form = ImportForm::default();
-    while let Some(field) = multipart.next_field().await.map_err(|e| bad(format!("The upload was cut off or malformed: {e}")))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(format!("The upload was cut off or malformed: {e}")))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             form.file_name = field.file_name().unwrap_or_default().to_string();
-            form.file = field.bytes().await.map_err(|e| too_large_or_bad(&e.to_string(), max_bytes))?.to_vec();
+            form.file = field
+                .bytes()
+                .await
+                .map_err(|e| too_large_or_bad(&e.to_string(), max_bytes))?
+                .to_vec();
         } else {
             let value = field.text().await.map_err(|e| bad(e.to_string()))?;
             form.fields.insert(name, value);
@@ -94,14 +105,19 @@ async fn read_form(mut multipart: Multipart, max_bytes: usize) -> Result<ImportF
 
 fn too_large_or_bad(msg: &str, max_bytes: usize) -> Failure {
     if msg.contains("length limit") || msg.contains("too large") {
-        Failure(StatusCode::PAYLOAD_TOO_LARGE, format!("The file is larger than {} MB.", max_bytes / 1024 / 1024))
+        Failure(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The file is larger than {} MB.", max_bytes / 1024 / 1024),
+        )
     } else {
         bad(format!("The upload failed: {msg}"))
     }
 }
 
 fn target_label(t: &ColumnTarget) -> String {
-    let label = |l: &Option<domain::Label>| l.as_ref().map(|l| format!(" ({})", l.as_str())).unwrap_or_default();
+    let label = |l: &Option<domain::Label>| {
+        l.as_ref().map(|l| format!(" ({})", l.as_str())).unwrap_or_default()
+    };
     match t {
         ColumnTarget::Ignore => "ignored".into(),
         ColumnTarget::Extra => "extra field".into(),
@@ -120,7 +136,9 @@ fn target_label(t: &ColumnTarget) -> String {
             Field::PhoneLabel { slot } => format!("Phone {} type", slot + 1),
             Field::Email { slot, label: l } => format!("Email {}{}", slot + 1, label(l)),
             Field::EmailLabel { slot } => format!("Email {} type", slot + 1),
-            Field::Address { slot, part, label: l } => format!("Address {} {:?}{}", slot + 1, part, label(l)).to_lowercase(),
+            Field::Address { slot, part, label: l } => {
+                format!("Address {} {:?}{}", slot + 1, part, label(l)).to_lowercase()
+            }
             Field::AddressLabel { slot } => format!("Address {} type", slot + 1),
             Field::ExtraName { slot } => format!("Extra field {} name", slot + 1),
             Field::ExtraValue { slot } => format!("Extra field {} value", slot + 1),
@@ -129,7 +147,10 @@ fn target_label(t: &ColumnTarget) -> String {
 }
 
 /// Applies the page's `map_<i>` choices to the suggested mapping.
-fn apply_choices(suggested: &ColumnMapping, fields: &HashMap<String, String>) -> Result<Option<ColumnMapping>, Failure> {
+fn apply_choices(
+    suggested: &ColumnMapping,
+    fields: &HashMap<String, String>,
+) -> Result<Option<ColumnMapping>, Failure> {
     let mut mapping = suggested.clone();
     let mut changed = false;
     for (i, col) in mapping.columns.iter_mut().enumerate() {
@@ -161,11 +182,7 @@ fn apply_choices(suggested: &ColumnMapping, fields: &HashMap<String, String>) ->
 }
 
 fn options_from(form: &ImportForm, limits: Limits) -> Result<ImportOptions, Failure> {
-    let mut options = ImportOptions {
-        limits,
-        origin: Origin::Console,
-        ..ImportOptions::default()
-    };
+    let mut options = ImportOptions { limits, origin: Origin::Console, ..ImportOptions::default() };
     if let Some(enc) = form.fields.get("encoding").filter(|e| !e.is_empty() && *e != "auto") {
         options.encoding = Some(transfer::encoding_for_label(enc).map_err(|e| bad(e.to_string()))?);
     }
@@ -176,7 +193,8 @@ fn options_from(form: &ImportForm, limits: Limits) -> Result<ImportOptions, Fail
         Some(other) => return Err(bad(format!("Unknown duplicates policy {other:?}."))),
     };
     if form.fields.keys().any(|k| k.starts_with("map_")) {
-        let suggested = transfer::preview(&form.file, &options, 0).map_err(|e| bad(e.to_string()))?;
+        let suggested =
+            transfer::preview(&form.file, &options, 0).map_err(|e| bad(e.to_string()))?;
         if let Some(m) = &suggested.mapping {
             options.mapping = apply_choices(m, &form.fields)?;
         }
@@ -197,11 +215,17 @@ fn row_dto(line: usize, data: &ContactData, groups: &[String]) -> PreviewRowDto 
 
 /// A pass to read a file for `account` (see [`transfer::Gate`]), or 503 with the reason.
 fn admit(account: domain::AccountId) -> Result<transfer::Pass, Failure> {
-    transfer::Gate::get().enter(account).map_err(|busy| Failure(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()))
+    transfer::Gate::get()
+        .enter(account)
+        .map_err(|busy| Failure(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()))
 }
 
 /// Reads the form's file (its preview, `rows` of them) off the async threads.
-async fn preview_of(form: Arc<ImportForm>, limits: Limits, rows: usize) -> Result<(ImportOptions, transfer::Preview), Failure> {
+async fn preview_of(
+    form: Arc<ImportForm>,
+    limits: Limits,
+    rows: usize,
+) -> Result<(ImportOptions, transfer::Preview), Failure> {
     tokio::task::spawn_blocking(move || {
         let options = options_from(&form, limits)?;
         let p = transfer::preview(&form.file, &options, rows).map_err(|e| bad(e.to_string()))?;
@@ -211,7 +235,11 @@ async fn preview_of(form: Arc<ImportForm>, limits: Limits, rows: usize) -> Resul
     .map_err(server_error)?
 }
 
-async fn preview(State(st): State<TransferState>, headers: HeaderMap, multipart: Multipart) -> Result<Json<PreviewDto>, Failure> {
+async fn preview(
+    State(st): State<TransferState>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Json<PreviewDto>, Failure> {
     let account = signed_in(&st.store, &headers).await?;
     let form = Arc::new(read_form(multipart, st.limits.max_bytes).await?);
     let _pass = admit(account.id)?;
@@ -250,7 +278,11 @@ async fn preview(State(st): State<TransferState>, headers: HeaderMap, multipart:
     }))
 }
 
-async fn start_import(State(st): State<TransferState>, headers: HeaderMap, multipart: Multipart) -> Result<Json<serde_json::Value>, Failure> {
+async fn start_import(
+    State(st): State<TransferState>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Json<serde_json::Value>, Failure> {
     let account = signed_in(&st.store, &headers).await?;
     let form = Arc::new(read_form(multipart, st.limits.max_bytes).await?);
     // Held until the job ends.
@@ -261,21 +293,29 @@ async fn start_import(State(st): State<TransferState>, headers: HeaderMap, multi
         "" => None,
         "new" => {
             let name = form.fields.get("new_group").cloned().unwrap_or_default();
-            let id = transfer::group_named(&st.store, account.id, &name, Origin::Console).await.map_err(|e| match e {
-                transfer::TransferError::Store(StoreError::Invalid(v)) => bad(v.to_string()),
-                other => server_error(other),
-            })?;
+            let id = transfer::group_named(&st.store, account.id, &name, Origin::Console)
+                .await
+                .map_err(|e| match e {
+                    transfer::TransferError::Store(StoreError::Invalid(v)) => bad(v.to_string()),
+                    other => server_error(other),
+                })?;
             Some(st.store.group(account.id, id).await.map_err(server_error)?)
         }
         id => {
             let id = GroupId::parse(id).map_err(|e| bad(e.to_string()))?;
-            Some(st.store.group(account.id, id).await.map_err(|_| bad("That group does not exist any more."))?)
+            Some(
+                st.store
+                    .group(account.id, id)
+                    .await
+                    .map_err(|_| bad("That group does not exist any more."))?,
+            )
         }
     };
     options.group = group.as_ref().map(|g| g.id);
     tracing::info!(file = %form.file_name, bytes = form.file.len(), "import started");
     let bytes = Arc::new(form.file.clone());
-    let job = st.jobs.start(st.store.clone(), account.id, bytes, options, group.map(|g| g.name), pass);
+    let job =
+        st.jobs.start(st.store.clone(), account.id, bytes, options, group.map(|g| g.name), pass);
     Ok(Json(serde_json::json!({ "job": job })))
 }
 
@@ -288,7 +328,11 @@ fn unknown_job() -> Failure {
     Failure(StatusCode::NOT_FOUND, "This import is not known (any more) on this server.".into())
 }
 
-async fn job_status(State(st): State<TransferState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<JobDto>, Failure> {
+async fn job_status(
+    State(st): State<TransferState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<JobDto>, Failure> {
     let account = signed_in(&st.store, &headers).await?;
     let j = st.jobs.status(account.id, job_id(&id)?).ok_or_else(unknown_job)?;
     Ok(Json(JobDto {
@@ -304,17 +348,32 @@ async fn job_status(State(st): State<TransferState>, headers: HeaderMap, Path(id
         updated: j.progress.updated,
         skipped: j.progress.skipped,
         failed: j.progress.failed,
-        failures: j.failures.into_iter().map(|f| FailureDto { line: f.line, reason: f.reason }).collect(),
+        failures: j
+            .failures
+            .into_iter()
+            .map(|f| FailureDto { line: f.line, reason: f.reason })
+            .collect(),
         group: j.group,
         message: j.message,
     }))
 }
 
-async fn job_report(State(st): State<TransferState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, Failure> {
+async fn job_report(
+    State(st): State<TransferState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
     let account = signed_in(&st.store, &headers).await?;
-    let csv = st.jobs.report(account.id, job_id(&id)?).ok_or_else(unknown_job)?.ok_or_else(|| bad("The import is still running."))?;
+    let csv = st
+        .jobs
+        .report(account.id, job_id(&id)?)
+        .ok_or_else(unknown_job)?
+        .ok_or_else(|| bad("The import is still running."))?;
     Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"import-report.csv\"")],
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"import-report.csv\""),
+        ],
         csv,
     )
         .into_response())
@@ -331,11 +390,19 @@ struct ExportQuery {
 }
 
 /// The selection form posts the same fields (ids can be many).
-async fn export_post(st: State<TransferState>, headers: HeaderMap, axum::Form(q): axum::Form<ExportQuery>) -> Result<Response, Failure> {
+async fn export_post(
+    st: State<TransferState>,
+    headers: HeaderMap,
+    axum::Form(q): axum::Form<ExportQuery>,
+) -> Result<Response, Failure> {
     export(st, headers, Query(q)).await
 }
 
-async fn export(State(st): State<TransferState>, headers: HeaderMap, Query(q): Query<ExportQuery>) -> Result<Response, Failure> {
+async fn export(
+    State(st): State<TransferState>,
+    headers: HeaderMap,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, Failure> {
     let account = signed_in(&st.store, &headers).await?;
     let format = match q.format.as_str() {
         "csv" => ExportFormat::Csv(Layout::Rolo),
@@ -347,12 +414,31 @@ async fn export(State(st): State<TransferState>, headers: HeaderMap, Query(q): Q
         "vcf3" => ExportFormat::Vcard(VcardVersion::V3),
         other => return Err(bad(format!("Unknown export format {other:?}: use csv, google-csv, outlook-csv, xlsx, xlsx-groups, vcf or vcf3."))),
     };
-    let ids = q.ids.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(domain::ContactId::parse).collect::<Result<Vec<_>, _>>().map_err(|e| bad(e.to_string()))?;
+    let ids = q
+        .ids
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(domain::ContactId::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
     let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let (selection, name) = match q.group.as_deref().filter(|g| !g.is_empty()) {
         _ if search.is_some() && ids.is_empty() => {
-            let group = q.group.as_deref().filter(|g| !g.is_empty()).map(GroupId::parse).transpose().map_err(|e| bad(e.to_string()))?;
-            let ids = st.directory.matching(account.id, search.unwrap_or_default(), group).await.map_err(server_error)?;
+            let group = q
+                .group
+                .as_deref()
+                .filter(|g| !g.is_empty())
+                .map(GroupId::parse)
+                .transpose()
+                .map_err(|e| bad(e.to_string()))?;
+            let ids = st
+                .directory
+                .matching(account.id, search.unwrap_or_default(), group)
+                .await
+                .map_err(server_error)?;
             (Selection::Ids(ids), "contacts-search".to_string())
         }
         None if !ids.is_empty() => (Selection::Ids(ids), "contacts-selection".to_string()),
@@ -360,35 +446,67 @@ async fn export(State(st): State<TransferState>, headers: HeaderMap, Query(q): Q
         Some(_) if !ids.is_empty() => (Selection::Ids(ids), "contacts-selection".to_string()),
         Some(g) => {
             let id = GroupId::parse(g).map_err(|e| bad(e.to_string()))?;
-            let group = st.store.group(account.id, id).await.map_err(|_| Failure(StatusCode::NOT_FOUND, "No such group.".into()))?;
-            let ids: Vec<_> = st.store.list_contacts(account.id).await.map_err(server_error)?.into_iter().filter(|c| c.data.groups.contains(&id)).map(|c| c.id).collect();
-            let safe: String = group.name.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
+            let group = st
+                .store
+                .group(account.id, id)
+                .await
+                .map_err(|_| Failure(StatusCode::NOT_FOUND, "No such group.".into()))?;
+            let ids: Vec<_> = st
+                .store
+                .list_contacts(account.id)
+                .await
+                .map_err(server_error)?
+                .into_iter()
+                .filter(|c| c.data.groups.contains(&id))
+                .map(|c| c.id)
+                .collect();
+            let safe: String =
+                group.name.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
             (Selection::Ids(ids), format!("contacts-{safe}"))
         }
     };
     let mut out = Vec::new();
-    transfer::export(&st.store, account.id, &ExportOptions { format, selection }, &mut out).await.map_err(|e| match e {
-        transfer::TransferError::UnknownContact(id) => bad(format!("Contact {id} is not in this address book (any more).")),
+    transfer::export(&st.store, account.id, &ExportOptions { format, selection }, &mut out)
+        .await
+        .map_err(|e| match e {
+        transfer::TransferError::UnknownContact(id) => {
+            bad(format!("Contact {id} is not in this address book (any more)."))
+        }
         other => server_error(other),
     })?;
-    let ascii: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
     let disposition = format!(
         "attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{}.{ext}",
         utf8_percent(&name),
         ext = format.extension()
     );
-    Ok(([(header::CONTENT_TYPE, format.mime_type().to_string()), (header::CONTENT_DISPOSITION, disposition)], out).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.mime_type().to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 fn utf8_percent(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
 pub fn router(store: Arc<Store>, directory: Arc<directory::Directory>, limits: Limits) -> Router {
     let max_body = limits.max_bytes + 64 * 1024;
-    let state = TransferState { store, directory, jobs: Arc::new(transfer::Jobs::default()), limits };
+    let state =
+        TransferState { store, directory, jobs: Arc::new(transfer::Jobs::default()), limits };
     Router::new()
         .route("/console/import/preview", post(preview))
         .route("/console/import", post(start_import))

@@ -89,12 +89,17 @@ pub fn check_same_origin(headers: &header::HeaderMap) -> Result<(), &'static str
 
 /// The Content-Security-Policy of every response that does not set its own: nothing may load
 /// or run. Console pages set theirs (scripts from this site and the page's nonce) when rendered.
-const CSP_NONE: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CSP_NONE: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// Headers every answer carries: a CSP, and `Cache-Control: no-store` (pages, `/rpc` answers,
 /// exports and sync answers hold an account's contacts) except for the console's static files;
 /// HSTS when Rolo is served over HTTPS.
-async fn security_headers(State(https): State<bool>, req: Request<axum::body::Body>, next: Next) -> Response {
+async fn security_headers(
+    State(https): State<bool>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
     let static_file = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
@@ -118,19 +123,26 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The app, with the import limits and CardDAV settings from the configuration.
-pub fn router_with(state: AppState, state_limits: Option<transfer::Limits>, dav: carddav::DavConfig) -> Router {
+pub fn router_with(
+    state: AppState,
+    state_limits: Option<transfer::Limits>,
+    dav: carddav::DavConfig,
+) -> Router {
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let opts = state.leptos_options.clone();
-    let devices = device_api::router(state.store.clone()).layer(RequestBodyLimitLayer::new(device_api::MAX_BODY));
+    let devices = device_api::router(state.store.clone())
+        .layer(RequestBodyLimitLayer::new(device_api::MAX_BODY));
     // CardDAV reads bodies with its own limits (vCards, XML), answering 413 past them.
-    let dav = carddav::router(carddav::DavState::new(state.store.clone(), dav)).layer(middleware::from_fn(same_origin));
+    let dav = carddav::router(carddav::DavState::new(state.store.clone(), dav))
+        .layer(middleware::from_fn(same_origin));
     let limits = state_limits.unwrap_or_default();
     let https = state.secure_cookies;
-    let files = crate::transfer_routes::router(state.store.clone(), state.directory.clone(), limits)
-        .layer(middleware::from_fn(same_origin))
-        .layer(RequestBodyLimitLayer::new(limits.max_bytes + 64 * 1024));
+    let files =
+        crate::transfer_routes::router(state.store.clone(), state.directory.clone(), limits)
+            .layer(middleware::from_fn(same_origin))
+            .layer(RequestBodyLimitLayer::new(limits.max_bytes + 64 * 1024));
     Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(opts.clone()))
@@ -143,8 +155,14 @@ pub fn router_with(state: AppState, state_limits: Option<transfer::Limits>, dav:
         .merge(files)
         .merge(dav)
         .layer(middleware::from_fn_with_state(https, security_headers))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
@@ -170,7 +188,11 @@ pub fn spawn_housekeeping(store: Arc<Store>, trash_retention: chrono::Duration) 
         loop {
             tick.tick().await;
             match store.purge_trash(trash_retention).await {
-                Ok(n) if n > 0 => tracing::info!(contacts = n, days = trash_retention.num_days(), "erased old contacts from the trash"),
+                Ok(n) if n > 0 => tracing::info!(
+                    contacts = n,
+                    days = trash_retention.num_days(),
+                    "erased old contacts from the trash"
+                ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "trash purge failed"),
             }

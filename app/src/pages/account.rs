@@ -1,21 +1,25 @@
 //! The signed-in account's own page (password, sessions) and the administrators' page.
 
 use crate::i18n::t;
+use crate::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
-use crate::PageTitle;
 
 use crate::api::{
-    admin_accounts, my_sessions, second_factor, AdminCreateAccount, AdminRequireSecondFactor, AdminResetPassword,
-    AdminResetSecondFactor, AdminSetAdmin, AdminSetDisabled, BeginSecondFactor, ChangePassword, ConfirmSecondFactor,
-    DisableSecondFactor, EndSession,
+    admin_accounts, my_sessions, second_factor, AdminCreateAccount, AdminRequireSecondFactor,
+    AdminResetPassword, AdminResetSecondFactor, AdminSetAdmin, AdminSetDisabled, BeginSecondFactor,
+    ChangePassword, ConfirmSecondFactor, DisableSecondFactor, EndSession,
 };
 
 fn when(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn password_field(label: &'static str, name: &'static str, error: impl Fn() -> Option<String> + Send + Sync + 'static) -> impl IntoView {
+fn password_field(
+    label: &'static str,
+    name: &'static str,
+    error: impl Fn() -> Option<String> + Send + Sync + 'static,
+) -> impl IntoView {
     let id = format!("pw-{name}");
     view! {
         <div class="field">
@@ -34,13 +38,21 @@ fn SecondFactorSection() -> impl IntoView {
     let confirm = ServerAction::<ConfirmSecondFactor>::new();
     let disable = ServerAction::<DisableSecondFactor>::new();
     let status = Resource::new(|| (), |_| second_factor());
-    Effect::watch(move || (confirm.version().get(), disable.version().get()), move |_, _, _| status.refetch(), false);
+    Effect::watch(
+        move || (confirm.version().get(), disable.version().get()),
+        move |_, _, _| status.refetch(),
+        false,
+    );
     let error = move || {
-        [begin.value().get().and_then(|r| r.err()), confirm.value().get().and_then(|r| r.err()), disable.value().get().and_then(|r| r.err())]
-            .into_iter()
-            .flatten()
-            .next()
-            .map(|e| e.field("code").or_else(|| e.field("password")).unwrap_or_else(|| e.to_string()))
+        [
+            begin.value().get().and_then(|r| r.err()),
+            confirm.value().get().and_then(|r| r.err()),
+            disable.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(|e| e.field("code").or_else(|| e.field("password")).unwrap_or_else(|| e.to_string()))
     };
     let codes = move || confirm.value().get().and_then(|r| r.ok());
     view! {
@@ -111,10 +123,18 @@ pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let end = ServerAction::<EndSession>::new();
     let sessions = Resource::new(|| (), |_| my_sessions());
-    Effect::watch(move || (change.version().get(), end.version().get()), move |_, _, _| sessions.refetch(), false);
-    let err = move |f: &'static str| move || change.value().get().and_then(|r| r.err()).and_then(|e| e.field(f));
+    Effect::watch(
+        move || (change.version().get(), end.version().get()),
+        move |_, _, _| sessions.refetch(),
+        false,
+    );
+    let err = move |f: &'static str| {
+        move || change.value().get().and_then(|r| r.err()).and_then(|e| e.field(f))
+    };
     let general = move || match change.value().get() {
-        Some(Ok(())) => Some("Your password was changed; your other sessions were signed out.".to_string()),
+        Some(Ok(())) => {
+            Some("Your password was changed; your other sessions were signed out.".to_string())
+        }
         Some(Err(e)) if !matches!(e, crate::error::AppError::Invalid(_)) => Some(e.to_string()),
         _ => None,
     };
@@ -178,21 +198,43 @@ pub fn AdminPage() -> impl IntoView {
     let policy = Resource::new(|| (), |_| second_factor());
     Effect::watch(
         move || {
-            (create.version().get(), disable.version().get(), reset.version().get(), set_admin.version().get(), reset_second.version().get())
+            (
+                create.version().get(),
+                disable.version().get(),
+                reset.version().get(),
+                set_admin.version().get(),
+                reset_second.version().get(),
+            )
         },
         move |_, _, _| accounts.refetch(),
         false,
     );
     Effect::watch(move || require.version().get(), move |_, _, _| policy.refetch(), false);
-    let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.field("username").or_else(|| e.field("password")).unwrap_or_else(|| e.to_string()));
-    let action_error = move || {
-        [disable.value().get(), reset.value().get(), set_admin.value().get(), reset_second.value().get(), require.value().get()]
-            .into_iter()
-            .flatten()
-            .find_map(|r| r.err())
-            .map(|e| e.field("password").unwrap_or_else(|| e.to_string()))
+    let create_error = move || {
+        create.value().get().and_then(|r| r.err()).map(|e| {
+            e.field("username").or_else(|| e.field("password")).unwrap_or_else(|| e.to_string())
+        })
     };
-    let reset_done = move || reset.value().get().and_then(|r| r.ok()).map(|_| "Password reset; that account's sessions were signed out.");
+    let action_error = move || {
+        [
+            disable.value().get(),
+            reset.value().get(),
+            set_admin.value().get(),
+            reset_second.value().get(),
+            require.value().get(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|r| r.err())
+        .map(|e| e.field("password").unwrap_or_else(|| e.to_string()))
+    };
+    let reset_done = move || {
+        reset
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .map(|_| "Password reset; that account's sessions were signed out.")
+    };
     view! {
         <PageTitle text="Administration · Rolo"/>
         <div class="toolbar"><h1>{t("Accounts")}</h1></div>

@@ -10,8 +10,13 @@ use crate::error::AppError;
 
 type Save = ServerAction<SaveContact>;
 
-fn error_for(save: Save, key: String) -> impl Fn() -> Option<String> + Send + Sync + Clone + 'static {
-    move || save.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.field(&key)))
+fn error_for(
+    save: Save,
+    key: String,
+) -> impl Fn() -> Option<String> + Send + Sync + Clone + 'static {
+    move || {
+        save.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.field(&key)))
+    }
 }
 
 fn dom_id(key: &str) -> String {
@@ -21,7 +26,14 @@ fn dom_id(key: &str) -> String {
 }
 
 /// A labelled text input with its error message under it.
-fn text_input(save: Save, label: &'static str, key: &str, name: String, value: String, kind: &'static str) -> impl IntoView {
+fn text_input(
+    save: Save,
+    label: &'static str,
+    key: &str,
+    name: String,
+    value: String,
+    kind: &'static str,
+) -> impl IntoView {
     let id = dom_id(key);
     let err = error_for(save, key.to_string());
     let err2 = err.clone();
@@ -199,12 +211,16 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
     let draft = existing.as_ref().map(|c| ContactDraft::from_data(&c.data)).unwrap_or_default();
     let general_error = move || {
         save.value().with(|v| match v {
-            Some(Err(AppError::Invalid(_))) => Some(crate::i18n::t("Some fields need attention: see the messages below them.").to_string()),
+            Some(Err(AppError::Invalid(_))) => Some(
+                crate::i18n::t("Some fields need attention: see the messages below them.")
+                    .to_string(),
+            ),
             Some(Err(e)) => Some(e.to_string()),
             _ => None,
         })
     };
-    let cancel_href = existing.as_ref().map(|c| format!("/contacts/{}", c.id)).unwrap_or_else(|| "/".into());
+    let cancel_href =
+        existing.as_ref().map(|c| format!("/contacts/{}", c.id)).unwrap_or_else(|| "/".into());
     let hidden = existing.as_ref().map(|c| {
         view! {
             <input type="hidden" name="id" value=c.id.to_string()/>

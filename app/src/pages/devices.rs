@@ -2,11 +2,11 @@
 //! synced last, rename, revoke.
 
 use crate::i18n::t;
+use crate::PageTitle;
 use chrono::{DateTime, Utc};
 use domain::{DeviceInfo, DeviceKind};
 use leptos::either::Either;
 use leptos::prelude::*;
-use crate::PageTitle;
 
 use crate::api::{list_devices, CreateDevice, RenameDevice, RevokeDevice};
 
@@ -35,7 +35,12 @@ pub fn DevicesPage() -> impl IntoView {
         false,
     );
     let confirming = RwSignal::new(None::<DeviceInfo>);
-    let create_error = move || create.value().get().and_then(|r| r.err()).map(|e| e.field("name").or_else(|| e.field("kind")).unwrap_or_else(|| e.to_string()));
+    let create_error =
+        move || {
+            create.value().get().and_then(|r| r.err()).map(|e| {
+                e.field("name").or_else(|| e.field("kind")).unwrap_or_else(|| e.to_string())
+            })
+        };
     let new_token = move || {
         create.value().get().and_then(|r| r.ok()).map(|nd| {
             let origin = window().location().origin().unwrap_or_default();
@@ -115,7 +120,11 @@ pub fn DevicesPage() -> impl IntoView {
     }
 }
 
-fn device_row(d: DeviceInfo, rename: ServerAction<RenameDevice>, confirming: RwSignal<Option<DeviceInfo>>) -> impl IntoView {
+fn device_row(
+    d: DeviceInfo,
+    rename: ServerAction<RenameDevice>,
+    confirming: RwSignal<Option<DeviceInfo>>,
+) -> impl IntoView {
     let revoked = d.revoked_at.is_some();
     let status = if revoked { format!("revoked {}", when(d.revoked_at)) } else { "active".into() };
     let last = match (&d.last_sync_at, &d.last_addr) {

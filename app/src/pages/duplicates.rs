@@ -1,13 +1,13 @@
 //! Possible duplicates (same phone, email or name) and the merge dialog, where the user picks
 //! each field's value; every phone number and email address of all the contacts is kept.
 
+use crate::PageTitle;
 use domain::merge::{field_values, MergePicks, MERGE_FIELDS};
 use domain::Contact;
-use views::DuplicateSet;
 use leptos::either::Either;
 use leptos::prelude::*;
-use crate::PageTitle;
 use leptos_router::hooks::use_navigate;
+use views::DuplicateSet;
 
 use super::{error_view, loading};
 use crate::api::{contacts_by_ids, duplicates, merge_contacts};
@@ -64,12 +64,7 @@ fn dup_set(lang: Lang, s: DuplicateSet, merging: RwSignal<Option<Vec<String>>>) 
         },
     );
     let ids: Vec<String> = s.contacts.iter().map(|c| c.id.to_string()).collect();
-    let names = s
-        .contacts
-        .iter()
-        .map(|c| c.display_name.clone())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let names = s.contacts.iter().map(|c| c.display_name.clone()).collect::<Vec<_>>().join(", ");
     let merge_label = match lang {
         Lang::Zh => format!("合并 {names}"),
         Lang::En => format!("Merge {names}"),
@@ -108,13 +103,7 @@ fn MergeDialog(ids: Vec<String>, merging: RwSignal<Option<Vec<String>>>) -> impl
             navigate(&format!("/contacts/{id}"), Default::default());
         }
     });
-    let error = move || {
-        merge
-            .value()
-            .get()
-            .and_then(|r| r.err())
-            .map(|e| e.to_string())
-    };
+    let error = move || merge.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     view! {
         <div class="backdrop">
             <div class="dialog card merge" role="dialog" aria-modal="true" aria-labelledby="merge-title"

@@ -3,9 +3,9 @@
 //! progress the page polls (the job survives a reload: its id is in the URL).
 
 use crate::i18n::t;
+use crate::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
-use crate::PageTitle;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::list_groups;
@@ -19,27 +19,33 @@ mod net {
     use crate::transfer::ErrorDto;
 
     async fn text_of(resp: web_sys::Response) -> Result<String, String> {
-        let text = JsFuture::from(resp.text().map_err(|_| "The server's answer could not be read.")?)
-            .await
-            .map_err(|_| "The server's answer could not be read.")?
-            .as_string()
-            .unwrap_or_default();
+        let text =
+            JsFuture::from(resp.text().map_err(|_| "The server's answer could not be read.")?)
+                .await
+                .map_err(|_| "The server's answer could not be read.")?
+                .as_string()
+                .unwrap_or_default();
         if resp.ok() {
             Ok(text)
         } else {
-            Err(serde_json::from_str::<ErrorDto>(&text).map(|e| e.message).unwrap_or_else(|_| format!("The server answered {}.", resp.status())))
+            Err(serde_json::from_str::<ErrorDto>(&text)
+                .map(|e| e.message)
+                .unwrap_or_else(|_| format!("The server answered {}.", resp.status())))
         }
     }
 
     async fn send(url: &str, init: &web_sys::RequestInit) -> Result<String, String> {
         let window = web_sys::window().ok_or("no window")?;
-        let resp = JsFuture::from(window.fetch_with_str_and_init(url, init)).await.map_err(|_| "The server could not be reached.")?;
+        let resp = JsFuture::from(window.fetch_with_str_and_init(url, init))
+            .await
+            .map_err(|_| "The server could not be reached.")?;
         text_of(resp.dyn_into().map_err(|_| "The server's answer could not be read.")?).await
     }
 
     /// POSTs a form (files included) and returns the body, or the error message.
     pub async fn post_form(form: &web_sys::HtmlFormElement, url: &str) -> Result<String, String> {
-        let data = web_sys::FormData::new_with_form(form).map_err(|_| "The form could not be read.")?;
+        let data =
+            web_sys::FormData::new_with_form(form).map_err(|_| "The form could not be read.")?;
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
         init.set_body(&data.into());
@@ -83,7 +89,10 @@ fn ImportForm() -> impl IntoView {
             busy.set(true);
             error.set(None);
             leptos::task::spawn_local(async move {
-                match net::post_form(&f, "/console/import/preview").await.and_then(|t| serde_json::from_str::<PreviewDto>(&t).map_err(|e| e.to_string())) {
+                match net::post_form(&f, "/console/import/preview")
+                    .await
+                    .and_then(|t| serde_json::from_str::<PreviewDto>(&t).map_err(|e| e.to_string()))
+                {
                     Ok(p) => preview.set(Some(p)),
                     Err(m) => {
                         preview.set(None);
@@ -103,8 +112,13 @@ fn ImportForm() -> impl IntoView {
             error.set(None);
             let navigate = navigate.clone();
             leptos::task::spawn_local(async move {
-                match net::post_form(&f, "/console/import").await.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string())) {
-                    Ok(v) => navigate(&format!("/import?job={}", v["job"].as_str().unwrap_or_default()), Default::default()),
+                match net::post_form(&f, "/console/import").await.and_then(|t| {
+                    serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string())
+                }) {
+                    Ok(v) => navigate(
+                        &format!("/import?job={}", v["job"].as_str().unwrap_or_default()),
+                        Default::default(),
+                    ),
                     Err(m) => error.set(Some(m)),
                 }
                 busy.set(false);
@@ -235,7 +249,10 @@ fn JobView(id: String) -> impl IntoView {
         let poll = move || {
             let url = url.clone();
             leptos::task::spawn_local(async move {
-                match net::get(&url).await.and_then(|t| serde_json::from_str::<JobDto>(&t).map_err(|e| e.to_string())) {
+                match net::get(&url)
+                    .await
+                    .and_then(|t| serde_json::from_str::<JobDto>(&t).map_err(|e| e.to_string()))
+                {
                     Ok(s) => {
                         if s.state != "running" {
                             if let Some(h) = handle.get_value() {
@@ -255,7 +272,9 @@ fn JobView(id: String) -> impl IntoView {
         };
         Effect::new(move |_| {
             poll();
-            if let Ok(h) = set_interval_with_handle(poll.clone(), std::time::Duration::from_millis(400)) {
+            if let Ok(h) =
+                set_interval_with_handle(poll.clone(), std::time::Duration::from_millis(400))
+            {
                 handle.set_value(Some(h));
             }
         });

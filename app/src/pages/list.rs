@@ -3,13 +3,13 @@
 
 use std::collections::BTreeSet;
 
+use crate::PageTitle;
 use domain::{ContactId, Group};
-use views::ContactPage;
 use leptos::either::Either;
 use leptos::prelude::*;
-use crate::PageTitle;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
+use views::ContactPage;
 
 use super::{error_view, group_header, loading, DeleteGroupForm};
 use crate::api::{
@@ -82,21 +82,14 @@ pub fn ContactList() -> impl IntoView {
         ListState {
             q: q.get("q").unwrap_or_default(),
             group: q.get("group").filter(|g| !g.is_empty()),
-            sort: q
-                .get("sort")
-                .filter(|s| s == "recent")
-                .unwrap_or_else(|| "name".into()),
+            sort: q.get("sort").filter(|s| s == "recent").unwrap_or_else(|| "name".into()),
             at: q.get("at").and_then(|a| a.parse().ok()).unwrap_or(0),
         }
     });
     // What is typed in the search box: searched as it is typed, without a navigation per
     // keystroke; a link followed (a group, a page) takes the search from its URL again.
     let typed = RwSignal::new(from_url.get_untracked().q);
-    Effect::watch(
-        move || from_url.get(),
-        move |url, _, _| typed.set(url.q.clone()),
-        false,
-    );
+    Effect::watch(move || from_url.get(), move |url, _, _| typed.set(url.q.clone()), false);
     let state = Memo::new(move |_| {
         let url = from_url.get();
         let q = typed.get();
@@ -108,10 +101,7 @@ pub fn ContactList() -> impl IntoView {
     let delete = ServerAction::<DeleteGroup>::new();
     let membership = ServerAction::<SetMembership>::new();
     let bulk_delete = ServerAction::<DeleteContacts>::new();
-    let page = Resource::new(
-        move || state.get(),
-        |s| contact_page(s.q, s.group, s.sort, s.at),
-    );
+    let page = Resource::new(move || state.get(), |s| contact_page(s.q, s.group, s.sort, s.at));
     let groups = Resource::new(|| (), |_| list_groups());
     // Refetch after changes. (Keying the resources on the actions' versions refetches them on
     // the server too, outside the request, which breaks hydration.)
@@ -192,14 +182,7 @@ pub fn ContactList() -> impl IntoView {
     };
     let navigate = use_navigate();
     let go = move |s: ListState| {
-        navigate(
-            &s.href(),
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        navigate(&s.href(), NavigateOptions { replace: true, scroll: false, ..Default::default() });
     };
     let on_search = move |ev: leptos::ev::Event| typed.set(event_target_value(&ev));
     let on_sort = move |ev: leptos::ev::Event| {
@@ -222,11 +205,7 @@ pub fn ContactList() -> impl IntoView {
     let selection = move || {
         let s = state.get_untracked();
         Selection {
-            ids: picked
-                .get_untracked()
-                .iter()
-                .map(|i| i.to_string())
-                .collect(),
+            ids: picked.get_untracked().iter().map(|i| i.to_string()).collect(),
             all: all_matching.get_untracked(),
             q: s.q,
             group: s.group,
@@ -292,10 +271,7 @@ pub fn ContactList() -> impl IntoView {
         let s = state.get();
         Suspend::new(async move {
             let gs = groups.await.unwrap_or_default();
-            let sel = s
-                .group
-                .as_deref()
-                .and_then(|g| domain::GroupId::parse(g).ok());
+            let sel = s.group.as_deref().and_then(|g| domain::GroupId::parse(g).ok());
             sel.and_then(|id| gs.iter().find(|g| g.id == id).cloned())
                 .map(|g| group_header(g, rename, confirming))
         })
@@ -443,11 +419,7 @@ fn list_body(
         if group.is_empty() {
             return;
         }
-        membership.dispatch(SetMembership {
-            group,
-            selection: selection(),
-            member,
-        });
+        membership.dispatch(SetMembership { group, selection: selection(), member });
     };
     let n_selected = move || {
         if all_matching.get() {
@@ -530,39 +502,16 @@ fn list_body(
             .collect_view();
         view! { <nav class="letters" aria-label=tr(lang, "Letter index")>{links}</nav> }
     });
-    let first_of_letter: Vec<(usize, char)> = p
-        .letters
-        .iter()
-        .filter_map(|(l, o)| l.chars().next().map(|c| (*o, c)))
-        .collect();
+    let first_of_letter: Vec<(usize, char)> =
+        p.letters.iter().filter_map(|(l, o)| l.chars().next().map(|c| (*o, c))).collect();
     let from = p.offset;
     let to = p.offset + p.items.len();
-    let prev = (from > 0).then(|| {
-        ListState {
-            at: from.saturating_sub(PAGE_SIZE),
-            ..s.clone()
-        }
-        .href()
-    });
-    let next = (to < total).then(|| {
-        ListState {
-            at: to,
-            ..s.clone()
-        }
-        .href()
-    });
+    let prev =
+        (from > 0).then(|| ListState { at: from.saturating_sub(PAGE_SIZE), ..s.clone() }.href());
+    let next = (to < total).then(|| ListState { at: to, ..s.clone() }.href());
     // "12 contacts", or "3 of 12 contacts" while searching (within the group, if one is open).
-    let base = match s
-        .group
-        .as_deref()
-        .and_then(|g| domain::GroupId::parse(g).ok())
-    {
-        Some(g) => p
-            .group_counts
-            .iter()
-            .find(|(id, _)| *id == g)
-            .map(|(_, n)| *n)
-            .unwrap_or(0),
+    let base = match s.group.as_deref().and_then(|g| domain::GroupId::parse(g).ok()) {
+        Some(g) => p.group_counts.iter().find(|(id, _)| *id == g).map(|(_, n)| *n).unwrap_or(0),
         None => p.all,
     };
     let counted = if s.q.trim().is_empty() {

@@ -8,19 +8,19 @@ mod import;
 mod list;
 mod trash;
 
+use crate::PageTitle;
 use domain::{Contact, Group};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
-use crate::PageTitle;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{
-    contact_history, get_contact, list_groups, whoami, DeleteContact, DeleteGroup, Login, LoginCode, LoginStep, Logout, RenameGroup,
-    RestoreRevision,
+    contact_history, get_contact, list_groups, whoami, DeleteContact, DeleteGroup, Login,
+    LoginCode, LoginStep, Logout, RenameGroup, RestoreRevision,
 };
-use crate::i18n::{lang, t, tr, Lang};
 use crate::error::AppError;
+use crate::i18n::{lang, t, tr, Lang};
 pub use account::{AccountPage, AdminPage};
 pub use contact_form::ContactForm;
 pub use devices::DevicesPage;
@@ -42,17 +42,17 @@ pub fn LanguagePicker() -> impl IntoView {
         let Some(chosen) = Lang::parse(&event_target_value(&ev)) else {
             return;
         };
-        if chosen == current {
-            return;
-        }
+        // The choice is applied in the browser (the server never sees this event).
         #[cfg(feature = "hydrate")]
-        {
+        if chosen != current {
             crate::i18n_client::choose(chosen);
             leptos::task::spawn_local(async move {
                 let _ = crate::api::set_language(chosen.code().to_string()).await;
                 let _ = window().location().reload();
             });
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (chosen, current);
     };
     view! {
         <select class="lang" aria-label=tr(current, "Language") on:change=choose>
@@ -96,7 +96,8 @@ pub fn LoginPage() -> impl IntoView {
     // (without JavaScript), or the answer says so.
     let query = leptos_router::hooks::use_query_map();
     let second_step = move || {
-        query.read().get("step").as_deref() == Some("code") || matches!(login.value().get(), Some(Ok(LoginStep::SecondFactor)))
+        query.read().get("step").as_deref() == Some("code")
+            || matches!(login.value().get(), Some(Ok(LoginStep::SecondFactor)))
     };
     // After signing in, load the console afresh: the account may have chosen another language
     // than this page was rendered in.
@@ -192,8 +193,18 @@ pub fn Protected() -> impl IntoView {
     }
 }
 
-fn group_header(g: Group, rename: ServerAction<RenameGroup>, confirming: RwSignal<Option<Group>>) -> impl IntoView {
-    let error = move || rename.value().get().and_then(|r| r.err()).map(|e| e.field("name").unwrap_or_else(|| e.to_string()));
+fn group_header(
+    g: Group,
+    rename: ServerAction<RenameGroup>,
+    confirming: RwSignal<Option<Group>>,
+) -> impl IntoView {
+    let error = move || {
+        rename
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.field("name").unwrap_or_else(|| e.to_string()))
+    };
     let for_delete = g.clone();
     view! {
         <div class="group-header card">
@@ -266,13 +277,27 @@ pub fn ContactDetail() -> impl IntoView {
     }
 }
 
-fn contact_card(c: Contact, confirming: RwSignal<bool>, restore: ServerAction<RestoreRevision>) -> impl IntoView {
+fn contact_card(
+    c: Contact,
+    confirming: RwSignal<bool>,
+    restore: ServerAction<RestoreRevision>,
+) -> impl IntoView {
     let d = c.data.clone();
     let id = c.id.to_string();
-    let phones: Vec<(String, String)> = d.phones.iter().map(|p| (p.label.as_str().to_string(), p.value.as_str().to_string())).collect();
-    let emails: Vec<(String, String)> = d.emails.iter().map(|e| (e.label.as_str().to_string(), e.value.as_str().to_string())).collect();
-    let addresses: Vec<(String, String)> = d.addresses.iter().map(|a| (a.label.as_str().to_string(), a.value.one_line())).collect();
-    let extra: Vec<(String, String)> = d.extra.iter().map(|x| (x.name.clone(), x.value.clone())).collect();
+    let phones: Vec<(String, String)> = d
+        .phones
+        .iter()
+        .map(|p| (p.label.as_str().to_string(), p.value.as_str().to_string()))
+        .collect();
+    let emails: Vec<(String, String)> = d
+        .emails
+        .iter()
+        .map(|e| (e.label.as_str().to_string(), e.value.as_str().to_string()))
+        .collect();
+    let addresses: Vec<(String, String)> =
+        d.addresses.iter().map(|a| (a.label.as_str().to_string(), a.value.one_line())).collect();
+    let extra: Vec<(String, String)> =
+        d.extra.iter().map(|x| (x.name.clone(), x.value.clone())).collect();
     let mut about: Vec<(String, String)> = Vec::new();
     for (k, v) in [
         (t("Family name"), d.name.family.clone()),

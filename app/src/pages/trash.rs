@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
-use crate::PageTitle;
 
 use super::{error_view, loading};
 use crate::api::{empty_trash, restore_from_trash, trash};

@@ -66,11 +66,13 @@ impl Throttle {
         let map = self.failures.lock().ok()?;
         let now = Instant::now();
         let [k_user, k_addr] = Self::keys(user, addr);
-        [(k_user, MAX_FAILURES_PER_USER), (k_addr, MAX_FAILURES_PER_ADDR)].into_iter().find_map(|(k, max)| {
-            let (n, since) = map.get(&k)?;
-            let left = WINDOW.checked_sub(now.duration_since(*since))?;
-            (*n >= max).then(|| left.as_secs().max(1))
-        })
+        [(k_user, MAX_FAILURES_PER_USER), (k_addr, MAX_FAILURES_PER_ADDR)].into_iter().find_map(
+            |(k, max)| {
+                let (n, since) = map.get(&k)?;
+                let left = WINDOW.checked_sub(now.duration_since(*since))?;
+                (*n >= max).then(|| left.as_secs().max(1))
+            },
+        )
     }
 
     pub fn fail(&self, user: &str, addr: Option<IpAddr>) {
@@ -181,13 +183,17 @@ pub async fn authenticate(
     }
     if allow_password && !pass.is_empty() && !pass.trim().starts_with(domain::DEVICE_TOKEN_PREFIX) {
         let address = addr.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
-        let attempt = match store.begin_attempt(&username, &address, store::Secret::Password).await? {
-            Ok(attempt) => attempt,
-            Err(wait) => return Err(DavError::Throttled(wait)),
-        };
+        let attempt =
+            match store.begin_attempt(&username, &address, store::Secret::Password).await? {
+                Ok(attempt) => attempt,
+                Err(wait) => return Err(DavError::Throttled(wait)),
+            };
         if let Some(account) = store.verify_login(&username, &pass).await? {
             store.attempt_succeeded(attempt).await?;
-            if matches!(store.second_factor_state(account.id).await?, store::SecondFactorState::On { .. }) {
+            if matches!(
+                store.second_factor_state(account.id).await?,
+                store::SecondFactorState::On { .. }
+            ) {
                 tracing::info!(user = %username.as_str(), "CardDAV: account password refused (two-step sign-in is on; use a device token)");
                 return Err(DavError::Unauthorized);
             }
@@ -229,7 +235,10 @@ mod tests {
     #[test]
     fn basic_header() {
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, "Basic YWxpY2U6cm9sb19hOmI=".parse().unwrap_or_else(|_| unreachable!()));
+        h.insert(
+            header::AUTHORIZATION,
+            "Basic YWxpY2U6cm9sb19hOmI=".parse().unwrap_or_else(|_| unreachable!()),
+        );
         assert_eq!(basic_credentials(&h), Some(("alice".into(), "rolo_a:b".into())));
         h.insert(header::AUTHORIZATION, "Bearer x".parse().unwrap_or_else(|_| unreachable!()));
         assert_eq!(basic_credentials(&h), None);

@@ -37,7 +37,11 @@ pub struct MembersCache(Mutex<HashMap<AccountId, (i64, Arc<Members>)>>);
 /// Accounts whose members are remembered at once.
 const MEMBERS_CACHED: usize = 64;
 
-pub async fn members(store: &Store, cache: &MembersCache, account: AccountId) -> DavResult<Arc<Members>> {
+pub async fn members(
+    store: &Store,
+    cache: &MembersCache,
+    account: AccountId,
+) -> DavResult<Arc<Members>> {
     // Membership is contact content: any change to it moves the sequence.
     let seq = store.current_seq(account).await?;
     if let Some((at, m)) = cache.0.lock().ok().and_then(|c| c.get(&account).cloned()) {
@@ -99,7 +103,13 @@ pub fn etag(item: &FeedItem, members: Option<&Members>) -> String {
 }
 
 /// The card of a live contact or group, cleaned for serving; `None` for a tombstone.
-pub fn render(item: &FeedItem, names: &Names, members: Option<&Members>, version: VcardVersion, max: usize) -> Option<String> {
+pub fn render(
+    item: &FeedItem,
+    names: &Names,
+    members: Option<&Members>,
+    version: VcardVersion,
+    max: usize,
+) -> Option<String> {
     let id = item.id();
     let text = match item {
         FeedItem::Contact(c) => {
@@ -121,14 +131,22 @@ pub fn render(item: &FeedItem, names: &Names, members: Option<&Members>, version
 
 /// The ids of the cards with these resource names (those that exist or existed), by name, and
 /// the CardDAV names of those that have one (the others have the defaults).
-pub async fn resolve(store: &Store, account: AccountId, hrefs: &[String]) -> DavResult<(HashMap<String, Uuid>, Names)> {
+pub async fn resolve(
+    store: &Store,
+    account: AccountId,
+    hrefs: &[String],
+) -> DavResult<(HashMap<String, Uuid>, Names)> {
     let refs: Vec<&str> = hrefs.iter().map(String::as_str).collect();
     let r = store.dav_resolve(account, &refs, false).await?;
     Ok((r.ids, Names(r.names)))
 }
 
 /// One resource name: its id, stored name (if any) and state (if it exists or existed).
-pub async fn lookup(store: &Store, account: AccountId, href: &str) -> DavResult<(Option<Uuid>, Names, Option<FeedItem>)> {
+pub async fn lookup(
+    store: &Store,
+    account: AccountId,
+    href: &str,
+) -> DavResult<(Option<Uuid>, Names, Option<FeedItem>)> {
     let mut r = store.dav_resolve(account, &[href], true).await?;
     let id = r.ids.remove(href);
     let state = id.and_then(|id| r.states.remove(&id));
@@ -153,13 +171,23 @@ pub async fn live_rows(store: &Store, account: AccountId) -> DavResult<Vec<Conta
 }
 
 /// The states of these ids, by id.
-pub async fn states(store: &Store, account: AccountId, ids: &[Uuid]) -> DavResult<HashMap<Uuid, FeedItem>> {
+pub async fn states(
+    store: &Store,
+    account: AccountId,
+    ids: &[Uuid],
+) -> DavResult<HashMap<Uuid, FeedItem>> {
     Ok(store.entry_states(account, ids).await?)
 }
 
 /// Every live contact and group.
 pub async fn all_live(store: &Store, account: AccountId) -> DavResult<Vec<FeedItem>> {
-    Ok(store.feed(account, Since::Start, usize::MAX - 1).await?.items.into_iter().filter(is_live).collect())
+    Ok(store
+        .feed(account, Since::Start, usize::MAX - 1)
+        .await?
+        .items
+        .into_iter()
+        .filter(is_live)
+        .collect())
 }
 
 pub fn contact_id(id: Uuid) -> ContactId {
@@ -177,9 +205,20 @@ fn book_id(account: AccountId) -> Uuid {
 
 pub async fn book_name(store: &Store, account: AccountId) -> DavResult<String> {
     let id = book_id(account);
-    Ok(store.dav_names_of(account, &[id]).await?.remove(&id).and_then(|n| n.uid).unwrap_or_else(|| DEFAULT_BOOK_NAME.to_string()))
+    Ok(store
+        .dav_names_of(account, &[id])
+        .await?
+        .remove(&id)
+        .and_then(|n| n.uid)
+        .unwrap_or_else(|| DEFAULT_BOOK_NAME.to_string()))
 }
 
 pub async fn set_book_name(store: &Store, account: AccountId, name: &str) -> DavResult<()> {
-    Ok(store.set_dav_name(account, book_id(account), &DavName { href: String::new(), uid: Some(name.to_string()) }).await?)
+    Ok(store
+        .set_dav_name(
+            account,
+            book_id(account),
+            &DavName { href: String::new(), uid: Some(name.to_string()) },
+        )
+        .await?)
 }

@@ -141,11 +141,12 @@ impl CardCache {
             }
         };
         // Too many changes to follow, or changes forgotten: start over.
-        let changed = match store.feed_heads(account, Since::After(known), MAX_CHANGES_FOLLOWED).await {
-            Ok(page) if !page.more => Some(page.items),
-            Ok(_) | Err(store::StoreError::CursorInvalid) => None,
-            Err(e) => return Err(e.into()),
-        };
+        let changed =
+            match store.feed_heads(account, Since::After(known), MAX_CHANGES_FOLLOWED).await {
+                Ok(page) if !page.more => Some(page.items),
+                Ok(_) | Err(store::StoreError::CursorInvalid) => None,
+                Err(e) => return Err(e.into()),
+            };
         let mut inner = self.lock();
         let Inner { books, bytes, .. } = &mut *inner;
         if let Some(book) = books.get_mut(&account).filter(|b| b.seq == known) {
@@ -166,7 +167,13 @@ impl CardCache {
     }
 
     /// The kept cards of these resource names, as of `seq` (none if the cache is elsewhere).
-    pub fn get(&self, account: AccountId, seq: i64, names: &[&str], version: VcardVersion) -> Vec<Option<Arc<CachedCard>>> {
+    pub fn get(
+        &self,
+        account: AccountId,
+        seq: i64,
+        names: &[&str],
+        version: VcardVersion,
+    ) -> Vec<Option<Arc<CachedCard>>> {
         let mut inner = self.lock();
         inner.clock += 1;
         let clock = inner.clock;
@@ -174,7 +181,13 @@ impl CardCache {
             Some(book) => {
                 book.used = clock;
                 book.v4_last = is_v4(version);
-                let find = |n: &str| book.by_name.get(n).and_then(|id| book.cards.get(&(*id, is_v4(version)))).filter(|c| c.name == n).cloned();
+                let find = |n: &str| {
+                    book.by_name
+                        .get(n)
+                        .and_then(|id| book.cards.get(&(*id, is_v4(version))))
+                        .filter(|c| c.name == n)
+                        .cloned()
+                };
                 names.iter().map(|n| find(n)).collect()
             }
             None => vec![None; names.len()],
@@ -183,7 +196,13 @@ impl CardCache {
 
     /// Keeps cards read from the database after [`CardCache::validate`] returned `seq`: only if
     /// nothing changed since. False when they were not all kept (changes, or no room).
-    pub fn put(&self, account: AccountId, seq: i64, version: VcardVersion, cards: Vec<(Uuid, CachedCard)>) -> bool {
+    pub fn put(
+        &self,
+        account: AccountId,
+        seq: i64,
+        version: VcardVersion,
+        cards: Vec<(Uuid, CachedCard)>,
+    ) -> bool {
         if self.limit == 0 {
             return false;
         }
@@ -200,7 +219,11 @@ impl CardCache {
         // Make room: drop the least recently used other books first.
         let incoming: usize = cards.iter().map(|(_, c)| c.size()).sum();
         while *bytes + incoming > self.limit {
-            let Some((&lru, _)) = books.iter().filter(|(a, _)| **a != account).min_by_key(|(_, b)| b.used) else { break };
+            let Some((&lru, _)) =
+                books.iter().filter(|(a, _)| **a != account).min_by_key(|(_, b)| b.used)
+            else {
+                break;
+            };
             if let Some(b) = books.remove(&lru) {
                 *bytes -= b.bytes;
             }
@@ -215,7 +238,9 @@ impl CardCache {
             let before = book.bytes;
             // The same card in the other version stays, unless it is under another name.
             let key = (id, is_v4(version));
-            let renamed = [key, (id, !key.1)].iter().any(|k| book.cards.get(k).is_some_and(|c| c.name != card.name));
+            let renamed = [key, (id, !key.1)]
+                .iter()
+                .any(|k| book.cards.get(k).is_some_and(|c| c.name != card.name));
             match renamed {
                 true => book.forget(&id),
                 false => {
@@ -237,7 +262,14 @@ impl CardCache {
     /// names), reads and writes them ahead of the client's multigets, in the version the
     /// account's last multiget asked for (3.0 when none did). One warm-up per account at a time;
     /// it stops when the account changes or the memory is full.
-    pub async fn warm(self: &Arc<Self>, store: Arc<Store>, account: AccountId, cards: Vec<(Uuid, String)>, names: Names, max: usize) -> DavResult<()> {
+    pub async fn warm(
+        self: &Arc<Self>,
+        store: Arc<Store>,
+        account: AccountId,
+        cards: Vec<(Uuid, String)>,
+        names: Names,
+        max: usize,
+    ) -> DavResult<()> {
         if cards.len() < WARM_FROM || cards.len() * 600 > self.limit / 2 {
             return Ok(());
         }
@@ -246,7 +278,11 @@ impl CardCache {
         let mut cards = cards;
         let (v4, warming) = {
             let mut inner = self.lock();
-            let Some(book) = inner.books.get_mut(&account).filter(|b| b.seq == seq && b.warming.is_none()) else { return Ok(()) };
+            let Some(book) =
+                inner.books.get_mut(&account).filter(|b| b.seq == seq && b.warming.is_none())
+            else {
+                return Ok(());
+            };
             // Only what is not kept already.
             let v4 = book.v4_last;
             cards.retain(|(id, name)| book.cards.get(&(*id, v4)).is_none_or(|c| c.name != *name));
@@ -275,7 +311,15 @@ impl CardCache {
                     let item = states.get(id).filter(|i| book::is_live(i) && !book::is_group(i))?;
                     let text = book::render(item, &names, None, version, max)?;
                     let last_modified = book::updated_at(item);
-                    Some((*id, CachedCard { name: name.clone(), etag: book::etag(item, None), last_modified, text }))
+                    Some((
+                        *id,
+                        CachedCard {
+                            name: name.clone(),
+                            etag: book::etag(item, None),
+                            last_modified,
+                            text,
+                        },
+                    ))
                 });
                 if !cache.put(account, seq, version, written.into_iter().flatten().collect()) {
                     break;
@@ -284,7 +328,12 @@ impl CardCache {
                 tx.send_replace(done);
             }
             // Unless another warm-up has taken its place meanwhile.
-            if let Some(book) = cache.lock().books.get_mut(&account).filter(|b| b.warming.as_ref().is_some_and(|w| Arc::ptr_eq(w, &warming))) {
+            if let Some(book) = cache
+                .lock()
+                .books
+                .get_mut(&account)
+                .filter(|b| b.warming.as_ref().is_some_and(|w| Arc::ptr_eq(w, &warming)))
+            {
                 book.warming = None;
             }
         });
@@ -293,13 +342,28 @@ impl CardCache {
 
     /// Waits (a few seconds at most) until a warm-up under way for this version has written
     /// those of `names` it will write.
-    pub async fn wait_for_warm_up(&self, account: AccountId, names: &[&str], version: VcardVersion) {
-        let Some(w) = self.lock().books.get(&account).and_then(|b| b.warming.clone()) else { return };
+    pub async fn wait_for_warm_up(
+        &self,
+        account: AccountId,
+        names: &[&str],
+        version: VcardVersion,
+    ) {
+        let Some(w) = self.lock().books.get(&account).and_then(|b| b.warming.clone()) else {
+            return;
+        };
         if w.v4 != is_v4(version) {
             return;
         }
         let mut done = w.done.clone();
-        let Some(last) = names.iter().filter_map(|n| w.place.get(*n)).copied().filter(|p| *p >= *done.borrow()).max() else { return };
+        let Some(last) = names
+            .iter()
+            .filter_map(|n| w.place.get(*n))
+            .copied()
+            .filter(|p| *p >= *done.borrow())
+            .max()
+        else {
+            return;
+        };
         let _ = tokio::time::timeout(WARM_WAIT, done.wait_for(|d| *d > last)).await;
     }
 
@@ -314,7 +378,12 @@ mod tests {
     use super::*;
 
     fn card(name: &str, text: &str) -> CachedCard {
-        CachedCard { name: name.into(), etag: format!("\"{name}\""), last_modified: Utc::now(), text: text.into() }
+        CachedCard {
+            name: name.into(),
+            etag: format!("\"{name}\""),
+            last_modified: Utc::now(),
+            text: text.into(),
+        }
     }
 
     #[test]
@@ -330,7 +399,10 @@ mod tests {
         assert_eq!(cache.bytes(), 0, "read at another sequence");
         cache.put(a, 5, VcardVersion::V3, vec![(id, card("x.vcf", "BEGIN:VCARD"))]);
         assert!(cache.bytes() > 0);
-        assert_eq!(cache.get(a, 5, &["x.vcf"], VcardVersion::V3)[0].as_ref().map(|c| c.text.as_str()), Some("BEGIN:VCARD"));
+        assert_eq!(
+            cache.get(a, 5, &["x.vcf"], VcardVersion::V3)[0].as_ref().map(|c| c.text.as_str()),
+            Some("BEGIN:VCARD")
+        );
         assert!(cache.get(a, 5, &["x.vcf"], VcardVersion::V4)[0].is_none());
         assert!(cache.get(a, 6, &["x.vcf"], VcardVersion::V3)[0].is_none());
         assert!(cache.get(a, 5, &["y.vcf"], VcardVersion::V3)[0].is_none());
@@ -349,10 +421,13 @@ mod tests {
     fn bounded_by_dropping_the_least_recently_used_books() {
         let one = card("0000.vcf", &"x".repeat(1000)).size();
         let cache = CardCache::new(one * 10);
-        let accounts: Vec<AccountId> = (0..3).map(|_| AccountId::from_uuid(Uuid::now_v7())).collect();
+        let accounts: Vec<AccountId> =
+            (0..3).map(|_| AccountId::from_uuid(Uuid::now_v7())).collect();
         for a in &accounts {
             cache.lock().books.insert(*a, Book { seq: 1, ..Book::default() });
-            let cards = (0..4).map(|i| (Uuid::now_v7(), card(&format!("{i:04}.vcf"), &"x".repeat(1000)))).collect();
+            let cards = (0..4)
+                .map(|i| (Uuid::now_v7(), card(&format!("{i:04}.vcf"), &"x".repeat(1000))))
+                .collect();
             cache.put(*a, 1, VcardVersion::V3, cards);
             assert!(cache.bytes() <= one * 10);
         }

@@ -148,8 +148,15 @@ pub fn write_group(uid: &str, name: &str, member_uids: &[String], version: Vcard
     line(&mut out, if v4 { "KIND:group" } else { "X-ADDRESSBOOKSERVER-KIND:group" });
     for m in member_uids {
         let m: String = m.chars().filter(|c| !c.is_control()).collect();
-        let uri = if Uuid::parse_str(strip_urn(&m)).is_ok() || !m.contains(':') { format!("urn:uuid:{}", strip_urn(&m)) } else { m };
-        line(&mut out, &format!("{}:{uri}", if v4 { "MEMBER" } else { "X-ADDRESSBOOKSERVER-MEMBER" }));
+        let uri = if Uuid::parse_str(strip_urn(&m)).is_ok() || !m.contains(':') {
+            format!("urn:uuid:{}", strip_urn(&m))
+        } else {
+            m
+        };
+        line(
+            &mut out,
+            &format!("{}:{uri}", if v4 { "MEMBER" } else { "X-ADDRESSBOOKSERVER-MEMBER" }),
+        );
     }
     line(&mut out, "END:VCARD");
     out
@@ -170,10 +177,18 @@ fn is_x(name: &str) -> bool {
 /// DAVx5's `X-ANDROID-CUSTOM`) and `a\;b`; the extra fields then hold the line as the client
 /// wrote it (unfolded), and [`render_with_raw`] writes it back unchanged.
 pub fn keep_raw_x_lines(body: &str, extra: &mut [ExtraField]) {
-    let unfolded = body.replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").replace("\n\t", "");
-    let mut raw: Vec<(&str, bool)> = unfolded.lines().map(|l| l.trim_end_matches('\r')).filter(|l| is_x(line_name(l))).map(|l| (l, false)).collect();
+    let unfolded =
+        body.replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").replace("\n\t", "");
+    let mut raw: Vec<(&str, bool)> = unfolded
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| is_x(line_name(l)))
+        .map(|l| (l, false))
+        .collect();
     for x in extra.iter_mut().filter(|x| is_x(&x.name)) {
-        if let Some(slot) = raw.iter_mut().find(|(l, used)| !*used && line_name(l).eq_ignore_ascii_case(&x.name)) {
+        if let Some(slot) =
+            raw.iter_mut().find(|(l, used)| !*used && line_name(l).eq_ignore_ascii_case(&x.name))
+        {
             slot.1 = true;
             x.value = slot.0.to_string();
         }
@@ -190,7 +205,8 @@ fn is_raw_x(x: &ExtraField) -> bool {
 ///
 /// [`write_vcard`]: interchange::vcard::write_vcard
 pub fn split_raw_x_lines(extra: &mut Vec<ExtraField>) -> Vec<String> {
-    let (raw, rest): (Vec<ExtraField>, Vec<ExtraField>) = std::mem::take(extra).into_iter().partition(is_raw_x);
+    let (raw, rest): (Vec<ExtraField>, Vec<ExtraField>) =
+        std::mem::take(extra).into_iter().partition(is_raw_x);
     *extra = rest;
     raw.into_iter().map(|x| x.value).collect()
 }
@@ -201,7 +217,8 @@ pub fn add_lines(card: &str, lines: &[String]) -> String {
         return card.to_string();
     }
     let end = card.rfind("END:VCARD").unwrap_or(card.len());
-    let mut out = String::with_capacity(card.len() + lines.iter().map(|l| l.len() + 8).sum::<usize>());
+    let mut out =
+        String::with_capacity(card.len() + lines.iter().map(|l| l.len() + 8).sum::<usize>());
     out.push_str(&card[..end]);
     for l in lines {
         line(&mut out, l);
@@ -240,7 +257,8 @@ pub fn sanitize(card: &str, max: usize) -> String {
         }
     }
     let mut total = clean.len();
-    let mut bulky: Vec<usize> = (0..logical.len()).filter(|i| BULKY.contains(&prop_name(&logical[*i]).as_str())).collect();
+    let mut bulky: Vec<usize> =
+        (0..logical.len()).filter(|i| BULKY.contains(&prop_name(&logical[*i]).as_str())).collect();
     bulky.sort_by_key(|i| std::cmp::Reverse(logical[*i].len()));
     for i in bulky {
         if total <= max {
@@ -285,7 +303,8 @@ mod tests {
 
     #[test]
     fn group_cards_in_both_dialects() {
-        let members = vec!["0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01".to_string(), "ABC-not-a-uuid".to_string()];
+        let members =
+            vec!["0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01".to_string(), "ABC-not-a-uuid".to_string()];
         let v4 = write_group("g1", "Family, close; \"dear\"", &members, VcardVersion::V4);
         let v3 = write_group("g1", "Family, close; \"dear\"", &members, VcardVersion::V3);
         insta::assert_snapshot!("group_v4", v4);
@@ -293,7 +312,13 @@ mod tests {
         for card in [&v4, &v3] {
             let parsed = interchange::vcard::parse_vcards(card);
             let Some(Ok(p)) = parsed.into_iter().next() else { panic!("{card}") };
-            assert_eq!(group_members(&p.data.extra), Some(vec!["0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01".to_string(), "ABC-not-a-uuid".to_string()]));
+            assert_eq!(
+                group_members(&p.data.extra),
+                Some(vec![
+                    "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01".to_string(),
+                    "ABC-not-a-uuid".to_string()
+                ])
+            );
         }
     }
 
@@ -303,8 +328,14 @@ mod tests {
         assert_eq!(group_members(&extra), None);
         assert_eq!(group_members(&[]), None);
         let apple = vec![
-            ExtraField { name: "X-ADDRESSBOOKSERVER-KIND".into(), value: "X-ADDRESSBOOKSERVER-KIND:group".into() },
-            ExtraField { name: "X-ADDRESSBOOKSERVER-MEMBER".into(), value: "X-ADDRESSBOOKSERVER-MEMBER;X-P=\"a:b\":urn:uuid:M1".into() },
+            ExtraField {
+                name: "X-ADDRESSBOOKSERVER-KIND".into(),
+                value: "X-ADDRESSBOOKSERVER-KIND:group".into(),
+            },
+            ExtraField {
+                name: "X-ADDRESSBOOKSERVER-MEMBER".into(),
+                value: "X-ADDRESSBOOKSERVER-MEMBER;X-P=\"a:b\":urn:uuid:M1".into(),
+            },
         ];
         assert_eq!(group_members(&apple), Some(vec!["M1".to_string()]));
     }
@@ -325,9 +356,14 @@ mod tests {
     fn sanitize_removes_controls_and_bulk() {
         let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\u{0}B\u{1b}C\u{7}\r\nNOTE:tab\there\r\nPHOTO;ENCODING=b:AAAA\r\n AAAA\r\nitem1.LOGO:BB\r\nEND:VCARD\r\n";
         let small = sanitize(card, 10_000);
-        assert!(small.contains("FN:ABC\r\n") && small.contains("tab\there") && small.contains("PHOTO"));
+        assert!(
+            small.contains("FN:ABC\r\n") && small.contains("tab\there") && small.contains("PHOTO")
+        );
         let cut = sanitize(card, small.len() - 10);
-        assert!(!cut.contains("PHOTO") && cut.contains("LOGO") && cut.ends_with("END:VCARD\r\n"), "{cut}");
+        assert!(
+            !cut.contains("PHOTO") && cut.contains("LOGO") && cut.ends_with("END:VCARD\r\n"),
+            "{cut}"
+        );
     }
 
     #[test]
@@ -350,8 +386,15 @@ mod tests {
             ]
         );
         let card = add_lines(&interchange::vcard::write_vcard("x", &data, VcardVersion::V4), &raw);
-        assert!(card.contains("\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;\r\n"), "{card}");
-        assert!(card.contains("item1.URL:https://e.example\r\n") && card.contains("item1.X-ABLabel:blog\r\n"), "{card}");
+        assert!(
+            card.contains("\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;\r\n"),
+            "{card}"
+        );
+        assert!(
+            card.contains("item1.URL:https://e.example\r\n")
+                && card.contains("item1.X-ABLabel:blog\r\n"),
+            "{card}"
+        );
         let unfolded = card.replace("\r\n ", "");
         assert!(unfolded.ends_with("X-T:a\\;b\r\nX-LONG:01234567890123456789012345678901234567890123456789012345678901234567890123\r\nEND:VCARD\r\n"), "{card}");
         assert!(card.lines().all(|l| l.len() <= 76), "{card}");

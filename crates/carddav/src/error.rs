@@ -43,9 +43,14 @@ impl From<StoreError> for DavError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => DavError::not_found(),
-            StoreError::Stale { .. } => DavError::precondition_failed("The card was changed elsewhere in the meantime; sync and try again."),
+            StoreError::Stale { .. } => DavError::precondition_failed(
+                "The card was changed elsewhere in the meantime; sync and try again.",
+            ),
             StoreError::Conflict(m) => DavError::Status(StatusCode::CONFLICT, m),
-            StoreError::WrongKind => DavError::Status(StatusCode::CONFLICT, "That UID belongs to a group where a contact was sent, or back.".into()),
+            StoreError::WrongKind => DavError::Status(
+                StatusCode::CONFLICT,
+                "That UID belongs to a group where a contact was sent, or back.".into(),
+            ),
             StoreError::Invalid(v) => DavError::Condition(
                 StatusCode::FORBIDDEN,
                 Name::card("valid-address-data"),
@@ -62,23 +67,35 @@ impl IntoResponse for DavError {
     fn into_response(self) -> Response {
         let text = |s: StatusCode, m: String| {
             let mut r = (s, format!("{m}\n")).into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
             r
         };
         match self {
             DavError::Status(s, m) => text(s, m),
             DavError::Condition(s, c, m) => {
                 let mut r = (s, error_body(&c, &m)).into_response();
-                r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/xml; charset=utf-8"),
+                );
                 r
             }
             DavError::Unauthorized => {
-                let mut r = text(StatusCode::UNAUTHORIZED, "Sign in with your Rolo username and a device token (app password).".into());
+                let mut r = text(
+                    StatusCode::UNAUTHORIZED,
+                    "Sign in with your Rolo username and a device token (app password).".into(),
+                );
                 r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(REALM));
                 r
             }
             DavError::Throttled(secs) => {
-                let mut r = text(StatusCode::TOO_MANY_REQUESTS, "Too many failed sign-ins; wait a few minutes and try again.".into());
+                let mut r = text(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many failed sign-ins; wait a few minutes and try again.".into(),
+                );
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -86,7 +103,10 @@ impl IntoResponse for DavError {
             }
             DavError::Internal(detail) => {
                 tracing::error!(error = %detail, "CardDAV: server failure");
-                text(StatusCode::INTERNAL_SERVER_ERROR, "The server failed; try again later.".into())
+                text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The server failed; try again later.".into(),
+                )
             }
         }
     }

@@ -95,7 +95,9 @@ mod tests {
     use domain::{ContactDraft, LabeledDraft};
 
     fn filter_of(xml: &str) -> Filter {
-        let body = format!(r#"<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/></D:prop>{xml}</C:addressbook-query>"#);
+        let body = format!(
+            r#"<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/></D:prop>{xml}</C:addressbook-query>"#
+        );
         match parse_report(&body) {
             Ok(Report::Query { filter, .. }) => filter,
             other => panic!("{other:?}"),
@@ -121,12 +123,24 @@ mod tests {
 
     #[test]
     fn text_matches_on_fn_email_tel() {
-        assert!(check(r#"<C:filter><C:prop-filter name="FN"><C:text-match match-type="contains">LOVE</C:text-match></C:prop-filter></C:filter>"#));
-        assert!(!check(r#"<C:filter><C:prop-filter name="FN"><C:text-match collation="i;octet">LOVE</C:text-match></C:prop-filter></C:filter>"#));
-        assert!(check(r#"<C:filter><C:prop-filter name="EMAIL"><C:text-match match-type="ends-with">@EXAMPLE.com</C:text-match></C:prop-filter></C:filter>"#));
-        assert!(check(r#"<C:filter><C:prop-filter name="TEL"><C:text-match match-type="starts-with">+44</C:text-match></C:prop-filter></C:filter>"#));
-        assert!(!check(r#"<C:filter><C:prop-filter name="TEL"><C:text-match match-type="equals">+44</C:text-match></C:prop-filter></C:filter>"#));
-        assert!(check(r#"<C:filter><C:prop-filter name="FN"><C:text-match negate-condition="yes">Bob</C:text-match></C:prop-filter></C:filter>"#));
+        assert!(check(
+            r#"<C:filter><C:prop-filter name="FN"><C:text-match match-type="contains">LOVE</C:text-match></C:prop-filter></C:filter>"#
+        ));
+        assert!(!check(
+            r#"<C:filter><C:prop-filter name="FN"><C:text-match collation="i;octet">LOVE</C:text-match></C:prop-filter></C:filter>"#
+        ));
+        assert!(check(
+            r#"<C:filter><C:prop-filter name="EMAIL"><C:text-match match-type="ends-with">@EXAMPLE.com</C:text-match></C:prop-filter></C:filter>"#
+        ));
+        assert!(check(
+            r#"<C:filter><C:prop-filter name="TEL"><C:text-match match-type="starts-with">+44</C:text-match></C:prop-filter></C:filter>"#
+        ));
+        assert!(!check(
+            r#"<C:filter><C:prop-filter name="TEL"><C:text-match match-type="equals">+44</C:text-match></C:prop-filter></C:filter>"#
+        ));
+        assert!(check(
+            r#"<C:filter><C:prop-filter name="FN"><C:text-match negate-condition="yes">Bob</C:text-match></C:prop-filter></C:filter>"#
+        ));
     }
 
     #[test]
@@ -134,8 +148,12 @@ mod tests {
         let any = r#"<C:filter><C:prop-filter name="FN"><C:text-match>zzz</C:text-match></C:prop-filter><C:prop-filter name="EMAIL"/></C:filter>"#;
         assert!(check(any));
         assert!(!check(&any.replace("<C:filter>", r#"<C:filter test="allof">"#)));
-        assert!(check(r#"<C:filter><C:prop-filter name="NOTE"><C:is-not-defined/></C:prop-filter></C:filter>"#));
-        assert!(!check(r#"<C:filter><C:prop-filter name="EMAIL"><C:is-not-defined/></C:prop-filter></C:filter>"#));
+        assert!(check(
+            r#"<C:filter><C:prop-filter name="NOTE"><C:is-not-defined/></C:prop-filter></C:filter>"#
+        ));
+        assert!(!check(
+            r#"<C:filter><C:prop-filter name="EMAIL"><C:is-not-defined/></C:prop-filter></C:filter>"#
+        ));
         assert!(check(""));
     }
 }

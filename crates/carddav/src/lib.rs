@@ -60,7 +60,11 @@ pub struct DavConfig {
 
 impl Default for DavConfig {
     fn default() -> Self {
-        DavConfig { allow_account_password: false, max_resource_size: DEFAULT_MAX_RESOURCE_SIZE, card_cache_bytes: DEFAULT_CARD_CACHE_BYTES }
+        DavConfig {
+            allow_account_password: false,
+            max_resource_size: DEFAULT_MAX_RESOURCE_SIZE,
+            card_cache_bytes: DEFAULT_CARD_CACHE_BYTES,
+        }
     }
 }
 
@@ -77,7 +81,14 @@ pub struct DavState {
 impl DavState {
     pub fn new(store: Arc<Store>, config: DavConfig) -> Self {
         let cards = Arc::new(cache::CardCache::new(config.card_cache_bytes));
-        DavState { store, config: Arc::new(config), throttle: Arc::default(), verified: Arc::default(), members: Arc::default(), cards }
+        DavState {
+            store,
+            config: Arc::new(config),
+            throttle: Arc::default(),
+            verified: Arc::default(),
+            members: Arc::default(),
+            cards,
+        }
     }
 }
 
@@ -122,8 +133,11 @@ impl Ctx {
     /// Whether the client asked for minimal answers (`Prefer: return=minimal`, RFC 8144, or
     /// `Brief: t` from older Apple clients): properties not found are then left out.
     pub fn minimal(&self) -> bool {
-        self.header(header::HeaderName::from_static("prefer")).is_some_and(|p| p.contains("return=minimal"))
-            || self.header(header::HeaderName::from_static("brief")).is_some_and(|b| b.trim().eq_ignore_ascii_case("t"))
+        self.header(header::HeaderName::from_static("prefer"))
+            .is_some_and(|p| p.contains("return=minimal"))
+            || self
+                .header(header::HeaderName::from_static("brief"))
+                .is_some_and(|b| b.trim().eq_ignore_ascii_case("t"))
     }
 
     /// Drops the 404 propstats of a minimal answer.
@@ -146,7 +160,11 @@ impl Ctx {
 }
 
 /// Reads a request body up to `limit` bytes (`too_large` past it).
-pub async fn read_body(body: Body, limit: usize, too_large: impl FnOnce() -> DavError) -> DavResult<Vec<u8>> {
+pub async fn read_body(
+    body: Body,
+    limit: usize,
+    too_large: impl FnOnce() -> DavError,
+) -> DavResult<Vec<u8>> {
     match axum::body::to_bytes(body, limit).await {
         Ok(b) => Ok(b.to_vec()),
         Err(e) => {
@@ -165,7 +183,10 @@ pub async fn read_body(body: Body, limit: usize, too_large: impl FnOnce() -> Dav
 /// Reads an XML body as text.
 pub async fn read_xml(body: Body) -> DavResult<String> {
     let bytes = read_body(body, MAX_XML_BODY, || {
-        DavError::status(StatusCode::PAYLOAD_TOO_LARGE, format!("The XML body exceeds {MAX_XML_BODY} bytes."))
+        DavError::status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The XML body exceeds {MAX_XML_BODY} bytes."),
+        )
     })
     .await?;
     String::from_utf8(bytes).map_err(|_| DavError::bad_request("The XML body is not UTF-8."))
@@ -199,11 +220,19 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
         return methods::unsupported::refuse("MKCOL").into_response();
     }
     let Some(target) = paths::parse(&path) else {
-        return DavError::status(StatusCode::NOT_FOUND, "Nothing here: the address book is under /dav/.").into_response();
+        return DavError::status(
+            StatusCode::NOT_FOUND,
+            "Nothing here: the address book is under /dav/.",
+        )
+        .into_response();
     };
     if let Some(user) = target.user() {
         if user != who.account.username.as_str() {
-            return DavError::status(StatusCode::FORBIDDEN, "This address book belongs to another account.").into_response();
+            return DavError::status(
+                StatusCode::FORBIDDEN,
+                "This address book belongs to another account.",
+            )
+            .into_response();
         }
     }
     let ctx = Ctx { state, who, target, headers: parts.headers, addr };
@@ -215,11 +244,19 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
         "HEAD" => methods::get::handle(&ctx, true).await,
         "PUT" => methods::put::handle(&ctx, body).await,
         "DELETE" => methods::delete::handle(&ctx).await,
-        "MKCOL" | "MKCALENDAR" | "COPY" | "MOVE" | "LOCK" | "UNLOCK" | "POST" => methods::unsupported::handle(&ctx, method.as_str()),
-        _ => Err(DavError::status(StatusCode::METHOD_NOT_ALLOWED, format!("{method} is not supported here."))),
+        "MKCOL" | "MKCALENDAR" | "COPY" | "MOVE" | "LOCK" | "UNLOCK" | "POST" => {
+            methods::unsupported::handle(&ctx, method.as_str())
+        }
+        _ => Err(DavError::status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not supported here."),
+        )),
     };
     let mut response = result.unwrap_or_else(IntoResponse::into_response);
-    response.headers_mut().insert(HeaderName::from_static("dav"), HeaderValue::from_static(methods::options::DAV_CLASSES));
+    response.headers_mut().insert(
+        HeaderName::from_static("dav"),
+        HeaderValue::from_static(methods::options::DAV_CLASSES),
+    );
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(ALLOW));
     }
@@ -231,6 +268,7 @@ use axum::http::HeaderName;
 /// A 207 Multi-Status response with an XML body.
 pub fn multistatus(body: String) -> Response {
     let mut r = (StatusCode::MULTI_STATUS, body).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"));
     r
 }

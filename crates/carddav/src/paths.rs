@@ -7,7 +7,8 @@ pub const ROOT: &str = "/dav/";
 pub const BOOK: &str = "contacts";
 
 /// What a segment keeps unencoded in the hrefs Rolo writes.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
+const SEGMENT: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -50,7 +51,9 @@ impl Target {
     pub fn user(&self) -> Option<&str> {
         match self {
             Target::Root => None,
-            Target::Principal(u) | Target::Home(u) | Target::Book(u) | Target::Card(u, _) => Some(u),
+            Target::Principal(u) | Target::Home(u) | Target::Book(u) | Target::Card(u, _) => {
+                Some(u)
+            }
         }
     }
 }
@@ -84,7 +87,9 @@ pub fn parse(path_or_url: &str) -> Option<Target> {
         [p, u] if p == "principals" => Some(Target::Principal(user(u))),
         [h, u] if h == "addressbooks" => Some(Target::Home(user(u))),
         [h, u, b] if h == "addressbooks" && b == BOOK => Some(Target::Book(user(u))),
-        [h, u, b, n] if h == "addressbooks" && b == BOOK && n.len() <= 255 => Some(Target::Card(user(u), n.clone())),
+        [h, u, b, n] if h == "addressbooks" && b == BOOK && n.len() <= 255 => {
+            Some(Target::Card(user(u), n.clone()))
+        }
         _ => None,
     }
 }
@@ -104,12 +109,18 @@ mod tests {
         ] {
             assert_eq!(parse(&t.href()), Some(t.clone()), "{}", t.href());
         }
-        assert_eq!(card_href("alice", "a b+c.vcf"), "/dav/addressbooks/alice/contacts/a%20b%2Bc.vcf");
+        assert_eq!(
+            card_href("alice", "a b+c.vcf"),
+            "/dav/addressbooks/alice/contacts/a%20b%2Bc.vcf"
+        );
     }
 
     #[test]
     fn urls_and_odd_paths() {
-        assert_eq!(parse("https://dav.example.com:8443/dav/addressbooks/alice/contacts/x.vcf"), Some(Target::Card("alice".into(), "x.vcf".into())));
+        assert_eq!(
+            parse("https://dav.example.com:8443/dav/addressbooks/alice/contacts/x.vcf"),
+            Some(Target::Card("alice".into(), "x.vcf".into()))
+        );
         assert_eq!(parse("/dav"), Some(Target::Root));
         assert_eq!(parse("/dav/addressbooks/Alice/contacts"), Some(Target::Book("alice".into())));
         assert_eq!(parse("/davx/"), None);

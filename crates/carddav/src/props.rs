@@ -30,12 +30,14 @@ pub fn parse_sync_token(token: &str) -> Option<i64> {
     token.strip_prefix(SYNC_TOKEN_PREFIX)?.parse::<i64>().ok().filter(|n| *n >= 0)
 }
 
-const PRIVILEGES: &str = "<d:privilege><d:read/></d:privilege><d:privilege><d:write/></d:privilege>\
+const PRIVILEGES: &str =
+    "<d:privilege><d:read/></d:privilege><d:privilege><d:write/></d:privilege>\
 <d:privilege><d:write-properties/></d:privilege><d:privilege><d:write-content/></d:privilege>\
 <d:privilege><d:bind/></d:privilege><d:privilege><d:unbind/></d:privilege>\
 <d:privilege><d:read-current-user-privilege-set/></d:privilege>";
 
-const REPORTS: &str = "<d:supported-report><d:report><card:addressbook-multiget/></d:report></d:supported-report>\
+const REPORTS: &str =
+    "<d:supported-report><d:report><card:addressbook-multiget/></d:report></d:supported-report>\
 <d:supported-report><d:report><card:addressbook-query/></d:report></d:supported-report>\
 <d:supported-report><d:report><d:sync-collection/></d:report></d:supported-report>";
 
@@ -58,17 +60,26 @@ pub fn collection_props(target: &Target, info: &CollectionInfo) -> Vec<(Name, Va
             p.push((Name::dav("resourcetype"), Value::Xml("<d:principal/>".into())));
             p.push((Name::dav("displayname"), Value::Text(user.clone())));
             p.push((Name::dav("principal-URL"), principal.clone()));
-            p.push((Name::dav("principal-collection-set"), Value::Href(format!("{}principals/", paths::ROOT))));
+            p.push((
+                Name::dav("principal-collection-set"),
+                Value::Href(format!("{}principals/", paths::ROOT)),
+            ));
             p.push((Name::card("addressbook-home-set"), Value::Href(paths::home_href(user))));
         }
         Target::Home(_) => {
             p.push((Name::dav("resourcetype"), Value::Xml("<d:collection/>".into())));
             p.push((Name::dav("displayname"), Value::Text(format!("{user}'s address books"))));
             p.push((Name::dav("owner"), principal.clone()));
-            p.push((Name::dav("current-user-privilege-set"), Value::Xml("<d:privilege><d:read/></d:privilege>".into())));
+            p.push((
+                Name::dav("current-user-privilege-set"),
+                Value::Xml("<d:privilege><d:read/></d:privilege>".into()),
+            ));
         }
         Target::Book(_) => {
-            p.push((Name::dav("resourcetype"), Value::Xml("<d:collection/><card:addressbook/>".into())));
+            p.push((
+                Name::dav("resourcetype"),
+                Value::Xml("<d:collection/><card:addressbook/>".into()),
+            ));
             p.push((Name::dav("displayname"), Value::Text(info.book_name.clone())));
             p.push((Name::dav("owner"), principal.clone()));
             p.push((Name::dav("current-user-privilege-set"), Value::Xml(PRIVILEGES.into())));
@@ -76,7 +87,10 @@ pub fn collection_props(target: &Target, info: &CollectionInfo) -> Vec<(Name, Va
             p.push((Name::dav("sync-token"), Value::Text(sync_token(info.seq))));
             p.push((Name::new(CALENDARSERVER, "getctag"), Value::Text(info.seq.to_string())));
             p.push((Name::card("supported-address-data"), Value::Xml(ADDRESS_DATA.into())));
-            p.push((Name::card("max-resource-size"), Value::Text(info.max_resource_size.to_string())));
+            p.push((
+                Name::card("max-resource-size"),
+                Value::Text(info.max_resource_size.to_string()),
+            ));
         }
         Target::Card(..) => {}
     }
@@ -85,7 +99,11 @@ pub fn collection_props(target: &Target, info: &CollectionInfo) -> Vec<(Name, Va
 
 /// Properties `allprop` returns (RFC 4918 §9.1: not the computed reports, tokens or sets).
 fn in_allprop(n: &Name) -> bool {
-    n.ns == DAV && matches!(n.local.as_str(), "resourcetype" | "displayname" | "getetag" | "getcontenttype" | "getlastmodified")
+    n.ns == DAV
+        && matches!(
+            n.local.as_str(),
+            "resourcetype" | "displayname" | "getetag" | "getcontenttype" | "getlastmodified"
+        )
         || n.is(CALENDARSERVER, "getctag")
 }
 
@@ -93,9 +111,15 @@ fn in_allprop(n: &Name) -> bool {
 /// unknown (404); `propname` lists names only.
 pub fn select(req: &Propfind, available: Vec<(Name, Value)>) -> Vec<Propstat> {
     match req {
-        Propfind::PropName => vec![Propstat { status: 200, props: available.into_iter().map(|(n, _)| (n, Value::Empty)).collect() }],
+        Propfind::PropName => vec![Propstat {
+            status: 200,
+            props: available.into_iter().map(|(n, _)| (n, Value::Empty)).collect(),
+        }],
         Propfind::AllProp { include } => {
-            let props = available.into_iter().filter(|(n, _)| in_allprop(n) || include.contains(n)).collect();
+            let props = available
+                .into_iter()
+                .filter(|(n, _)| in_allprop(n) || include.contains(n))
+                .collect();
             vec![Propstat { status: 200, props }]
         }
         Propfind::Prop(wanted) => pick(wanted, available),
@@ -154,7 +178,9 @@ pub fn card_prop(name: &Name, c: &CardInfo<'_>) -> Option<Value> {
         (DAV, "getetag") => Value::Text(c.etag.clone()),
         (DAV, "getcontenttype") => Value::Text("text/vcard; charset=utf-8".into()),
         (DAV, "getlastmodified") => Value::Text(http_date(c.last_modified)),
-        (DAV, "current-user-principal") | (DAV, "owner") => Value::Href(paths::principal_href(c.user)),
+        (DAV, "current-user-principal") | (DAV, "owner") => {
+            Value::Href(paths::principal_href(c.user))
+        }
         (DAV, "current-user-privilege-set") => Value::Xml(PRIVILEGES.into()),
         (DAV, "getcontentlength") => Value::Text(c.text?.len().to_string()),
         (CARDDAV, "address-data") => Value::Text(c.text?.to_string()),
@@ -206,16 +232,24 @@ pub fn version_of(asked: Option<&str>) -> VcardVersion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::response::Multistatus;
     use crate::response::Entry;
+    use crate::response::Multistatus;
 
     fn info() -> CollectionInfo {
-        CollectionInfo { user: "alice".into(), book_name: "Contacts".into(), seq: 42, max_resource_size: 1 << 20 }
+        CollectionInfo {
+            user: "alice".into(),
+            book_name: "Contacts".into(),
+            seq: 42,
+            max_resource_size: 1 << 20,
+        }
     }
 
     fn body(target: &Target, req: &Propfind) -> String {
         let mut m = Multistatus::new();
-        m.push(&Entry::Props { href: target.href(), propstats: select(req, collection_props(target, &info())) });
+        m.push(&Entry::Props {
+            href: target.href(),
+            propstats: select(req, collection_props(target, &info())),
+        });
         m.finish(None)
     }
 
@@ -237,7 +271,10 @@ mod tests {
     #[test]
     fn principal_allprop_and_propname() {
         let p = Target::Principal("alice".into());
-        insta::assert_snapshot!(body(&p, &Propfind::AllProp { include: vec![Name::card("addressbook-home-set")] }));
+        insta::assert_snapshot!(body(
+            &p,
+            &Propfind::AllProp { include: vec![Name::card("addressbook-home-set")] }
+        ));
         insta::assert_snapshot!(body(&p, &Propfind::PropName));
     }
 

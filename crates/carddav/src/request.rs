@@ -7,7 +7,9 @@ use crate::xml::{self, Element, Name, XmlError, CARDDAV, DAV};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Propfind {
     /// `allprop` (or an empty body), with the names of `include`.
-    AllProp { include: Vec<Name> },
+    AllProp {
+        include: Vec<Name>,
+    },
     PropName,
     Prop(Vec<Name>),
 }
@@ -123,7 +125,11 @@ pub fn parse_proppatch(body: &str) -> Result<Vec<PatchOp>, XmlError> {
         };
         for prop in op.children_named(DAV, "prop") {
             for p in &prop.children {
-                ops.push(if set { PatchOp::Set(p.name.clone(), p.text.clone()) } else { PatchOp::Remove(p.name.clone()) });
+                ops.push(if set {
+                    PatchOp::Set(p.name.clone(), p.text.clone())
+                } else {
+                    PatchOp::Remove(p.name.clone())
+                });
             }
         }
     }
@@ -135,7 +141,9 @@ pub fn parse_proppatch(body: &str) -> Result<Vec<PatchOp>, XmlError> {
 
 fn selection(el: &Element) -> PropSelection {
     let Some(prop) = el.child(DAV, "prop") else { return PropSelection::default() };
-    let address_data = prop.child(CARDDAV, "address-data").map(|a| AddressData { version: a.attr("version").map(str::to_string) });
+    let address_data = prop
+        .child(CARDDAV, "address-data")
+        .map(|a| AddressData { version: a.attr("version").map(str::to_string) });
     PropSelection { props: names(prop), address_data }
 }
 
@@ -170,7 +178,8 @@ fn filter(el: Option<&Element>) -> Result<Filter, XmlError> {
     let Some(el) = el else { return Ok(Filter::default()) };
     let mut prop_filters = Vec::new();
     for pf in el.children_named(CARDDAV, "prop-filter") {
-        let name = pf.attr("name").ok_or_else(|| bad("a prop-filter needs a name"))?.to_ascii_uppercase();
+        let name =
+            pf.attr("name").ok_or_else(|| bad("a prop-filter needs a name"))?.to_ascii_uppercase();
         let mut text_matches = Vec::new();
         for tm in pf.children_named(CARDDAV, "text-match") {
             text_matches.push(TextMatch {
@@ -198,12 +207,25 @@ pub fn parse_report(body: &str) -> Result<Report, XmlError> {
         return Ok(Report::Multiget { select: selection(&el), hrefs });
     }
     if el.name.is(CARDDAV, "addressbook-query") {
-        return Ok(Report::Query { select: selection(&el), filter: filter(el.child(CARDDAV, "filter"))?, limit: limit(&el, CARDDAV)? });
+        return Ok(Report::Query {
+            select: selection(&el),
+            filter: filter(el.child(CARDDAV, "filter"))?,
+            limit: limit(&el, CARDDAV)?,
+        });
     }
     if el.name.is(DAV, "sync-collection") {
-        let token = el.child(DAV, "sync-token").map(|t| t.text.trim().to_string()).unwrap_or_default();
-        let level = el.child(DAV, "sync-level").map(|t| t.text.trim().to_string()).unwrap_or_else(|| "1".into());
-        return Ok(Report::SyncCollection { token, level, limit: limit(&el, DAV)?, select: selection(&el) });
+        let token =
+            el.child(DAV, "sync-token").map(|t| t.text.trim().to_string()).unwrap_or_default();
+        let level = el
+            .child(DAV, "sync-level")
+            .map(|t| t.text.trim().to_string())
+            .unwrap_or_else(|| "1".into());
+        return Ok(Report::SyncCollection {
+            token,
+            level,
+            limit: limit(&el, DAV)?,
+            select: selection(&el),
+        });
     }
     Err(XmlError(format!("unsupported report {}", el.name)))
 }
@@ -241,7 +263,10 @@ mod tests {
     #[test]
     fn propfind_forms() {
         assert_eq!(ok(parse_propfind("")), Propfind::AllProp { include: vec![] });
-        assert_eq!(ok(parse_propfind(r#"<propfind xmlns="DAV:"><propname/></propfind>"#)), Propfind::PropName);
+        assert_eq!(
+            ok(parse_propfind(r#"<propfind xmlns="DAV:"><propname/></propfind>"#)),
+            Propfind::PropName
+        );
         insta::assert_debug_snapshot!(ok(parse_propfind(
             r#"<D:propfind xmlns:D="DAV:"><D:allprop/><D:include><D:supported-report-set/></D:include></D:propfind>"#
         )));
@@ -287,7 +312,9 @@ mod tests {
         let body = r#"<D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:sync-level>1</D:sync-level><D:limit><D:nresults>N</D:nresults></D:limit><D:prop><D:getetag/></D:prop></D:sync-collection>"#;
         for n in ["9223372036854775807", "18446744073709551615", "99999999999999999999999999"] {
             match ok(parse_report(&body.replace('N', n))) {
-                Report::SyncCollection { limit, .. } => assert_eq!(limit, Some(MAX_NRESULTS), "{n}"),
+                Report::SyncCollection { limit, .. } => {
+                    assert_eq!(limit, Some(MAX_NRESULTS), "{n}")
+                }
                 other => panic!("{other:?}"),
             }
         }
@@ -327,7 +354,8 @@ mod tests {
 
     #[test]
     fn unknown_report() {
-        let e = parse_report(r#"<x:free-busy-query xmlns:x="urn:ietf:params:xml:ns:caldav"/>"#).unwrap_err();
+        let e = parse_report(r#"<x:free-busy-query xmlns:x="urn:ietf:params:xml:ns:caldav"/>"#)
+            .unwrap_err();
         assert!(e.0.contains("unsupported report"), "{e:?}");
     }
 }

@@ -24,11 +24,19 @@ pub struct Propstat {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
-    Props { href: String, propstats: Vec<Propstat> },
+    Props {
+        href: String,
+        propstats: Vec<Propstat>,
+    },
     /// A resource that is gone (sync-collection) or not found (multiget).
-    Status { href: String, status: u16 },
+    Status {
+        href: String,
+        status: u16,
+    },
     /// The truncation marker of RFC 6578 §3.6 (and of a limited addressbook-query).
-    Truncated { href: String },
+    Truncated {
+        href: String,
+    },
 }
 
 /// The reason phrase of the statuses Rolo writes.
@@ -212,23 +220,38 @@ mod tests {
                 Propstat {
                     status: 200,
                     props: vec![
-                        (Name::dav("resourcetype"), Value::Xml("<d:collection/><card:addressbook/>".into())),
+                        (
+                            Name::dav("resourcetype"),
+                            Value::Xml("<d:collection/><card:addressbook/>".into()),
+                        ),
                         (Name::dav("displayname"), Value::Text("Alice <& friends>".into())),
                         (Name::new(CALENDARSERVER, "getctag"), Value::Text("7".into())),
-                        (Name::dav("current-user-principal"), Value::Href("/dav/principals/alice/".into())),
+                        (
+                            Name::dav("current-user-principal"),
+                            Value::Href("/dav/principals/alice/".into()),
+                        ),
                     ],
                 },
-                Propstat { status: 404, props: vec![(Name::new("http://example.com/ns/", "color"), Value::Empty)] },
+                Propstat {
+                    status: 404,
+                    props: vec![(Name::new("http://example.com/ns/", "color"), Value::Empty)],
+                },
                 Propstat { status: 403, props: vec![] },
             ],
         });
-        m.push(&Entry::Status { href: "/dav/addressbooks/alice/contacts/gone.vcf".into(), status: 404 });
+        m.push(&Entry::Status {
+            href: "/dav/addressbooks/alice/contacts/gone.vcf".into(),
+            status: 404,
+        });
         m.push(&Entry::Truncated { href: "/dav/addressbooks/alice/contacts/".into() });
         insta::assert_snapshot!(m.finish(Some("http://rolo.invalid/sync/7")));
     }
 
     #[test]
     fn an_error_body() {
-        insta::assert_snapshot!(error_body(&Name::dav("valid-sync-token"), "The sync token is unknown or too old: sync again from the start."));
+        insta::assert_snapshot!(error_body(
+            &Name::dav("valid-sync-token"),
+            "The sync token is unknown or too old: sync again from the start."
+        ));
     }
 }

@@ -59,7 +59,11 @@ impl Element {
     pub fn child(&self, ns: &str, local: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name.is(ns, local))
     }
-    pub fn children_named<'a>(&'a self, ns: &'a str, local: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub fn children_named<'a>(
+        &'a self,
+        ns: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.name.is(ns, local))
     }
 }
@@ -101,10 +105,18 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                     if key.contains(':') || key == "xmlns" {
                         continue;
                     }
-                    let value = a.normalized_value(quick_xml::XmlVersion::default()).map_err(|e| bad(&e))?.to_string();
+                    let value = a
+                        .normalized_value(quick_xml::XmlVersion::default())
+                        .map_err(|e| bad(&e))?
+                        .to_string();
                     attrs.push((key.to_string(), value));
                 }
-                let el = Element { name: Name { ns, local }, attrs, children: Vec::new(), text: String::new() };
+                let el = Element {
+                    name: Name { ns, local },
+                    attrs,
+                    children: Vec::new(),
+                    text: String::new(),
+                };
                 if matches!(event, Event::Empty(_)) {
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(el),
@@ -147,7 +159,9 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                     top.text.push(c);
                 }
             }
-            Event::DocType(_) => return Err(XmlError("document type declarations are not accepted".into())),
+            Event::DocType(_) => {
+                return Err(XmlError("document type declarations are not accepted".into()))
+            }
             Event::Eof => return Err(XmlError("the XML body is empty or cut short".into())),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }

@@ -4,7 +4,7 @@
 //! the allocation bound; and requests written from values read back as those values.
 //!
 //! `ROLO_FUZZ_CASES` sets the cases per property (256 by default).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use carddav::request::{
     parse_propfind, parse_proppatch, parse_report, AddressData, Filter, MatchType, PatchOp,
@@ -117,11 +117,7 @@ fn dav_request_parsing_never_panics_on_any_text() {
         )
         .prop_map(|v| v.concat()),
     ];
-    run(
-        "dav_request_parsing_never_panics_on_any_text",
-        input,
-        |text| parse_all(&text),
-    );
+    run("dav_request_parsing_never_panics_on_any_text", input, |text| parse_all(&text));
 }
 
 /// An XML element before it is written: its name (namespace by prefix, or default), attributes,
@@ -222,12 +218,8 @@ fn write(el: &El, style: Style, root: bool, out: &mut String) {
 /// A document: maybe an XML declaration, maybe a DOCTYPE declaring entities (internal,
 /// external, or a billion laughs), the root element, maybe trailing garbage.
 fn document() -> impl Strategy<Value = (String, bool)> {
-    let style = select(vec![
-        Style::RootPrefixes,
-        Style::LocalPrefixes,
-        Style::Default,
-        Style::Undeclared,
-    ]);
+    let style =
+        select(vec![Style::RootPrefixes, Style::LocalPrefixes, Style::Default, Style::Undeclared]);
     let doctype = prop_oneof![
         4 => Just(String::new()),
         1 => Just(r#"<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#.to_string()),
@@ -244,16 +236,7 @@ fn document() -> impl Strategy<Value = (String, bool)> {
             " \n",
         ][..],
     );
-    let tail = select(
-        &[
-            "",
-            "\n",
-            "<extra/>",
-            "</propfind>",
-            "garbage",
-            "<!-- end -->",
-        ][..],
-    );
+    let tail = select(&["", "\n", "<extra/>", "</propfind>", "garbage", "<!-- end -->"][..]);
     // The root is a request's, most of the time.
     let root = prop_oneof![
         4 => select(&[(DAV, "propfind"), (DAV, "propertyupdate"), (DAV, "sync-collection"), (CARDDAV, "addressbook-multiget"), (CARDDAV, "addressbook-query")][..]).prop_map(Some),
@@ -274,45 +257,31 @@ fn document() -> impl Strategy<Value = (String, bool)> {
 
 #[test]
 fn dav_request_parsing_never_panics_on_generated_xml() {
-    run(
-        "dav_request_parsing_never_panics_on_generated_xml",
-        document(),
-        |(text, has_doctype)| {
-            parse_all(&text)?;
-            // No document type (so no entity of one) is ever read.
-            if has_doctype {
-                prop_assert!(
-                    parse_propfind(&text).is_err()
-                        && parse_proppatch(&text).is_err()
-                        && parse_report(&text).is_err(),
-                    "{:?}",
-                    text
-                );
-            }
-            Ok(())
-        },
-    );
+    run("dav_request_parsing_never_panics_on_generated_xml", document(), |(text, has_doctype)| {
+        parse_all(&text)?;
+        // No document type (so no entity of one) is ever read.
+        if has_doctype {
+            prop_assert!(
+                parse_propfind(&text).is_err()
+                    && parse_proppatch(&text).is_err()
+                    && parse_report(&text).is_err(),
+                "{:?}",
+                text
+            );
+        }
+        Ok(())
+    });
 }
 
 /// Escapes text for an XML text node or attribute value.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// A property name: DAV, CardDAV, or another namespace.
 fn prop_name() -> impl Strategy<Value = Name> {
     (
-        select(
-            &[
-                DAV,
-                CARDDAV,
-                "http://calendarserver.org/ns/",
-                "http://example.com/ns/",
-            ][..],
-        ),
+        select(&[DAV, CARDDAV, "http://calendarserver.org/ns/", "http://example.com/ns/"][..]),
         "[a-z][a-z0-9-]{0,12}",
     )
         .prop_map(|(ns, local)| Name::new(ns, &local))
@@ -321,16 +290,10 @@ fn prop_name() -> impl Strategy<Value = Name> {
 /// Writes `name` as an element with a prefix of its own.
 fn named(name: &Name, i: usize, attrs: &str, body: Option<&str>) -> String {
     match body {
-        Some(b) => format!(
-            r#"<p{i}:{l} xmlns:p{i}="{}"{attrs}>{b}</p{i}:{l}>"#,
-            name.ns,
-            l = name.local
-        ),
-        None => format!(
-            r#"<p{i}:{l} xmlns:p{i}="{}"{attrs}/>"#,
-            name.ns,
-            l = name.local
-        ),
+        Some(b) => {
+            format!(r#"<p{i}:{l} xmlns:p{i}="{}"{attrs}>{b}</p{i}:{l}>"#, name.ns, l = name.local)
+        }
+        None => format!(r#"<p{i}:{l} xmlns:p{i}="{}"{attrs}/>"#, name.ns, l = name.local),
     }
 }
 
@@ -342,25 +305,15 @@ fn value_text() -> impl Strategy<Value = String> {
 fn selection() -> impl Strategy<Value = PropSelection> {
     (
         vec(prop_name(), 0..4),
-        prop_oneof![
-            Just(None),
-            Just(Some(None)),
-            Just(Some(Some("3.0"))),
-            Just(Some(Some("4.0")))
-        ],
+        prop_oneof![Just(None), Just(Some(None)), Just(Some(Some("3.0"))), Just(Some(Some("4.0")))],
     )
         .prop_map(|(mut props, ad)| {
             props.retain(|p| !p.is(CARDDAV, "address-data"));
             let address_data = ad.map(|v: Option<&str>| {
                 props.push(Name::card("address-data"));
-                AddressData {
-                    version: v.map(str::to_string),
-                }
+                AddressData { version: v.map(str::to_string) }
             });
-            PropSelection {
-                props,
-                address_data,
-            }
+            PropSelection { props, address_data }
         })
 }
 
@@ -411,23 +364,15 @@ fn text_match() -> impl Strategy<Value = TextMatch> {
 
 fn report() -> impl Strategy<Value = Report> {
     let href = "/dav/addressbooks/[a-z]{1,6}/contacts/[a-zA-Z0-9%&<> .-]{1,12}\\.vcf";
-    let prop_filter = (
-        "[a-zA-Z-]{1,8}",
-        any::<bool>(),
-        any::<bool>(),
-        vec(text_match(), 0..3),
-    )
+    let prop_filter = ("[a-zA-Z-]{1,8}", any::<bool>(), any::<bool>(), vec(text_match(), 0..3))
         .prop_map(|(name, all_of, is_not_defined, text_matches)| PropFilter {
             name: name.to_ascii_uppercase(),
             all_of,
             is_not_defined,
             text_matches,
         });
-    let filter =
-        (any::<bool>(), vec(prop_filter, 0..3)).prop_map(|(all_of, prop_filters)| Filter {
-            all_of,
-            prop_filters,
-        });
+    let filter = (any::<bool>(), vec(prop_filter, 0..3))
+        .prop_map(|(all_of, prop_filters)| Filter { all_of, prop_filters });
     prop_oneof![
         (selection(), vec(href, 0..5))
             .prop_map(|(select, hrefs)| Report::Multiget { select, hrefs }),
@@ -436,12 +381,7 @@ fn report() -> impl Strategy<Value = Report> {
             filter,
             limit: n.map(|(_, v)| v)
         }),
-        (
-            selection(),
-            "[a-zA-Z0-9:/._-]{0,30}",
-            select(&["1", "infinite"][..]),
-            nresults()
-        )
+        (selection(), "[a-zA-Z0-9:/._-]{0,30}", select(&["1", "infinite"][..]), nresults())
             .prop_map(|(select, token, level, n)| Report::SyncCollection {
                 token,
                 level: level.into(),
@@ -456,10 +396,8 @@ fn write_report(r: &Report, digits: Option<&str>) -> String {
     const NS: &str = r#"xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav""#;
     match r {
         Report::Multiget { select, hrefs } => {
-            let hrefs: String = hrefs
-                .iter()
-                .map(|h| format!("<D:href> {} </D:href>", esc(h)))
-                .collect();
+            let hrefs: String =
+                hrefs.iter().map(|h| format!("<D:href> {} </D:href>", esc(h))).collect();
             format!("<?xml version=\"1.0\"?>\n<C:addressbook-multiget {NS}>{}{hrefs}</C:addressbook-multiget>", write_selection(select))
         }
         Report::Query { select, filter, .. } => {
@@ -476,18 +414,10 @@ fn write_report(r: &Report, digits: Option<&str>) -> String {
                         MatchType::StartsWith => "starts-with",
                         MatchType::EndsWith => "ends-with",
                     };
-                    let negate = if tm.negate {
-                        r#" negate-condition="yes""#
-                    } else {
-                        ""
-                    };
+                    let negate = if tm.negate { r#" negate-condition="yes""# } else { "" };
                     body.push_str(&format!(r#"<C:text-match collation="{}" match-type="{mt}"{negate}>{}</C:text-match>"#, tm.collation, esc(&tm.text)));
                 }
-                let test = if pf.all_of {
-                    r#" test="allof""#
-                } else {
-                    r#" test="anyof""#
-                };
+                let test = if pf.all_of { r#" test="allof""# } else { r#" test="anyof""# };
                 f.push_str(&format!(
                     r#"<C:prop-filter name="{}"{test}>{body}</C:prop-filter>"#,
                     pf.name.to_ascii_lowercase()
@@ -502,12 +432,7 @@ fn write_report(r: &Report, digits: Option<&str>) -> String {
                 write_selection(select)
             )
         }
-        Report::SyncCollection {
-            token,
-            level,
-            select,
-            ..
-        } => {
+        Report::SyncCollection { token, level, select, .. } => {
             let limit = digits
                 .map(|d| format!("<D:limit><D:nresults>\n{d}\n</D:nresults></D:limit>"))
                 .unwrap_or_default();
@@ -533,17 +458,13 @@ fn dav_reports_written_then_parsed_are_the_same() {
         };
         (r, digits)
     });
-    run(
-        "dav_reports_written_then_parsed_are_the_same",
-        case,
-        |(report, digits)| {
-            let text = write_report(&report, digits.as_deref());
-            let back = bounded("parse_report", text.len(), || parse_report(&text))?
-                .map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
-            prop_assert_eq!(back, report, "{}", text);
-            Ok(())
-        },
-    );
+    run("dav_reports_written_then_parsed_are_the_same", case, |(report, digits)| {
+        let text = write_report(&report, digits.as_deref());
+        let back = bounded("parse_report", text.len(), || parse_report(&text))?
+            .map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
+        prop_assert_eq!(back, report, "{}", text);
+        Ok(())
+    });
 }
 
 #[test]
@@ -597,10 +518,9 @@ fn dav_propfind_and_proppatch_written_then_parsed_are_the_same() {
                         "<D:set><D:prop>{}</D:prop></D:set>",
                         named(n, i, "", Some(&esc(v)))
                     ),
-                    PatchOp::Remove(n) => format!(
-                        "<D:remove><D:prop>{}</D:prop></D:remove>",
-                        named(n, i, "", None)
-                    ),
+                    PatchOp::Remove(n) => {
+                        format!("<D:remove><D:prop>{}</D:prop></D:remove>", named(n, i, "", None))
+                    }
                 });
             }
             let text = format!(r#"<D:propertyupdate xmlns:D="DAV:">{body}</D:propertyupdate>"#);

@@ -42,7 +42,9 @@ const LOOKUP_HASH: &[u8] = b"rolo/v1/lookup\0";
 pub enum CryptoError {
     #[error("the master key is not valid: {0}")]
     BadMasterKey(String),
-    #[error("no master key with id {0} is loaded (was the key file replaced or a retired key removed?)")]
+    #[error(
+        "no master key with id {0} is loaded (was the key file replaced or a retired key removed?)"
+    )]
     UnknownKeyId(String),
     #[error("a sealed value could not be opened: it is corrupt or belongs to another record")]
     Open,
@@ -74,7 +76,8 @@ fn seal_with(key: &[u8; 32], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Cr
     let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(*key));
     let nonce_bytes = random::<NONCE_LEN>()?;
     let nonce = Nonce::from(*nonce_bytes);
-    let ct = cipher.encrypt(&nonce, Payload { msg: plaintext, aad }).map_err(|_| CryptoError::Open)?;
+    let ct =
+        cipher.encrypt(&nonce, Payload { msg: plaintext, aad }).map_err(|_| CryptoError::Open)?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
     out.push(FORMAT_V1);
     out.extend_from_slice(nonce_bytes.as_ref());
@@ -90,7 +93,9 @@ fn open_with(key: &[u8; 32], aad: &[u8], blob: &[u8]) -> Result<Vec<u8>, CryptoE
     let mut nonce_bytes = [0u8; NONCE_LEN];
     nonce_bytes.copy_from_slice(&blob[1..1 + NONCE_LEN]);
     let nonce = Nonce::from(nonce_bytes);
-    cipher.decrypt(&nonce, Payload { msg: &blob[1 + NONCE_LEN..], aad }).map_err(|_| CryptoError::Open)
+    cipher
+        .decrypt(&nonce, Payload { msg: &blob[1 + NONCE_LEN..], aad })
+        .map_err(|_| CryptoError::Open)
 }
 
 /// A master key's id: 16 hex characters.
@@ -137,12 +142,12 @@ impl MasterKey {
     }
     /// Parses the text form: standard base64 of 32 bytes.
     pub fn parse(text: &str) -> Result<Self, CryptoError> {
-        let raw = base64::engine::general_purpose::STANDARD
-            .decode(text.trim())
-            .map_err(|_| CryptoError::BadMasterKey("it is not base64 (expected 44 characters)".into()))?;
-        let bytes: [u8; 32] = raw
-            .try_into()
-            .map_err(|v: Vec<u8>| CryptoError::BadMasterKey(format!("it has {} bytes, expected 32", v.len())))?;
+        let raw = base64::engine::general_purpose::STANDARD.decode(text.trim()).map_err(|_| {
+            CryptoError::BadMasterKey("it is not base64 (expected 44 characters)".into())
+        })?;
+        let bytes: [u8; 32] = raw.try_into().map_err(|v: Vec<u8>| {
+            CryptoError::BadMasterKey(format!("it has {} bytes, expected 32", v.len()))
+        })?;
         Ok(Self::from_bytes(bytes))
     }
     pub fn to_text(&self) -> Zeroizing<String> {
@@ -213,12 +218,14 @@ impl Keyring {
 
     /// Reads a key file, refusing one that others can read.
     pub fn load_file(path: &Path) -> Result<Self, CryptoError> {
-        let err = |message: String| CryptoError::KeyFile { path: path.display().to_string(), message };
+        let err =
+            |message: String| CryptoError::KeyFile { path: path.display().to_string(), message };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).map_err(|e| err(e.to_string()))?.permissions().mode();
+            let mode =
+                std::fs::metadata(path).map_err(|e| err(e.to_string()))?.permissions().mode();
             if mode & 0o077 != 0 {
                 return Err(err(format!(
                     "its mode is {:o}; others may read it. Run: chmod 600 {}",
@@ -232,7 +239,8 @@ impl Keyring {
 
     /// Writes the key file atomically with mode 0600 (temp file + rename).
     pub fn write_file(&self, path: &Path) -> Result<(), CryptoError> {
-        let err = |message: String| CryptoError::KeyFile { path: path.display().to_string(), message };
+        let err =
+            |message: String| CryptoError::KeyFile { path: path.display().to_string(), message };
         let tmp = path.with_extension("tmp");
         {
             let mut opts = std::fs::OpenOptions::new();
@@ -268,7 +276,14 @@ impl Keyring {
     /// A keyring without the retired keys in `drop`; the active key always stays.
     pub fn without(&self, drop: &[KeyId]) -> Keyring {
         let active = self.keys[0].id.clone();
-        Keyring { keys: self.keys.iter().filter(|k| k.id == active || !drop.contains(&k.id)).cloned().collect() }
+        Keyring {
+            keys: self
+                .keys
+                .iter()
+                .filter(|k| k.id == active || !drop.contains(&k.id))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// Wraps an account's data key with the active master key.
@@ -279,9 +294,19 @@ impl Keyring {
     }
 
     /// Unwraps an account's data key with whichever loaded master key wrapped it.
-    pub fn unwrap(&self, account_id: &[u8; 16], wrapped: &WrappedKey) -> Result<DataKey, CryptoError> {
-        let mk = self.get(&wrapped.key_id).ok_or_else(|| CryptoError::UnknownKeyId(wrapped.key_id.0.clone()))?;
-        let plain = Zeroizing::new(open_with(&mk.key, &account_key_aad(account_id, &mk.id), &wrapped.blob)?);
+    pub fn unwrap(
+        &self,
+        account_id: &[u8; 16],
+        wrapped: &WrappedKey,
+    ) -> Result<DataKey, CryptoError> {
+        let mk = self
+            .get(&wrapped.key_id)
+            .ok_or_else(|| CryptoError::UnknownKeyId(wrapped.key_id.0.clone()))?;
+        let plain = Zeroizing::new(open_with(
+            &mk.key,
+            &account_key_aad(account_id, &mk.id),
+            &wrapped.blob,
+        )?);
         let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| CryptoError::Open)?;
         Ok(DataKey(Zeroizing::new(bytes)))
     }
@@ -308,7 +333,12 @@ pub enum RecordKind {
     SecondFactor,
 }
 
-fn record_aad(kind: RecordKind, account_id: &[u8; 16], contact_id: &[u8; 16], revision: i64) -> Vec<u8> {
+fn record_aad(
+    kind: RecordKind,
+    account_id: &[u8; 16],
+    contact_id: &[u8; 16],
+    revision: i64,
+) -> Vec<u8> {
     let tag = match kind {
         RecordKind::Contact => AAD_CONTACT,
         RecordKind::Group => AAD_GROUP,
@@ -368,7 +398,9 @@ impl DataKey {
     pub fn lookup_hash(&self, label: &str, data: &[u8]) -> String {
         use hmac::{Hmac, Mac};
         // HMAC accepts keys of any length: this cannot fail.
-        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice()) else { return String::new() };
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice()) else {
+            return String::new();
+        };
         mac.update(LOOKUP_HASH);
         mac.update(label.as_bytes());
         mac.update(&[0]);

@@ -66,7 +66,8 @@ fn wrap_unwrap_and_rotation() {
 
 #[test]
 fn key_text_and_file() {
-    let ring = Keyring::new(vec![MasterKey::generate().unwrap(), MasterKey::generate().unwrap()]).unwrap();
+    let ring =
+        Keyring::new(vec![MasterKey::generate().unwrap(), MasterKey::generate().unwrap()]).unwrap();
     let parsed = Keyring::parse(&ring.to_file_text()).unwrap();
     assert_eq!(parsed.ids(), ring.ids());
     let env_form = format!("{},{}", *ring.keys[0].to_text(), *ring.keys[1].to_text());

@@ -45,10 +45,16 @@ impl IntoResponse for ApiFailure {
 impl From<StoreError> for ApiFailure {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => ApiFailure(StatusCode::NOT_FOUND, "not_found", "no such contact".into()),
+            StoreError::NotFound => {
+                ApiFailure(StatusCode::NOT_FOUND, "not_found", "no such contact".into())
+            }
             other => {
                 tracing::error!(error = %other, "device API: store failure");
-                ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the server failed; retry later".into())
+                ApiFailure(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "the server failed; retry later".into(),
+                )
             }
         }
     }
@@ -57,7 +63,9 @@ impl From<StoreError> for ApiFailure {
 impl From<SyncError> for ApiFailure {
     fn from(e: SyncError) -> Self {
         match e {
-            SyncError::CursorInvalid => ApiFailure(StatusCode::GONE, "cursor_invalid", e.to_string()),
+            SyncError::CursorInvalid => {
+                ApiFailure(StatusCode::GONE, "cursor_invalid", e.to_string())
+            }
             SyncError::Store(s) => s.into(),
         }
     }
@@ -73,13 +81,15 @@ pub struct AuthDevice {
 impl FromRequestParts<ApiState> for AuthDevice {
     type Rejection = ApiFailure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ApiState,
+    ) -> Result<Self, Self::Rejection> {
         let unauthorized = |m: &str| ApiFailure(StatusCode::UNAUTHORIZED, "unauthorized", m.into());
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| unauthorized("send the device token as Authorization: Bearer <token>"))?;
+        let header =
+            parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(
+                || unauthorized("send the device token as Authorization: Bearer <token>"),
+            )?;
         let token = header
             .strip_prefix("Bearer ")
             .ok_or_else(|| unauthorized("the Authorization header must be Bearer <token>"))?;
@@ -102,10 +112,18 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiFailure(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the body exceeds {MAX_BODY} bytes")))
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiFailure(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the body exceeds {MAX_BODY} bytes"),
+                ))
             }
-            Err(e @ JsonRejection::MissingJsonContentType(_)) => Err(ApiFailure(e.status(), "bad_request", e.body_text())),
+            Err(e @ JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiFailure(e.status(), "bad_request", e.body_text()))
+            }
             Err(e) => Err(ApiFailure::bad_request(e.body_text())),
         }
     }
@@ -116,10 +134,25 @@ fn json<T: serde::Serialize>(v: &T) -> serde_json::Value {
 }
 
 /// A feed item as (kind, id, revision, time, data if live).
-fn parts(item: &FeedItem) -> (proto::EntityKind, uuid::Uuid, i64, chrono::DateTime<chrono::Utc>, Option<serde_json::Value>) {
+fn parts(
+    item: &FeedItem,
+) -> (proto::EntityKind, uuid::Uuid, i64, chrono::DateTime<chrono::Utc>, Option<serde_json::Value>)
+{
     match item {
-        FeedItem::Contact(c) => (proto::EntityKind::Contact, *c.id.as_uuid(), c.revision, c.updated_at, c.data.as_ref().map(json)),
-        FeedItem::Group(g) => (proto::EntityKind::Group, *g.id.as_uuid(), g.revision, g.updated_at, g.data.as_ref().map(json)),
+        FeedItem::Contact(c) => (
+            proto::EntityKind::Contact,
+            *c.id.as_uuid(),
+            c.revision,
+            c.updated_at,
+            c.data.as_ref().map(json),
+        ),
+        FeedItem::Group(g) => (
+            proto::EntityKind::Group,
+            *g.id.as_uuid(),
+            g.revision,
+            g.updated_at,
+            g.data.as_ref().map(json),
+        ),
     }
 }
 
@@ -152,7 +185,10 @@ async fn changes(
     let Query(q) = query.map_err(|e| ApiFailure::bad_request(e.body_text()))?;
     let limit = q.limit.unwrap_or(proto::DEFAULT_PAGE);
     if limit == 0 || limit > proto::MAX_PAGE {
-        return Err(ApiFailure::bad_request(format!("limit must be from 1 to {}", proto::MAX_PAGE)));
+        return Err(ApiFailure::bad_request(format!(
+            "limit must be from 1 to {}",
+            proto::MAX_PAGE
+        )));
     }
     let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,
@@ -169,6 +205,8 @@ async fn changes(
     Ok(Json(response))
 }
 
+// The refusal is the item's answer, built once per refused item: no gain in boxing it.
+#[allow(clippy::result_large_err)]
 fn parse_item(item: proto::UploadItem) -> Result<PushItem, PushResult> {
     let id = item.id;
     let reject = |reason: String| PushResult::rejected(id, reason);
@@ -187,10 +225,16 @@ fn parse_item(item: proto::UploadItem) -> Result<PushItem, PushResult> {
         }
         proto::Op::Upsert => {
             let value = item.data.ok_or_else(|| reject("an upsert needs data".into()))?;
-            let bad = |e: serde_path_to_error::Error<serde_json::Error>| reject(format!("data.{}: {}", e.path(), e.inner()));
+            let bad = |e: serde_path_to_error::Error<serde_json::Error>| {
+                reject(format!("data.{}: {}", e.path(), e.inner()))
+            };
             match item.kind {
-                proto::EntityKind::Contact => PushOp::Contact(serde_path_to_error::deserialize::<_, ContactData>(value).map_err(bad)?),
-                proto::EntityKind::Group => PushOp::Group(serde_path_to_error::deserialize::<_, GroupData>(value).map_err(bad)?),
+                proto::EntityKind::Contact => PushOp::Contact(
+                    serde_path_to_error::deserialize::<_, ContactData>(value).map_err(bad)?,
+                ),
+                proto::EntityKind::Group => PushOp::Group(
+                    serde_path_to_error::deserialize::<_, GroupData>(value).map_err(bad)?,
+                ),
             }
         }
     };
@@ -217,7 +261,11 @@ fn result_of(r: PushResult) -> proto::ItemResult {
         conflicts: r
             .conflicts
             .into_iter()
-            .map(|c| proto::FieldConflict { field: c.field.to_string(), kept: c.kept, replaced: c.replaced })
+            .map(|c| proto::FieldConflict {
+                field: c.field.to_string(),
+                kept: c.kept,
+                replaced: c.replaced,
+            })
             .collect(),
     }
 }
@@ -250,12 +298,21 @@ async fn upload(
             Err(rejected) => results.push(Some(result_of(rejected))),
         }
     }
-    let mut applied = sync_engine::push(&state.store, auth.account.id, origin, items).await?.into_iter();
+    let mut applied =
+        sync_engine::push(&state.store, auth.account.id, origin, items).await?.into_iter();
     let results: Vec<proto::ItemResult> =
         results.into_iter().filter_map(|r| r.or_else(|| applied.next().map(result_of))).collect();
     let received = results
         .iter()
-        .filter(|r| matches!(r.status, proto::ItemStatus::Created | proto::ItemStatus::Updated | proto::ItemStatus::Deleted | proto::ItemStatus::Conflict))
+        .filter(|r| {
+            matches!(
+                r.status,
+                proto::ItemStatus::Created
+                    | proto::ItemStatus::Updated
+                    | proto::ItemStatus::Deleted
+                    | proto::ItemStatus::Conflict
+            )
+        })
         .count() as i64;
     let cursor = state.store.current_seq(auth.account.id).await?;
     state.store.record_sync(auth.device.id, None, auth.addr, 0, received).await?;
@@ -265,7 +322,10 @@ async fn upload(
 /// The account's sync status as this device sees it.
 #[utoipa::path(get, path = "/api/v1/sync/status", security(("device_token" = [])),
     responses((status = 200, body = proto::SyncStatus), (status = 401, body = proto::ApiError)))]
-async fn status(State(state): State<ApiState>, auth: AuthDevice) -> Result<Json<proto::SyncStatus>, ApiFailure> {
+async fn status(
+    State(state): State<ApiState>,
+    auth: AuthDevice,
+) -> Result<Json<proto::SyncStatus>, ApiFailure> {
     let cursor = state.store.current_seq(auth.account.id).await?;
     let contacts = state.store.count_contacts(auth.account.id).await?;
     Ok(Json(proto::SyncStatus {
@@ -285,18 +345,39 @@ async fn status(State(state): State<ApiState>, auth: AuthDevice) -> Result<Json<
     security(("device_token" = [])),
     responses((status = 200, body = proto::ContactResponse), (status = 400, body = proto::ApiError),
                (status = 401, body = proto::ApiError), (status = 404, body = proto::ApiError)))]
-async fn contact(State(state): State<ApiState>, auth: AuthDevice, Path(id): Path<String>) -> Result<Json<proto::ContactResponse>, ApiFailure> {
+async fn contact(
+    State(state): State<ApiState>,
+    auth: AuthDevice,
+    Path(id): Path<String>,
+) -> Result<Json<proto::ContactResponse>, ApiFailure> {
     let id = ContactId::parse(&id).map_err(|e| ApiFailure::bad_request(format!("id: {e}")))?;
     let c = state.store.get_contact(auth.account.id, id).await?;
-    Ok(Json(proto::ContactResponse { id: *c.id.as_uuid(), revision: c.revision, updated_at: c.updated_at, data: c.data }))
+    Ok(Json(proto::ContactResponse {
+        id: *c.id.as_uuid(),
+        revision: c.revision,
+        updated_at: c.updated_at,
+        data: c.data,
+    }))
 }
 
 /// The account's groups.
 #[utoipa::path(get, path = "/api/v1/groups", security(("device_token" = [])),
     responses((status = 200, body = Vec<proto::GroupResponse>), (status = 401, body = proto::ApiError)))]
-async fn groups(State(state): State<ApiState>, auth: AuthDevice) -> Result<Json<Vec<proto::GroupResponse>>, ApiFailure> {
+async fn groups(
+    State(state): State<ApiState>,
+    auth: AuthDevice,
+) -> Result<Json<Vec<proto::GroupResponse>>, ApiFailure> {
     let groups = state.store.list_groups(auth.account.id).await?;
-    Ok(Json(groups.into_iter().map(|g| proto::GroupResponse { id: *g.id.as_uuid(), revision: g.revision, name: g.name }).collect()))
+    Ok(Json(
+        groups
+            .into_iter()
+            .map(|g| proto::GroupResponse {
+                id: *g.id.as_uuid(),
+                revision: g.revision,
+                name: g.name,
+            })
+            .collect(),
+    ))
 }
 
 struct SecurityAddon;
@@ -307,7 +388,12 @@ impl utoipa::Modify for SecurityAddon {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "device_token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("a device token from the console or `rolo device create`")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("a device token from the console or `rolo device create`"))
+                    .build(),
+            ),
         );
     }
 }
@@ -335,13 +421,21 @@ async fn docs() -> impl IntoResponse {
     for (path, item) in doc.paths.paths.iter() {
         for (method, op) in [("GET", &item.get), ("POST", &item.post)] {
             if let Some(op) = op {
-                let summary = op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default();
-                endpoints.push_str(&format!("<li><code>{method} {}</code> — {}</li>", esc(path), esc(&summary)));
+                let summary =
+                    op.summary.clone().or_else(|| op.description.clone()).unwrap_or_default();
+                endpoints.push_str(&format!(
+                    "<li><code>{method} {}</code> — {}</li>",
+                    esc(path),
+                    esc(&summary)
+                ));
             }
         }
     }
     // A static page: no script may run; its one inline style block is allowed.
-    let csp = [(axum::http::header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")];
+    let csp = [(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    )];
     (csp, Html(format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rolo device sync API</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}\

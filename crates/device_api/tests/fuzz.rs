@@ -6,7 +6,7 @@
 //! bound, and the server keeps answering.
 //!
 //! `ROLO_FUZZ_CASES` sets the cases per property (256 by default).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
@@ -38,10 +38,7 @@ impl Api {
         // Hashing the password takes argon2's memory: not while another test measures.
         let _alone = fuzz_support::alone();
         let dir = tempfile::tempdir().unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let url = format!("sqlite://{}", dir.path().join("rolo.db").display());
         let (router, token) = rt.block_on(async {
             let backend = Arc::new(store_sql::SqliteBackend::connect(&url).await.unwrap());
@@ -55,18 +52,11 @@ impl Api {
                 .create_account(&Username::parse("fuzz").unwrap(), "fuzz-password-1", false)
                 .await
                 .unwrap();
-            let (_, token) = store
-                .create_device(account.id, "Fuzzer", DeviceKind::Pc)
-                .await
-                .unwrap();
+            let (_, token) =
+                store.create_device(account.id, "Fuzzer", DeviceKind::Pc).await.unwrap();
             (device_api::router(Arc::new(store)), token)
         });
-        let api = Api {
-            rt,
-            router,
-            token,
-            _dir: dir,
-        };
+        let api = Api { rt, router, token, _dir: dir };
         // The first requests open connections and prepare statements: not part of any case.
         let (status, body) = api.call(Method::POST, "/api/v1/sync/upload", Some("application/json"), br#"{"changes":[{"id":"0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60","op":"upsert","data":{"display_name":"Warm"}}]}"#.to_vec());
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
@@ -92,10 +82,7 @@ impl Api {
         self.rt.block_on(async {
             let res = self.router.clone().oneshot(req).await.unwrap();
             let status = res.status();
-            (
-                status,
-                res.into_body().collect().await.unwrap().to_bytes().to_vec(),
-            )
+            (status, res.into_body().collect().await.unwrap().to_bytes().to_vec())
         })
     }
 
@@ -109,17 +96,10 @@ impl Api {
         body: Vec<u8>,
     ) -> Result<(StatusCode, Vec<u8>), TestCaseError> {
         let len = body.len() + uri.len();
-        let (status, answer) = bounded("the request", len, || {
-            self.call(method, uri, content_type, body)
-        })?;
+        let (status, answer) =
+            bounded("the request", len, || self.call(method, uri, content_type, body))?;
         let text = String::from_utf8_lossy(&answer);
-        prop_assert!(
-            !status.is_server_error(),
-            "{} for {}: {}",
-            status,
-            uri,
-            text
-        );
+        prop_assert!(!status.is_server_error(), "{} for {}: {}", status, uri, text);
         if status.is_client_error() {
             let v: serde_json::Value = serde_json::from_slice(&answer)
                 .map_err(|e| TestCaseError::fail(format!("{status}: not JSON ({e}): {text}")))?;
@@ -196,10 +176,7 @@ fn json() -> impl Strategy<Value = String> {
             vec(inner.clone(), 0..8).prop_map(|v| format!("[{}]", v.join(","))),
             vec((key(), inner), 0..8).prop_map(|kv| format!(
                 "{{{}}}",
-                kv.iter()
-                    .map(|(k, v)| format!("\"{k}\":{v}"))
-                    .collect::<Vec<_>>()
-                    .join(",")
+                kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(",")
             )),
         ]
     })
@@ -231,11 +208,8 @@ fn contact_data() -> impl Strategy<Value = String> {
         Just("123".to_string()),
         Just("null".to_string())
     ];
-    let email = prop_oneof![
-        "\"[a-z]{1,8}@[a-z]{1,8}\\.com\"",
-        "\"[a-z@.]{0,10}\"",
-        Just("[]".to_string())
-    ];
+    let email =
+        prop_oneof!["\"[a-z]{1,8}@[a-z]{1,8}\\.com\"", "\"[a-z@.]{0,10}\"", Just("[]".to_string())];
     let giant = (1usize..300_000).prop_map(|n| format!("\"{}\"", "x".repeat(n)));
     let name = prop_oneof![8 => "\"[a-zA-Z \u{4e00}-\u{4e20}]{0,20}\"", 1 => giant, 1 => json()];
     let birthday = prop_oneof![
@@ -266,14 +240,10 @@ fn contact_data() -> impl Strategy<Value = String> {
         vec("[a-z]{1,8}@[a-z]{1,8}\\.com", 0..2),
     )
         .prop_map(|(name, phones, emails)| {
-            let phones: Vec<String> = phones
-                .iter()
-                .map(|p| format!(r#"{{"label":"work","value":"{p}"}}"#))
-                .collect();
-            let emails: Vec<String> = emails
-                .iter()
-                .map(|e| format!(r#"{{"label":"home","value":"{e}"}}"#))
-                .collect();
+            let phones: Vec<String> =
+                phones.iter().map(|p| format!(r#"{{"label":"work","value":"{p}"}}"#)).collect();
+            let emails: Vec<String> =
+                emails.iter().map(|e| format!(r#"{{"label":"home","value":"{e}"}}"#)).collect();
             format!(
                 r#"{{"display_name":"{name}","phones":[{}],"emails":[{}]}}"#,
                 phones.join(","),
@@ -288,15 +258,11 @@ fn contact_data() -> impl Strategy<Value = String> {
 fn item() -> impl Strategy<Value = String> {
     let uuid_v7 = "0190f5a4-3c1e-7cc2-9d1e-[0-9a-f]{12}";
     let base = prop_oneof![3 => Just(String::new()), 1 => (1i64..4).prop_map(|n| format!(r#","base_revision":{n}"#))];
-    let well_formed = (
-        uuid_v7,
-        select(&["upsert", "upsert", "upsert", "delete"][..]),
-        base,
-        contact_data(),
-    )
-        .prop_map(|(id, op, base, data)| {
-            format!(r#"{{"kind":"contact","id":"{id}","op":"{op}"{base},"data":{data}}}"#)
-        });
+    let well_formed =
+        (uuid_v7, select(&["upsert", "upsert", "upsert", "delete"][..]), base, contact_data())
+            .prop_map(|(id, op, base, data)| {
+                format!(r#"{{"kind":"contact","id":"{id}","op":"{op}"{base},"data":{data}}}"#)
+            });
     prop_oneof![4 => well_formed, 1 => any_item()]
 }
 
@@ -316,22 +282,10 @@ fn any_item() -> impl Strategy<Value = String> {
     ];
     let data = prop_oneof![3 => contact_data().prop_map(Some), 1 => group_data.prop_map(Some), 1 => Just(None)];
     let unknown = prop_oneof![6 => Just(None), 1 => (key(), json()).prop_map(Some)];
-    (
-        kind,
-        uuid().prop_map(|u| format!("\"{u}\"")),
-        op,
-        base,
-        data,
-        unknown,
-    )
-        .prop_map(|(kind, id, op, base, data, unknown)| {
+    (kind, uuid().prop_map(|u| format!("\"{u}\"")), op, base, data, unknown).prop_map(
+        |(kind, id, op, base, data, unknown)| {
             let mut fields = vec![format!(r#""id":{id}"#)];
-            for (k, v) in [
-                ("kind", kind),
-                ("op", op),
-                ("base_revision", base),
-                ("data", data),
-            ] {
+            for (k, v) in [("kind", kind), ("op", op), ("base_revision", base), ("data", data)] {
                 if let Some(v) = v {
                     fields.push(format!(r#""{k}":{v}"#));
                 }
@@ -340,7 +294,8 @@ fn any_item() -> impl Strategy<Value = String> {
                 fields.push(format!(r#""{k}":{v}"#));
             }
             format!("{{{}}}", fields.join(","))
-        })
+        },
+    )
 }
 
 /// An upload body: a few items, or very many (past the limit, or cheap to reject), or not an
@@ -396,11 +351,9 @@ fn device_api_upload_never_fails_on_any_bytes() {
 #[test]
 fn device_api_upload_never_fails_on_random_json() {
     let api = Api::new();
-    run(
-        "device_api_upload_never_fails_on_random_json",
-        upload_body(),
-        |body| api.upload(Some("application/json"), body.into_bytes()),
-    );
+    run("device_api_upload_never_fails_on_random_json", upload_body(), |body| {
+        api.upload(Some("application/json"), body.into_bytes())
+    });
 }
 
 #[test]
@@ -412,14 +365,8 @@ fn device_api_upload_refuses_a_body_past_the_limit() {
     for i in 0..cases {
         let mut body = br#"{"changes":[]}"#.to_vec();
         body.resize(device_api::MAX_BODY + 1 + i, b' ');
-        let (status, _) = api
-            .check(
-                Method::POST,
-                "/api/v1/sync/upload",
-                Some("application/json"),
-                body,
-            )
-            .unwrap();
+        let (status, _) =
+            api.check(Method::POST, "/api/v1/sync/upload", Some("application/json"), body).unwrap();
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     }
     api.assert_answering().unwrap();
@@ -462,11 +409,7 @@ fn device_api_queries_and_paths_never_fail() {
         .prop_map(str::to_string),
     ];
     let request = (0u8..5, text.clone(), text).prop_map(|(kind, a, b)| match kind {
-        0 => format!(
-            "/api/v1/sync/changes?cursor={}&limit={}",
-            encode(&a),
-            encode(&b)
-        ),
+        0 => format!("/api/v1/sync/changes?cursor={}&limit={}", encode(&a), encode(&b)),
         1 => format!("/api/v1/sync/changes?{}={}", encode(&a), encode(&b)),
         2 => format!("/api/v1/contacts/{}", encode(&a)),
         3 => format!("/api/v1/{}/{}", encode(&a), encode(&b)),

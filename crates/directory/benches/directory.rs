@@ -2,6 +2,7 @@
 //! keystroke of a search, the letter index, duplicates, and server memory.
 //!
 //! cargo bench -p directory --bench directory   (ROLO_BENCH_CONTACTS=… to change the size)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,8 +10,8 @@ use std::time::Instant;
 use directory::{Directory, ListQuery};
 use domain::generate::Gen;
 use domain::{Origin, Username};
-use views::ListSort;
 use store_sql::SqliteBackend;
+use views::ListSort;
 
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -30,21 +31,15 @@ fn ms(t: Instant) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let n: usize = std::env::var("ROLO_BENCH_CONTACTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50_000);
+    let n: usize =
+        std::env::var("ROLO_BENCH_CONTACTS").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("rolo.db").display());
     let store = Arc::new(
         store::contract::store_on(Arc::new(SqliteBackend::connect(&url).await.unwrap())).await,
     );
     let account = store
-        .create_account(
-            &Username::parse("bench").unwrap(),
-            "bench-password-1",
-            false,
-        )
+        .create_account(&Username::parse("bench").unwrap(), "bench-password-1", false)
         .await
         .unwrap()
         .id;
@@ -55,10 +50,7 @@ async fn main() {
     while done < n {
         let k = (n - done).min(5_000);
         let items: Vec<_> = (done..done + k).map(|i| (None, gen.contact(i))).collect();
-        store
-            .create_contacts(account, &items, Origin::Cli)
-            .await
-            .unwrap();
+        store.create_contacts(account, &items, Origin::Cli).await.unwrap();
         done += k;
     }
     println!(
@@ -70,11 +62,7 @@ async fn main() {
     let directory = Directory::new(store.clone(), 16);
     let t = Instant::now();
     let stats = directory.warm(account).await.unwrap();
-    println!(
-        "index load (read {} contacts, decrypt, build): {:.0} ms",
-        stats.contacts,
-        ms(t)
-    );
+    println!("index load (read {} contacts, decrypt, build): {:.0} ms", stats.contacts, ms(t));
     println!(
         "server memory for the loaded index: {:.0} MB (RSS {:.0} → {:.0} MB)",
         rss_mb() - before,
@@ -101,10 +89,7 @@ async fn main() {
     let _ = directory.page(account, &page("", 0)).await.unwrap();
     println!("list page again (order cached): {:.1} ms", ms(t));
     let t = Instant::now();
-    let _ = directory
-        .page(account, &page("", 30_000.min(n / 2)))
-        .await
-        .unwrap();
+    let _ = directory.page(account, &page("", 30_000.min(n / 2))).await.unwrap();
     println!("page at an offset deep in the book: {:.1} ms", ms(t));
 
     for typed in ["zhangwei", "+86 138", "lovelace", "example.org"] {
@@ -130,17 +115,11 @@ async fn main() {
 
     let t = Instant::now();
     let sets = directory.duplicates(account).await.unwrap();
-    println!(
-        "possible duplicates: {} sets in {:.0} ms",
-        sets.len(),
-        ms(t)
-    );
+    println!("possible duplicates: {} sets in {:.0} ms", sets.len(), ms(t));
 
     // One edit made elsewhere, then the next page (catch-up from the change log + re-sort).
-    let c = store
-        .create_contact(account, None, &gen.contact(n + 1), Origin::Console)
-        .await
-        .unwrap();
+    let c =
+        store.create_contact(account, None, &gen.contact(n + 1), Origin::Console).await.unwrap();
     let t = Instant::now();
     let p = directory.page(account, &page("", 0)).await.unwrap();
     println!(

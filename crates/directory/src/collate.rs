@@ -73,22 +73,14 @@ fn words(name: &str) -> Vec<Word> {
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut Vec<Word>| {
         if !run.is_empty() {
-            out.push(Word {
-                text: std::mem::take(run),
-                alternatives: Vec::new(),
-            });
+            out.push(Word { text: std::mem::take(run), alternatives: Vec::new() });
         }
     };
     for (i, c) in name.chars().enumerate() {
         if let Some(p) = c.to_pinyin() {
             flush(&mut run, &mut out);
             let surname = (i == 0)
-                .then(|| {
-                    SURNAME_READINGS
-                        .iter()
-                        .find(|(s, _)| *s == c)
-                        .map(|(_, r)| *r)
-                })
+                .then(|| SURNAME_READINGS.iter().find(|(s, _)| *s == c).map(|(_, r)| *r))
                 .flatten();
             let main = surname.unwrap_or(p.plain()).to_string();
             let alternatives = c
@@ -102,10 +94,7 @@ fn words(name: &str) -> Vec<Word> {
                 .unwrap_or_default();
             let mut alternatives = alternatives;
             alternatives.dedup();
-            out.push(Word {
-                text: main,
-                alternatives,
-            });
+            out.push(Word { text: main, alternatives });
         } else if let Some(f) = fold(c) {
             run.push(f);
         } else {
@@ -120,11 +109,7 @@ fn words(name: &str) -> Vec<Word> {
 /// names that start with anything else; those sort after Z).
 pub fn sort_key(name: &str) -> (String, char) {
     let ws = words(name);
-    let mut key = ws
-        .iter()
-        .map(|w| w.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut key = ws.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
     let letter = match key.chars().next() {
         Some(c) if c.is_ascii_lowercase() => c.to_ascii_uppercase(),
         _ => '#',
@@ -141,11 +126,7 @@ pub fn sort_key(name: &str) -> (String, char) {
 pub fn name_forms(name: &str) -> String {
     let ws = words(name);
     let joined: String = ws.iter().map(|w| w.text.as_str()).collect();
-    let spaced = ws
-        .iter()
-        .map(|w| w.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let spaced = ws.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
     let initials: String = ws.iter().filter_map(|w| w.text.chars().next()).collect();
     let mut out = format!("{spaced}\u{1}{joined}\u{1}{initials}");
     for w in &ws {
@@ -197,14 +178,9 @@ mod tests {
 
     #[test]
     fn chinese_and_latin_names_sort_by_initial_letter() {
-        let mut names = vec![
-            "张伟", "David", "陈静", "Bob", "阿明", "Émile", "123 Taxi", "bob",
-        ];
+        let mut names = vec!["张伟", "David", "陈静", "Bob", "阿明", "Émile", "123 Taxi", "bob"];
         names.sort_by_key(|n| sort_key(n).0);
-        assert_eq!(
-            names,
-            vec!["阿明", "Bob", "bob", "陈静", "David", "Émile", "张伟", "123 Taxi"]
-        );
+        assert_eq!(names, vec!["阿明", "Bob", "bob", "陈静", "David", "Émile", "张伟", "123 Taxi"]);
     }
 
     #[test]
@@ -244,9 +220,6 @@ mod tests {
         let stored = digits("13800138000");
         assert!(phone_matches(&stored, &digits("+86 138-0013-8000")));
         assert!(!phone_matches(&stored, &digits("13800138001")));
-        assert_eq!(
-            phone_identity("+86 138-0013-8000"),
-            phone_identity("138 0013 8000")
-        );
+        assert_eq!(phone_identity("+86 138-0013-8000"), phone_identity("138 0013 8000"));
     }
 }

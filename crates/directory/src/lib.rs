@@ -15,8 +15,8 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use domain::{AccountId, Contact, ContactData, ContactId, GroupId};
 use store::{FeedItem, Since, Store, StoreError, StoreResult};
-use views::{ContactPage, ContactSummary, DuplicateSet, ListSort};
 use tokio::sync::{Mutex, RwLock};
+use views::{ContactPage, ContactSummary, DuplicateSet, ListSort};
 
 use collate::{digits, fold_text, name_forms, phone_identity, phone_matches, sort_key};
 
@@ -57,16 +57,10 @@ impl Entry {
         if !data.name.family.is_empty() || !data.name.given.is_empty() {
             // "Wei Zhang" style names typed given-first.
             text.push(SEP);
-            text.push_str(&name_forms(&format!(
-                "{} {}",
-                data.name.given, data.name.family
-            )));
+            text.push_str(&name_forms(&format!("{} {}", data.name.given, data.name.family)));
         }
-        let emails: Vec<String> = data
-            .emails
-            .iter()
-            .map(|e| e.value.as_str().to_lowercase())
-            .collect();
+        let emails: Vec<String> =
+            data.emails.iter().map(|e| e.value.as_str().to_lowercase()).collect();
         for e in &emails {
             text.push(SEP);
             text.push_str(e);
@@ -83,10 +77,7 @@ impl Entry {
             .map(|p| (digits(p.value.as_str()), p.value.as_str().to_string()))
             .filter(|(d, _)| !d.is_empty())
             .unzip();
-        let name_norm = fold_text(name)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name_norm = fold_text(name).split_whitespace().collect::<Vec<_>>().join(" ");
         let summary = ContactSummary {
             id,
             revision,
@@ -121,16 +112,11 @@ pub struct Query {
 impl Query {
     pub fn parse(raw: &str) -> Query {
         let raw = raw.trim();
-        let phone_like = !raw.is_empty()
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let phone_like =
+            !raw.is_empty() && raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
         let d = digits(raw);
         let phone = (phone_like && d.len() >= 3).then_some(d);
-        let words = fold_text(raw)
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
+        let words = fold_text(raw).split_whitespace().map(str::to_string).collect();
         Query { words, phone }
     }
 
@@ -184,12 +170,7 @@ impl Index {
             .iter()
             .map(|c| (c.id, Entry::new(c.id, c.revision, c.updated_at, &c.data)))
             .collect();
-        Index {
-            seq,
-            entries,
-            by_name: None,
-            by_recent: None,
-        }
+        Index { seq, entries, by_name: None, by_recent: None }
     }
 
     pub fn seq(&self) -> i64 {
@@ -209,8 +190,7 @@ impl Index {
         if let FeedItem::Contact(c) = item {
             match &c.data {
                 Some(data) => {
-                    self.entries
-                        .insert(c.id, Entry::new(c.id, c.revision, c.updated_at, data));
+                    self.entries.insert(c.id, Entry::new(c.id, c.revision, c.updated_at, data));
                 }
                 None => {
                     self.entries.remove(&c.id);
@@ -238,9 +218,7 @@ impl Index {
                         .then(a.summary.id.cmp(&b.summary.id))
                 }),
                 ListSort::Recent => ids.sort_unstable_by(|a, b| {
-                    b.updated_at
-                        .cmp(&a.updated_at)
-                        .then(a.summary.id.cmp(&b.summary.id))
+                    b.updated_at.cmp(&a.updated_at).then(a.summary.id.cmp(&b.summary.id))
                 }),
             }
             ids.into_iter().map(|e| e.summary.id).collect()
@@ -275,11 +253,8 @@ impl Index {
         }
         let limit = q.limit.clamp(1, 500);
         let offset = q.offset.min(ids.len());
-        let items = ids[offset..]
-            .iter()
-            .take(limit)
-            .map(|id| self.entries[id].summary.clone())
-            .collect();
+        let items =
+            ids[offset..].iter().take(limit).map(|id| self.entries[id].summary.clone()).collect();
         ContactPage {
             total: ids.len(),
             all: self.entries.len(),
@@ -341,14 +316,10 @@ impl Index {
                         let root = a.min(b);
                         let other = a.max(b);
                         parent[other] = root;
-                        let best = [
-                            reason.remove(&a),
-                            reason.remove(&b),
-                            Some((strength, shown)),
-                        ]
-                        .into_iter()
-                        .flatten()
-                        .max_by_key(|(s, _)| *s);
+                        let best = [reason.remove(&a), reason.remove(&b), Some((strength, shown))]
+                            .into_iter()
+                            .flatten()
+                            .max_by_key(|(s, _)| *s);
                         if let Some(best) = best {
                             reason.insert(root, best);
                         }
@@ -408,21 +379,13 @@ pub struct Directory {
 
 impl Directory {
     pub fn new(store: Arc<Store>, capacity: usize) -> Directory {
-        Directory {
-            store,
-            slots: Mutex::new(HashMap::new()),
-            capacity: capacity.max(1),
-        }
+        Directory { store, slots: Mutex::new(HashMap::new()), capacity: capacity.max(1) }
     }
 
     async fn slot(&self, account: AccountId) -> Arc<RwLock<Option<Index>>> {
         let mut slots = self.slots.lock().await;
         if !slots.contains_key(&account) && slots.len() >= self.capacity {
-            if let Some(oldest) = slots
-                .iter()
-                .min_by_key(|(_, s)| s.last_used)
-                .map(|(a, _)| *a)
-            {
+            if let Some(oldest) = slots.iter().min_by_key(|(_, s)| s.last_used).map(|(a, _)| *a) {
                 slots.remove(&oldest);
             }
         }
@@ -443,18 +406,17 @@ impl Directory {
         let slot = self.slot(account).await;
         let mut guard = slot.write().await;
         let current = self.store.current_seq(account).await?;
-        match guard.as_mut() {
+        let index = match guard.as_mut() {
+            Some(index) => index,
             None => {
                 let contacts = self.store.all_contacts(account).await?;
-                let mut index = Index::build(current, &contacts);
-                // Changes made while the book was being read.
-                self.catch_up(account, &mut index).await?;
-                *guard = Some(index);
+                guard.insert(Index::build(current, &contacts))
             }
-            Some(index) if index.seq < current => self.catch_up(account, index).await?,
-            Some(_) => {}
+        };
+        // Changes made since (or while the book was being read).
+        if index.seq < current {
+            self.catch_up(account, index).await?;
         }
-        let index = guard.as_mut().expect("index loaded above");
         Ok(f(index))
     }
 
@@ -494,8 +456,7 @@ impl Directory {
         q: &str,
         group: Option<GroupId>,
     ) -> StoreResult<Vec<ContactId>> {
-        self.with(account, |i| i.matching(q, group, ListSort::Name))
-            .await
+        self.with(account, |i| i.matching(q, group, ListSort::Name)).await
     }
 
     pub async fn duplicates(&self, account: AccountId) -> StoreResult<Vec<DuplicateSet>> {
@@ -506,10 +467,7 @@ impl Directory {
     pub async fn warm(&self, account: AccountId) -> StoreResult<LoadStats> {
         let start = Instant::now();
         let contacts = self.with(account, |i| i.len()).await?;
-        Ok(LoadStats {
-            contacts,
-            millis: start.elapsed().as_millis(),
-        })
+        Ok(LoadStats { contacts, millis: start.elapsed().as_millis() })
     }
 
     /// Forgets an account's index (e.g. after its key was rotated or it was removed).

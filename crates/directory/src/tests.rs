@@ -11,17 +11,11 @@ fn data(display: &str, phones: &[&str], emails: &[&str]) -> ContactData {
         display_name: display.into(),
         phones: phones
             .iter()
-            .map(|p| LabeledDraft {
-                label: "mobile".into(),
-                value: (*p).into(),
-            })
+            .map(|p| LabeledDraft { label: "mobile".into(), value: (*p).into() })
             .collect(),
         emails: emails
             .iter()
-            .map(|e| LabeledDraft {
-                label: "home".into(),
-                value: (*e).into(),
-            })
+            .map(|e| LabeledDraft { label: "home".into(), value: (*e).into() })
             .collect(),
         ..Default::default()
     }
@@ -44,11 +38,7 @@ fn names(page: &ContactPage) -> Vec<&str> {
 }
 
 fn list(q: &str) -> ListQuery {
-    ListQuery {
-        q: q.into(),
-        limit: 100,
-        ..Default::default()
-    }
+    ListQuery { q: q.into(), limit: 100, ..Default::default() }
 }
 
 fn sample() -> Index {
@@ -70,10 +60,7 @@ fn name_order_mixes_pinyin_and_latin_with_a_letter_index() {
     let page = index.page(&list(""));
     assert_eq!(names(&page), vec!["阿明", "Bob", "陈静", "David", "张伟"]);
     let letters: Vec<(&str, usize)> = page.letters.iter().map(|(l, o)| (l.as_str(), *o)).collect();
-    assert_eq!(
-        letters,
-        vec![("A", 0), ("B", 1), ("C", 2), ("D", 3), ("Z", 4)]
-    );
+    assert_eq!(letters, vec![("A", 0), ("B", 1), ("C", 2), ("D", 3), ("Z", 4)]);
     assert_eq!((page.total, page.all), (5, 5));
 }
 
@@ -89,12 +76,7 @@ fn pinyin_initials_and_full_pinyin_find_chinese_names() {
 #[test]
 fn phones_match_in_any_format() {
     let mut index = sample();
-    for q in [
-        "13800138000",
-        "+86 138-0013-8000",
-        "138 0013 8000",
-        "0013 8000",
-    ] {
+    for q in ["13800138000", "+86 138-0013-8000", "138 0013 8000", "0013 8000"] {
         assert_eq!(names(&index.page(&list(q))), vec!["张伟"], "query {q}");
     }
     assert!(index.page(&list("13800138009")).items.is_empty());
@@ -106,10 +88,7 @@ fn phones_match_in_any_format() {
 #[test]
 fn email_and_several_words_must_all_match() {
     let mut index = sample();
-    assert_eq!(
-        names(&index.page(&list("example.org"))),
-        vec!["Bob", "David"]
-    );
+    assert_eq!(names(&index.page(&list("example.org"))), vec!["Bob", "David"]);
     assert_eq!(names(&index.page(&list("david example"))), vec!["David"]);
     assert!(index.page(&list("david nobody")).items.is_empty());
 }
@@ -117,25 +96,16 @@ fn email_and_several_words_must_all_match() {
 #[test]
 fn paging_and_group_filter() {
     let g = GroupId::from_uuid(uuid::Uuid::now_v7());
-    let mut cs: Vec<Contact> = (0..250)
-        .map(|i| contact(&format!("Person {i:03}"), &[], &[]))
-        .collect();
+    let mut cs: Vec<Contact> =
+        (0..250).map(|i| contact(&format!("Person {i:03}"), &[], &[])).collect();
     for c in cs.iter_mut().take(10) {
         c.data.groups.push(g);
     }
     let mut index = Index::build(0, &cs);
-    let page = index.page(&ListQuery {
-        offset: 200,
-        limit: 100,
-        ..Default::default()
-    });
+    let page = index.page(&ListQuery { offset: 200, limit: 100, ..Default::default() });
     assert_eq!(page.items.len(), 50);
     assert_eq!(page.items[0].display_name, "Person 200");
-    let page = index.page(&ListQuery {
-        group: Some(g),
-        limit: 100,
-        ..Default::default()
-    });
+    let page = index.page(&ListQuery { group: Some(g), limit: 100, ..Default::default() });
     assert_eq!(page.total, 10);
     assert_eq!(page.group_counts, vec![(g, 10)]);
 }
@@ -152,10 +122,7 @@ fn changes_from_the_feed_update_the_index() {
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }));
-    assert_eq!(
-        names(&index.page(&list("example.org"))),
-        vec!["David", "Robert"]
-    );
+    assert_eq!(names(&index.page(&list("example.org"))), vec!["David", "Robert"]);
     index.apply(&FeedItem::Contact(store::ContactState {
         id: bob,
         revision: 3,
@@ -185,12 +152,7 @@ fn duplicates_by_phone_email_and_name() {
     let sets = index.duplicates();
     let summary: Vec<(String, Vec<&str>)> = sets
         .iter()
-        .map(|s| {
-            (
-                s.reason.clone(),
-                s.contacts.iter().map(|c| c.display_name.as_str()).collect(),
-            )
-        })
+        .map(|s| (s.reason.clone(), s.contacts.iter().map(|c| c.display_name.as_str()).collect()))
         .collect();
     assert_eq!(
         summary,
@@ -208,11 +170,7 @@ async fn the_directory_follows_writes_made_through_the_store() {
     let url = format!("sqlite://{}", dir.path().join("rolo.db").display());
     let store = Arc::new(store_on(Arc::new(SqliteBackend::connect(&url).await.unwrap())).await);
     let alice = store
-        .create_account(
-            &Username::parse("alice").unwrap(),
-            "password-alice-1",
-            false,
-        )
+        .create_account(&Username::parse("alice").unwrap(), "password-alice-1", false)
         .await
         .unwrap()
         .id;
@@ -222,53 +180,24 @@ async fn the_directory_follows_writes_made_through_the_store() {
         .unwrap()
         .id;
     store
-        .create_contact(
-            alice,
-            None,
-            &data("张伟", &["13800138000"], &[]),
-            Origin::Console,
-        )
+        .create_contact(alice, None, &data("张伟", &["13800138000"], &[]), Origin::Console)
         .await
         .unwrap();
     store
-        .create_contact(
-            bob,
-            None,
-            &data("Bob's secret friend", &[], &[]),
-            Origin::Console,
-        )
+        .create_contact(bob, None, &data("Bob's secret friend", &[], &[]), Origin::Console)
         .await
         .unwrap();
     let directory = Directory::new(store.clone(), 8);
     let page = directory.page(alice, &list("")).await.unwrap();
     assert_eq!(names(&page), vec!["张伟"]);
     // Another account's contacts are never in this account's index.
-    assert!(directory
-        .page(alice, &list("secret"))
-        .await
-        .unwrap()
-        .items
-        .is_empty());
+    assert!(directory.page(alice, &list("secret")).await.unwrap().items.is_empty());
 
     // A write after the index was built (as another instance or a device would make it).
-    let c = store
-        .create_contact(alice, None, &data("阿明", &[], &[]), Origin::Console)
-        .await
-        .unwrap();
-    assert_eq!(
-        names(&directory.page(alice, &list("")).await.unwrap()),
-        vec!["阿明", "张伟"]
-    );
-    store
-        .delete_contact(alice, c.id, c.revision, Origin::Console)
-        .await
-        .unwrap();
-    assert_eq!(
-        names(&directory.page(alice, &list("")).await.unwrap()),
-        vec!["张伟"]
-    );
-    assert_eq!(
-        directory.matching(alice, "zw", None).await.unwrap().len(),
-        1
-    );
+    let c =
+        store.create_contact(alice, None, &data("阿明", &[], &[]), Origin::Console).await.unwrap();
+    assert_eq!(names(&directory.page(alice, &list("")).await.unwrap()), vec!["阿明", "张伟"]);
+    store.delete_contact(alice, c.id, c.revision, Origin::Console).await.unwrap();
+    assert_eq!(names(&directory.page(alice, &list("")).await.unwrap()), vec!["张伟"]);
+    assert_eq!(directory.matching(alice, "zw", None).await.unwrap().len(), 1);
 }

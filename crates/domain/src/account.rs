@@ -91,7 +91,8 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
-    pub const ALL: [DeviceKind; 4] = [DeviceKind::Phone, DeviceKind::Tablet, DeviceKind::Pc, DeviceKind::Other];
+    pub const ALL: [DeviceKind; 4] =
+        [DeviceKind::Phone, DeviceKind::Tablet, DeviceKind::Pc, DeviceKind::Other];
 
     pub fn parse(raw: &str) -> Result<Self, String> {
         match raw.trim().to_lowercase().as_str() {
@@ -99,7 +100,9 @@ impl DeviceKind {
             "tablet" => Ok(DeviceKind::Tablet),
             "pc" | "computer" | "desktop" | "laptop" => Ok(DeviceKind::Pc),
             "other" => Ok(DeviceKind::Other),
-            other => Err(format!("“{other}” is not a device kind: use phone, tablet, pc or other.")),
+            other => {
+                Err(format!("“{other}” is not a device kind: use phone, tablet, pc or other."))
+            }
         }
     }
     pub fn as_str(self) -> &'static str {

@@ -67,10 +67,11 @@ pub struct Labeled<T> {
 
 /// Country calling codes recognised after `+` or `00` (prefix-free, as the ITU assigns them).
 const COUNTRY_CODES: &[&str] = &[
-    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
-    "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86",
-    "90", "91", "92", "93", "94", "95", "98", "351", "352", "353", "358", "380", "852", "853", "855", "856", "880",
-    "886", "960", "966", "971", "972",
+    "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45",
+    "46", "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+    "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98", "351",
+    "352", "353", "358", "380", "852", "853", "855", "856", "880", "886", "960", "966", "971",
+    "972",
 ];
 
 /// A phone number as the user wrote it (digits, spaces, `+ - ( ) . / * #`, extensions).
@@ -87,7 +88,24 @@ impl Phone {
         let allowed = |c: char| {
             c.is_ascii_digit()
                 || c.is_whitespace()
-                || matches!(c, '+' | '-' | '(' | ')' | '.' | '/' | '*' | '#' | ',' | ';' | 'p' | 'w' | 'x' | 'X' | 'P' | 'W')
+                || matches!(
+                    c,
+                    '+' | '-'
+                        | '('
+                        | ')'
+                        | '.'
+                        | '/'
+                        | '*'
+                        | '#'
+                        | ','
+                        | ';'
+                        | 'p'
+                        | 'w'
+                        | 'x'
+                        | 'X'
+                        | 'P'
+                        | 'W'
+                )
         };
         if let Some(bad) = s.chars().find(|c| !allowed(*c)) {
             return Err(format!("“{bad}” is not allowed in a phone number."));
@@ -106,7 +124,8 @@ impl Phone {
     /// or `+44 20 7946 0000` and `020 7946 0000`. `None` for fewer than three digits.
     pub fn key(&self) -> Option<String> {
         let raw = self.as_str();
-        let main = raw.split(['x', 'X', 'p', 'P', 'w', 'W', ',', ';', '#', '*']).next().unwrap_or(raw);
+        let main =
+            raw.split(['x', 'X', 'p', 'P', 'w', 'W', ',', ';', '#', '*']).next().unwrap_or(raw);
         let plus = main.trim_start().starts_with('+');
         let digits: String = main.chars().filter(char::is_ascii_digit).collect();
         let (international, mut rest) = match digits.strip_prefix("00") {
@@ -114,7 +133,9 @@ impl Phone {
             _ => (plus, digits.as_str()),
         };
         if international {
-            if let Some(cc) = (1..=3).filter_map(|n| rest.get(..n)).find(|p| COUNTRY_CODES.contains(p)) {
+            if let Some(cc) =
+                (1..=3).filter_map(|n| rest.get(..n)).find(|p| COUNTRY_CODES.contains(p))
+            {
                 rest = &rest[cc.len()..];
             }
         }
@@ -229,7 +250,8 @@ impl Birthday {
             let month: u32 = m.parse().map_err(|_| msg())?;
             let day: u32 = d.parse().map_err(|_| msg())?;
             // 2000 is a leap year, so 02-29 is accepted.
-            NaiveDate::from_ymd_opt(2000, month, day).ok_or_else(|| "That day does not exist.".to_string())?;
+            NaiveDate::from_ymd_opt(2000, month, day)
+                .ok_or_else(|| "That day does not exist.".to_string())?;
             return Ok(Birthday::MonthDay { month, day });
         }
         let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| msg())?;
@@ -320,10 +342,19 @@ impl ContactData {
             short(&mut errors, &format!("addresses[{i}].street"), &a.value.street, "A street");
             short(&mut errors, &format!("addresses[{i}].locality"), &a.value.locality, "A city");
             short(&mut errors, &format!("addresses[{i}].region"), &a.value.region, "A region");
-            short(&mut errors, &format!("addresses[{i}].postal_code"), &a.value.postal_code, "A postal code");
+            short(
+                &mut errors,
+                &format!("addresses[{i}].postal_code"),
+                &a.value.postal_code,
+                "A postal code",
+            );
             short(&mut errors, &format!("addresses[{i}].country"), &a.value.country, "A country");
         }
-        for (field, n) in [("phones", self.phones.len()), ("emails", self.emails.len()), ("addresses", self.addresses.len())] {
+        for (field, n) in [
+            ("phones", self.phones.len()),
+            ("emails", self.emails.len()),
+            ("addresses", self.addresses.len()),
+        ] {
             if n > MAX_ITEMS {
                 errors.push(field, format!("At most {MAX_ITEMS} entries."));
             }
@@ -339,7 +370,11 @@ impl ContactData {
                 errors.push(format!("extra[{i}].name"), "An extra field needs a name.");
             }
         }
-        if self.display_name.trim().is_empty() && self.organization.trim().is_empty() && self.phones.is_empty() && self.emails.is_empty() {
+        if self.display_name.trim().is_empty()
+            && self.organization.trim().is_empty()
+            && self.phones.is_empty()
+            && self.emails.is_empty()
+        {
             errors.push(
                 "display_name",
                 "A contact needs at least a name, an organization, a phone number or an email address.",
@@ -354,7 +389,11 @@ impl ContactData {
     pub fn unite_lists(&mut self, other: &ContactData) {
         for p in &other.phones {
             let key = p.value.key();
-            if !self.phones.iter().any(|q| q.value == p.value || key.is_some() && q.value.key() == key) {
+            if !self
+                .phones
+                .iter()
+                .any(|q| q.value == p.value || key.is_some() && q.value.key() == key)
+            {
                 self.phones.push(p.clone());
             }
         }
@@ -519,7 +558,8 @@ impl ContactDraft {
                 Err(e) => errors.push(format!("groups[{i}]"), e.to_string()),
             }
         }
-        let name = StructuredName { family: trim(&self.family_name), given: trim(&self.given_name) };
+        let name =
+            StructuredName { family: trim(&self.family_name), given: trim(&self.given_name) };
         let display = trim(&self.display_name);
         let display_name = if display.is_empty() { display_name_for(&name) } else { display };
         let data = ContactData {
@@ -544,7 +584,10 @@ impl ContactDraft {
 
     /// The draft that shows `data` in a form (the inverse of `parse`).
     pub fn from_data(data: &ContactData) -> Self {
-        let labeled = |l: &Label, v: &str| LabeledDraft { label: l.as_str().to_string(), value: v.to_string() };
+        let labeled = |l: &Label, v: &str| LabeledDraft {
+            label: l.as_str().to_string(),
+            value: v.to_string(),
+        };
         ContactDraft {
             family_name: data.name.family.clone(),
             given_name: data.name.given.clone(),

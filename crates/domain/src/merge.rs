@@ -57,10 +57,7 @@ pub fn merge(contacts: &[ContactData], picks: &MergePicks) -> ContactData {
             .filter(|i| *i < contacts.len());
         let from = match picked {
             Some(i) => &contacts[i],
-            None => contacts
-                .iter()
-                .find(|c| !field(c, name).is_empty())
-                .unwrap_or(first),
+            None => contacts.iter().find(|c| !field(c, name).is_empty()).unwrap_or(first),
         };
         match name {
             "display_name" => out.display_name = from.display_name.clone(),
@@ -103,17 +100,11 @@ mod tests {
             organization: org.into(),
             phones: phones
                 .iter()
-                .map(|p| LabeledDraft {
-                    label: "mobile".into(),
-                    value: (*p).into(),
-                })
+                .map(|p| LabeledDraft { label: "mobile".into(), value: (*p).into() })
                 .collect(),
             emails: emails
                 .iter()
-                .map(|e| LabeledDraft {
-                    label: "work".into(),
-                    value: (*e).into(),
-                })
+                .map(|e| LabeledDraft { label: "work".into(), value: (*e).into() })
                 .collect(),
             ..Default::default()
         }

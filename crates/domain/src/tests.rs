@@ -8,7 +8,11 @@ fn draft() -> ContactDraft {
 fn chinese_names_are_family_first_without_space() {
     let data = draft().parse().unwrap();
     assert_eq!(data.display_name, "张伟");
-    let latin = ContactDraft { family_name: "Lovelace".into(), given_name: "Ada".into(), ..Default::default() };
+    let latin = ContactDraft {
+        family_name: "Lovelace".into(),
+        given_name: "Ada".into(),
+        ..Default::default()
+    };
     assert_eq!(latin.parse().unwrap().display_name, "Ada Lovelace");
 }
 
@@ -73,7 +77,11 @@ fn draft_round_trips_through_data() {
         nickname: "Wei".into(),
         phones: vec![LabeledDraft { label: "work".into(), value: "+1 (555) 010-9999".into() }],
         emails: vec![LabeledDraft { label: "Private".into(), value: "wei@example.com".into() }],
-        addresses: vec![AddressDraft { label: "home".into(), locality: "北京".into(), ..Default::default() }],
+        addresses: vec![AddressDraft {
+            label: "home".into(),
+            locality: "北京".into(),
+            ..Default::default()
+        }],
         organization: "Rolo".into(),
         birthday: "--12-24".into(),
         notes: "line 1\nline 2".into(),

@@ -12,6 +12,8 @@
 //! [`run`] lets one property run at a time in a test binary: the tests of one binary otherwise
 //! run on several threads and would count each other's allocations.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
+// A global allocator is an `unsafe impl`; and a failed property fails its test by panicking.
+#![allow(unsafe_code, clippy::panic)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
@@ -167,11 +169,7 @@ pub fn cases() -> u32 {
 /// `proptest-regressions` files (a failure prints its minimal input; a real bug gets a plain
 /// regression test next to the parser).
 pub fn config() -> Config {
-    Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    }
+    Config { cases: cases(), failure_persistence: None, ..Config::default() }
 }
 
 /// Checks the property `test` on [`cases`] values of `strategy`, one property at a time in this
@@ -200,11 +198,7 @@ pub fn run<S: Strategy>(
     match result {
         Ok(()) => {
             // Written to the stream itself: the harness captures only `eprintln!`.
-            let _ = writeln!(
-                std::io::stderr(),
-                "fuzz {name}: {} cases ({took:.1?})",
-                config.cases
-            );
+            let _ = writeln!(std::io::stderr(), "fuzz {name}: {} cases ({took:.1?})", config.cases);
         }
         Err(e) => panic!("fuzz {name} failed after {took:.1?}: {e}"),
     }

@@ -1,6 +1,6 @@
 //! Timing: `cargo run --release -p interchange --example bench_csv`.
 //! Exports 100,000 generated contacts to CSV and xlsx, then parses the CSV back.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Cursor;
 use std::time::Instant;
@@ -17,8 +17,14 @@ fn main() {
             ContactDraft {
                 family_name: format!("张{i}"),
                 given_name: "伟".into(),
-                phones: vec![LabeledDraft { label: "mobile".into(), value: format!("+86 138 {:04} {:04}", i / 10_000, i % 10_000) }],
-                emails: vec![LabeledDraft { label: "work".into(), value: format!("user{i}@example.cn") }],
+                phones: vec![LabeledDraft {
+                    label: "mobile".into(),
+                    value: format!("+86 138 {:04} {:04}", i / 10_000, i % 10_000),
+                }],
+                emails: vec![LabeledDraft {
+                    label: "work".into(),
+                    value: format!("user{i}@example.cn"),
+                }],
                 organization: "示例科技".into(),
                 birthday: "1990-05-17".into(),
                 notes: "met, at \"the\" fair; twice".into(),
@@ -49,7 +55,13 @@ fn main() {
 
     let t = Instant::now();
     let analysis = analyse(&csv, &CsvOptions::default()).unwrap();
-    let (ok, err) = read_rows(&csv, &analysis).unwrap().fold((0, 0), |(o, e), r| if r.is_ok() { (o + 1, e) } else { (o, e + 1) });
+    let (ok, err) = read_rows(&csv, &analysis).unwrap().fold((0, 0), |(o, e), r| {
+        if r.is_ok() {
+            (o + 1, e)
+        } else {
+            (o, e + 1)
+        }
+    });
     println!("parse {N}-row CSV: {:?} ({ok} rows, {err} errors)", t.elapsed());
     assert_eq!((ok, err), (N, 0));
 }

@@ -14,9 +14,12 @@ use std::io::{Cursor, Write};
 
 use encoding_rs::Encoding;
 
-use crate::table::{export_row, header_row, RowMapper};
 pub use crate::table::Record;
-use crate::{guard_formula, ColumnMapping, Columns, Dialect, ExportError, ImportError, Layout, RowError, RowResult};
+use crate::table::{export_row, header_row, RowMapper};
+use crate::{
+    guard_formula, ColumnMapping, Columns, Dialect, ExportError, ImportError, Layout, RowError,
+    RowResult,
+};
 
 /// Choices that override detection.
 #[derive(Debug, Clone, Copy, Default)]
@@ -75,14 +78,24 @@ pub fn read_rows<'a>(
         while matches!(input.get(start), Some(b'\r' | b'\n')) {
             start += 1;
         }
-        line += input.get(counted_to..start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+        line +=
+            input.get(counted_to..start).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
         counted_to = start;
         match rdr.read_record(&mut record) {
             Ok(false) => return None,
-            Err(e) => return Some(Err(RowError { line, reason: format!("this line cannot be read ({e}).") })),
+            Err(e) => {
+                return Some(Err(RowError {
+                    line,
+                    reason: format!("this line cannot be read ({e})."),
+                }))
+            }
             Ok(true) if !header_skipped => header_skipped = true,
             Ok(true) => {
-                let rest = rdr.get_ref().get_ref().get(rdr.position().byte() as usize..).unwrap_or_default();
+                let rest = rdr
+                    .get_ref()
+                    .get_ref()
+                    .get(rdr.position().byte() as usize..)
+                    .unwrap_or_default();
                 let at_end = rest.iter().all(|b| matches!(b, b'\r' | b'\n'));
                 if at_end && unclosed_quote(rdr.get_ref().get_ref(), start) {
                     return Some(Err(RowError {
@@ -90,7 +103,9 @@ pub fn read_rows<'a>(
                         reason: "a quote (\") opened on this line is never closed, so the rest of the file was read as one cell.".into(),
                     }));
                 }
-                if record.len() > mapper.width() && record.iter().skip(mapper.width()).any(|c| !c.trim().is_empty()) {
+                if record.len() > mapper.width()
+                    && record.iter().skip(mapper.width()).any(|c| !c.trim().is_empty())
+                {
                     return Some(Err(RowError {
                         line,
                         reason: format!(
@@ -109,7 +124,11 @@ pub fn read_rows<'a>(
 }
 
 fn reader<R: std::io::Read>(input: R, delimiter: u8) -> ::csv::Reader<R> {
-    ::csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(input)
+    ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(input)
 }
 
 /// The last record of a file ran to its end inside quotes: its text has an odd number of `"`.
@@ -137,7 +156,9 @@ fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Result<Cow<'a, st
         return Err(ImportError::Empty);
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err(ImportError::NotText { hint: ": it looks like an Excel workbook; import it as Excel" });
+        return Err(ImportError::NotText {
+            hint: ": it looks like an Excel workbook; import it as Excel",
+        });
     }
     let (body, bom) = match Encoding::for_bom(bytes) {
         Some((bom, len)) if bom == encoding => (&bytes[len..], true),
@@ -148,7 +169,10 @@ fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Result<Cow<'a, st
             Ok(s) => Cow::Borrowed(s),
             Err(e) => {
                 let line = body[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-                return Err(ImportError::Encoding { encoding: "UTF-8", at: format!(" (line {line})") });
+                return Err(ImportError::Encoding {
+                    encoding: "UTF-8",
+                    at: format!(" (line {line})"),
+                });
             }
         }
     } else {
@@ -159,7 +183,8 @@ fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Result<Cow<'a, st
     // A file that starts with the byte-order mark of its encoding is text (Rolo's own export
     // does), whatever its cells hold; without one, NULs or many control characters mean a binary file (or UTF-16
     // without a BOM, read as UTF-8).
-    let controls = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')).count();
+    let controls =
+        text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')).count();
     if !bom && (text.contains('\0') || controls * 100 > text.len()) {
         return Err(ImportError::NotText { hint: "" });
     }
@@ -171,10 +196,12 @@ fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Result<Cow<'a, st
 
 /// The delimiter that splits the first lines into the most columns, consistently.
 fn sniff_delimiter(text: &str) -> u8 {
-    let sample = &text[..text.char_indices().map(|(i, _)| i).find(|i| *i >= 64 * 1024).unwrap_or(text.len())];
+    let sample = &text
+        [..text.char_indices().map(|(i, _)| i).find(|i| *i >= 64 * 1024).unwrap_or(text.len())];
     let score = |d: u8| {
         let mut rdr = reader(sample.as_bytes(), d);
-        let lens: Vec<usize> = rdr.records().take(20).filter_map(Result::ok).map(|r| r.len()).collect();
+        let lens: Vec<usize> =
+            rdr.records().take(20).filter_map(Result::ok).map(|r| r.len()).collect();
         let width = lens.first().copied().unwrap_or(0);
         let consistent = lens.iter().filter(|l| **l == width).count();
         if width < 2 {
@@ -183,15 +210,17 @@ fn sniff_delimiter(text: &str) -> u8 {
             (consistent, width)
         }
     };
-    [b',', b';', b'\t'].into_iter().fold((b',', (0, 0)), |best, d| {
-        let s = score(d);
-        if s > best.1 {
-            (d, s)
-        } else {
-            best
-        }
-    })
-    .0
+    [b',', b';', b'\t']
+        .into_iter()
+        .fold((b',', (0, 0)), |best, d| {
+            let s = score(d);
+            if s > best.1 {
+                (d, s)
+            } else {
+                best
+            }
+        })
+        .0
 }
 
 /// Writes contacts as CSV, one row each, streaming to any writer: UTF-8 with a BOM, a header row,
@@ -239,11 +268,14 @@ mod tests {
 
     #[test]
     fn detects_encodings() {
-        let (gbk, _, _) = encoding_rs::GBK.encode("姓名,手机\n张伟,13800138000\n李娜,13900139000\n王芳,电话号码未知\n");
+        let (gbk, _, _) = encoding_rs::GBK
+            .encode("姓名,手机\n张伟,13800138000\n李娜,13900139000\n王芳,电话号码未知\n");
         assert_eq!(detect_encoding(&gbk), encoding_rs::GBK);
-        let (big5, _, _) = encoding_rs::BIG5.encode("姓名,電話,備註\n陳大文,0912345678,臺灣朋友\n林小華,0987654321,學校同學\n");
+        let (big5, _, _) = encoding_rs::BIG5
+            .encode("姓名,電話,備註\n陳大文,0912345678,臺灣朋友\n林小華,0987654321,學校同學\n");
         assert_eq!(detect_encoding(&big5), encoding_rs::BIG5);
-        let (latin, _, _) = encoding_rs::WINDOWS_1252.encode("Name,Notes\nJosé Müller,Straße à côté, naïve café\n");
+        let (latin, _, _) =
+            encoding_rs::WINDOWS_1252.encode("Name,Notes\nJosé Müller,Straße à côté, naïve café\n");
         assert_eq!(detect_encoding(&latin), encoding_rs::WINDOWS_1252);
         assert_eq!(detect_encoding("a,b\n".as_bytes()), encoding_rs::UTF_8);
         assert_eq!(detect_encoding(b"\xff\xfea\0"), encoding_rs::UTF_16LE);
@@ -252,8 +284,14 @@ mod tests {
     #[test]
     fn refuses_binary_and_empty_files() {
         assert!(matches!(analyse(b"", &CsvOptions::default()), Err(ImportError::Empty)));
-        assert!(matches!(analyse(b"PK\x03\x04rest", &CsvOptions::default()), Err(ImportError::NotText { .. })));
-        assert!(matches!(analyse(b"a,b\n\x01\x02\x03\0\0", &CsvOptions::default()), Err(ImportError::NotText { .. })));
+        assert!(matches!(
+            analyse(b"PK\x03\x04rest", &CsvOptions::default()),
+            Err(ImportError::NotText { .. })
+        ));
+        assert!(matches!(
+            analyse(b"a,b\n\x01\x02\x03\0\0", &CsvOptions::default()),
+            Err(ImportError::NotText { .. })
+        ));
     }
 
     #[test]
@@ -264,7 +302,10 @@ mod tests {
         let rows: Vec<RowResult> = read_rows(input.as_bytes(), &a).unwrap().collect();
         assert_eq!(rows[0].as_ref().unwrap().data.notes, "a\0\u{1}\u{2}\u{3}");
         // Without the BOM it is taken for a binary file.
-        assert!(matches!(analyse(&input.as_bytes()[3..], &CsvOptions::default()), Err(ImportError::NotText { .. })));
+        assert!(matches!(
+            analyse(&input.as_bytes()[3..], &CsvOptions::default()),
+            Err(ImportError::NotText { .. })
+        ));
     }
 
     #[test]

@@ -10,7 +10,9 @@ pub enum ImportError {
     NoHeader,
     #[error("This is not a CSV text file{hint}.")]
     NotText { hint: &'static str },
-    #[error("The file is not valid {encoding} text{at}. Choose the file's encoding and try again.")]
+    #[error(
+        "The file is not valid {encoding} text{at}. Choose the file's encoding and try again."
+    )]
     Encoding { encoding: &'static str, at: String },
     #[error("The column mapping has {mapping} columns but the file has {file}.")]
     MappingMismatch { mapping: usize, file: usize },

@@ -48,7 +48,13 @@ pub fn xlsx_with(rows: impl FnOnce(&mut dyn Write)) -> Vec<u8> {
 /// last cell a sheet has, XFD1048576.
 pub fn xlsx_corner_cells() -> Vec<u8> {
     xlsx_with(|w| {
-        write!(w, r#"<row r="1">{}</row><row r="1048576">{}</row>"#, cell("A1", "Name"), cell("XFD1048576", "x")).unwrap();
+        write!(
+            w,
+            r#"<row r="1">{}</row><row r="1048576">{}</row>"#,
+            cell("A1", "Name"),
+            cell("XFD1048576", "x")
+        )
+        .unwrap();
     })
 }
 
@@ -56,7 +62,12 @@ pub fn xlsx_corner_cells() -> Vec<u8> {
 /// for a 300 MB cell.
 pub fn xlsx_huge_cell(bytes: usize) -> Vec<u8> {
     xlsx_with(|w| {
-        write!(w, r#"<row r="1">{}</row><row r="2"><c r="A2" t="inlineStr"><is><t>"#, cell("A1", "Name")).unwrap();
+        write!(
+            w,
+            r#"<row r="1">{}</row><row r="2"><c r="A2" t="inlineStr"><is><t>"#,
+            cell("A1", "Name")
+        )
+        .unwrap();
         let chunk = vec![b'A'; 1 << 20];
         let mut left = bytes;
         while left > 0 {

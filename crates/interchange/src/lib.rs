@@ -19,6 +19,6 @@ pub mod xlsx;
 
 pub use error::{ExportError, ImportError};
 pub use table::{
-    guard_formula, unguard_formula, AddressPart, ColumnMapping, ColumnTarget, Columns, Dialect, Field, ImportedRow,
-    Layout, Record, RowError, RowResult,
+    guard_formula, unguard_formula, AddressPart, ColumnMapping, ColumnTarget, Columns, Dialect,
+    Field, ImportedRow, Layout, Record, RowError, RowResult,
 };

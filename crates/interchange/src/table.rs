@@ -48,15 +48,35 @@ pub enum Field {
     Notes,
     /// Group names (several per cell).
     Groups,
-    Phone { slot: u32, label: Option<Label> },
-    PhoneLabel { slot: u32 },
-    Email { slot: u32, label: Option<Label> },
-    EmailLabel { slot: u32 },
-    Address { slot: u32, part: AddressPart, label: Option<Label> },
-    AddressLabel { slot: u32 },
+    Phone {
+        slot: u32,
+        label: Option<Label>,
+    },
+    PhoneLabel {
+        slot: u32,
+    },
+    Email {
+        slot: u32,
+        label: Option<Label>,
+    },
+    EmailLabel {
+        slot: u32,
+    },
+    Address {
+        slot: u32,
+        part: AddressPart,
+        label: Option<Label>,
+    },
+    AddressLabel {
+        slot: u32,
+    },
     /// Name of an extra field (Rolo's `Extra 1 Name`, Google's `Custom Field 1 - Label`).
-    ExtraName { slot: u32 },
-    ExtraValue { slot: u32 },
+    ExtraName {
+        slot: u32,
+    },
+    ExtraValue {
+        slot: u32,
+    },
 }
 
 /// What to do with one column.
@@ -97,7 +117,12 @@ pub type RowResult = Result<ImportedRow, RowError>;
 
 /// Normalises a header for matching: trimmed, lowercase, single spaces.
 fn norm(h: &str) -> String {
-    h.trim().trim_start_matches('\u{feff}').split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    h.trim()
+        .trim_start_matches('\u{feff}')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// `"phone 3 - value"` with prefix `"phone "` and suffix `" - value"` gives 3.
@@ -160,9 +185,13 @@ fn google(h: &str) -> Option<Field> {
         numbered(h, what, " - type").or_else(|| numbered(h, what, " - label"))
     };
     simple
-        .or_else(|| numbered(h, "phone ", " - value").map(|slot| Field::Phone { slot, label: None }))
+        .or_else(|| {
+            numbered(h, "phone ", " - value").map(|slot| Field::Phone { slot, label: None })
+        })
         .or_else(|| label(h, "phone ").map(|slot| Field::PhoneLabel { slot }))
-        .or_else(|| numbered(h, "e-mail ", " - value").map(|slot| Field::Email { slot, label: None }))
+        .or_else(|| {
+            numbered(h, "e-mail ", " - value").map(|slot| Field::Email { slot, label: None })
+        })
         .or_else(|| label(h, "e-mail ").map(|slot| Field::EmailLabel { slot }))
         .or_else(|| label(h, "address ").map(|slot| Field::AddressLabel { slot }))
         .or_else(|| {
@@ -178,7 +207,8 @@ fn google(h: &str) -> Option<Field> {
 fn outlook(h: &str, column: u32) -> Option<Field> {
     let slot = 1000 + column;
     let phone = |label| Some(Field::Phone { slot, label: Some(label) });
-    let custom = |h: &str| Label::Custom(h.split(' ').map(capitalise).collect::<Vec<_>>().join(" "));
+    let custom =
+        |h: &str| Label::Custom(h.split(' ').map(capitalise).collect::<Vec<_>>().join(" "));
     let field = match h {
         "first name" => Some(Field::GivenName),
         "last name" => Some(Field::FamilyName),
@@ -195,7 +225,9 @@ fn outlook(h: &str, column: u32) -> Option<Field> {
         "business phone" | "business phone 2" | "company main phone" => phone(Label::Work),
         "home phone" | "home phone 2" => phone(Label::Home),
         "other phone" | "primary phone" => phone(Label::Other),
-        "business fax" | "home fax" | "other fax" | "pager" | "car phone" | "assistant's phone" => phone(custom(h)),
+        "business fax" | "home fax" | "other fax" | "pager" | "car phone" | "assistant's phone" => {
+            phone(custom(h))
+        }
         _ => None,
     };
     field.or_else(|| {
@@ -226,7 +258,8 @@ fn capitalise(w: &str) -> String {
 fn chinese(h: &str, column: u32) -> Option<Field> {
     let slot = 1000 + column;
     let phone = |label| Some(Field::Phone { slot, label: Some(label) });
-    let address = |label| Some(Field::Address { slot, part: AddressPart::Street, label: Some(label) });
+    let address =
+        |label| Some(Field::Address { slot, part: AddressPart::Street, label: Some(label) });
     match h {
         "姓名" | "名字" | "联系人" => Some(Field::DisplayName),
         "姓" | "姓氏" => Some(Field::FamilyName),
@@ -236,7 +269,9 @@ fn chinese(h: &str, column: u32) -> Option<Field> {
         "电话" | "电话号码" | "固定电话" | "座机" => phone(Label::Other),
         "办公电话" | "工作电话" | "单位电话" => phone(Label::Work),
         "家庭电话" | "住宅电话" => phone(Label::Home),
-        "邮箱" | "电子邮箱" | "电子邮件" | "邮件" => Some(Field::Email { slot, label: None }),
+        "邮箱" | "电子邮箱" | "电子邮件" | "邮件" => {
+            Some(Field::Email { slot, label: None })
+        }
         "公司" | "单位" | "公司名称" | "工作单位" => Some(Field::Organization),
         "职位" | "职务" | "头衔" => Some(Field::Title),
         "地址" | "联系地址" | "通讯地址" => address(Label::Other),
@@ -258,8 +293,12 @@ fn generic(h: &str, column: u32) -> Option<Field> {
         "last name" | "surname" | "family name" | "lastname" => Some(Field::FamilyName),
         "nickname" => Some(Field::Nickname),
         "phone" | "telephone" | "tel" | "phone number" => Some(Field::Phone { slot, label: None }),
-        "mobile" | "cell" | "mobile phone" | "cell phone" => Some(Field::Phone { slot, label: Some(Label::Mobile) }),
-        "email" | "e-mail" | "mail" | "email address" | "e-mail address" => Some(Field::Email { slot, label: None }),
+        "mobile" | "cell" | "mobile phone" | "cell phone" => {
+            Some(Field::Phone { slot, label: Some(Label::Mobile) })
+        }
+        "email" | "e-mail" | "mail" | "email address" | "e-mail address" => {
+            Some(Field::Email { slot, label: None })
+        }
         "company" | "organization" | "organisation" => Some(Field::Organization),
         "title" | "job title" | "position" => Some(Field::Title),
         "birthday" | "date of birth" | "birth date" => Some(Field::Birthday),
@@ -288,7 +327,11 @@ impl ColumnMapping {
     pub fn suggest(headers: &[String], dialect: Option<Dialect>) -> (Dialect, ColumnMapping) {
         let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
         let count = |d: Dialect| {
-            normed.iter().enumerate().filter(|(i, h)| dialect_field(d, h, *i as u32).is_some()).count()
+            normed
+                .iter()
+                .enumerate()
+                .filter(|(i, h)| dialect_field(d, h, *i as u32).is_some())
+                .count()
         };
         let dialect = dialect.unwrap_or_else(|| {
             [Dialect::Rolo, Dialect::Google, Dialect::Outlook, Dialect::Chinese]
@@ -303,9 +346,12 @@ impl ColumnMapping {
             .map(|(i, h)| {
                 // Outlook's "Title" is Mr., Dr.…, not a job title.
                 let generic_ok = !(dialect == Dialect::Outlook && h == "title");
-                let field = dialect_field(dialect, h, i as u32).or_else(|| generic(h, i as u32).filter(|_| generic_ok));
+                let field = dialect_field(dialect, h, i as u32)
+                    .or_else(|| generic(h, i as u32).filter(|_| generic_ok));
                 // Google's formatted address repeats the address parts.
-                let derived = dialect == Dialect::Google && h.starts_with("address ") && h.ends_with(" - formatted");
+                let derived = dialect == Dialect::Google
+                    && h.starts_with("address ")
+                    && h.ends_with(" - formatted");
                 match field {
                     Some(f) => ColumnTarget::Field(f),
                     None if h.is_empty() || derived => ColumnTarget::Ignore,
@@ -378,9 +424,17 @@ impl RowMapper {
         unguard: bool,
     ) -> Result<Self, crate::ImportError> {
         if mapping.columns.len() != headers.len() {
-            return Err(crate::ImportError::MappingMismatch { mapping: mapping.columns.len(), file: headers.len() });
+            return Err(crate::ImportError::MappingMismatch {
+                mapping: mapping.columns.len(),
+                file: headers.len(),
+            });
         }
-        Ok(RowMapper { dialect, unguard, headers: headers.to_vec(), columns: mapping.columns.clone() })
+        Ok(RowMapper {
+            dialect,
+            unguard,
+            headers: headers.to_vec(),
+            columns: mapping.columns.clone(),
+        })
     }
 
     pub(crate) fn width(&self) -> usize {
@@ -388,7 +442,11 @@ impl RowMapper {
     }
 
     /// Maps one row; `None` for a row whose cells are all empty.
-    pub(crate) fn map<'c>(&self, line: usize, cells: impl IntoIterator<Item = &'c str>) -> Option<RowResult> {
+    pub(crate) fn map<'c>(
+        &self,
+        line: usize,
+        cells: impl IntoIterator<Item = &'c str>,
+    ) -> Option<RowResult> {
         let mut draft = ContactDraft::default();
         let mut uid = None;
         let mut groups: Vec<String> = Vec::new();
@@ -408,7 +466,10 @@ impl RowMapper {
             let Some(field) = (match target {
                 ColumnTarget::Ignore => None,
                 ColumnTarget::Extra => {
-                    draft.extra.push(ExtraField { name: header.trim().to_string(), value: value.to_string() });
+                    draft.extra.push(ExtraField {
+                        name: header.trim().to_string(),
+                        value: value.to_string(),
+                    });
                     None
                 }
                 ColumnTarget::Field(f) => Some(f),
@@ -434,15 +495,25 @@ impl RowMapper {
                 }
                 Field::Groups => groups.extend(split_groups(self.dialect, value)),
                 Field::Phone { slot, label } | Field::Email { slot, label } => {
-                    let map = if matches!(field, Field::Phone { .. }) { &mut phones } else { &mut emails };
+                    let map = if matches!(field, Field::Phone { .. }) {
+                        &mut phones
+                    } else {
+                        &mut emails
+                    };
                     let s = map.entry(*slot).or_default();
                     s.fixed.clone_from(label);
                     s.column = header.clone();
                     s.values.extend(value.split(" ::: ").map(str::to_string));
                 }
-                Field::PhoneLabel { slot } => phones.entry(*slot).or_default().label = clean_label(self.dialect, value),
-                Field::EmailLabel { slot } => emails.entry(*slot).or_default().label = clean_label(self.dialect, value),
-                Field::AddressLabel { slot } => addresses.entry(*slot).or_default().label = clean_label(self.dialect, value),
+                Field::PhoneLabel { slot } => {
+                    phones.entry(*slot).or_default().label = clean_label(self.dialect, value)
+                }
+                Field::EmailLabel { slot } => {
+                    emails.entry(*slot).or_default().label = clean_label(self.dialect, value)
+                }
+                Field::AddressLabel { slot } => {
+                    addresses.entry(*slot).or_default().label = clean_label(self.dialect, value)
+                }
                 Field::Address { slot, part, label } => {
                     let a = addresses.entry(*slot).or_default();
                     a.fixed.clone_from(label);
@@ -452,7 +523,9 @@ impl RowMapper {
                     append(a.parts.entry(*part).or_default(), value, ", ");
                 }
                 Field::ExtraName { slot } => extras.entry(*slot).or_default().0 = value.to_string(),
-                Field::ExtraValue { slot } => extras.entry(*slot).or_default().1 = value.to_string(),
+                Field::ExtraValue { slot } => {
+                    extras.entry(*slot).or_default().1 = value.to_string()
+                }
             }
         }
         if !any {
@@ -461,8 +534,16 @@ impl RowMapper {
 
         let mut field_columns: HashMap<String, String> =
             columns_of.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let label = |s: &Slot| if s.label.is_empty() { s.fixed.clone().unwrap_or(Label::Other).as_str().to_string() } else { s.label.clone() };
-        for (kind, map, list) in [("phones", phones, &mut draft.phones), ("emails", emails, &mut draft.emails)] {
+        let label = |s: &Slot| {
+            if s.label.is_empty() {
+                s.fixed.clone().unwrap_or(Label::Other).as_str().to_string()
+            } else {
+                s.label.clone()
+            }
+        };
+        for (kind, map, list) in
+            [("phones", phones, &mut draft.phones), ("emails", emails, &mut draft.emails)]
+        {
             for s in map.values() {
                 for v in &s.values {
                     field_columns.insert(format!("{kind}[{}].value", list.len()), s.column.clone());
@@ -472,9 +553,16 @@ impl RowMapper {
         }
         for a in addresses.values() {
             let part = |p| a.parts.get(&p).cloned().unwrap_or_default();
-            let label = if a.label.is_empty() { a.fixed.clone().unwrap_or(Label::Other).as_str().to_string() } else { a.label.clone() };
+            let label = if a.label.is_empty() {
+                a.fixed.clone().unwrap_or(Label::Other).as_str().to_string()
+            } else {
+                a.label.clone()
+            };
             for key in ["street", "locality", "region", "postal_code", "country"] {
-                field_columns.insert(format!("addresses[{}].{key}", draft.addresses.len()), a.column.clone());
+                field_columns.insert(
+                    format!("addresses[{}].{key}", draft.addresses.len()),
+                    a.column.clone(),
+                );
             }
             draft.addresses.push(AddressDraft {
                 label,
@@ -521,7 +609,9 @@ fn split_groups(dialect: Dialect, value: &str) -> Vec<String> {
         // `* myContacts` and `* starred` are Google's own groups.
         Dialect::Google => value.split(":::").filter(|g| !g.trim().starts_with('*')).collect(),
         Dialect::Outlook => value.split(';').collect(),
-        Dialect::Chinese | Dialect::Generic => value.split(['\n', ';', '；', ',', '，', '、']).collect(),
+        Dialect::Chinese | Dialect::Generic => {
+            value.split(['\n', ';', '；', ',', '，', '、']).collect()
+        }
     };
     parts.into_iter().map(str::trim).filter(|g| !g.is_empty()).map(str::to_string).collect()
 }
@@ -541,7 +631,8 @@ pub(crate) fn normalise_birthday(value: &str) -> String {
         }
         return date_part.to_string();
     }
-    const FORMATS: [&str; 6] = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%m/%d/%Y", "%Y%m%d"];
+    const FORMATS: [&str; 6] =
+        ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%m/%d/%Y", "%Y%m%d"];
     FORMATS
         .iter()
         .find_map(|f| chrono::NaiveDate::parse_from_str(date_part, f).ok())
@@ -585,12 +676,15 @@ impl Default for Columns {
 impl Columns {
     /// Exactly enough columns for these contacts (at least one of each).
     pub fn fit<'a>(contacts: impl IntoIterator<Item = &'a ContactData>) -> Self {
-        contacts.into_iter().fold(Columns { phones: 1, emails: 1, addresses: 1, extras: 1 }, |c, d| Columns {
-            phones: c.phones.max(d.phones.len()),
-            emails: c.emails.max(d.emails.len()),
-            addresses: c.addresses.max(d.addresses.len()),
-            extras: c.extras.max(d.extra.len()),
-        })
+        contacts.into_iter().fold(
+            Columns { phones: 1, emails: 1, addresses: 1, extras: 1 },
+            |c, d| Columns {
+                phones: c.phones.max(d.phones.len()),
+                emails: c.emails.max(d.emails.len()),
+                addresses: c.addresses.max(d.addresses.len()),
+                extras: c.extras.max(d.extra.len()),
+            },
+        )
     }
 }
 
@@ -610,8 +704,10 @@ const OUTLOOK_PHONES: [(&str, Label); 6] = [
     ("Home Phone 2", Label::Home),
     ("Other Phone", Label::Other),
 ];
-const OUTLOOK_ADDRESSES: [(&str, Label); 3] = [("Business", Label::Work), ("Home", Label::Home), ("Other", Label::Other)];
-const OUTLOOK_ADDRESS_PARTS: [&str; 5] = ["Street", "City", "State", "Postal Code", "Country/Region"];
+const OUTLOOK_ADDRESSES: [(&str, Label); 3] =
+    [("Business", Label::Work), ("Home", Label::Home), ("Other", Label::Other)];
+const OUTLOOK_ADDRESS_PARTS: [&str; 5] =
+    ["Street", "City", "State", "Postal Code", "Country/Region"];
 
 /// The header row of a layout.
 pub(crate) fn header_row(layout: Layout, c: &Columns) -> Vec<String> {
@@ -619,7 +715,18 @@ pub(crate) fn header_row(layout: Layout, c: &Columns) -> Vec<String> {
     let mut push = |s: &str| h.push(s.to_string());
     match layout {
         Layout::Rolo => {
-            for s in ["UID", "Display Name", "Family Name", "Given Name", "Nickname", "Organization", "Title", "Birthday", "Notes", "Groups"] {
+            for s in [
+                "UID",
+                "Display Name",
+                "Family Name",
+                "Given Name",
+                "Nickname",
+                "Organization",
+                "Title",
+                "Birthday",
+                "Notes",
+                "Groups",
+            ] {
                 push(s);
             }
             for n in 1..=c.phones {
@@ -642,7 +749,17 @@ pub(crate) fn header_row(layout: Layout, c: &Columns) -> Vec<String> {
             }
         }
         Layout::Google => {
-            for s in ["File As", "First Name", "Last Name", "Nickname", "Organization Name", "Organization Title", "Birthday", "Notes", "Labels"] {
+            for s in [
+                "File As",
+                "First Name",
+                "Last Name",
+                "Nickname",
+                "Organization Name",
+                "Organization Title",
+                "Birthday",
+                "Notes",
+                "Labels",
+            ] {
                 push(s);
             }
             for n in 1..=c.phones {
@@ -665,7 +782,16 @@ pub(crate) fn header_row(layout: Layout, c: &Columns) -> Vec<String> {
             }
         }
         Layout::Outlook => {
-            for s in ["First Name", "Last Name", "Nickname", "Company", "Job Title", "Birthday", "Notes", "Categories"] {
+            for s in [
+                "First Name",
+                "Last Name",
+                "Nickname",
+                "Company",
+                "Job Title",
+                "Birthday",
+                "Notes",
+                "Categories",
+            ] {
                 push(s);
             }
             for s in ["E-mail Address", "E-mail 2 Address", "E-mail 3 Address"] {
@@ -695,13 +821,22 @@ pub(crate) fn birthday_column(layout: Layout) -> usize {
 
 fn check(r: &Record<'_>, what: &'static str, count: usize, max: usize) -> Result<(), ExportError> {
     if count > max {
-        return Err(ExportError::TooMany { contact: r.data.display_name.clone(), what, count, max });
+        return Err(ExportError::TooMany {
+            contact: r.data.display_name.clone(),
+            what,
+            count,
+            max,
+        });
     }
     Ok(())
 }
 
 /// The cells of one contact (not yet guarded against formulas).
-pub(crate) fn export_row(layout: Layout, c: &Columns, r: &Record<'_>) -> Result<Vec<String>, ExportError> {
+pub(crate) fn export_row(
+    layout: Layout,
+    c: &Columns,
+    r: &Record<'_>,
+) -> Result<Vec<String>, ExportError> {
     let d = r.data;
     let birthday = d.birthday.map(|b| b.to_string()).unwrap_or_default();
     let mut row: Vec<String> = Vec::new();
@@ -720,24 +855,73 @@ pub(crate) fn export_row(layout: Layout, c: &Columns, r: &Record<'_>) -> Result<
             let google = layout == Layout::Google;
             let lab = |l: &Label| if google { google_label(l) } else { l.as_str().to_string() };
             if google {
-                row.extend([&d.display_name, &d.name.given, &d.name.family, &d.nickname, &d.organization, &d.title].map(String::clone));
+                row.extend(
+                    [
+                        &d.display_name,
+                        &d.name.given,
+                        &d.name.family,
+                        &d.nickname,
+                        &d.organization,
+                        &d.title,
+                    ]
+                    .map(String::clone),
+                );
                 row.extend([birthday, d.notes.clone(), r.groups.join(" ::: ")]);
             } else {
-                row.extend([r.uid, &d.display_name, &d.name.family, &d.name.given, &d.nickname, &d.organization, &d.title].map(str::to_string));
+                row.extend(
+                    [
+                        r.uid,
+                        &d.display_name,
+                        &d.name.family,
+                        &d.name.given,
+                        &d.nickname,
+                        &d.organization,
+                        &d.title,
+                    ]
+                    .map(str::to_string),
+                );
                 row.extend([birthday, d.notes.clone(), r.groups.join("\n")]);
             }
-            padded(&mut row, d.phones.iter().map(|p| vec![lab(&p.label), p.value.as_str().to_string()]).collect(), c.phones, 2);
-            padded(&mut row, d.emails.iter().map(|e| vec![lab(&e.label), e.value.as_str().to_string()]).collect(), c.emails, 2);
+            padded(
+                &mut row,
+                d.phones
+                    .iter()
+                    .map(|p| vec![lab(&p.label), p.value.as_str().to_string()])
+                    .collect(),
+                c.phones,
+                2,
+            );
+            padded(
+                &mut row,
+                d.emails
+                    .iter()
+                    .map(|e| vec![lab(&e.label), e.value.as_str().to_string()])
+                    .collect(),
+                c.emails,
+                2,
+            );
             let addresses = d
                 .addresses
                 .iter()
                 .map(|a| {
                     let v = &a.value;
-                    vec![lab(&a.label), v.street.clone(), v.locality.clone(), v.region.clone(), v.postal_code.clone(), v.country.clone()]
+                    vec![
+                        lab(&a.label),
+                        v.street.clone(),
+                        v.locality.clone(),
+                        v.region.clone(),
+                        v.postal_code.clone(),
+                        v.country.clone(),
+                    ]
                 })
                 .collect();
             padded(&mut row, addresses, c.addresses, 6);
-            padded(&mut row, d.extra.iter().map(|x| vec![x.name.clone(), x.value.clone()]).collect(), c.extras, 2);
+            padded(
+                &mut row,
+                d.extra.iter().map(|x| vec![x.name.clone(), x.value.clone()]).collect(),
+                c.extras,
+                2,
+            );
         }
         Layout::Outlook => {
             let mut overflow: Vec<String> = Vec::new();
@@ -753,7 +937,9 @@ pub(crate) fn export_row(layout: Layout, c: &Columns, r: &Record<'_>) -> Result<
             for (i, e) in d.emails.iter().enumerate() {
                 match emails.get_mut(i) {
                     Some(slot) => *slot = e.value.as_str().to_string(),
-                    None => overflow.push(format!("Email ({}): {}", e.label.as_str(), e.value.as_str())),
+                    None => {
+                        overflow.push(format!("Email ({}): {}", e.label.as_str(), e.value.as_str()))
+                    }
                 }
             }
             let mut phones = vec![String::new(); OUTLOOK_PHONES.len()];
@@ -762,10 +948,15 @@ pub(crate) fn export_row(layout: Layout, c: &Columns, r: &Record<'_>) -> Result<
                     Label::Custom(_) => Label::Other,
                     l => l.clone(),
                 };
-                let free = OUTLOOK_PHONES.iter().zip(phones.iter_mut()).find(|((_, l), v)| *l == want && v.is_empty());
+                let free = OUTLOOK_PHONES
+                    .iter()
+                    .zip(phones.iter_mut())
+                    .find(|((_, l), v)| *l == want && v.is_empty());
                 match free {
                     Some((_, v)) => *v = p.value.as_str().to_string(),
-                    None => overflow.push(format!("Phone ({}): {}", p.label.as_str(), p.value.as_str())),
+                    None => {
+                        overflow.push(format!("Phone ({}): {}", p.label.as_str(), p.value.as_str()))
+                    }
                 }
             }
             let mut addresses = vec![vec![String::new(); 5]; OUTLOOK_ADDRESSES.len()];
@@ -774,20 +965,36 @@ pub(crate) fn export_row(layout: Layout, c: &Columns, r: &Record<'_>) -> Result<
                     Label::Work | Label::Home => a.label.clone(),
                     _ => Label::Other,
                 };
-                let free = OUTLOOK_ADDRESSES.iter().zip(addresses.iter_mut()).find(|((_, l), v)| *l == want && v.iter().all(String::is_empty));
+                let free = OUTLOOK_ADDRESSES
+                    .iter()
+                    .zip(addresses.iter_mut())
+                    .find(|((_, l), v)| *l == want && v.iter().all(String::is_empty));
                 match free {
                     Some((_, v)) => {
                         let x = &a.value;
-                        *v = vec![x.street.clone(), x.locality.clone(), x.region.clone(), x.postal_code.clone(), x.country.clone()];
+                        *v = vec![
+                            x.street.clone(),
+                            x.locality.clone(),
+                            x.region.clone(),
+                            x.postal_code.clone(),
+                            x.country.clone(),
+                        ];
                     }
-                    None => overflow.push(format!("Address ({}): {}", a.label.as_str(), a.value.one_line())),
+                    None => overflow.push(format!(
+                        "Address ({}): {}",
+                        a.label.as_str(),
+                        a.value.one_line()
+                    )),
                 }
             }
             let mut notes = d.notes.clone();
             for line in overflow {
                 append(&mut notes, &line, "\n");
             }
-            row.extend([&d.name.given, &d.name.family, &d.nickname, &d.organization, &d.title].map(String::clone));
+            row.extend(
+                [&d.name.given, &d.name.family, &d.nickname, &d.organization, &d.title]
+                    .map(String::clone),
+            );
             row.extend([birthday, notes, r.groups.join(";")]);
             row.extend(emails);
             row.extend(phones);
@@ -807,7 +1014,9 @@ mod tests {
 
     #[test]
     fn formula_guard_round_trips() {
-        for cell in ["=1+2", "+86 138", "-5", "@SUM(A1)", "\tx", "\rx", "'quoted", "''", "plain", "", "a=b"] {
+        for cell in
+            ["=1+2", "+86 138", "-5", "@SUM(A1)", "\tx", "\rx", "'quoted", "''", "plain", "", "a=b"]
+        {
             let guarded = guard_formula(cell);
             assert!(!guarded.starts_with(['=', '+', '-', '@', '\t', '\r']), "{guarded}");
             assert_eq!(unguard_formula(&guarded), cell);
@@ -835,14 +1044,24 @@ mod tests {
 
     #[test]
     fn dialects_are_recognised() {
-        let (d, m) = ColumnMapping::suggest(&headers(&["姓名", "手机", "电话", "邮箱", "部门"]), None);
+        let (d, m) =
+            ColumnMapping::suggest(&headers(&["姓名", "手机", "电话", "邮箱", "部门"]), None);
         assert_eq!(d, Dialect::Chinese);
-        assert_eq!(m.columns[1], ColumnTarget::Field(Field::Phone { slot: 1001, label: Some(Label::Mobile) }));
+        assert_eq!(
+            m.columns[1],
+            ColumnTarget::Field(Field::Phone { slot: 1001, label: Some(Label::Mobile) })
+        );
         assert_eq!(m.columns[4], ColumnTarget::Extra);
-        let (d, m) = ColumnMapping::suggest(&headers(&["First Name", "Last Name", "Phone 1 - Label", "Phone 1 - Value"]), None);
+        let (d, m) = ColumnMapping::suggest(
+            &headers(&["First Name", "Last Name", "Phone 1 - Label", "Phone 1 - Value"]),
+            None,
+        );
         assert_eq!(d, Dialect::Google);
         assert_eq!(m.columns[3], ColumnTarget::Field(Field::Phone { slot: 1, label: None }));
-        let (d, _) = ColumnMapping::suggest(&headers(&["First Name", "Last Name", "Mobile Phone", "Business Street"]), None);
+        let (d, _) = ColumnMapping::suggest(
+            &headers(&["First Name", "Last Name", "Mobile Phone", "Business Street"]),
+            None,
+        );
         assert_eq!(d, Dialect::Outlook);
         let (d, m) = ColumnMapping::suggest(&headers(&["Name", "Phone", "Shoe size", ""]), None);
         assert_eq!(d, Dialect::Google, "Google's old export has Name");
@@ -850,7 +1069,8 @@ mod tests {
         assert_eq!(m.columns[2..], [ColumnTarget::Extra, ColumnTarget::Ignore]);
         let (d, _) = ColumnMapping::suggest(&header_row(Layout::Rolo, &Columns::default()), None);
         assert_eq!(d, Dialect::Rolo);
-        let (d, _) = ColumnMapping::suggest(&header_row(Layout::Outlook, &Columns::default()), None);
+        let (d, _) =
+            ColumnMapping::suggest(&header_row(Layout::Outlook, &Columns::default()), None);
         assert_eq!(d, Dialect::Outlook);
         let (d, _) = ColumnMapping::suggest(&header_row(Layout::Google, &Columns::default()), None);
         assert_eq!(d, Dialect::Google);
@@ -860,11 +1080,19 @@ mod tests {
     fn only_google_marks_the_primary_label_with_a_star() {
         let h = headers(&["Name", "Phone 1 Label", "Phone 1"]);
         let (d, m) = ColumnMapping::suggest(&h, Some(Dialect::Rolo));
-        let row = RowMapper::new(d, &h, &m, true).unwrap().map(2, ["Ann", "* VIP", "123 45"]).unwrap().unwrap();
+        let row = RowMapper::new(d, &h, &m, true)
+            .unwrap()
+            .map(2, ["Ann", "* VIP", "123 45"])
+            .unwrap()
+            .unwrap();
         assert_eq!(row.data.phones[0].label, Label::Custom("* VIP".into()));
         let h = headers(&["Name", "Phone 1 - Label", "Phone 1 - Value"]);
         let (d, m) = ColumnMapping::suggest(&h, Some(Dialect::Google));
-        let row = RowMapper::new(d, &h, &m, true).unwrap().map(2, ["Ann", "* Mobile", "123 45"]).unwrap().unwrap();
+        let row = RowMapper::new(d, &h, &m, true)
+            .unwrap()
+            .map(2, ["Ann", "* Mobile", "123 45"])
+            .unwrap()
+            .unwrap();
         assert_eq!(row.data.phones[0].label, Label::Mobile);
     }
 

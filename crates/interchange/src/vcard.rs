@@ -19,11 +19,12 @@ use std::collections::{HashMap, HashSet};
 
 use calcard::common::{IanaString, PartialDateTime};
 use calcard::vcard::{
-    VCard, VCardEntry, VCardParameter, VCardParameterName, VCardParameterValue, VCardProperty, VCardType,
-    VCardValue, VCardVersion,
+    VCard, VCardEntry, VCardParameter, VCardParameterName, VCardParameterValue, VCardProperty,
+    VCardType, VCardValue, VCardVersion,
 };
 use domain::{
-    Address, AddressDraft, Birthday, ContactData, ContactDraft, Email, ExtraField, Label, LabeledDraft, Phone,
+    Address, AddressDraft, Birthday, ContactData, ContactDraft, Email, ExtraField, Label,
+    LabeledDraft, Phone,
 };
 
 /// The vCard version [`write_vcard`] produces.
@@ -80,7 +81,9 @@ pub fn parse_vcards(text: &str) -> Vec<Result<ParsedCard, CardError>> {
                     "this text is not part of a vCard: “{}”",
                     body.lines().next().unwrap_or_default().chars().take(40).collect::<String>()
                 ))),
-                ChunkKind::Unterminated => Err(err("the card has no END:VCARD line; the file may be cut short".into())),
+                ChunkKind::Unterminated => {
+                    Err(err("the card has no END:VCARD line; the file may be cut short".into()))
+                }
                 ChunkKind::Card => parse_card(body).map_err(err),
             }
         })
@@ -118,7 +121,8 @@ fn chunks(text: &str) -> Vec<Chunk> {
                 if is("BEGIN:VCARD") {
                     c.kind = ChunkKind::Unterminated;
                     out.extend(current.take());
-                    current = Some(Chunk { line: n + 1, range: start..offset, kind: ChunkKind::Card });
+                    current =
+                        Some(Chunk { line: n + 1, range: start..offset, kind: ChunkKind::Card });
                 } else {
                     c.range.end = offset;
                     if is("END:VCARD") {
@@ -156,7 +160,9 @@ fn card_to_data(card: &VCard, body: &str) -> Result<ParsedCard, String> {
         .entries
         .iter()
         .filter(|e| e.name.as_str().eq_ignore_ascii_case(AB_LABEL))
-        .filter_map(|e| Some((e.group.as_deref()?.to_ascii_lowercase(), e.values.first()?.as_text()?)))
+        .filter_map(|e| {
+            Some((e.group.as_deref()?.to_ascii_lowercase(), e.values.first()?.as_text()?))
+        })
         .collect();
     let mut used_groups = HashSet::new();
     let mut draft = ContactDraft::default();
@@ -198,16 +204,16 @@ fn card_to_data(card: &VCard, body: &str) -> Result<ParsedCard, String> {
                 }
             }
             VCardProperty::Title if first(&mut seen_title) => draft.title = text().join(" "),
-            VCardProperty::Note if first(&mut seen_note) => draft.notes = text().join(" ").replace("\r\n", "\n"),
-            VCardProperty::Bday if !seen_bday => {
-                match birthday_of(entry, body) {
-                    Some(b) => {
-                        seen_bday = true;
-                        draft.birthday = b.to_string();
-                    }
-                    None => keep(&mut draft, entry),
-                }
+            VCardProperty::Note if first(&mut seen_note) => {
+                draft.notes = text().join(" ").replace("\r\n", "\n")
             }
+            VCardProperty::Bday if !seen_bday => match birthday_of(entry, body) {
+                Some(b) => {
+                    seen_bday = true;
+                    draft.birthday = b.to_string();
+                }
+                None => keep(&mut draft, entry),
+            },
             VCardProperty::Tel | VCardProperty::Email => {
                 let raw = text().join(" ");
                 let value = raw.trim().strip_prefix("tel:").unwrap_or(raw.trim()).to_string();
@@ -221,7 +227,11 @@ fn card_to_data(card: &VCard, body: &str) -> Result<ParsedCard, String> {
                     continue;
                 }
                 let label = label_of(entry, &ab_labels, &mut used_groups).as_str().to_string();
-                let list = if entry.name == VCardProperty::Tel { &mut draft.phones } else { &mut draft.emails };
+                let list = if entry.name == VCardProperty::Tel {
+                    &mut draft.phones
+                } else {
+                    &mut draft.emails
+                };
                 list.push(LabeledDraft { label, value });
             }
             VCardProperty::Adr => {
@@ -260,7 +270,9 @@ fn card_to_data(card: &VCard, body: &str) -> Result<ParsedCard, String> {
     // Apple labels attached to a mapped phone, email or address are part of its label.
     draft.extra.retain(|x| {
         !(x.name == AB_LABEL
-            && x.value.split_once('.').is_some_and(|(g, _)| used_groups.contains(&g.to_ascii_lowercase())))
+            && x.value
+                .split_once('.')
+                .is_some_and(|(g, _)| used_groups.contains(&g.to_ascii_lowercase())))
     });
     let data = draft.parse().map_err(|e| e.to_string())?;
     Ok(ParsedCard { uid, data })
@@ -328,12 +340,17 @@ fn raw_birthday(body: &str) -> Option<Birthday> {
 /// `TYPE` words that say nothing about which phone or address this is.
 const NOISE: [&str; 6] = ["pref", "voice", "internet", "x400", "msg", "text"];
 
-fn label_of(entry: &VCardEntry, ab_labels: &HashMap<String, &str>, used: &mut HashSet<String>) -> Label {
+fn label_of(
+    entry: &VCardEntry,
+    ab_labels: &HashMap<String, &str>,
+    used: &mut HashSet<String>,
+) -> Label {
     if let Some(group) = entry.group.as_deref().map(str::to_ascii_lowercase) {
         if let Some(label) = ab_labels.get(&group) {
             used.insert(group);
             // Apple writes its standard labels as `_$!<Mobile>!$_`.
-            let inner = label.strip_prefix("_$!<").and_then(|l| l.strip_suffix(">!$_")).unwrap_or(label);
+            let inner =
+                label.strip_prefix("_$!<").and_then(|l| l.strip_suffix(">!$_")).unwrap_or(label);
             return Label::parse(inner);
         }
     }
@@ -353,21 +370,35 @@ fn label_of(entry: &VCardEntry, ab_labels: &HashMap<String, &str>, used: &mut Ha
 /// Writes one contact as a vCard (with `\r\n` line ends and folding). Control characters are
 /// removed (a tab becomes a space, line breaks in notes and streets become `\n`).
 pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> String {
-    let mut entries = vec![text_entry(VCardProperty::Uid, &[uid]), text_entry(VCardProperty::Fn, &[&data.display_name])];
+    let mut entries = vec![
+        text_entry(VCardProperty::Uid, &[uid]),
+        text_entry(VCardProperty::Fn, &[&data.display_name]),
+    ];
     // Lines kept from an imported card replace the generated N and ORG while they still agree.
-    let extras: Vec<(&ExtraField, Option<VCardEntry>)> = data.extra.iter().map(|x| (x, extra_entry(x))).collect();
+    let extras: Vec<(&ExtraField, Option<VCardEntry>)> =
+        data.extra.iter().map(|x| (x, extra_entry(x))).collect();
     let shadow = |prop: VCardProperty, expect: &[&str]| {
         extras.iter().find_map(|(_, e)| {
             let e = e.as_ref().filter(|e| e.name == prop)?;
             let parts: Vec<String> = e.values.iter().map(value_text).collect();
-            let agrees = expect.iter().enumerate().all(|(i, want)| parts.get(i).map_or(want.is_empty(), |p| p.trim() == *want));
+            let agrees = expect
+                .iter()
+                .enumerate()
+                .all(|(i, want)| parts.get(i).map_or(want.is_empty(), |p| p.trim() == *want));
             agrees.then(|| e.clone())
         })
     };
     let (family, given) = (data.name.family.as_str(), data.name.given.as_str());
-    entries.push(shadow(VCardProperty::N, &[family, given]).unwrap_or_else(|| text_entry(VCardProperty::N, &[family, given, "", "", ""])));
+    entries.push(
+        shadow(VCardProperty::N, &[family, given])
+            .unwrap_or_else(|| text_entry(VCardProperty::N, &[family, given, "", "", ""])),
+    );
     let org = shadow(VCardProperty::Org, &[&data.organization]);
-    for (prop, value) in [(VCardProperty::Nickname, &data.nickname), (VCardProperty::Org, &data.organization), (VCardProperty::Title, &data.title)] {
+    for (prop, value) in [
+        (VCardProperty::Nickname, &data.nickname),
+        (VCardProperty::Org, &data.organization),
+        (VCardProperty::Title, &data.title),
+    ] {
         match (&prop, &org) {
             (VCardProperty::Org, Some(org)) => entries.push(org.clone()),
             _ if !value.is_empty() => entries.push(text_entry(prop, &[value])),
@@ -381,11 +412,19 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
                 (u16::try_from(d.year()).ok(), d.month(), d.day(), false)
             }
             // vCard 3 has no date without a year: write it the way Apple does (year 1604, flagged).
-            Birthday::MonthDay { month, day } if version == VcardVersion::V3 => (Some(APPLE_NO_YEAR), month, day, true),
+            Birthday::MonthDay { month, day } if version == VcardVersion::V3 => {
+                (Some(APPLE_NO_YEAR), month, day, true)
+            }
             Birthday::MonthDay { month, day } => (None, month, day, false),
         };
-        let date = PartialDateTime { year, month: u8::try_from(month).ok(), day: u8::try_from(day).ok(), ..Default::default() };
-        let mut bday = VCardEntry::new(VCardProperty::Bday).with_value(VCardValue::PartialDateTime(date));
+        let date = PartialDateTime {
+            year,
+            month: u8::try_from(month).ok(),
+            day: u8::try_from(day).ok(),
+            ..Default::default()
+        };
+        let mut bday =
+            VCardEntry::new(VCardProperty::Bday).with_value(VCardValue::PartialDateTime(date));
         if omit_year {
             bday.add_param(VCardParameter {
                 name: VCardParameterName::Other(APPLE_OMIT_YEAR.into()),
@@ -399,8 +438,10 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
     }
 
     // Custom labels go into Apple-style groups; skip group names the kept lines already use.
-    let taken: HashSet<String> =
-        extras.iter().filter_map(|(_, e)| e.as_ref()?.group.as_ref().map(|g| g.to_ascii_lowercase())).collect();
+    let taken: HashSet<String> = extras
+        .iter()
+        .filter_map(|(_, e)| e.as_ref()?.group.as_ref().map(|g| g.to_ascii_lowercase()))
+        .collect();
     let mut groups = (1..).map(|i| format!("item{i}")).filter(|g| !taken.contains(g));
     let mut labeled = |entries: &mut Vec<VCardEntry>, mut entry: VCardEntry, label: &Label| {
         let standard = match label {
@@ -412,7 +453,10 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
                 let group = groups.next();
                 entry.group.clone_from(&group);
                 entries.push(entry);
-                entries.push(text_entry(VCardProperty::Other("X-ABLabel".into()), &[label.as_str()]).with_group(group));
+                entries.push(
+                    text_entry(VCardProperty::Other("X-ABLabel".into()), &[label.as_str()])
+                        .with_group(group),
+                );
                 return;
             }
         };
@@ -436,12 +480,14 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
         match entry {
             Some(e) if matches!(e.name, VCardProperty::N | VCardProperty::Org) => {} // written above, or stale
             Some(e) => entries.push(e),
-            None => entries.push(text_entry(VCardProperty::Other(ROLO_FIELD.into()), &[&x.value]).with_param(
-                VCardParameter {
-                    name: VCardParameterName::Other(ROLO_NAME.into()),
-                    value: VCardParameterValue::Text(field_name(&x.name)),
-                },
-            )),
+            None => entries.push(
+                text_entry(VCardProperty::Other(ROLO_FIELD.into()), &[&x.value]).with_param(
+                    VCardParameter {
+                        name: VCardParameterName::Other(ROLO_NAME.into()),
+                        value: VCardParameterValue::Text(field_name(&x.name)),
+                    },
+                ),
+            ),
         }
     }
     for g in &data.groups {
@@ -487,9 +533,11 @@ fn extra_entry(x: &ExtraField) -> Option<VCardEntry> {
 
 /// The one property of a vCard line.
 fn one_entry(line: &str) -> Option<VCardEntry> {
-    let card = VCard::parse(format!("BEGIN:VCARD\r\nVERSION:4.0\r\n{line}\r\nEND:VCARD\r\n")).ok()?;
-    let mut entries =
-        card.entries.into_iter().filter(|e| !matches!(e.name, VCardProperty::Begin | VCardProperty::End | VCardProperty::Version));
+    let card =
+        VCard::parse(format!("BEGIN:VCARD\r\nVERSION:4.0\r\n{line}\r\nEND:VCARD\r\n")).ok()?;
+    let mut entries = card.entries.into_iter().filter(|e| {
+        !matches!(e.name, VCardProperty::Begin | VCardProperty::End | VCardProperty::Version)
+    });
     let entry = entries.next()?;
     entries.next().is_none().then_some(entry)
 }
@@ -554,7 +602,8 @@ mod tests {
 
     #[test]
     fn invalid_phone_and_email_become_extra_fields() {
-        let c = one("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nTEL:call me\r\nEMAIL:nope\r\nEND:VCARD\r\n");
+        let c =
+            one("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nTEL:call me\r\nEMAIL:nope\r\nEND:VCARD\r\n");
         assert!(c.data.phones.is_empty() && c.data.emails.is_empty());
         assert_eq!(
             c.data.extra,
@@ -569,7 +618,8 @@ mod tests {
     fn errors_name_the_card_and_line() {
         let cards = parse_vcards("garbage\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:only a note\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:cut");
         assert_eq!(cards.len(), 3);
-        let errs: Vec<(usize, usize)> = cards.iter().map(|c| c.as_ref().map_err(|e| (e.card, e.line)).unwrap_err()).collect();
+        let errs: Vec<(usize, usize)> =
+            cards.iter().map(|c| c.as_ref().map_err(|e| (e.card, e.line)).unwrap_err()).collect();
         assert_eq!(errs, [(1, 1), (2, 2), (3, 6)]);
         let reason = cards[1].as_ref().unwrap_err().reason.clone();
         assert!(reason.contains("at least a name"), "{reason}");
@@ -593,7 +643,8 @@ mod tests {
 
     #[test]
     fn group_memberships_round_trip() {
-        let g = domain::GroupId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f99").unwrap_or_else(|e| panic!("{e}"));
+        let g = domain::GroupId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f99")
+            .unwrap_or_else(|e| panic!("{e}"));
         let data = ContactData { display_name: "A".into(), groups: vec![g], ..Default::default() };
         for v in [VcardVersion::V3, VcardVersion::V4] {
             let out = write_vcard("u", &data, v);

@@ -2,7 +2,7 @@
 //! sheets are buffered only in a RAM-backed directory, and the system temp dir is never used.
 //! Its own test binary: it points `TMPDIR` at a directory that does not exist, for the whole
 //! process.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Cursor;
 
@@ -16,7 +16,9 @@ fn xlsx_export_never_uses_the_system_temp_dir() {
     std::env::set_var("TMPDIR", &missing);
     assert_eq!(std::env::temp_dir(), missing);
 
-    let data = domain::ContactDraft { display_name: "Ada Lovelace".into(), ..Default::default() }.parse().unwrap();
+    let data = domain::ContactDraft { display_name: "Ada Lovelace".into(), ..Default::default() }
+        .parse()
+        .unwrap();
     let mut w = XlsxWriter::new(Layout::Rolo, Columns::default());
     for i in 0..3 {
         w.write(&Record { uid: &format!("uid-{i}"), data: &data, groups: &[] }).unwrap();
@@ -30,10 +32,10 @@ fn xlsx_export_never_uses_the_system_temp_dir() {
     // Where sheets are buffered in files, the directory is a RAM filesystem.
     if let Some(dir) = ram_tempdir() {
         let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
-        let fstype = mounts.lines().filter_map(|l| {
+        let mut fstype = mounts.lines().filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
             (f.get(1) == Some(&dir.to_str().unwrap())).then(|| f[2].to_string())
         });
-        assert_eq!(fstype.last().as_deref(), Some("tmpfs"), "{}", dir.display());
+        assert_eq!(fstype.next_back().as_deref(), Some("tmpfs"), "{}", dir.display());
     }
 }

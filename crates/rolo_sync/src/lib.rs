@@ -131,17 +131,25 @@ pub struct Vdir {
 pub async fn setup(dir: &Path, server: &str, token: &str) -> Result<proto::SyncStatus, SyncError> {
     let server = server.trim_end_matches('/').to_string();
     if !(server.starts_with("http://") || server.starts_with("https://")) {
-        return Err(SyncError::Setup(format!("the server URL must start with http:// or https://, not {server:?}")));
+        return Err(SyncError::Setup(format!(
+            "the server URL must start with http:// or https://, not {server:?}"
+        )));
     }
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let v = Vdir { dir: dir.to_path_buf(), config: Config { server }, token: token.trim().to_string(), http: client()? };
+    let v = Vdir {
+        dir: dir.to_path_buf(),
+        config: Config { server },
+        token: token.trim().to_string(),
+        http: client()?,
+    };
     let status = v.status().await?;
     let meta = meta_dir(dir);
     std::fs::create_dir_all(&meta).map_err(io_err(&meta))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&meta, std::fs::Permissions::from_mode(0o700)).map_err(io_err(&meta))?;
+        std::fs::set_permissions(&meta, std::fs::Permissions::from_mode(0o700))
+            .map_err(io_err(&meta))?;
     }
     let cfg = serde_json::to_vec_pretty(&v.config).map_err(|e| SyncError::Setup(e.to_string()))?;
     write_atomic(&meta.join("config.json"), &cfg, false)?;
@@ -180,18 +188,25 @@ impl Vdir {
         let meta = meta_dir(dir);
         let cfg_path = meta.join("config.json");
         let cfg = std::fs::read(&cfg_path).map_err(|_| {
-            SyncError::Setup(format!("{} is not set up; run: rolo-sync setup --server URL --token TOKEN --dir {}", dir.display(), dir.display()))
+            SyncError::Setup(format!(
+                "{} is not set up; run: rolo-sync setup --server URL --token TOKEN --dir {}",
+                dir.display(),
+                dir.display()
+            ))
         })?;
-        let config: Config = serde_json::from_slice(&cfg).map_err(|e| SyncError::Setup(format!("{}: {e}", cfg_path.display())))?;
+        let config: Config = serde_json::from_slice(&cfg)
+            .map_err(|e| SyncError::Setup(format!("{}: {e}", cfg_path.display())))?;
         let token_path = meta.join("token");
-        let token = std::fs::read_to_string(&token_path).map_err(io_err(&token_path))?.trim().to_string();
+        let token =
+            std::fs::read_to_string(&token_path).map_err(io_err(&token_path))?.trim().to_string();
         Ok(Vdir { dir: dir.to_path_buf(), config, token, http: client()? })
     }
 
     pub fn load_state(&self) -> Result<State, SyncError> {
         let path = meta_dir(&self.dir).join("state.json");
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SyncError::Setup(format!("{}: {e}", path.display()))),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| SyncError::Setup(format!("{}: {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
             Err(e) => Err(io_err(&path)(e)),
         }
@@ -222,12 +237,21 @@ impl Vdir {
     }
 
     pub async fn status(&self) -> Result<proto::SyncStatus, SyncError> {
-        let r = self.http.get(self.url("/api/v1/sync/status")).bearer_auth(&self.token).send().await.map_err(|e| SyncError::Network(e.to_string()))?;
+        let r = self
+            .http
+            .get(self.url("/api/v1/sync/status"))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
         Self::check(r).await?.json().await.map_err(|e| SyncError::Network(e.to_string()))
     }
 
     /// Reads every `.vcf` file. Files without a UUID UID get one written into them (adopted).
-    fn scan(&self, summary: &mut Summary) -> Result<(HashMap<Uuid, LocalCard>, HashSet<Uuid>), SyncError> {
+    fn scan(
+        &self,
+        summary: &mut Summary,
+    ) -> Result<(HashMap<Uuid, LocalCard>, HashSet<Uuid>), SyncError> {
         let mut cards = HashMap::new();
         let mut unreadable = HashSet::new();
         let mut names: Vec<String> = std::fs::read_dir(&self.dir)
@@ -248,7 +272,10 @@ impl Vdir {
             };
             let mut parsed = parse_vcards(&text);
             if parsed.len() != 1 {
-                summary.skipped.push(format!("{name}: holds {} cards; a vdir has one contact per file", parsed.len()));
+                summary.skipped.push(format!(
+                    "{name}: holds {} cards; a vdir has one contact per file",
+                    parsed.len()
+                ));
                 unreadable.extend(stem_uuid);
                 continue;
             }
@@ -306,7 +333,9 @@ impl Vdir {
         for (id, card) in &local {
             match state.items.get_mut(id) {
                 None => uploads.push(upsert(*id, None, &card.data)),
-                Some(item) if item.hash != card.hash => uploads.push(upsert(*id, Some(item.revision), &card.data)),
+                Some(item) if item.hash != card.hash => {
+                    uploads.push(upsert(*id, Some(item.revision), &card.data))
+                }
                 Some(item) if item.file != card.file => item.file = card.file.clone(),
                 Some(_) => {}
             }
@@ -333,7 +362,11 @@ impl Vdir {
                 .send()
                 .await
                 .map_err(|e| SyncError::Network(e.to_string()))?;
-            let resp: proto::UploadResponse = Self::check(r).await?.json().await.map_err(|e| SyncError::Network(e.to_string()))?;
+            let resp: proto::UploadResponse = Self::check(r)
+                .await?
+                .json()
+                .await
+                .map_err(|e| SyncError::Network(e.to_string()))?;
             for result in resp.results {
                 if result.status == proto::ItemStatus::Rejected {
                     held.insert(result.id);
@@ -345,7 +378,11 @@ impl Vdir {
 
         // The server's changes since our cursor.
         loop {
-            let mut req = self.http.get(self.url("/api/v1/sync/changes")).bearer_auth(&self.token).query(&[("limit", DOWNLOAD_PAGE.to_string())]);
+            let mut req = self
+                .http
+                .get(self.url("/api/v1/sync/changes"))
+                .bearer_auth(&self.token)
+                .query(&[("limit", DOWNLOAD_PAGE.to_string())]);
             if let Some(c) = &state.cursor {
                 req = req.query(&[("cursor", c)]);
             }
@@ -382,9 +419,14 @@ impl Vdir {
     ) -> Result<(), SyncError> {
         let id = r.id;
         let card = local.get(&id);
-        let file = card.map(|c| c.file.clone()).or_else(|| state.items.get(&id).map(|i| i.file.clone())).unwrap_or_else(|| format!("{id}.vcf"));
+        let file = card
+            .map(|c| c.file.clone())
+            .or_else(|| state.items.get(&id).map(|i| i.file.clone()))
+            .unwrap_or_else(|| format!("{id}.vcf"));
         match r.status {
-            proto::ItemStatus::Created | proto::ItemStatus::Updated | proto::ItemStatus::Unchanged => {
+            proto::ItemStatus::Created
+            | proto::ItemStatus::Updated
+            | proto::ItemStatus::Unchanged => {
                 match (card, r.revision) {
                     (Some(card), Some(revision)) => {
                         state.items.insert(id, Item { file, revision, hash: card.hash.clone() });
@@ -418,13 +460,21 @@ impl Vdir {
                 }
             }
             proto::ItemStatus::Rejected => {
-                summary.skipped.push(format!("{file}: refused by the server: {}", r.reason.unwrap_or_default()));
+                summary.skipped.push(format!(
+                    "{file}: refused by the server: {}",
+                    r.reason.unwrap_or_default()
+                ));
             }
         }
         Ok(())
     }
 
-    fn apply_change(&self, state: &mut State, change: proto::Change, summary: &mut Summary) -> Result<(), SyncError> {
+    fn apply_change(
+        &self,
+        state: &mut State,
+        change: proto::Change,
+        summary: &mut Summary,
+    ) -> Result<(), SyncError> {
         // A vdir holds contacts only; group membership travels inside each card.
         if change.kind() != proto::EntityKind::Contact {
             return Ok(());
@@ -435,7 +485,9 @@ impl Vdir {
                 let data = match contact {
                     Some(Ok(d)) => d,
                     _ => {
-                        summary.skipped.push(format!("{id}: the server sent contact data this client cannot read"));
+                        summary.skipped.push(format!(
+                            "{id}: the server sent contact data this client cannot read"
+                        ));
                         return Ok(());
                     }
                 };

@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use rolo_sync::{setup, Vdir};
 
 #[derive(Parser, Debug)]
-#[command(name = "rolo-sync", version, about = "Keep a folder of vCard files (one <UUID>.vcf per contact) in sync with a Rolo server")]
+#[command(
+    name = "rolo-sync",
+    version,
+    about = "Keep a folder of vCard files (one <UUID>.vcf per contact) in sync with a Rolo server"
+)]
 struct Cli {
     /// The synced folder (default: ROLO_SYNC_DIR, else the current directory).
     #[arg(long, global = true, env = "ROLO_SYNC_DIR")]
@@ -60,14 +64,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             let status = v.status().await.map_err(|e| e.to_string())?;
             println!("server:   {} (device “{}”)", v.config.server, status.device.name);
             println!("account:  {} contacts, cursor {}", status.contacts, status.cursor);
-            println!("folder:   {} contacts synced, cursor {}", state.items.len(), state.cursor.as_deref().unwrap_or("none yet"));
+            println!(
+                "folder:   {} contacts synced, cursor {}",
+                state.items.len(),
+                state.cursor.as_deref().unwrap_or("none yet")
+            );
         }
         Command::Sync => {
             let v = Vdir::open(&dir).map_err(|e| e.to_string())?;
             loop {
                 match v.sync().await {
                     Ok(summary) => println!("{summary}"),
-                    Err(e) if cli.watch => eprintln!("rolo-sync: {e} (retrying in {}s)", cli.interval),
+                    Err(e) if cli.watch => {
+                        eprintln!("rolo-sync: {e} (retrying in {}s)", cli.interval)
+                    }
                     Err(e) => return Err(e.to_string()),
                 }
                 if !cli.watch {

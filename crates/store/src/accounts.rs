@@ -27,9 +27,17 @@ impl Store {
         self.backend.count_accounts().await
     }
 
-    pub async fn create_account(&self, username: &Username, password: &str, is_admin: bool) -> StoreResult<AccountInfo> {
-        domain::check_new_password(password)
-            .map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("password", m)])))?;
+    pub async fn create_account(
+        &self,
+        username: &Username,
+        password: &str,
+        is_admin: bool,
+    ) -> StoreResult<AccountInfo> {
+        domain::check_new_password(password).map_err(|m| {
+            StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new(
+                "password", m,
+            )]))
+        })?;
         let id = AccountId::from_uuid(Uuid::now_v7());
         let dk = DataKey::generate()?;
         let wrapped = self.keyring().wrap(id.as_bytes(), &dk)?;
@@ -43,7 +51,14 @@ impl Store {
             created_at: now_ms(),
         };
         self.backend.create_account(&account).await?;
-        Ok(AccountInfo { id, username: username.clone(), is_admin, disabled: false, created_at: account.created_at, lang: None })
+        Ok(AccountInfo {
+            id,
+            username: username.clone(),
+            is_admin,
+            disabled: false,
+            created_at: account.created_at,
+            lang: None,
+        })
     }
 
     pub async fn account(&self, id: AccountId) -> StoreResult<AccountInfo> {
@@ -51,7 +66,11 @@ impl Store {
     }
 
     pub async fn account_by_username(&self, username: &Username) -> StoreResult<AccountInfo> {
-        self.backend.account_by_username(username).await?.map(|r| info(&r)).ok_or(StoreError::NotFound)
+        self.backend
+            .account_by_username(username)
+            .await?
+            .map(|r| info(&r))
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn list_accounts(&self) -> StoreResult<Vec<AccountInfo>> {
@@ -81,12 +100,18 @@ impl Store {
 
     /// Every account with its number of contacts and last change (for administrators).
     pub async fn account_overview(&self) -> StoreResult<Vec<AccountOverview>> {
-        let stats: HashMap<AccountId, (i64, Option<DateTime<Utc>>)> =
-            self.backend.account_stats().await?.into_iter().map(|(id, n, last)| (id, (n, last))).collect();
+        let stats: HashMap<AccountId, (i64, Option<DateTime<Utc>>)> = self
+            .backend
+            .account_stats()
+            .await?
+            .into_iter()
+            .map(|(id, n, last)| (id, (n, last)))
+            .collect();
         let mut out = Vec::new();
         for a in self.list_accounts().await? {
             let (contacts, last_activity) = stats.get(&a.id).copied().unwrap_or((0, None));
-            let second_factor = self.backend.second_factor(a.id).await?.is_some_and(|f| f.confirmed);
+            let second_factor =
+                self.backend.second_factor(a.id).await?.is_some_and(|f| f.confirmed);
             out.push(AccountOverview { account: a, contacts, last_activity, second_factor });
         }
         Ok(out)
@@ -94,8 +119,11 @@ impl Store {
 
     /// Sets a new password and ends the account's sessions.
     pub async fn set_password(&self, id: AccountId, password: &str) -> StoreResult<()> {
-        domain::check_new_password(password)
-            .map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("password", m)])))?;
+        domain::check_new_password(password).map_err(|m| {
+            StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new(
+                "password", m,
+            )]))
+        })?;
         let hash = hash_password(password.to_string()).await?;
         if !self.backend.set_password_hash(id, &hash).await? {
             return Err(StoreError::NotFound);
@@ -107,7 +135,11 @@ impl Store {
 
     /// Checks a username and password. `Ok(None)` for a wrong password, an unknown user or a
     /// disabled account (callers must not tell these apart to the user).
-    pub async fn verify_login(&self, username: &Username, password: &str) -> StoreResult<Option<AccountInfo>> {
+    pub async fn verify_login(
+        &self,
+        username: &Username,
+        password: &str,
+    ) -> StoreResult<Option<AccountInfo>> {
         let row = self.backend.account_by_username(username).await?;
         let (hash, row) = match row {
             Some(r) => (r.password_hash.clone(), Some(r)),

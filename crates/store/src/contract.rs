@@ -1,13 +1,15 @@
 //! The backend contract: one test suite every backend must pass. Each backend crate runs it
 //! with `store::contract_tests!(fresh_backend);` where `fresh_backend()` returns an empty
 //! database of its kind.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use crypto::{Keyring, MasterKey};
-use domain::{AccountId, ContactData, ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin, Username};
+use domain::{
+    AccountId, ContactData, ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin, Username,
+};
 
 use crate::{Backend, FeedItem, KeySource, Store, StoreError};
 
@@ -58,12 +60,20 @@ pub fn contact(given: &str, family: &str, phone: &str, email: &str) -> ContactDa
 }
 
 /// Writes contacts with these known strings; backends then assert none appears in their files.
-pub const SECRET_STRINGS: [&str; 6] =
-    ["Wilhelmina", "Quackenbush", "13912345678", "wilhelmina.q@example.org", "诸葛孔明", "Zhuge-Secret-Note"];
+pub const SECRET_STRINGS: [&str; 6] = [
+    "Wilhelmina",
+    "Quackenbush",
+    "13912345678",
+    "wilhelmina.q@example.org",
+    "诸葛孔明",
+    "Zhuge-Secret-Note",
+];
 
 pub async fn write_known_contacts(store: &Store) -> AccountId {
-    let acc = store.create_account(&user("secret-owner"), "correct horse battery", false).await.unwrap();
-    let mut data = contact(SECRET_STRINGS[0], SECRET_STRINGS[1], SECRET_STRINGS[2], SECRET_STRINGS[3]);
+    let acc =
+        store.create_account(&user("secret-owner"), "correct horse battery", false).await.unwrap();
+    let mut data =
+        contact(SECRET_STRINGS[0], SECRET_STRINGS[1], SECRET_STRINGS[2], SECRET_STRINGS[3]);
     let c = store.create_contact(acc.id, None, &data, Origin::Console).await.unwrap();
     data.notes = "edited once".into();
     store.update_contact(acc.id, c.id, c.revision, &data, Origin::Console).await.unwrap();
@@ -72,7 +82,15 @@ pub async fn write_known_contacts(store: &Store) -> AccountId {
     zh.display_name = SECRET_STRINGS[4].into();
     let z = store.create_contact(acc.id, None, &zh, Origin::Console).await.unwrap();
     // A deleted contact must not leave its content behind either.
-    let gone = store.create_contact(acc.id, None, &contact("Deleted", "Person", "555 0100", "deleted@example.org"), Origin::Console).await.unwrap();
+    let gone = store
+        .create_contact(
+            acc.id,
+            None,
+            &contact("Deleted", "Person", "555 0100", "deleted@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     store.delete_contact(acc.id, gone.id, 1, Origin::Console).await.unwrap();
     assert_eq!(store.list_contacts(acc.id).await.unwrap().len(), 2);
     assert_eq!(store.get_contact(acc.id, z.id).await.unwrap().data.notes, SECRET_STRINGS[5]);
@@ -90,10 +108,14 @@ pub async fn accounts_and_logins(backend: Arc<dyn Backend>) {
     assert!(matches!(short, Err(StoreError::Invalid(_))));
     store.create_account(&user("bob"), "bob's password", false).await.unwrap();
     assert_eq!(store.count_accounts().await.unwrap(), 2);
-    let names: Vec<String> = store.list_accounts().await.unwrap().into_iter().map(|a| a.username.to_string()).collect();
+    let names: Vec<String> =
+        store.list_accounts().await.unwrap().into_iter().map(|a| a.username.to_string()).collect();
     assert_eq!(names, vec!["alice", "bob"]);
 
-    assert_eq!(store.verify_login(&user("alice"), "correct horse battery").await.unwrap().unwrap().id, a.id);
+    assert_eq!(
+        store.verify_login(&user("alice"), "correct horse battery").await.unwrap().unwrap().id,
+        a.id
+    );
     assert!(store.verify_login(&user("alice"), "wrong password").await.unwrap().is_none());
     assert!(store.verify_login(&user("nobody"), "correct horse battery").await.unwrap().is_none());
 
@@ -109,7 +131,15 @@ pub async fn accounts_and_logins(backend: Arc<dyn Backend>) {
     store.set_admin(a.id, false).await.unwrap();
     assert!(!store.account(a.id).await.unwrap().is_admin);
     // The overview counts contacts and knows the last change, per account.
-    store.create_contact(a.id, None, &contact("Ann", "A", "555 0001", "ann@example.org"), Origin::Console).await.unwrap();
+    store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Ann", "A", "555 0001", "ann@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     let overview = store.account_overview().await.unwrap();
     let alice = overview.iter().find(|o| o.account.id == a.id).unwrap();
     assert_eq!(alice.contacts, 1);
@@ -179,9 +209,20 @@ pub async fn contact_lifecycle(backend: Arc<dyn Backend>) {
 
     // A device-chosen id is kept; reusing it is a conflict, not a duplicate.
     let dev_id = ContactId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60").unwrap();
-    let d = store.create_contact(a.id, Some(dev_id), &contact("Ada", "Lovelace", "555 0101", "ada@example.org"), Origin::Console).await.unwrap();
+    let d = store
+        .create_contact(
+            a.id,
+            Some(dev_id),
+            &contact("Ada", "Lovelace", "555 0101", "ada@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     assert_eq!(d.id, dev_id);
-    assert!(matches!(store.create_contact(a.id, Some(dev_id), &data, Origin::Console).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.create_contact(a.id, Some(dev_id), &data, Origin::Console).await,
+        Err(StoreError::Conflict(_))
+    ));
 
     let mut edited = c.data.clone();
     edited.organization = "Rolo".into();
@@ -192,23 +233,38 @@ pub async fn contact_lifecycle(backend: Arc<dyn Backend>) {
     assert_eq!(e.created_at, c.created_at);
 
     let list = store.list_contacts(a.id).await.unwrap();
-    assert_eq!(list.iter().map(|c| c.data.display_name.as_str()).collect::<Vec<_>>(), vec!["Ada Lovelace", "张伟"]);
+    assert_eq!(
+        list.iter().map(|c| c.data.display_name.as_str()).collect::<Vec<_>>(),
+        vec!["Ada Lovelace", "张伟"]
+    );
 
     store.delete_contact(a.id, c.id, 2, Origin::Console).await.unwrap();
     assert!(matches!(store.get_contact(a.id, c.id).await, Err(StoreError::NotFound)));
     // One rule for every channel: a write is based on the current revision. An edit of what was
     // opened before the deletion is stale; deleting again finds nothing; a write based on the
     // tombstone itself brings the contact back (as restoring from the trash does).
-    assert!(matches!(store.update_contact(a.id, c.id, 2, &edited, Origin::Console).await, Err(StoreError::Stale { current: 3 })));
-    assert!(matches!(store.delete_contact(a.id, c.id, 3, Origin::Console).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.update_contact(a.id, c.id, 2, &edited, Origin::Console).await,
+        Err(StoreError::Stale { current: 3 })
+    ));
+    assert!(matches!(
+        store.delete_contact(a.id, c.id, 3, Origin::Console).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(store.list_contacts(a.id).await.unwrap().len(), 1);
     assert_eq!(store.update_contact(a.id, c.id, 3, &edited, Origin::Console).await.unwrap(), 4);
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.organization, "Rolo");
     store.delete_contact(a.id, c.id, 4, Origin::Console).await.unwrap();
     // Deleting twice is NotFound, not a second tombstone.
-    assert!(matches!(store.delete_contact(a.id, c.id, 3, Origin::Console).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.delete_contact(a.id, c.id, 3, Origin::Console).await,
+        Err(StoreError::NotFound)
+    ));
     // The tombstone keeps its id: it cannot be re-created as a new contact.
-    assert!(matches!(store.create_contact(a.id, Some(c.id), &data, Origin::Console).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.create_contact(a.id, Some(c.id), &data, Origin::Console).await,
+        Err(StoreError::Conflict(_))
+    ));
 }
 
 pub async fn change_log_and_cursor(backend: Arc<dyn Backend>) {
@@ -216,22 +272,59 @@ pub async fn change_log_and_cursor(backend: Arc<dyn Backend>) {
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
     assert_eq!(store.current_seq(a.id).await.unwrap(), 0);
     assert!(store.changes_since(a.id, 0, 100).await.unwrap().is_empty());
-    let c1 = store.create_contact(a.id, None, &contact("One", "A", "555 0001", "one@example.org"), Origin::Console).await.unwrap();
-    let c2 = store.create_contact(a.id, None, &contact("Two", "B", "555 0002", "two@example.org"), Origin::Console).await.unwrap();
-    store.update_contact(a.id, c1.id, 1, &contact("Uno", "A", "555 0001", "one@example.org"), Origin::Console).await.unwrap();
+    let c1 = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("One", "A", "555 0001", "one@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    let c2 = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Two", "B", "555 0002", "two@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    store
+        .update_contact(
+            a.id,
+            c1.id,
+            1,
+            &contact("Uno", "A", "555 0001", "one@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     store.delete_contact(a.id, c2.id, 1, Origin::Console).await.unwrap();
     assert_eq!(store.current_seq(a.id).await.unwrap(), 4);
 
     let all = store.changes_since(a.id, 0, 100).await.unwrap();
-    let summary: Vec<(i64, ContactId, i64, bool)> = all.iter().map(|c| (c.seq, c.id, c.revision, c.deleted)).collect();
-    assert_eq!(summary, vec![(1, c1.id, 1, false), (2, c2.id, 1, false), (3, c1.id, 2, false), (4, c2.id, 2, true)]);
+    let summary: Vec<(i64, ContactId, i64, bool)> =
+        all.iter().map(|c| (c.seq, c.id, c.revision, c.deleted)).collect();
+    assert_eq!(
+        summary,
+        vec![(1, c1.id, 1, false), (2, c2.id, 1, false), (3, c1.id, 2, false), (4, c2.id, 2, true)]
+    );
     let page = store.changes_since(a.id, 1, 2).await.unwrap();
     assert_eq!(page.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![2, 3]);
     // Nothing new: nothing returned, and the cursor stays where it is.
     assert!(store.changes_since(a.id, 4, 100).await.unwrap().is_empty());
     assert_eq!(store.current_seq(a.id).await.unwrap(), 4);
     // A refused write does not move the sequence.
-    let _ = store.update_contact(a.id, c1.id, 1, &contact("Stale", "A", "555 0001", "one@example.org"), Origin::Console).await;
+    let _ = store
+        .update_contact(
+            a.id,
+            c1.id,
+            1,
+            &contact("Stale", "A", "555 0001", "one@example.org"),
+            Origin::Console,
+        )
+        .await;
     assert_eq!(store.current_seq(a.id).await.unwrap(), 4);
 }
 
@@ -239,17 +332,39 @@ pub async fn account_isolation(backend: Arc<dyn Backend>) {
     let store = store_on(backend).await;
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
     let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
-    let c = store.create_contact(a.id, None, &contact("Private", "Person", "555 0199", "p@example.org"), Origin::Console).await.unwrap();
+    let c = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Private", "Person", "555 0199", "p@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     assert!(matches!(store.get_contact(b.id, c.id).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.update_contact(b.id, c.id, 1, &c.data, Origin::Console).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.delete_contact(b.id, c.id, 1, Origin::Console).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.update_contact(b.id, c.id, 1, &c.data, Origin::Console).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_contact(b.id, c.id, 1, Origin::Console).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(store.list_contacts(b.id).await.unwrap().is_empty());
     assert!(store.changes_since(b.id, 0, 100).await.unwrap().is_empty());
     assert_eq!(store.current_seq(b.id).await.unwrap(), 0);
     // Alice's contact is untouched.
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap(), c);
     // Bob may use the same UUID for his own contact without touching Alice's.
-    let bc = store.create_contact(b.id, Some(c.id), &contact("Bobs", "Own", "555 0200", "own@example.org"), Origin::Console).await.unwrap();
+    let bc = store
+        .create_contact(
+            b.id,
+            Some(c.id),
+            &contact("Bobs", "Own", "555 0200", "own@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.display_name, "Private Person");
     assert_eq!(store.get_contact(b.id, bc.id).await.unwrap().data.display_name, "Bobs Own");
 }
@@ -257,29 +372,93 @@ pub async fn account_isolation(backend: Arc<dyn Backend>) {
 pub async fn stale_writes_are_refused(backend: Arc<dyn Backend>) {
     let store = store_on(backend).await;
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
-    let c = store.create_contact(a.id, None, &contact("Edit", "Race", "555 0300", "race@example.org"), Origin::Console).await.unwrap();
-    store.update_contact(a.id, c.id, 1, &contact("First", "Edit", "555 0300", "race@example.org"), Origin::Console).await.unwrap();
-    let second = store.update_contact(a.id, c.id, 1, &contact("Second", "Edit", "555 0300", "race@example.org"), Origin::Console).await;
+    let c = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Edit", "Race", "555 0300", "race@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    store
+        .update_contact(
+            a.id,
+            c.id,
+            1,
+            &contact("First", "Edit", "555 0300", "race@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    let second = store
+        .update_contact(
+            a.id,
+            c.id,
+            1,
+            &contact("Second", "Edit", "555 0300", "race@example.org"),
+            Origin::Console,
+        )
+        .await;
     assert!(matches!(second, Err(StoreError::Stale { current: 2 })), "{second:?}");
-    assert!(matches!(store.delete_contact(a.id, c.id, 1, Origin::Console).await, Err(StoreError::Stale { current: 2 })));
+    assert!(matches!(
+        store.delete_contact(a.id, c.id, 1, Origin::Console).await,
+        Err(StoreError::Stale { current: 2 })
+    ));
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.display_name, "First Edit");
     // The backend itself refuses a stale base revision (two servers racing), and another kind of
     // record under the same id.
     let row = store.backend.record(a.id, c.id).await.unwrap().unwrap();
-    let racing = crate::RecordWrite { kind: row.kind, id: c.id, base: Some(1), sealed: row.sealed.clone(), at: Utc::now(), name: None };
-    assert!(matches!(store.backend.write_records(a.id, &[racing.clone()], "console").await, Err(StoreError::Stale { current: 2 })));
+    let racing = crate::RecordWrite {
+        kind: row.kind,
+        id: c.id,
+        base: Some(1),
+        sealed: row.sealed.clone(),
+        at: Utc::now(),
+        name: None,
+    };
+    assert!(matches!(
+        store.backend.write_records(a.id, std::slice::from_ref(&racing), "console").await,
+        Err(StoreError::Stale { current: 2 })
+    ));
     let group = crate::RecordWrite { kind: crate::EntityKind::Group, base: Some(2), ..racing };
-    assert!(matches!(store.backend.write_records(a.id, &[group], "console").await, Err(StoreError::WrongKind)));
+    assert!(matches!(
+        store.backend.write_records(a.id, &[group], "console").await,
+        Err(StoreError::WrongKind)
+    ));
 }
 
 pub async fn sealed_rows_are_bound_to_their_contact(backend: Arc<dyn Backend>) {
     let store = store_on(backend.clone()).await;
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
-    let c1 = store.create_contact(a.id, None, &contact("Real", "One", "555 0401", "one@example.org"), Origin::Console).await.unwrap();
-    let c2 = store.create_contact(a.id, None, &contact("Other", "Two", "555 0402", "two@example.org"), Origin::Console).await.unwrap();
+    let c1 = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Real", "One", "555 0401", "one@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    let c2 = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Other", "Two", "555 0402", "two@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     // Copy c1's sealed content onto c2 as a new revision, as an attacker with database access might.
     let r1 = backend.record(a.id, c1.id).await.unwrap().unwrap();
-    let moved = crate::RecordWrite { kind: r1.kind, id: c2.id, base: Some(1), sealed: r1.sealed.clone(), at: Utc::now(), name: None };
+    let moved = crate::RecordWrite {
+        kind: r1.kind,
+        id: c2.id,
+        base: Some(1),
+        sealed: r1.sealed.clone(),
+        at: Utc::now(),
+        name: None,
+    };
     backend.write_records(a.id, &[moved], "console").await.unwrap();
     let err = store.get_contact(a.id, c2.id).await.unwrap_err();
     assert!(matches!(err, StoreError::Crypto(_)), "{err:?}");
@@ -291,7 +470,15 @@ pub async fn key_rotation(backend: Arc<dyn Backend>) {
     let store = Store::new(backend.clone(), KeySource::Fixed(old.clone())).await.unwrap();
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
     let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
-    let c = store.create_contact(a.id, None, &contact("Kept", "Across", "555 0500", "kept@example.org"), Origin::Console).await.unwrap();
+    let c = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Kept", "Across", "555 0500", "kept@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     let new_key = MasterKey::generate().unwrap();
     let rotated = old.rotated(new_key.clone());
     let report = store.rotate_to(rotated.clone()).await.unwrap();
@@ -316,13 +503,21 @@ pub async fn concurrent_writes_get_distinct_sequence_numbers(backend: Arc<dyn Ba
     for i in 0..24 {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            store.create_contact(a.id, None, &contact(&format!("Person{i}"), "Load", "555 0600", "load@example.org"), Origin::Console).await
+            store
+                .create_contact(
+                    a.id,
+                    None,
+                    &contact(&format!("Person{i}"), "Load", "555 0600", "load@example.org"),
+                    Origin::Console,
+                )
+                .await
         }));
     }
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    let seqs: Vec<i64> = store.changes_since(a.id, 0, 1000).await.unwrap().iter().map(|c| c.seq).collect();
+    let seqs: Vec<i64> =
+        store.changes_since(a.id, 0, 1000).await.unwrap().iter().map(|c| c.seq).collect();
     assert_eq!(seqs, (1..=24).collect::<Vec<_>>());
     assert_eq!(store.list_contacts(a.id).await.unwrap().len(), 24);
     let _ = Utc::now();
@@ -335,17 +530,34 @@ pub async fn history_and_feed_for_sync(backend: Arc<dyn Backend>) {
     let v1 = contact("One", "A", "555 0001", "one@example.org");
     let c = store.create_contact(a.id, None, &v1, Origin::Console).await.unwrap();
     let v2 = contact("Uno", "A", "555 0001", "one@example.org");
-    assert_eq!(store.put_contact(a.id, c.id, Some(1), &v2, Origin::Device(dev.id)).await.unwrap(), 2);
-    let other = store.create_contact(a.id, None, &contact("Two", "B", "555 0002", "two@example.org"), Origin::Cli).await.unwrap();
+    assert_eq!(
+        store.put_contact(a.id, c.id, Some(1), &v2, Origin::Device(dev.id)).await.unwrap(),
+        2
+    );
+    let other = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Two", "B", "555 0002", "two@example.org"),
+            Origin::Cli,
+        )
+        .await
+        .unwrap();
     store.delete_contact(a.id, c.id, 2, Origin::Console).await.unwrap();
 
     // Every revision is kept, with who made it.
     let h = store.history(a.id, c.id).await.unwrap();
-    let summary: Vec<(i64, Origin, Option<String>)> =
-        h.iter().map(|e| (e.revision, e.origin, e.data.as_ref().map(|d| d.display_name.clone()))).collect();
+    let summary: Vec<(i64, Origin, Option<String>)> = h
+        .iter()
+        .map(|e| (e.revision, e.origin, e.data.as_ref().map(|d| d.display_name.clone())))
+        .collect();
     assert_eq!(
         summary,
-        vec![(3, Origin::Console, None), (2, Origin::Device(dev.id), Some("Uno A".into())), (1, Origin::Console, Some("One A".into()))]
+        vec![
+            (3, Origin::Console, None),
+            (2, Origin::Device(dev.id), Some("Uno A".into())),
+            (1, Origin::Console, Some("One A".into()))
+        ]
     );
     assert_eq!(store.revision_data(a.id, c.id, 1).await.unwrap(), Some(Some(v1.clone())));
     assert_eq!(store.revision_data(a.id, c.id, 3).await.unwrap(), Some(None));
@@ -353,22 +565,34 @@ pub async fn history_and_feed_for_sync(backend: Arc<dyn Backend>) {
 
     // The feed has each contact once, at its last change, tombstones included.
     let feed = store.feed(a.id, crate::Since::Start, 100).await.unwrap().items;
-    let ids: Vec<(ContactId, i64, bool)> = feed.iter().map(|i| match i {
-        FeedItem::Contact(s) => (s.id, s.seq, s.data.is_none()),
-        FeedItem::Group(_) => panic!("no groups here"),
-    }).collect();
+    let ids: Vec<(ContactId, i64, bool)> = feed
+        .iter()
+        .map(|i| match i {
+            FeedItem::Contact(s) => (s.id, s.seq, s.data.is_none()),
+            FeedItem::Group(_) => panic!("no groups here"),
+        })
+        .collect();
     assert_eq!(ids, vec![(other.id, 3, false), (c.id, 4, true)]);
     assert_eq!(store.feed(a.id, crate::Since::After(3), 100).await.unwrap().items.len(), 1);
     assert!(store.feed(a.id, crate::Since::After(4), 100).await.unwrap().items.is_empty());
 
     // An edit can replace a tombstone (the edit wins over the deletion).
-    assert_eq!(store.put_contact(a.id, c.id, Some(3), &v2, Origin::Device(dev.id)).await.unwrap(), 4);
+    assert_eq!(
+        store.put_contact(a.id, c.id, Some(3), &v2, Origin::Device(dev.id)).await.unwrap(),
+        4
+    );
     let st = store.contact_state(a.id, c.id).await.unwrap().unwrap();
     assert_eq!((st.revision, st.data), (4, Some(v2.clone())));
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data, v2);
     // A stale base and a duplicate id are refused.
-    assert!(matches!(store.put_contact(a.id, c.id, Some(3), &v1, Origin::Console).await, Err(StoreError::Stale { current: 4 })));
-    assert!(matches!(store.put_contact(a.id, c.id, None, &v1, Origin::Console).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.put_contact(a.id, c.id, Some(3), &v1, Origin::Console).await,
+        Err(StoreError::Stale { current: 4 })
+    ));
+    assert!(matches!(
+        store.put_contact(a.id, c.id, None, &v1, Origin::Console).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(store.backend.purged_seq(a.id).await.unwrap(), 0);
     assert_eq!(store.count_contacts(a.id).await.unwrap(), 2);
 }
@@ -377,9 +601,13 @@ pub async fn devices_and_tokens(backend: Arc<dyn Backend>) {
     let store = store_on(backend.clone()).await;
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
     let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
-    let (phone, token) = store.create_device(a.id, "Alice's phone", DeviceKind::Phone).await.unwrap();
+    let (phone, token) =
+        store.create_device(a.id, "Alice's phone", DeviceKind::Phone).await.unwrap();
     assert!(token.starts_with("rolo_") && token.len() > 40);
-    assert!(matches!(store.create_device(a.id, " ", DeviceKind::Pc).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        store.create_device(a.id, " ", DeviceKind::Pc).await,
+        Err(StoreError::Invalid(_))
+    ));
     let (d, acc) = store.device_by_token(&token).await.unwrap().unwrap();
     assert_eq!((d.id, acc.id), (phone.id, a.id));
     assert!(store.device_by_token("rolo_nope").await.unwrap().is_none());
@@ -388,7 +616,10 @@ pub async fn devices_and_tokens(backend: Arc<dyn Backend>) {
     store.record_sync(phone.id, Some(7), Some("127.0.0.1".into()), 3, 2).await.unwrap();
     store.record_sync(phone.id, None, None, 1, 0).await.unwrap();
     let d = store.device(a.id, phone.id).await.unwrap();
-    assert_eq!((d.last_cursor, d.last_addr.as_deref(), d.changes_sent, d.changes_received), (Some(7), Some("127.0.0.1"), 4, 2));
+    assert_eq!(
+        (d.last_cursor, d.last_addr.as_deref(), d.changes_sent, d.changes_received),
+        (Some(7), Some("127.0.0.1"), 4, 2)
+    );
     assert!(d.last_sync_at.is_some());
 
     // Another account can neither see, rename nor revoke it.
@@ -412,26 +643,52 @@ pub async fn devices_and_tokens(backend: Arc<dyn Backend>) {
 pub async fn batch_inserts_are_all_or_nothing(backend: Arc<dyn Backend>) {
     let store = store_on(backend).await;
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
-    let first = store.create_contact(a.id, None, &contact("First", "One", "555 0001", "f@example.org"), Origin::Console).await.unwrap();
-    let items: Vec<(Option<ContactId>, ContactData)> =
-        (0..250).map(|i| (None, contact(&format!("Bulk{i}"), "Person", "555 0100", "bulk@example.org"))).collect();
+    let first = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("First", "One", "555 0001", "f@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    let items: Vec<(Option<ContactId>, ContactData)> = (0..250)
+        .map(|i| (None, contact(&format!("Bulk{i}"), "Person", "555 0100", "bulk@example.org")))
+        .collect();
     let made = store.create_contacts(a.id, &items, Origin::Cli).await.unwrap();
     assert_eq!(made.len(), 250);
     assert_eq!(store.current_seq(a.id).await.unwrap(), 251);
-    let seqs: Vec<i64> = store.changes_since(a.id, 0, 1000).await.unwrap().iter().map(|c| c.seq).collect();
+    let seqs: Vec<i64> =
+        store.changes_since(a.id, 0, 1000).await.unwrap().iter().map(|c| c.seq).collect();
     assert_eq!(seqs, (1..=251).collect::<Vec<_>>());
     let feed = store.feed(a.id, crate::Since::After(1), 1000).await.unwrap().items;
     assert_eq!(feed.len(), 250);
-    assert!(matches!(&feed[249], FeedItem::Contact(c) if c.data.as_ref().unwrap().display_name == "Bulk249 Person"));
-    assert_eq!(store.get_contact(a.id, made[7].id).await.unwrap().data.display_name, "Bulk7 Person");
+    assert!(
+        matches!(&feed[249], FeedItem::Contact(c) if c.data.as_ref().unwrap().display_name == "Bulk249 Person")
+    );
+    assert_eq!(
+        store.get_contact(a.id, made[7].id).await.unwrap().data.display_name,
+        "Bulk7 Person"
+    );
     let unknown = ContactId::from_uuid(uuid::Uuid::now_v7());
-    let states = store.entry_states(a.id, &[*made[0].id.as_uuid(), *made[249].id.as_uuid(), *unknown.as_uuid()]).await.unwrap();
+    let states = store
+        .entry_states(a.id, &[*made[0].id.as_uuid(), *made[249].id.as_uuid(), *unknown.as_uuid()])
+        .await
+        .unwrap();
     assert_eq!(states.len(), 2);
-    assert!(matches!(&states[made[249].id.as_uuid()], FeedItem::Contact(c) if c.data.as_ref().unwrap().display_name == "Bulk249 Person"));
+    assert!(
+        matches!(&states[made[249].id.as_uuid()], FeedItem::Contact(c) if c.data.as_ref().unwrap().display_name == "Bulk249 Person")
+    );
     assert_eq!(store.history(a.id, made[7].id).await.unwrap()[0].origin, Origin::Cli);
     // One existing id: nothing of the batch is written.
-    let clash = vec![(None, contact("New", "One", "555 0002", "n@example.org")), (Some(first.id), contact("Dup", "Two", "555 0003", "d@example.org"))];
-    assert!(matches!(store.create_contacts(a.id, &clash, Origin::Cli).await, Err(StoreError::Conflict(_))));
+    let clash = vec![
+        (None, contact("New", "One", "555 0002", "n@example.org")),
+        (Some(first.id), contact("Dup", "Two", "555 0003", "d@example.org")),
+    ];
+    assert!(matches!(
+        store.create_contacts(a.id, &clash, Origin::Cli).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert_eq!(store.count_contacts(a.id).await.unwrap(), 251);
     assert_eq!(store.current_seq(a.id).await.unwrap(), 251);
 }
@@ -442,34 +699,75 @@ pub async fn groups(backend: Arc<dyn Backend>) {
     let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
     let family = store.create_group(a.id, "Family", Origin::Console).await.unwrap();
     let work = store.create_group(a.id, "Work", Origin::Console).await.unwrap();
-    assert!(matches!(store.create_group(a.id, "  ", Origin::Console).await, Err(StoreError::Invalid(_))));
-    assert_eq!(store.list_groups(a.id).await.unwrap().iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), vec!["Family", "Work"]);
+    assert!(matches!(
+        store.create_group(a.id, "  ", Origin::Console).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        store.list_groups(a.id).await.unwrap().iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        vec!["Family", "Work"]
+    );
     assert!(store.list_groups(b.id).await.unwrap().is_empty());
 
     let mut d = contact("Ann", "A", "555 0001", "ann@example.org");
     d.groups = vec![family.id];
     let ann = store.create_contact(a.id, None, &d, Origin::Console).await.unwrap();
-    let bob_c = store.create_contact(a.id, None, &contact("Bob", "B", "555 0002", "bob@example.org"), Origin::Console).await.unwrap();
+    let bob_c = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Bob", "B", "555 0002", "bob@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     // A group of another account (or none at all) cannot be used.
     let bobs = store.create_group(b.id, "Bob's", Origin::Console).await.unwrap();
     let mut bad = contact("X", "Y", "555 0003", "x@example.org");
     bad.groups = vec![bobs.id];
-    assert!(matches!(store.create_contact(a.id, None, &bad, Origin::Console).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(store.set_membership(a.id, bobs.id, &[bob_c.id], true, Origin::Console).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.create_contact(a.id, None, &bad, Origin::Console).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store.set_membership(a.id, bobs.id, &[bob_c.id], true, Origin::Console).await,
+        Err(StoreError::NotFound)
+    ));
 
     // Bulk membership, as new revisions of the contacts.
-    assert_eq!(store.set_membership(a.id, work.id, &[ann.id, bob_c.id], true, Origin::Console).await.unwrap(), 2);
-    assert_eq!(store.set_membership(a.id, work.id, &[ann.id], true, Origin::Console).await.unwrap(), 0);
-    assert_eq!(store.get_contact(a.id, ann.id).await.unwrap().data.groups, vec![family.id, work.id]);
+    assert_eq!(
+        store
+            .set_membership(a.id, work.id, &[ann.id, bob_c.id], true, Origin::Console)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.set_membership(a.id, work.id, &[ann.id], true, Origin::Console).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store.get_contact(a.id, ann.id).await.unwrap().data.groups,
+        vec![family.id, work.id]
+    );
 
     // Rename with a base revision; group ids are not contacts and back.
     let renamed = store.rename_group(a.id, family.id, 1, "家人", Origin::Console).await.unwrap();
     assert_eq!((renamed.name.as_str(), renamed.revision), ("家人", 2));
-    assert!(matches!(store.rename_group(a.id, family.id, 1, "Stale", Origin::Console).await, Err(StoreError::Stale { current: 2 })));
+    assert!(matches!(
+        store.rename_group(a.id, family.id, 1, "Stale", Origin::Console).await,
+        Err(StoreError::Stale { current: 2 })
+    ));
     let as_contact = ContactId::from_uuid(*family.id.as_uuid());
     assert!(matches!(store.get_contact(a.id, as_contact).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.delete_contact(a.id, as_contact, 2, Origin::Console).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.group(a.id, domain::GroupId::from_uuid(*ann.id.as_uuid())).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.delete_contact(a.id, as_contact, 2, Origin::Console).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.group(a.id, domain::GroupId::from_uuid(*ann.id.as_uuid())).await,
+        Err(StoreError::NotFound)
+    ));
     assert_eq!(store.count_contacts(a.id).await.unwrap(), 2);
 
     // Deleting a group keeps its contacts and takes them out of it.
@@ -481,11 +779,14 @@ pub async fn groups(backend: Arc<dyn Backend>) {
 
     // The feed carries groups and membership changes in change order.
     let feed = store.feed(a.id, crate::Since::After(seq_before), 100).await.unwrap().items;
-    let kinds: Vec<&str> = feed.iter().map(|i| match i {
-        FeedItem::Contact(c) if c.data.is_some() => "contact",
-        FeedItem::Group(g) if g.data.is_none() => "group deleted",
-        _ => "other",
-    }).collect();
+    let kinds: Vec<&str> = feed
+        .iter()
+        .map(|i| match i {
+            FeedItem::Contact(c) if c.data.is_some() => "contact",
+            FeedItem::Group(g) if g.data.is_none() => "group deleted",
+            _ => "other",
+        })
+        .collect();
     assert_eq!(kinds, vec!["contact", "contact", "group deleted"]);
     // Group names are sealed like contacts.
     let row = backend.record(a.id, as_contact).await.unwrap().unwrap();
@@ -498,11 +799,15 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     let a = store.create_account(&user("alice"), "alice-password-1", false).await.unwrap();
     let b = store.create_account(&user("bob"), "bob-password-12", false).await.unwrap();
     let (x, y) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
-    let name = |href: &str, uid: Option<&str>| DavName { href: href.into(), uid: uid.map(str::to_string) };
+    let name =
+        |href: &str, uid: Option<&str>| DavName { href: href.into(), uid: uid.map(str::to_string) };
     store.set_dav_name(a.id, x, &name("Secret-Href.vcf", Some("not-a-uuid"))).await.unwrap();
     store.set_dav_name(a.id, y, &name("other.vcf", None)).await.unwrap();
     // One href names one card per account; another account may use it.
-    assert!(matches!(store.set_dav_name(a.id, y, &name("Secret-Href.vcf", None)).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        store.set_dav_name(a.id, y, &name("Secret-Href.vcf", None)).await,
+        Err(StoreError::Conflict(_))
+    ));
     store.set_dav_name(b.id, x, &name("Secret-Href.vcf", None)).await.unwrap();
 
     let found = store.dav_ids_by_href(a.id, &["Secret-Href.vcf", "missing.vcf"]).await.unwrap();
@@ -516,26 +821,48 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     store.set_dav_name(a.id, x, &name("renamed.vcf", None)).await.unwrap();
     assert!(store.dav_ids_by_href(a.id, &["Secret-Href.vcf"]).await.unwrap().is_empty());
     store.set_dav_name(a.id, y, &name("Secret-Href.vcf", None)).await.unwrap();
-    assert_eq!(store.dav_ids_by_href(a.id, &["Secret-Href.vcf"]).await.unwrap()["Secret-Href.vcf"].0, y);
+    assert_eq!(
+        store.dav_ids_by_href(a.id, &["Secret-Href.vcf"]).await.unwrap()["Secret-Href.vcf"].0,
+        y
+    );
 
     // One-pass resolution: stored names, default names of cards without one, states.
-    let c = store.create_contact(a.id, None, &contact("Res", "Olve", "+1 555 0100", "r@example.org"), Origin::Console).await.unwrap();
+    let c = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Res", "Olve", "+1 555 0100", "r@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     let default = format!("{}.vcf", c.id);
     let named_default = format!("{x}.vcf");
-    let r = store.dav_resolve(a.id, &["renamed.vcf", &default, &named_default, "nope.vcf"], true).await.unwrap();
+    let r = store
+        .dav_resolve(a.id, &["renamed.vcf", &default, &named_default, "nope.vcf"], true)
+        .await
+        .unwrap();
     assert_eq!(r.ids.len(), 2, "{:?}", r.ids);
     assert_eq!((r.ids["renamed.vcf"], r.ids[&default]), (x, *c.id.as_uuid()));
     assert_eq!(r.names.len(), 1);
     assert!(matches!(&r.states[c.id.as_uuid()], FeedItem::Contact(s) if s.data.is_some()));
     // Without loading, the same names resolve the same way.
-    let r2 = store.dav_resolve(a.id, &["renamed.vcf", &default, &named_default, "nope.vcf"], false).await.unwrap();
+    let r2 = store
+        .dav_resolve(a.id, &["renamed.vcf", &default, &named_default, "nope.vcf"], false)
+        .await
+        .unwrap();
     assert_eq!(r2.ids, r.ids);
     assert!(r2.states.is_empty());
 
     // Heads: rows without their sealed content.
     let heads = backend.heads_since(a.id, 0, 100).await.unwrap();
     assert_eq!(heads.len(), 1);
-    assert!(heads[0].sealed.is_none() && heads[0].id == c.id && heads[0].revision == 1 && !heads[0].deleted);
+    assert!(
+        heads[0].sealed.is_none()
+            && heads[0].id == c.id
+            && heads[0].revision == 1
+            && !heads[0].deleted
+    );
     store.delete_contact(a.id, c.id, 1, Origin::Console).await.unwrap();
     let heads = backend.heads_since(a.id, 0, 100).await.unwrap();
     assert!(heads[0].deleted && heads[0].revision == 2);
@@ -543,24 +870,48 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     let g = store.create_group(a.id, "G", Origin::Console).await.unwrap();
     let live = backend.live_heads(a.id).await.unwrap();
     assert_eq!(live.len(), 1);
-    assert!(live[0].kind == crate::EntityKind::Group && live[0].id.as_uuid() == g.id.as_uuid() && live[0].sealed.is_none());
+    assert!(
+        live[0].kind == crate::EntityKind::Group
+            && live[0].id.as_uuid() == g.id.as_uuid()
+            && live[0].sealed.is_none()
+    );
 
     // A card found by its stored name comes with its state; its default name no longer finds it.
-    let n = store.create_contact(a.id, None, &contact("Na", "Med", "+1 555 0101", "n@example.org"), Origin::Console).await.unwrap();
-    store.set_dav_name(a.id, *n.id.as_uuid(), &name("Client Name.vcf", Some("client-uid"))).await.unwrap();
+    let n = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Na", "Med", "+1 555 0101", "n@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    store
+        .set_dav_name(a.id, *n.id.as_uuid(), &name("Client Name.vcf", Some("client-uid")))
+        .await
+        .unwrap();
     let n_default = format!("{}.vcf", n.id);
-    let r = store.dav_resolve(a.id, &["Client Name.vcf", &n_default, &default], true).await.unwrap();
+    let r =
+        store.dav_resolve(a.id, &["Client Name.vcf", &n_default, &default], true).await.unwrap();
     assert_eq!(r.ids.len(), 2, "{:?}", r.ids); // `default` is a tombstone now: found, with its state
     assert_eq!(r.ids["Client Name.vcf"], *n.id.as_uuid());
-    assert!(matches!(&r.states[n.id.as_uuid()], FeedItem::Contact(s) if s.data.as_ref().unwrap().name.given == "Na"));
+    assert!(
+        matches!(&r.states[n.id.as_uuid()], FeedItem::Contact(s) if s.data.as_ref().unwrap().name.given == "Na")
+    );
     assert_eq!(r.names[n.id.as_uuid()].uid.as_deref(), Some("client-uid"));
     assert_eq!(r.states.len(), 2);
     // Another account resolves nothing of these.
-    let r = store.dav_resolve(b.id, &["Client Name.vcf", &n_default, &default, "renamed.vcf"], true).await.unwrap();
+    let r = store
+        .dav_resolve(b.id, &["Client Name.vcf", &n_default, &default, "renamed.vcf"], true)
+        .await
+        .unwrap();
     assert!(r.states.is_empty() && r.names.is_empty());
     assert_eq!(r.ids.len(), 2, "defaults name ids in any account, with no state: {:?}", r.ids);
     // Many hrefs at once (more than one query's worth).
-    let many: Vec<String> = (0..600).map(|i| format!("{}.vcf", uuid::Uuid::from_u128(i))).chain([default.clone()]).collect();
+    let many: Vec<String> = (0..600)
+        .map(|i| format!("{}.vcf", uuid::Uuid::from_u128(i)))
+        .chain([default.clone()])
+        .collect();
     let refs: Vec<&str> = many.iter().map(String::as_str).collect();
     let r = store.dav_resolve(a.id, &refs, true).await.unwrap();
     assert_eq!(r.ids.len(), 601);
@@ -570,23 +921,72 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     let seq = store.current_seq(a.id).await.unwrap();
     let fresh = ContactId::from_uuid(uuid::Uuid::now_v7());
     let data = contact("With", "Name", "+1 555 0102", "w@example.org");
-    let taken = store.put_contact_named(a.id, fresh, None, &data, Some(&name("Client Name.vcf", None)), Origin::Console).await;
+    let taken = store
+        .put_contact_named(
+            a.id,
+            fresh,
+            None,
+            &data,
+            Some(&name("Client Name.vcf", None)),
+            Origin::Console,
+        )
+        .await;
     assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
-    assert!(store.contact_state(a.id, fresh).await.unwrap().is_none(), "the card was not written without its name");
+    assert!(
+        store.contact_state(a.id, fresh).await.unwrap().is_none(),
+        "the card was not written without its name"
+    );
     assert_eq!(store.current_seq(a.id).await.unwrap(), seq);
-    store.put_contact_named(a.id, fresh, None, &data, Some(&name("with-name.vcf", Some("w-uid"))), Origin::Console).await.unwrap();
+    store
+        .put_contact_named(
+            a.id,
+            fresh,
+            None,
+            &data,
+            Some(&name("with-name.vcf", Some("w-uid"))),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     assert_eq!(store.current_seq(a.id).await.unwrap(), seq + 1);
-    assert_eq!(store.dav_ids_by_href(a.id, &["with-name.vcf"]).await.unwrap()["with-name.vcf"], (*fresh.as_uuid(), name("with-name.vcf", Some("w-uid"))));
-    store.put_contact_named(a.id, fresh, Some(1), &data, Some(&name("with-name.vcf", None)), Origin::Console).await.unwrap();
-    assert_eq!(store.dav_names_of(a.id, &[*fresh.as_uuid()]).await.unwrap()[fresh.as_uuid()].uid, None);
+    assert_eq!(
+        store.dav_ids_by_href(a.id, &["with-name.vcf"]).await.unwrap()["with-name.vcf"],
+        (*fresh.as_uuid(), name("with-name.vcf", Some("w-uid")))
+    );
+    store
+        .put_contact_named(
+            a.id,
+            fresh,
+            Some(1),
+            &data,
+            Some(&name("with-name.vcf", None)),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.dav_names_of(a.id, &[*fresh.as_uuid()]).await.unwrap()[fresh.as_uuid()].uid,
+        None
+    );
     let gid = domain::GroupId::from_uuid(uuid::Uuid::now_v7());
     let named = domain::GroupData::parse("Named").unwrap();
-    store.write(a.id, &[crate::Write::group(gid, None, &named).named(Some(&name("group.vcf", None)))], Origin::Console).await.unwrap();
-    assert_eq!(store.dav_ids_by_href(a.id, &["group.vcf"]).await.unwrap()["group.vcf"].0, *gid.as_uuid());
+    store
+        .write(
+            a.id,
+            &[crate::Write::group(gid, None, &named).named(Some(&name("group.vcf", None)))],
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.dav_ids_by_href(a.id, &["group.vcf"]).await.unwrap()["group.vcf"].0,
+        *gid.as_uuid()
+    );
 
     // The backend gives sealed values back byte for byte, whatever bytes they hold (spaces, NULs,
     // bytes that are not UTF-8, empty), rows and names alike, with each row's head.
-    let odd: Vec<Vec<u8>> = vec![vec![0, b' ', 0xff, 0xfe, b'\n', 0], Vec::new(), (0..=255).collect(), vec![b' '; 3]];
+    let odd: Vec<Vec<u8>> =
+        vec![vec![0, b' ', 0xff, 0xfe, b'\n', 0], Vec::new(), (0..=255).collect(), vec![b' '; 3]];
     let rows: Vec<crate::RecordWrite> = odd
         .iter()
         .enumerate()
@@ -600,11 +1000,19 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
         })
         .collect();
     backend.write_records(a.id, &rows, "console").await.unwrap();
-    let name_row = |i: usize, sealed: Vec<u8>| crate::DavNameRow { account_id: a.id, id: rows[i].id, href_hash: format!("odd-hash-{i}"), sealed };
+    let name_row = |i: usize, sealed: Vec<u8>| crate::DavNameRow {
+        account_id: a.id,
+        id: rows[i].id,
+        href_hash: format!("odd-hash-{i}"),
+        sealed,
+    };
     backend.put_dav_name(&name_row(0, vec![b' ', 0, 0x80])).await.unwrap();
     backend.put_dav_name(&name_row(2, Vec::new())).await.unwrap();
     let ids: Vec<ContactId> = rows.iter().map(|r| r.id).collect();
-    let found = backend.dav_cards(a.id, &ids, &["odd-hash-0".to_string(), "odd-hash-2".to_string()]).await.unwrap();
+    let found = backend
+        .dav_cards(a.id, &ids, &["odd-hash-0".to_string(), "odd-hash-2".to_string()])
+        .await
+        .unwrap();
     assert_eq!(found.len(), 6, "four rows by id, two by name");
     for f in &found {
         let c = f.contact.as_ref().expect("every name here has its row");
@@ -613,15 +1021,24 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
         assert_eq!((c.kind, c.revision, c.deleted, c.account_id), (rows[i].kind, 1, false, a.id));
         assert_eq!(c.created_at.timestamp_millis(), rows[i].at.timestamp_millis());
         match (i, &f.name) {
-            (0, Some(n)) => assert_eq!((n.id, n.href_hash.as_str(), n.sealed.as_slice()), (c.id, "odd-hash-0", &[b' ', 0, 0x80][..])),
-            (2, Some(n)) => assert_eq!((n.id, n.href_hash.as_str(), n.sealed.len()), (c.id, "odd-hash-2", 0)),
+            (0, Some(n)) => assert_eq!(
+                (n.id, n.href_hash.as_str(), n.sealed.as_slice()),
+                (c.id, "odd-hash-0", &[b' ', 0, 0x80][..])
+            ),
+            (2, Some(n)) => {
+                assert_eq!((n.id, n.href_hash.as_str(), n.sealed.len()), (c.id, "odd-hash-2", 0))
+            }
             (_, n) => assert!(n.is_none(), "row {i} has no name"),
         }
     }
     // Names are sealed: no href or UID in clear.
     for row in backend.dav_names(a.id).await.unwrap() {
         let text = String::from_utf8_lossy(&row.sealed);
-        assert!(!text.contains("Secret-Href") && !text.contains("renamed") && !row.href_hash.contains("vcf"));
+        assert!(
+            !text.contains("Secret-Href")
+                && !text.contains("renamed")
+                && !row.href_hash.contains("vcf")
+        );
     }
 }
 
@@ -634,8 +1051,24 @@ pub async fn trash_restore_and_purge(backend: Arc<dyn Backend>) {
     let mut d = contact("Ann", "A", "555 0001", "ann@example.org");
     d.groups = vec![family.id, gone.id];
     let ann = store.create_contact(a.id, None, &d, Origin::Console).await.unwrap();
-    let ben = store.create_contact(a.id, None, &contact("Ben", "B", "555 0002", "ben@example.org"), Origin::Console).await.unwrap();
-    let keep = store.create_contact(a.id, None, &contact("Kim", "K", "555 0003", "kim@example.org"), Origin::Console).await.unwrap();
+    let ben = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Ben", "B", "555 0002", "ben@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    let keep = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Kim", "K", "555 0003", "kim@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     let (device, _) = store.create_device(a.id, "Phone", DeviceKind::Phone).await.unwrap();
     let device = device.id;
     store.delete_contact(a.id, ann.id, ann.revision, Origin::Console).await.unwrap();
@@ -695,20 +1128,34 @@ pub async fn attempts_are_counted_before_they_are_checked(backend: Arc<dyn Backe
         store.begin_attempt(&alice, "192.0.2.1", Secret::Password).await.unwrap().unwrap();
     }
     // The next one comes too soon: refused before the password is checked.
-    let wait = store.begin_attempt(&alice, "192.0.2.1", Secret::Password).await.unwrap().unwrap_err();
+    let wait =
+        store.begin_attempt(&alice, "192.0.2.1", Secret::Password).await.unwrap().unwrap_err();
     assert!((1..=2).contains(&wait), "{wait}");
     // From another address, or for another secret, the owner is not slowed down.
-    let other = store.begin_attempt(&alice, "198.51.100.7", Secret::Password).await.unwrap().unwrap();
+    let other =
+        store.begin_attempt(&alice, "198.51.100.7", Secret::Password).await.unwrap().unwrap();
     store.begin_attempt(&alice, "192.0.2.1", Secret::SecondFactor).await.unwrap().unwrap();
     // A success starts the (username, address) count again.
     store.attempt_succeeded(other).await.unwrap();
     assert!(store.begin_attempt(&alice, "192.0.2.1", Secret::Password).await.unwrap().is_err());
     // One address trying many usernames is spaced out too.
     for i in 0..(crate::throttle::FREE_PER_ADDRESS - crate::throttle::FREE_PER_ACCOUNT - 1) {
-        store.begin_attempt(&user(&format!("u{i}")), "192.0.2.1", Secret::Password).await.unwrap().unwrap();
+        store
+            .begin_attempt(&user(&format!("u{i}")), "192.0.2.1", Secret::Password)
+            .await
+            .unwrap()
+            .unwrap();
     }
-    assert!(store.begin_attempt(&user("zed"), "192.0.2.1", Secret::Password).await.unwrap().is_err());
-    assert!(store.begin_attempt(&user("zed"), "203.0.113.9", Secret::Password).await.unwrap().is_ok());
+    assert!(store
+        .begin_attempt(&user("zed"), "192.0.2.1", Secret::Password)
+        .await
+        .unwrap()
+        .is_err());
+    assert!(store
+        .begin_attempt(&user("zed"), "203.0.113.9", Secret::Password)
+        .await
+        .unwrap()
+        .is_ok());
     // Counts are forgotten a day after their last attempt.
     assert_eq!(store.purge_attempts().await.unwrap(), 0);
 }
@@ -719,7 +1166,13 @@ pub async fn parallel_guesses_are_counted_too(backend: Arc<dyn Backend>) {
     let tries: Vec<_> = (0..40)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.begin_attempt(&user("alice"), "192.0.2.1", Secret::Password).await.unwrap().is_ok() })
+            tokio::spawn(async move {
+                store
+                    .begin_attempt(&user("alice"), "192.0.2.1", Secret::Password)
+                    .await
+                    .unwrap()
+                    .is_ok()
+            })
         })
         .collect();
     let mut allowed = 0;
@@ -748,25 +1201,40 @@ pub async fn second_factor_codes_work_once(backend: Arc<dyn Backend>) {
     let now = Utc::now().timestamp() as u64;
     assert!(!store.check_second_factor(a.id, &totp_code(&e.secret, now)).await.unwrap());
     let bad = store.confirm_second_factor(a.id, "000000").await;
-    assert!(matches!(bad, Err(StoreError::Invalid(_))) || totp_code(&e.secret, now) == "000000", "{bad:?}");
+    assert!(
+        matches!(bad, Err(StoreError::Invalid(_))) || totp_code(&e.secret, now) == "000000",
+        "{bad:?}"
+    );
     let codes = store.confirm_second_factor(a.id, &totp_code(&e.secret, now)).await.unwrap();
     assert_eq!(codes.len(), crate::RECOVERY_CODES);
     assert!(codes.iter().all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'), "{codes:?}");
-    assert_eq!(store.second_factor_state(a.id).await.unwrap(), SecondFactorState::On { recovery_codes_left: 10 });
+    assert_eq!(
+        store.second_factor_state(a.id).await.unwrap(),
+        SecondFactorState::On { recovery_codes_left: 10 }
+    );
     assert!(matches!(store.begin_second_factor(a.id).await, Err(StoreError::Conflict(_))));
     // The code that confirmed cannot sign in; the next step's can, once; an older one cannot.
     assert!(!store.check_second_factor(a.id, &totp_code(&e.secret, now)).await.unwrap());
     assert!(store.check_second_factor(a.id, &totp_code(&e.secret, now + 30)).await.unwrap());
     assert!(!store.check_second_factor(a.id, &totp_code(&e.secret, now + 30)).await.unwrap());
-    assert!(!store.check_second_factor(a.id, &totp_code(&e.secret, now.saturating_sub(300))).await.unwrap());
+    assert!(!store
+        .check_second_factor(a.id, &totp_code(&e.secret, now.saturating_sub(300)))
+        .await
+        .unwrap());
     // Another account's codes are not this one's.
     assert!(!store.check_second_factor(b.id, &codes[0]).await.unwrap());
     // Recovery codes work once each, typed loosely.
-    assert!(store.check_second_factor(a.id, &format!(" {} ", codes[0].to_uppercase())).await.unwrap());
+    assert!(store
+        .check_second_factor(a.id, &format!(" {} ", codes[0].to_uppercase()))
+        .await
+        .unwrap());
     assert!(!store.check_second_factor(a.id, &codes[0]).await.unwrap());
     assert!(store.check_second_factor(a.id, &codes[1].replace('-', "")).await.unwrap());
     assert!(!store.check_second_factor(a.id, "abcde-fghjk").await.unwrap());
-    assert_eq!(store.second_factor_state(a.id).await.unwrap(), SecondFactorState::On { recovery_codes_left: 8 });
+    assert_eq!(
+        store.second_factor_state(a.id).await.unwrap(),
+        SecondFactorState::On { recovery_codes_left: 8 }
+    );
     // The secret is stored sealed under the account's key.
     let row = store.backend.second_factor(a.id).await.unwrap().unwrap();
     let raw = totp_rs::Secret::try_from_base32(&e.secret).unwrap();
@@ -804,17 +1272,26 @@ pub async fn every_write_refuses_oversized_contacts(backend: Arc<dyn Backend>) {
     let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
     let fits = contact("Ada", "Lovelace", "555 0100", "ada@example.org");
     let mut big = fits.clone();
-    big.extra.push(domain::ExtraField { name: "PHOTO;ENCODING=b;TYPE=JPEG".into(), value: "A".repeat(20 * 1024) });
+    big.extra.push(domain::ExtraField {
+        name: "PHOTO;ENCODING=b;TYPE=JPEG".into(),
+        value: "A".repeat(20 * 1024),
+    });
     assert!(store.check_contact(&fits).is_ok());
     fn too_big<T>(r: Result<T, StoreError>) {
         match r {
-            Err(StoreError::Invalid(v)) => assert!(v.0[0].message.contains("at most 16 KB"), "{v:?}"),
+            Err(StoreError::Invalid(v)) => {
+                assert!(v.0[0].message.contains("at most 16 KB"), "{v:?}")
+            }
             other => panic!("{:?}", other.map(|_| ())),
         }
     }
     too_big(store.check_contact(&big));
     too_big(store.create_contact(a.id, None, &big, Origin::Console).await);
-    too_big(store.create_contacts(a.id, &[(None, fits.clone()), (None, big.clone())], Origin::Console).await);
+    too_big(
+        store
+            .create_contacts(a.id, &[(None, fits.clone()), (None, big.clone())], Origin::Console)
+            .await,
+    );
     assert_eq!(store.count_contacts(a.id).await.unwrap(), 0, "a batch is all or nothing");
     let c = store.create_contact(a.id, None, &fits, Origin::Console).await.unwrap();
     too_big(store.update_contact(a.id, c.id, c.revision, &big, Origin::Console).await);

@@ -35,10 +35,22 @@ pub struct DavResolved {
 }
 
 impl Store {
-    fn open_dav_name(&self, account: AccountId, key: &crypto::DataKey, row: &DavNameRow) -> StoreResult<(Uuid, DavName)> {
-        let plain = key.open_record(RecordKind::DavName, account.as_bytes(), row.id.as_bytes(), 0, &row.sealed)?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&plain).map_err(|e| StoreError::Backend(format!("CardDAV name of {} does not decode: {e}", row.id)))?;
+    fn open_dav_name(
+        &self,
+        account: AccountId,
+        key: &crypto::DataKey,
+        row: &DavNameRow,
+    ) -> StoreResult<(Uuid, DavName)> {
+        let plain = key.open_record(
+            RecordKind::DavName,
+            account.as_bytes(),
+            row.id.as_bytes(),
+            0,
+            &row.sealed,
+        )?;
+        let v: serde_json::Value = serde_json::from_slice(&plain).map_err(|e| {
+            StoreError::Backend(format!("CardDAV name of {} does not decode: {e}", row.id))
+        })?;
         let href = v["href"].as_str().unwrap_or_default().to_string();
         let uid = v["uid"].as_str().map(str::to_string);
         Ok((*row.id.as_uuid(), DavName { href, uid }))
@@ -47,26 +59,45 @@ impl Store {
     /// Every CardDAV name of the account, by id.
     pub async fn dav_names(&self, account: AccountId) -> StoreResult<HashMap<Uuid, DavName>> {
         let key = self.key_of(account).await?;
-        self.backend.dav_names(account).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
+        self.backend
+            .dav_names(account)
+            .await?
+            .iter()
+            .map(|r| self.open_dav_name(account, &key, r))
+            .collect()
     }
 
     /// The CardDAV names of those of `ids` that have one.
-    pub async fn dav_names_of(&self, account: AccountId, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, DavName>> {
+    pub async fn dav_names_of(
+        &self,
+        account: AccountId,
+        ids: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, DavName>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
         let key = self.key_of(account).await?;
         let ids: Vec<ContactId> = ids.iter().map(|u| ContactId::from_uuid(*u)).collect();
-        self.backend.dav_names_by_ids(account, &ids).await?.iter().map(|r| self.open_dav_name(account, &key, r)).collect()
+        self.backend
+            .dav_names_by_ids(account, &ids)
+            .await?
+            .iter()
+            .map(|r| self.open_dav_name(account, &key, r))
+            .collect()
     }
 
     /// The ids named by those of `hrefs` that are CardDAV names, by href.
-    pub async fn dav_ids_by_href(&self, account: AccountId, hrefs: &[&str]) -> StoreResult<HashMap<String, (Uuid, DavName)>> {
+    pub async fn dav_ids_by_href(
+        &self,
+        account: AccountId,
+        hrefs: &[&str],
+    ) -> StoreResult<HashMap<String, (Uuid, DavName)>> {
         if hrefs.is_empty() {
             return Ok(HashMap::new());
         }
         let key = self.key_of(account).await?;
-        let hashes: Vec<String> = hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
+        let hashes: Vec<String> =
+            hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
         let mut out = HashMap::new();
         for row in self.backend.dav_names_by_hashes(account, &hashes).await? {
             let (id, name) = self.open_dav_name(account, &key, &row)?;
@@ -78,13 +109,19 @@ impl Store {
     /// Resolves CardDAV resource names to ids: by their stored name, or the default `<id>.vcf`
     /// of a card that has no other name; with the names found and, when `load`, the states of
     /// the ids (tombstones included). One query when the account's key is cached.
-    pub async fn dav_resolve(&self, account: AccountId, hrefs: &[&str], load: bool) -> StoreResult<DavResolved> {
+    pub async fn dav_resolve(
+        &self,
+        account: AccountId,
+        hrefs: &[&str],
+        load: bool,
+    ) -> StoreResult<DavResolved> {
         let mut out = DavResolved::default();
         if hrefs.is_empty() {
             return Ok(out);
         }
         let key = self.key_of(account).await?;
-        let hashes: Vec<String> = hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
+        let hashes: Vec<String> =
+            hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
         let defaults: Vec<(&str, Uuid)> = hrefs
             .iter()
             .filter_map(|h| {
@@ -92,7 +129,8 @@ impl Store {
                 (format!("{id}.vcf") == *h).then_some((*h, id))
             })
             .collect();
-        let ids: Vec<ContactId> = defaults.iter().map(|(_, id)| ContactId::from_uuid(*id)).collect();
+        let ids: Vec<ContactId> =
+            defaults.iter().map(|(_, id)| ContactId::from_uuid(*id)).collect();
         let wanted: HashSet<&str> = hashes.iter().map(String::as_str).collect();
         // Ids that have a stored name: they are not also at their default name.
         let mut named = HashSet::new();
@@ -117,10 +155,19 @@ impl Store {
                 out.ids.insert(name.href.clone(), id);
                 out.names.insert(id, name);
             }
-            let left: Vec<ContactId> =
-                defaults.iter().filter(|(h, _)| !out.ids.contains_key(*h)).map(|(_, id)| ContactId::from_uuid(*id)).collect();
+            let left: Vec<ContactId> = defaults
+                .iter()
+                .filter(|(h, _)| !out.ids.contains_key(*h))
+                .map(|(_, id)| ContactId::from_uuid(*id))
+                .collect();
             if !left.is_empty() {
-                named.extend(self.backend.dav_names_by_ids(account, &left).await?.into_iter().map(|r| *r.id.as_uuid()));
+                named.extend(
+                    self.backend
+                        .dav_names_by_ids(account, &left)
+                        .await?
+                        .into_iter()
+                        .map(|r| *r.id.as_uuid()),
+                );
             }
         }
         for (h, id) in defaults {
@@ -140,16 +187,34 @@ impl Store {
     /// Names a contact or group for CardDAV (replacing its earlier name). `Conflict` if another
     /// id has that href.
     /// A card's own name is better stored with the card ([`Store::put_contact_named`]).
-    pub async fn set_dav_name(&self, account: AccountId, id: Uuid, name: &DavName) -> StoreResult<()> {
+    pub async fn set_dav_name(
+        &self,
+        account: AccountId,
+        id: Uuid,
+        name: &DavName,
+    ) -> StoreResult<()> {
         let key = self.key_of(account).await?;
         self.backend.put_dav_name(&self.dav_name_row(account, &key, id, name)?).await
     }
 
     /// The sealed row of a CardDAV name.
-    pub(crate) fn dav_name_row(&self, account: AccountId, key: &crypto::DataKey, id: Uuid, name: &DavName) -> StoreResult<DavNameRow> {
+    pub(crate) fn dav_name_row(
+        &self,
+        account: AccountId,
+        key: &crypto::DataKey,
+        id: Uuid,
+        name: &DavName,
+    ) -> StoreResult<DavNameRow> {
         let cid = ContactId::from_uuid(id);
-        let plain = serde_json::to_vec(&json!({ "href": name.href, "uid": name.uid })).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let sealed = key.seal_record(RecordKind::DavName, account.as_bytes(), cid.as_bytes(), 0, &plain)?;
-        Ok(DavNameRow { account_id: account, id: cid, href_hash: key.lookup_hash(HREF_LABEL, name.href.as_bytes()), sealed })
+        let plain = serde_json::to_vec(&json!({ "href": name.href, "uid": name.uid }))
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let sealed =
+            key.seal_record(RecordKind::DavName, account.as_bytes(), cid.as_bytes(), 0, &plain)?;
+        Ok(DavNameRow {
+            account_id: account,
+            id: cid,
+            href_hash: key.lookup_hash(HREF_LABEL, name.href.as_bytes()),
+            sealed,
+        })
     }
 }

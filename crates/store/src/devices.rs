@@ -24,9 +24,15 @@ fn device_info(row: &DeviceRow) -> DeviceInfo {
 
 impl Store {
     /// Registers a device; returns it with its token (shown once, stored only hashed).
-    pub async fn create_device(&self, account: AccountId, name: &str, kind: DeviceKind) -> StoreResult<(DeviceInfo, String)> {
-        let name = domain::parse_device_name(name)
-            .map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("name", m)])))?;
+    pub async fn create_device(
+        &self,
+        account: AccountId,
+        name: &str,
+        kind: DeviceKind,
+    ) -> StoreResult<(DeviceInfo, String)> {
+        let name = domain::parse_device_name(name).map_err(|m| {
+            StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("name", m)]))
+        })?;
         self.account_row(account).await?;
         let token = format!("{}{}", domain::DEVICE_TOKEN_PREFIX, new_token()?);
         let row = DeviceRow {
@@ -57,19 +63,30 @@ impl Store {
 
     /// The live device and enabled account a token belongs to (`None` for an unknown or
     /// revoked token, or a disabled account).
-    pub async fn device_by_token(&self, token: &str) -> StoreResult<Option<(DeviceInfo, AccountInfo)>> {
+    pub async fn device_by_token(
+        &self,
+        token: &str,
+    ) -> StoreResult<Option<(DeviceInfo, AccountInfo)>> {
         if token.is_empty() || token.len() > 128 {
             return Ok(None);
         }
         match self.backend.device_by_token(&crypto::sha256_hex(token.as_bytes())).await? {
-            Some((d, a)) if d.revoked_at.is_none() && !a.disabled => Ok(Some((device_info(&d), info(&a)))),
+            Some((d, a)) if d.revoked_at.is_none() && !a.disabled => {
+                Ok(Some((device_info(&d), info(&a))))
+            }
             _ => Ok(None),
         }
     }
 
-    pub async fn rename_device(&self, account: AccountId, id: DeviceId, name: &str) -> StoreResult<()> {
-        let name = domain::parse_device_name(name)
-            .map_err(|m| StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("name", m)])))?;
+    pub async fn rename_device(
+        &self,
+        account: AccountId,
+        id: DeviceId,
+        name: &str,
+    ) -> StoreResult<()> {
+        let name = domain::parse_device_name(name).map_err(|m| {
+            StoreError::Invalid(domain::ValidationErrors(vec![domain::FieldError::new("name", m)]))
+        })?;
         if self.backend.rename_device(account, id, &name).await? {
             Ok(())
         } else {
@@ -87,7 +104,16 @@ impl Store {
         }
     }
 
-    pub async fn record_sync(&self, id: DeviceId, cursor: Option<i64>, addr: Option<String>, sent: i64, received: i64) -> StoreResult<()> {
-        self.backend.record_sync(id, &SyncRecord { at: now_ms(), cursor, addr, sent, received }).await
+    pub async fn record_sync(
+        &self,
+        id: DeviceId,
+        cursor: Option<i64>,
+        addr: Option<String>,
+        sent: i64,
+        received: i64,
+    ) -> StoreResult<()> {
+        self.backend
+            .record_sync(id, &SyncRecord { at: now_ms(), cursor, addr, sent, received })
+            .await
     }
 }

@@ -61,7 +61,13 @@ impl Store {
         Ok((after, current))
     }
 
-    fn page<T>(mut rows: Vec<T>, limit: usize, after: i64, current: i64, seq: impl Fn(&T) -> i64) -> FeedPage<T> {
+    fn page<T>(
+        mut rows: Vec<T>,
+        limit: usize,
+        after: i64,
+        current: i64,
+        seq: impl Fn(&T) -> i64,
+    ) -> FeedPage<T> {
         let more = rows.len() > limit;
         rows.truncate(limit);
         let last = rows.last().map(&seq).unwrap_or(after);
@@ -70,21 +76,39 @@ impl Store {
     }
 
     /// Records changed since `since`, opened, at most `limit`.
-    pub async fn feed(&self, account: AccountId, since: Since, limit: usize) -> StoreResult<FeedPage<FeedItem>> {
+    pub async fn feed(
+        &self,
+        account: AccountId,
+        since: Since,
+        limit: usize,
+    ) -> StoreResult<FeedPage<FeedItem>> {
         let (after, current) = self.feed_start(account, since).await?;
         let limit = limit.max(1);
-        let rows = self.backend.records_since(account, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1).await?;
+        let rows = self
+            .backend
+            .records_since(account, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
+            .await?;
         let page = Self::page(rows, limit, after, current, |r| r.seq);
         let key = self.key_of(account).await?;
-        let items: Vec<FeedItem> = crate::par_map(&page.items, |r| self.item_of(account, &key, r)).into_iter().collect::<StoreResult<_>>()?;
+        let items: Vec<FeedItem> = crate::par_map(&page.items, |r| self.item_of(account, &key, r))
+            .into_iter()
+            .collect::<StoreResult<_>>()?;
         Ok(FeedPage { items, next: page.next, more: page.more })
     }
 
     /// The same without opening anything: heads (ids, kinds, revisions, states, times).
-    pub async fn feed_heads(&self, account: AccountId, since: Since, limit: usize) -> StoreResult<FeedPage<Head>> {
+    pub async fn feed_heads(
+        &self,
+        account: AccountId,
+        since: Since,
+        limit: usize,
+    ) -> StoreResult<FeedPage<Head>> {
         let (after, current) = self.feed_start(account, since).await?;
         let limit = limit.max(1);
-        let rows = self.backend.heads_since(account, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1).await?;
+        let rows = self
+            .backend
+            .heads_since(account, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
+            .await?;
         Ok(Self::page(rows, limit, after, current, |r| r.seq))
     }
 
@@ -101,9 +125,22 @@ impl Store {
     }
 
     /// The account's change log after `after`, oldest first.
-    pub async fn changes_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<Change>> {
+    pub async fn changes_since(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Change>> {
         let rows: Vec<ChangeRow> = self.backend.changes_since(account, after, limit).await?;
-        Ok(rows.into_iter().map(|c| Change { seq: c.seq, id: c.entity_id, revision: c.revision, deleted: c.deleted }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|c| Change {
+                seq: c.seq,
+                id: c.entity_id,
+                revision: c.revision,
+                deleted: c.deleted,
+            })
+            .collect())
     }
 
     /// The account's current change sequence number.

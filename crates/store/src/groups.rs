@@ -8,8 +8,7 @@ use domain::{AccountId, ContactData, ContactId, Group, GroupData, GroupId, Origi
 use uuid::Uuid;
 
 use crate::backend::EntityKind;
-use crate::dav::DavName;
-use crate::records::{GroupState, Write};
+use crate::records::{Content, GroupState, Write};
 use crate::{Store, StoreError, StoreResult};
 
 /// How often a write that raced another one (a contact edited meanwhile) is tried again.
@@ -27,16 +26,31 @@ impl Store {
         for row in self.backend.live_records(account, EntityKind::Group).await? {
             let st = self.group_state_of(account, &key, &row)?;
             if let Some(d) = st.data {
-                groups.push(Group { id: st.id, revision: st.revision, name: d.name().to_string(), created_at: st.created_at, updated_at: st.updated_at });
+                groups.push(Group {
+                    id: st.id,
+                    revision: st.revision,
+                    name: d.name().to_string(),
+                    created_at: st.created_at,
+                    updated_at: st.updated_at,
+                });
             }
         }
-        groups.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+        groups.sort_by(|a, b| {
+            a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id))
+        });
         Ok(groups)
     }
 
     /// A group as it stands (deleted or not); `None` if the account never had it.
-    pub async fn group_state(&self, account: AccountId, id: GroupId) -> StoreResult<Option<GroupState>> {
-        let Some(row) = self.backend.record(account, ContactId::from_uuid(*id.as_uuid())).await? else { return Ok(None) };
+    pub async fn group_state(
+        &self,
+        account: AccountId,
+        id: GroupId,
+    ) -> StoreResult<Option<GroupState>> {
+        let Some(row) = self.backend.record(account, ContactId::from_uuid(*id.as_uuid())).await?
+        else {
+            return Ok(None);
+        };
         let key = self.key_of(account).await?;
         self.group_state_of(account, &key, &row).map(Some)
     }
@@ -53,12 +67,24 @@ impl Store {
     }
 
     /// Writes a group's content as the revision after `base` (`None`: a new group).
-    pub async fn put_group(&self, account: AccountId, id: GroupId, base: Option<i64>, data: &GroupData, origin: Origin) -> StoreResult<i64> {
+    pub async fn put_group(
+        &self,
+        account: AccountId,
+        id: GroupId,
+        base: Option<i64>,
+        data: &GroupData,
+        origin: Origin,
+    ) -> StoreResult<i64> {
         Ok(self.write(account, &[Write::group(id, base, data)], origin).await?[0].revision)
     }
 
     /// Creates a group.
-    pub async fn create_group(&self, account: AccountId, name: &str, origin: Origin) -> StoreResult<Group> {
+    pub async fn create_group(
+        &self,
+        account: AccountId,
+        name: &str,
+        origin: Origin,
+    ) -> StoreResult<Group> {
         let data = GroupData::parse(name).map_err(invalid_name)?;
         let id = GroupId::from_uuid(Uuid::now_v7());
         self.put_group(account, id, None, &data, origin).await?;
@@ -66,31 +92,43 @@ impl Store {
     }
 
     /// Renames a group if `base_revision` is still current.
-    pub async fn rename_group(&self, account: AccountId, id: GroupId, base_revision: i64, name: &str, origin: Origin) -> StoreResult<Group> {
-        let data = GroupData::parse(name).map_err(invalid_name)?;
-        self.put_group(account, id, Some(base_revision), &data, origin).await.map_err(|e| match e {
-            StoreError::WrongKind => StoreError::NotFound,
-            e => e,
-        })?;
-        self.group(account, id).await
-    }
-
-    /// Writes a group (`data`, or its deletion with `None`) and sets its members to exactly
-    /// `members` (those the account has), in one transaction: the group's card and its
-    /// memberships never part. Contacts edited meanwhile are read again; a group no longer at
-    /// `base` is `Stale`. Returns the group's new revision and its members.
-    pub async fn put_group_with_members(
+    pub async fn rename_group(
         &self,
         account: AccountId,
         id: GroupId,
-        base: Option<i64>,
-        data: Option<&GroupData>,
-        name: Option<&DavName>,
+        base_revision: i64,
+        name: &str,
+        origin: Origin,
+    ) -> StoreResult<Group> {
+        let data = GroupData::parse(name).map_err(invalid_name)?;
+        self.put_group(account, id, Some(base_revision), &data, origin).await.map_err(
+            |e| match e {
+                StoreError::WrongKind => StoreError::NotFound,
+                e => e,
+            },
+        )?;
+        self.group(account, id).await
+    }
+
+    /// Writes a group (`group`: its content, or its deletion) and sets its members to exactly
+    /// `members` (those the account has; none for a deletion), in one transaction: the group's
+    /// card and its memberships never part. Contacts edited meanwhile are read again; a group
+    /// no longer at the write's base is `Stale`. Returns the group's new revision and members.
+    pub async fn put_group_with_members(
+        &self,
+        account: AccountId,
+        group: Write<'_>,
         members: &HashSet<ContactId>,
         origin: Origin,
     ) -> StoreResult<(i64, Vec<ContactId>)> {
-        let members = if data.is_none() { &HashSet::new() } else { members };
-        let record = ContactId::from_uuid(*id.as_uuid());
+        let (record, base) = (group.id, group.base);
+        let id = GroupId::from_uuid(*record.as_uuid());
+        let joining = match group.content {
+            Content::Group(_) => true,
+            Content::Delete(EntityKind::Group) => false,
+            _ => return Err(StoreError::WrongKind),
+        };
+        let members = if joining { members } else { &HashSet::new() };
         for attempt in 1..=ATTEMPTS {
             let contacts = self.all_contacts(account).await?;
             let changed: Vec<(ContactId, i64, ContactData)> = contacts
@@ -111,23 +149,23 @@ impl Store {
                 .collect();
             // A new group is written before the contacts that join it; a deleted one after the
             // contacts that leave it.
-            let group = match (data, base) {
-                (Some(d), _) => Write::group(id, base, d).named(name),
-                (None, Some(b)) => Write::delete(EntityKind::Group, record, b),
-                (None, None) => return Err(StoreError::NotFound),
-            };
             let mut writes: Vec<Write<'_>> = Vec::with_capacity(changed.len() + 1);
-            if data.is_some() {
+            if joining {
                 writes.push(group);
             }
             writes.extend(changed.iter().map(|(cid, rev, d)| Write::contact(*cid, Some(*rev), d)));
-            if data.is_none() {
+            if !joining {
                 writes.push(group);
             }
             match self.write(account, &writes, origin).await {
                 Ok(done) => {
-                    let revision = done.iter().find(|w| w.id == record).map(|w| w.revision).unwrap_or_default();
-                    let now: Vec<ContactId> = contacts.iter().map(|c| c.id).filter(|c| members.contains(c)).collect();
+                    let revision = done
+                        .iter()
+                        .find(|w| w.id == record)
+                        .map(|w| w.revision)
+                        .unwrap_or_default();
+                    let now: Vec<ContactId> =
+                        contacts.iter().map(|c| c.id).filter(|c| members.contains(c)).collect();
                     return Ok((revision, now));
                 }
                 Err(StoreError::Stale { current }) => {
@@ -145,10 +183,29 @@ impl Store {
 
     /// Deletes a group (never its contacts): the contacts leave it and the group becomes a
     /// tombstone, in one transaction. Returns how many contacts left it.
-    pub async fn delete_group(&self, account: AccountId, id: GroupId, base_revision: i64, origin: Origin) -> StoreResult<usize> {
-        let members: HashSet<ContactId> =
-            self.all_contacts(account).await?.into_iter().filter(|c| c.data.groups.contains(&id)).map(|c| c.id).collect();
-        self.put_group_with_members(account, id, Some(base_revision), None, None, &HashSet::new(), origin).await.map_err(|e| match e {
+    pub async fn delete_group(
+        &self,
+        account: AccountId,
+        id: GroupId,
+        base_revision: i64,
+        origin: Origin,
+    ) -> StoreResult<usize> {
+        let members: HashSet<ContactId> = self
+            .all_contacts(account)
+            .await?
+            .into_iter()
+            .filter(|c| c.data.groups.contains(&id))
+            .map(|c| c.id)
+            .collect();
+        let record = ContactId::from_uuid(*id.as_uuid());
+        self.put_group_with_members(
+            account,
+            Write::delete(EntityKind::Group, record, base_revision),
+            &HashSet::new(),
+            origin,
+        )
+        .await
+        .map_err(|e| match e {
             StoreError::WrongKind => StoreError::NotFound,
             e => e,
         })?;
@@ -157,13 +214,23 @@ impl Store {
 
     /// Adds contacts to a group (`member: true`) or removes them, in one transaction; each
     /// change is a new revision of the contact. Returns how many contacts changed.
-    pub async fn set_membership(&self, account: AccountId, group: GroupId, contacts: &[ContactId], member: bool, origin: Origin) -> StoreResult<usize> {
+    pub async fn set_membership(
+        &self,
+        account: AccountId,
+        group: GroupId,
+        contacts: &[ContactId],
+        member: bool,
+        origin: Origin,
+    ) -> StoreResult<usize> {
         if member {
             self.group(account, group).await?;
         }
         let wanted: HashSet<ContactId> = contacts.iter().copied().collect();
         for attempt in 1..=ATTEMPTS {
-            let rows = self.backend.records_by_ids(account, &wanted.iter().copied().collect::<Vec<_>>()).await?;
+            let rows = self
+                .backend
+                .records_by_ids(account, &wanted.iter().copied().collect::<Vec<_>>())
+                .await?;
             let key = self.key_of(account).await?;
             let mut changed: Vec<(ContactId, i64, ContactData)> = Vec::new();
             for row in rows.iter().filter(|r| !r.deleted && r.kind == EntityKind::Contact) {
@@ -178,10 +245,13 @@ impl Store {
                 }
                 changed.push((c.id, c.revision, d));
             }
-            if wanted.len() > rows.iter().filter(|r| !r.deleted && r.kind == EntityKind::Contact).count() {
+            if wanted.len()
+                > rows.iter().filter(|r| !r.deleted && r.kind == EntityKind::Contact).count()
+            {
                 return Err(StoreError::NotFound);
             }
-            let writes: Vec<Write<'_>> = changed.iter().map(|(id, rev, d)| Write::contact(*id, Some(*rev), d)).collect();
+            let writes: Vec<Write<'_>> =
+                changed.iter().map(|(id, rev, d)| Write::contact(*id, Some(*rev), d)).collect();
             match self.write(account, &writes, origin).await {
                 Ok(done) => return Ok(done.len()),
                 Err(StoreError::Stale { .. }) if attempt < ATTEMPTS => continue,
@@ -192,7 +262,11 @@ impl Store {
     }
 
     /// Takes out of `data` the groups the account no longer has (restoring old content).
-    pub async fn drop_deleted_groups(&self, account: AccountId, data: &mut ContactData) -> StoreResult<()> {
+    pub async fn drop_deleted_groups(
+        &self,
+        account: AccountId,
+        data: &mut ContactData,
+    ) -> StoreResult<()> {
         if data.groups.is_empty() {
             return Ok(());
         }

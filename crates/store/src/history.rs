@@ -30,7 +30,11 @@ pub struct TrashEntry {
 
 impl Store {
     /// A contact's history, newest first.
-    pub async fn history(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<HistoryEntry>> {
+    pub async fn history(
+        &self,
+        account: AccountId,
+        id: ContactId,
+    ) -> StoreResult<Vec<HistoryEntry>> {
         let acc = self.account_row(account).await?;
         match self.backend.record(account, id).await? {
             Some(row) if row.kind == EntityKind::Contact => {}
@@ -46,16 +50,28 @@ impl Store {
                     Some(sealed) => Some(self.open_data(acc.id, &key, id, r.revision, sealed)?),
                     None => None,
                 };
-                Ok(HistoryEntry { revision: r.revision, origin: Origin::from_db(&r.origin), changed_at: r.changed_at, data })
+                Ok(HistoryEntry {
+                    revision: r.revision,
+                    origin: Origin::from_db(&r.origin),
+                    changed_at: r.changed_at,
+                    data,
+                })
             })
             .collect()
     }
 
     /// The content of one past revision: `Some(None)` if that revision was a deletion,
     /// `None` if it is not stored.
-    pub async fn revision_data(&self, account: AccountId, id: ContactId, revision: i64) -> StoreResult<Option<Option<ContactData>>> {
+    pub async fn revision_data(
+        &self,
+        account: AccountId,
+        id: ContactId,
+        revision: i64,
+    ) -> StoreResult<Option<Option<ContactData>>> {
         let acc = self.account_row(account).await?;
-        let Some(rev) = self.backend.revision(account, id, revision).await? else { return Ok(None) };
+        let Some(rev) = self.backend.revision(account, id, revision).await? else {
+            return Ok(None);
+        };
         let key = self.data_key(&acc).await?;
         match rev.sealed {
             Some(sealed) => Ok(Some(Some(self.open_data(acc.id, &key, id, revision, &sealed)?))),
@@ -72,11 +88,13 @@ impl Store {
             .into_iter()
             .filter_map(|t| {
                 let sealed = t.live.sealed.as_ref()?;
-                Some(self.open_data(account, &key, t.id, t.live.revision, sealed).map(|data| TrashEntry {
-                    id: t.id,
-                    data,
-                    deleted_at: t.deleted_at,
-                    deleted_by: Origin::from_db(&t.deleted_by),
+                Some(self.open_data(account, &key, t.id, t.live.revision, sealed).map(|data| {
+                    TrashEntry {
+                        id: t.id,
+                        data,
+                        deleted_at: t.deleted_at,
+                        deleted_by: Origin::from_db(&t.deleted_by),
+                    }
                 }))
             })
             .collect()
@@ -84,7 +102,12 @@ impl Store {
 
     /// Brings contacts back from the trash as a new revision of their last content (groups
     /// deleted since are left out). Ids not in the trash are skipped; returns how many came back.
-    pub async fn restore_from_trash(&self, account: AccountId, ids: &[ContactId], origin: Origin) -> StoreResult<usize> {
+    pub async fn restore_from_trash(
+        &self,
+        account: AccountId,
+        ids: &[ContactId],
+        origin: Origin,
+    ) -> StoreResult<usize> {
         let acc = self.account_row(account).await?;
         let key = self.data_key(&acc).await?;
         let wanted: HashSet<ContactId> = ids.iter().copied().collect();
@@ -96,7 +119,7 @@ impl Store {
             let Some(sealed) = t.live.sealed.as_ref() else { continue };
             let mut data = self.open_data(acc.id, &key, t.id, t.live.revision, sealed)?;
             self.drop_deleted_groups(account, &mut data).await?;
-            match self.put_contact(account, t.id, Some(t.revision), &data, origin.clone()).await {
+            match self.put_contact(account, t.id, Some(t.revision), &data, origin).await {
                 Ok(_) => restored += 1,
                 // Edited or restored meanwhile (e.g. by a device): it is no longer in the trash.
                 Err(StoreError::Stale { .. }) => {}

@@ -30,16 +30,16 @@ mod throttle;
 #[cfg(feature = "contract")]
 pub mod contract;
 
+pub use accounts::AccountOverview;
 pub use backend::*;
 pub use dav::{DavName, DavResolved};
 pub use error::{StoreError, StoreResult};
 pub use feed::{Change, FeedPage, Head, Since};
-pub use accounts::AccountOverview;
 pub use history::{HistoryEntry, TrashEntry};
 pub use keys::{KeySource, RotateReport};
 pub use parallel::par_map;
 pub use password::{hash_password, hashing_peak, hashing_slots, verify_password};
-pub use records::{Content, ContactState, FeedItem, GroupState, Write, Written};
+pub use records::{ContactState, Content, FeedItem, GroupState, Write, Written};
 pub use second_factor::{Enrolment, SecondFactorState, PENDING_MINUTES, RECOVERY_CODES};
 pub use sessions::{NewSession, SessionEntry};
 pub use store::{Store, DEFAULT_MAX_CONTACT_BYTES};

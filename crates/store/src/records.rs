@@ -46,6 +46,8 @@ pub struct GroupState {
 }
 
 /// A record as it stands: one entry of the change feed.
+// Built by the thousand in a feed page: boxing each contact would cost an allocation apiece.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum FeedItem {
     Contact(ContactState),
@@ -122,7 +124,12 @@ impl<'a> Write<'a> {
     }
 
     pub fn group(id: GroupId, base: Option<i64>, data: &'a GroupData) -> Self {
-        Write { id: ContactId::from_uuid(*id.as_uuid()), base, content: Content::Group(data), name: None }
+        Write {
+            id: ContactId::from_uuid(*id.as_uuid()),
+            base,
+            content: Content::Group(data),
+            name: None,
+        }
     }
 
     pub fn delete(kind: EntityKind, id: ContactId, base: i64) -> Self {
@@ -152,7 +159,12 @@ fn unknown_group(g: GroupId) -> StoreError {
 impl Store {
     /// The one write (see the module's documentation): all of `writes`, in order, in one
     /// transaction, or none. Returns each record's new revision.
-    pub async fn write(&self, account: AccountId, writes: &[Write<'_>], origin: Origin) -> StoreResult<Vec<Written>> {
+    pub async fn write(
+        &self,
+        account: AccountId,
+        writes: &[Write<'_>],
+        origin: Origin,
+    ) -> StoreResult<Vec<Written>> {
         if writes.is_empty() {
             return Ok(Vec::new());
         }
@@ -190,58 +202,128 @@ impl Store {
         for w in writes {
             let revision = w.base.unwrap_or(0) + 1;
             let sealed = match w.content {
-                Content::Contact(data) => Some(self.seal_contact(account, &key, w.id, revision, data)?),
+                Content::Contact(data) => {
+                    Some(self.seal_contact(account, &key, w.id, revision, data)?)
+                }
                 Content::Group(data) => {
-                    let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
-                    Some(key.seal_record(RecordKind::Group, account.as_bytes(), w.id.as_bytes(), revision, &plain)?)
+                    let plain =
+                        serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
+                    Some(key.seal_record(
+                        RecordKind::Group,
+                        account.as_bytes(),
+                        w.id.as_bytes(),
+                        revision,
+                        &plain,
+                    )?)
                 }
                 Content::Delete(_) => None,
             };
-            let name = w.name.map(|n| self.dav_name_row(account, &key, *w.id.as_uuid(), n)).transpose()?;
-            rows.push(RecordWrite { kind: w.content.kind(), id: w.id, base: w.base, sealed, at, name });
+            let name =
+                w.name.map(|n| self.dav_name_row(account, &key, *w.id.as_uuid(), n)).transpose()?;
+            rows.push(RecordWrite {
+                kind: w.content.kind(),
+                id: w.id,
+                base: w.base,
+                sealed,
+                at,
+                name,
+            });
         }
         self.backend.write_records(account, &rows, &origin.to_db()).await?;
         Ok(rows.iter().map(|r| Written { id: r.id, revision: r.revision(), at }).collect())
     }
 
     /// Checks a contact against every rule of storing one, and seals it.
-    fn seal_contact(&self, account: AccountId, key: &DataKey, id: ContactId, revision: i64, data: &ContactData) -> StoreResult<Vec<u8>> {
+    fn seal_contact(
+        &self,
+        account: AccountId,
+        key: &DataKey,
+        id: ContactId,
+        revision: i64,
+        data: &ContactData,
+    ) -> StoreResult<Vec<u8>> {
         data.check().map_err(StoreError::Invalid)?;
         let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
         self.check_size(plain.len())?;
         Ok(key.seal_contact(account.as_bytes(), id.as_bytes(), revision, &plain)?)
     }
 
-    pub(crate) fn open_data(&self, account: AccountId, key: &DataKey, id: ContactId, revision: i64, sealed: &[u8]) -> StoreResult<ContactData> {
+    pub(crate) fn open_data(
+        &self,
+        account: AccountId,
+        key: &DataKey,
+        id: ContactId,
+        revision: i64,
+        sealed: &[u8],
+    ) -> StoreResult<ContactData> {
         let plain = key.open_contact(account.as_bytes(), id.as_bytes(), revision, sealed)?;
-        serde_json::from_slice(&plain).map_err(|e| StoreError::Backend(format!("contact {id} does not decode: {e}")))
+        serde_json::from_slice(&plain)
+            .map_err(|e| StoreError::Backend(format!("contact {id} does not decode: {e}")))
     }
 
-    pub(crate) fn open(&self, account: AccountId, key: &DataKey, row: &ContactRow) -> StoreResult<Contact> {
+    pub(crate) fn open(
+        &self,
+        account: AccountId,
+        key: &DataKey,
+        row: &ContactRow,
+    ) -> StoreResult<Contact> {
         let sealed = row.sealed.as_ref().ok_or(StoreError::NotFound)?;
         let data = self.open_data(account, key, row.id, row.revision, sealed)?;
-        Ok(Contact { id: row.id, revision: row.revision, created_at: row.created_at, updated_at: row.updated_at, data })
+        Ok(Contact {
+            id: row.id,
+            revision: row.revision,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            data,
+        })
     }
 
-    pub(crate) fn state_of(&self, account: AccountId, key: &DataKey, row: &ContactRow) -> StoreResult<ContactState> {
+    pub(crate) fn state_of(
+        &self,
+        account: AccountId,
+        key: &DataKey,
+        row: &ContactRow,
+    ) -> StoreResult<ContactState> {
         if row.kind != EntityKind::Contact {
             return Err(StoreError::WrongKind);
         }
         let data = match (&row.sealed, row.deleted) {
-            (Some(sealed), false) => Some(self.open_data(account, key, row.id, row.revision, sealed)?),
+            (Some(sealed), false) => {
+                Some(self.open_data(account, key, row.id, row.revision, sealed)?)
+            }
             _ => None,
         };
-        Ok(ContactState { id: row.id, revision: row.revision, seq: row.seq, data, created_at: row.created_at, updated_at: row.updated_at })
+        Ok(ContactState {
+            id: row.id,
+            revision: row.revision,
+            seq: row.seq,
+            data,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
     }
 
-    pub(crate) fn group_state_of(&self, account: AccountId, key: &DataKey, row: &ContactRow) -> StoreResult<GroupState> {
+    pub(crate) fn group_state_of(
+        &self,
+        account: AccountId,
+        key: &DataKey,
+        row: &ContactRow,
+    ) -> StoreResult<GroupState> {
         if row.kind != EntityKind::Group {
             return Err(StoreError::WrongKind);
         }
         let data = match (&row.sealed, row.deleted) {
             (Some(sealed), false) => {
-                let plain = key.open_record(RecordKind::Group, account.as_bytes(), row.id.as_bytes(), row.revision, sealed)?;
-                Some(serde_json::from_slice(&plain).map_err(|e| StoreError::Backend(format!("group {} does not decode: {e}", row.id)))?)
+                let plain = key.open_record(
+                    RecordKind::Group,
+                    account.as_bytes(),
+                    row.id.as_bytes(),
+                    row.revision,
+                    sealed,
+                )?;
+                Some(serde_json::from_slice(&plain).map_err(|e| {
+                    StoreError::Backend(format!("group {} does not decode: {e}", row.id))
+                })?)
             }
             _ => None,
         };
@@ -255,7 +337,12 @@ impl Store {
         })
     }
 
-    pub(crate) fn item_of(&self, account: AccountId, key: &DataKey, row: &ContactRow) -> StoreResult<FeedItem> {
+    pub(crate) fn item_of(
+        &self,
+        account: AccountId,
+        key: &DataKey,
+        row: &ContactRow,
+    ) -> StoreResult<FeedItem> {
         match row.kind {
             EntityKind::Contact => self.state_of(account, key, row).map(FeedItem::Contact),
             EntityKind::Group => self.group_state_of(account, key, row).map(FeedItem::Group),
@@ -263,21 +350,35 @@ impl Store {
     }
 
     /// The states of those of `ids` the account has (contacts or groups, deleted or not).
-    pub async fn entry_states(&self, account: AccountId, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, FeedItem>> {
+    pub async fn entry_states(
+        &self,
+        account: AccountId,
+        ids: &[Uuid],
+    ) -> StoreResult<HashMap<Uuid, FeedItem>> {
         let key = self.key_of(account).await?;
         let ids: Vec<ContactId> = ids.iter().map(|u| ContactId::from_uuid(*u)).collect();
         let rows = self.backend.records_by_ids(account, &ids).await?;
-        crate::par_map(&rows, |r| self.item_of(account, &key, r).map(|i| (*r.id.as_uuid(), i))).into_iter().collect()
+        crate::par_map(&rows, |r| self.item_of(account, &key, r).map(|i| (*r.id.as_uuid(), i)))
+            .into_iter()
+            .collect()
     }
 
     /// One record as it stands (contact or group, deleted or not); `None` if never had.
     pub async fn entry_state(&self, account: AccountId, id: Uuid) -> StoreResult<Option<FeedItem>> {
-        let Some(row) = self.backend.record(account, ContactId::from_uuid(id)).await? else { return Ok(None) };
+        let Some(row) = self.backend.record(account, ContactId::from_uuid(id)).await? else {
+            return Ok(None);
+        };
         let key = self.key_of(account).await?;
         self.item_of(account, &key, &row).map(Some)
     }
 
     pub(crate) async fn live_group_ids(&self, account: AccountId) -> StoreResult<HashSet<GroupId>> {
-        Ok(self.backend.live_records(account, EntityKind::Group).await?.iter().map(|r| GroupId::from_uuid(*r.id.as_uuid())).collect())
+        Ok(self
+            .backend
+            .live_records(account, EntityKind::Group)
+            .await?
+            .iter()
+            .map(|r| GroupId::from_uuid(*r.id.as_uuid()))
+            .collect())
     }
 }

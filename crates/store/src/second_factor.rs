@@ -31,7 +31,9 @@ pub enum SecondFactorState {
     Off,
     /// A secret was shown; no code has confirmed it yet.
     Enrolling,
-    On { recovery_codes_left: usize },
+    On {
+        recovery_codes_left: usize,
+    },
 }
 
 /// What the Account page shows to enrol: the secret (base32, for typing) and the `otpauth://`
@@ -68,21 +70,39 @@ fn normalise_code(code: &str) -> String {
 
 fn percent(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
 impl Store {
-    async fn sealed_secret(&self, account: AccountId, row: &SecondFactorRow) -> StoreResult<Vec<u8>> {
+    async fn sealed_secret(
+        &self,
+        account: AccountId,
+        row: &SecondFactorRow,
+    ) -> StoreResult<Vec<u8>> {
         let key = self.key_of(account).await?;
-        Ok(key.open_record(RecordKind::SecondFactor, account.as_bytes(), account.as_bytes(), 0, &row.sealed)?)
+        Ok(key.open_record(
+            RecordKind::SecondFactor,
+            account.as_bytes(),
+            account.as_bytes(),
+            0,
+            &row.sealed,
+        )?)
     }
 
     pub async fn second_factor_state(&self, account: AccountId) -> StoreResult<SecondFactorState> {
         Ok(match self.backend.second_factor(account).await? {
             None => SecondFactorState::Off,
             Some(r) if !r.confirmed => SecondFactorState::Enrolling,
-            Some(r) => SecondFactorState::On { recovery_codes_left: r.recovery.split_whitespace().count() },
+            Some(r) => {
+                SecondFactorState::On { recovery_codes_left: r.recovery.split_whitespace().count() }
+            }
         })
     }
 
@@ -97,7 +117,13 @@ impl Store {
         let acc = self.account_row(account).await?;
         let key = self.data_key(&acc).await?;
         let secret = crypto::random_bytes::<20>()?;
-        let sealed = key.seal_record(RecordKind::SecondFactor, account.as_bytes(), account.as_bytes(), 0, &secret)?;
+        let sealed = key.seal_record(
+            RecordKind::SecondFactor,
+            account.as_bytes(),
+            account.as_bytes(),
+            0,
+            &secret,
+        )?;
         self.backend
             .put_second_factor(&SecondFactorRow {
                 account_id: account,
@@ -117,7 +143,11 @@ impl Store {
     }
 
     /// Confirms enrolment with a code from the app; returns the recovery codes, shown once.
-    pub async fn confirm_second_factor(&self, account: AccountId, code: &str) -> StoreResult<Vec<String>> {
+    pub async fn confirm_second_factor(
+        &self,
+        account: AccountId,
+        code: &str,
+    ) -> StoreResult<Vec<String>> {
         let row = self.backend.second_factor(account).await?.ok_or(StoreError::NotFound)?;
         if row.confirmed {
             return Err(StoreError::Conflict("Two-step sign-in is already on.".into()));
@@ -125,26 +155,39 @@ impl Store {
         let secret = self.sealed_secret(account, &row).await?;
         let now = Utc::now().timestamp().max(0) as u64;
         let Some(step) = totp(&secret)?.check(code.trim(), now) else {
-            return Err(invalid("code", "That code is not right: type the six digits your app shows now."));
+            return Err(invalid(
+                "code",
+                "That code is not right: type the six digits your app shows now.",
+            ));
         };
         let key = self.key_of(account).await?;
         let mut codes = Vec::with_capacity(RECOVERY_CODES);
         let mut hashes = Vec::with_capacity(RECOVERY_CODES);
         for _ in 0..RECOVERY_CODES {
             let raw = crypto::random_bytes::<10>()?;
-            let code: String = raw.iter().map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char).collect();
+            let code: String = raw
+                .iter()
+                .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
+                .collect();
             hashes.push(key.lookup_hash(RECOVERY_LABEL, code.as_bytes()));
             codes.push(format!("{}-{}", &code[..5], &code[5..]));
         }
         self.backend
-            .put_second_factor(&SecondFactorRow { confirmed: true, last_step: step as i64, recovery: hashes.join(" "), ..row })
+            .put_second_factor(&SecondFactorRow {
+                confirmed: true,
+                last_step: step as i64,
+                recovery: hashes.join(" "),
+                ..row
+            })
             .await?;
         Ok(codes)
     }
 
     /// Checks a code at sign-in: a TOTP code not used before, or a recovery code (then used up).
     pub async fn check_second_factor(&self, account: AccountId, code: &str) -> StoreResult<bool> {
-        let Some(row) = self.backend.second_factor(account).await?.filter(|r| r.confirmed) else { return Ok(false) };
+        let Some(row) = self.backend.second_factor(account).await?.filter(|r| r.confirmed) else {
+            return Ok(false);
+        };
         let code = code.trim();
         if code.len() <= 8 && code.chars().all(|c| c.is_ascii_digit() || c == ' ') {
             let secret = self.sealed_secret(account, &row).await?;

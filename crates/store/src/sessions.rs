@@ -26,7 +26,11 @@ pub struct SessionEntry {
 }
 
 impl Store {
-    pub async fn create_session(&self, account: AccountId, ttl: Duration) -> StoreResult<NewSession> {
+    pub async fn create_session(
+        &self,
+        account: AccountId,
+        ttl: Duration,
+    ) -> StoreResult<NewSession> {
         let token = new_token()?;
         let now = now_ms();
         let row = SessionRow {
@@ -66,7 +70,11 @@ impl Store {
     }
 
     /// The account's live sessions; `current_token` marks the asking one.
-    pub async fn sessions(&self, account: AccountId, current_token: Option<&str>) -> StoreResult<Vec<SessionEntry>> {
+    pub async fn sessions(
+        &self,
+        account: AccountId,
+        current_token: Option<&str>,
+    ) -> StoreResult<Vec<SessionEntry>> {
         let current = current_token.map(|t| crypto::sha256_hex(t.as_bytes()));
         let now = Utc::now();
         Ok(self

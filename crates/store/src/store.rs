@@ -64,7 +64,10 @@ impl Store {
             other => other,
         };
         let keyring = key_source.load()?;
-        let dummy_hash = hash_password(base64::engine::general_purpose::STANDARD.encode(crypto::random_bytes::<16>()?)).await?;
+        let dummy_hash = hash_password(
+            base64::engine::general_purpose::STANDARD.encode(crypto::random_bytes::<16>()?),
+        )
+        .await?;
         Ok(Store {
             backend,
             key_source,
@@ -85,8 +88,13 @@ impl Store {
         }
         let accounts = backend.count_accounts().await?;
         if accounts > 0 {
-            let in_use: Vec<String> = backend.key_ids_in_use().await?.into_iter().map(|(id, _)| id).collect();
-            return Err(StoreError::KeyFileMissing { path: path.display().to_string(), accounts, key_ids: in_use.join(", ") });
+            let in_use: Vec<String> =
+                backend.key_ids_in_use().await?.into_iter().map(|(id, _)| id).collect();
+            return Err(StoreError::KeyFileMissing {
+                path: path.display().to_string(),
+                accounts,
+                key_ids: in_use.join(", "),
+            });
         }
         let ring = Keyring::new(vec![crypto::MasterKey::generate()?])?;
         ring.write_file(&path)?;
@@ -153,10 +161,16 @@ impl Store {
     }
 
     pub(crate) async fn data_key(&self, account: &AccountRow) -> StoreResult<DataKey> {
-        if let Some(k) = self.data_keys.lock().map_err(|_| StoreError::Backend("key cache poisoned".into()))?.get(&account.id) {
+        if let Some(k) = self
+            .data_keys
+            .lock()
+            .map_err(|_| StoreError::Backend("key cache poisoned".into()))?
+            .get(&account.id)
+        {
             return Ok(k.clone());
         }
-        let wrapped = WrappedKey { key_id: KeyId::new(&account.key_id), blob: account.wrapped_key.clone() };
+        let wrapped =
+            WrappedKey { key_id: KeyId::new(&account.key_id), blob: account.wrapped_key.clone() };
         let id_bytes = *account.id.as_bytes();
         let key = match self.keyring().unwrap(&id_bytes, &wrapped) {
             Ok(k) => k,
@@ -179,7 +193,12 @@ impl Store {
 
     /// The account's data key, from the cache without reading the account when it is there.
     pub(crate) async fn key_of(&self, account: AccountId) -> StoreResult<DataKey> {
-        if let Some(k) = self.data_keys.lock().map_err(|_| StoreError::Backend("key cache poisoned".into()))?.get(&account) {
+        if let Some(k) = self
+            .data_keys
+            .lock()
+            .map_err(|_| StoreError::Backend("key cache poisoned".into()))?
+            .get(&account)
+        {
             return Ok(k.clone());
         }
         let acc = self.account_row(account).await?;
@@ -211,10 +230,15 @@ impl Store {
                 continue;
             }
             for acc in self.backend.accounts_with_key(&old_id).await? {
-                let wrapped = WrappedKey { key_id: KeyId::new(&old_id), blob: acc.wrapped_key.clone() };
+                let wrapped =
+                    WrappedKey { key_id: KeyId::new(&old_id), blob: acc.wrapped_key.clone() };
                 let dk = new_ring.unwrap(acc.id.as_bytes(), &wrapped)?;
                 let w = new_ring.wrap(acc.id.as_bytes(), &dk)?;
-                if self.backend.rewrap_account_key(acc.id, &old_id, w.key_id.as_str(), &w.blob).await? {
+                if self
+                    .backend
+                    .rewrap_account_key(acc.id, &old_id, w.key_id.as_str(), &w.blob)
+                    .await?
+                {
                     rewrapped += 1;
                 }
             }
@@ -246,4 +270,5 @@ impl Store {
     /// Master key ids in use, with how many accounts' keys each wraps.
     pub async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>> {
         self.backend.key_ids_in_use().await
-    }}
+    }
+}

@@ -52,7 +52,12 @@ fn key(parts: &[&str]) -> String {
 impl Store {
     /// Counts an attempt at `username`'s secret from `address` before it is checked. `Err(wait
     /// in seconds)` when it comes too soon after the last ones: the secret must not be checked.
-    pub async fn begin_attempt(&self, username: &Username, address: &str, secret: Secret) -> StoreResult<Result<Attempt, u64>> {
+    pub async fn begin_attempt(
+        &self,
+        username: &Username,
+        address: &str,
+        secret: Secret,
+    ) -> StoreResult<Result<Attempt, u64>> {
         let kind = match secret {
             Secret::Password => "password",
             Secret::SecondFactor => "second-factor",
@@ -91,7 +96,8 @@ impl Store {
                 Some(r) if r.updated_at >= now - FORGET_AFTER_MS => r.failures + 1,
                 _ => 1,
             };
-            let new = ThrottleRow { failures, next_at: now + delay_ms(failures, free), updated_at: now };
+            let new =
+                ThrottleRow { failures, next_at: now + delay_ms(failures, free), updated_at: now };
             if self.backend.throttle_swap(key, old.as_ref(), &new).await? {
                 return Ok(Ok(()));
             }

@@ -6,6 +6,8 @@
 //! databases do differently lives in each module's `dialect`. Migrations are one folder per
 //! database (`migrations/sqlite`, `migrations/postgres`, same file names, same schema).
 #![deny(clippy::unwrap_used, clippy::expect_used)]
+// `src/shared` is compiled once per database on purpose (see above).
+#![allow(clippy::duplicate_mod)]
 
 mod postgres;
 mod sqlite;

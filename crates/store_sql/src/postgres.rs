@@ -20,7 +20,8 @@ pub struct PostgresBackend {
 impl PostgresBackend {
     /// Connects to `url` (`postgres://…`) and applies migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("invalid PostgreSQL URL: {e}")))?;
         Self::connect_with(opts).await
     }
 
@@ -56,23 +57,40 @@ pub(crate) mod dialect {
 
     /// A write transaction. The first write (`UPDATE accounts … RETURNING`) locks the account's
     /// row, which orders concurrent writers of one account across instances.
-    pub(crate) async fn begin_write(pool: &PgPool) -> Result<Transaction<'static, super::Db>, sqlx::Error> {
+    pub(crate) async fn begin_write(
+        pool: &PgPool,
+    ) -> Result<Transaction<'static, super::Db>, sqlx::Error> {
         pool.begin().await
     }
 
-    pub(crate) const LIVE_GROUPS: &str = "SELECT * FROM contacts WHERE account_id = $1 AND kind = 'group' AND deleted = FALSE";
+    pub(crate) const LIVE_GROUPS: &str =
+        "SELECT * FROM contacts WHERE account_id = $1 AND kind = 'group' AND deleted = FALSE";
 
     const HEADS: &str = "SELECT kind, account_id, id, revision, seq, deleted, NULL::bytea AS sealed, created_at, updated_at FROM contacts ";
 
-    pub(crate) async fn heads_since(pool: &PgPool, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
+    pub(crate) async fn heads_since(
+        pool: &PgPool,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ContactRow>> {
         let sql = format!("{HEADS} WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_uuid()).bind(after).bind(limit).fetch_all(pool).await;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account.as_uuid())
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await;
         rows.map_err(db_err)?.iter().map(contact_from).collect()
     }
 
-    pub(crate) async fn live_heads(pool: &PgPool, account: AccountId) -> StoreResult<Vec<ContactRow>> {
+    pub(crate) async fn live_heads(
+        pool: &PgPool,
+        account: AccountId,
+    ) -> StoreResult<Vec<ContactRow>> {
         let sql = format!("{HEADS} WHERE account_id = $1 AND deleted = FALSE ORDER BY seq");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_uuid()).fetch_all(pool).await;
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_uuid()).fetch_all(pool).await;
         rows.map_err(db_err)?.iter().map(contact_from).collect()
     }
 }

@@ -3,7 +3,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use store::{StoreError, StoreResult};
 
 pub(crate) type Db = sqlx::Sqlite;
@@ -33,11 +35,10 @@ impl SqliteBackend {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .row_buffer_size(ROW_CHANNEL);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await
-            .map_err(|e| StoreError::Backend(format!("cannot open the SQLite database {url}: {e}")))?;
+        let pool =
+            SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(|e| {
+                StoreError::Backend(format!("cannot open the SQLite database {url}: {e}"))
+            })?;
         sqlx::migrate!("../../migrations/sqlite")
             .run(&pool)
             .await
@@ -62,7 +63,9 @@ pub(crate) mod dialect {
     pub(crate) const NAME: &str = "sqlite";
 
     /// A write transaction holding SQLite's write lock from its first statement.
-    pub(crate) async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, super::Db>, sqlx::Error> {
+    pub(crate) async fn begin_write(
+        pool: &SqlitePool,
+    ) -> Result<Transaction<'static, super::Db>, sqlx::Error> {
         pool.begin_with("BEGIN IMMEDIATE").await
     }
 
@@ -77,20 +80,39 @@ pub(crate) mod dialect {
     const PACKED_HEADS: &str =
         "group_concat(printf('%s %s %s %s %s %s %s', kind, hex(id), revision, seq, deleted, created_at, updated_at), ' ' ORDER BY seq)";
 
-    pub(crate) async fn heads_since(pool: &SqlitePool, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
+    pub(crate) async fn heads_since(
+        pool: &SqlitePool,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ContactRow>> {
         let sql = format!(
             "SELECT {PACKED_HEADS} FROM (SELECT kind, id, revision, seq, deleted, created_at, updated_at FROM contacts \
              WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)"
         );
         let q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-        let text: Option<String> = q.bind(account.as_uuid()).bind(after).bind(limit).fetch_one(pool).await.map_err(db_err)?;
+        let text: Option<String> = q
+            .bind(account.as_uuid())
+            .bind(after)
+            .bind(limit)
+            .fetch_one(pool)
+            .await
+            .map_err(db_err)?;
         heads_from(account, text.as_deref().unwrap_or_default())
     }
 
-    pub(crate) async fn live_heads(pool: &SqlitePool, account: AccountId) -> StoreResult<Vec<ContactRow>> {
-        let sql = format!("SELECT {PACKED_HEADS} FROM contacts WHERE account_id = $1 AND deleted = FALSE");
-        let text: Option<String> =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(account.as_uuid()).fetch_one(pool).await.map_err(db_err)?;
+    pub(crate) async fn live_heads(
+        pool: &SqlitePool,
+        account: AccountId,
+    ) -> StoreResult<Vec<ContactRow>> {
+        let sql = format!(
+            "SELECT {PACKED_HEADS} FROM contacts WHERE account_id = $1 AND deleted = FALSE"
+        );
+        let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(account.as_uuid())
+            .fetch_one(pool)
+            .await
+            .map_err(db_err)?;
         heads_from(account, text.as_deref().unwrap_or_default())
     }
 
@@ -104,7 +126,8 @@ pub(crate) mod dialect {
             let kind = EntityKind::parse(kind).ok_or_else(bad)?;
             let id = Uuid::try_parse(next()?).map_err(|_| bad())?;
             let mut num = || next().and_then(|w| w.parse::<i64>().map_err(|_| bad()));
-            let (revision, seq, deleted, created_at, updated_at) = (num()?, num()?, num()?, num()?, num()?);
+            let (revision, seq, deleted, created_at, updated_at) =
+                (num()?, num()?, num()?, num()?, num()?);
             out.push(ContactRow {
                 kind,
                 account_id: account,

@@ -1,5 +1,5 @@
 //! The backend contract on SQLite, plus what only a file-based store must prove.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
@@ -20,7 +20,8 @@ store::contract_tests!(fresh);
 async fn no_plaintext_contact_data_in_the_database_files() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rolo.db");
-    let backend = Arc::new(SqliteBackend::connect(&format!("sqlite://{}", path.display())).await.unwrap());
+    let backend =
+        Arc::new(SqliteBackend::connect(&format!("sqlite://{}", path.display())).await.unwrap());
     let store = store::contract::store_on(backend.clone()).await;
     store::contract::write_known_contacts(&store).await;
 
@@ -31,7 +32,10 @@ async fn no_plaintext_contact_data_in_the_database_files() {
             let p = entry.unwrap().path();
             let bytes = std::fs::read(&p).unwrap();
             files += 1;
-            for needle in store::contract::SECRET_STRINGS.iter().chain(["Deleted", "deleted@example.org"].iter()) {
+            for needle in store::contract::SECRET_STRINGS
+                .iter()
+                .chain(["Deleted", "deleted@example.org"].iter())
+            {
                 assert!(
                     !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
                     "{label}: {needle:?} found in plaintext in {}",
@@ -74,7 +78,15 @@ async fn a_running_store_follows_a_rotation_in_the_key_file() {
     let user = |n: &str| domain::Username::parse(n).unwrap();
     let a = running.create_account(&user("alice"), "alice-password-1", false).await.unwrap();
     let b = running.create_account(&user("bob"), "bob-password-22", false).await.unwrap();
-    let c = running.create_contact(b.id, None, &store::contract::contact("Bo", "B", "555 0101", "b@example.org"), Origin::Console).await.unwrap();
+    let c = running
+        .create_contact(
+            b.id,
+            None,
+            &store::contract::contact("Bo", "B", "555 0101", "b@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
 
     // Another process rotates and prunes.
     let other_backend: Arc<dyn Backend> = Arc::new(SqliteBackend::connect(&url).await.unwrap());
@@ -87,7 +99,14 @@ async fn a_running_store_follows_a_rotation_in_the_key_file() {
     // The running store already held Bob's data key; Alice's it must unwrap with the new key,
     // which it only finds by re-reading the file.
     assert_eq!(running.get_contact(b.id, c.id).await.unwrap().data.display_name, "Bo B");
-    let made = running.create_contact(a.id, None, &store::contract::contact("Al", "A", "555 0102", "a@example.org"), Origin::Console).await;
+    let made = running
+        .create_contact(
+            a.id,
+            None,
+            &store::contract::contact("Al", "A", "555 0102", "a@example.org"),
+            Origin::Console,
+        )
+        .await;
     assert!(made.is_ok(), "{made:?}");
     assert!(running.missing_key_ids().await.unwrap().is_empty());
 }

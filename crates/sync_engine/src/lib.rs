@@ -32,7 +32,12 @@ pub struct Pull {
 
 /// Everything that changed in the account after `cursor` (`None`: everything), at most
 /// `limit`: the store's feed ([`Store::feed`]), which owns the cursor rules.
-pub async fn pull(store: &Store, account: AccountId, cursor: Option<i64>, limit: usize) -> Result<Pull, SyncError> {
+pub async fn pull(
+    store: &Store,
+    account: AccountId,
+    cursor: Option<i64>,
+    limit: usize,
+) -> Result<Pull, SyncError> {
     let since = cursor.map_or(Since::Start, Since::After);
     match store.feed(account, since, limit).await {
         Ok(page) => Ok(Pull { items: page.items, next: page.next, more: page.more }),
@@ -43,6 +48,8 @@ pub async fn pull(store: &Store, account: AccountId, cursor: Option<i64>, limit:
 
 /// One change made on a device.
 #[derive(Debug, Clone, PartialEq)]
+// Built one per upload item and consumed at once: boxing the contact would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum PushOp {
     Contact(ContactData),
     Group(GroupData),
@@ -86,8 +93,19 @@ impl PushResult {
     pub fn rejected(id: Uuid, reason: impl Into<String>) -> Self {
         PushResult { reason: Some(reason.into()), ..Self::new(id, PushStatus::Rejected, None) }
     }
-    fn conflict(id: Uuid, revision: i64, current: FeedItem, conflicts: Vec<FieldConflict>, reason: &str) -> Self {
-        PushResult { reason: Some(reason.into()), conflicts, current: Some(current), ..Self::new(id, PushStatus::Conflict, Some(revision)) }
+    fn conflict(
+        id: Uuid,
+        revision: i64,
+        current: FeedItem,
+        conflicts: Vec<FieldConflict>,
+        reason: &str,
+    ) -> Self {
+        PushResult {
+            reason: Some(reason.into()),
+            conflicts,
+            current: Some(current),
+            ..Self::new(id, PushStatus::Conflict, Some(revision))
+        }
     }
 }
 
@@ -104,7 +122,12 @@ const ATTEMPTS: usize = 5;
 ///
 /// New contacts (ids the account has never had, appearing once in the batch) are written
 /// together in one transaction; everything else item by item.
-pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<PushItem>) -> Result<Vec<PushResult>, StoreError> {
+pub async fn push(
+    store: &Store,
+    account: AccountId,
+    origin: Origin,
+    items: Vec<PushItem>,
+) -> Result<Vec<PushResult>, StoreError> {
     let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
     let known = store.entry_states(account, &ids).await?;
     let mut seen = std::collections::HashMap::<Uuid, usize>::new();
@@ -116,12 +139,18 @@ pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<
     let mut rest: Vec<(usize, PushItem)> = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         match &item.op {
-            PushOp::Contact(data) if !known.contains_key(&item.id) && seen[&item.id] == 1 && data.groups.is_empty() => {
+            PushOp::Contact(data)
+                if !known.contains_key(&item.id)
+                    && seen[&item.id] == 1
+                    && data.groups.is_empty() =>
+            {
                 match normalise(data) {
                     // The batch is all or nothing: an item the store would refuse is refused here.
                     Ok(d) => match store.check_contact(&d) {
                         Ok(()) => creates.push((i, item.id, d)),
-                        Err(StoreError::Invalid(e)) => results[i] = Some(PushResult::rejected(item.id, e.to_string())),
+                        Err(StoreError::Invalid(e)) => {
+                            results[i] = Some(PushResult::rejected(item.id, e.to_string()))
+                        }
                         Err(e) => return Err(e),
                     },
                     Err(reason) => results[i] = Some(PushResult::rejected(item.id, reason)),
@@ -142,7 +171,9 @@ pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<
             // Someone created one of them meanwhile, or one breaks a rule: take the careful path
             // for all, where each item gets its own answer.
             Err(StoreError::Conflict(_) | StoreError::Invalid(_)) => {
-                rest.extend(creates.into_iter().map(|(i, id, d)| (i, PushItem { id, base_revision: None, op: PushOp::Contact(d) })));
+                rest.extend(creates.into_iter().map(|(i, id, d)| {
+                    (i, PushItem { id, base_revision: None, op: PushOp::Contact(d) })
+                }));
                 rest.sort_by_key(|(i, _)| *i);
             }
             Err(e) => return Err(e),
@@ -154,7 +185,12 @@ pub async fn push(store: &Store, account: AccountId, origin: Origin, items: Vec<
     Ok(results.into_iter().flatten().collect())
 }
 
-async fn push_one(store: &Store, account: AccountId, origin: Origin, item: PushItem) -> Result<PushResult, StoreError> {
+async fn push_one(
+    store: &Store,
+    account: AccountId,
+    origin: Origin,
+    item: PushItem,
+) -> Result<PushResult, StoreError> {
     let id = item.id;
     let op = match item.op {
         PushOp::Contact(data) => match normalise(&data) {
@@ -165,13 +201,20 @@ async fn push_one(store: &Store, account: AccountId, origin: Origin, item: PushI
     };
     for _ in 0..ATTEMPTS {
         let attempt = match &op {
-            PushOp::Contact(_) | PushOp::DeleteContact => contact_once(store, account, origin, id, item.base_revision, &op).await,
-            PushOp::Group(_) | PushOp::DeleteGroup => group_once(store, account, origin, id, item.base_revision, &op).await,
+            PushOp::Contact(_) | PushOp::DeleteContact => {
+                contact_once(store, account, origin, id, item.base_revision, &op).await
+            }
+            PushOp::Group(_) | PushOp::DeleteGroup => {
+                group_once(store, account, origin, id, item.base_revision, &op).await
+            }
         };
         match attempt {
             Err(StoreError::Stale { .. }) | Err(StoreError::Conflict(_)) => continue,
             Err(StoreError::WrongKind) => {
-                return Ok(PushResult::rejected(id, "this id belongs to another kind of record (a contact or a group)"))
+                return Ok(PushResult::rejected(
+                    id,
+                    "this id belongs to another kind of record (a contact or a group)",
+                ))
             }
             Err(StoreError::Invalid(e)) => return Ok(PushResult::rejected(id, e.to_string())),
             other => return other,
@@ -181,7 +224,11 @@ async fn push_one(store: &Store, account: AccountId, origin: Origin, item: PushI
     Ok(PushResult::rejected(id, "it kept changing on the server; retry the upload"))
 }
 
-async fn contact_now(store: &Store, account: AccountId, id: ContactId) -> Result<FeedItem, StoreError> {
+async fn contact_now(
+    store: &Store,
+    account: AccountId,
+    id: ContactId,
+) -> Result<FeedItem, StoreError> {
     store.contact_state(account, id).await?.map(FeedItem::Contact).ok_or(StoreError::NotFound)
 }
 
@@ -212,7 +259,13 @@ async fn contact_once(
                 // Deleted on the server, edited on the device: the edit wins.
                 let rev = store.put_contact(account, id, Some(st.revision), data, origin).await?;
                 let now = contact_now(store, account, id).await?;
-                return Ok(PushResult::conflict(uuid, rev, now, Vec::new(), "it had been deleted on the server; your edit restored it"));
+                return Ok(PushResult::conflict(
+                    uuid,
+                    rev,
+                    now,
+                    Vec::new(),
+                    "it had been deleted on the server; your edit restored it",
+                ));
             };
             let base_data = match base {
                 Some(b) => store.revision_data(account, id, b).await?.flatten(),
@@ -235,8 +288,13 @@ async fn contact_once(
             };
             Ok(PushResult::conflict(uuid, rev, now, conflicts, reason))
         }
-        (_, None) => Ok(PushResult { reason: Some("the server never had it".into()), ..PushResult::new(uuid, PushStatus::Unchanged, None) }),
-        (_, Some(st)) if st.data.is_none() => Ok(PushResult::new(uuid, PushStatus::Unchanged, Some(st.revision))),
+        (_, None) => Ok(PushResult {
+            reason: Some("the server never had it".into()),
+            ..PushResult::new(uuid, PushStatus::Unchanged, None)
+        }),
+        (_, Some(st)) if st.data.is_none() => {
+            Ok(PushResult::new(uuid, PushStatus::Unchanged, Some(st.revision)))
+        }
         (_, Some(st)) => {
             if base == Some(st.revision) {
                 store.delete_contact(account, id, st.revision, origin).await?;
@@ -244,7 +302,13 @@ async fn contact_once(
             }
             // Edited on the server since the device's copy: the edit wins over the deletion.
             let rev = st.revision;
-            Ok(PushResult::conflict(uuid, rev, FeedItem::Contact(st), Vec::new(), "it was changed on the server after your copy; the edit wins over the deletion"))
+            Ok(PushResult::conflict(
+                uuid,
+                rev,
+                FeedItem::Contact(st),
+                Vec::new(),
+                "it was changed on the server after your copy; the edit wins over the deletion",
+            ))
         }
     }
 }
@@ -287,10 +351,21 @@ async fn group_once(
                 None => Vec::new(),
             };
             let now = group_now(store, account, id).await?;
-            Ok(PushResult::conflict(uuid, rev, now, conflicts, "the group changed on the server too; your name won"))
+            Ok(PushResult::conflict(
+                uuid,
+                rev,
+                now,
+                conflicts,
+                "the group changed on the server too; your name won",
+            ))
         }
-        (_, None) => Ok(PushResult { reason: Some("the server never had it".into()), ..PushResult::new(uuid, PushStatus::Unchanged, None) }),
-        (_, Some(st)) if st.data.is_none() => Ok(PushResult::new(uuid, PushStatus::Unchanged, Some(st.revision))),
+        (_, None) => Ok(PushResult {
+            reason: Some("the server never had it".into()),
+            ..PushResult::new(uuid, PushStatus::Unchanged, None)
+        }),
+        (_, Some(st)) if st.data.is_none() => {
+            Ok(PushResult::new(uuid, PushStatus::Unchanged, Some(st.revision)))
+        }
         (_, Some(st)) => {
             if base == Some(st.revision) {
                 store.delete_group(account, id, st.revision, origin).await?;

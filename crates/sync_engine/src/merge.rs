@@ -57,11 +57,8 @@ fn scalar<T: Clone + PartialEq + Default + Serialize>(
 fn set<T: Clone + PartialEq>(base: Option<&Vec<T>>, server: &[T], device: &[T]) -> Vec<T> {
     let empty = Vec::new();
     let base = base.unwrap_or(&empty);
-    let mut out: Vec<T> = server
-        .iter()
-        .filter(|s| !(base.contains(s) && !device.contains(s)))
-        .cloned()
-        .collect();
+    let mut out: Vec<T> =
+        server.iter().filter(|s| !base.contains(s) || device.contains(s)).cloned().collect();
     for d in device {
         if !base.contains(d) && !out.contains(d) {
             out.push(d.clone());
@@ -70,7 +67,11 @@ fn set<T: Clone + PartialEq>(base: Option<&Vec<T>>, server: &[T], device: &[T]) 
     out
 }
 
-fn labeled<T: Clone + PartialEq>(base: Option<&Vec<Labeled<T>>>, server: &[Labeled<T>], device: &[Labeled<T>]) -> Vec<Labeled<T>> {
+fn labeled<T: Clone + PartialEq>(
+    base: Option<&Vec<Labeled<T>>>,
+    server: &[Labeled<T>],
+    device: &[Labeled<T>],
+) -> Vec<Labeled<T>> {
     set(base, server, device)
 }
 
@@ -80,17 +81,53 @@ pub fn merge(base: Option<&ContactData>, server: &ContactData, device: &ContactD
     let b = base;
     let data = ContactData {
         name: domain::StructuredName {
-            family: scalar("name.family", b.map(|b| &b.name.family), &server.name.family, &device.name.family, &mut c),
-            given: scalar("name.given", b.map(|b| &b.name.given), &server.name.given, &device.name.given, &mut c),
+            family: scalar(
+                "name.family",
+                b.map(|b| &b.name.family),
+                &server.name.family,
+                &device.name.family,
+                &mut c,
+            ),
+            given: scalar(
+                "name.given",
+                b.map(|b| &b.name.given),
+                &server.name.given,
+                &device.name.given,
+                &mut c,
+            ),
         },
-        display_name: scalar("display_name", b.map(|b| &b.display_name), &server.display_name, &device.display_name, &mut c),
-        nickname: scalar("nickname", b.map(|b| &b.nickname), &server.nickname, &device.nickname, &mut c),
+        display_name: scalar(
+            "display_name",
+            b.map(|b| &b.display_name),
+            &server.display_name,
+            &device.display_name,
+            &mut c,
+        ),
+        nickname: scalar(
+            "nickname",
+            b.map(|b| &b.nickname),
+            &server.nickname,
+            &device.nickname,
+            &mut c,
+        ),
         phones: labeled(b.map(|b| &b.phones), &server.phones, &device.phones),
         emails: labeled(b.map(|b| &b.emails), &server.emails, &device.emails),
         addresses: labeled(b.map(|b| &b.addresses), &server.addresses, &device.addresses),
-        organization: scalar("organization", b.map(|b| &b.organization), &server.organization, &device.organization, &mut c),
+        organization: scalar(
+            "organization",
+            b.map(|b| &b.organization),
+            &server.organization,
+            &device.organization,
+            &mut c,
+        ),
         title: scalar("title", b.map(|b| &b.title), &server.title, &device.title, &mut c),
-        birthday: scalar("birthday", b.map(|b| &b.birthday), &server.birthday, &device.birthday, &mut c),
+        birthday: scalar(
+            "birthday",
+            b.map(|b| &b.birthday),
+            &server.birthday,
+            &device.birthday,
+            &mut c,
+        ),
         notes: scalar("notes", b.map(|b| &b.notes), &server.notes, &device.notes, &mut c),
         extra: set(b.map(|b| &b.extra), &server.extra, &device.extra),
         groups: set(b.map(|b| &b.groups), &server.groups, &device.groups),
@@ -107,7 +144,10 @@ mod tests {
         ContactDraft {
             given_name: given.into(),
             organization: org.into(),
-            phones: phones.iter().map(|p| LabeledDraft { label: "mobile".into(), value: (*p).into() }).collect(),
+            phones: phones
+                .iter()
+                .map(|p| LabeledDraft { label: "mobile".into(), value: (*p).into() })
+                .collect(),
             notes: notes.into(),
             ..Default::default()
         }

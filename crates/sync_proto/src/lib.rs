@@ -62,14 +62,18 @@ impl Change {
     /// A contact upsert's data.
     pub fn contact(&self) -> Option<Result<ContactData, serde_json::Error>> {
         match self {
-            Change::Upsert { kind: EntityKind::Contact, data, .. } => Some(serde_json::from_value(data.clone())),
+            Change::Upsert { kind: EntityKind::Contact, data, .. } => {
+                Some(serde_json::from_value(data.clone()))
+            }
             _ => None,
         }
     }
     /// A group upsert's data.
     pub fn group(&self) -> Option<Result<domain::GroupData, serde_json::Error>> {
         match self {
-            Change::Upsert { kind: EntityKind::Group, data, .. } => Some(serde_json::from_value(data.clone())),
+            Change::Upsert { kind: EntityKind::Group, data, .. } => {
+                Some(serde_json::from_value(data.clone()))
+            }
             _ => None,
         }
     }
@@ -273,9 +277,14 @@ mod tests {
         let json = serde_json::to_value(&c).unwrap_or_default();
         assert_eq!(json["op"], "delete");
         assert_eq!(json["kind"], "contact");
-        let item: UploadItem =
-            serde_json::from_str(r#"{"id":"00000000-0000-0000-0000-000000000000","op":"upsert","data":{}}"#).unwrap_or_else(|e| panic!("{e}"));
+        let item: UploadItem = serde_json::from_str(
+            r#"{"id":"00000000-0000-0000-0000-000000000000","op":"upsert","data":{}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(item.op, Op::Upsert);
-        assert!(serde_json::from_str::<UploadItem>(r#"{"id":"00000000-0000-0000-0000-000000000000","op":"upsert","extra":1}"#).is_err());
+        assert!(serde_json::from_str::<UploadItem>(
+            r#"{"id":"00000000-0000-0000-0000-000000000000","op":"upsert","extra":1}"#
+        )
+        .is_err());
     }
 }

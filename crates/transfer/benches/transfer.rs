@@ -6,7 +6,7 @@
 //!
 //! After each stage: the stage's peak resident memory (VmHWM, reset between stages through
 //! `/proc/self/clear_refs`) and the resident memory now (VmRSS).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,18 +23,29 @@ const N: usize = 100_000;
 fn status(field: &str) -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(|l| l[field.len()..].trim().to_string()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with(field)).map(|l| l[field.len()..].trim().to_string())
+        })
         .unwrap_or_else(|| "?".into())
 }
 
 /// Prints the stage's peak and current memory, then starts a new peak.
 fn memory(stage: &str) {
-    println!("    memory after {stage}: peak (VmHWM) {}, now (VmRSS) {}", status("VmHWM:"), status("VmRSS:"));
+    println!(
+        "    memory after {stage}: peak (VmHWM) {}, now (VmRSS) {}",
+        status("VmHWM:"),
+        status("VmRSS:")
+    );
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn main() {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap().block_on(run());
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run());
 }
 
 async fn run() {
@@ -51,15 +62,27 @@ async fn run() {
     }
     let csv = w.finish().unwrap();
     drop(contacts);
-    println!("generate: {N} rows of CSV, {:.1} MB, in {:.2} s", csv.len() as f64 / 1e6, t.elapsed().as_secs_f64());
+    println!(
+        "generate: {N} rows of CSV, {:.1} MB, in {:.2} s",
+        csv.len() as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
     memory("generating");
 
     let url = format!("sqlite://{}", dir.path().join("rolo.db").display());
-    let store = store::contract::store_on(Arc::new(SqliteBackend::connect(&url).await.unwrap())).await;
-    let account = store.create_account(&Username::parse("bench").unwrap(), "bench-password-1", false).await.unwrap().id;
+    let store =
+        store::contract::store_on(Arc::new(SqliteBackend::connect(&url).await.unwrap())).await;
+    let account = store
+        .create_account(&Username::parse("bench").unwrap(), "bench-password-1", false)
+        .await
+        .unwrap()
+        .id;
 
     let t = Instant::now();
-    let options = ImportOptions { limits: Limits { max_bytes: 200 << 20, max_rows: 200_000 }, ..Default::default() };
+    let options = ImportOptions {
+        limits: Limits { max_bytes: 200 << 20, max_rows: 200_000 },
+        ..Default::default()
+    };
     let report = transfer::import(&store, account, &csv, &options, &mut |_| {}).await.unwrap();
     let secs = t.elapsed().as_secs_f64();
     println!(
@@ -83,7 +106,14 @@ async fn run() {
         let path = dir.path().join(format!("export.{}", format.extension()));
         let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
         let t = Instant::now();
-        let n = transfer::export(&store, account, &ExportOptions { format, selection: Selection::All }, file).await.unwrap();
+        let n = transfer::export(
+            &store,
+            account,
+            &ExportOptions { format, selection: Selection::All },
+            file,
+        )
+        .await
+        .unwrap();
         let secs = t.elapsed().as_secs_f64();
         assert_eq!(n, count);
         let size = std::fs::metadata(&path).unwrap().len();
@@ -92,21 +122,37 @@ async fn run() {
     }
 
     let t = Instant::now();
-    let n = transfer::export(&store, account, &ExportOptions { format: ExportFormat::Csv(Layout::Rolo), selection: Selection::All }, std::io::sink())
-        .await
-        .unwrap();
+    let n = transfer::export(
+        &store,
+        account,
+        &ExportOptions { format: ExportFormat::Csv(Layout::Rolo), selection: Selection::All },
+        std::io::sink(),
+    )
+    .await
+    .unwrap();
     println!("export CSV again ({n} contacts, to nowhere) in {:.2} s", t.elapsed().as_secs_f64());
     memory("export CSV again");
     let t = Instant::now();
     let all = store.list_contacts(account).await.unwrap();
-    println!("(for comparison: list_contacts, reading and decrypting {} contacts, {:.2} s)", all.len(), t.elapsed().as_secs_f64());
+    println!(
+        "(for comparison: list_contacts, reading and decrypting {} contacts, {:.2} s)",
+        all.len(),
+        t.elapsed().as_secs_f64()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Generated contacts: domain::generate's generator and names, with addresses and birthdays too
 // ---------------------------------------------------------------------------------------------
 
-const CITIES: &[(&str, &str)] = &[("北京", "中国"), ("上海", "中国"), ("深圳", "中国"), ("London", "UK"), ("Paris", "France"), ("Berlin", "Germany")];
+const CITIES: &[(&str, &str)] = &[
+    ("北京", "中国"),
+    ("上海", "中国"),
+    ("深圳", "中国"),
+    ("London", "UK"),
+    ("Paris", "France"),
+    ("Berlin", "Germany"),
+];
 
 fn contact(g: &mut Gen, i: usize) -> ContactData {
     let chinese = g.below(10) < 6;
@@ -122,7 +168,10 @@ fn contact(g: &mut Gen, i: usize) -> ContactData {
     };
     let mut phones = vec![LabeledDraft { label: "mobile".into(), value: phone }];
     if g.below(4) == 0 {
-        phones.push(LabeledDraft { label: "work".into(), value: format!("010 {} {}", g.digits(4), g.digits(4)) });
+        phones.push(LabeledDraft {
+            label: "work".into(),
+            value: format!("010 {} {}", g.digits(4), g.digits(4)),
+        });
     }
     let mut addresses = Vec::new();
     if g.below(3) == 0 {
@@ -139,11 +188,22 @@ fn contact(g: &mut Gen, i: usize) -> ContactData {
         family_name: family,
         given_name: given,
         phones,
-        emails: vec![LabeledDraft { label: "home".into(), value: format!("user{i}@example.{}", ["com", "cn", "org"][i % 3]) }],
+        emails: vec![LabeledDraft {
+            label: "home".into(),
+            value: format!("user{i}@example.{}", ["com", "cn", "org"][i % 3]),
+        }],
         addresses,
         organization: g.pick(ORGS).to_string(),
-        birthday: if g.below(3) == 0 { format!("19{}-0{}-1{}", 50 + g.below(50), 1 + g.below(9), g.below(10)) } else { String::new() },
-        notes: if g.below(5) == 0 { format!("Generated contact #{i}, met at \"the fair\"") } else { String::new() },
+        birthday: if g.below(3) == 0 {
+            format!("19{}-0{}-1{}", 50 + g.below(50), 1 + g.below(9), g.below(10))
+        } else {
+            String::new()
+        },
+        notes: if g.below(5) == 0 {
+            format!("Generated contact #{i}, met at \"the fair\"")
+        } else {
+            String::new()
+        },
         ..Default::default()
     }
     .parse()

@@ -40,7 +40,9 @@ impl ExportFormat {
     pub fn mime_type(self) -> &'static str {
         match self {
             ExportFormat::Csv(_) => "text/csv; charset=utf-8",
-            ExportFormat::Xlsx | ExportFormat::XlsxPerGroup => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ExportFormat::Xlsx | ExportFormat::XlsxPerGroup => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
             ExportFormat::Vcard(_) => "text/vcard; charset=utf-8",
         }
     }
@@ -74,11 +76,16 @@ pub async fn export<W: Write>(
     out: W,
 ) -> Result<usize, TransferError> {
     let contacts = select(store, account, &options.selection).await?;
-    let groups: HashMap<GroupId, String> = store.list_groups(account).await?.into_iter().map(|g| (g.id, g.name)).collect();
+    let groups: HashMap<GroupId, String> =
+        store.list_groups(account).await?.into_iter().map(|g| (g.id, g.name)).collect();
     write_contacts(&contacts, &groups, options.format, out)
 }
 
-async fn select(store: &Store, account: AccountId, selection: &Selection) -> Result<Vec<Contact>, TransferError> {
+async fn select(
+    store: &Store,
+    account: AccountId,
+    selection: &Selection,
+) -> Result<Vec<Contact>, TransferError> {
     match selection {
         Selection::All => Ok(store.list_contacts(account).await?),
         Selection::Ids(ids) => {
@@ -86,9 +93,13 @@ async fn select(store: &Store, account: AccountId, selection: &Selection) -> Res
             let mut states = store.entry_states(account, &uuids).await?;
             ids.iter()
                 .map(|id| match states.remove(id.as_uuid()) {
-                    Some(FeedItem::Contact(ContactState { data: Some(data), revision, created_at, updated_at, .. })) => {
-                        Ok(Contact { id: *id, revision, created_at, updated_at, data })
-                    }
+                    Some(FeedItem::Contact(ContactState {
+                        data: Some(data),
+                        revision,
+                        created_at,
+                        updated_at,
+                        ..
+                    })) => Ok(Contact { id: *id, revision, created_at, updated_at, data }),
                     _ => Err(TransferError::UnknownContact(*id)),
                 })
                 .collect()
@@ -105,7 +116,9 @@ pub fn write_contacts<W: Write>(
     format: ExportFormat,
     out: W,
 ) -> Result<usize, TransferError> {
-    let names = |data: &ContactData| -> Vec<String> { data.groups.iter().filter_map(|g| group_names.get(g).cloned()).collect() };
+    let names = |data: &ContactData| -> Vec<String> {
+        data.groups.iter().filter_map(|g| group_names.get(g).cloned()).collect()
+    };
     match format {
         ExportFormat::Csv(layout) => {
             let columns = Columns::fit(contacts.iter().map(|c| &c.data));
@@ -132,25 +145,38 @@ pub fn write_contacts<W: Write>(
             let groups_of: Vec<Vec<String>> = contacts.iter().map(|c| names(&c.data)).collect();
             let mut sheets: Vec<(String, Vec<usize>)> = Vec::new();
             let mut ordered: Vec<(&GroupId, &String)> = group_names.iter().collect();
-            ordered.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+            ordered.sort_by_key(|a| a.1.to_lowercase());
             for (gid, name) in ordered {
-                let members: Vec<usize> = (0..contacts.len()).filter(|i| contacts[*i].data.groups.contains(gid)).collect();
+                let members: Vec<usize> = (0..contacts.len())
+                    .filter(|i| contacts[*i].data.groups.contains(gid))
+                    .collect();
                 if !members.is_empty() {
                     sheets.push((name.clone(), members));
                 }
             }
-            let ungrouped: Vec<usize> =
-                (0..contacts.len()).filter(|i| !contacts[*i].data.groups.iter().any(|g| group_names.contains_key(g))).collect();
+            let ungrouped: Vec<usize> = (0..contacts.len())
+                .filter(|i| !contacts[*i].data.groups.iter().any(|g| group_names.contains_key(g)))
+                .collect();
             if !ungrouped.is_empty() || sheets.is_empty() {
                 sheets.push(("No group".to_string(), ungrouped));
             }
             let book = sheets.iter().map(|(name, members)| {
                 (
                     name.as_str(),
-                    members.iter().map(|i| Record { uid: &uids[*i], data: &contacts[*i].data, groups: &groups_of[*i] }),
+                    members.iter().map(|i| Record {
+                        uid: &uids[*i],
+                        data: &contacts[*i].data,
+                        groups: &groups_of[*i],
+                    }),
                 )
             });
-            let bytes = interchange::xlsx::write_groups(Cursor::new(Vec::new()), book, Layout::Rolo, columns)?.into_inner();
+            let bytes = interchange::xlsx::write_groups(
+                Cursor::new(Vec::new()),
+                book,
+                Layout::Rolo,
+                columns,
+            )?
+            .into_inner();
             let mut out = out;
             out.write_all(&bytes)?;
             out.flush()?;

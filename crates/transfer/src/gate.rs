@@ -46,7 +46,10 @@ impl Gate {
     /// The process's gate.
     pub fn get() -> &'static Gate {
         static GATE: OnceLock<Gate> = OnceLock::new();
-        GATE.get_or_init(|| Gate { files: Arc::new(Semaphore::new(FILES_AT_ONCE)), accounts: Mutex::new(HashSet::new()) })
+        GATE.get_or_init(|| Gate {
+            files: Arc::new(Semaphore::new(FILES_AT_ONCE)),
+            accounts: Mutex::new(HashSet::new()),
+        })
     }
 
     /// A pass to read one file for `account`, unless the account or the server is busy.
@@ -67,9 +70,15 @@ mod tests {
 
     #[test]
     fn one_file_per_account_and_a_few_per_server() {
-        let gate: &'static Gate =
-            Box::leak(Box::new(Gate { files: Arc::new(Semaphore::new(2)), accounts: Mutex::new(HashSet::new()) }));
-        let (a, b, c) = (AccountId::from_uuid(uuid::Uuid::from_u128(1)), AccountId::from_uuid(uuid::Uuid::from_u128(2)), AccountId::from_uuid(uuid::Uuid::from_u128(3)));
+        let gate: &'static Gate = Box::leak(Box::new(Gate {
+            files: Arc::new(Semaphore::new(2)),
+            accounts: Mutex::new(HashSet::new()),
+        }));
+        let (a, b, c) = (
+            AccountId::from_uuid(uuid::Uuid::from_u128(1)),
+            AccountId::from_uuid(uuid::Uuid::from_u128(2)),
+            AccountId::from_uuid(uuid::Uuid::from_u128(3)),
+        );
         let pa = gate.enter(a).unwrap();
         assert_eq!(gate.enter(a).unwrap_err(), Busy::Account);
         let pb = gate.enter(b).unwrap();

@@ -151,7 +151,9 @@ impl ImportReport {
     pub fn group_names(&self) -> impl Iterator<Item = (ContactId, &[String])> + '_ {
         self.rows
             .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Imported | Outcome::Updated) && !r.groups.is_empty())
+            .filter(|r| {
+                matches!(r.outcome, Outcome::Imported | Outcome::Updated) && !r.groups.is_empty()
+            })
             .filter_map(|r| Some((r.contact?, r.groups.as_slice())))
     }
 
@@ -238,7 +240,8 @@ pub async fn import(
     }
     // Group memberships read from a file (a vCard's X-ROLO-GROUP) are kept only for groups the
     // account has.
-    let groups: HashSet<GroupId> = store.list_groups(account).await?.into_iter().map(|g| g.id).collect();
+    let groups: HashSet<GroupId> =
+        store.list_groups(account).await?.into_iter().map(|g| g.id).collect();
     progress(report.progress(0, total));
 
     let origin = options.origin;
@@ -285,10 +288,21 @@ pub async fn import(
         let Some((slot, why)) = found else {
             let id = uid.filter(|u| index.id_free(u)).unwrap_or_else(fresh_id);
             let slot = index.add(
-                Slot { id, line: Some(line), pending: Some(batch.items.len()), from_uid: uid == Some(id) },
+                Slot {
+                    id,
+                    line: Some(line),
+                    pending: Some(batch.items.len()),
+                    from_uid: uid == Some(id),
+                },
                 &row.data,
             );
-            report.rows.push(RowOutcome { line, outcome: Outcome::Imported, contact: Some(id), reason: String::new(), groups });
+            report.rows.push(RowOutcome {
+                line,
+                outcome: Outcome::Imported,
+                contact: Some(id),
+                reason: String::new(),
+                groups,
+            });
             batch.items.push((Some(id), row.data));
             batch.meta.push((slot, report.rows.len() - 1));
             if batch.items.len() >= BATCH_SIZE {
@@ -299,7 +313,13 @@ pub async fn import(
         };
         let reason = describe(&why, &index.slots[slot]);
         let id = index.slots[slot].id;
-        let skip = |reason: String| RowOutcome { line, outcome: Outcome::Skipped, contact: Some(id), reason, groups: Vec::new() };
+        let skip = |reason: String| RowOutcome {
+            line,
+            outcome: Outcome::Skipped,
+            contact: Some(id),
+            reason,
+            groups: Vec::new(),
+        };
         let outcome = if options.duplicates == Duplicates::Skip {
             skip(format!("Duplicate: {reason}."))
         } else if let Some(pos) = index.slots[slot].pending {
@@ -327,7 +347,13 @@ pub async fn import(
             match update_existing(store, account, id, &row.data, origin).await? {
                 Updated::Yes(merged) => {
                     index.add_keys(slot, &merged);
-                    RowOutcome { line, outcome: Outcome::Updated, contact: Some(id), reason: format!("Merged: {reason}."), groups }
+                    RowOutcome {
+                        line,
+                        outcome: Outcome::Updated,
+                        contact: Some(id),
+                        reason: format!("Merged: {reason}."),
+                        groups,
+                    }
                 }
                 Updated::Unchanged => skip(format!("Duplicate with nothing new: {reason}.")),
                 Updated::Refused(why) => RowOutcome {
@@ -341,7 +367,9 @@ pub async fn import(
                     line,
                     outcome: Outcome::Failed,
                     contact: None,
-                    reason: format!("The matching contact ({reason}) was deleted during the import."),
+                    reason: format!(
+                        "The matching contact ({reason}) was deleted during the import."
+                    ),
                     groups: Vec::new(),
                 },
             }
@@ -349,7 +377,9 @@ pub async fn import(
         match outcome.outcome {
             Outcome::Updated => report.updated += 1,
             Outcome::Skipped => report.skipped += 1,
-            Outcome::Failed => report.failed.push(RowFailure { line, reason: outcome.reason.clone() }),
+            Outcome::Failed => {
+                report.failed.push(RowFailure { line, reason: outcome.reason.clone() })
+            }
             Outcome::Imported => {}
         }
         report.rows.push(outcome);
@@ -361,7 +391,12 @@ pub async fn import(
 }
 
 /// The group of this name (the same ignoring case), created if the account has none.
-pub async fn group_named(store: &Store, account: AccountId, name: &str, origin: Origin) -> Result<GroupId, TransferError> {
+pub async fn group_named(
+    store: &Store,
+    account: AccountId,
+    name: &str,
+    origin: Origin,
+) -> Result<GroupId, TransferError> {
     let key = name.trim().to_lowercase();
     match store.list_groups(account).await?.into_iter().find(|g| g.name.to_lowercase() == key) {
         Some(g) => Ok(g.id),
@@ -371,7 +406,13 @@ pub async fn group_named(store: &Store, account: AccountId, name: &str, origin: 
 
 /// Puts the imported and updated contacts in `chosen` and in the groups the file names for
 /// them (by name, ignoring case; created when missing).
-async fn assign_groups(store: &Store, account: AccountId, report: &ImportReport, chosen: Option<GroupId>, origin: Origin) -> Result<(), TransferError> {
+async fn assign_groups(
+    store: &Store,
+    account: AccountId,
+    report: &ImportReport,
+    chosen: Option<GroupId>,
+    origin: Origin,
+) -> Result<(), TransferError> {
     let touched: Vec<ContactId> = report
         .rows
         .iter()
@@ -381,7 +422,12 @@ async fn assign_groups(store: &Store, account: AccountId, report: &ImportReport,
     if let (Some(g), false) = (chosen, touched.is_empty()) {
         store.set_membership(account, g, &touched, true, origin).await?;
     }
-    let mut by_name: HashMap<String, GroupId> = store.list_groups(account).await?.into_iter().map(|g| (g.name.to_lowercase(), g.id)).collect();
+    let mut by_name: HashMap<String, GroupId> = store
+        .list_groups(account)
+        .await?
+        .into_iter()
+        .map(|g| (g.name.to_lowercase(), g.id))
+        .collect();
     let mut members: HashMap<GroupId, Vec<ContactId>> = HashMap::new();
     for (contact, names) in report.group_names() {
         for name in names {
@@ -439,7 +485,9 @@ async fn update_existing(
             Err(StoreError::Stale { .. }) if attempts < 5 => continue,
             Err(StoreError::NotFound) => return Ok(Updated::Gone),
             Err(StoreError::Invalid(v)) => {
-                return Ok(Updated::Refused(v.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" ")))
+                return Ok(Updated::Refused(
+                    v.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(" "),
+                ))
             }
             Err(e) => return Err(e.into()),
         }
@@ -462,8 +510,12 @@ async fn flush(
         Ok(_) => {}
         Err(StoreError::Conflict(_)) => {
             // A device created one of the file's UIDs meanwhile: give those fresh ids, retry.
-            let from_uid: Vec<uuid::Uuid> =
-                batch.meta.iter().filter(|(s, _)| index.slots[*s].from_uid).map(|(s, _)| *index.slots[*s].id.as_uuid()).collect();
+            let from_uid: Vec<uuid::Uuid> = batch
+                .meta
+                .iter()
+                .filter(|(s, _)| index.slots[*s].from_uid)
+                .map(|(s, _)| *index.slots[*s].id.as_uuid())
+                .collect();
             let taken = store.entry_states(account, &from_uid).await?;
             for (item, (slot, row)) in batch.items.iter_mut().zip(&batch.meta) {
                 if taken.contains_key(index.slots[*slot].id.as_uuid()) {

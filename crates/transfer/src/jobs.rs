@@ -71,7 +71,13 @@ impl Jobs {
         pass: Pass,
     ) -> Uuid {
         let id = Uuid::new_v4();
-        let status = JobStatus { state: JobState::Running, progress: Progress::default(), failures: Vec::new(), group, message: None };
+        let status = JobStatus {
+            state: JobState::Running,
+            progress: Progress::default(),
+            failures: Vec::new(),
+            group,
+            message: None,
+        };
         {
             let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             jobs.retain(|_, j| j.ended.is_none_or(|t| t.elapsed() < KEPT));

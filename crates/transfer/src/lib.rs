@@ -29,10 +29,13 @@ pub use encoding_rs::Encoding;
 pub use error::TransferError;
 pub use export::{export, write_contacts, ExportFormat, ExportOptions, Selection};
 pub use gate::{Busy, Gate, Pass, FILES_AT_ONCE};
-pub use import::{group_named, import, Duplicates, ImportOptions, ImportReport, Limits, Outcome, Progress, RowOutcome, BATCH_SIZE};
-pub use jobs::{JobState, JobStatus, Jobs};
+pub use import::{
+    group_named, import, Duplicates, ImportOptions, ImportReport, Limits, Outcome, Progress,
+    RowOutcome, BATCH_SIZE,
+};
 pub use interchange::vcard::VcardVersion;
 pub use interchange::{ColumnMapping, ColumnTarget, Dialect, Field, ImportedRow, Layout};
+pub use jobs::{JobState, JobStatus, Jobs};
 pub use matching::{merge, phone_key};
-pub use report::report_csv;
 pub use read::{detect_format, encoding_for_label, preview, Format, Preview, RowFailure};
+pub use report::report_csv;

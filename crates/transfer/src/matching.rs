@@ -139,7 +139,9 @@ mod tests {
     fn phone_keys_match_numbers_written_differently() {
         let mobile = key("13800138000");
         assert_eq!(mobile.as_deref(), Some("13800138000"));
-        for p in ["+86 138 0013 8000", "0086 138-0013-8000", "138 0013 8000", "+86 (138) 0013 8000 x5"] {
+        for p in
+            ["+86 138 0013 8000", "0086 138-0013-8000", "138 0013 8000", "+86 (138) 0013 8000 x5"]
+        {
             assert_eq!(key(p), mobile, "{p}");
         }
         assert_eq!(key("+86 10 6552 9988"), key("010-6552 9988"));
@@ -154,8 +156,14 @@ mod tests {
     fn draft(given: &str, phones: &[&str], emails: &[&str]) -> ContactDraft {
         ContactDraft {
             given_name: given.into(),
-            phones: phones.iter().map(|p| LabeledDraft { label: "mobile".into(), value: (*p).into() }).collect(),
-            emails: emails.iter().map(|e| LabeledDraft { label: "home".into(), value: (*e).into() }).collect(),
+            phones: phones
+                .iter()
+                .map(|p| LabeledDraft { label: "mobile".into(), value: (*p).into() })
+                .collect(),
+            emails: emails
+                .iter()
+                .map(|e| LabeledDraft { label: "home".into(), value: (*e).into() })
+                .collect(),
             ..Default::default()
         }
     }
@@ -173,8 +181,15 @@ mod tests {
         let imported = ContactDraft {
             organization: "New Org".into(),
             birthday: "1990-01-02".into(),
-            extra: vec![ExtraField { name: "A".into(), value: "1".into() }, ExtraField { name: "B".into(), value: "2".into() }],
-            ..draft("Annie", &["13800138000", "020 1234 5678"], &["ann@example.com", "ann@work.example"])
+            extra: vec![
+                ExtraField { name: "A".into(), value: "1".into() },
+                ExtraField { name: "B".into(), value: "2".into() },
+            ],
+            ..draft(
+                "Annie",
+                &["13800138000", "020 1234 5678"],
+                &["ann@example.com", "ann@work.example"],
+            )
         }
         .parse()
         .unwrap();

@@ -44,7 +44,8 @@ impl Format {
 /// The encoding a label names (`utf-8`, `gbk`, `gb18030`, `big5`, `utf-16le`, `windows-1252`, …,
 /// as the WHATWG Encoding Standard spells them).
 pub fn encoding_for_label(label: &str) -> Result<&'static Encoding, TransferError> {
-    Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| TransferError::UnknownEncoding(label.to_string()))
+    Encoding::for_label(label.trim().as_bytes())
+        .ok_or_else(|| TransferError::UnknownEncoding(label.to_string()))
 }
 
 /// A row that cannot be imported: its line (CSV, vCard) or row (Excel) number, counting from 1,
@@ -86,7 +87,11 @@ pub struct Preview {
 
 /// Reads the first `rows` rows of a file exactly as [`import`](crate::import) would, writing
 /// nothing. Fails as the import would (too large, too many rows, unreadable file).
-pub fn preview(bytes: &[u8], options: &ImportOptions, rows: usize) -> Result<Preview, TransferError> {
+pub fn preview(
+    bytes: &[u8],
+    options: &ImportOptions,
+    rows: usize,
+) -> Result<Preview, TransferError> {
     let source = open(bytes, options)?;
     Ok(Preview {
         format: source.format,
@@ -127,7 +132,10 @@ pub fn detect_format(bytes: &[u8]) -> Format {
         None => String::from_utf8_lossy(head),
     };
     // A line of its own (junk may come before the first card).
-    let card = text.lines().any(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}').eq_ignore_ascii_case("BEGIN:VCARD"));
+    let card = text.lines().any(|l| {
+        l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+            .eq_ignore_ascii_case("BEGIN:VCARD")
+    });
     if card {
         Format::Vcard
     } else {
@@ -142,7 +150,10 @@ fn check_rows(total: usize, options: &ImportOptions) -> Result<(), TransferError
     Ok(())
 }
 
-pub(crate) fn open<'a>(bytes: &'a [u8], options: &ImportOptions) -> Result<Source<'a>, TransferError> {
+pub(crate) fn open<'a>(
+    bytes: &'a [u8],
+    options: &ImportOptions,
+) -> Result<Source<'a>, TransferError> {
     if bytes.len() > options.limits.max_bytes {
         return Err(TransferError::TooLarge { size: bytes.len(), max: options.limits.max_bytes });
     }
@@ -157,11 +168,19 @@ pub(crate) fn open<'a>(bytes: &'a [u8], options: &ImportOptions) -> Result<Sourc
 }
 
 fn open_csv<'a>(bytes: &'a [u8], options: &ImportOptions) -> Result<Source<'a>, TransferError> {
-    let csv_options = CsvOptions { encoding: options.encoding, delimiter: options.delimiter, dialect: options.dialect };
+    let csv_options = CsvOptions {
+        encoding: options.encoding,
+        delimiter: options.delimiter,
+        dialect: options.dialect,
+    };
     let mut analysis = interchange::csv::analyse(bytes, &csv_options)?;
     if let Some(mapping) = &options.mapping {
         if mapping.columns.len() != analysis.headers.len() {
-            return Err(ImportError::MappingMismatch { mapping: mapping.columns.len(), file: analysis.headers.len() }.into());
+            return Err(ImportError::MappingMismatch {
+                mapping: mapping.columns.len(),
+                file: analysis.headers.len(),
+            }
+            .into());
         }
         analysis.mapping = mapping.clone();
     }
@@ -192,7 +211,11 @@ fn count_csv_rows(bytes: &[u8], encoding: &'static Encoding, delimiter: u8) -> u
     } else {
         encoding.decode_without_bom_handling(body).0
     };
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
     let mut record = csv::ByteRecord::new();
     let mut n = 0usize;
     loop {
@@ -217,7 +240,11 @@ fn open_xlsx<'a>(bytes: &'a [u8], options: &ImportOptions) -> Result<Source<'a>,
     let mut analysis = interchange::xlsx::analyse(bytes, options.dialect, &limits)?;
     if let (Some(mapping), Some(first)) = (&options.mapping, analysis.sheets.first_mut()) {
         if mapping.columns.len() != first.headers.len() {
-            return Err(ImportError::MappingMismatch { mapping: mapping.columns.len(), file: first.headers.len() }.into());
+            return Err(ImportError::MappingMismatch {
+                mapping: mapping.columns.len(),
+                file: first.headers.len(),
+            }
+            .into());
         }
         first.mapping = mapping.clone();
     }
@@ -245,9 +272,13 @@ fn decode<'a>(bytes: &'a [u8], encoding: &'static Encoding) -> Result<Cow<'a, st
         _ => bytes,
     };
     if encoding == encoding_rs::UTF_8 {
-        return std::str::from_utf8(body).map(Cow::Borrowed).map_err(|_| TransferError::Encoding("UTF-8"));
+        return std::str::from_utf8(body)
+            .map(Cow::Borrowed)
+            .map_err(|_| TransferError::Encoding("UTF-8"));
     }
-    encoding.decode_without_bom_handling_and_without_replacement(body).ok_or(TransferError::Encoding(encoding.name()))
+    encoding
+        .decode_without_bom_handling_and_without_replacement(body)
+        .ok_or(TransferError::Encoding(encoding.name()))
 }
 
 fn open_vcard<'a>(bytes: &'a [u8], options: &ImportOptions) -> Result<Source<'a>, TransferError> {
@@ -265,7 +296,9 @@ fn open_vcard<'a>(bytes: &'a [u8], options: &ImportOptions) -> Result<Source<'a>
             .into_iter()
             .map(|r| match r {
                 Ok(card) => Ok(card_row(offset, card)),
-                Err(e) => Err(RowFailure { line: offset + e.line.saturating_sub(1), reason: e.reason }),
+                Err(e) => {
+                    Err(RowFailure { line: offset + e.line.saturating_sub(1), reason: e.reason })
+                }
             })
             .collect::<Vec<_>>()
     });

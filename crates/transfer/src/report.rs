@@ -14,7 +14,9 @@ pub fn report_csv(report: &ImportReport) -> String {
         let contact = r.contact.map(|c| c.to_string()).unwrap_or_default();
         let line = r.line.to_string();
         let cells = [line.as_str(), r.outcome.as_str(), contact.as_str(), r.reason.as_str()];
-        let _ = w.write_record(cells.iter().map(|c| interchange::guard_formula(c)).map(|c| c.into_owned()));
+        let _ = w.write_record(
+            cells.iter().map(|c| interchange::guard_formula(c)).map(|c| c.into_owned()),
+        );
     }
     let bytes = w.into_inner().unwrap_or_default();
     format!("\u{feff}{}", String::from_utf8_lossy(&bytes))

@@ -3,7 +3,6 @@
 //! shared with the console and the device feed, and replays of what iOS, DAVx5 and Thunderbird
 //! CardBook send.
 
-
 use crate::common;
 
 use common::TestServer;
@@ -34,7 +33,12 @@ impl Answer {
     /// The text between `<tag>` and `</tag>` for each occurrence.
     fn all(&self, tag: &str) -> Vec<String> {
         let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-        self.body.split(&open).skip(1).filter_map(|s| s.split(&close).next()).map(str::to_string).collect()
+        self.body
+            .split(&open)
+            .skip(1)
+            .filter_map(|s| s.split(&close).next())
+            .map(str::to_string)
+            .collect()
     }
     fn one(&self, tag: &str) -> String {
         self.all(tag).into_iter().next().unwrap_or_else(|| panic!("no <{tag}> in {}", self.body))
@@ -54,8 +58,15 @@ impl Dav {
         format!("/dav/addressbooks/{}/contacts/", self.user)
     }
     async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
-        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base) };
-        let mut r = self.http.request(Method::from_bytes(method.as_bytes()).unwrap(), url).basic_auth(&self.user, Some(&self.token));
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut r = self
+            .http
+            .request(Method::from_bytes(method.as_bytes()).unwrap(), url)
+            .basic_auth(&self.user, Some(&self.token));
         for (k, v) in headers {
             r = r.header(*k, *v);
         }
@@ -65,8 +76,11 @@ impl Dav {
         Answer { status, headers, body: resp.text().await.unwrap() }
     }
     async fn propfind(&self, path: &str, depth: &str, props: &str) -> Answer {
-        let body = format!(r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:cs="http://calendarserver.org/ns/"><d:prop>{props}</d:prop></d:propfind>"#);
-        self.send("PROPFIND", path, &[("Depth", depth), ("Content-Type", "application/xml")], &body).await
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:cs="http://calendarserver.org/ns/"><d:prop>{props}</d:prop></d:propfind>"#
+        );
+        self.send("PROPFIND", path, &[("Depth", depth), ("Content-Type", "application/xml")], &body)
+            .await
     }
     async fn put(&self, name: &str, card: &str, headers: &[(&str, &str)]) -> Answer {
         let mut h = vec![("Content-Type", "text/vcard; charset=utf-8")];
@@ -77,14 +91,32 @@ impl Dav {
         self.send("GET", &format!("{}{name}", self.book()), &[], "").await
     }
     async fn sync(&self, token: &str, limit: Option<u32>) -> Answer {
-        let limit = limit.map(|n| format!("<d:limit><d:nresults>{n}</d:nresults></d:limit>")).unwrap_or_default();
-        let body = format!(r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level>{limit}<d:prop><d:getetag/></d:prop></d:sync-collection>"#);
-        self.send("REPORT", &self.book(), &[("Depth", "1"), ("Content-Type", "application/xml")], &body).await
+        let limit = limit
+            .map(|n| format!("<d:limit><d:nresults>{n}</d:nresults></d:limit>"))
+            .unwrap_or_default();
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level>{limit}<d:prop><d:getetag/></d:prop></d:sync-collection>"#
+        );
+        self.send(
+            "REPORT",
+            &self.book(),
+            &[("Depth", "1"), ("Content-Type", "application/xml")],
+            &body,
+        )
+        .await
     }
     async fn multiget(&self, hrefs: &[String], version: &str) -> Answer {
         let hrefs: String = hrefs.iter().map(|h| format!("<d:href>{h}</d:href>")).collect();
-        let body = format!(r#"<?xml version="1.0" encoding="utf-8"?><card:addressbook-multiget xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><card:address-data content-type="text/vcard" version="{version}"/></d:prop>{hrefs}</card:addressbook-multiget>"#);
-        self.send("REPORT", &self.book(), &[("Depth", "1"), ("Content-Type", "application/xml")], &body).await
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><card:addressbook-multiget xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><card:address-data content-type="text/vcard" version="{version}"/></d:prop>{hrefs}</card:addressbook-multiget>"#
+        );
+        self.send(
+            "REPORT",
+            &self.book(),
+            &[("Depth", "1"), ("Content-Type", "application/xml")],
+            &body,
+        )
+        .await
     }
 }
 
@@ -108,8 +140,15 @@ fn entries(a: &Answer) -> (Vec<(String, String)>, Vec<String>) {
     let mut live = Vec::new();
     let mut gone = Vec::new();
     for r in a.body.split("<d:response>").skip(1) {
-        let href = r.split("<d:href>").nth(1).and_then(|s| s.split("</d:href>").next()).unwrap_or_default().to_string();
-        if let Some(etag) = r.split("<d:getetag>").nth(1).and_then(|s| s.split("</d:getetag>").next()) {
+        let href = r
+            .split("<d:href>")
+            .nth(1)
+            .and_then(|s| s.split("</d:href>").next())
+            .unwrap_or_default()
+            .to_string();
+        if let Some(etag) =
+            r.split("<d:getetag>").nth(1).and_then(|s| s.split("</d:getetag>").next())
+        {
             live.push((href, etag.replace("&quot;", "\"")));
         } else if r.contains("404 Not Found") {
             gone.push(href);
@@ -124,7 +163,11 @@ async fn discovery_and_sign_in() {
     let alice = s.account("alice", "alice-password-1").await;
     let dav = Dav::new(&s, alice.id, "alice").await;
 
-    let r = client().request(Method::from_bytes(b"PROPFIND").unwrap(), format!("{}/.well-known/carddav", s.url)).send().await.unwrap();
+    let r = client()
+        .request(Method::from_bytes(b"PROPFIND").unwrap(), format!("{}/.well-known/carddav", s.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY);
     assert_eq!(r.headers()["location"], "/dav/");
 
@@ -134,46 +177,103 @@ async fn discovery_and_sign_in() {
     assert!(r.headers()["allow"].to_str().unwrap().contains("REPORT"));
 
     // No credentials, a wrong token, a token of the right account under another username.
-    let r = client().request(Method::from_bytes(b"PROPFIND").unwrap(), format!("{}/dav/", s.url)).send().await.unwrap();
+    let r = client()
+        .request(Method::from_bytes(b"PROPFIND").unwrap(), format!("{}/dav/", s.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic realm=\"Rolo\""));
     let wrong = Dav { token: "rolo_nope".into(), ..Dav::new(&s, alice.id, "alice").await };
-    assert_eq!(wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let bob = s.account("bob", "bob-password-12").await;
     let bob_dav = Dav::new(&s, bob.id, "bob").await;
-    let mixed = Dav { user: "alice".into(), token: bob_dav.token.clone(), base: s.url.clone(), http: client() };
-    assert_eq!(mixed.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    let mixed = Dav {
+        user: "alice".into(),
+        token: bob_dav.token.clone(),
+        base: s.url.clone(),
+        http: client(),
+    };
+    assert_eq!(
+        mixed.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     // The account password is refused unless the server allows it.
     let pw = Dav { token: "alice-password-1".into(), ..Dav::new(&s, alice.id, "alice").await };
-    assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 
     let r = dav.propfind("/dav/", "0", "<d:current-user-principal/><d:resourcetype/>").await;
     assert_eq!(r.status, StatusCode::MULTI_STATUS);
     assert_eq!(r.one("d:current-user-principal"), "<d:href>/dav/principals/alice/</d:href>");
-    let r = dav.propfind("/dav/principals/alice/", "0", "<card:addressbook-home-set/><d:principal-URL/><d:displayname/>").await;
+    let r = dav
+        .propfind(
+            "/dav/principals/alice/",
+            "0",
+            "<card:addressbook-home-set/><d:principal-URL/><d:displayname/>",
+        )
+        .await;
     assert_eq!(r.one("card:addressbook-home-set"), "<d:href>/dav/addressbooks/alice/</d:href>");
-    let r = dav.propfind("/dav/addressbooks/alice/", "1", "<d:resourcetype/><d:displayname/><d:current-user-privilege-set/>").await;
+    let r = dav
+        .propfind(
+            "/dav/addressbooks/alice/",
+            "1",
+            "<d:resourcetype/><d:displayname/><d:current-user-privilege-set/>",
+        )
+        .await;
     assert_eq!(r.all("d:href"), ["/dav/addressbooks/alice/", "/dav/addressbooks/alice/contacts/"]);
     assert!(r.body.contains("<card:addressbook/>"));
-    s.store.create_contact(alice.id, None, &contact("Ann", "+1 555 0100", "ann@example.com"), Origin::Console).await.unwrap();
+    s.store
+        .create_contact(
+            alice.id,
+            None,
+            &contact("Ann", "+1 555 0100", "ann@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     let r = dav
         .propfind(&dav.book(), "0", "<cs:getctag/><d:sync-token/><d:supported-report-set/><card:supported-address-data/><card:max-resource-size/><x:nope xmlns:x=\"urn:x\"/>")
         .await;
     let seq = s.store.current_seq(alice.id).await.unwrap();
     assert_eq!(r.one("cs:getctag"), seq.to_string());
     assert_eq!(r.one("d:sync-token"), format!("http://rolo.invalid/sync/{seq}"));
-    assert!(r.body.contains("<d:sync-collection/>") && r.body.contains("version=\"4.0\"") && r.body.contains("<card:max-resource-size>1048576<"));
-    assert!(r.body.contains("<x:nope xmlns:x=\"urn:x\"/></d:prop><d:status>HTTP/1.1 404 Not Found"), "{}", r.body);
+    assert!(
+        r.body.contains("<d:sync-collection/>")
+            && r.body.contains("version=\"4.0\"")
+            && r.body.contains("<card:max-resource-size>1048576<")
+    );
+    assert!(
+        r.body.contains("<x:nope xmlns:x=\"urn:x\"/></d:prop><d:status>HTTP/1.1 404 Not Found"),
+        "{}",
+        r.body
+    );
     // Prefer: return=minimal leaves the unknown property out.
     let r = dav.send("PROPFIND", &dav.book(), &[("Depth", "0"), ("Prefer", "return=minimal")], r#"<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:displayname/></d:prop></d:propfind>"#).await;
-    assert!(!r.body.contains("404") && r.body.contains("<d:displayname>Contacts</d:displayname>"), "{}", r.body);
+    assert!(
+        !r.body.contains("404") && r.body.contains("<d:displayname>Contacts</d:displayname>"),
+        "{}",
+        r.body
+    );
 
     // PROPPATCH renames the address book; other properties are refused, all or nothing.
     let r = dav.send("PROPPATCH", &dav.book(), &[], r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>Family</d:displayname></d:prop></d:set></d:propertyupdate>"#).await;
     assert!(r.body.contains("200 OK"), "{}", r.body);
     let r = dav.send("PROPPATCH", &dav.book(), &[], r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>X</d:displayname><d:getetag>y</d:getetag></d:prop></d:set></d:propertyupdate>"#).await;
-    assert!(r.body.contains("403 Forbidden") && r.body.contains("424 Failed Dependency"), "{}", r.body);
-    assert_eq!(dav.propfind(&dav.book(), "0", "<d:displayname/>").await.one("d:displayname"), "Family");
+    assert!(
+        r.body.contains("403 Forbidden") && r.body.contains("424 Failed Dependency"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        dav.propfind(&dav.book(), "0", "<d:displayname/>").await.one("d:displayname"),
+        "Family"
+    );
 
     // MKCOL is refused with a message.
     let r = dav.send("MKCOL", "/dav/addressbooks/alice/other/", &[], "").await;
@@ -181,53 +281,97 @@ async fn discovery_and_sign_in() {
     assert!(r.body.contains("one address book"));
 
     // Disabling the account stops its tokens at once, though they were just verified.
-    assert_eq!(dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    assert_eq!(
+        dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::MULTI_STATUS
+    );
     s.store.set_disabled(alice.id, true).await.unwrap();
-    assert_eq!(dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     s.store.set_disabled(alice.id, false).await.unwrap();
-    assert_eq!(dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    assert_eq!(
+        dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::MULTI_STATUS
+    );
 
     // Revoking the device stops its token at once.
-    let device = s.store.devices(alice.id).await.unwrap().into_iter().find(|d| d.name == "Phone").unwrap();
+    let device =
+        s.store.devices(alice.id).await.unwrap().into_iter().find(|d| d.name == "Phone").unwrap();
     for d in s.store.devices(alice.id).await.unwrap() {
         s.store.revoke_device(alice.id, d.id).await.unwrap();
     }
     let _ = device;
-    assert_eq!(dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        dav.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     s.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_sign_ins_are_throttled_and_account_passwords_are_optional() {
-    let s = TestServer::start_with(carddav::DavConfig { allow_account_password: true, ..Default::default() }).await;
+    let s = TestServer::start_with(carddav::DavConfig {
+        allow_account_password: true,
+        ..Default::default()
+    })
+    .await;
     let alice = s.account("alice", "alice-password-1").await;
     let pw = Dav { token: "alice-password-1".into(), ..Dav::new(&s, alice.id, "alice").await };
-    assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    assert_eq!(
+        pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::MULTI_STATUS
+    );
     // A new password withdraws the old one at once, though it was just verified.
     s.store.set_password(alice.id, "alice-password-2").await.unwrap();
-    assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let pw = Dav { token: "alice-password-2".into(), ..Dav::new(&s, alice.id, "alice").await };
-    assert_eq!(pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    assert_eq!(
+        pw.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::MULTI_STATUS
+    );
     // Wrong passwords count as the console's sign-ins do: a few, then each waits.
     let wrong = Dav { token: "guess".into(), ..Dav::new(&s, alice.id, "alice").await };
     for _ in 0..store::FREE_PER_ACCOUNT {
-        assert_eq!(wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let r = wrong.propfind("/dav/", "0", "<d:current-user-principal/>").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(!r.header("retry-after").is_empty());
     // The owner's phone, with its device token, is not slowed down by password guesses.
     let dev = Dav::new(&s, alice.id, "alice").await;
-    assert_eq!(dev.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::MULTI_STATUS);
+    assert_eq!(
+        dev.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::MULTI_STATUS
+    );
     // Wrong device tokens are limited apart, per username and address; then even the right
     // token from that address waits.
-    let forged = Dav { token: format!("{}forged", domain::DEVICE_TOKEN_PREFIX), ..Dav::new(&s, alice.id, "alice").await };
+    let forged = Dav {
+        token: format!("{}forged", domain::DEVICE_TOKEN_PREFIX),
+        ..Dav::new(&s, alice.id, "alice").await
+    };
     for _ in 0..carddav::auth::MAX_FAILURES_PER_USER {
-        assert_eq!(forged.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            forged.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(forged.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        forged.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     let dev = Dav::new(&s, alice.id, "alice").await;
-    assert_eq!(dev.propfind("/dav/", "0", "<d:current-user-principal/>").await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        dev.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     s.shutdown().await;
 }
 
@@ -251,9 +395,21 @@ async fn put_get_delete_with_preconditions() {
     assert_eq!(r.etag(), etag1);
     assert!(r.header("content-type").starts_with("text/vcard"));
     assert!(r.body.contains("UID:ada@example.com\r\n"), "{}", r.body);
-    assert!(r.body.contains("X-CUSTOM-THING;X-P=1:keep me\r\n") && r.body.contains("URL:https://example.com/ada"), "{}", r.body);
+    assert!(
+        r.body.contains("X-CUSTOM-THING;X-P=1:keep me\r\n")
+            && r.body.contains("URL:https://example.com/ada"),
+        "{}",
+        r.body
+    );
     assert!(r.body.starts_with("BEGIN:VCARD\r\nVERSION:3.0\r\n"));
-    let v4 = dav.send("GET", &format!("{}My%20Card%20(1).vcf", dav.book()), &[("Accept", "text/vcard; version=4.0")], "").await;
+    let v4 = dav
+        .send(
+            "GET",
+            &format!("{}My%20Card%20(1).vcf", dav.book()),
+            &[("Accept", "text/vcard; version=4.0")],
+            "",
+        )
+        .await;
     assert!(v4.body.contains("VERSION:4.0"));
     let head = dav.send("HEAD", &format!("{}My%20Card%20(1).vcf", dav.book()), &[], "").await;
     assert_eq!((head.status, head.etag(), head.body.as_str()), (StatusCode::OK, etag1.clone(), ""));
@@ -265,7 +421,10 @@ async fn put_get_delete_with_preconditions() {
 
     // Updates need the current ETag.
     let edited = card.replace("Ada Lovelace", "Ada King");
-    assert_eq!(dav.put("My Card (1).vcf", &edited, &[("If-Match", "\"nope\"")]).await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        dav.put("My Card (1).vcf", &edited, &[("If-Match", "\"nope\"")]).await.status,
+        StatusCode::PRECONDITION_FAILED
+    );
     let r = dav.put("My Card (1).vcf", &edited, &[("If-Match", &etag1)]).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let etag2 = r.etag();
@@ -280,17 +439,28 @@ async fn put_get_delete_with_preconditions() {
     let uid = "urn:uuid:0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f77";
     let v4card = format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:Grace Hopper\r\nEMAIL:grace@example.com\r\nEND:VCARD\r\n");
     assert_eq!(dav.put("grace.vcf", &v4card, &[]).await.status, StatusCode::CREATED);
-    let c = s.store.get_contact(alice.id, ContactId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f77").unwrap()).await.unwrap();
+    let c = s
+        .store
+        .get_contact(alice.id, ContactId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f77").unwrap())
+        .await
+        .unwrap();
     assert_eq!(c.data.display_name, "Grace Hopper");
     assert!(dav.get("grace.vcf").await.body.contains(&format!("UID:{uid}\r\n")));
     // Not at its default name too.
-    assert_eq!(dav.get("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f77.vcf").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        dav.get("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f77.vcf").await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Bad input.
-    let r = dav.put("bad.vcf", "BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:only a note\r\nEND:VCARD\r\n", &[]).await;
+    let r = dav
+        .put("bad.vcf", "BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:only a note\r\nEND:VCARD\r\n", &[])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("valid-address-data"));
-    let r = dav.send("PUT", &format!("{}x.vcf", dav.book()), &[("Content-Type", "image/png")], "x").await;
+    let r = dav
+        .send("PUT", &format!("{}x.vcf", dav.book()), &[("Content-Type", "image/png")], "x")
+        .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let photo = format!("PHOTO;ENCODING=b;TYPE=JPEG:{}\r\n", "A".repeat(1_100_000));
     let r = dav.put("big.vcf", &vcard("big", "Big", &photo), &[]).await;
@@ -299,12 +469,21 @@ async fn put_get_delete_with_preconditions() {
 
     // DELETE with preconditions.
     let url = format!("{}My%20Card%20(1).vcf", dav.book());
-    assert_eq!(dav.send("DELETE", &url, &[("If-Match", &etag1)], "").await.status, StatusCode::PRECONDITION_FAILED);
-    assert_eq!(dav.send("DELETE", &url, &[("If-Match", &etag2)], "").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        dav.send("DELETE", &url, &[("If-Match", &etag1)], "").await.status,
+        StatusCode::PRECONDITION_FAILED
+    );
+    assert_eq!(
+        dav.send("DELETE", &url, &[("If-Match", &etag2)], "").await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(dav.get("My%20Card%20(1).vcf").await.status, StatusCode::NOT_FOUND);
     assert_eq!(dav.send("DELETE", &url, &[], "").await.status, StatusCode::NOT_FOUND);
     // A new card with the same UID and name comes back as a new revision of the same contact.
-    assert_eq!(dav.put("My Card (1).vcf", &card, &[("If-None-Match", "*")]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        dav.put("My Card (1).vcf", &card, &[("If-None-Match", "*")]).await.status,
+        StatusCode::CREATED
+    );
     s.shutdown().await;
 }
 
@@ -317,7 +496,11 @@ async fn served_cards_are_clean() {
     let card = vcard("ctl", "Ctl", "X-WEIRD:a\u{1}b\u{7f}c\u{1b}d\r\n");
     assert_eq!(dav.put("ctl.vcf", &card, &[]).await.status, StatusCode::CREATED);
     let r = dav.get("ctl.vcf").await;
-    assert!(!r.body.chars().any(|c| c.is_control() && !matches!(c, '\r' | '\n' | '\t')), "{:?}", r.body);
+    assert!(
+        !r.body.chars().any(|c| c.is_control() && !matches!(c, '\r' | '\n' | '\t')),
+        "{:?}",
+        r.body
+    );
     assert!(r.body.contains("X-WEIRD:abcd\r\n"), "{:?}", r.body);
     s.shutdown().await;
 }
@@ -329,7 +512,18 @@ async fn sync_collection_pages_and_resumes() {
     let dav = Dav::new(&s, alice.id, "alice").await;
     let mut ids = Vec::new();
     for i in 0..25 {
-        ids.push(s.store.create_contact(alice.id, None, &contact(&format!("P{i:02}"), "+1 555 0100", "p@example.com"), Origin::Console).await.unwrap().id);
+        ids.push(
+            s.store
+                .create_contact(
+                    alice.id,
+                    None,
+                    &contact(&format!("P{i:02}"), "+1 555 0100", "p@example.com"),
+                    Origin::Console,
+                )
+                .await
+                .unwrap()
+                .id,
+        );
     }
     s.store.delete_contact(alice.id, ids[24], 1, Origin::Console).await.unwrap();
 
@@ -365,7 +559,16 @@ async fn sync_collection_pages_and_resumes() {
 
     // A change and a deletion in the console show up, the deletion as a 404.
     let c = s.store.get_contact(alice.id, ids[3]).await.unwrap();
-    s.store.update_contact(alice.id, ids[3], c.revision, &contact("P03 edited", "+1 555 0100", "p@example.com"), Origin::Console).await.unwrap();
+    s.store
+        .update_contact(
+            alice.id,
+            ids[3],
+            c.revision,
+            &contact("P03 edited", "+1 555 0100", "p@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     s.store.delete_contact(alice.id, ids[4], 1, Origin::Console).await.unwrap();
     let r = dav.sync(&token, None).await;
     let (live, gone) = entries(&r);
@@ -377,7 +580,11 @@ async fn sync_collection_pages_and_resumes() {
     assert_eq!(dav.get(&format!("{}.vcf", ids[3])).await.etag(), live[0].1);
 
     // Unknown, foreign and future tokens: valid-sync-token.
-    for bad in ["b905a5fd-ce23-4190-9be3-236969d071a8", "http://rolo.invalid/sync/999999", "http://sabre.io/ns/sync/3"] {
+    for bad in [
+        "b905a5fd-ce23-4190-9be3-236969d071a8",
+        "http://rolo.invalid/sync/999999",
+        "http://sabre.io/ns/sync/3",
+    ] {
         let r = dav.sync(bad, None).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{bad}");
         assert!(r.body.contains("<d:valid-sync-token/>"), "{}", r.body);
@@ -390,8 +597,26 @@ async fn multiget_and_query() {
     let s = TestServer::start().await;
     let alice = s.account("alice", "alice-password-1").await;
     let dav = Dav::new(&s, alice.id, "alice").await;
-    let ann = s.store.create_contact(alice.id, None, &contact("Ann Smith", "+1 555 0101", "ann@example.com"), Origin::Console).await.unwrap();
-    let bob = s.store.create_contact(alice.id, None, &contact("Bob Jones", "+44 20 7946 0002", "bob@work.example"), Origin::Console).await.unwrap();
+    let ann = s
+        .store
+        .create_contact(
+            alice.id,
+            None,
+            &contact("Ann Smith", "+1 555 0101", "ann@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    let bob = s
+        .store
+        .create_contact(
+            alice.id,
+            None,
+            &contact("Bob Jones", "+44 20 7946 0002", "bob@work.example"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
 
     let hrefs = vec![
         format!("{}{}.vcf", dav.book(), ann.id),
@@ -408,10 +633,14 @@ async fn multiget_and_query() {
     assert!(cards[0].contains("VERSION:4.0") && cards[0].contains("FN:Ann Smith"), "{}", cards[0]);
 
     let query = |filter: &str| {
-        format!(r#"<?xml version="1.0" encoding="utf-8"?><card:addressbook-query xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><card:address-data/></d:prop><card:filter>{filter}</card:filter></card:addressbook-query>"#)
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><card:addressbook-query xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/><card:address-data/></d:prop><card:filter>{filter}</card:filter></card:addressbook-query>"#
+        )
     };
     let dav = &dav;
-    let ask = |filter: String| async move { dav.send("REPORT", &dav.book(), &[("Depth", "1")], &filter).await };
+    let ask = |filter: String| async move {
+        dav.send("REPORT", &dav.book(), &[("Depth", "1")], &filter).await
+    };
     let r = ask(query(r#"<card:prop-filter name="FN"><card:text-match match-type="contains">smith</card:text-match></card:prop-filter>"#)).await;
     assert_eq!(entries(&r).0.len(), 1);
     assert!(r.body.contains("FN:Ann Smith"));
@@ -419,7 +648,10 @@ async fn multiget_and_query() {
     assert!(entries(&r).0[0].0.contains(&bob.id.to_string()));
     let r = ask(query(r#"<card:prop-filter name="TEL"><card:text-match match-type="starts-with">+</card:text-match></card:prop-filter>"#)).await;
     assert_eq!(entries(&r).0.len(), 2);
-    let limited = query("").replace("</card:filter>", "</card:filter><card:limit><card:nresults>1</card:nresults></card:limit>");
+    let limited = query("").replace(
+        "</card:filter>",
+        "</card:filter><card:limit><card:nresults>1</card:nresults></card:limit>",
+    );
     let r = ask(limited).await;
     assert_eq!(entries(&r).0.len(), 1);
     assert!(r.body.contains("507 Insufficient Storage"));
@@ -437,15 +669,31 @@ async fn served_cards_follow_changes_made_on_any_instance() {
     let mut dav2 = Dav::new(&one, alice.id, "alice").await;
     dav2.base = two.url.clone();
     let a = format!("{}a-client.vcf", dav1.book());
-    assert_eq!(dav1.put("a-client.vcf", &vcard("a-uid", "Ann First", ""), &[]).await.status, StatusCode::CREATED);
-    let bob = one.store.create_contact(alice.id, None, &contact("Bob", "+1 555 0102", "bob@example.com"), Origin::Console).await.unwrap();
+    assert_eq!(
+        dav1.put("a-client.vcf", &vcard("a-uid", "Ann First", ""), &[]).await.status,
+        StatusCode::CREATED
+    );
+    let bob = one
+        .store
+        .create_contact(
+            alice.id,
+            None,
+            &contact("Bob", "+1 555 0102", "bob@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     let b = format!("{}{}.vcf", dav1.book(), bob.id);
     let hrefs = vec![a.clone(), b.clone()];
     let texts = |r: &Answer| r.all("card:address-data");
 
     // Served twice from instance one (the second time from memory): the same answer.
     let first = dav1.multiget(&hrefs, "3.0").await;
-    assert!(texts(&first)[0].contains("FN:Ann First") && texts(&first)[0].contains("UID:a-uid"), "{}", first.body);
+    assert!(
+        texts(&first)[0].contains("FN:Ann First") && texts(&first)[0].contains("UID:a-uid"),
+        "{}",
+        first.body
+    );
     let again = dav1.multiget(&hrefs, "3.0").await;
     assert_eq!(again.body, first.body);
     let v4 = dav1.multiget(&hrefs, "4.0").await;
@@ -453,12 +701,16 @@ async fn served_cards_follow_changes_made_on_any_instance() {
     let etag_a = dav1.get("a-client.vcf").await.etag();
 
     // Edited through instance two (CardDAV) and its store (the console).
-    let r = dav2.put("a-client.vcf", &vcard("a-uid", "Ann Second", ""), &[("If-Match", &etag_a)]).await;
+    let r =
+        dav2.put("a-client.vcf", &vcard("a-uid", "Ann Second", ""), &[("If-Match", &etag_a)]).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let new_etag_a = r.etag();
     let mut edited = bob.data.clone();
     edited.notes = "Robert now".into();
-    two.store.update_contact(alice.id, bob.id, bob.revision, &edited, Origin::Console).await.unwrap();
+    two.store
+        .update_contact(alice.id, bob.id, bob.revision, &edited, Origin::Console)
+        .await
+        .unwrap();
     let after = dav1.multiget(&hrefs, "3.0").await;
     let t = texts(&after);
     assert!(t[0].contains("FN:Ann Second") && t[1].contains("Robert now"), "{}", after.body);
@@ -470,13 +722,20 @@ async fn served_cards_follow_changes_made_on_any_instance() {
     assert_eq!(dav2.send("DELETE", &a, &[], "").await.status, StatusCode::NO_CONTENT);
     let (live, gone) = entries(&dav1.multiget(&hrefs, "3.0").await);
     assert_eq!((live.len(), gone), (1, vec![a.clone()]));
-    assert_eq!(dav2.put("a-moved.vcf", &vcard("a-uid", "Ann Third", ""), &[]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        dav2.put("a-moved.vcf", &vcard("a-uid", "Ann Third", ""), &[]).await.status,
+        StatusCode::CREATED
+    );
     let moved = format!("{}a-moved.vcf", dav1.book());
     let r = dav1.multiget(&[a.clone(), moved.clone()], "3.0").await;
     let (live, gone) = entries(&r);
     assert_eq!(gone, vec![a.clone()]);
     assert_eq!(live[0].0, moved);
-    assert!(texts(&r)[0].contains("FN:Ann Third") && texts(&r)[0].contains("UID:a-uid"), "{}", r.body);
+    assert!(
+        texts(&r)[0].contains("FN:Ann Third") && texts(&r)[0].contains("UID:a-uid"),
+        "{}",
+        r.body
+    );
     two.shutdown().await;
     one.shutdown().await;
 }
@@ -486,14 +745,20 @@ async fn a_first_sync_is_served_the_same_with_cards_made_ready_ahead() {
     // A first sync's listing makes its cards ready ahead of the multigets. They must be what an
     // instance keeping nothing in memory serves, edits made meanwhile included.
     let s = TestServer::start().await;
-    let plain = s.beside_with(carddav::DavConfig { card_cache_bytes: 0, ..Default::default() }).await;
+    let plain =
+        s.beside_with(carddav::DavConfig { card_cache_bytes: 0, ..Default::default() }).await;
     let alice = s.account("alice", "alice-password-1").await;
     let ids = seed(&s, alice.id, 450).await;
     let dav = Dav::new(&s, alice.id, "alice").await;
     let mut other = Dav::new(&s, alice.id, "alice").await;
     other.base = plain.url.clone();
     // A named card too (client href and UID), last in the listing.
-    assert_eq!(dav.put("Client-Named.vcf", &vcard("client-uid-1", "Named Card", "X-KEPT:yes\r\n"), &[]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        dav.put("Client-Named.vcf", &vcard("client-uid-1", "Named Card", "X-KEPT:yes\r\n"), &[])
+            .await
+            .status,
+        StatusCode::CREATED
+    );
     // First on this instance with nothing changing; then on one just started, with changes made
     // while its cards are being made ready (which stops that).
     let fresh = s.beside().await;
@@ -509,7 +774,10 @@ async fn a_first_sync_is_served_the_same_with_cards_made_ready_ahead() {
                 let c = s.store.get_contact(alice.id, ids[i]).await.unwrap();
                 let mut data = c.data.clone();
                 data.notes = format!("edited while made ready {i}");
-                s.store.update_contact(alice.id, ids[i], c.revision, &data, Origin::Console).await.unwrap();
+                s.store
+                    .update_contact(alice.id, ids[i], c.revision, &data, Origin::Console)
+                    .await
+                    .unwrap();
             }
         }
         let hrefs: Vec<String> = live.iter().map(|(h, _)| h.clone()).collect();
@@ -517,12 +785,20 @@ async fn a_first_sync_is_served_the_same_with_cards_made_ready_ahead() {
             let ours = dav.multiget(batch, "3.0").await;
             let theirs = other.multiget(batch, "3.0").await;
             assert_eq!(ours.status, StatusCode::MULTI_STATUS);
-            let differ = ours.all("card:address-data").into_iter().zip(theirs.all("card:address-data")).find(|(a, b)| a != b);
+            let differ = ours
+                .all("card:address-data")
+                .into_iter()
+                .zip(theirs.all("card:address-data"))
+                .find(|(a, b)| a != b);
             assert!(differ.is_none(), "round {round}, batch {k}: {differ:?}");
             assert!(ours.body == theirs.body, "round {round}, batch {k}: the answers differ");
         }
         let named = dav.multiget(&[format!("{}Client-Named.vcf", dav.book())], "3.0").await;
-        assert!(named.body.contains("UID:client-uid-1") && named.body.contains("X-KEPT:yes"), "{}", named.body);
+        assert!(
+            named.body.contains("UID:client-uid-1") && named.body.contains("X-KEPT:yes"),
+            "{}",
+            named.body
+        );
     }
     let edited = dav.multiget(&[format!("{}{}.vcf", dav.book(), ids[449])], "3.0").await;
     assert!(edited.body.contains("edited while made ready 449"), "{}", edited.body);
@@ -536,19 +812,52 @@ async fn groups_both_ways() {
     let s = TestServer::start().await;
     let alice = s.account("alice", "alice-password-1").await;
     let dav = Dav::new(&s, alice.id, "alice").await;
-    let ann = s.store.create_contact(alice.id, None, &contact("Ann", "+1 555 0101", "ann@example.com"), Origin::Console).await.unwrap();
-    let bob = s.store.create_contact(alice.id, None, &contact("Bob", "+1 555 0102", "bob@example.com"), Origin::Console).await.unwrap();
+    let ann = s
+        .store
+        .create_contact(
+            alice.id,
+            None,
+            &contact("Ann", "+1 555 0101", "ann@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    let bob = s
+        .store
+        .create_contact(
+            alice.id,
+            None,
+            &contact("Bob", "+1 555 0102", "bob@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     // Carl comes from a client, with a UID that is not a UUID.
-    assert_eq!(dav.put("carl.vcf", &vcard("carl-uid", "Carl", ""), &[]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        dav.put("carl.vcf", &vcard("carl-uid", "Carl", ""), &[]).await.status,
+        StatusCode::CREATED
+    );
 
     // Console → CardDAV: a group with Ann as a member.
     let friends = s.store.create_group(alice.id, "Friends", Origin::Console).await.unwrap();
     s.store.set_membership(alice.id, friends.id, &[ann.id], true, Origin::Console).await.unwrap();
     let name = format!("{}.vcf", friends.id);
     let v3 = dav.get(&name).await;
-    assert!(v3.body.contains("X-ADDRESSBOOKSERVER-KIND:group\r\n") && v3.body.contains(&format!("X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:{}\r\n", ann.id)), "{}", v3.body);
-    let v4 = dav.send("GET", &format!("{}{name}", dav.book()), &[("Accept", "text/vcard;version=4.0")], "").await;
-    assert!(v4.body.contains("KIND:group\r\n") && v4.body.contains(&format!("MEMBER:urn:uuid:{}\r\n", ann.id)), "{}", v4.body);
+    assert!(
+        v3.body.contains("X-ADDRESSBOOKSERVER-KIND:group\r\n")
+            && v3.body.contains(&format!("X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:{}\r\n", ann.id)),
+        "{}",
+        v3.body
+    );
+    let v4 = dav
+        .send("GET", &format!("{}{name}", dav.book()), &[("Accept", "text/vcard;version=4.0")], "")
+        .await;
+    assert!(
+        v4.body.contains("KIND:group\r\n")
+            && v4.body.contains(&format!("MEMBER:urn:uuid:{}\r\n", ann.id)),
+        "{}",
+        v4.body
+    );
     // Contact cards do not carry Rolo's own group lines.
     assert!(!dav.get(&format!("{}.vcf", ann.id)).await.body.contains("X-ROLO-GROUP"));
 
@@ -568,19 +877,37 @@ async fn groups_both_ways() {
     );
     let r = dav.put("team.vcf", &apple, &[]).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let team = s.store.list_groups(alice.id).await.unwrap().into_iter().find(|g| g.name == "Team").expect("group Team");
+    let team = s
+        .store
+        .list_groups(alice.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.name == "Team")
+        .expect("group Team");
     let members = |gid: domain::GroupId| {
         let store = s.store.clone();
         async move {
-            let mut names: Vec<String> =
-                store.list_contacts(alice.id).await.unwrap().into_iter().filter(|c| c.data.groups.contains(&gid)).map(|c| c.data.display_name).collect();
+            let mut names: Vec<String> = store
+                .list_contacts(alice.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|c| c.data.groups.contains(&gid))
+                .map(|c| c.data.display_name)
+                .collect();
             names.sort();
             names
         }
     };
     assert_eq!(members(team.id).await, ["Bob", "Carl"]);
     let served = dav.get("team.vcf").await;
-    assert!(served.body.contains("UID:team-uid\r\n") && served.body.contains("X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:carl-uid\r\n"), "{}", served.body);
+    assert!(
+        served.body.contains("UID:team-uid\r\n")
+            && served.body.contains("X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:carl-uid\r\n"),
+        "{}",
+        served.body
+    );
 
     // vCard 4 form, updating: Ann replaces Carl.
     let v4group = format!(
@@ -593,7 +920,10 @@ async fn groups_both_ways() {
     assert_eq!(members(team.id).await, ["Ann", "Bob"]);
 
     // Deleting the group keeps its contacts.
-    assert_eq!(dav.send("DELETE", &format!("{}team.vcf", dav.book()), &[], "").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        dav.send("DELETE", &format!("{}team.vcf", dav.book()), &[], "").await.status,
+        StatusCode::NO_CONTENT
+    );
     assert!(s.store.list_groups(alice.id).await.unwrap().iter().all(|g| g.id != team.id));
     assert_eq!(s.store.list_contacts(alice.id).await.unwrap().len(), 3);
     s.shutdown().await;
@@ -606,21 +936,40 @@ async fn accounts_are_isolated() {
     let bob = s.account("bob", "bob-password-12").await;
     let a = Dav::new(&s, alice.id, "alice").await;
     let b = Dav::new(&s, bob.id, "bob").await;
-    assert_eq!(a.put("secret.vcf", &vcard("secret", "Secret Person", ""), &[]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        a.put("secret.vcf", &vcard("secret", "Secret Person", ""), &[]).await.status,
+        StatusCode::CREATED
+    );
 
-    for (method, body) in [("PROPFIND", ""), ("GET", ""), ("DELETE", ""), ("PUT", "x"), ("REPORT", "<x/>")] {
+    for (method, body) in
+        [("PROPFIND", ""), ("GET", ""), ("DELETE", ""), ("PUT", "x"), ("REPORT", "<x/>")]
+    {
         let r = b.send(method, "/dav/addressbooks/alice/contacts/secret.vcf", &[], body).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{method}");
         assert!(!r.body.contains("Secret Person"));
     }
-    assert_eq!(b.propfind("/dav/addressbooks/alice/contacts/", "1", "<d:getetag/>").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        b.propfind("/dav/addressbooks/alice/contacts/", "1", "<d:getetag/>").await.status,
+        StatusCode::FORBIDDEN
+    );
     // Bob's own book does not see Alice's card, by name, multiget or sync.
     assert_eq!(b.get("secret.vcf").await.status, StatusCode::NOT_FOUND);
-    let r = b.multiget(&["/dav/addressbooks/alice/contacts/secret.vcf".into(), format!("{}secret.vcf", b.book())], "3.0").await;
+    let r = b
+        .multiget(
+            &[
+                "/dav/addressbooks/alice/contacts/secret.vcf".into(),
+                format!("{}secret.vcf", b.book()),
+            ],
+            "3.0",
+        )
+        .await;
     assert_eq!(entries(&r).0.len(), 0);
     assert_eq!(entries(&b.sync("", None).await), (vec![], vec![]));
     // Bob may use the same name and UID in his own book: another contact.
-    assert_eq!(b.put("secret.vcf", &vcard("secret", "Bob's Secret", ""), &[]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        b.put("secret.vcf", &vcard("secret", "Bob's Secret", ""), &[]).await.status,
+        StatusCode::CREATED
+    );
     assert!(a.get("secret.vcf").await.body.contains("FN:Secret Person"));
     s.shutdown().await;
 }
@@ -633,7 +982,10 @@ async fn carddav_edits_reach_the_console_history_and_the_device_feed() {
     let device = s.store.devices(alice.id).await.unwrap().remove(0);
     let before = s.store.current_seq(alice.id).await.unwrap();
     let uid = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f11";
-    assert_eq!(dav.put("x.vcf", &vcard(uid, "Dora", "EMAIL:dora@example.com\r\n"), &[]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        dav.put("x.vcf", &vcard(uid, "Dora", "EMAIL:dora@example.com\r\n"), &[]).await.status,
+        StatusCode::CREATED
+    );
     let id = ContactId::parse(uid).unwrap();
     // The console sees it, with the phone as the origin of the revision.
     let listed = s.store.list_contacts(alice.id).await.unwrap();
@@ -649,7 +1001,16 @@ async fn carddav_edits_reach_the_console_history_and_the_device_feed() {
     // A console edit is served back with the new ETag.
     let old = dav.get("x.vcf").await.etag();
     let c = s.store.get_contact(alice.id, id).await.unwrap();
-    s.store.update_contact(alice.id, id, c.revision, &contact("Dora Edited", "+1 555 0199", "dora@example.com"), Origin::Console).await.unwrap();
+    s.store
+        .update_contact(
+            alice.id,
+            id,
+            c.revision,
+            &contact("Dora Edited", "+1 555 0199", "dora@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     let r = dav.get("x.vcf").await;
     assert_ne!(r.etag(), old);
     assert!(r.body.contains("FN:Dora Edited") && r.body.contains(&format!("UID:{uid}")));
@@ -661,12 +1022,24 @@ async fn nothing_a_client_writes_is_stored_in_clear() {
     let s = TestServer::start().await;
     let alice = s.account("alice", "alice-password-1").await;
     let dav = Dav::new(&s, alice.id, "alice").await;
-    let secrets = ["Zebediah-Href-Secret", "zebediah.uid@example.org", "Zebediah Quillfeather", "X-Zebediah-Value", "Zebediah Book Name"];
+    let secrets = [
+        "Zebediah-Href-Secret",
+        "zebediah.uid@example.org",
+        "Zebediah Quillfeather",
+        "X-Zebediah-Value",
+        "Zebediah Book Name",
+    ];
     let card = vcard(secrets[1], secrets[2], &format!("X-CUSTOM:{}\r\n", secrets[3]));
-    assert_eq!(dav.put(&format!("{}.vcf", secrets[0]), &card, &[]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        dav.put(&format!("{}.vcf", secrets[0]), &card, &[]).await.status,
+        StatusCode::CREATED
+    );
     let group = format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:zebediah-group\r\nFN:Zebediah Group\r\nKIND:group\r\nMEMBER:urn:uuid:{}\r\nEND:VCARD\r\n", secrets[1]);
     assert_eq!(dav.put("zebediah-group.vcf", &group, &[]).await.status, StatusCode::CREATED);
-    let patch = format!(r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>{}</d:displayname></d:prop></d:set></d:propertyupdate>"#, secrets[4]);
+    let patch = format!(
+        r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>{}</d:displayname></d:prop></d:set></d:propertyupdate>"#,
+        secrets[4]
+    );
     assert!(dav.send("PROPPATCH", &dav.book(), &[], &patch).await.body.contains("200 OK"));
     assert!(dav.get(&format!("{}.vcf", secrets[0])).await.body.contains(secrets[3]));
     let mut bytes = Vec::new();
@@ -688,7 +1061,8 @@ async fn nothing_a_client_writes_is_stored_in_clear() {
 // properties and report shapes each client is known to ask for).
 // ---------------------------------------------------------------------------------------------
 
-const IOS_PRINCIPAL_PROPS: &str = "<card:addressbook-home-set/><card:directory-gateway/><d:displayname/><cs:email-address-set/>\
+const IOS_PRINCIPAL_PROPS: &str =
+    "<card:addressbook-home-set/><card:directory-gateway/><d:displayname/><cs:email-address-set/>\
 <d:principal-collection-set/><d:principal-URL/><d:resource-id/><d:supported-report-set/>";
 const IOS_HOME_PROPS: &str = "<d:add-member/><d:current-user-privilege-set/><d:displayname/><cs:getctag/><card:max-image-size/>\
 <card:max-resource-size/><cs:me-card/><cs:push-transports/><cs:pushkey/><d:quota-available-bytes/><d:quota-used-bytes/>\
@@ -697,7 +1071,18 @@ const IOS_HOME_PROPS: &str = "<d:add-member/><d:current-user-privilege-set/><d:d
 async fn seed(s: &TestServer, account: domain::AccountId, n: usize) -> Vec<ContactId> {
     let mut ids = Vec::new();
     for i in 0..n {
-        ids.push(s.store.create_contact(account, None, &contact(&format!("Seed {i}"), "+1 555 0100", "seed@example.com"), Origin::Console).await.unwrap().id);
+        ids.push(
+            s.store
+                .create_contact(
+                    account,
+                    None,
+                    &contact(&format!("Seed {i}"), "+1 555 0100", "seed@example.com"),
+                    Origin::Console,
+                )
+                .await
+                .unwrap()
+                .id,
+        );
     }
     ids
 }
@@ -708,22 +1093,58 @@ async fn replay_ios_contacts() {
     let alice = s.account("alice", "alice-password-1").await;
     let ids = seed(&s, alice.id, 5).await;
     let ios = Dav::new(&s, alice.id, "alice").await;
-    let minimal = [("Depth", "0"), ("Brief", "t"), ("Prefer", "return=minimal"), ("Content-Type", "text/xml")];
-    let body = |props: &str| format!(r#"<?xml version="1.0" encoding="UTF-8"?><A:propfind xmlns:A="DAV:" xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:cs="http://calendarserver.org/ns/"><A:prop>{props}</A:prop></A:propfind>"#);
+    let minimal = [
+        ("Depth", "0"),
+        ("Brief", "t"),
+        ("Prefer", "return=minimal"),
+        ("Content-Type", "text/xml"),
+    ];
+    let body = |props: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><A:propfind xmlns:A="DAV:" xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav" xmlns:cs="http://calendarserver.org/ns/"><A:prop>{props}</A:prop></A:propfind>"#
+        )
+    };
 
     // Account setup: well-known, root, principal, home.
-    let r = ios.send("PROPFIND", "/.well-known/carddav", &minimal, &body("<d:current-user-principal/><d:principal-URL/><d:resourcetype/>")).await;
+    let r = ios
+        .send(
+            "PROPFIND",
+            "/.well-known/carddav",
+            &minimal,
+            &body("<d:current-user-principal/><d:principal-URL/><d:resourcetype/>"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY);
-    let r = ios.send("PROPFIND", r.header("location"), &minimal, &body("<d:current-user-principal/><d:principal-URL/><d:resourcetype/>")).await;
+    let r = ios
+        .send(
+            "PROPFIND",
+            r.header("location"),
+            &minimal,
+            &body("<d:current-user-principal/><d:principal-URL/><d:resourcetype/>"),
+        )
+        .await;
     assert_eq!(r.one("d:current-user-principal"), "<d:href>/dav/principals/alice/</d:href>");
-    assert_eq!(ios.send("OPTIONS", "/dav/principals/alice/", &[], "").await.header("dav"), "1, 3, addressbook");
-    let r = ios.send("PROPFIND", "/dav/principals/alice/", &minimal, &body(IOS_PRINCIPAL_PROPS)).await;
+    assert_eq!(
+        ios.send("OPTIONS", "/dav/principals/alice/", &[], "").await.header("dav"),
+        "1, 3, addressbook"
+    );
+    let r =
+        ios.send("PROPFIND", "/dav/principals/alice/", &minimal, &body(IOS_PRINCIPAL_PROPS)).await;
     assert_eq!(r.one("card:addressbook-home-set"), "<d:href>/dav/addressbooks/alice/</d:href>");
     assert!(!r.body.contains("404"), "minimal answers leave unknown properties out: {}", r.body);
-    let depth1 = [("Depth", "1"), ("Brief", "t"), ("Prefer", "return=minimal"), ("Content-Type", "text/xml")];
+    let depth1 = [
+        ("Depth", "1"),
+        ("Brief", "t"),
+        ("Prefer", "return=minimal"),
+        ("Content-Type", "text/xml"),
+    ];
     let r = ios.send("PROPFIND", "/dav/addressbooks/alice/", &depth1, &body(IOS_HOME_PROPS)).await;
     assert_eq!(r.status, StatusCode::MULTI_STATUS);
-    assert!(r.body.contains("<card:addressbook/>") && r.body.contains("<d:sync-collection/>") && r.body.contains("<d:write/>"));
+    assert!(
+        r.body.contains("<card:addressbook/>")
+            && r.body.contains("<d:sync-collection/>")
+            && r.body.contains("<d:write/>")
+    );
     let token = r.one("d:sync-token");
 
     // First sync: sync-collection without a token, then a multiget of everything listed.
@@ -753,18 +1174,35 @@ async fn replay_ios_contacts() {
     let r = ios.put(&format!("{uid}.vcf"), &card, &[("If-None-Match", "*")]).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let c = s.store.get_contact(alice.id, ids[0]).await.unwrap();
-    s.store.update_contact(alice.id, ids[0], c.revision, &contact("Seed 0 edited", "+1 555 0100", "seed@example.com"), Origin::Console).await.unwrap();
+    s.store
+        .update_contact(
+            alice.id,
+            ids[0],
+            c.revision,
+            &contact("Seed 0 edited", "+1 555 0100", "seed@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     let r = ios.sync(&token, None).await;
     let (live, gone) = entries(&r);
-    let mut changed: Vec<String> = live.iter().map(|(h, _)| h.rsplit('/').next().unwrap().to_string()).collect();
+    let mut changed: Vec<String> =
+        live.iter().map(|(h, _)| h.rsplit('/').next().unwrap().to_string()).collect();
     changed.sort();
     let mut expected = vec![format!("{uid}.vcf"), format!("{}.vcf", ids[0])];
     expected.sort();
     assert_eq!(changed, expected);
     assert!(gone.is_empty());
     let served = ios.get(&format!("{uid}.vcf")).await;
-    assert!(served.body.contains(&format!("UID:{uid}\r\n")) && served.body.contains("X-ABShowAs:PERSON"), "{}", served.body);
-    assert!(served.body.contains("TEL;TYPE=CELL:+1 555 0123") || served.body.contains("+1 555 0123"));
+    assert!(
+        served.body.contains(&format!("UID:{uid}\r\n"))
+            && served.body.contains("X-ABShowAs:PERSON"),
+        "{}",
+        served.body
+    );
+    assert!(
+        served.body.contains("TEL;TYPE=CELL:+1 555 0123") || served.body.contains("+1 555 0123")
+    );
     s.shutdown().await;
 }
 
@@ -790,13 +1228,27 @@ async fn replay_davx5() {
     assert_eq!(r.all("d:href").iter().filter(|h| h.ends_with("/contacts/")).count(), 1);
 
     // Sync: collection properties, then sync-collection in pages of 100, then multiget.
-    let r = davx5.propfind(&davx5.book(), "0", "<d:supported-report-set/><cs:getctag/><d:sync-token/><card:max-resource-size/>").await;
+    let r = davx5
+        .propfind(
+            &davx5.book(),
+            "0",
+            "<d:supported-report-set/><cs:getctag/><d:sync-token/><card:max-resource-size/>",
+        )
+        .await;
     assert!(r.body.contains("<d:sync-collection/>"));
     let davx5_sync = |token: String| {
         let d = &davx5;
         async move {
-            let body = format!(r#"<?xml version='1.0' encoding='UTF-8' ?><sync-collection xmlns="DAV:" xmlns:CARD="urn:ietf:params:xml:ns:carddav"><sync-token>{token}</sync-token><sync-level>1</sync-level><limit><nresults>100</nresults></limit><prop><getetag /></prop></sync-collection>"#);
-            d.send("REPORT", &d.book(), &[("Depth", "0"), ("Content-Type", "application/xml; charset=utf-8")], &body).await
+            let body = format!(
+                r#"<?xml version='1.0' encoding='UTF-8' ?><sync-collection xmlns="DAV:" xmlns:CARD="urn:ietf:params:xml:ns:carddav"><sync-token>{token}</sync-token><sync-level>1</sync-level><limit><nresults>100</nresults></limit><prop><getetag /></prop></sync-collection>"#
+            );
+            d.send(
+                "REPORT",
+                &d.book(),
+                &[("Depth", "0"), ("Content-Type", "application/xml; charset=utf-8")],
+                &body,
+            )
+            .await
         }
     };
     let mut token = String::new();
@@ -823,19 +1275,33 @@ async fn replay_davx5() {
             r#"<?xml version='1.0' encoding='UTF-8' ?><CARD:addressbook-multiget xmlns="DAV:" xmlns:CARD="urn:ietf:params:xml:ns:carddav"><prop><getcontenttype /><getetag /><CARD:address-data content-type="text/vcard" version="4.0" /></prop>{}</CARD:addressbook-multiget>"#,
             batch.iter().map(|h| format!("<href>{h}</href>")).collect::<String>()
         );
-        let r = davx5.send("REPORT", &davx5.book(), &[("Depth", "0"), ("Content-Type", "application/xml; charset=utf-8")], &body).await;
+        let r = davx5
+            .send(
+                "REPORT",
+                &davx5.book(),
+                &[("Depth", "0"), ("Content-Type", "application/xml; charset=utf-8")],
+                &body,
+            )
+            .await;
         cards.extend(r.all("card:address-data"));
     }
     assert_eq!(cards.len(), 231);
-    let group = cards.iter().find(|c| c.contains("KIND:group")).expect("the group as a vCard 4 group");
+    let group =
+        cards.iter().find(|c| c.contains("KIND:group")).expect("the group as a vCard 4 group");
     assert_eq!(group.matches("MEMBER:urn:uuid:").count(), 3);
 
     // Incremental: the phone adds a contact and a group naming it, the console deletes one.
     let uid = "4b0e5c52-6d0a-4c5e-9a8a-1f2e3d4c5b6a";
     let card = format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:{uid}\r\nFN:New From Android\r\nEMAIL;TYPE=home:android@example.com\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;;;;;;;;;;;\r\nEND:VCARD\r\n");
-    assert_eq!(davx5.put(&format!("{uid}.vcf"), &card, &[("If-None-Match", "*")]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        davx5.put(&format!("{uid}.vcf"), &card, &[("If-None-Match", "*")]).await.status,
+        StatusCode::CREATED
+    );
     let gcard = format!("BEGIN:VCARD\r\nVERSION:4.0\r\nUID:android-group-1\r\nFN:Android group\r\nKIND:group\r\nMEMBER:urn:uuid:{uid}\r\nEND:VCARD\r\n");
-    assert_eq!(davx5.put("android-group-1.vcf", &gcard, &[("If-None-Match", "*")]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        davx5.put("android-group-1.vcf", &gcard, &[("If-None-Match", "*")]).await.status,
+        StatusCode::CREATED
+    );
     s.store.delete_contact(alice.id, ids[10], 1, Origin::Console).await.unwrap();
     let r = davx5_sync(token.clone()).await;
     let (live, gone) = entries(&r);
@@ -843,8 +1309,18 @@ async fn replay_davx5() {
     assert!(live.iter().any(|(h, _)| h.ends_with(&format!("{uid}.vcf"))));
     assert!(live.iter().any(|(h, _)| h.ends_with("android-group-1.vcf")));
     let served = davx5.get(&format!("{uid}.vcf")).await.body;
-    assert!(served.contains("X-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;"), "{served}");
-    let g = s.store.list_groups(alice.id).await.unwrap().into_iter().find(|g| g.name == "Android group").unwrap();
+    assert!(
+        served.contains("X-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;"),
+        "{served}"
+    );
+    let g = s
+        .store
+        .list_groups(alice.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.name == "Android group")
+        .unwrap();
     let member = s.store.get_contact(alice.id, ContactId::parse(uid).unwrap()).await.unwrap();
     assert_eq!(member.data.groups, [g.id]);
     // Nothing more after that.
@@ -861,7 +1337,8 @@ async fn replay_thunderbird_cardbook() {
     let cb = Dav::new(&s, alice.id, "alice").await;
 
     // CardBook checks the CTag, lists ETags with PROPFIND depth 1, and fetches with multiget.
-    let ctag = cb.propfind(&cb.book(), "0", "<cs:getctag/><d:displayname/>").await.one("cs:getctag");
+    let ctag =
+        cb.propfind(&cb.book(), "0", "<cs:getctag/><d:displayname/>").await.one("cs:getctag");
     async fn listing(cb: &Dav) -> Answer {
         cb.send("PROPFIND", &cb.book(), &[("Depth", "1"), ("Content-Type", "text/xml")], r#"<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:getcontenttype/><D:getetag/></D:prop></D:propfind>"#).await
     }
@@ -874,7 +1351,8 @@ async fn replay_thunderbird_cardbook() {
         r#"<?xml version="1.0" encoding="utf-8"?><C:addressbook-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"><D:prop><D:getetag/><C:address-data content-type='text/vcard'/></D:prop>{}</C:addressbook-multiget>"#,
         cards.iter().map(|(h, _)| format!("<D:href>{h}</D:href>")).collect::<String>()
     );
-    let r = cb.send("REPORT", &cb.book(), &[("Depth", "1"), ("Content-Type", "text/xml")], &body).await;
+    let r =
+        cb.send("REPORT", &cb.book(), &[("Depth", "1"), ("Content-Type", "text/xml")], &body).await;
     assert_eq!(r.all("card:address-data").len(), 12);
 
     // An edit from Thunderbird (If-Match), then the incremental round: a new CTag, the changed
@@ -888,12 +1366,16 @@ async fn replay_thunderbird_cardbook() {
     let new_ctag = cb.propfind(&cb.book(), "0", "<cs:getctag/>").await.one("cs:getctag");
     assert_ne!(new_ctag, ctag);
     let (after, _) = entries(&listing(&cb).await);
-    let changed: Vec<&(String, String)> = after.iter().filter(|e| !cards.contains(e) && e.0 != cb.book()).collect();
+    let changed: Vec<&(String, String)> =
+        after.iter().filter(|e| !cards.contains(e) && e.0 != cb.book()).collect();
     assert_eq!(changed.len(), 1);
     assert_eq!(changed[0].0, href);
     assert_eq!(s.store.get_contact(alice.id, ids[5]).await.unwrap().data.display_name, "Seed Five");
     // A stale edit is refused rather than overwriting.
-    assert_eq!(cb.put(&name, &text, &[("If-Match", &etag)]).await.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        cb.put(&name, &text, &[("If-Match", &etag)]).await.status,
+        StatusCode::PRECONDITION_FAILED
+    );
     s.shutdown().await;
 }
 
@@ -903,15 +1385,26 @@ async fn replay_thunderbird_cardbook() {
 
 /// vdirsyncer, which `make test` installs (scripts/dav-tools.sh); a missing one fails the test.
 fn vdirsyncer_bin() -> std::path::PathBuf {
-    let p = std::env::var("ROLO_VDIRSYNCER").ok().filter(|p| !p.is_empty()).map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/rolo/tools/dav-venv/bin/vdirsyncer")
-    });
+    let p = std::env::var("ROLO_VDIRSYNCER")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/rolo/tools/dav-venv/bin/vdirsyncer")
+        });
     assert!(p.exists(), "vdirsyncer is not installed at {} (run `make test`, which installs it, or set ROLO_VDIRSYNCER)", p.display());
     p
 }
 
 fn run_vdirsyncer(bin: &std::path::Path, conf: &std::path::Path, args: &[&str]) {
-    let out = std::process::Command::new(bin).arg("-c").arg(conf).args(args).stdin(std::process::Stdio::null()).output().unwrap();
+    let out = std::process::Command::new(bin)
+        .arg("-c")
+        .arg(conf)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "vdirsyncer {args:?} failed:\n{}\n{}",
@@ -921,7 +1414,11 @@ fn run_vdirsyncer(bin: &std::path::Path, conf: &std::path::Path, args: &[&str]) 
 }
 
 fn vdir_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "vcf")).collect();
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "vcf"))
+        .collect();
     v.sort();
     v
 }
@@ -933,7 +1430,11 @@ async fn vdirsyncer_syncs_a_vdir_both_ways() {
     let s = TestServer::start().await;
     let alice = s.account("alice", "alice-password-1").await;
     let dav = Dav::new(&s, alice.id, "alice").await;
-    let items: Vec<_> = (0..N).map(|i| (None, contact(&format!("Person {i:04}"), "+1 555 0100", &format!("p{i}@example.com")))).collect();
+    let items: Vec<_> = (0..N)
+        .map(|i| {
+            (None, contact(&format!("Person {i:04}"), "+1 555 0100", &format!("p{i}@example.com")))
+        })
+        .collect();
     s.store.create_contacts(alice.id, &items, Origin::Console).await.unwrap();
     let group = s.store.create_group(alice.id, "Club", Origin::Console).await.unwrap();
 
@@ -958,11 +1459,17 @@ async fn vdirsyncer_syncs_a_vdir_both_ways() {
     // vdirsyncer is a blocking program: run it off the runtime's worker threads.
     let sync = || {
         let (bin, conf) = (bin.clone(), conf.clone());
-        async move { tokio::task::spawn_blocking(move || run_vdirsyncer(&bin, &conf, &["sync"])).await.unwrap() }
+        async move {
+            tokio::task::spawn_blocking(move || run_vdirsyncer(&bin, &conf, &["sync"]))
+                .await
+                .unwrap()
+        }
     };
     {
         let (bin, conf) = (bin.clone(), conf.clone());
-        tokio::task::spawn_blocking(move || run_vdirsyncer(&bin, &conf, &["discover"])).await.unwrap();
+        tokio::task::spawn_blocking(move || run_vdirsyncer(&bin, &conf, &["discover"]))
+            .await
+            .unwrap();
     }
 
     // Server → vdir: the whole book (and the group card).
@@ -975,25 +1482,58 @@ async fn vdirsyncer_syncs_a_vdir_both_ways() {
     // vdir → server: add 3, edit 1, delete 1.
     for i in 0..3 {
         let uid = format!("local-{i}");
-        std::fs::write(vdir.join(format!("{uid}.vcf")), vcard(&uid, &format!("Local {i}"), "X-LOCAL-ONLY:yes\r\n")).unwrap();
+        std::fs::write(
+            vdir.join(format!("{uid}.vcf")),
+            vcard(&uid, &format!("Local {i}"), "X-LOCAL-ONLY:yes\r\n"),
+        )
+        .unwrap();
     }
-    let edit_path = files.iter().find(|p| std::fs::read_to_string(p).unwrap().contains("FN:Person 0007")).unwrap().clone();
-    let edited = std::fs::read_to_string(&edit_path).unwrap().replace("FN:Person 0007", "FN:Person Seven");
+    let edit_path = files
+        .iter()
+        .find(|p| std::fs::read_to_string(p).unwrap().contains("FN:Person 0007"))
+        .unwrap()
+        .clone();
+    let edited =
+        std::fs::read_to_string(&edit_path).unwrap().replace("FN:Person 0007", "FN:Person Seven");
     std::fs::write(&edit_path, edited).unwrap();
-    let gone_path = files.iter().find(|p| std::fs::read_to_string(p).unwrap().contains("FN:Person 0008")).unwrap().clone();
+    let gone_path = files
+        .iter()
+        .find(|p| std::fs::read_to_string(p).unwrap().contains("FN:Person 0008"))
+        .unwrap()
+        .clone();
     std::fs::remove_file(&gone_path).unwrap();
     sync().await;
     let listed = s.store.list_contacts(alice.id).await.unwrap();
     assert_eq!(listed.len(), N + 3 - 1);
-    let names: std::collections::HashSet<String> = listed.iter().map(|c| c.data.display_name.clone()).collect();
-    assert!(names.contains("Local 0") && names.contains("Local 2") && names.contains("Person Seven"));
+    let names: std::collections::HashSet<String> =
+        listed.iter().map(|c| c.data.display_name.clone()).collect();
+    assert!(
+        names.contains("Local 0") && names.contains("Local 2") && names.contains("Person Seven")
+    );
     assert!(!names.contains("Person 0007") && !names.contains("Person 0008"));
     let local0 = listed.iter().find(|c| c.data.display_name == "Local 0").unwrap();
     assert!(local0.data.extra.iter().any(|x| x.value == "X-LOCAL-ONLY:yes"));
 
     // Server → vdir: add 2 (one into the group), edit 1, delete 1, in the console.
-    let new1 = s.store.create_contact(alice.id, None, &contact("Server New", "+1 555 0111", "new@example.com"), Origin::Console).await.unwrap();
-    s.store.create_contact(alice.id, None, &contact("Server Newer", "+1 555 0112", "newer@example.com"), Origin::Console).await.unwrap();
+    let new1 = s
+        .store
+        .create_contact(
+            alice.id,
+            None,
+            &contact("Server New", "+1 555 0111", "new@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    s.store
+        .create_contact(
+            alice.id,
+            None,
+            &contact("Server Newer", "+1 555 0112", "newer@example.com"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     s.store.set_membership(alice.id, group.id, &[new1.id], true, Origin::Console).await.unwrap();
     let p9 = listed.iter().find(|c| c.data.display_name == "Person 0009").unwrap();
     let mut d = p9.data.clone();
@@ -1002,10 +1542,16 @@ async fn vdirsyncer_syncs_a_vdir_both_ways() {
     let p10 = listed.iter().find(|c| c.data.display_name == "Person 0010").unwrap();
     s.store.delete_contact(alice.id, p10.id, p10.revision, Origin::Console).await.unwrap();
     sync().await;
-    let texts: Vec<String> = vdir_files(&vdir).iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    let texts: Vec<String> =
+        vdir_files(&vdir).iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
     assert_eq!(texts.len(), N + 3 - 1 + 2 - 1 + 1);
-    assert!(texts.iter().any(|t| t.contains("FN:Server New\r\n")) && texts.iter().any(|t| t.contains("FN:Person Nine\r\n")));
-    assert!(!texts.iter().any(|t| t.contains("FN:Person 0010\r\n") || t.contains("FN:Person 0009\r\n")));
+    assert!(
+        texts.iter().any(|t| t.contains("FN:Server New\r\n"))
+            && texts.iter().any(|t| t.contains("FN:Person Nine\r\n"))
+    );
+    assert!(!texts
+        .iter()
+        .any(|t| t.contains("FN:Person 0010\r\n") || t.contains("FN:Person 0009\r\n")));
     let club = texts.iter().find(|t| t.contains("FN:Club")).unwrap();
     assert!(club.contains(&format!("urn:uuid:{}", new1.id)), "{club}");
 

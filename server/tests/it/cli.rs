@@ -1,6 +1,5 @@
 //! The `rolo` binary: account commands, key rotation, and clear failures at startup.
 
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -25,7 +24,12 @@ fn rolo(data: &Path, args: &[&str], stdin: &str, extra_env: &[(&str, &str)]) -> 
 }
 
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
@@ -71,10 +75,12 @@ async fn two_step_sign_in_from_the_command_line() {
     let d = dir.path().to_path_buf();
     ok(&rolo(&d, &["account", "create", "alice"], "alice-password-1\n", &[]));
     let store = crate::common::open_store_in(&d).await.unwrap();
-    let alice = store.account_by_username(&domain::Username::parse("alice").unwrap()).await.unwrap();
+    let alice =
+        store.account_by_username(&domain::Username::parse("alice").unwrap()).await.unwrap();
     let e = store.begin_second_factor(alice.id).await.unwrap();
     let secret = totp_rs::Secret::try_from_base32(&e.secret).unwrap();
-    let code = totp_rs::Builder::new().with_secret(secret).build().unwrap().generate_current().to_string();
+    let code =
+        totp_rs::Builder::new().with_secret(secret).build().unwrap().generate_current().to_string();
     store.confirm_second_factor(alice.id, &code).await.unwrap();
     let out = ok(&rolo(&d, &["account", "reset-2fa", "alice"], "", &[]));
     assert!(out.contains("Two-step sign-in of alice is off"), "{out}");
@@ -124,7 +130,12 @@ fn startup_failures_are_explained() {
     // Key file gone while the database has accounts: refuse, never generate a new key.
     std::fs::rename(d.join("master.key"), d.join("saved.key")).unwrap();
     let e = err(&rolo(d, &["serve"], "", &[("ROLO_LISTEN", "127.0.0.1:0")]));
-    assert!(e.contains("master key file") && e.contains("missing") && e.contains("No new key was generated"), "{e}");
+    assert!(
+        e.contains("master key file")
+            && e.contains("missing")
+            && e.contains("No new key was generated"),
+        "{e}"
+    );
     assert!(!d.join("master.key").exists());
 
     // A key file with the wrong key.
@@ -153,7 +164,12 @@ fn startup_failures_are_explained() {
     assert!(e.contains("ROLO_MASTER_KEY") && e.contains("base64"), "{e}");
 
     // A database that cannot be reached, and one of an unknown kind.
-    let e = err(&rolo(d, &["account", "list"], "", &[("ROLO_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")]));
+    let e = err(&rolo(
+        d,
+        &["account", "list"],
+        "",
+        &[("ROLO_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")],
+    ));
     assert!(e.contains("cannot connect to PostgreSQL"), "{e}");
     let e = err(&rolo(d, &["account", "list"], "", &[("ROLO_DATABASE_URL", "mysql://x")]));
     assert!(e.contains("must start with sqlite: or postgres://"), "{e}");
@@ -173,18 +189,37 @@ fn devices_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(&rolo(d, &["account", "create", "alice"], "alice-password-1\n", &[]));
-    let o = rolo(d, &["device", "create", "--account", "alice", "--name", "Work laptop", "--kind", "pc"], "", &[]);
+    let o = rolo(
+        d,
+        &["device", "create", "--account", "alice", "--name", "Work laptop", "--kind", "pc"],
+        "",
+        &[],
+    );
     let token = ok(&o).trim().to_string();
-    assert!(token.starts_with("rolo_") && !token.contains(' '), "only the token on stdout: {token}");
+    assert!(
+        token.starts_with("rolo_") && !token.contains(' '),
+        "only the token on stdout: {token}"
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("shown only now"));
-    let e = err(&rolo(d, &["device", "create", "--account", "alice", "--name", "x", "--kind", "toaster"], "", &[]));
+    let e = err(&rolo(
+        d,
+        &["device", "create", "--account", "alice", "--name", "x", "--kind", "toaster"],
+        "",
+        &[],
+    ));
     assert!(e.contains("phone, tablet, pc or other"), "{e}");
     let e = err(&rolo(d, &["device", "create", "--account", "nobody", "--name", "x"], "", &[]));
     assert!(e.contains("no account named nobody"), "{e}");
 
     ok(&rolo(d, &["device", "rename", "--account", "alice", "Work laptop", "Old laptop"], "", &[]));
     let list = ok(&rolo(d, &["device", "list", "--account", "alice"], "", &[]));
-    assert!(list.contains("Old laptop") && list.contains("pc") && list.contains("active") && list.contains("last sync never"), "{list}");
+    assert!(
+        list.contains("Old laptop")
+            && list.contains("pc")
+            && list.contains("active")
+            && list.contains("last sync never"),
+        "{list}"
+    );
     ok(&rolo(d, &["device", "revoke", "--account", "alice", "Old laptop"], "", &[]));
     let list = ok(&rolo(d, &["device", "list", "--account", "alice"], "", &[]));
     assert!(list.contains("revoked"), "{list}");
@@ -199,7 +234,8 @@ fn devices_from_the_command_line() {
 fn import_and_export_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/interchange/tests/fixtures");
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/interchange/tests/fixtures");
     let gbk = fixtures.join("chinese_gbk.csv");
     let gbk = gbk.to_str().unwrap();
     ok(&rolo(d, &["account", "create", "alice"], "alice-password-1\n", &[]));
@@ -207,34 +243,64 @@ fn import_and_export_from_the_command_line() {
 
     // A dry run shows the detection, the columns and the first rows, and writes nothing.
     let out = ok(&rolo(d, &["import", "--account", "alice", gbk, "--dry-run"], "", &[]));
-    for want in ["CSV, encoding GBK", "Chinese columns", "2 row(s)", "姓名 → display name", "手机 → phone (mobile)", "部门 → extra field", "line 2: 张伟 · 138 0013 8000", "groups: 同学, 羽毛球", "Nothing was written"] {
+    for want in [
+        "CSV, encoding GBK",
+        "Chinese columns",
+        "2 row(s)",
+        "姓名 → display name",
+        "手机 → phone (mobile)",
+        "部门 → extra field",
+        "line 2: 张伟 · 138 0013 8000",
+        "groups: 同学, 羽毛球",
+        "Nothing was written",
+    ] {
         assert!(out.contains(want), "{want}: {out}");
     }
 
     let report = d.join("report.csv");
-    let out = ok(&rolo(d, &["import", "--account", "alice", gbk, "--report", report.to_str().unwrap()], "", &[]));
+    let out = ok(&rolo(
+        d,
+        &["import", "--account", "alice", gbk, "--report", report.to_str().unwrap()],
+        "",
+        &[],
+    ));
     assert!(out.contains("Imported 2 new contact(s) into alice, updated 0, skipped 0 duplicate(s), 0 row(s) failed (CSV, GBK, Chinese columns"), "{out}");
     let text = std::fs::read_to_string(&report).unwrap();
     assert!(text.starts_with("\u{feff}Line,Outcome,Contact,Reason\n2,imported,"), "{text}");
     // Again: all duplicates.
     let out = ok(&rolo(d, &["import", "--account", "alice", gbk], "", &[]));
-    assert!(out.contains("Imported 0 new contact(s) into alice, updated 0, skipped 2 duplicate(s)"), "{out}");
+    assert!(
+        out.contains("Imported 0 new contact(s) into alice, updated 0, skipped 2 duplicate(s)"),
+        "{out}"
+    );
 
     // Update, and rows that fail.
     let csv = d.join("more.csv");
     std::fs::write(&csv, "Name,Phone,Company\n张伟,+86 138 0013 8000,新公司\nBad,call me,\nNew Person,+1 555 0100,\n").unwrap();
-    let out = ok(&rolo(d, &["import", "--account", "alice", csv.to_str().unwrap(), "--duplicates", "update"], "", &[]));
+    let out = ok(&rolo(
+        d,
+        &["import", "--account", "alice", csv.to_str().unwrap(), "--duplicates", "update"],
+        "",
+        &[],
+    ));
     assert!(out.contains("Imported 1 new contact(s) into alice, updated 1, skipped 0 duplicate(s), 1 row(s) failed"), "{out}");
     assert!(out.contains("  line 3: Phone: “c” is not allowed in a phone number."), "{out}");
 
     // Exports: CSV layouts and vCard to standard output, xlsx to a file.
     let csv_out = ok(&rolo(d, &["export", "--account", "alice"], "", &[]));
     assert!(csv_out.starts_with("\u{feff}UID,Display Name,"), "{csv_out}");
-    assert!(csv_out.contains("张伟") && csv_out.contains("新公司") && csv_out.contains("李娜") && csv_out.contains("New Person"), "{csv_out}");
+    assert!(
+        csv_out.contains("张伟")
+            && csv_out.contains("新公司")
+            && csv_out.contains("李娜")
+            && csv_out.contains("New Person"),
+        "{csv_out}"
+    );
     assert_eq!(csv_out.lines().count(), 4, "{csv_out}");
     let google = ok(&rolo(d, &["export", "--account", "alice", "--format", "google-csv"], "", &[]));
     assert!(google.starts_with("\u{feff}File As,First Name"), "{google}");
-    let outlook = ok(&rolo(d, &["export", "--account", "alice", "--format", "outlook-csv"], "", &[]));
+    let outlook =
+        ok(&rolo(d, &["export", "--account", "alice", "--format", "outlook-csv"], "", &[]));
     assert!(outlook.starts_with("\u{feff}First Name,Last Name"), "{outlook}");
     let vcf = ok(&rolo(d, &["export", "--account", "alice", "--format", "vcf"], "", &[]));
     assert_eq!(vcf.matches("BEGIN:VCARD").count(), 3);
@@ -244,17 +310,28 @@ fn import_and_export_from_the_command_line() {
     let e = err(&rolo(d, &["export", "--account", "alice", "--format", "xlsx"], "", &[]));
     assert!(e.contains("give --output FILE.xlsx"), "{e}");
     let xlsx = d.join("book.xlsx");
-    let o = rolo(d, &["export", "--account", "alice", "--format", "xlsx", "--output", xlsx.to_str().unwrap()], "", &[]);
+    let o = rolo(
+        d,
+        &["export", "--account", "alice", "--format", "xlsx", "--output", xlsx.to_str().unwrap()],
+        "",
+        &[],
+    );
     assert!(ok(&o).is_empty());
     assert!(String::from_utf8_lossy(&o.stderr).contains("Exported 3 contact(s) of alice to"));
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK\x03\x04"));
     // The workbook imports into another account: the same three contacts.
     let out = ok(&rolo(d, &["import", "--account", "bob", xlsx.to_str().unwrap()], "", &[]));
-    assert!(out.contains("Imported 3 new contact(s) into bob") && out.contains("(Excel, Rolo columns"), "{out}");
+    assert!(
+        out.contains("Imported 3 new contact(s) into bob") && out.contains("(Excel, Rolo columns"),
+        "{out}"
+    );
     let vcf_file = d.join("book.vcf");
     std::fs::write(&vcf_file, &vcf).unwrap();
     let out = ok(&rolo(d, &["import", "--account", "bob", vcf_file.to_str().unwrap()], "", &[]));
-    assert!(out.contains("Imported 0 new contact(s) into bob, updated 0, skipped 3 duplicate(s)"), "same UIDs: {out}");
+    assert!(
+        out.contains("Imported 0 new contact(s) into bob, updated 0, skipped 3 duplicate(s)"),
+        "same UIDs: {out}"
+    );
 
     // Clear refusals.
     let e = err(&rolo(d, &["import", "--account", "nobody", gbk], "", &[]));
@@ -271,9 +348,13 @@ fn import_and_export_from_the_command_line() {
 }
 
 /// The groups of each contact of an account, by display name, and the account's group names.
-async fn groups_by_contact(store: &store::Store, account: domain::AccountId) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+async fn groups_by_contact(
+    store: &store::Store,
+    account: domain::AccountId,
+) -> (Vec<String>, Vec<(String, Vec<String>)>) {
     let groups = store.list_groups(account).await.unwrap();
-    let name = |id: &domain::GroupId| groups.iter().find(|g| g.id == *id).map(|g| g.name.clone()).unwrap();
+    let name =
+        |id: &domain::GroupId| groups.iter().find(|g| g.id == *id).map(|g| g.name.clone()).unwrap();
     let mut contacts: Vec<(String, Vec<String>)> = store
         .all_contacts(account)
         .await
@@ -296,14 +377,24 @@ async fn the_import_page_and_rolo_import_give_the_same_groups() {
     let s = crate::common::TestServer::start().await;
     let alice = s.account("alice", "alice-password-1").await;
     let bob = s.account("bob", "bob-password-22").await;
-    let gbk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/interchange/tests/fixtures/chinese_gbk.csv");
+    let gbk = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/interchange/tests/fixtures/chinese_gbk.csv");
     // The command line, into alice, every contact also in a chosen group.
-    let out = ok(&rolo(s.data_dir(), &["import", "--account", "alice", gbk.to_str().unwrap(), "--group", "导入"], "", &[]));
+    let out = ok(&rolo(
+        s.data_dir(),
+        &["import", "--account", "alice", gbk.to_str().unwrap(), "--group", "导入"],
+        "",
+        &[],
+    ));
     assert!(out.contains("Imported 2 new contact(s)"), "{out}");
     // The console's import page, into bob, the same file and the same chosen group.
     let web = crate::common::signed_in(&s, "bob", "bob-password-22").await;
     let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(std::fs::read(&gbk).unwrap()).file_name("chinese_gbk.csv"))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(std::fs::read(&gbk).unwrap())
+                .file_name("chinese_gbk.csv"),
+        )
         .text("group", "new")
         .text("new_group", "导入");
     let r = web.post(format!("{}/console/import", s.url)).multipart(form).send().await.unwrap();
@@ -311,16 +402,30 @@ async fn the_import_page_and_rolo_import_give_the_same_groups() {
     let job: serde_json::Value = r.json().await.unwrap();
     let job = job["job"].as_str().unwrap().to_string();
     loop {
-        let st: serde_json::Value = web.get(format!("{}/console/import/{job}", s.url)).send().await.unwrap().json().await.unwrap();
+        let st: serde_json::Value = web
+            .get(format!("{}/console/import/{job}", s.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if st["state"] == "done" {
             break;
         }
         assert_eq!(st["state"], "running", "{st}");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let (a, b) = (groups_by_contact(&s.store, alice.id).await, groups_by_contact(&s.store, bob.id).await);
+    let (a, b) =
+        (groups_by_contact(&s.store, alice.id).await, groups_by_contact(&s.store, bob.id).await);
     assert_eq!(a, b);
     assert_eq!(a.0, ["同学", "客户", "导入", "羽毛球"]);
-    assert_eq!(a.1, [("张伟".to_string(), vec!["同学".into(), "导入".into(), "羽毛球".into()]), ("李娜".into(), vec!["客户".into(), "导入".into()])]);
+    assert_eq!(
+        a.1,
+        [
+            ("张伟".to_string(), vec!["同学".into(), "导入".into(), "羽毛球".into()]),
+            ("李娜".into(), vec!["客户".into(), "导入".into()])
+        ]
+    );
     s.shutdown().await;
 }

@@ -1,7 +1,6 @@
 //! A real Rolo server on a loopback port with a fresh SQLite database, for integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-
 use std::sync::Arc;
 
 use server::config::Config;
@@ -55,14 +54,22 @@ impl TestServer {
         Self::start_in_with(dir, dav, |_| {}).await
     }
 
-    async fn start_in_with(dir: &std::path::Path, dav: carddav::DavConfig, change: impl FnOnce(&mut Config)) -> Self {
+    async fn start_in_with(
+        dir: &std::path::Path,
+        dav: carddav::DavConfig,
+        change: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = test_config(dir, dav);
         change(&mut config);
         let store = setup::open_store(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let router = web::router_with(web::state(&config, store.clone()), Some(config.import_limits()), config.dav.clone());
+        let router = web::router_with(
+            web::state(&config, store.clone()),
+            Some(config.import_limits()),
+            config.dav.clone(),
+        );
         let task = tokio::spawn(web::serve(listener, router, async {
             let _ = rx.await;
         }));
@@ -82,7 +89,10 @@ impl TestServer {
     }
 
     pub async fn account(&self, name: &str, password: &str) -> domain::AccountInfo {
-        self.store.create_account(&domain::Username::parse(name).unwrap(), password, false).await.unwrap()
+        self.store
+            .create_account(&domain::Username::parse(name).unwrap(), password, false)
+            .await
+            .unwrap()
     }
 
     pub async fn shutdown(mut self) {
@@ -91,10 +101,13 @@ impl TestServer {
     }
 }
 
-
 /// A browser-like client: keeps cookies, does not follow redirects.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// The same, connecting from another loopback address (`127.0.0.2`, …): another client address
@@ -109,15 +122,27 @@ pub fn client_from(ip: &str) -> reqwest::Client {
 }
 
 /// Calls a console server function (as the browser's JavaScript does) and returns its answer.
-pub async fn rpc(c: &reqwest::Client, base: &str, name: &str, form: &[(&str, &str)]) -> (reqwest::StatusCode, String) {
-    let r = c.post(format!("{base}/rpc/{name}")).header("accept", "application/json").form(form).send().await.unwrap();
+pub async fn rpc(
+    c: &reqwest::Client,
+    base: &str,
+    name: &str,
+    form: &[(&str, &str)],
+) -> (reqwest::StatusCode, String) {
+    let r = c
+        .post(format!("{base}/rpc/{name}"))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
     let status = r.status();
     (status, r.text().await.unwrap())
 }
 
 pub async fn signed_in(s: &TestServer, name: &str, password: &str) -> reqwest::Client {
     let c = client();
-    let (status, body) = rpc(&c, &s.url, "login", &[("username", name), ("password", password)]).await;
+    let (status, body) =
+        rpc(&c, &s.url, "login", &[("username", name), ("password", password)]).await;
     assert!(status.is_success(), "login {status}: {body}");
     c
 }
@@ -157,6 +182,10 @@ pub async fn app() -> (axum::Router, Arc<Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let config = test_config(dir.path(), carddav::DavConfig::default());
     let store = setup::open_store(&config).await.unwrap();
-    let router = web::router_with(web::state(&config, store.clone()), Some(config.import_limits()), config.dav.clone());
+    let router = web::router_with(
+        web::state(&config, store.clone()),
+        Some(config.import_limits()),
+        config.dav.clone(),
+    );
     (router, store, dir)
 }

@@ -1,7 +1,6 @@
 //! The device sync API over real TCP: authentication, download and upload between devices and
 //! the console, bad input, limits, isolation, and the OpenAPI document.
 
-
 use crate::common;
 
 use common::TestServer;
@@ -21,12 +20,25 @@ impl Device {
         Device { base: s.url.clone(), token, http: Client::new() }
     }
     async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
     async fn upload(&self, body: Value) -> (StatusCode, Value) {
-        let r = self.http.post(format!("{}/api/v1/sync/upload", self.base)).bearer_auth(&self.token).json(&body).send().await.unwrap();
+        let r = self
+            .http
+            .post(format!("{}/api/v1/sync/upload", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
@@ -35,7 +47,8 @@ impl Device {
         let mut cursor = cursor.to_string();
         let mut all = Vec::new();
         loop {
-            let (status, page) = self.get(&format!("/api/v1/sync/changes?limit=2&cursor={cursor}")).await;
+            let (status, page) =
+                self.get(&format!("/api/v1/sync/changes?limit=2&cursor={cursor}")).await;
             assert_eq!(status, StatusCode::OK, "{page}");
             all.extend(page["changes"].as_array().unwrap().iter().cloned());
             cursor = page["cursor"].as_str().unwrap().to_string();
@@ -54,7 +67,8 @@ fn contact(given: &str, phone: &str) -> Value {
 /// huge body).
 async fn raw_request(base: &str, request: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.unwrap();
+    let mut stream =
+        tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut buf = vec![0u8; 512];
     let n = stream.read(&mut buf).await.unwrap();
@@ -94,8 +108,16 @@ async fn devices_and_console_share_one_feed() {
     assert_eq!(r["results"][0]["status"], "updated");
     let bob = domain::ContactId::parse(B).unwrap();
     s.store.delete_contact(alice.id, bob, 1, Origin::Console).await.unwrap();
-    let cem = ContactDraft { given_name: "Cem".into(), phones: vec![LabeledDraft { label: "work".into(), value: "333".into() }], ..Default::default() };
-    let cem = s.store.create_contact(alice.id, None, &cem.parse().unwrap(), Origin::Console).await.unwrap();
+    let cem = ContactDraft {
+        given_name: "Cem".into(),
+        phones: vec![LabeledDraft { label: "work".into(), value: "333".into() }],
+        ..Default::default()
+    };
+    let cem = s
+        .store
+        .create_contact(alice.id, None, &cem.parse().unwrap(), Origin::Console)
+        .await
+        .unwrap();
 
     // The laptop downloads from the start once, then incrementally.
     let (_, laptop_cursor) = laptop.download("").await;
@@ -104,17 +126,26 @@ async fn devices_and_console_share_one_feed() {
     assert_eq!(same, laptop_cursor, "no change: the same cursor");
     // The phone, from its cursor: Ann's edit (its own), Bob's deletion, Cem.
     let (changes, _) = phone.download(&phone_cursor).await;
-    let seen: Vec<(String, String)> =
-        changes.iter().map(|c| (c["id"].as_str().unwrap().to_string(), c["op"].as_str().unwrap().to_string())).collect();
+    let seen: Vec<(String, String)> = changes
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["op"].as_str().unwrap().to_string()))
+        .collect();
     assert_eq!(
         seen,
-        vec![(A.into(), "upsert".into()), (B.into(), "delete".into()), (cem.id.to_string(), "upsert".into())]
+        vec![
+            (A.into(), "upsert".into()),
+            (B.into(), "delete".into()),
+            (cem.id.to_string(), "upsert".into())
+        ]
     );
 
     // Single contact and status.
     let (status, c) = laptop.get(&format!("/api/v1/contacts/{A}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((c["revision"].as_i64(), c["data"]["phones"][0]["value"].as_str()), (Some(2), Some("112")));
+    assert_eq!(
+        (c["revision"].as_i64(), c["data"]["phones"][0]["value"].as_str()),
+        (Some(2), Some("112"))
+    );
     let (_, st) = laptop.get("/api/v1/sync/status").await;
     assert_eq!(st["contacts"], 2);
     assert_eq!(st["device"]["name"], "Laptop");
@@ -138,14 +169,16 @@ async fn tokens_revocation_and_isolation() {
     let bob = s.account("bob", "bob-password-22").await;
     let a = Device::new(&s, alice.id, "A").await;
     let b = Device::new(&s, bob.id, "B").await;
-    a.upload(json!({ "changes": [{ "id": A, "op": "upsert", "data": contact("Ann", "111") }]})).await;
+    a.upload(json!({ "changes": [{ "id": A, "op": "upsert", "data": contact("Ann", "111") }]}))
+        .await;
 
     // Bob's device sees nothing of Alice's, even by id, and cannot change it.
     let (changes, _) = b.download("").await;
     assert!(changes.is_empty());
     let (status, body) = b.get(&format!("/api/v1/contacts/{A}")).await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
-    let (_, r) = b.upload(json!({ "changes": [{ "id": A, "op": "delete", "base_revision": 1 }]})).await;
+    let (_, r) =
+        b.upload(json!({ "changes": [{ "id": A, "op": "delete", "base_revision": 1 }]})).await;
     assert_eq!(r["results"][0]["status"], "unchanged");
     let (status, _) = a.get(&format!("/api/v1/contacts/{A}")).await;
     assert_eq!(status, StatusCode::OK, "Alice's contact is intact");
@@ -155,7 +188,12 @@ async fn tokens_revocation_and_isolation() {
     let r = http.get(format!("{}/api/v1/sync/changes", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "unauthorized");
-    let r = http.get(format!("{}/api/v1/sync/status", s.url)).bearer_auth("rolo_wrong").send().await.unwrap();
+    let r = http
+        .get(format!("{}/api/v1/sync/status", s.url))
+        .bearer_auth("rolo_wrong")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let dev = s.store.devices(alice.id).await.unwrap()[0].id;
     s.store.revoke_device(alice.id, dev).await.unwrap();
@@ -173,13 +211,23 @@ async fn bad_requests_name_the_problem() {
     let (status, e) = d.upload(json!({ "changes": [{ "id": "not-a-uuid", "op": "upsert" }]})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(e["message"].as_str().unwrap().contains("changes[0].id"), "{e}");
-    let (status, e) = d.upload(json!({ "changes": [{ "id": A, "op": "upsert", "colour": "red" }]})).await;
+    let (status, e) =
+        d.upload(json!({ "changes": [{ "id": A, "op": "upsert", "colour": "red" }]})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(e["message"].as_str().unwrap().contains("unknown field"), "{e}");
-    let (status, e) = d.upload(json!({ "changes": [{ "id": A, "op": "upsert", "base_revision": "one" }]})).await;
+    let (status, e) =
+        d.upload(json!({ "changes": [{ "id": A, "op": "upsert", "base_revision": "one" }]})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(e["message"].as_str().unwrap().contains("base_revision"), "{e}");
-    let r = d.http.post(format!("{}/api/v1/sync/upload", s.url)).bearer_auth(&d.token).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r = d
+        .http
+        .post(format!("{}/api/v1/sync/upload", s.url))
+        .bearer_auth(&d.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 
     // Per-item problems reject the item only.
@@ -199,7 +247,10 @@ async fn bad_requests_name_the_problem() {
     // Limits.
     let many: Vec<Value> = (0..1001).map(|i| json!({ "id": format!("0190f5a4-3c1e-7cc2-9d1e-{i:012}"), "op": "delete", "base_revision": 1 })).collect();
     let (status, e) = d.upload(json!({ "changes": many })).await;
-    assert_eq!((status, e["error"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
+    assert_eq!(
+        (status, e["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
     // An announced body over the limit is refused before it is read.
     let head = raw_request(
         &s.url,
@@ -229,13 +280,26 @@ async fn bad_requests_name_the_problem() {
 async fn openapi_document_and_docs_page() {
     let s = TestServer::start().await;
     let http = Client::new();
-    let doc: Value = http.get(format!("{}/api/v1/openapi.json", s.url)).send().await.unwrap().json().await.unwrap();
+    let doc: Value = http
+        .get(format!("{}/api/v1/openapi.json", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for p in ["/api/v1/sync/changes", "/api/v1/sync/upload", "/api/v1/sync/status", "/api/v1/contacts/{id}"] {
+    for p in [
+        "/api/v1/sync/changes",
+        "/api/v1/sync/upload",
+        "/api/v1/sync/status",
+        "/api/v1/contacts/{id}",
+    ] {
         assert!(doc["paths"][p].is_object(), "{p} missing");
     }
     assert!(doc["components"]["schemas"]["UploadItem"].is_object());
-    let html = http.get(format!("{}/api/v1/docs", s.url)).send().await.unwrap().text().await.unwrap();
+    let html =
+        http.get(format!("{}/api/v1/docs", s.url)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Conflicts never lose an edit") && html.contains("/api/v1/sync/upload"));
     s.shutdown().await;
 }
@@ -269,7 +333,8 @@ async fn groups_and_membership_travel_in_the_feed() {
     let gid = domain::GroupId::parse(g).unwrap();
     s.store.delete_group(alice.id, gid, 1, Origin::Console).await.unwrap();
     let (changes, _) = other.download(&cursor).await;
-    let seen: Vec<(&str, &str)> = changes.iter().map(|c| (c["kind"].as_str().unwrap(), c["op"].as_str().unwrap())).collect();
+    let seen: Vec<(&str, &str)> =
+        changes.iter().map(|c| (c["kind"].as_str().unwrap(), c["op"].as_str().unwrap())).collect();
     assert_eq!(seen, vec![("contact", "upsert"), ("group", "delete")]);
     assert!(changes[0]["data"].get("groups").is_none());
     s.shutdown().await;

@@ -1,7 +1,6 @@
 //! The server over real TCP: health, sessions, throttling, limits, and account isolation through
 //! every server function.
 
-
 use crate::common;
 
 use common::{client, rpc, signed_in, TestServer};
@@ -63,7 +62,11 @@ async fn accounts_are_isolated_through_every_server_function() {
         &alice,
         &s.url,
         "save_contact",
-        &[("contact[given_name]", "Secret"), ("contact[family_name]", "Friend"), ("contact[phones][0][value]", "555 0100")],
+        &[
+            ("contact[given_name]", "Secret"),
+            ("contact[family_name]", "Friend"),
+            ("contact[phones][0][value]", "555 0100"),
+        ],
     )
     .await;
     assert!(status.is_success(), "{id}");
@@ -84,7 +87,8 @@ async fn accounts_are_isolated_through_every_server_function() {
     )
     .await;
     assert!(!status.is_success() && body.contains("NotFound"), "{status} {body}");
-    let (status, body) = rpc(&bob, &s.url, "delete_contact", &[("id", &id), ("revision", "1")]).await;
+    let (status, body) =
+        rpc(&bob, &s.url, "delete_contact", &[("id", &id), ("revision", "1")]).await;
     assert!(!status.is_success() && body.contains("NotFound"), "{status} {body}");
 
     // Signed out: nothing at all.
@@ -113,17 +117,32 @@ async fn bad_input_gets_clear_errors() {
 
     let (_, body) = rpc(&alice, &s.url, "get_contact", &[("id", "not-a-uuid")]).await;
     assert!(body.contains("not a valid id"), "{body}");
-    let (_, body) = rpc(&alice, &s.url, "save_contact", &[("contact[emails][0][value]", "nobody-at-example")]).await;
+    let (_, body) =
+        rpc(&alice, &s.url, "save_contact", &[("contact[emails][0][value]", "nobody-at-example")])
+            .await;
     assert!(body.contains("emails[0].value") && body.contains("@"), "{body}");
-    let (_, body) = rpc(&alice, &s.url, "delete_contact", &[("id", "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60")]).await;
+    let (_, body) =
+        rpc(&alice, &s.url, "delete_contact", &[("id", "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60")])
+            .await;
     assert!(body.contains("BadRequest"), "missing revision: {body}");
 
     // Stale edit: refused, not silently overwritten.
     let (_, id) = rpc(&alice, &s.url, "save_contact", &[("contact[given_name]", "Original")]).await;
     let id: String = serde_json::from_str(&id).unwrap();
-    rpc(&alice, &s.url, "save_contact", &[("id", &id), ("revision", "1"), ("contact[given_name]", "First")]).await;
-    let (_, body) =
-        rpc(&alice, &s.url, "save_contact", &[("id", &id), ("revision", "1"), ("contact[given_name]", "Second")]).await;
+    rpc(
+        &alice,
+        &s.url,
+        "save_contact",
+        &[("id", &id), ("revision", "1"), ("contact[given_name]", "First")],
+    )
+    .await;
+    let (_, body) = rpc(
+        &alice,
+        &s.url,
+        "save_contact",
+        &[("id", &id), ("revision", "1"), ("contact[given_name]", "Second")],
+    )
+    .await;
     assert!(body.contains("Conflict") && body.contains("changed elsewhere"), "{body}");
 
     // Oversized body.
@@ -154,15 +173,31 @@ async fn bad_input_gets_clear_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administration_is_for_administrators_and_shows_no_contacts() {
     let s = TestServer::start().await;
-    let admin = s.store.create_account(&domain::Username::parse("root").unwrap(), "root-password-1", true).await.unwrap();
+    let admin = s
+        .store
+        .create_account(&domain::Username::parse("root").unwrap(), "root-password-1", true)
+        .await
+        .unwrap();
     let bob = s.account("bob", "bob-password-22").await;
     let bob_c = signed_in(&s, "bob", "bob-password-22").await;
-    rpc(&bob_c, &s.url, "save_contact", &[("contact[given_name]", "Secret"), ("contact[family_name]", "Friend")]).await;
+    rpc(
+        &bob_c,
+        &s.url,
+        "save_contact",
+        &[("contact[given_name]", "Secret"), ("contact[family_name]", "Friend")],
+    )
+    .await;
     for (name, form) in [
         ("admin_accounts", vec![]),
-        ("admin_set_disabled", vec![("id", admin.id.to_string()), ("disabled", "true".to_string())]),
+        (
+            "admin_set_disabled",
+            vec![("id", admin.id.to_string()), ("disabled", "true".to_string())],
+        ),
         ("admin_set_admin", vec![("id", bob.id.to_string()), ("is_admin", "true".to_string())]),
-        ("admin_reset_password", vec![("id", admin.id.to_string()), ("password", "taken-over-1".to_string())]),
+        (
+            "admin_reset_password",
+            vec![("id", admin.id.to_string()), ("password", "taken-over-1".to_string())],
+        ),
     ] {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (status, body) = rpc(&bob_c, &s.url, name, &form).await;
@@ -173,7 +208,13 @@ async fn administration_is_for_administrators_and_shows_no_contacts() {
     assert!(body.contains("\"contacts\":1") && body.contains("bob"), "{body}");
     assert!(!body.contains("Secret"), "the admin page never carries contact data: {body}");
     // An administrator cannot lock themself out.
-    let (_, body) = rpc(&root, &s.url, "admin_set_disabled", &[("id", &admin.id.to_string()), ("disabled", "true")]).await;
+    let (_, body) = rpc(
+        &root,
+        &s.url,
+        "admin_set_disabled",
+        &[("id", &admin.id.to_string()), ("disabled", "true")],
+    )
+    .await;
     assert!(body.contains("cannot disable your own account"), "{body}");
     s.shutdown().await;
 }

@@ -23,7 +23,10 @@ fn get(uri: &str, auth: (&str, &str)) -> Request<Body> {
 }
 
 fn basic(user: &str, secret: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}"))
+    )
 }
 
 struct Two {
@@ -37,9 +40,19 @@ struct Two {
 
 async fn two_accounts() -> Two {
     let (app, store, dir) = common::app().await;
-    let alice = store.create_account(&Username::parse("alice").unwrap(), "alice-password-1", false).await.unwrap().id;
-    let bob = store.create_account(&Username::parse("bob").unwrap(), "bob-password-22", false).await.unwrap().id;
-    let data = ContactDraft { display_name: "Alice's Friend".into(), ..Default::default() }.parse().unwrap();
+    let alice = store
+        .create_account(&Username::parse("alice").unwrap(), "alice-password-1", false)
+        .await
+        .unwrap()
+        .id;
+    let bob = store
+        .create_account(&Username::parse("bob").unwrap(), "bob-password-22", false)
+        .await
+        .unwrap()
+        .id;
+    let data = ContactDraft { display_name: "Alice's Friend".into(), ..Default::default() }
+        .parse()
+        .unwrap();
     let alice_contact = store.create_contact(alice, None, &data, Origin::Console).await.unwrap().id;
     Two { app, store, alice, alice_contact, bob, _dir: dir }
 }
@@ -47,19 +60,29 @@ async fn two_accounts() -> Two {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_device_api_answers_a_token_for_its_own_account_only() {
     let t = two_accounts().await;
-    let (_, alice_token) = t.store.create_device(t.alice, "Phone", DeviceKind::Phone).await.unwrap();
+    let (_, alice_token) =
+        t.store.create_device(t.alice, "Phone", DeviceKind::Phone).await.unwrap();
     let (_, bob_token) = t.store.create_device(t.bob, "Phone", DeviceKind::Phone).await.unwrap();
     let bearer = |tok: &str| format!("Bearer {tok}");
-    let (status, body) = send(&t.app, get("/api/v1/sync/changes", ("authorization", &bearer(&alice_token)))).await;
+    let (status, body) =
+        send(&t.app, get("/api/v1/sync/changes", ("authorization", &bearer(&alice_token)))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("Alice's Friend"), "{body}");
-    let (status, body) = send(&t.app, get("/api/v1/sync/changes", ("authorization", &bearer(&bob_token)))).await;
+    let (status, body) =
+        send(&t.app, get("/api/v1/sync/changes", ("authorization", &bearer(&bob_token)))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(!body.contains("Alice's Friend"), "{body}");
     let uri = format!("/api/v1/contacts/{}", t.alice_contact);
-    assert_eq!(send(&t.app, get(&uri, ("authorization", &bearer(&alice_token)))).await.0, StatusCode::OK);
-    assert_eq!(send(&t.app, get(&uri, ("authorization", &bearer(&bob_token)))).await.0, StatusCode::NOT_FOUND);
-    let (status, body) = send(&t.app, get("/api/v1/sync/changes", ("authorization", "Bearer rolo_forged"))).await;
+    assert_eq!(
+        send(&t.app, get(&uri, ("authorization", &bearer(&alice_token)))).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&t.app, get(&uri, ("authorization", &bearer(&bob_token)))).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, body) =
+        send(&t.app, get("/api/v1/sync/changes", ("authorization", "Bearer rolo_forged"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body.contains("\"error\""), "{body}");
 }
@@ -67,10 +90,17 @@ async fn the_device_api_answers_a_token_for_its_own_account_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn carddav_answers_a_device_for_its_own_account_only() {
     let t = two_accounts().await;
-    let (_, alice_token) = t.store.create_device(t.alice, "Phone", DeviceKind::Phone).await.unwrap();
+    let (_, alice_token) =
+        t.store.create_device(t.alice, "Phone", DeviceKind::Phone).await.unwrap();
     let (_, bob_token) = t.store.create_device(t.bob, "Phone", DeviceKind::Phone).await.unwrap();
     let propfind = |path: &str, auth: String| {
-        Request::builder().method("PROPFIND").uri(path).header("depth", "1").header(header::AUTHORIZATION, auth).body(Body::empty()).unwrap()
+        Request::builder()
+            .method("PROPFIND")
+            .uri(path)
+            .header("depth", "1")
+            .header(header::AUTHORIZATION, auth)
+            .body(Body::empty())
+            .unwrap()
     };
     let book = "/dav/addressbooks/alice/contacts/";
     let (status, body) = send(&t.app, propfind(book, basic("alice", &alice_token))).await;
@@ -80,9 +110,14 @@ async fn carddav_answers_a_device_for_its_own_account_only() {
     let (status, body) = send(&t.app, propfind(book, basic("bob", &bob_token))).await;
     assert!(matches!(status.as_u16(), 403 | 404), "{status}: {body}");
     assert!(!body.contains(&t.alice_contact.to_string()));
-    assert_eq!(send(&t.app, propfind(book, basic("alice", &bob_token))).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&t.app, propfind(book, basic("alice", &bob_token))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let card = format!("{book}{}.vcf", t.alice_contact);
-    let get_card = |auth: String| Request::get(&card).header(header::AUTHORIZATION, auth).body(Body::empty()).unwrap();
+    let get_card = |auth: String| {
+        Request::get(&card).header(header::AUTHORIZATION, auth).body(Body::empty()).unwrap()
+    };
     assert_eq!(send(&t.app, get_card(basic("alice", &alice_token))).await.0, StatusCode::OK);
     assert!(matches!(send(&t.app, get_card(basic("bob", &bob_token))).await.0.as_u16(), 403 | 404));
 }
@@ -104,11 +139,21 @@ async fn import_jobs_and_exports_belong_to_their_account() {
     let t = two_accounts().await;
     let session = |account| {
         let store = t.store.clone();
-        async move { format!("rolo_session={}", store.create_session(account, chrono::Duration::hours(1)).await.unwrap().token) }
+        async move {
+            format!(
+                "rolo_session={}",
+                store.create_session(account, chrono::Duration::hours(1)).await.unwrap().token
+            )
+        }
     };
     let (alice, bob) = (session(t.alice).await, session(t.bob).await);
-    let (content_type, body) = multipart("people.csv", b"Name,Phone\nImported Person,+1 555 0100\n");
-    let req = Request::post("/console/import").header(header::COOKIE, &alice).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap();
+    let (content_type, body) =
+        multipart("people.csv", b"Name,Phone\nImported Person,+1 555 0100\n");
+    let req = Request::post("/console/import")
+        .header(header::COOKIE, &alice)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .unwrap();
     let (status, body) = send(&t.app, req).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let job: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -125,10 +170,16 @@ async fn import_jobs_and_exports_belong_to_their_account() {
     // Another account's job does not exist for this one: neither its status nor its report.
     let (status, body) = send(&t.app, status_of(&bob)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let report = |cookie: &str| get(&format!("/console/import/{job}/report.csv"), ("cookie", cookie));
+    let report =
+        |cookie: &str| get(&format!("/console/import/{job}/report.csv"), ("cookie", cookie));
     assert_eq!(send(&t.app, report(&alice)).await.0, StatusCode::OK);
     assert_eq!(send(&t.app, report(&bob)).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(send(&t.app, get(&format!("/console/import/{job}"), ("cookie", "rolo_session=nope"))).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&t.app, get(&format!("/console/import/{job}"), ("cookie", "rolo_session=nope")))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
     // Exports: each account's own contacts.
     let (status, csv) = send(&t.app, get("/console/export?format=csv", ("cookie", &alice))).await;
     assert_eq!(status, StatusCode::OK);
@@ -136,6 +187,10 @@ async fn import_jobs_and_exports_belong_to_their_account() {
     let (_, csv) = send(&t.app, get("/console/export?format=csv", ("cookie", &bob))).await;
     assert!(!csv.contains("Alice's Friend") && !csv.contains("Imported Person"), "{csv}");
     // A selection naming another account's contact is refused, not filled in.
-    let (status, body) = send(&t.app, get(&format!("/console/export?format=csv&ids={}", t.alice_contact), ("cookie", &bob))).await;
+    let (status, body) = send(
+        &t.app,
+        get(&format!("/console/export?format=csv&ids={}", t.alice_contact), ("cookie", &bob)),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }

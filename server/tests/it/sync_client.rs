@@ -1,6 +1,5 @@
 //! rolo-sync against a real server: two folders (two PCs) and the console on one account.
 
-
 use crate::common;
 
 use std::path::Path;
@@ -9,7 +8,11 @@ use common::TestServer;
 use domain::{ContactDraft, ContactId, DeviceKind, Origin};
 use rolo_sync::{setup, SyncError, Vdir};
 
-async fn folder(s: &TestServer, account: domain::AccountId, name: &str) -> (tempfile::TempDir, Vdir) {
+async fn folder(
+    s: &TestServer,
+    account: domain::AccountId,
+    name: &str,
+) -> (tempfile::TempDir, Vdir) {
     let dir = tempfile::tempdir().unwrap();
     let (_, token) = s.store.create_device(account, name, DeviceKind::Pc).await.unwrap();
     setup(dir.path(), &s.url, &token).await.unwrap();
@@ -22,7 +25,12 @@ fn vcards(dir: &Path) -> Vec<(String, String)> {
         .unwrap()
         .map(|e| e.unwrap())
         .filter(|e| e.file_name().to_string_lossy().ends_with(".vcf"))
-        .map(|e| (e.file_name().to_string_lossy().to_string(), std::fs::read_to_string(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().to_string(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -63,7 +71,10 @@ async fn two_folders_and_the_console_converge() {
     let id = ContactId::parse(ANN).unwrap();
     let rev = s.store.get_contact(alice.id, id).await.unwrap().revision;
     s.store.delete_contact(alice.id, id, rev, Origin::Console).await.unwrap();
-    let zw = ContactDraft { family_name: "张".into(), given_name: "伟".into(), ..Default::default() }.parse().unwrap();
+    let zw =
+        ContactDraft { family_name: "张".into(), given_name: "伟".into(), ..Default::default() }
+            .parse()
+            .unwrap();
     s.store.create_contact(alice.id, None, &zw, Origin::Console).await.unwrap();
     for (v, d) in [(&a, &da), (&b, &db)] {
         let sum = v.sync().await.unwrap();
@@ -91,10 +102,13 @@ async fn offline_edits_on_both_sides_lose_nothing() {
     // Both edit offline: A adds an email and changes the name, B adds a phone and changes the name too.
     let file = format!("{ANN}.vcf");
     let text_a = std::fs::read_to_string(da.path().join(&file)).unwrap();
-    let text_a = text_a.replace("END:VCARD", "EMAIL;TYPE=WORK:ann@example.org\r\nEND:VCARD").replace("FN:Ann", "FN:Ann A");
+    let text_a = text_a
+        .replace("END:VCARD", "EMAIL;TYPE=WORK:ann@example.org\r\nEND:VCARD")
+        .replace("FN:Ann", "FN:Ann A");
     std::fs::write(da.path().join(&file), text_a).unwrap();
     let text_b = std::fs::read_to_string(db.path().join(&file)).unwrap();
-    let text_b = text_b.replace("END:VCARD", "TEL;TYPE=WORK:222\r\nEND:VCARD").replace("FN:Ann", "FN:Ann B");
+    let text_b =
+        text_b.replace("END:VCARD", "TEL;TYPE=WORK:222\r\nEND:VCARD").replace("FN:Ann", "FN:Ann B");
     std::fs::write(db.path().join(&file), text_b).unwrap();
 
     assert_eq!(a.sync().await.unwrap().up_updated, 1);
@@ -114,7 +128,9 @@ async fn offline_edits_on_both_sides_lose_nothing() {
 
     // A deletes while B edits: the edit survives and comes back to A.
     std::fs::remove_file(da.path().join(&file)).unwrap();
-    let text_b = std::fs::read_to_string(db.path().join(&file)).unwrap().replace("END:VCARD", "NOTE:keep me\r\nEND:VCARD");
+    let text_b = std::fs::read_to_string(db.path().join(&file))
+        .unwrap()
+        .replace("END:VCARD", "NOTE:keep me\r\nEND:VCARD");
     std::fs::write(db.path().join(&file), text_b).unwrap();
     assert_eq!(a.sync().await.unwrap().up_deleted, 1);
     let sb = b.sync().await.unwrap();
@@ -138,8 +154,16 @@ async fn foreign_and_broken_files_crashes_and_revocation() {
 
     // A card dropped in by another program without a UID is adopted; a broken one is reported
     // and left alone.
-    std::fs::write(da.path().join("khard-new.vcf"), "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Dropped In\r\nTEL:555 0100\r\nEND:VCARD\r\n").unwrap();
-    std::fs::write(da.path().join("broken.vcf"), "BEGIN:VCARD\r\nVERSION:3.0\r\nthis is not a card").unwrap();
+    std::fs::write(
+        da.path().join("khard-new.vcf"),
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Dropped In\r\nTEL:555 0100\r\nEND:VCARD\r\n",
+    )
+    .unwrap();
+    std::fs::write(
+        da.path().join("broken.vcf"),
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nthis is not a card",
+    )
+    .unwrap();
     let sum = a.sync().await.unwrap();
     assert_eq!(sum.up_created, 1, "{sum}");
     assert!(sum.skipped.iter().any(|m| m.starts_with("broken.vcf")), "{sum}");
@@ -158,7 +182,10 @@ async fn foreign_and_broken_files_crashes_and_revocation() {
     assert_eq!((sum.up_created, sum.up_updated, sum.conflicts), (0, 0, 0), "{sum}");
     assert_eq!(s.store.count_contacts(alice.id).await.unwrap(), 2);
     assert_eq!(vcards(da.path()).len(), 3);
-    assert_eq!(a.sync().await.unwrap(), rolo_sync::Summary { skipped: sum.skipped.clone(), ..Default::default() });
+    assert_eq!(
+        a.sync().await.unwrap(),
+        rolo_sync::Summary { skipped: sum.skipped.clone(), ..Default::default() }
+    );
 
     // Revoked: the next sync fails clearly and changes nothing locally.
     let dev = s.store.devices(alice.id).await.unwrap()[0].id;
@@ -184,7 +211,8 @@ async fn initial_sync_of_ten_thousand_contacts_is_readable_by_khard() {
     assert_eq!(sum.down_created, N);
 
     // Every file parses back to exactly the server's data.
-    let by_id: std::collections::HashMap<String, &domain::ContactData> = made.iter().map(|c| (c.id.to_string(), &c.data)).collect();
+    let by_id: std::collections::HashMap<String, &domain::ContactData> =
+        made.iter().map(|c| (c.id.to_string(), &c.data)).collect();
     let files = vcards(dir.path());
     assert_eq!(files.len(), N);
     for (name, text) in &files {
@@ -203,11 +231,20 @@ async fn initial_sync_of_ten_thousand_contacts_is_readable_by_khard() {
     );
     {
         let conf = dir.path().join(".rolo-sync/khard.conf");
-        std::fs::write(&conf, format!("[addressbooks]\n[[rolo]]\npath = {}\n", dir.path().display())).unwrap();
-        let out = std::process::Command::new(&khard).args(["-c", conf.to_str().unwrap(), "list", "--parsable"]).output().unwrap();
+        std::fs::write(
+            &conf,
+            format!("[addressbooks]\n[[rolo]]\npath = {}\n", dir.path().display()),
+        )
+        .unwrap();
+        let out = std::process::Command::new(&khard)
+            .args(["-c", conf.to_str().unwrap(), "list", "--parsable"])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let listed: std::collections::HashSet<String> =
-            String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('\t').next().unwrap().to_string()).collect();
+        let listed: std::collections::HashSet<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect();
         assert_eq!(listed.len(), N);
         assert!(made.iter().all(|c| listed.contains(&c.id.to_string())));
     }
@@ -227,7 +264,8 @@ async fn group_membership_survives_editing_the_file() {
     let file = dir.path().join(format!("{}.vcf", ann.id));
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains(&format!("X-ROLO-GROUP:{}", family.id)), "{text}");
-    std::fs::write(&file, text.replace("END:VCARD", "NOTE:edited in the folder\r\nEND:VCARD")).unwrap();
+    std::fs::write(&file, text.replace("END:VCARD", "NOTE:edited in the folder\r\nEND:VCARD"))
+        .unwrap();
     assert_eq!(v.sync().await.unwrap().up_updated, 1);
     let now = s.store.get_contact(alice.id, ann.id).await.unwrap();
     assert_eq!(now.data.notes, "edited in the folder");

@@ -13,7 +13,10 @@ use crate::Ctx;
 
 pub async fn handle(ctx: &Ctx) -> DavResult<Response> {
     let Target::Card(_, name) = &ctx.target else {
-        return Err(DavError::status(StatusCode::FORBIDDEN, "The address book cannot be deleted; delete its cards instead."));
+        return Err(DavError::status(
+            StatusCode::FORBIDDEN,
+            "The address book cannot be deleted; delete its cards instead.",
+        ));
     };
     let store = ctx.store();
     let account = ctx.account();
@@ -21,9 +24,15 @@ pub async fn handle(ctx: &Ctx) -> DavResult<Response> {
     let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
     let id = item.id();
     if let Some(h) = ctx.header(header::IF_MATCH) {
-        let members = if book::is_group(&item) { Some(book::members(store, &ctx.state.members, account).await?) } else { None };
+        let members = if book::is_group(&item) {
+            Some(book::members(store, &ctx.state.members, account).await?)
+        } else {
+            None
+        };
         if !card::etag_matches(h, Some(&book::etag(&item, members.as_deref()))) {
-            return Err(DavError::precondition_failed("The card changed on the server (If-Match); sync first."));
+            return Err(DavError::precondition_failed(
+                "The card changed on the server (If-Match); sync first.",
+            ));
         }
     }
     let origin = ctx.who.origin();

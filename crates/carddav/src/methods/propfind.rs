@@ -51,7 +51,14 @@ pub fn card_propstats(ctx: &Ctx, wanted: &Wanted<'_>, info: &CardInfo<'_>) -> Ve
 }
 
 /// The multistatus entry of one live card.
-pub fn card_entry(ctx: &Ctx, item: &FeedItem, names: &Names, members: Option<&Members>, wanted: &Wanted<'_>, version: VcardVersion) -> Entry {
+pub fn card_entry(
+    ctx: &Ctx,
+    item: &FeedItem,
+    names: &Names,
+    members: Option<&Members>,
+    wanted: &Wanted<'_>,
+    version: VcardVersion,
+) -> Entry {
     card_entry_at(ctx, None, item, names, members, wanted, version)
 }
 
@@ -66,24 +73,48 @@ pub fn card_entry_at(
     version: VcardVersion,
 ) -> Entry {
     let id = item.id();
-    let text = if wanted.needs_text() { book::render(item, names, members, version, ctx.state.config.max_resource_size) } else { None };
-    let info = CardInfo { user: ctx.user(), etag: book::etag(item, members), last_modified: book::updated_at(item), text: text.as_deref() };
+    let text = if wanted.needs_text() {
+        book::render(item, names, members, version, ctx.state.config.max_resource_size)
+    } else {
+        None
+    };
+    let info = CardInfo {
+        user: ctx.user(),
+        etag: book::etag(item, members),
+        last_modified: book::updated_at(item),
+        text: text.as_deref(),
+    };
     let propstats = card_propstats(ctx, wanted, &info);
-    let href = href.map(str::to_string).unwrap_or_else(|| paths::card_href(ctx.user(), &names.href(&id)));
+    let href =
+        href.map(str::to_string).unwrap_or_else(|| paths::card_href(ctx.user(), &names.href(&id)));
     Entry::Props { href, propstats }
 }
 
 /// The multistatus entry of one live card from its stored row, for requests that need no card
 /// text (ETags, types, dates): nothing is decrypted.
-pub fn row_entry(ctx: &Ctx, row: &store::ContactRow, names: &Names, members: Option<&Members>, wanted: &Wanted<'_>) -> Entry {
+pub fn row_entry(
+    ctx: &Ctx,
+    row: &store::ContactRow,
+    names: &Names,
+    members: Option<&Members>,
+    wanted: &Wanted<'_>,
+) -> Entry {
     let id = *row.id.as_uuid();
-    let info = CardInfo { user: ctx.user(), etag: book::row_etag(row, members), last_modified: row.updated_at, text: None };
+    let info = CardInfo {
+        user: ctx.user(),
+        etag: book::row_etag(row, members),
+        last_modified: row.updated_at,
+        text: None,
+    };
     let propstats = card_propstats(ctx, wanted, &info);
     Entry::Props { href: paths::card_href(ctx.user(), &names.href(&id)), propstats }
 }
 
 /// Group members, loaded only when some of `rows` are live groups.
-pub async fn members_if_group_rows(ctx: &Ctx, rows: &[store::ContactRow]) -> DavResult<Option<std::sync::Arc<Members>>> {
+pub async fn members_if_group_rows(
+    ctx: &Ctx,
+    rows: &[store::ContactRow],
+) -> DavResult<Option<std::sync::Arc<Members>>> {
     if rows.iter().any(|r| r.kind == store::EntityKind::Group && !r.deleted) {
         Ok(Some(book::members(ctx.store(), &ctx.state.members, ctx.account()).await?))
     } else {
@@ -92,7 +123,10 @@ pub async fn members_if_group_rows(ctx: &Ctx, rows: &[store::ContactRow]) -> Dav
 }
 
 /// Group members, loaded only when some of `items` are groups.
-pub async fn members_if_groups(ctx: &Ctx, items: &[&FeedItem]) -> DavResult<Option<std::sync::Arc<Members>>> {
+pub async fn members_if_groups(
+    ctx: &Ctx,
+    items: &[&FeedItem],
+) -> DavResult<Option<std::sync::Arc<Members>>> {
     if items.iter().any(|i| book::is_group(i)) {
         Ok(Some(book::members(ctx.store(), &ctx.state.members, ctx.account()).await?))
     } else {
@@ -112,17 +146,35 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             let (_, found_names, state) = book::lookup(store, account, name).await?;
             let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
             let members = members_if_groups(ctx, &[&item]).await?;
-            let names = if book::is_group(&item) { Names(store.dav_names(account).await?) } else { found_names };
-            ms.push(&card_entry(ctx, &item, &names, members.as_deref(), &Wanted::Propfind(&req), VcardVersion::V3));
+            let names = if book::is_group(&item) {
+                Names(store.dav_names(account).await?)
+            } else {
+                found_names
+            };
+            ms.push(&card_entry(
+                ctx,
+                &item,
+                &names,
+                members.as_deref(),
+                &Wanted::Propfind(&req),
+                VcardVersion::V3,
+            ));
         }
         target => {
             let info = collection_info(ctx).await?;
-            ms.push(&Entry::Props { href: target.href(), propstats: ctx.trim(props::select(&req, props::collection_props(target, &info))) });
+            ms.push(&Entry::Props {
+                href: target.href(),
+                propstats: ctx.trim(props::select(&req, props::collection_props(target, &info))),
+            });
             if depth == 1 {
                 match target {
                     Target::Home(user) => {
                         let book = Target::Book(user.clone());
-                        ms.push(&Entry::Props { href: book.href(), propstats: ctx.trim(props::select(&req, props::collection_props(&book, &info))) });
+                        ms.push(&Entry::Props {
+                            href: book.href(),
+                            propstats: ctx
+                                .trim(props::select(&req, props::collection_props(&book, &info))),
+                        });
                     }
                     Target::Book(_) => {
                         let wanted = Wanted::Propfind(&req);
@@ -132,7 +184,14 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
                             let refs: Vec<&FeedItem> = items.iter().collect();
                             let members = members_if_groups(ctx, &refs).await?;
                             for item in &items {
-                                ms.push(&card_entry(ctx, item, &names, members.as_deref(), &wanted, VcardVersion::V3));
+                                ms.push(&card_entry(
+                                    ctx,
+                                    item,
+                                    &names,
+                                    members.as_deref(),
+                                    &wanted,
+                                    VcardVersion::V3,
+                                ));
                             }
                         } else {
                             let rows = book::live_rows(store, account).await?;

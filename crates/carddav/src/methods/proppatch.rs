@@ -26,7 +26,8 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     for op in &ops {
         match op {
             PatchOp::Set(n, v) if is_book && *n == displayname => {
-                let v: String = v.trim().chars().filter(|c| !c.is_control()).take(MAX_NAME).collect();
+                let v: String =
+                    v.trim().chars().filter(|c| !c.is_control()).take(MAX_NAME).collect();
                 new_name = Some(if v.is_empty() { book::DEFAULT_BOOK_NAME.to_string() } else { v });
                 ok.push((n.clone(), Value::Empty));
             }

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::{ContactId, GroupData, GroupId};
-use store::{DavName, FeedItem};
+use store::{DavName, FeedItem, Write};
 use uuid::Uuid;
 
 use crate::book;
@@ -25,7 +25,9 @@ use crate::Ctx;
 fn raced(e: store::StoreError) -> DavError {
     match e {
         store::StoreError::Conflict(_) | store::StoreError::Stale { .. } => {
-            DavError::precondition_failed("The card was changed elsewhere at the same moment; sync and try again.")
+            DavError::precondition_failed(
+                "The card was changed elsewhere at the same moment; sync and try again.",
+            )
         }
         other => other.into(),
     }
@@ -37,12 +39,23 @@ fn invalid(message: impl Into<String>) -> DavError {
 
 pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let Target::Card(_, name) = &ctx.target else {
-        return Err(DavError::status(StatusCode::METHOD_NOT_ALLOWED, "PUT a vCard into the address book (…/contacts/<name>.vcf)."));
+        return Err(DavError::status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "PUT a vCard into the address book (…/contacts/<name>.vcf).",
+        ));
     };
     let max = ctx.state.config.max_resource_size;
     if let Some(ct) = ctx.header(header::CONTENT_TYPE) {
         let mime = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-        if !matches!(mime.as_str(), "text/vcard" | "text/x-vcard" | "text/directory" | "application/octet-stream" | "text/plain" | "") {
+        if !matches!(
+            mime.as_str(),
+            "text/vcard"
+                | "text/x-vcard"
+                | "text/directory"
+                | "application/octet-stream"
+                | "text/plain"
+                | ""
+        ) {
             return Err(DavError::Condition(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Name::card("supported-address-data"),
@@ -61,7 +74,10 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let text = String::from_utf8(bytes).map_err(|_| invalid("The card is not UTF-8 text."))?;
     let mut cards = interchange::vcard::parse_vcards(&text);
     if cards.len() != 1 {
-        return Err(invalid(format!("Send exactly one vCard per resource (this body has {}).", cards.len())));
+        return Err(invalid(format!(
+            "Send exactly one vCard per resource (this body has {}).",
+            cards.len()
+        )));
     }
     let mut parsed = cards.remove(0).map_err(|e| invalid(e.reason))?;
     card::keep_raw_x_lines(&text, &mut parsed.data.extra);
@@ -71,18 +87,24 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let (existing_id, found_names, at_href) = book::lookup(store, account, name).await?;
     let live = at_href.as_ref().filter(|i| book::is_live(i));
     let members = match live {
-        Some(i) if book::is_group(i) => Some(book::members(store, &ctx.state.members, account).await?),
+        Some(i) if book::is_group(i) => {
+            Some(book::members(store, &ctx.state.members, account).await?)
+        }
         _ => None,
     };
     let current_etag = live.map(|i| book::etag(i, members.as_deref()));
     if let Some(h) = ctx.header(header::IF_MATCH) {
         if !card::etag_matches(h, current_etag.as_deref()) {
-            return Err(DavError::precondition_failed("The card changed on the server (If-Match); sync first."));
+            return Err(DavError::precondition_failed(
+                "The card changed on the server (If-Match); sync first.",
+            ));
         }
     }
     if let Some(h) = ctx.header(header::IF_NONE_MATCH) {
         if (h.trim() == "*" && live.is_some()) || card::etag_matches(h, current_etag.as_deref()) {
-            return Err(DavError::precondition_failed("A card with this name exists already (If-None-Match)."));
+            return Err(DavError::precondition_failed(
+                "A card with this name exists already (If-None-Match).",
+            ));
         }
     }
 
@@ -118,27 +140,42 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
         (None, Some(_)) => store.dav_names_of(account, &[id]).await?.remove(&id),
     };
     let is_default = new_name.href == card::default_href(&id) && new_name.uid.is_none();
-    let rename = (old_name.as_ref() != Some(&new_name) && !(old_name.is_none() && is_default)).then_some(&new_name);
+    let rename = (old_name.as_ref() != Some(&new_name) && !(old_name.is_none() && is_default))
+        .then_some(&new_name);
 
     let etag = match card::group_members(&parsed.data.extra) {
         None => {
             let mut data = parsed.data;
             // Membership is edited on the group cards; keep the contact's groups.
             data.groups = match &state {
-                Some(FeedItem::Contact(c)) => c.data.as_ref().map(|d| d.groups.clone()).unwrap_or_default(),
+                Some(FeedItem::Contact(c)) => {
+                    c.data.as_ref().map(|d| d.groups.clone()).unwrap_or_default()
+                }
                 _ => Vec::new(),
             };
-            let revision = store.put_contact_named(account, ContactId::from_uuid(id), base, &data, rename, origin).await.map_err(raced)?;
+            let revision = store
+                .put_contact_named(account, ContactId::from_uuid(id), base, &data, rename, origin)
+                .await
+                .map_err(raced)?;
             card::contact_etag(&id, revision)
         }
         Some(member_uids) => {
             // The group and its members' memberships are written in one transaction.
             let gd = GroupData::parse(&parsed.data.display_name).map_err(invalid)?;
             let gid = GroupId::from_uuid(id);
-            let wanted: HashSet<ContactId> =
-                card::member_ids(account.as_uuid(), &member_uids).into_iter().map(ContactId::from_uuid).collect();
-            let (revision, members) =
-                store.put_group_with_members(account, gid, base, Some(&gd), rename, &wanted, origin).await.map_err(raced)?;
+            let wanted: HashSet<ContactId> = card::member_ids(account.as_uuid(), &member_uids)
+                .into_iter()
+                .map(ContactId::from_uuid)
+                .collect();
+            let (revision, members) = store
+                .put_group_with_members(
+                    account,
+                    Write::group(gid, base, &gd).named(rename),
+                    &wanted,
+                    origin,
+                )
+                .await
+                .map_err(raced)?;
             let members: Vec<Uuid> = members.iter().map(|m| *m.as_uuid()).collect();
             card::group_etag(&id, revision, &members)
         }
@@ -149,6 +186,9 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
 
     let status = if live.is_some() { StatusCode::NO_CONTENT } else { StatusCode::CREATED };
     let mut r = status.into_response();
-    r.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).map_err(|e| DavError::Internal(e.to_string()))?);
+    r.headers_mut().insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).map_err(|e| DavError::Internal(e.to_string()))?,
+    );
     Ok(r)
 }

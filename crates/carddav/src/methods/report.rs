@@ -15,7 +15,10 @@ use crate::book::{self, Members, Names};
 use crate::cache::CachedCard;
 use crate::error::{DavError, DavResult};
 use crate::filter;
-use crate::methods::propfind::{card_entry, card_entry_at, card_propstats, members_if_group_rows, members_if_groups, row_entry, Wanted};
+use crate::methods::propfind::{
+    card_entry, card_entry_at, card_propstats, members_if_group_rows, members_if_groups, row_entry,
+    Wanted,
+};
 use crate::paths::{self, Target};
 use crate::props::{self, parse_sync_token, sync_token, CardInfo};
 use crate::request::{parse_report, Filter, PropSelection, Report};
@@ -45,7 +48,9 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     match report {
         Report::Multiget { select, hrefs } => multiget(ctx, &select, &hrefs).await,
         Report::Query { select, filter, limit } => query(ctx, &select, &filter, limit).await,
-        Report::SyncCollection { token, level, limit, select } => sync_collection(ctx, &token, &level, limit, &select).await,
+        Report::SyncCollection { token, level, limit, select } => {
+            sync_collection(ctx, &token, &level, limit, &select).await
+        }
     }
 }
 
@@ -73,7 +78,8 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
     let mut kept = cache.get(account, seq, &asked, v);
     if kept.iter().any(Option::is_none) {
         // A first sync's warm-up may be writing them right now.
-        let missed: Vec<&str> = asked.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(n, _)| *n).collect();
+        let missed: Vec<&str> =
+            asked.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(n, _)| *n).collect();
         cache.wait_for_warm_up(account, &missed, v).await;
         let mut again = cache.get(account, seq, &missed, v).into_iter();
         for k in kept.iter_mut().filter(|k| k.is_none()) {
@@ -81,14 +87,21 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
         }
     }
     let mut kept = kept.into_iter();
-    let hits: Vec<Option<Arc<CachedCard>>> = wanted.iter().map(|n| n.as_ref().and_then(|_| kept.next().flatten())).collect();
-    let refs: Vec<&str> = wanted.iter().zip(&hits).filter(|(_, hit)| hit.is_none()).filter_map(|(n, _)| n.as_deref()).collect();
+    let hits: Vec<Option<Arc<CachedCard>>> =
+        wanted.iter().map(|n| n.as_ref().and_then(|_| kept.next().flatten())).collect();
+    let refs: Vec<&str> = wanted
+        .iter()
+        .zip(&hits)
+        .filter(|(_, hit)| hit.is_none())
+        .filter_map(|(n, _)| n.as_deref())
+        .collect();
     let resolved = store.dav_resolve(account, &refs, true).await?;
     let (ids, states, found_names) = (resolved.ids, resolved.states, Names(resolved.names));
     let live: Vec<&FeedItem> = states.values().filter(|i| book::is_live(i)).collect();
     let members = members_if_groups(ctx, &live).await?;
     // Group cards name their members by UID: then every name is needed.
-    let card_names = if members.is_some() { Names(store.dav_names(account).await?) } else { found_names };
+    let card_names =
+        if members.is_some() { Names(store.dav_names(account).await?) } else { found_names };
     enum Found<'a> {
         Kept(&'a CachedCard),
         Read(&'a FeedItem),
@@ -101,7 +114,12 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
         .map(|((href, name), hit)| {
             let found = match hit {
                 Some(c) => Found::Kept(c),
-                None => match name.as_ref().and_then(|n| ids.get(n)).and_then(|id| states.get(id)).filter(|i| book::is_live(i)) {
+                None => match name
+                    .as_ref()
+                    .and_then(|n| ids.get(n))
+                    .and_then(|id| states.get(id))
+                    .filter(|i| book::is_live(i))
+                {
                     Some(item) => Found::Read(item),
                     None => Found::Missing,
                 },
@@ -119,13 +137,24 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
             let Some(text) = book::render(item, &card_names, None, v, max) else {
                 return (Entry::Status { href: (*href).clone(), status: 404 }, None);
             };
-            let card = CachedCard { name: card_names.href(&id), etag: book::etag(item, None), last_modified: book::updated_at(item), text };
+            let card = CachedCard {
+                name: card_names.href(&id),
+                etag: book::etag(item, None),
+                last_modified: book::updated_at(item),
+                text,
+            };
             (kept_entry(ctx, href, &card, &w), Some((id, card)))
         }
-        Found::Read(item) => (card_entry_at(ctx, Some(href), item, &card_names, members.as_deref(), &w, v), None),
+        Found::Read(item) => {
+            (card_entry_at(ctx, Some(href), item, &card_names, members.as_deref(), &w, v), None)
+        }
         Found::Missing => (Entry::Status { href: (*href).clone(), status: 404 }, None),
     };
-    let entries = if hits.iter().all(Option::is_some) { found.iter().map(write).collect() } else { store::par_map(&found, write) };
+    let entries = if hits.iter().all(Option::is_some) {
+        found.iter().map(write).collect()
+    } else {
+        store::par_map(&found, write)
+    };
     let mut ms = Multistatus::with_capacity(hrefs.len());
     let mut read = Vec::new();
     for (e, card) in entries {
@@ -138,11 +167,21 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
 
 /// The multistatus entry of a card as served before, under the href the client wrote.
 fn kept_entry(ctx: &Ctx, href: &str, card: &CachedCard, wanted: &Wanted<'_>) -> Entry {
-    let info = CardInfo { user: ctx.user(), etag: card.etag.clone(), last_modified: card.last_modified, text: Some(&card.text) };
+    let info = CardInfo {
+        user: ctx.user(),
+        etag: card.etag.clone(),
+        last_modified: card.last_modified,
+        text: Some(&card.text),
+    };
     Entry::Props { href: href.to_string(), propstats: card_propstats(ctx, wanted, &info) }
 }
 
-async fn query(ctx: &Ctx, select: &PropSelection, filter: &Filter, limit: Option<u64>) -> DavResult<Response> {
+async fn query(
+    ctx: &Ctx,
+    select: &PropSelection,
+    filter: &Filter,
+    limit: Option<u64>,
+) -> DavResult<Response> {
     let store = ctx.store();
     let account = ctx.account();
     let items = book::all_live(store, account).await?;
@@ -153,8 +192,12 @@ async fn query(ctx: &Ctx, select: &PropSelection, filter: &Filter, limit: Option
             let id = item.id();
             let uid = names.uid(&id);
             match item {
-                FeedItem::Contact(c) => c.data.as_ref().is_some_and(|d| filter::matches(filter, |p| filter::contact_values(d, &uid, p))),
-                FeedItem::Group(g) => g.data.as_ref().is_some_and(|d| filter::matches(filter, |p| filter::group_values(d.name(), &uid, p))),
+                FeedItem::Contact(c) => c.data.as_ref().is_some_and(|d| {
+                    filter::matches(filter, |p| filter::contact_values(d, &uid, p))
+                }),
+                FeedItem::Group(g) => g.data.as_ref().is_some_and(|d| {
+                    filter::matches(filter, |p| filter::group_values(d.name(), &uid, p))
+                }),
             }
         })
         .collect();
@@ -183,19 +226,33 @@ fn invalid_token() -> DavError {
     )
 }
 
-async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>, select: &PropSelection) -> DavResult<Response> {
+async fn sync_collection(
+    ctx: &Ctx,
+    token: &str,
+    level: &str,
+    limit: Option<u64>,
+    select: &PropSelection,
+) -> DavResult<Response> {
     if !matches!(level, "1" | "infinite" | "infinity") {
-        return Err(DavError::bad_request(format!("sync-level must be 1 or infinite, not {level:?}")));
+        return Err(DavError::bad_request(format!(
+            "sync-level must be 1 or infinite, not {level:?}"
+        )));
     }
     let store = ctx.store();
     let account = ctx.account();
-    let since = if token.is_empty() { Since::Start } else { Since::After(parse_sync_token(token).ok_or_else(invalid_token)?) };
+    let since = if token.is_empty() {
+        Since::Start
+    } else {
+        Since::After(parse_sync_token(token).ok_or_else(invalid_token)?)
+    };
     let initial = since == Since::Start;
     // Rows are read without decrypting anything; only cards whose text is asked for are opened.
     // On an incremental sync, contact changes can change groups' members (their cards): the
     // groups are then reported too, within the limit.
     let groups: Vec<Head> = if initial { Vec::new() } else { store.group_heads(account).await? };
-    let page = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX).saturating_sub(groups.len()).max(1)).unwrap_or(usize::MAX - 1);
+    let page = limit
+        .map(|l| usize::try_from(l).unwrap_or(usize::MAX).saturating_sub(groups.len()).max(1))
+        .unwrap_or(usize::MAX - 1);
     let feed = match store.feed_heads(account, since, page).await {
         Ok(feed) => feed,
         Err(StoreError::CursorInvalid) => return Err(invalid_token()),
@@ -228,7 +285,10 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
     for row in &rows {
         let id = *row.id.as_uuid();
         match items.get(&id).filter(|i| book::is_live(i)) {
-            _ if row.deleted => ms.push(&Entry::Status { href: paths::card_href(ctx.user(), &names.href(&id)), status: 404 }),
+            _ if row.deleted => ms.push(&Entry::Status {
+                href: paths::card_href(ctx.user(), &names.href(&id)),
+                status: 404,
+            }),
             Some(item) => ms.push(&card_entry(ctx, item, &names, members.as_deref(), &w, v)),
             None => ms.push(&row_entry(ctx, row, &names, members.as_deref(), &w)),
         }
@@ -243,10 +303,24 @@ async fn sync_collection(ctx: &Ctx, token: &str, level: &str, limit: Option<u64>
     let body = ms.finish(Some(&sync_token(new_seq)));
     if initial && !w.needs_text() {
         // The client asks for these cards next, a hundred at a time: have them ready.
-        let cards: Vec<(Uuid, String)> =
-            rows.iter().filter(|r| r.kind == EntityKind::Contact && !r.deleted).map(|r| (*r.id.as_uuid(), names.href(r.id.as_uuid()))).collect();
+        let cards: Vec<(Uuid, String)> = rows
+            .iter()
+            .filter(|r| r.kind == EntityKind::Contact && !r.deleted)
+            .map(|r| (*r.id.as_uuid(), names.href(r.id.as_uuid())))
+            .collect();
         // Only a help: the listing stands without it.
-        if let Err(e) = ctx.state.cards.warm(ctx.state.store.clone(), account, cards, names, ctx.state.config.max_resource_size).await {
+        if let Err(e) = ctx
+            .state
+            .cards
+            .warm(
+                ctx.state.store.clone(),
+                account,
+                cards,
+                names,
+                ctx.state.config.max_resource_size,
+            )
+            .await
+        {
             tracing::warn!(error = ?e, "CardDAV: cards not made ready ahead");
         }
     }

@@ -13,10 +13,16 @@ pub fn handle(_ctx: &Ctx, method: &str) -> DavResult<Response> {
 
 pub fn refuse(method: &str) -> DavError {
     let message = match method {
-        "MKCOL" | "MKCALENDAR" => "Rolo has one address book per account: new collections cannot be created.",
+        "MKCOL" | "MKCALENDAR" => {
+            "Rolo has one address book per account: new collections cannot be created."
+        }
         "LOCK" | "UNLOCK" => "Rolo does not lock resources (DAV class 1 and 3 only).",
         _ => "This method is not supported by Rolo's address book.",
     };
-    let status = if method.starts_with("MK") { StatusCode::FORBIDDEN } else { StatusCode::METHOD_NOT_ALLOWED };
+    let status = if method.starts_with("MK") {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED
+    };
     DavError::status(status, message)
 }

@@ -114,7 +114,10 @@ pub(crate) fn check_zip(bytes: &[u8], limits: &WorkbookLimits) -> Result<ZipKind
         let strings = name.ends_with("sharedStrings.xml");
         let count = scan_xml(entry, strings)?;
         if strings && count > limits.max_cells {
-            return Err(too_large(format!("its shared-string table holds more than {} strings", limits.max_cells)));
+            return Err(too_large(format!(
+                "its shared-string table holds more than {} strings",
+                limits.max_cells
+            )));
         }
         if name == "content.xml" {
             let entry = zip.by_index(i).map_err(unreadable)?;
@@ -145,7 +148,9 @@ fn scan_xml(mut part: impl Read, count_si: bool) -> Result<usize, ImportError> {
             }
             run += 1;
             if run > MAX_TEXT_RUN {
-                return Err(too_large("a cell holds more text than the 32,767 characters Excel allows".into()));
+                return Err(too_large(
+                    "a cell holds more text than the 32,767 characters Excel allows".into(),
+                ));
             }
             if count_si {
                 state = match (state, b) {
@@ -233,7 +238,8 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
                 "table:table-cell" | "table:covered-table-cell" if in_row => {
                     let n = repeat_attr(e, "table:number-columns-repeated")?;
                     col = col.saturating_add(n).min(ODS_MAX_COLUMNS);
-                    let valued = has_value(e) || e.attributes().flatten().any(|a| a.key.as_ref() == "table:formula");
+                    let valued = has_value(e)
+                        || e.attributes().flatten().any(|a| a.key.as_ref() == "table:formula");
                     if valued || !empty {
                         used_cols = col;
                     }
@@ -244,15 +250,21 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
                         row_text = row_text.saturating_add(cell_text.saturating_mul(cell_repeat));
                     }
                 }
-                "text:s" if in_cell => cell_text = cell_text.saturating_add(repeat_attr(e, "text:c")?),
-                "text:p" | "text:tab" | "text:line-break" if in_cell => cell_text = cell_text.saturating_add(1),
+                "text:s" if in_cell => {
+                    cell_text = cell_text.saturating_add(repeat_attr(e, "text:c")?)
+                }
+                "text:p" | "text:tab" | "text:line-break" if in_cell => {
+                    cell_text = cell_text.saturating_add(1)
+                }
                 _ => {}
             }
         }
         match &event {
             Event::Text(t) if in_cell => cell_text = cell_text.saturating_add(t.len()),
             Event::GeneralRef(_) if in_cell => cell_text = cell_text.saturating_add(4),
-            Event::End(e) if matches!(e.name().as_ref(), "table:table-cell" | "table:covered-table-cell") => {
+            Event::End(e)
+                if matches!(e.name().as_ref(), "table:table-cell" | "table:covered-table-cell") =>
+            {
                 if in_cell {
                     row_text = row_text.saturating_add(cell_text.saturating_mul(cell_repeat));
                 }
@@ -276,7 +288,9 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
             Event::End(e) if e.name().as_ref() == "table:table" => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    let area = used_rows.saturating_sub(first_used.unwrap_or(used_rows)).saturating_mul(width);
+                    let area = used_rows
+                        .saturating_sub(first_used.unwrap_or(used_rows))
+                        .saturating_mul(width);
                     grid = grid.saturating_add(area);
                 }
             }
@@ -284,7 +298,9 @@ fn check_ods_grid(part: impl Read, limits: &WorkbookLimits) -> Result<(), Import
             _ => {}
         }
         if in_cell && cell_text > MAX_TEXT_RUN {
-            return Err(too_large("a cell holds more text than the 32,767 characters Excel allows".into()));
+            return Err(too_large(
+                "a cell holds more text than the 32,767 characters Excel allows".into(),
+            ));
         }
         if grid > limits.max_grid_cells || pushed > limits.max_grid_cells {
             return Err(too_large(format!(
@@ -309,7 +325,17 @@ fn cell_span(kind: u16, data: &[u8]) -> Option<(u16, u16, u16)> {
     let u16_at = |i: usize| data.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
     match kind {
         // FORMULA, NUMBER, LABEL, BOOLERR, RK, LABELSST, BLANK, RSTRING, and BIFF2-4 cells.
-        0x0006 | 0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00FD | 0x0201 | 0x00D6 | 0x0001..=0x0005 | 0x0206 | 0x0406 => {
+        0x0006
+        | 0x0203
+        | 0x0204
+        | 0x0205
+        | 0x027E
+        | 0x00FD
+        | 0x0201
+        | 0x00D6
+        | 0x0001..=0x0005
+        | 0x0206
+        | 0x0406 => {
             let (row, col) = (u16_at(0)?, u16_at(2)?);
             Some((row, col, col))
         }
@@ -328,9 +354,16 @@ fn cell_span(kind: u16, data: &[u8]) -> Option<(u16, u16, u16)> {
 /// [`WorkbookLimits::max_cells`].
 pub(crate) fn check_xls(bytes: &[u8], limits: &WorkbookLimits) -> Result<(), ImportError> {
     let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(unreadable)?;
-    let name = ["/Workbook", "/Book"].into_iter().find(|n| file.is_stream(n)).ok_or_else(|| unreadable("no workbook stream"))?;
+    let name = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|n| file.is_stream(n))
+        .ok_or_else(|| unreadable("no workbook stream"))?;
     let mut stream = Vec::new();
-    file.open_stream(name).map_err(unreadable)?.take(bytes.len() as u64).read_to_end(&mut stream).map_err(unreadable)?;
+    file.open_stream(name)
+        .map_err(unreadable)?
+        .take(bytes.len() as u64)
+        .read_to_end(&mut stream)
+        .map_err(unreadable)?;
     let mut grid: usize = 0;
     let mut cells: usize = 0;
     // The used area of the substream being read: rows and columns, min and max.
@@ -355,7 +388,9 @@ pub(crate) fn check_xls(bytes: &[u8], limits: &WorkbookLimits) -> Result<(), Imp
                     cells = cells.saturating_add(usize::from(c1 - c0) + 1);
                     area = Some(match area {
                         None => (row, row, c0, c1),
-                        Some((r0, r1, a0, a1)) => (r0.min(row), r1.max(row), a0.min(c0), a1.max(c1)),
+                        Some((r0, r1, a0, a1)) => {
+                            (r0.min(row), r1.max(row), a0.min(c0), a1.max(c1))
+                        }
                     });
                 }
             }
@@ -391,8 +426,11 @@ mod tests {
     #[test]
     fn ods_grids_count_repeats() {
         let limits = WorkbookLimits { max_grid_cells: 1000, ..WorkbookLimits::default() };
-        let table = |rows: &str| format!("<office:document-content><table:table>{rows}</table:table></office:document-content>");
-        let cell = r#"<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>"#;
+        let table = |rows: &str| {
+            format!("<office:document-content><table:table>{rows}</table:table></office:document-content>")
+        };
+        let cell =
+            r#"<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>"#;
         // Two rows of ten cells, then a million empty rows (as LibreOffice writes them).
         let fine = table(&format!(
             r#"<table:table-row>{c}</table:table-row><table:table-row>{c}</table:table-row><table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#,
@@ -400,7 +438,9 @@ mod tests {
         ));
         assert!(check_ods_grid(fine.as_bytes(), &limits).is_ok());
         // One row with content, repeated a million times.
-        let bomb = table(&format!(r#"<table:table-row table:number-rows-repeated="1000000">{cell}</table:table-row>"#));
+        let bomb = table(&format!(
+            r#"<table:table-row table:number-rows-repeated="1000000">{cell}</table:table-row>"#
+        ));
         assert!(matches!(check_ods_grid(bomb.as_bytes(), &limits), Err(ImportError::TooLarge(_))));
         // Content at row 1 and row 1,000,000.
         let far = table(&format!(
@@ -408,19 +448,25 @@ mod tests {
         ));
         assert!(matches!(check_ods_grid(far.as_bytes(), &limits), Err(ImportError::TooLarge(_))));
         // One cell repeated across 16,384 columns.
-        let wide = table(&format!(
-            r#"<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="float"/></table:table-row>"#
-        ));
+        let wide = table(
+            r#"<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="float"/></table:table-row>"#,
+        );
         assert!(matches!(check_ods_grid(wide.as_bytes(), &limits), Err(ImportError::TooLarge(_))));
     }
 
     #[test]
     fn ods_text_is_counted_as_laid_out() {
         let limits = WorkbookLimits { max_unpacked_bytes: 1 << 20, ..WorkbookLimits::default() };
-        let table = |rows: &str| format!("<office:document-content><table:table>{rows}</table:table></office:document-content>");
-        let too_large = |xml: &str| matches!(check_ods_grid(xml.as_bytes(), &limits), Err(ImportError::TooLarge(_)));
+        let table = |rows: &str| {
+            format!("<office:document-content><table:table>{rows}</table:table></office:document-content>")
+        };
+        let too_large = |xml: &str| {
+            matches!(check_ods_grid(xml.as_bytes(), &limits), Err(ImportError::TooLarge(_)))
+        };
         // A few hundred bytes that calamine expands to 100 million spaces.
-        let spaces = table(r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="99999999"/>b</text:p></table:table-cell></table:table-row>"#);
+        let spaces = table(
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="99999999"/>b</text:p></table:table-cell></table:table-row>"#,
+        );
         assert!(too_large(&spaces));
         // A cell of 10 KB copied into 1,000 columns of 1,000 rows: 10 GB, in a million cells.
         let copies = table(&format!(
@@ -433,7 +479,10 @@ mod tests {
         let nested = table(
             r#"<table:table-row table:number-rows-repeated="2000"><table:table-cell office:value-type="float" office:value="1"/></table:table-row><table:table-row><table:table-cell><table:table/></table:table-cell></table:table-row>"#,
         );
-        assert!(matches!(check_ods_grid(nested.as_bytes(), &small_grid), Err(ImportError::TooLarge(_))));
+        assert!(matches!(
+            check_ods_grid(nested.as_bytes(), &small_grid),
+            Err(ImportError::TooLarge(_))
+        ));
         // A row repeated zero times is still read.
         let zero = table(&format!(
             r#"<table:table-row table:number-rows-repeated="0"><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>{}</text:p></table:table-cell></table:table-row>"#,
@@ -441,7 +490,9 @@ mod tests {
         ));
         assert!(too_large(&zero));
         // Ordinary text, spaces and empty repeated cells are fine.
-        let fine = table(r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="3"/>b</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1000"/></table:table-row>"#);
+        let fine = table(
+            r#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="3"/>b</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1000"/></table:table-row>"#,
+        );
         assert!(check_ods_grid(fine.as_bytes(), &limits).is_ok());
     }
 

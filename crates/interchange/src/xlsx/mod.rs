@@ -6,7 +6,7 @@ mod guard;
 mod read;
 mod write;
 
+pub use crate::table::Record;
 pub use guard::{WorkbookLimits, MAX_COLUMNS, MAX_TEXT_RUN};
 pub use read::{analyse, read_rows, SheetAnalysis, XlsxAnalysis};
 pub use write::{ram_tempdir, write_groups, XlsxWriter};
-pub use crate::table::Record;

@@ -49,15 +49,21 @@ fn open<'a>(bytes: &'a [u8], limits: &WorkbookLimits) -> Result<Book<'a>, Import
     }
     if bytes.starts_with(b"PK") {
         return match check_zip(bytes, limits)? {
-            ZipKind::Xlsx => calamine::Xlsx::new(Cursor::new(bytes)).map(Book::Xlsx).map_err(unreadable),
-            ZipKind::Ods => calamine::Ods::new(Cursor::new(bytes)).map(|b| Book::Laid(calamine::Sheets::Ods(b))).map_err(unreadable),
+            ZipKind::Xlsx => {
+                calamine::Xlsx::new(Cursor::new(bytes)).map(Book::Xlsx).map_err(unreadable)
+            }
+            ZipKind::Ods => calamine::Ods::new(Cursor::new(bytes))
+                .map(|b| Book::Laid(calamine::Sheets::Ods(b)))
+                .map_err(unreadable),
             ZipKind::Xlsb => Err(unreadable("binary workbooks (.xlsb) are not read")),
             ZipKind::Other => Err(unreadable("this zip file is not a workbook")),
         };
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         check_xls(bytes, limits)?;
-        return calamine::Xls::new(Cursor::new(bytes)).map(|b| Book::Laid(calamine::Sheets::Xls(b))).map_err(unreadable);
+        return calamine::Xls::new(Cursor::new(bytes))
+            .map(|b| Book::Laid(calamine::Sheets::Xls(b)))
+            .map_err(unreadable);
     }
     Err(unreadable("this is not an Excel or OpenDocument file"))
 }
@@ -68,7 +74,9 @@ fn cell_text(d: &Data) -> String {
         Data::Float(f) => float_text(*f),
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => dt.as_datetime().map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        Data::DateTime(dt) => {
+            dt.as_datetime().map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+        }
         Data::Error(_) | Data::Empty => String::new(),
     }
 }
@@ -80,7 +88,9 @@ fn ref_text(d: &DataRef<'_>) -> String {
         DataRef::Float(f) => float_text(*f),
         DataRef::Int(i) => i.to_string(),
         DataRef::Bool(b) => b.to_string(),
-        DataRef::DateTime(dt) => dt.as_datetime().map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+        DataRef::DateTime(dt) => {
+            dt.as_datetime().map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+        }
         DataRef::Error(_) | DataRef::Empty => String::new(),
     }
 }
@@ -104,7 +114,10 @@ impl Budget {
     }
 
     fn cell(&mut self, max: usize) -> Result<(), ImportError> {
-        self.cells = self.cells.checked_sub(1).ok_or_else(|| too_large(format!("it holds more than {max} cells")))?;
+        self.cells = self
+            .cells
+            .checked_sub(1)
+            .ok_or_else(|| too_large(format!("it holds more than {max} cells")))?;
         Ok(())
     }
 }
@@ -174,7 +187,12 @@ fn each_row(
 
 /// A row's cells from the sheet's first used column, at most [`MAX_COLUMNS`] of them.
 fn place(cells: &RawRow, first_col: u32) -> Vec<String> {
-    let width = cells.iter().map(|(c, _)| (c.saturating_sub(first_col) as usize) + 1).max().unwrap_or(0).min(MAX_COLUMNS);
+    let width = cells
+        .iter()
+        .map(|(c, _)| (c.saturating_sub(first_col) as usize) + 1)
+        .max()
+        .unwrap_or(0)
+        .min(MAX_COLUMNS);
     let mut out = vec![String::new(); width];
     for (c, text) in cells {
         if let Some(slot) = out.get_mut(c.saturating_sub(first_col) as usize) {
@@ -196,17 +214,26 @@ fn sheet_names(book: &Book<'_>) -> Vec<String> {
 /// dimension from B2 to A1) overflows, which panics where overflow is checked (debug builds,
 /// and calamine in release builds: see the workspace's `Cargo.toml`).
 fn contained<T>(read: impl FnOnce() -> Result<T, ImportError>) -> Result<T, ImportError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
-        .unwrap_or_else(|_| Err(unreadable("it is malformed (a cell reference is out of range, or the like)")))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(unreadable("it is malformed (a cell reference is out of range, or the like)"))
+    })
 }
 
 /// Reads every sheet's header row and suggests a mapping for each, counting rows and cells
 /// within `limits`.
-pub fn analyse(bytes: &[u8], dialect: Option<Dialect>, limits: &WorkbookLimits) -> Result<XlsxAnalysis, ImportError> {
+pub fn analyse(
+    bytes: &[u8],
+    dialect: Option<Dialect>,
+    limits: &WorkbookLimits,
+) -> Result<XlsxAnalysis, ImportError> {
     contained(|| analyse_book(bytes, dialect, limits))
 }
 
-fn analyse_book(bytes: &[u8], dialect: Option<Dialect>, limits: &WorkbookLimits) -> Result<XlsxAnalysis, ImportError> {
+fn analyse_book(
+    bytes: &[u8],
+    dialect: Option<Dialect>,
+    limits: &WorkbookLimits,
+) -> Result<XlsxAnalysis, ImportError> {
     let mut book = open(bytes, limits)?;
     let mut budget = Budget::new(limits);
     let mut sheets = Vec::new();
@@ -222,7 +249,10 @@ fn analyse_book(bytes: &[u8], dialect: Option<Dialect>, limits: &WorkbookLimits)
                 Some(_) => {
                     rows += 1;
                     if total_rows + rows > limits.max_rows {
-                        return Err(too_large(format!("it has more than {} rows", limits.max_rows)));
+                        return Err(too_large(format!(
+                            "it has more than {} rows",
+                            limits.max_rows
+                        )));
                     }
                 }
             }
@@ -230,7 +260,8 @@ fn analyse_book(bytes: &[u8], dialect: Option<Dialect>, limits: &WorkbookLimits)
         })?;
         let Some((_, header)) = header else { continue };
         total_rows += rows;
-        let headers: Vec<String> = place(&header, first_col).iter().map(|h| h.trim().to_string()).collect();
+        let headers: Vec<String> =
+            place(&header, first_col).iter().map(|h| h.trim().to_string()).collect();
         if headers.iter().all(String::is_empty) {
             continue;
         }
@@ -246,11 +277,19 @@ fn analyse_book(bytes: &[u8], dialect: Option<Dialect>, limits: &WorkbookLimits)
 /// Reads the rows of the analysed sheets. A contact whose UID appeared on an earlier sheet (one
 /// sheet per group) is read once, with the groups of every sheet it is on. With several sheets,
 /// row errors name the sheet.
-pub fn read_rows(bytes: &[u8], analysis: &XlsxAnalysis, limits: &WorkbookLimits) -> Result<Vec<RowResult>, ImportError> {
+pub fn read_rows(
+    bytes: &[u8],
+    analysis: &XlsxAnalysis,
+    limits: &WorkbookLimits,
+) -> Result<Vec<RowResult>, ImportError> {
     contained(|| read_book(bytes, analysis, limits))
 }
 
-fn read_book(bytes: &[u8], analysis: &XlsxAnalysis, limits: &WorkbookLimits) -> Result<Vec<RowResult>, ImportError> {
+fn read_book(
+    bytes: &[u8],
+    analysis: &XlsxAnalysis,
+    limits: &WorkbookLimits,
+) -> Result<Vec<RowResult>, ImportError> {
     let mut book = open(bytes, limits)?;
     let mut budget = Budget::new(limits);
     let mut out: Vec<RowResult> = Vec::new();
@@ -271,16 +310,21 @@ fn read_book(bytes: &[u8], analysis: &XlsxAnalysis, limits: &WorkbookLimits) -> 
             }
             let line = row as usize + 1;
             let cells = place(cells, sheet.first_col);
-            let Some(result) = mapper.map(line, cells.iter().map(String::as_str)) else { return Ok(()) };
+            let Some(result) = mapper.map(line, cells.iter().map(String::as_str)) else {
+                return Ok(());
+            };
             match result {
                 Ok(row) => {
-                    let first = row.uid.clone().filter(|u| !u.is_empty()).and_then(|u| match by_uid.get(&u) {
-                        Some(first) => Some(*first),
-                        None => {
-                            by_uid.insert(u, out.len());
-                            None
-                        }
-                    });
+                    let first =
+                        row.uid.clone().filter(|u| !u.is_empty()).and_then(|u| {
+                            match by_uid.get(&u) {
+                                Some(first) => Some(*first),
+                                None => {
+                                    by_uid.insert(u, out.len());
+                                    None
+                                }
+                            }
+                        });
                     match first {
                         Some(first) => {
                             if let Some(Ok(earlier)) = out.get_mut(first) {
@@ -294,7 +338,10 @@ fn read_book(bytes: &[u8], analysis: &XlsxAnalysis, limits: &WorkbookLimits) -> 
                         None => out.push(Ok(row)),
                     }
                 }
-                Err(e) if many => out.push(Err(RowError { line, reason: format!("sheet “{}”: {}", sheet.name, e.reason) })),
+                Err(e) if many => out.push(Err(RowError {
+                    line,
+                    reason: format!("sheet “{}”: {}", sheet.name, e.reason),
+                })),
                 Err(e) => out.push(Err(e)),
             }
             Ok(())
@@ -311,9 +358,18 @@ mod tests {
     fn truncated_or_foreign_bytes_are_errors() {
         let l = WorkbookLimits::default();
         assert!(matches!(analyse(b"", None, &l), Err(ImportError::Empty)));
-        assert!(matches!(analyse(b"PK\x03\x04 truncated", None, &l), Err(ImportError::Spreadsheet(_))));
-        assert!(matches!(analyse(b"Name,Phone\nA,1\n", None, &l), Err(ImportError::Spreadsheet(_))));
-        assert!(matches!(analyse(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], None, &l), Err(ImportError::Spreadsheet(_))));
+        assert!(matches!(
+            analyse(b"PK\x03\x04 truncated", None, &l),
+            Err(ImportError::Spreadsheet(_))
+        ));
+        assert!(matches!(
+            analyse(b"Name,Phone\nA,1\n", None, &l),
+            Err(ImportError::Spreadsheet(_))
+        ));
+        assert!(matches!(
+            analyse(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], None, &l),
+            Err(ImportError::Spreadsheet(_))
+        ));
     }
 
     #[test]

@@ -119,13 +119,17 @@ impl XlsxWriter {
             let date = match record.data.birthday {
                 Some(domain::Birthday::Date(d)) if col == birthday_column(self.layout) => {
                     use chrono::Datelike;
-                    u16::try_from(d.year()).ok().and_then(|y| ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok())
+                    u16::try_from(d.year()).ok().and_then(|y| {
+                        ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok()
+                    })
                 }
                 _ => None,
             };
             match date {
                 Some(date) => sheet.write_datetime_with_format(row, c, &date, &self.date),
-                None if cell.starts_with(['=', '+', '-', '@']) => sheet.write_string_with_format(row, c, cell, &self.quoted),
+                None if cell.starts_with(['=', '+', '-', '@']) => {
+                    sheet.write_string_with_format(row, c, cell, &self.quoted)
+                }
                 None => sheet.write_string_with_format(row, c, cell, &self.text),
             }
             .map_err(xlsx_err)?;
@@ -156,7 +160,12 @@ impl XlsxWriter {
 }
 
 /// One sheet per group: `(group name, contacts)` pairs, in order.
-pub fn write_groups<'a, W, G, C>(out: W, groups: G, layout: Layout, columns: Columns) -> Result<W, ExportError>
+pub fn write_groups<'a, W, G, C>(
+    out: W,
+    groups: G,
+    layout: Layout,
+    columns: Columns,
+) -> Result<W, ExportError>
 where
     W: Write + Seek + Send,
     G: IntoIterator<Item = (&'a str, C)>,
@@ -176,10 +185,17 @@ where
 fn sheet_name(name: &str, taken: &[String]) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     let cleaned = cleaned.trim().trim_matches('\'');
-    let base: String = if cleaned.is_empty() { "Sheet".into() } else { cleaned.chars().take(31).collect() };
+    let base: String =
+        if cleaned.is_empty() { "Sheet".into() } else { cleaned.chars().take(31).collect() };
     let free = |n: &str| !taken.iter().any(|t| t.to_lowercase() == n.to_lowercase());
     if free(&base) {
         return base;
@@ -187,7 +203,10 @@ fn sheet_name(name: &str, taken: &[String]) -> String {
     (2..)
         .map(|i| {
             let suffix = format!(" ({i})");
-            format!("{}{suffix}", base.chars().take(31 - suffix.chars().count()).collect::<String>())
+            format!(
+                "{}{suffix}",
+                base.chars().take(31 - suffix.chars().count()).collect::<String>()
+            )
         })
         .find(|n| free(n))
         .unwrap_or(base)
@@ -199,7 +218,10 @@ fn column_width(header: &str) -> f64 {
         38.0
     } else if h.contains("label") || h.contains("name") && h.starts_with("extra") {
         12.0
-    } else if h.contains("notes") || h.contains("street") || h.contains("value") && !h.starts_with("phone") {
+    } else if h.contains("notes")
+        || h.contains("street")
+        || h.contains("value") && !h.starts_with("phone")
+    {
         32.0
     } else if h.contains("mail") {
         28.0

@@ -133,24 +133,16 @@ fn labeled(value: impl Strategy<Value = String>) -> impl Strategy<Value = Labele
 }
 
 fn address() -> impl Strategy<Value = AddressDraft> {
-    (
-        label(),
-        printable(4),
-        printable(2),
-        printable(2),
-        "[0-9A-Z -]{0,8}",
-        printable(2),
+    (label(), printable(4), printable(2), printable(2), "[0-9A-Z -]{0,8}", printable(2)).prop_map(
+        |(label, street, locality, region, postal_code, country)| AddressDraft {
+            label,
+            street,
+            locality,
+            region,
+            postal_code,
+            country,
+        },
     )
-        .prop_map(
-            |(label, street, locality, region, postal_code, country)| AddressDraft {
-                label,
-                street,
-                locality,
-                region,
-                postal_code,
-                country,
-            },
-        )
 }
 
 fn extra() -> impl Strategy<Value = ExtraField> {
@@ -159,12 +151,8 @@ fn extra() -> impl Strategy<Value = ExtraField> {
 
 /// A contact as a form may send it (most of them valid).
 pub fn draft() -> impl Strategy<Value = ContactDraft> {
-    let names = (
-        printable(3),
-        printable(3),
-        prop_oneof![Just(String::new()), printable(4)],
-        printable(2),
-    );
+    let names =
+        (printable(3), printable(3), prop_oneof![Just(String::new()), printable(4)], printable(2));
     let lists = (
         vec(labeled(phone()), 0..4),
         vec(labeled(email()), 0..3),
@@ -205,75 +193,25 @@ pub fn contact() -> impl Strategy<Value = ContactData> {
 /// A group name as the console accepts it.
 pub fn group_name() -> impl Strategy<Value = String> {
     printable(3).prop_filter_map("not a group name", |n| {
-        domain::GroupData::parse(&n)
-            .ok()
-            .map(|g| g.name().to_string())
+        domain::GroupData::parse(&n).ok().map(|g| g.name().to_string())
     })
 }
 
 /// The fields in which two contacts differ, each as `field: left ≠ right`, for failure messages.
 pub fn diff(left: &ContactData, right: &ContactData) -> String {
     let fields: [(&str, String, String); 12] = [
-        (
-            "name",
-            format!("{:?}", left.name),
-            format!("{:?}", right.name),
-        ),
-        (
-            "display_name",
-            format!("{:?}", left.display_name),
-            format!("{:?}", right.display_name),
-        ),
-        (
-            "nickname",
-            format!("{:?}", left.nickname),
-            format!("{:?}", right.nickname),
-        ),
-        (
-            "phones",
-            format!("{:?}", left.phones),
-            format!("{:?}", right.phones),
-        ),
-        (
-            "emails",
-            format!("{:?}", left.emails),
-            format!("{:?}", right.emails),
-        ),
-        (
-            "addresses",
-            format!("{:?}", left.addresses),
-            format!("{:?}", right.addresses),
-        ),
-        (
-            "organization",
-            format!("{:?}", left.organization),
-            format!("{:?}", right.organization),
-        ),
-        (
-            "title",
-            format!("{:?}", left.title),
-            format!("{:?}", right.title),
-        ),
-        (
-            "birthday",
-            format!("{:?}", left.birthday),
-            format!("{:?}", right.birthday),
-        ),
-        (
-            "notes",
-            format!("{:?}", left.notes),
-            format!("{:?}", right.notes),
-        ),
-        (
-            "extra",
-            format!("{:?}", left.extra),
-            format!("{:?}", right.extra),
-        ),
-        (
-            "groups",
-            format!("{:?}", left.groups),
-            format!("{:?}", right.groups),
-        ),
+        ("name", format!("{:?}", left.name), format!("{:?}", right.name)),
+        ("display_name", format!("{:?}", left.display_name), format!("{:?}", right.display_name)),
+        ("nickname", format!("{:?}", left.nickname), format!("{:?}", right.nickname)),
+        ("phones", format!("{:?}", left.phones), format!("{:?}", right.phones)),
+        ("emails", format!("{:?}", left.emails), format!("{:?}", right.emails)),
+        ("addresses", format!("{:?}", left.addresses), format!("{:?}", right.addresses)),
+        ("organization", format!("{:?}", left.organization), format!("{:?}", right.organization)),
+        ("title", format!("{:?}", left.title), format!("{:?}", right.title)),
+        ("birthday", format!("{:?}", left.birthday), format!("{:?}", right.birthday)),
+        ("notes", format!("{:?}", left.notes), format!("{:?}", right.notes)),
+        ("extra", format!("{:?}", left.extra), format!("{:?}", right.extra)),
+        ("groups", format!("{:?}", left.groups), format!("{:?}", right.groups)),
     ];
     fields
         .iter()

@@ -104,11 +104,10 @@ fn value(name: &str) -> BoxedStrategy<String> {
         "EMAIL" => prop_oneof![3 => email(), 1 => any].boxed(),
         "BDAY" => prop_oneof![3 => date, 1 => any].boxed(),
         "N" | "ADR" | "ORG" => prop_oneof![3 => structured(), 1 => any].boxed(),
-        "X-ROLO-GROUP" => prop_oneof![
-            "[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
-            any
-        ]
-        .boxed(),
+        "X-ROLO-GROUP" => {
+            prop_oneof!["[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", any]
+                .boxed()
+        }
         _ => any.boxed(),
     }
 }
@@ -140,15 +139,8 @@ fn card() -> impl Strategy<Value = String> {
     let fold = prop_oneof![2 => Just(None), 1 => (1usize..80).prop_map(Some)];
     let ends =
         prop_oneof![8 => Just((true, true)), 1 => Just((false, true)), 1 => Just((true, false))];
-    (
-        version,
-        vec(line(), 0..10),
-        eol,
-        fold,
-        ends,
-        select(&[" ", "\t"][..]),
-    )
-        .prop_map(|(version, lines, eol, fold, (begin, end), indent)| {
+    (version, vec(line(), 0..10), eol, fold, ends, select(&[" ", "\t"][..])).prop_map(
+        |(version, lines, eol, fold, (begin, end), indent)| {
             let mut out = String::new();
             if begin {
                 out.push_str("BEGIN:VCARD");
@@ -185,18 +177,15 @@ fn card() -> impl Strategy<Value = String> {
                 out.push_str(eol);
             }
             out
-        })
+        },
+    )
 }
 
 /// A file: cards, maybe with a BOM, text between them, or lower-case BEGIN/END.
 fn file() -> impl Strategy<Value = String> {
     let junk = prop_oneof![4 => Just(String::new()), 1 => text(4).prop_map(|t| format!("{t}\r\n"))];
     (any::<bool>(), vec((junk, card()), 1..4), any::<bool>()).prop_map(|(bom, cards, lower)| {
-        let mut out = if bom {
-            "\u{feff}".to_string()
-        } else {
-            String::new()
-        };
+        let mut out = if bom { "\u{feff}".to_string() } else { String::new() };
         for (junk, card) in cards {
             out.push_str(&junk);
             if lower {
@@ -239,24 +228,17 @@ fn vcard_parsing_never_panics_on_any_text() {
     ];
     run("vcard_parsing_never_panics_on_any_text", input, |text| {
         let cards = parse(&text)?;
-        prop_assert!(
-            cards.len() <= text.lines().count() + 1,
-            "more results than lines: {cards:?}"
-        );
+        prop_assert!(cards.len() <= text.lines().count() + 1, "more results than lines: {cards:?}");
         Ok(())
     });
 }
 
 #[test]
 fn vcard_parsing_never_panics_on_generated_cards() {
-    run(
-        "vcard_parsing_never_panics_on_generated_cards",
-        file(),
-        |text| {
-            parse(&text)?;
-            Ok(())
-        },
-    );
+    run("vcard_parsing_never_panics_on_generated_cards", file(), |text| {
+        parse(&text)?;
+        Ok(())
+    });
 }
 
 /// What a card parsed into, written in `version` and parsed again.
@@ -264,20 +246,11 @@ fn reparse(
     card: &ParsedCard,
     version: VcardVersion,
 ) -> Result<(String, ParsedCard), TestCaseError> {
-    let uid = card
-        .uid
-        .clone()
-        .unwrap_or_else(|| "urn:uuid:0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60".into());
+    let uid =
+        card.uid.clone().unwrap_or_else(|| "urn:uuid:0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60".into());
     let written = write_vcard(&uid, &card.data, version);
     let mut again = parse(&written)?;
-    prop_assert_eq!(
-        again.len(),
-        1,
-        "{:?} written as {:?} reads as {:?}",
-        card,
-        written,
-        again
-    );
+    prop_assert_eq!(again.len(), 1, "{:?} written as {:?} reads as {:?}", card, written, again);
     match again.remove(0) {
         Ok(back) => Ok((written, back)),
         Err(e) => Err(TestCaseError::fail(format!(
@@ -334,94 +307,82 @@ fn as_written(data: &domain::ContactData) -> domain::ContactData {
 
 #[test]
 fn vcard_write_then_parse_gives_the_same_contact() {
-    run(
-        "vcard_write_then_parse_gives_the_same_contact",
-        file(),
-        |text| {
-            for card in parse(&text)?.into_iter().flatten() {
-                for version in [VcardVersion::V3, VcardVersion::V4] {
-                    let (written, back) = reparse(&card, version)?;
-                    let (want, got) = (as_written(&card.data), as_written(&back.data));
-                    // An extra field's value is its line as calcard writes it. A malformed line (a
-                    // stray quote among the parameters, say) is not calcard's own fixpoint: it may
-                    // change once (and then read as a mapped field). Where every kept line reads
-                    // back unchanged, so does everything else.
-                    if got.extra == want.extra {
-                        prop_assert!(
-                            got == want,
-                            "{:?}: {}\nwritten as {:?}",
-                            version,
-                            diff(&want, &got),
-                            written
-                        );
-                    }
-                    if let Some(uid) = &card.uid {
-                        prop_assert_eq!(
-                            back.uid.clone(),
-                            Some(cleaned(uid)),
-                            "{:?}: {:?}",
-                            version,
-                            written
-                        );
-                    }
-                    // One kept `N` and one `ORG` line are written instead of the generated line while
-                    // they agree with the name or organization; the others (a stale one, or a card's
-                    // second `N` or `ORG`) are dropped, but for malformed ones, written as text
-                    // (`X-ROLO-FIELD`). None appears.
-                    for name in ["N", "ORG"] {
-                        let count = |d: &domain::ContactData| {
-                            d.extra.iter().filter(|x| x.name == name).count()
-                        };
-                        let (before, after) = (count(&card.data), count(&back.data));
-                        prop_assert!(
-                            after <= before,
-                            "{:?}: {} kept {} lines became {}; written as {:?}",
-                            version,
-                            name,
-                            before,
-                            after,
-                            written
-                        );
-                    }
-                    // Whatever changed, changed once.
-                    let (written_again, again) = reparse(&back, version)?;
+    run("vcard_write_then_parse_gives_the_same_contact", file(), |text| {
+        for card in parse(&text)?.into_iter().flatten() {
+            for version in [VcardVersion::V3, VcardVersion::V4] {
+                let (written, back) = reparse(&card, version)?;
+                let (want, got) = (as_written(&card.data), as_written(&back.data));
+                // An extra field's value is its line as calcard writes it. A malformed line (a
+                // stray quote among the parameters, say) is not calcard's own fixpoint: it may
+                // change once (and then read as a mapped field). Where every kept line reads
+                // back unchanged, so does everything else.
+                if got.extra == want.extra {
                     prop_assert!(
-                        again.data == back.data,
+                        got == want,
                         "{:?}: {}\nwritten as {:?}",
                         version,
-                        diff(&back.data, &again.data),
-                        written_again
+                        diff(&want, &got),
+                        written
                     );
                 }
+                if let Some(uid) = &card.uid {
+                    prop_assert_eq!(
+                        back.uid.clone(),
+                        Some(cleaned(uid)),
+                        "{:?}: {:?}",
+                        version,
+                        written
+                    );
+                }
+                // One kept `N` and one `ORG` line are written instead of the generated line while
+                // they agree with the name or organization; the others (a stale one, or a card's
+                // second `N` or `ORG`) are dropped, but for malformed ones, written as text
+                // (`X-ROLO-FIELD`). None appears.
+                for name in ["N", "ORG"] {
+                    let count =
+                        |d: &domain::ContactData| d.extra.iter().filter(|x| x.name == name).count();
+                    let (before, after) = (count(&card.data), count(&back.data));
+                    prop_assert!(
+                        after <= before,
+                        "{:?}: {} kept {} lines became {}; written as {:?}",
+                        version,
+                        name,
+                        before,
+                        after,
+                        written
+                    );
+                }
+                // Whatever changed, changed once.
+                let (written_again, again) = reparse(&back, version)?;
+                prop_assert!(
+                    again.data == back.data,
+                    "{:?}: {}\nwritten as {:?}",
+                    version,
+                    diff(&back.data, &again.data),
+                    written_again
+                );
             }
-            Ok(())
-        },
-    );
+        }
+        Ok(())
+    });
 }
 
 #[test]
 fn vcard_write_then_parse_keeps_generated_contacts() {
-    run(
-        "vcard_write_then_parse_keeps_generated_contacts",
-        crate::gen::contact(),
-        |data| {
-            for version in [VcardVersion::V3, VcardVersion::V4] {
-                let card = ParsedCard {
-                    uid: Some("u1".into()),
-                    data: data.clone(),
-                };
-                let (written, back) = reparse(&card, version)?;
-                // Notes and extra values may hold control characters, which the writer removes.
-                let (want, got) = (as_written(&data), as_written(&back.data));
-                prop_assert!(
-                    got == want,
-                    "{:?}: {}\nwritten as {:?}",
-                    version,
-                    diff(&want, &got),
-                    written
-                );
-            }
-            Ok(())
-        },
-    );
+    run("vcard_write_then_parse_keeps_generated_contacts", crate::gen::contact(), |data| {
+        for version in [VcardVersion::V3, VcardVersion::V4] {
+            let card = ParsedCard { uid: Some("u1".into()), data: data.clone() };
+            let (written, back) = reparse(&card, version)?;
+            // Notes and extra values may hold control characters, which the writer removes.
+            let (want, got) = (as_written(&data), as_written(&back.data));
+            prop_assert!(
+                got == want,
+                "{:?}: {}\nwritten as {:?}",
+                version,
+                diff(&want, &got),
+                written
+            );
+        }
+        Ok(())
+    });
 }

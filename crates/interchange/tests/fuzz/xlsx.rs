@@ -30,11 +30,7 @@ const LIMITS: WorkbookLimits = WorkbookLimits {
 fn read(bytes: &[u8]) -> Result<Vec<RowResult>, ImportError> {
     let a = analyse(bytes, None, &LIMITS)?;
     for sheet in &a.sheets {
-        assert!(
-            sheet.headers.len() <= MAX_COLUMNS,
-            "{} columns",
-            sheet.headers.len()
-        );
+        assert!(sheet.headers.len() <= MAX_COLUMNS, "{} columns", sheet.headers.len());
     }
     assert!(a.sheets.iter().map(|s| s.rows).sum::<usize>() <= LIMITS.max_rows);
     let rows = read_rows(bytes, &a, &LIMITS)?;
@@ -48,10 +44,7 @@ fn read_bounded(bytes: &[u8]) -> Result<Result<Vec<RowResult>, ImportError>, Tes
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// `A`, `Z`, `AA`, … `XFD` for columns 0, 25, 26, … 16383.
@@ -71,12 +64,7 @@ fn column_name(mut col: u32) -> String {
 /// A cell reference: in range, at the edges (`XFD1048576`), past them, or nonsense.
 fn reference() -> impl Strategy<Value = Option<String>> {
     let edge_col = prop_oneof![0u32..30, 16_350u32..16_400, Just(u32::MAX / 26)];
-    let edge_row = prop_oneof![
-        1u32..100,
-        1_048_570u32..1_048_600,
-        Just(0u32),
-        Just(u32::MAX)
-    ];
+    let edge_row = prop_oneof![1u32..100, 1_048_570u32..1_048_600, Just(0u32), Just(u32::MAX)];
     prop_oneof![
         6 => (edge_col, edge_row).prop_map(|(c, r)| Some(format!("{}{r}", column_name(c)))),
         1 => Just(None),
@@ -149,19 +137,15 @@ fn sheet_data() -> impl Strategy<Value = Vec<String>> {
 
 #[test]
 fn xlsx_reading_never_panics_on_random_sheets() {
-    run(
-        "xlsx_reading_never_panics_on_random_sheets",
-        sheet_data(),
-        |pieces| {
-            let bytes = xlsx_with(|w| {
-                for p in &pieces {
-                    let _ = w.write_all(p.as_bytes());
-                }
-            });
-            let _ = read_bounded(&bytes)?;
-            Ok(())
-        },
-    );
+    run("xlsx_reading_never_panics_on_random_sheets", sheet_data(), |pieces| {
+        let bytes = xlsx_with(|w| {
+            for p in &pieces {
+                let _ = w.write_all(p.as_bytes());
+            }
+        });
+        let _ = read_bounded(&bytes)?;
+        Ok(())
+    });
 }
 
 /// Contacts and the group names each is in (group ids are not part of the columns).
@@ -182,16 +166,9 @@ fn write_xlsx(contacts: &[(domain::ContactData, Vec<String>)]) -> Result<Vec<u8>
     let fail = |e: interchange::ExportError| TestCaseError::fail(e.to_string());
     let mut w = XlsxWriter::new(Layout::Rolo, Columns::fit(contacts.iter().map(|(c, _)| c)));
     for (i, (data, groups)) in contacts.iter().enumerate() {
-        w.write(&Record {
-            uid: &format!("uid-{i}"),
-            data,
-            groups,
-        })
-        .map_err(fail)?;
+        w.write(&Record { uid: &format!("uid-{i}"), data, groups }).map_err(fail)?;
     }
-    Ok(w.finish(Cursor::new(Vec::new()))
-        .map_err(fail)?
-        .into_inner())
+    Ok(w.finish(Cursor::new(Vec::new())).map_err(fail)?.into_inner())
 }
 
 /// Changes to a file: bytes flipped (at a position given as a fraction of its length), and
@@ -236,31 +213,25 @@ fn xls_reading_never_panics_on_cells_anywhere() {
         1 => (any::<u16>(), any::<u16>()),
         1 => (prop_oneof![Just(0u16), Just(65535u16), 65_000u16..], prop_oneof![Just(0u16), Just(255u16), Just(256u16), Just(16_383u16), Just(65535u16)]),
     ];
-    run(
-        "xls_reading_never_panics_on_cells_anywhere",
-        vec(position, 0..20),
-        |cells| {
-            let bytes = xls_with_cells(&cells);
-            let rows = read_bounded(&bytes)?;
-            // The cells' used area decides whether the workbook is laid out.
-            let area = |v: Vec<u16>| {
-                v.iter().max().map_or(0, |max| {
-                    usize::from(max - v.iter().min().unwrap_or(max)) + 1
-                })
-            };
-            let span = area(cells.iter().map(|c| c.0).collect())
-                * area(cells.iter().map(|c| c.1).collect());
-            if span > LIMITS.max_grid_cells {
-                prop_assert!(
-                    matches!(rows, Err(ImportError::TooLarge(_))),
-                    "{} cells laid out: {:?}",
-                    span,
-                    rows
-                );
-            }
-            Ok(())
-        },
-    );
+    run("xls_reading_never_panics_on_cells_anywhere", vec(position, 0..20), |cells| {
+        let bytes = xls_with_cells(&cells);
+        let rows = read_bounded(&bytes)?;
+        // The cells' used area decides whether the workbook is laid out.
+        let area = |v: Vec<u16>| {
+            v.iter().max().map_or(0, |max| usize::from(max - v.iter().min().unwrap_or(max)) + 1)
+        };
+        let span =
+            area(cells.iter().map(|c| c.0).collect()) * area(cells.iter().map(|c| c.1).collect());
+        if span > LIMITS.max_grid_cells {
+            prop_assert!(
+                matches!(rows, Err(ImportError::TooLarge(_))),
+                "{} cells laid out: {:?}",
+                span,
+                rows
+            );
+        }
+        Ok(())
+    });
 }
 
 /// A repeat count: none, small, large, past the format's limits, or not a number.
@@ -275,13 +246,7 @@ fn repeat() -> impl Strategy<Value = Option<String>> {
 }
 
 fn ods_cell() -> impl Strategy<Value = String> {
-    let kind = select(
-        &[
-            "table:table-cell",
-            "table:table-cell",
-            "table:covered-table-cell",
-        ][..],
-    );
+    let kind = select(&["table:table-cell", "table:table-cell", "table:covered-table-cell"][..]);
     let value = prop_oneof![
         Just(String::new()),
         Just(r#" office:value-type="string""#.to_string()),
@@ -300,9 +265,8 @@ fn ods_cell() -> impl Strategy<Value = String> {
         1 => (1usize..300_000).prop_map(|n| Some(format!("<text:p><text:s text:c=\"{n}\"/></text:p>"))),
     ];
     (kind, repeat(), value, content).prop_map(|(kind, repeat, value, content)| {
-        let repeat = repeat
-            .map(|n| format!(r#" table:number-columns-repeated="{n}""#))
-            .unwrap_or_default();
+        let repeat =
+            repeat.map(|n| format!(r#" table:number-columns-repeated="{n}""#)).unwrap_or_default();
         match content {
             Some(c) => format!("<{kind}{repeat}{value}>{c}</{kind}>"),
             None => format!("<{kind}{repeat}{value}/>"),
@@ -313,16 +277,12 @@ fn ods_cell() -> impl Strategy<Value = String> {
 fn ods_rows() -> impl Strategy<Value = String> {
     let row =
         (repeat(), vec(ods_cell(), 0..6), any::<bool>()).prop_map(|(repeat, cells, empty)| {
-            let repeat = repeat
-                .map(|n| format!(r#" table:number-rows-repeated="{n}""#))
-                .unwrap_or_default();
+            let repeat =
+                repeat.map(|n| format!(r#" table:number-rows-repeated="{n}""#)).unwrap_or_default();
             if empty && cells.is_empty() {
                 format!("<table:table-row{repeat}/>")
             } else {
-                format!(
-                    "<table:table-row{repeat}>{}</table:table-row>",
-                    cells.concat()
-                )
+                format!("<table:table-row{repeat}>{}</table:table-row>", cells.concat())
             }
         });
     let other = select(
@@ -349,36 +309,26 @@ fn ods_rows() -> impl Strategy<Value = String> {
 
 #[test]
 fn ods_reading_never_panics_on_repeated_rows_and_columns() {
-    run(
-        "ods_reading_never_panics_on_repeated_rows_and_columns",
-        ods_rows(),
-        |rows| {
-            let bytes = ods_with(&rows);
-            let _ = read_bounded(&bytes)?;
-            Ok(())
-        },
-    );
+    run("ods_reading_never_panics_on_repeated_rows_and_columns", ods_rows(), |rows| {
+        let bytes = ods_with(&rows);
+        let _ = read_bounded(&bytes)?;
+        Ok(())
+    });
 }
 
 #[test]
 fn xlsx_export_then_import_gives_the_same_contacts() {
-    run(
-        "xlsx_export_then_import_gives_the_same_contacts",
-        contacts(),
-        |contacts| {
-            let bytes = write_xlsx(&contacts)?;
-            let rows = read_bounded(&bytes)?.map_err(|e| TestCaseError::fail(e.to_string()))?;
-            prop_assert_eq!(rows.len(), contacts.len());
-            for (i, (row, (data, groups))) in rows.iter().zip(&contacts).enumerate() {
-                let row = row
-                    .as_ref()
-                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
-                prop_assert_eq!(row.uid.clone(), Some(format!("uid-{i}")));
-                let want = as_tabled(data);
-                prop_assert!(row.data == want, "{}", diff(&want, &row.data));
-                prop_assert_eq!(&row.groups, groups);
-            }
-            Ok(())
-        },
-    );
+    run("xlsx_export_then_import_gives_the_same_contacts", contacts(), |contacts| {
+        let bytes = write_xlsx(&contacts)?;
+        let rows = read_bounded(&bytes)?.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(rows.len(), contacts.len());
+        for (i, (row, (data, groups))) in rows.iter().zip(&contacts).enumerate() {
+            let row = row.as_ref().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(row.uid.clone(), Some(format!("uid-{i}")));
+            let want = as_tabled(data);
+            prop_assert!(row.data == want, "{}", diff(&want, &row.data));
+            prop_assert_eq!(&row.groups, groups);
+        }
+        Ok(())
+    });
 }

@@ -74,8 +74,16 @@ fn outlook_layout_keeps_what_fits_and_notes_the_rest() {
 #[test]
 fn too_many_values_for_the_columns_is_an_error() {
     let contacts = sample::contacts();
-    let mut w = CsvWriter::new(Vec::new(), Layout::Rolo, Columns { phones: 1, emails: 1, addresses: 1, extras: 1 }).unwrap();
+    let mut w = CsvWriter::new(
+        Vec::new(),
+        Layout::Rolo,
+        Columns { phones: 1, emails: 1, addresses: 1, extras: 1 },
+    )
+    .unwrap();
     let err = w.write(&Record { uid: "u", data: &contacts[0], groups: &[] }).unwrap_err();
     assert!(matches!(err, ExportError::TooMany { count: 3, max: 1, .. }));
-    assert_eq!(err.to_string(), "“张伟” has 3 phone numbers, but the export has columns for 1; export with more columns.");
+    assert_eq!(
+        err.to_string(),
+        "“张伟” has 3 phone numbers, but the export has columns for 1; export with more columns."
+    );
 }

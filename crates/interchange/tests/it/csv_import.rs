@@ -34,23 +34,41 @@ fn google_contacts_csv() {
     assert_eq!(g.data.birthday, Some(Birthday::parse("1906-12-09").unwrap()));
     assert_eq!(g.data.notes, "Wrote the first compiler.\nLoved nanoseconds, and wire.");
     assert_eq!(g.groups, ["Navy", "Pioneers"]);
-    let emails: Vec<(Label, &str)> = g.data.emails.iter().map(|e| (e.label.clone(), e.value.as_str())).collect();
-    assert_eq!(emails, [(Label::Work, "grace@navy.example.mil"), (Label::Home, "grace@home.example.net")]);
+    let emails: Vec<(Label, &str)> =
+        g.data.emails.iter().map(|e| (e.label.clone(), e.value.as_str())).collect();
+    assert_eq!(
+        emails,
+        [(Label::Work, "grace@navy.example.mil"), (Label::Home, "grace@home.example.net")]
+    );
     assert_eq!(
         phones(g),
-        [(Label::Mobile, "+1 202 555 0101"), (Label::Mobile, "+1 202 555 0102"), (Label::Custom("Work Fax".into()), "+1 202 555 0199")]
+        [
+            (Label::Mobile, "+1 202 555 0101"),
+            (Label::Mobile, "+1 202 555 0102"),
+            (Label::Custom("Work Fax".into()), "+1 202 555 0199")
+        ]
     );
     let addr = &g.data.addresses[0];
     assert_eq!(addr.label, Label::Home);
     assert_eq!(
-        [&addr.value.street, &addr.value.locality, &addr.value.region, &addr.value.postal_code, &addr.value.country].map(String::as_str),
+        [
+            &addr.value.street,
+            &addr.value.locality,
+            &addr.value.region,
+            &addr.value.postal_code,
+            &addr.value.country
+        ]
+        .map(String::as_str),
         ["1 Ship Lane", "Arlington", "VA", "22201", "USA"]
     );
     assert_eq!(
         g.data.extra,
         [
             ExtraField { name: "Middle Name".into(), value: "Brewster".into() },
-            ExtraField { name: "Photo".into(), value: "https://photos.example.com/grace.jpg".into() },
+            ExtraField {
+                name: "Photo".into(),
+                value: "https://photos.example.com/grace.jpg".into()
+            },
             ExtraField { name: "Rank".into(), value: "Rear Admiral (lower half)".into() },
         ]
     );
@@ -102,7 +120,10 @@ fn gbk_csv_with_chinese_headers() {
     assert_eq!(z.data.display_name, "张伟");
     assert_eq!(phones(z), [(Label::Mobile, "138 0013 8000"), (Label::Other, "010-6552 9988")]);
     assert_eq!(z.data.emails[0].value.as_str(), "zhangwei@example.cn");
-    assert_eq!((z.data.organization.as_str(), z.data.title.as_str()), ("北京示例科技有限公司", "产品经理"));
+    assert_eq!(
+        (z.data.organization.as_str(), z.data.title.as_str()),
+        ("北京示例科技有限公司", "产品经理")
+    );
     assert_eq!(z.data.addresses[0].value.street, "北京市朝阳区建国路88号");
     assert_eq!(z.data.birthday, Some(Birthday::parse("1985-03-09").unwrap()));
     assert_eq!(z.data.notes, "大学同学，爱打羽毛球");
@@ -144,7 +165,10 @@ fn semicolons_and_overrides() {
     a.mapping.columns[1] = ColumnTarget::Ignore;
     a.mapping.columns[2] = ColumnTarget::Extra;
     let rows: Vec<RowResult> = read_rows(input.as_bytes(), &a).unwrap().collect();
-    assert_eq!(rows[1].as_ref().unwrap().data.extra, [ExtraField { name: "Email".into(), value: "bob@".into() }]);
+    assert_eq!(
+        rows[1].as_ref().unwrap().data.extra,
+        [ExtraField { name: "Email".into(), value: "bob@".into() }]
+    );
 }
 
 #[test]
@@ -162,7 +186,10 @@ fn broken_csv_files() {
     assert_eq!(junk.unwrap_err().to_string(), "This is not a CSV text file.");
 
     let xlsx = analyse(&fixture("truncated.xlsx"), &CsvOptions::default()).unwrap_err();
-    assert_eq!(xlsx.to_string(), "This is not a CSV text file: it looks like an Excel workbook; import it as Excel.");
+    assert_eq!(
+        xlsx.to_string(),
+        "This is not a CSV text file: it looks like an Excel workbook; import it as Excel."
+    );
 
     let forced = CsvOptions { encoding: Some(encoding_rs::UTF_8), ..Default::default() };
     let wrong = analyse(&fixture("wrong_encoding.csv"), &forced).unwrap_err();
@@ -178,6 +205,9 @@ fn broken_csv_files() {
     assert_eq!(r[0].as_ref().unwrap().data.display_name, "陳大文");
     // GBK bytes read as Shift_JIS are not valid.
     let sjis = CsvOptions { encoding: Some(encoding_rs::SHIFT_JIS), ..Default::default() };
-    assert!(matches!(analyse(&fixture("chinese_gbk.csv"), &sjis), Err(ImportError::Encoding { .. })));
+    assert!(matches!(
+        analyse(&fixture("chinese_gbk.csv"), &sjis),
+        Err(ImportError::Encoding { .. })
+    ));
     assert!(matches!(analyse(b"\n\n", &CsvOptions::default()), Err(ImportError::Empty)));
 }

@@ -1,5 +1,5 @@
 //! Integration tests: one binary, one module per format. Fixtures are in `tests/fixtures/`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod csv_export;
 mod csv_import;

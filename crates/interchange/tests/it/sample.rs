@@ -13,16 +13,36 @@ pub fn contacts() -> Vec<ContactData> {
             family_name: "张".into(),
             given_name: "伟".into(),
             nickname: "伟哥".into(),
-            phones: vec![labeled("mobile", "+86 138 0013 8000"), labeled("work", "010-6552 9988"), labeled("深圳办公室", "0755 8888 0000")],
-            emails: vec![labeled("work", "zhang.wei@example.cn"), labeled("私人", "zw@example.com")],
+            phones: vec![
+                labeled("mobile", "+86 138 0013 8000"),
+                labeled("work", "010-6552 9988"),
+                labeled("深圳办公室", "0755 8888 0000"),
+            ],
+            emails: vec![
+                labeled("work", "zhang.wei@example.cn"),
+                labeled("私人", "zw@example.com"),
+            ],
             addresses: vec![
-                AddressDraft { label: "home".into(), street: "建国路88号 3单元 501".into(), locality: "北京".into(), region: "北京市".into(), postal_code: "100022".into(), country: "中国".into() },
-                AddressDraft { label: "Summer house".into(), street: "1 Beach Rd, Unit 2; rear".into(), locality: "Sanya".into(), ..Default::default() },
+                AddressDraft {
+                    label: "home".into(),
+                    street: "建国路88号 3单元 501".into(),
+                    locality: "北京".into(),
+                    region: "北京市".into(),
+                    postal_code: "100022".into(),
+                    country: "中国".into(),
+                },
+                AddressDraft {
+                    label: "Summer house".into(),
+                    street: "1 Beach Rd, Unit 2; rear".into(),
+                    locality: "Sanya".into(),
+                    ..Default::default()
+                },
             ],
             organization: "示例科技, Inc.".into(),
             title: "CTO; founder".into(),
             birthday: "--02-29".into(),
-            notes: "Met at the conference.\nLikes tea, not coffee; allergic to nuts.\n=SUM(A1:A2)".into(),
+            notes: "Met at the conference.\nLikes tea, not coffee; allergic to nuts.\n=SUM(A1:A2)"
+                .into(),
             extra: vec![
                 ExtraField { name: "X-SKYPE".into(), value: "X-SKYPE:zhang.wei".into() },
                 ExtraField { name: "Shoe size".into(), value: "42, EU".into() },
@@ -34,11 +54,18 @@ pub fn contacts() -> Vec<ContactData> {
             display_name: "Dr. Ada King, Countess of Lovelace".into(),
             family_name: "King".into(),
             given_name: "Ada".into(),
-            phones: vec![labeled("home", "+44 20 7946 0000"), labeled("other", "-5 (0) 12"), labeled("mobile", "+44 7700 900000")],
+            phones: vec![
+                labeled("home", "+44 20 7946 0000"),
+                labeled("other", "-5 (0) 12"),
+                labeled("mobile", "+44 7700 900000"),
+            ],
             emails: vec![labeled("home", "ada@example.org")],
             birthday: "1815-12-10".into(),
             notes: "@mention and +plus; \"quoted\", 'single'".into(),
-            extra: vec![ExtraField { name: "PHOTO".into(), value: "PHOTO;TYPE=PNG:data:image/png;base64\\,iVBORw0KGgo=".into() }],
+            extra: vec![ExtraField {
+                name: "PHOTO".into(),
+                value: "PHOTO;TYPE=PNG:data:image/png;base64\\,iVBORw0KGgo=".into(),
+            }],
             ..Default::default()
         },
         ContactDraft { organization: "Only An Organization".into(), ..Default::default() },
@@ -46,7 +73,11 @@ pub fn contacts() -> Vec<ContactData> {
         ContactDraft {
             given_name: "Émile".into(),
             family_name: "Zola".into(),
-            emails: vec![labeled("work", "emile@example.fr"), labeled("home", "zola@example.fr"), labeled("Old", "ez@example.fr")],
+            emails: vec![
+                labeled("work", "emile@example.fr"),
+                labeled("home", "zola@example.fr"),
+                labeled("Old", "ez@example.fr"),
+            ],
             birthday: "1990-04-02".into(),
             title: "'=cmd".into(),
             ..Default::default()

@@ -15,7 +15,8 @@ fn round_trip_keeps_contact_data() {
             let card = write_vcard(&uid, &data, version);
             let parsed = parse_vcards(&card);
             assert_eq!(parsed.len(), 1, "{card}");
-            let parsed = parsed.into_iter().next().unwrap().unwrap_or_else(|e| panic!("{e}\n{card}"));
+            let parsed =
+                parsed.into_iter().next().unwrap().unwrap_or_else(|e| panic!("{e}\n{card}"));
             assert_eq!(parsed.uid.as_deref(), Some(uid.as_str()));
             assert_eq!(parsed.data, data, "{version:?}\n{card}");
             // And again: a written card reads back and writes the same text.
@@ -26,7 +27,11 @@ fn round_trip_keeps_contact_data() {
 
 #[test]
 fn many_cards_in_one_file() {
-    let file: String = sample::contacts().iter().enumerate().map(|(i, d)| write_vcard(&i.to_string(), d, VcardVersion::V3)).collect();
+    let file: String = sample::contacts()
+        .iter()
+        .enumerate()
+        .map(|(i, d)| write_vcard(&i.to_string(), d, VcardVersion::V3))
+        .collect();
     let cards = parse_vcards(&file);
     assert_eq!(cards.len(), 5);
     assert!(cards.iter().all(Result::is_ok));
@@ -44,7 +49,8 @@ fn reads_a_vcard_3_file_with_photo_and_custom_fields() {
     assert_eq!(d.nickname, "明明");
     assert_eq!(d.organization, "示例网络公司");
     assert_eq!(d.title, "工程师");
-    let phones: Vec<(Label, &str)> = d.phones.iter().map(|p| (p.label.clone(), p.value.as_str())).collect();
+    let phones: Vec<(Label, &str)> =
+        d.phones.iter().map(|p| (p.label.clone(), p.value.as_str())).collect();
     assert_eq!(
         phones,
         [
@@ -58,12 +64,20 @@ fn reads_a_vcard_3_file_with_photo_and_custom_fields() {
     let a = &d.addresses[0];
     assert_eq!(a.label, Label::Work);
     assert_eq!(
-        [&a.value.street, &a.value.locality, &a.value.region, &a.value.postal_code, &a.value.country].map(String::as_str),
+        [
+            &a.value.street,
+            &a.value.locality,
+            &a.value.region,
+            &a.value.postal_code,
+            &a.value.country
+        ]
+        .map(String::as_str),
         ["中关村大街1号", "北京", "北京市", "100080", "中国"]
     );
     assert_eq!(d.birthday, Some(Birthday::parse("1992-08-15").unwrap()));
     assert_eq!(d.notes, "喜欢爬山\n周末常去香山, 也去长城; 带相机");
-    let extra: Vec<(&str, &str)> = d.extra.iter().map(|x| (x.name.as_str(), x.value.as_str())).collect();
+    let extra: Vec<(&str, &str)> =
+        d.extra.iter().map(|x| (x.name.as_str(), x.value.as_str())).collect();
     assert_eq!(
         extra,
         [
@@ -82,7 +96,10 @@ fn reads_a_vcard_3_file_with_photo_and_custom_fields() {
     // The second card's invalid phone is kept, not dropped.
     let d = &cards[1].as_ref().unwrap().data;
     assert!(d.phones.is_empty());
-    assert_eq!(d.extra[0], ExtraField { name: "TEL".into(), value: "TEL;TYPE=HOME:not a number".into() });
+    assert_eq!(
+        d.extra[0],
+        ExtraField { name: "TEL".into(), value: "TEL;TYPE=HOME:not a number".into() }
+    );
     assert_eq!(d.extra[1].name, "X-CUSTOM-FIELD");
     assert!(d.extra[1].value.ends_with("more than one line"), "{}", d.extra[1].value);
 
@@ -91,15 +108,21 @@ fn reads_a_vcard_3_file_with_photo_and_custom_fields() {
         let card = write_vcard("x", &cards[0].as_ref().unwrap().data, version);
         let unfolded = card.replace("\r\n ", "");
         assert!(unfolded.contains("\r\nX-WECHAT-ID;TYPE=personal:wxid_xiaoming\r\n"), "{card}");
-        assert!(unfolded.contains("\r\nORG:示例网络公司;研发部\r\n") || unfolded.contains("\r\nORG;CHARSET=UTF-8:示例网络公司;研发部\r\n"), "{card}");
+        assert!(
+            unfolded.contains("\r\nORG:示例网络公司;研发部\r\n")
+                || unfolded.contains("\r\nORG;CHARSET=UTF-8:示例网络公司;研发部\r\n"),
+            "{card}"
+        );
         assert!(card.lines().all(|l| l.len() <= 76), "{card}");
         let again = parse_vcards(&card).remove(0).unwrap();
         assert_eq!(again.data.phones, cards[0].as_ref().unwrap().data.phones);
         assert_eq!(again.data.organization, "示例网络公司");
     }
-    let v4 = write_vcard("x", &cards[0].as_ref().unwrap().data, VcardVersion::V4).replace("\r\n ", "");
+    let v4 =
+        write_vcard("x", &cards[0].as_ref().unwrap().data, VcardVersion::V4).replace("\r\n ", "");
     assert!(v4.contains("PHOTO;TYPE=PNG:data:image/png;base64\\,iVBORw0KGgo"), "{v4}");
-    let v3 = write_vcard("x", &cards[0].as_ref().unwrap().data, VcardVersion::V3).replace("\r\n ", "");
+    let v3 =
+        write_vcard("x", &cards[0].as_ref().unwrap().data, VcardVersion::V3).replace("\r\n ", "");
     assert!(v3.contains("PHOTO;TYPE=PNG;ENCODING=b:iVBORw0KGgo"), "{v3}");
 }
 
@@ -127,8 +150,10 @@ fn reads_vcard_2_1_quoted_printable() {
 #[test]
 fn broken_files_give_errors_not_panics() {
     let cards = parse_vcards(&text("broken.vcf"));
-    let summary: Vec<Result<&str, (usize, usize)>> =
-        cards.iter().map(|c| c.as_ref().map(|c| c.data.display_name.as_str()).map_err(|e| (e.card, e.line))).collect();
+    let summary: Vec<Result<&str, (usize, usize)>> = cards
+        .iter()
+        .map(|c| c.as_ref().map(|c| c.data.display_name.as_str()).map_err(|e| (e.card, e.line)))
+        .collect();
     assert_eq!(summary, [Err((1, 1)), Ok("Good One"), Err((3, 7)), Err((4, 11))]);
     let last = cards[3].as_ref().unwrap_err().to_string();
     assert_eq!(last, "Card 4 (line 11): the card has no END:VCARD line; the file may be cut short");

@@ -23,7 +23,11 @@ fn export_then_import_round_trip() {
     assert_eq!(range.get((0, 0)), Some(&Data::String("UID".into())));
     assert_eq!(range.get((1, 11)), Some(&Data::String("+86 138 0013 8000".into())));
     assert!(matches!(range.get((5, 7)), Some(Data::DateTime(_))), "{:?}", range.get((5, 7)));
-    assert_eq!(range.get((2, 7)), Some(&Data::String("1815-12-10".into())), "Excel has no dates before 1900");
+    assert_eq!(
+        range.get((2, 7)),
+        Some(&Data::String("1815-12-10".into())),
+        "Excel has no dates before 1900"
+    );
     assert_eq!(range.get((1, 7)), Some(&Data::String("--02-29".into())));
 
     let a = analyse(&bytes, None, &WorkbookLimits::default()).unwrap();
@@ -45,10 +49,19 @@ fn one_sheet_per_group() {
     let both = vec!["Friends".to_string(), "Work/Projects".to_string()];
     let friends = vec!["Friends".to_string()];
     let sheets = vec![
-        ("Friends", vec![Record { uid: "a", data: &contacts[0], groups: &both }, Record { uid: "b", data: &contacts[1], groups: &friends }]),
+        (
+            "Friends",
+            vec![
+                Record { uid: "a", data: &contacts[0], groups: &both },
+                Record { uid: "b", data: &contacts[1], groups: &friends },
+            ],
+        ),
         ("Work/Projects", vec![Record { uid: "a", data: &contacts[0], groups: &both }]),
     ];
-    let bytes = write_groups(Cursor::new(Vec::new()), sheets, Layout::Rolo, Columns::fit(&contacts)).unwrap().into_inner();
+    let bytes =
+        write_groups(Cursor::new(Vec::new()), sheets, Layout::Rolo, Columns::fit(&contacts))
+            .unwrap()
+            .into_inner();
     let a = analyse(&bytes, None, &WorkbookLimits::default()).unwrap();
     let names: Vec<&str> = a.sheets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Friends", "Work_Projects"]);
@@ -64,8 +77,14 @@ fn broken_workbooks() {
     let e = analyse(&fixture("truncated.xlsx"), None, &WorkbookLimits::default()).unwrap_err();
     assert!(matches!(e, ImportError::Spreadsheet(_)), "{e:?}");
     assert!(e.to_string().starts_with("The spreadsheet cannot be read: "), "{e}");
-    assert!(matches!(analyse(&fixture("junk.bin"), None, &WorkbookLimits::default()), Err(ImportError::Spreadsheet(_))));
-    assert!(matches!(analyse(&fixture("google.csv"), None, &WorkbookLimits::default()), Err(ImportError::Spreadsheet(_))));
+    assert!(matches!(
+        analyse(&fixture("junk.bin"), None, &WorkbookLimits::default()),
+        Err(ImportError::Spreadsheet(_))
+    ));
+    assert!(matches!(
+        analyse(&fixture("google.csv"), None, &WorkbookLimits::default()),
+        Err(ImportError::Spreadsheet(_))
+    ));
 }
 
 fn too_large(r: Result<impl std::fmt::Debug, ImportError>) -> String {
@@ -111,9 +130,21 @@ fn a_cell_longer_than_excel_allows_is_refused() {
 #[test]
 fn rows_and_cells_are_counted_while_reading() {
     let bytes = interchange::hostile::xlsx_with(|w| {
-        write!(w, "<row r=\"1\">{}{}</row>", interchange::hostile::cell("A1", "Name"), interchange::hostile::cell("B1", "Phone")).unwrap();
+        write!(
+            w,
+            "<row r=\"1\">{}{}</row>",
+            interchange::hostile::cell("A1", "Name"),
+            interchange::hostile::cell("B1", "Phone")
+        )
+        .unwrap();
         for r in 2..=101 {
-            write!(w, "<row r=\"{r}\">{}{}</row>", interchange::hostile::cell(&format!("A{r}"), "x"), interchange::hostile::cell(&format!("B{r}"), "1")).unwrap();
+            write!(
+                w,
+                "<row r=\"{r}\">{}{}</row>",
+                interchange::hostile::cell(&format!("A{r}"), "x"),
+                interchange::hostile::cell(&format!("B{r}"), "1")
+            )
+            .unwrap();
         }
     });
     let fits = WorkbookLimits { max_rows: 100, ..WorkbookLimits::default() };
@@ -137,8 +168,16 @@ fn an_ods_repeating_a_row_a_million_times_is_refused() {
     let e = too_large(analyse(&bytes, None, &WorkbookLimits::default()));
     assert!(e.contains("more than 2000000 cells"), "{e}");
     // A small one reads.
-    let cell = |t: &str| format!(r#"<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>"#);
-    let ok = interchange::hostile::ods_with(&format!("<table:table-row>{}</table:table-row><table:table-row>{}</table:table-row>", cell("Name"), cell("Ada")));
+    let cell = |t: &str| {
+        format!(
+            r#"<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>"#
+        )
+    };
+    let ok = interchange::hostile::ods_with(&format!(
+        "<table:table-row>{}</table:table-row><table:table-row>{}</table:table-row>",
+        cell("Name"),
+        cell("Ada")
+    ));
     let l = WorkbookLimits::default();
     let a = analyse(&ok, None, &l).unwrap();
     let rows = read_rows(&ok, &a, &l).unwrap();

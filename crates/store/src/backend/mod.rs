@@ -18,7 +18,17 @@ use crate::StoreResult;
 /// A database Rolo runs on (`store_sql`'s SQLite and PostgreSQL backends).
 #[async_trait]
 pub trait Backend:
-    AccountRows + SessionRows + SigninRows + RecordRows + HistoryRows + DeviceRows + FeedRows + DavNameRows + Send + Sync + 'static
+    AccountRows
+    + SessionRows
+    + SigninRows
+    + RecordRows
+    + HistoryRows
+    + DeviceRows
+    + FeedRows
+    + DavNameRows
+    + Send
+    + Sync
+    + 'static
 {
     /// "sqlite" or "postgres".
     fn kind(&self) -> &'static str;
@@ -46,7 +56,13 @@ pub trait AccountRows {
     /// Accounts whose data key is wrapped by `key_id`.
     async fn accounts_with_key(&self, key_id: &str) -> StoreResult<Vec<AccountRow>>;
     /// Replaces a wrapped key only if it is still wrapped by `old_key_id`.
-    async fn rewrap_account_key(&self, id: AccountId, old_key_id: &str, new_key_id: &str, wrapped: &[u8]) -> StoreResult<bool>;
+    async fn rewrap_account_key(
+        &self,
+        id: AccountId,
+        old_key_id: &str,
+        new_key_id: &str,
+        wrapped: &[u8],
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -67,7 +83,12 @@ pub trait SigninRows {
     async fn throttle_row(&self, key: &str) -> StoreResult<Option<ThrottleRow>>;
     /// Writes `new` for `key` if its row is still `expected` (`None`: there is none); false if
     /// another attempt changed it first.
-    async fn throttle_swap(&self, key: &str, expected: Option<&ThrottleRow>, new: &ThrottleRow) -> StoreResult<bool>;
+    async fn throttle_swap(
+        &self,
+        key: &str,
+        expected: Option<&ThrottleRow>,
+        new: &ThrottleRow,
+    ) -> StoreResult<bool>;
     async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
     /// Forgets rows not touched since `before` (ms).
     async fn throttle_purge(&self, before: i64) -> StoreResult<u64>;
@@ -79,7 +100,12 @@ pub trait SigninRows {
     /// one was: false otherwise (a code works once).
     async fn use_second_factor_step(&self, account: AccountId, step: i64) -> StoreResult<bool>;
     /// Replaces the recovery codes left if they are still `expected`; false otherwise.
-    async fn swap_recovery_codes(&self, account: AccountId, expected: &str, new: &str) -> StoreResult<bool>;
+    async fn swap_recovery_codes(
+        &self,
+        account: AccountId,
+        expected: &str,
+        new: &str,
+    ) -> StoreResult<bool>;
     async fn create_pending_signin(&self, row: &SessionRow) -> StoreResult<()>;
     async fn pending_signin(&self, token_hash: &str) -> StoreResult<Option<SessionRow>>;
     async fn delete_pending_signin(&self, token_hash: &str) -> StoreResult<()>;
@@ -96,13 +122,26 @@ pub trait RecordRows {
     /// name. A new record whose id is taken is a `Conflict`; a replaced record must be at
     /// `base` (`Stale` otherwise), of the same kind (`WrongKind`), and a tombstone cannot be
     /// deleted again (`NotFound`). Returns the sequence number of the last write.
-    async fn write_records(&self, account: AccountId, writes: &[RecordWrite], origin: &str) -> StoreResult<i64>;
+    async fn write_records(
+        &self,
+        account: AccountId,
+        writes: &[RecordWrite],
+        origin: &str,
+    ) -> StoreResult<i64>;
     /// The record, tombstones included.
     async fn record(&self, account: AccountId, id: ContactId) -> StoreResult<Option<ContactRow>>;
     /// The rows (tombstones included) of those of `ids` the account has.
-    async fn records_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<ContactRow>>;
+    async fn records_by_ids(
+        &self,
+        account: AccountId,
+        ids: &[ContactId],
+    ) -> StoreResult<Vec<ContactRow>>;
     /// Every live (not deleted) record of this kind.
-    async fn live_records(&self, account: AccountId, kind: EntityKind) -> StoreResult<Vec<ContactRow>>;
+    async fn live_records(
+        &self,
+        account: AccountId,
+        kind: EntityKind,
+    ) -> StoreResult<Vec<ContactRow>>;
     /// How many live contacts the account has.
     async fn count_contacts(&self, account: AccountId) -> StoreResult<i64>;
 }
@@ -111,25 +150,47 @@ pub trait RecordRows {
 #[async_trait]
 pub trait HistoryRows {
     /// One stored revision of a record.
-    async fn revision(&self, account: AccountId, id: ContactId, revision: i64) -> StoreResult<Option<RevisionRow>>;
+    async fn revision(
+        &self,
+        account: AccountId,
+        id: ContactId,
+        revision: i64,
+    ) -> StoreResult<Option<RevisionRow>>;
     /// All stored revisions of a record, newest first.
     async fn revisions(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<RevisionRow>>;
     /// Deleted contacts whose last content is still in the history, newest deletion first.
     async fn trash(&self, account: AccountId) -> StoreResult<Vec<TrashRow>>;
     /// Erases the history (all content) of contacts deleted before `before` — of one account,
     /// or of all with `None`; their tombstones stay for sync. Returns how many contacts.
-    async fn purge_trash(&self, account: Option<AccountId>, before: DateTime<Utc>) -> StoreResult<u64>;
+    async fn purge_trash(
+        &self,
+        account: Option<AccountId>,
+        before: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 }
 
 #[async_trait]
 pub trait DeviceRows {
     async fn create_device(&self, device: &DeviceRow) -> StoreResult<()>;
     /// The device holding this token hash and its account (revoked devices included).
-    async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<(DeviceRow, AccountRow)>>;
+    async fn device_by_token(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(DeviceRow, AccountRow)>>;
     async fn devices(&self, account: AccountId) -> StoreResult<Vec<DeviceRow>>;
     async fn device(&self, account: AccountId, id: DeviceId) -> StoreResult<Option<DeviceRow>>;
-    async fn rename_device(&self, account: AccountId, id: DeviceId, name: &str) -> StoreResult<bool>;
-    async fn revoke_device(&self, account: AccountId, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool>;
+    async fn rename_device(
+        &self,
+        account: AccountId,
+        id: DeviceId,
+        name: &str,
+    ) -> StoreResult<bool>;
+    async fn revoke_device(
+        &self,
+        account: AccountId,
+        id: DeviceId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     /// Adds a sync request's figures to the device's record.
     async fn record_sync(&self, id: DeviceId, record: &SyncRecord) -> StoreResult<()>;
 }
@@ -139,14 +200,29 @@ pub trait DeviceRows {
 pub trait FeedRows {
     /// Records (tombstones included) whose last change is after `after`, in change order, at
     /// most `limit`, with their sealed content.
-    async fn records_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>>;
+    async fn records_since(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ContactRow>>;
     /// The same without the sealed content (`sealed` is `None`, `deleted` tells): what a
     /// listing of ETags needs.
-    async fn heads_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>>;
+    async fn heads_since(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ContactRow>>;
     /// Every live record, without the sealed content, in change order.
     async fn live_heads(&self, account: AccountId) -> StoreResult<Vec<ContactRow>>;
     /// Change-log entries with `seq > after`, oldest first, at most `limit`.
-    async fn changes_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ChangeRow>>;
+    async fn changes_since(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ChangeRow>>;
     /// The account's current change sequence number (0 before any change).
     async fn current_seq(&self, account: AccountId) -> StoreResult<i64>;
     /// The sequence number below which tombstones may have been purged.
@@ -159,13 +235,26 @@ pub trait DavNameRows {
     /// Every CardDAV name of the account.
     async fn dav_names(&self, account: AccountId) -> StoreResult<Vec<DavNameRow>>;
     /// The names of those of `ids` that have one.
-    async fn dav_names_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<DavNameRow>>;
+    async fn dav_names_by_ids(
+        &self,
+        account: AccountId,
+        ids: &[ContactId],
+    ) -> StoreResult<Vec<DavNameRow>>;
     /// The names whose href hash is one of `hashes`.
-    async fn dav_names_by_hashes(&self, account: AccountId, hashes: &[String]) -> StoreResult<Vec<DavNameRow>>;
+    async fn dav_names_by_hashes(
+        &self,
+        account: AccountId,
+        hashes: &[String],
+    ) -> StoreResult<Vec<DavNameRow>>;
     /// In one query per 250 keys: the rows with these `ids` (each with its name, if any), the
     /// names whose href hash is one of `hashes` (each with its row, if any), and the names of
     /// those of `ids` that have no row. What a multiget needs to answer.
-    async fn dav_cards(&self, account: AccountId, ids: &[ContactId], hashes: &[String]) -> StoreResult<Vec<DavCardRow>>;
+    async fn dav_cards(
+        &self,
+        account: AccountId,
+        ids: &[ContactId],
+        hashes: &[String],
+    ) -> StoreResult<Vec<DavCardRow>>;
     /// Sets (or replaces) the name of `row.id`; `Conflict` if another id has that href.
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()>;
 }

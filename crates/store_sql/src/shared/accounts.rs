@@ -5,7 +5,12 @@ use super::*;
 #[async_trait]
 impl AccountRows for B {
     async fn count_accounts(&self) -> StoreResult<i64> {
-        sqlx::query("SELECT COUNT(*) FROM accounts").fetch_one(&self.pool).await.map_err(db_err)?.try_get(0).map_err(db_err)
+        sqlx::query("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?
+            .try_get(0)
+            .map_err(db_err)
     }
 
     async fn create_account(&self, a: &NewAccount) -> StoreResult<()> {
@@ -116,17 +121,25 @@ impl AccountRows for B {
         rows.iter()
             .map(|r| {
                 let last: Option<i64> = r.try_get("last").map_err(db_err)?;
-                Ok((AccountId::from_uuid(r.try_get("id").map_err(db_err)?), r.try_get("n").map_err(db_err)?, last.map(time)))
+                Ok((
+                    AccountId::from_uuid(r.try_get("id").map_err(db_err)?),
+                    r.try_get("n").map_err(db_err)?,
+                    last.map(time),
+                ))
             })
             .collect()
     }
 
     async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT key_id, COUNT(*) AS n FROM accounts GROUP BY key_id ORDER BY key_id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?;
-        rows.iter().map(|r| Ok((r.try_get("key_id").map_err(db_err)?, r.try_get("n").map_err(db_err)?))).collect()
+        let rows = sqlx::query(
+            "SELECT key_id, COUNT(*) AS n FROM accounts GROUP BY key_id ORDER BY key_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("key_id").map_err(db_err)?, r.try_get("n").map_err(db_err)?)))
+            .collect()
     }
 
     async fn accounts_with_key(&self, key_id: &str) -> StoreResult<Vec<AccountRow>> {
@@ -140,15 +153,23 @@ impl AccountRows for B {
             .collect()
     }
 
-    async fn rewrap_account_key(&self, id: AccountId, old_key_id: &str, new_key_id: &str, wrapped: &[u8]) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE accounts SET key_id = $1, wrapped_key = $2 WHERE id = $3 AND key_id = $4")
-            .bind(new_key_id)
-            .bind(wrapped)
-            .bind(id.as_uuid())
-            .bind(old_key_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+    async fn rewrap_account_key(
+        &self,
+        id: AccountId,
+        old_key_id: &str,
+        new_key_id: &str,
+        wrapped: &[u8],
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE accounts SET key_id = $1, wrapped_key = $2 WHERE id = $3 AND key_id = $4",
+        )
+        .bind(new_key_id)
+        .bind(wrapped)
+        .bind(id.as_uuid())
+        .bind(old_key_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
 }

@@ -21,7 +21,10 @@ impl DeviceRows for B {
         Ok(())
     }
 
-    async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<(DeviceRow, AccountRow)>> {
+    async fn device_by_token(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(DeviceRow, AccountRow)>> {
         let row = sqlx::query("SELECT * FROM devices WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
@@ -58,7 +61,12 @@ impl DeviceRows for B {
             .transpose()
     }
 
-    async fn rename_device(&self, account: AccountId, id: DeviceId, name: &str) -> StoreResult<bool> {
+    async fn rename_device(
+        &self,
+        account: AccountId,
+        id: DeviceId,
+        name: &str,
+    ) -> StoreResult<bool> {
         let r = sqlx::query("UPDATE devices SET name = $1 WHERE account_id = $2 AND id = $3")
             .bind(name)
             .bind(account.as_uuid())
@@ -69,7 +77,12 @@ impl DeviceRows for B {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn revoke_device(&self, account: AccountId, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn revoke_device(
+        &self,
+        account: AccountId,
+        id: DeviceId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let r = sqlx::query("UPDATE devices SET revoked_at = $1 WHERE account_id = $2 AND id = $3 AND revoked_at IS NULL")
             .bind(ms(at))
             .bind(account.as_uuid())

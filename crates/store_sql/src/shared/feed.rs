@@ -4,20 +4,32 @@ use super::*;
 
 #[async_trait]
 impl FeedRows for B {
-    async fn records_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
-        sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
-            .bind(account.as_uuid())
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(contact_from)
-            .collect()
+    async fn records_since(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ContactRow>> {
+        sqlx::query(
+            "SELECT * FROM contacts WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(account.as_uuid())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(contact_from)
+        .collect()
     }
 
-    async fn heads_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ContactRow>> {
+    async fn heads_since(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ContactRow>> {
         dialect::heads_since(&self.pool, account, after, limit).await
     }
 
@@ -25,7 +37,12 @@ impl FeedRows for B {
         dialect::live_heads(&self.pool, account).await
     }
 
-    async fn changes_since(&self, account: AccountId, after: i64, limit: i64) -> StoreResult<Vec<ChangeRow>> {
+    async fn changes_since(
+        &self,
+        account: AccountId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ChangeRow>> {
         let rows = sqlx::query(
             "SELECT seq, entity, entity_id, revision, deleted, changed_at FROM changes \
              WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -41,8 +58,11 @@ impl FeedRows for B {
                 let entity: String = r.try_get("entity").map_err(db_err)?;
                 Ok(ChangeRow {
                     seq: r.try_get("seq").map_err(db_err)?,
-                    entity: EntityKind::parse(&entity).ok_or_else(|| StoreError::Backend(format!("unknown entity {entity}")))?,
-                    entity_id: ContactId::from_uuid(r.try_get::<Uuid, _>("entity_id").map_err(db_err)?),
+                    entity: EntityKind::parse(&entity)
+                        .ok_or_else(|| StoreError::Backend(format!("unknown entity {entity}")))?,
+                    entity_id: ContactId::from_uuid(
+                        r.try_get::<Uuid, _>("entity_id").map_err(db_err)?,
+                    ),
                     revision: r.try_get("revision").map_err(db_err)?,
                     deleted: r.try_get("deleted").map_err(db_err)?,
                     changed_at: time(r.try_get("changed_at").map_err(db_err)?),

@@ -4,7 +4,12 @@ use super::*;
 
 #[async_trait]
 impl HistoryRows for B {
-    async fn revision(&self, account: AccountId, id: ContactId, revision: i64) -> StoreResult<Option<RevisionRow>> {
+    async fn revision(
+        &self,
+        account: AccountId,
+        id: ContactId,
+        revision: i64,
+    ) -> StoreResult<Option<RevisionRow>> {
         sqlx::query(
             "SELECT revision, sealed, origin, changed_at FROM contact_revisions WHERE account_id = $1 AND contact_id = $2 AND revision = $3",
         )
@@ -60,7 +65,11 @@ impl HistoryRows for B {
         .collect()
     }
 
-    async fn purge_trash(&self, account: Option<AccountId>, before: DateTime<Utc>) -> StoreResult<u64> {
+    async fn purge_trash(
+        &self,
+        account: Option<AccountId>,
+        before: DateTime<Utc>,
+    ) -> StoreResult<u64> {
         let mut tx = dialect::begin_write(&self.pool).await.map_err(db_err)?;
         let (count, delete) = match account {
             Some(_) => (
@@ -78,7 +87,13 @@ impl HistoryRows for B {
             q = q.bind(a.as_uuid());
             d = d.bind(a.as_uuid());
         }
-        let n: i64 = q.bind(ms(before)).fetch_one(&mut *tx).await.map_err(db_err)?.try_get(0).map_err(db_err)?;
+        let n: i64 = q
+            .bind(ms(before))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .try_get(0)
+            .map_err(db_err)?;
         d.bind(ms(before)).execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok(n as u64)

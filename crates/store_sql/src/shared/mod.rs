@@ -21,9 +21,10 @@ pub(crate) use names::put_name;
 pub(crate) use rows::*;
 pub(crate) use sqlx::{QueryBuilder, Row, Transaction};
 pub(crate) use store::{
-    AccountRow, AccountRows, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DavNameRows, DeviceRow, DeviceRows, EntityKind,
-    FeedRows, HistoryRows, NewAccount, RecordRows, RecordWrite, RevisionRow, SecondFactorRow, SessionRow, SessionRows, SigninRows,
-    StoreError, StoreResult, SyncRecord, ThrottleRow, TrashRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY,
+    AccountRow, AccountRows, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DavNameRows,
+    DeviceRow, DeviceRows, EntityKind, FeedRows, HistoryRows, NewAccount, RecordRows, RecordWrite,
+    RevisionRow, SecondFactorRow, SessionRow, SessionRows, SigninRows, StoreError, StoreResult,
+    SyncRecord, ThrottleRow, TrashRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY,
 };
 pub(crate) use uuid::Uuid;
 
@@ -69,7 +70,8 @@ impl B {
     {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(500) {
-            let mut q = QueryBuilder::<Db>::new(format!("SELECT * FROM {table} WHERE account_id = "));
+            let mut q =
+                QueryBuilder::<Db>::new(format!("SELECT * FROM {table} WHERE account_id = "));
             q.push_bind(*account.as_uuid()).push(format!(" AND {column} IN ("));
             let mut list = q.separated(", ");
             for k in chunk {
@@ -81,4 +83,5 @@ impl B {
             }
         }
         Ok(out)
-    }}
+    }
+}

@@ -15,16 +15,29 @@ impl DavNameRows for B {
             .collect()
     }
 
-    async fn dav_names_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<DavNameRow>> {
+    async fn dav_names_by_ids(
+        &self,
+        account: AccountId,
+        ids: &[ContactId],
+    ) -> StoreResult<Vec<DavNameRow>> {
         let keys: Vec<Uuid> = ids.iter().map(|i| *i.as_uuid()).collect();
         self.select_in("dav_names", "id", account, &keys, dav_name_from).await
     }
 
-    async fn dav_names_by_hashes(&self, account: AccountId, hashes: &[String]) -> StoreResult<Vec<DavNameRow>> {
+    async fn dav_names_by_hashes(
+        &self,
+        account: AccountId,
+        hashes: &[String],
+    ) -> StoreResult<Vec<DavNameRow>> {
         self.select_in("dav_names", "href_hash", account, hashes, dav_name_from).await
     }
 
-    async fn dav_cards(&self, account: AccountId, ids: &[ContactId], hashes: &[String]) -> StoreResult<Vec<DavCardRow>> {
+    async fn dav_cards(
+        &self,
+        account: AccountId,
+        ids: &[ContactId],
+        hashes: &[String],
+    ) -> StoreResult<Vec<DavCardRow>> {
         const CHUNK: usize = 250;
         let ids: Vec<Uuid> = ids.iter().map(|i| *i.as_uuid()).collect();
         let mut out = Vec::with_capacity(ids.len() + hashes.len());
@@ -38,7 +51,13 @@ impl DavNameRows for B {
                 union_part(&mut q, &mut first, DAV_CARDS_NAMED_ONLY, account, ids.iter().copied());
             }
             if !hashes.is_empty() {
-                union_part(&mut q, &mut first, DAV_CARDS_BY_HASH, account, hashes.iter().map(String::as_str));
+                union_part(
+                    &mut q,
+                    &mut first,
+                    DAV_CARDS_BY_HASH,
+                    account,
+                    hashes.iter().map(String::as_str),
+                );
             }
             if first {
                 continue;
@@ -55,8 +74,13 @@ impl DavNameRows for B {
     }
 }
 
-fn union_part<'t, T>(q: &mut QueryBuilder<Db>, first: &mut bool, part: (&str, &str), account: AccountId, keys: impl Iterator<Item = T>)
-where
+fn union_part<'t, T>(
+    q: &mut QueryBuilder<Db>,
+    first: &mut bool,
+    part: (&str, &str),
+    account: AccountId,
+    keys: impl Iterator<Item = T>,
+) where
     T: sqlx::Encode<'t, Db> + sqlx::Type<Db>,
 {
     if !std::mem::replace(first, false) {
@@ -70,7 +94,10 @@ where
     q.push(")");
 }
 
-pub(crate) async fn put_name<'e>(db: impl sqlx::Executor<'e, Database = Db>, row: &DavNameRow) -> StoreResult<()> {
+pub(crate) async fn put_name<'e>(
+    db: impl sqlx::Executor<'e, Database = Db>,
+    row: &DavNameRow,
+) -> StoreResult<()> {
     let r = sqlx::query(
         "INSERT INTO dav_names (account_id, id, href_hash, sealed) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (account_id, id) DO UPDATE SET href_hash = excluded.href_hash, sealed = excluded.sealed",

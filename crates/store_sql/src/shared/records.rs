@@ -4,7 +4,12 @@ use super::*;
 
 #[async_trait]
 impl RecordRows for B {
-    async fn write_records(&self, account: AccountId, writes: &[RecordWrite], origin: &str) -> StoreResult<i64> {
+    async fn write_records(
+        &self,
+        account: AccountId,
+        writes: &[RecordWrite],
+        origin: &str,
+    ) -> StoreResult<i64> {
         if writes.is_empty() {
             return self.current_seq(account).await;
         }
@@ -12,19 +17,23 @@ impl RecordRows for B {
         // One sequence number per write, in order; the account's row lock (the write lock on
         // SQLite) orders writers of one account.
         let n = writes.len() as i64;
-        let last: i64 = sqlx::query("UPDATE accounts SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq")
-            .bind(n)
-            .bind(account.as_uuid())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .ok_or(StoreError::NotFound)?
-            .try_get(0)
-            .map_err(db_err)?;
-        let seqs: Vec<(i64, &RecordWrite)> = writes.iter().enumerate().map(|(i, w)| (last - n + 1 + i as i64, w)).collect();
+        let last: i64 = sqlx::query(
+            "UPDATE accounts SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq",
+        )
+        .bind(n)
+        .bind(account.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?
+        .try_get(0)
+        .map_err(db_err)?;
+        let seqs: Vec<(i64, &RecordWrite)> =
+            writes.iter().enumerate().map(|(i, w)| (last - n + 1 + i as i64, w)).collect();
 
         // New records: many rows per statement (each statement costs a round trip).
-        let new: Vec<&(i64, &RecordWrite)> = seqs.iter().filter(|(_, w)| w.base.is_none()).collect();
+        let new: Vec<&(i64, &RecordWrite)> =
+            seqs.iter().filter(|(_, w)| w.base.is_none()).collect();
         for chunk in new.chunks(BATCH_ROWS) {
             let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO contacts (kind, account_id, id, revision, seq, deleted, sealed, created_at, updated_at) ",
@@ -127,17 +136,32 @@ impl RecordRows for B {
             .transpose()
     }
 
-    async fn records_by_ids(&self, account: AccountId, ids: &[ContactId]) -> StoreResult<Vec<ContactRow>> {
+    async fn records_by_ids(
+        &self,
+        account: AccountId,
+        ids: &[ContactId],
+    ) -> StoreResult<Vec<ContactRow>> {
         let keys: Vec<Uuid> = ids.iter().map(|i| *i.as_uuid()).collect();
         self.select_in("contacts", "id", account, &keys, contact_from).await
     }
 
-    async fn live_records(&self, account: AccountId, kind: EntityKind) -> StoreResult<Vec<ContactRow>> {
+    async fn live_records(
+        &self,
+        account: AccountId,
+        kind: EntityKind,
+    ) -> StoreResult<Vec<ContactRow>> {
         let sql = match kind {
             EntityKind::Contact => "SELECT * FROM contacts WHERE account_id = $1 AND kind = 'contact' AND deleted = FALSE",
             EntityKind::Group => dialect::LIVE_GROUPS,
         };
-        sqlx::query(sql).bind(account.as_uuid()).fetch_all(&self.pool).await.map_err(db_err)?.iter().map(contact_from).collect()
+        sqlx::query(sql)
+            .bind(account.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(contact_from)
+            .collect()
     }
 
     async fn count_contacts(&self, account: AccountId) -> StoreResult<i64> {
@@ -153,12 +177,18 @@ impl RecordRows for B {
 
 impl B {
     /// Explains why a replacing write matched no row.
-    async fn why_not(tx: &mut Transaction<'static, Db>, account: AccountId, w: &RecordWrite) -> StoreError {
-        let row = sqlx::query("SELECT revision, deleted, kind FROM contacts WHERE account_id = $1 AND id = $2")
-            .bind(account.as_uuid())
-            .bind(w.id.as_uuid())
-            .fetch_optional(&mut **tx)
-            .await;
+    async fn why_not(
+        tx: &mut Transaction<'static, Db>,
+        account: AccountId,
+        w: &RecordWrite,
+    ) -> StoreError {
+        let row = sqlx::query(
+            "SELECT revision, deleted, kind FROM contacts WHERE account_id = $1 AND id = $2",
+        )
+        .bind(account.as_uuid())
+        .bind(w.id.as_uuid())
+        .fetch_optional(&mut **tx)
+        .await;
         match row {
             Ok(Some(r)) => {
                 let kind: String = r.try_get("kind").unwrap_or_default();

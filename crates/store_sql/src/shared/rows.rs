@@ -47,7 +47,8 @@ pub(crate) fn device_from(r: &DbRow) -> StoreResult<DeviceRow> {
 pub(crate) fn contact_from(r: &DbRow) -> StoreResult<ContactRow> {
     let kind: String = r.try_get("kind").map_err(db_err)?;
     Ok(ContactRow {
-        kind: EntityKind::parse(&kind).ok_or_else(|| StoreError::Backend(format!("unknown kind {kind}")))?,
+        kind: EntityKind::parse(&kind)
+            .ok_or_else(|| StoreError::Backend(format!("unknown kind {kind}")))?,
         account_id: AccountId::from_uuid(r.try_get("account_id").map_err(db_err)?),
         id: ContactId::from_uuid(r.try_get("id").map_err(db_err)?),
         revision: r.try_get("revision").map_err(db_err)?,

@@ -38,12 +38,20 @@ impl SessionRows for B {
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
     async fn delete_account_sessions(&self, id: AccountId) -> StoreResult<u64> {
-        let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id.as_uuid()).execute(&self.pool).await.map_err(db_err)?;
+        let r = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(r.rows_affected())
     }
 
@@ -66,7 +74,11 @@ impl SessionRows for B {
     }
 
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(&self.pool).await.map_err(db_err)?;
+        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(r.rows_affected())
     }
 }

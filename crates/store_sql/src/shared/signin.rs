@@ -5,11 +5,12 @@ use super::*;
 #[async_trait]
 impl SigninRows for B {
     async fn throttle_row(&self, key: &str) -> StoreResult<Option<ThrottleRow>> {
-        let row = sqlx::query("SELECT failures, next_at, updated_at FROM signin_throttle WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let row =
+            sqlx::query("SELECT failures, next_at, updated_at FROM signin_throttle WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
         row.map(|r| {
             Ok(ThrottleRow {
                 failures: r.try_get("failures").map_err(db_err)?,
@@ -20,7 +21,12 @@ impl SigninRows for B {
         .transpose()
     }
 
-    async fn throttle_swap(&self, key: &str, expected: Option<&ThrottleRow>, new: &ThrottleRow) -> StoreResult<bool> {
+    async fn throttle_swap(
+        &self,
+        key: &str,
+        expected: Option<&ThrottleRow>,
+        new: &ThrottleRow,
+    ) -> StoreResult<bool> {
         let r = match expected {
             None => sqlx::query(
                 "INSERT INTO signin_throttle (key, failures, next_at, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING",
@@ -50,12 +56,20 @@ impl SigninRows for B {
     }
 
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM signin_throttle WHERE key = $1").bind(key).execute(&self.pool).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM signin_throttle WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
     async fn throttle_purge(&self, before: i64) -> StoreResult<u64> {
-        let r = sqlx::query("DELETE FROM signin_throttle WHERE updated_at < $1").bind(before).execute(&self.pool).await.map_err(db_err)?;
+        let r = sqlx::query("DELETE FROM signin_throttle WHERE updated_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(r.rows_affected())
     }
 
@@ -99,29 +113,42 @@ impl SigninRows for B {
     }
 
     async fn delete_second_factor(&self, account: AccountId) -> StoreResult<bool> {
-        let r = sqlx::query("DELETE FROM second_factors WHERE account_id = $1").bind(account.as_uuid()).execute(&self.pool).await.map_err(db_err)?;
+        let r = sqlx::query("DELETE FROM second_factors WHERE account_id = $1")
+            .bind(account.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(r.rows_affected() > 0)
     }
 
     async fn use_second_factor_step(&self, account: AccountId, step: i64) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE second_factors SET last_step = $1 WHERE account_id = $2 AND last_step < $3")
-            .bind(step)
-            .bind(account.as_uuid())
-            .bind(step)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let r = sqlx::query(
+            "UPDATE second_factors SET last_step = $1 WHERE account_id = $2 AND last_step < $3",
+        )
+        .bind(step)
+        .bind(account.as_uuid())
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
 
-    async fn swap_recovery_codes(&self, account: AccountId, expected: &str, new: &str) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE second_factors SET recovery = $1 WHERE account_id = $2 AND recovery = $3")
-            .bind(new)
-            .bind(account.as_uuid())
-            .bind(expected)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+    async fn swap_recovery_codes(
+        &self,
+        account: AccountId,
+        expected: &str,
+        new: &str,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE second_factors SET recovery = $1 WHERE account_id = $2 AND recovery = $3",
+        )
+        .bind(new)
+        .bind(account.as_uuid())
+        .bind(expected)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -138,11 +165,13 @@ impl SigninRows for B {
     }
 
     async fn pending_signin(&self, token_hash: &str) -> StoreResult<Option<SessionRow>> {
-        let row = sqlx::query("SELECT account_id, created_at, expires_at FROM pending_signins WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let row = sqlx::query(
+            "SELECT account_id, created_at, expires_at FROM pending_signins WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
         row.map(|r| {
             Ok(SessionRow {
                 token_hash: token_hash.to_string(),
@@ -155,17 +184,29 @@ impl SigninRows for B {
     }
 
     async fn delete_pending_signin(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM pending_signins WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map_err(db_err)?;
+        sqlx::query("DELETE FROM pending_signins WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
     async fn purge_pending_signins(&self, now: DateTime<Utc>) -> StoreResult<u64> {
-        let r = sqlx::query("DELETE FROM pending_signins WHERE expires_at <= $1").bind(ms(now)).execute(&self.pool).await.map_err(db_err)?;
+        let r = sqlx::query("DELETE FROM pending_signins WHERE expires_at <= $1")
+            .bind(ms(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(r.rows_affected())
     }
 
     async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.pool).await.map_err(db_err)?;
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
         row.map(|r| r.try_get("value").map_err(db_err)).transpose()
     }
 

@@ -19,8 +19,17 @@ async fn running_the_same_file_again_with_skip_creates_nothing() {
         let seq = env.store.current_seq(env.account).await.unwrap();
         let again = env.import(&bytes, &ImportOptions::default()).await;
         assert_eq!((again.imported, again.skipped, again.updated), (0, 2, 0), "{name}");
-        assert!(again.rows.iter().all(|r| r.outcome == Outcome::Skipped && r.reason.contains("already in the address book")), "{:?}", again.rows);
-        assert_eq!(env.store.current_seq(env.account).await.unwrap(), seq, "{name}: nothing written");
+        assert!(
+            again.rows.iter().all(|r| r.outcome == Outcome::Skipped
+                && r.reason.contains("already in the address book")),
+            "{:?}",
+            again.rows
+        );
+        assert_eq!(
+            env.store.current_seq(env.account).await.unwrap(),
+            seq,
+            "{name}: nothing written"
+        );
         assert_eq!(env.store.count_contacts(env.account).await.unwrap(), 2);
     }
 }
@@ -30,7 +39,12 @@ async fn duplicates_are_matched_by_uid_phone_and_email() {
     let env = Env::new().await;
     let existing = env
         .store
-        .create_contact(env.account, None, &person("Ann", &["+86 138 0013 8000"], &["Ann@Example.com"]), Origin::Console)
+        .create_contact(
+            env.account,
+            None,
+            &person("Ann", &["+86 138 0013 8000"], &["Ann@Example.com"]),
+            Origin::Console,
+        )
         .await
         .unwrap();
     let csv = format!(
@@ -45,7 +59,12 @@ async fn duplicates_are_matched_by_uid_phone_and_email() {
     );
     let r = env.import(csv.as_bytes(), &ImportOptions::default()).await;
     assert_eq!((r.imported, r.skipped, r.failed.len()), (1, 5, 0));
-    let reasons: Vec<(usize, &str)> = r.rows.iter().filter(|r| r.outcome == Outcome::Skipped).map(|r| (r.line, r.reason.as_str())).collect();
+    let reasons: Vec<(usize, &str)> = r
+        .rows
+        .iter()
+        .filter(|r| r.outcome == Outcome::Skipped)
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
     assert_eq!(
         reasons,
         [
@@ -66,7 +85,8 @@ async fn update_merges_without_losing_anything() {
     let mut ann = person("Ann", &["+86 138 0013 8000"], &["ann@example.com"]);
     ann.notes = "met in Beijing".into();
     ann.organization = "Old Org".into();
-    let existing = env.store.create_contact(env.account, None, &ann, Origin::Console).await.unwrap();
+    let existing =
+        env.store.create_contact(env.account, None, &ann, Origin::Console).await.unwrap();
     let csv = "Name,Phone,Email,Company\nAnnie,13800138000,ann@work.example,New Org\n";
     let r = env.import(csv.as_bytes(), &policy(Duplicates::Update)).await;
     assert_eq!((r.imported, r.updated, r.skipped), (0, 1, 0));
@@ -75,8 +95,14 @@ async fn update_merges_without_losing_anything() {
     assert_eq!(c.revision, 2);
     assert_eq!((c.data.display_name.as_str(), c.data.organization.as_str()), ("Annie", "New Org"));
     assert_eq!(c.data.notes, "met in Beijing", "an empty cell does not erase");
-    assert_eq!(c.data.phones.iter().map(|p| p.value.as_str()).collect::<Vec<_>>(), ["+86 138 0013 8000"]);
-    assert_eq!(c.data.emails.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(), ["ann@example.com", "ann@work.example"]);
+    assert_eq!(
+        c.data.phones.iter().map(|p| p.value.as_str()).collect::<Vec<_>>(),
+        ["+86 138 0013 8000"]
+    );
+    assert_eq!(
+        c.data.emails.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(),
+        ["ann@example.com", "ann@work.example"]
+    );
     let history = env.store.history(env.account, existing.id).await.unwrap();
     assert_eq!(history[0].origin, Origin::Cli);
 
@@ -88,9 +114,16 @@ async fn update_merges_without_losing_anything() {
 
     // The origin is the caller's.
     let csv = "Name,Phone,Title\nAnnie,13800138000,Boss\n";
-    let console = ImportOptions { duplicates: Duplicates::Update, origin: Origin::Console, ..Default::default() };
+    let console = ImportOptions {
+        duplicates: Duplicates::Update,
+        origin: Origin::Console,
+        ..Default::default()
+    };
     env.import(csv.as_bytes(), &console).await;
-    assert_eq!(env.store.history(env.account, existing.id).await.unwrap()[0].origin, Origin::Console);
+    assert_eq!(
+        env.store.history(env.account, existing.id).await.unwrap()[0].origin,
+        Origin::Console
+    );
 }
 
 #[tokio::test]
@@ -133,7 +166,16 @@ async fn a_uid_is_the_id_only_when_free() {
     let env = Env::new().await;
     let uid = ContactId::parse("7d1f8a52-2a43-4c55-9a53-0d6c2f3b9e01").unwrap();
     // The id belonged to a contact that was deleted: the imported card gets a new id.
-    let c = env.store.create_contact(env.account, Some(uid), &person("Gone", &["+1 555 0999"], &[]), Origin::Console).await.unwrap();
+    let c = env
+        .store
+        .create_contact(
+            env.account,
+            Some(uid),
+            &person("Gone", &["+1 555 0999"], &[]),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
     env.store.delete_contact(env.account, uid, c.revision, Origin::Console).await.unwrap();
     let r = env.import(&fixture("contacts_v30.vcf"), &ImportOptions::default()).await;
     assert_eq!((r.imported, r.failed.len()), (2, 0));
@@ -144,7 +186,8 @@ async fn a_uid_is_the_id_only_when_free() {
     env.import_into(bob, &fixture("contacts_v30.vcf"), &ImportOptions::default()).await;
     assert!(env.store.get_contact(bob, uid).await.is_ok());
     // A UID that is not a UUID is not an id, and matches nothing.
-    let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:not-a-uuid@example.com\r\nFN:Odd Uid\r\nEND:VCARD\r\n";
+    let card =
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:not-a-uuid@example.com\r\nFN:Odd Uid\r\nEND:VCARD\r\n";
     let r = env.import(card.as_bytes(), &ImportOptions::default()).await;
     assert_eq!(r.imported, 1);
 }

@@ -1,5 +1,5 @@
 //! Integration tests: one binary, one module per concern, a fresh SQLite store per test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod duplicates;
 mod failures;
@@ -8,7 +8,9 @@ mod round_trip;
 
 use std::sync::Arc;
 
-use domain::{AccountId, AddressDraft, Contact, ContactData, ContactDraft, ExtraField, LabeledDraft, Username};
+use domain::{
+    AccountId, AddressDraft, Contact, ContactData, ContactDraft, ExtraField, LabeledDraft, Username,
+};
 use store::Store;
 use store_sql::SqliteBackend;
 use transfer::{ImportOptions, ImportReport};
@@ -23,20 +25,34 @@ impl Env {
     pub async fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("rolo.db").display());
-        let store = store::contract::store_on(Arc::new(SqliteBackend::connect(&url).await.unwrap())).await;
-        let account = store.create_account(&Username::parse("alice").unwrap(), "alice-password-1", false).await.unwrap().id;
+        let store =
+            store::contract::store_on(Arc::new(SqliteBackend::connect(&url).await.unwrap())).await;
+        let account = store
+            .create_account(&Username::parse("alice").unwrap(), "alice-password-1", false)
+            .await
+            .unwrap()
+            .id;
         Env { store, account, _dir: dir }
     }
 
     pub async fn other_account(&self, name: &str) -> AccountId {
-        self.store.create_account(&Username::parse(name).unwrap(), "other-password-1", false).await.unwrap().id
+        self.store
+            .create_account(&Username::parse(name).unwrap(), "other-password-1", false)
+            .await
+            .unwrap()
+            .id
     }
 
     pub async fn import(&self, bytes: &[u8], options: &ImportOptions) -> ImportReport {
         self.import_into(self.account, bytes, options).await
     }
 
-    pub async fn import_into(&self, account: AccountId, bytes: &[u8], options: &ImportOptions) -> ImportReport {
+    pub async fn import_into(
+        &self,
+        account: AccountId,
+        bytes: &[u8],
+        options: &ImportOptions,
+    ) -> ImportReport {
         transfer::import(&self.store, account, bytes, options, &mut |_| {}).await.unwrap()
     }
 
@@ -46,12 +62,15 @@ impl Env {
 
     pub async fn named(&self, name: &str) -> Contact {
         let all = self.contacts().await;
-        all.into_iter().find(|c| c.data.display_name == name).unwrap_or_else(|| panic!("no contact {name}"))
+        all.into_iter()
+            .find(|c| c.data.display_name == name)
+            .unwrap_or_else(|| panic!("no contact {name}"))
     }
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/../interchange/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!("{}/../interchange/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
 }
 
 pub fn labeled(label: &str, value: &str) -> LabeledDraft {
@@ -76,8 +95,15 @@ pub fn sample() -> Vec<ContactData> {
             family_name: "张".into(),
             given_name: "伟".into(),
             nickname: "伟哥".into(),
-            phones: vec![labeled("mobile", "+86 138 0013 8000"), labeled("work", "010-6552 9988"), labeled("深圳办公室", "0755 8888 0000")],
-            emails: vec![labeled("work", "zhang.wei@example.cn"), labeled("私人", "zw@example.com")],
+            phones: vec![
+                labeled("mobile", "+86 138 0013 8000"),
+                labeled("work", "010-6552 9988"),
+                labeled("深圳办公室", "0755 8888 0000"),
+            ],
+            emails: vec![
+                labeled("work", "zhang.wei@example.cn"),
+                labeled("私人", "zw@example.com"),
+            ],
             addresses: vec![
                 AddressDraft {
                     label: "home".into(),
@@ -87,12 +113,18 @@ pub fn sample() -> Vec<ContactData> {
                     postal_code: "100022".into(),
                     country: "中国".into(),
                 },
-                AddressDraft { label: "Summer house".into(), street: "1 Beach Rd, Unit 2; rear".into(), locality: "Sanya".into(), ..Default::default() },
+                AddressDraft {
+                    label: "Summer house".into(),
+                    street: "1 Beach Rd, Unit 2; rear".into(),
+                    locality: "Sanya".into(),
+                    ..Default::default()
+                },
             ],
             organization: "示例科技, Inc.".into(),
             title: "CTO; founder".into(),
             birthday: "--02-29".into(),
-            notes: "Met at the conference.\nLikes tea, not coffee; allergic to nuts.\n=SUM(A1:A2)".into(),
+            notes: "Met at the conference.\nLikes tea, not coffee; allergic to nuts.\n=SUM(A1:A2)"
+                .into(),
             extra: vec![
                 ExtraField { name: "X-SKYPE".into(), value: "X-SKYPE:zhang.wei".into() },
                 ExtraField { name: "Shoe size".into(), value: "42, EU".into() },
@@ -103,11 +135,18 @@ pub fn sample() -> Vec<ContactData> {
             display_name: "Dr. Ada King, Countess of Lovelace".into(),
             family_name: "King".into(),
             given_name: "Ada".into(),
-            phones: vec![labeled("home", "+44 20 7946 0000"), labeled("other", "-5 (0) 12"), labeled("mobile", "+44 7700 900000")],
+            phones: vec![
+                labeled("home", "+44 20 7946 0000"),
+                labeled("other", "-5 (0) 12"),
+                labeled("mobile", "+44 7700 900000"),
+            ],
             emails: vec![labeled("home", "ada@example.org")],
             birthday: "1815-12-10".into(),
             notes: "@mention and +plus; \"quoted\", 'single'".into(),
-            extra: vec![ExtraField { name: "PHOTO".into(), value: "PHOTO;TYPE=PNG:data:image/png;base64\\,iVBORw0KGgo=".into() }],
+            extra: vec![ExtraField {
+                name: "PHOTO".into(),
+                value: "PHOTO;TYPE=PNG:data:image/png;base64\\,iVBORw0KGgo=".into(),
+            }],
             ..Default::default()
         },
         ContactDraft { organization: "Only An Organization".into(), ..Default::default() },
@@ -115,7 +154,11 @@ pub fn sample() -> Vec<ContactData> {
         ContactDraft {
             given_name: "Émile".into(),
             family_name: "Zola".into(),
-            emails: vec![labeled("work", "emile@example.fr"), labeled("home", "zola@example.fr"), labeled("Old", "ez@example.fr")],
+            emails: vec![
+                labeled("work", "emile@example.fr"),
+                labeled("home", "zola@example.fr"),
+                labeled("Old", "ez@example.fr"),
+            ],
             birthday: "1990-04-02".into(),
             title: "'=cmd".into(),
             ..Default::default()

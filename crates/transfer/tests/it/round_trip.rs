@@ -4,13 +4,18 @@ use std::collections::HashMap;
 
 use domain::{ContactData, ContactId, Origin};
 use store::FeedItem;
-use transfer::{ExportFormat, ExportOptions, ImportOptions, Layout, Progress, Selection, VcardVersion};
+use transfer::{
+    ExportFormat, ExportOptions, ImportOptions, Layout, Progress, Selection, VcardVersion,
+};
 
 use crate::{sample, Env};
 
 async fn export(env: &Env, format: ExportFormat, selection: Selection) -> Vec<u8> {
     let mut out = Vec::new();
-    let n = transfer::export(&env.store, env.account, &ExportOptions { format, selection }, &mut out).await.unwrap();
+    let n =
+        transfer::export(&env.store, env.account, &ExportOptions { format, selection }, &mut out)
+            .await
+            .unwrap();
     assert!(n > 0);
     out
 }
@@ -51,9 +56,16 @@ async fn csv_exports_in_every_layout_guard_formulas_and_read_back() {
     let env = Env::new().await;
     let items: Vec<_> = sample().into_iter().map(|d| (None, d)).collect();
     env.store.create_contacts(env.account, &items, Origin::Console).await.unwrap();
-    let rolo = String::from_utf8(export(&env, ExportFormat::Csv(Layout::Rolo), Selection::All).await).unwrap();
+    let rolo =
+        String::from_utf8(export(&env, ExportFormat::Csv(Layout::Rolo), Selection::All).await)
+            .unwrap();
     assert!(rolo.starts_with("\u{feff}UID,Display Name,"), "{}", &rolo[..60]);
-    assert!(rolo.contains(",'--02-29,") && rolo.contains("'+44 20 7946 0000") && rolo.contains("''=cmd"), "{rolo}");
+    assert!(
+        rolo.contains(",'--02-29,")
+            && rolo.contains("'+44 20 7946 0000")
+            && rolo.contains("''=cmd"),
+        "{rolo}"
+    );
     let google = export(&env, ExportFormat::Csv(Layout::Google), Selection::All).await;
     assert!(String::from_utf8_lossy(&google).starts_with("\u{feff}File As,First Name"));
     let target = env.other_account("google").await;
@@ -64,7 +76,9 @@ async fn csv_exports_in_every_layout_guard_formulas_and_read_back() {
     back.sort_by_key(|d| format!("{d:?}"));
     original.sort_by_key(|d| format!("{d:?}"));
     assert_eq!(back, original, "Google's layout keeps every field too");
-    let outlook = String::from_utf8(export(&env, ExportFormat::Csv(Layout::Outlook), Selection::All).await).unwrap();
+    let outlook =
+        String::from_utf8(export(&env, ExportFormat::Csv(Layout::Outlook), Selection::All).await)
+            .unwrap();
     assert!(outlook.starts_with("\u{feff}First Name,Last Name"), "{outlook}");
 }
 
@@ -74,24 +88,46 @@ async fn a_selection_is_exported_in_its_order() {
     let items: Vec<_> = sample().into_iter().map(|d| (None, d)).collect();
     let created = env.store.create_contacts(env.account, &items, Origin::Console).await.unwrap();
     let ids = vec![created[4].id, created[0].id];
-    let vcf = String::from_utf8(export(&env, ExportFormat::Vcard(VcardVersion::V4), Selection::Ids(ids.clone())).await).unwrap();
+    let vcf = String::from_utf8(
+        export(&env, ExportFormat::Vcard(VcardVersion::V4), Selection::Ids(ids.clone())).await,
+    )
+    .unwrap();
     assert_eq!(vcf.matches("BEGIN:VCARD").count(), 2);
     let uids: Vec<&str> = vcf.lines().filter_map(|l| l.strip_prefix("UID:")).collect();
     assert_eq!(uids, [ids[0].to_string(), ids[1].to_string()]);
     env.store.delete_contact(env.account, created[1].id, 1, Origin::Console).await.unwrap();
-    let options = ExportOptions { format: ExportFormat::Xlsx, selection: Selection::Ids(vec![created[1].id]) };
+    let options = ExportOptions {
+        format: ExportFormat::Xlsx,
+        selection: Selection::Ids(vec![created[1].id]),
+    };
     let e = transfer::export(&env.store, env.account, &options, Vec::new()).await.unwrap_err();
-    assert_eq!(e.to_string(), format!("There is no contact {} in this address book.", created[1].id));
+    assert_eq!(
+        e.to_string(),
+        format!("There is no contact {} in this address book.", created[1].id)
+    );
     let other = env.other_account("bob").await;
-    let e = transfer::export(&env.store, other, &ExportOptions { format: ExportFormat::Xlsx, selection: Selection::Ids(vec![created[0].id]) }, Vec::new())
-        .await
-        .unwrap_err();
+    let e = transfer::export(
+        &env.store,
+        other,
+        &ExportOptions {
+            format: ExportFormat::Xlsx,
+            selection: Selection::Ids(vec![created[0].id]),
+        },
+        Vec::new(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, transfer::TransferError::UnknownContact(_)));
     // An empty address book exports a header (or nothing) without failing.
     let mut out = Vec::new();
-    let n = transfer::export(&env.store, other, &ExportOptions { format: ExportFormat::Csv(Layout::Rolo), selection: Selection::All }, &mut out)
-        .await
-        .unwrap();
+    let n = transfer::export(
+        &env.store,
+        other,
+        &ExportOptions { format: ExportFormat::Csv(Layout::Rolo), selection: Selection::All },
+        &mut out,
+    )
+    .await
+    .unwrap();
     assert_eq!(n, 0);
     assert!(String::from_utf8(out).unwrap().starts_with("\u{feff}UID,"));
 }
@@ -113,11 +149,14 @@ async fn imported_contacts_are_in_the_change_feed_batch_by_batch() {
     is_send(&fut);
     let r = fut.await.unwrap();
     assert_eq!((r.imported, r.failed.len()), (2500, 1));
-    let done: Vec<(usize, usize, usize)> = seen.iter().map(|p| (p.rows_done, p.rows_total, p.imported)).collect();
+    let done: Vec<(usize, usize, usize)> =
+        seen.iter().map(|p| (p.rows_done, p.rows_total, p.imported)).collect();
     assert_eq!(done, [(0, 2501, 0), (1000, 2501, 1000), (2000, 2501, 2000), (2501, 2501, 2500)]);
-    let feed = env.store.feed(env.account, store::Since::After(before), 10_000).await.unwrap().items;
+    let feed =
+        env.store.feed(env.account, store::Since::After(before), 10_000).await.unwrap().items;
     assert_eq!(feed.len(), 2500);
-    let imported: std::collections::HashSet<ContactId> = r.rows.iter().filter_map(|r| r.contact).collect();
+    let imported: std::collections::HashSet<ContactId> =
+        r.rows.iter().filter_map(|r| r.contact).collect();
     for item in &feed {
         match item {
             FeedItem::Contact(c) => {
@@ -144,19 +183,29 @@ async fn group_memberships_go_out_by_name_and_come_back_by_id() {
     let items: Vec<_> = sample().into_iter().take(2).map(|d| (None, d)).collect();
     let created = env.store.create_contacts(env.account, &items, Origin::Console).await.unwrap();
     let friends = env.store.create_group(env.account, "Friends", Origin::Console).await.unwrap();
-    env.store.set_membership(env.account, friends.id, &[created[0].id], true, Origin::Console).await.unwrap();
+    env.store
+        .set_membership(env.account, friends.id, &[created[0].id], true, Origin::Console)
+        .await
+        .unwrap();
     // CSV: the Groups column has the name; the import hands the names back.
     let csv = export(&env, ExportFormat::Csv(Layout::Rolo), Selection::All).await;
     let target = env.other_account("csv").await;
     let r = env.import_into(target, &csv, &ImportOptions::default()).await;
-    let names: Vec<(ContactId, Vec<String>)> = r.group_names().map(|(id, g)| (id, g.to_vec())).collect();
+    let names: Vec<(ContactId, Vec<String>)> =
+        r.group_names().map(|(id, g)| (id, g.to_vec())).collect();
     assert_eq!(names, [(created[0].id, vec!["Friends".to_string()])]);
     // vCard into the same account (after deleting the contacts): memberships come back.
     let vcf = export(&env, ExportFormat::Vcard(VcardVersion::V4), Selection::All).await;
     let target = env.other_account("vcf").await;
     let r = env.import_into(target, &vcf, &ImportOptions::default()).await;
     assert_eq!(r.imported, 2, "a group the account does not have is dropped, not an error");
-    assert!(env.store.list_contacts(target).await.unwrap().iter().all(|c| c.data.groups.is_empty()));
+    assert!(env
+        .store
+        .list_contacts(target)
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.data.groups.is_empty()));
     for c in env.store.list_contacts(env.account).await.unwrap() {
         env.store.delete_contact(env.account, c.id, c.revision, Origin::Console).await.unwrap();
     }
@@ -175,16 +224,31 @@ async fn excel_with_one_sheet_per_group_reads_back_each_contact_once() {
     let friends = env.store.create_group(env.account, "Friends", Origin::Console).await.unwrap();
     let work = env.store.create_group(env.account, "Work/Office", Origin::Console).await.unwrap();
     // One contact in both groups, one in one, one in none.
-    env.store.set_membership(env.account, friends.id, &[created[0].id, created[1].id], true, Origin::Console).await.unwrap();
-    env.store.set_membership(env.account, work.id, &[created[0].id], true, Origin::Console).await.unwrap();
+    env.store
+        .set_membership(
+            env.account,
+            friends.id,
+            &[created[0].id, created[1].id],
+            true,
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    env.store
+        .set_membership(env.account, work.id, &[created[0].id], true, Origin::Console)
+        .await
+        .unwrap();
     let xlsx = export(&env, ExportFormat::XlsxPerGroup, Selection::All).await;
-    let analysis = interchange::xlsx::analyse(&xlsx, None, &interchange::xlsx::WorkbookLimits::default()).unwrap();
+    let analysis =
+        interchange::xlsx::analyse(&xlsx, None, &interchange::xlsx::WorkbookLimits::default())
+            .unwrap();
     let sheets: Vec<&str> = analysis.sheets.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(sheets, vec!["Friends", "Work_Office", "No group"]);
     let target = env.other_account("sheets").await;
     let r = env.import_into(target, &xlsx, &ImportOptions::default()).await;
     assert_eq!((r.imported, r.failed.len()), (3, 0));
-    let mut names: Vec<(ContactId, Vec<String>)> = r.group_names().map(|(id, g)| (id, g.to_vec())).collect();
+    let mut names: Vec<(ContactId, Vec<String>)> =
+        r.group_names().map(|(id, g)| (id, g.to_vec())).collect();
     names.sort();
     let mut expected = vec![
         (created[0].id, vec!["Friends".to_string(), "Work/Office".to_string()]),
