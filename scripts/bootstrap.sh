@@ -20,8 +20,12 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# 1. Rust for the server.
+# 1. Rust for the server (and, for the tests, its formatter and linter).
 command -v cargo >/dev/null 2>&1 || die "Rust is missing: install it with rustup (https://rustup.rs), then run this again."
+if [ $WANT_TEST -eq 1 ]; then
+  cargo fmt --version >/dev/null 2>&1 || die "rustfmt is missing: rustup component add rustfmt"
+  cargo clippy --version >/dev/null 2>&1 || die "clippy is missing: rustup component add clippy"
+fi
 
 # 2. A wasm32 toolchain for the console.
 if have_rustup_wasm; then
