@@ -69,43 +69,22 @@ impl AccountRows for B {
     }
 
     async fn set_disabled(&self, id: AccountId, disabled: bool) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
-            .bind(disabled)
-            .bind(id.as_uuid())
-            .execute(&self.pool)
+        self.set_account_column("UPDATE accounts SET disabled = $1 WHERE id = $2", disabled, id)
             .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
     }
 
     async fn set_password_hash(&self, id: AccountId, hash: &str) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
-            .bind(id.as_uuid())
-            .execute(&self.pool)
+        self.set_account_column("UPDATE accounts SET password_hash = $1 WHERE id = $2", hash, id)
             .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
     }
 
     async fn set_admin(&self, id: AccountId, is_admin: bool) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE accounts SET is_admin = $1 WHERE id = $2")
-            .bind(is_admin)
-            .bind(id.as_uuid())
-            .execute(&self.pool)
+        self.set_account_column("UPDATE accounts SET is_admin = $1 WHERE id = $2", is_admin, id)
             .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
     }
 
     async fn set_lang(&self, id: AccountId, lang: Option<&str>) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE accounts SET lang = $1 WHERE id = $2")
-            .bind(lang)
-            .bind(id.as_uuid())
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
+        self.set_account_column("UPDATE accounts SET lang = $1 WHERE id = $2", lang, id).await
     }
 
     async fn account_stats(&self) -> StoreResult<Vec<(AccountId, i64, Option<DateTime<Utc>>)>> {
@@ -170,6 +149,27 @@ impl AccountRows for B {
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
+        Ok(r.rows_affected() == 1)
+    }
+}
+
+impl B {
+    /// Sets one column of an account; false when there is no such account.
+    async fn set_account_column<'q, T>(
+        &self,
+        sql: &'static str,
+        value: T,
+        id: AccountId,
+    ) -> StoreResult<bool>
+    where
+        T: 'q + Send + sqlx::Encode<'q, Db> + sqlx::Type<Db>,
+    {
+        let r = sqlx::query(sql)
+            .bind(value)
+            .bind(id.as_uuid())
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
 }
