@@ -428,7 +428,8 @@ async fn assign_groups(
         .into_iter()
         .map(|g| (g.name.to_lowercase(), g.id))
         .collect();
-    let mut members: HashMap<GroupId, Vec<ContactId>> = HashMap::new();
+    // In the order the file names them, so a contact's groups come out in that order.
+    let mut members: Vec<(GroupId, Vec<ContactId>)> = Vec::new();
     for (contact, names) in report.group_names() {
         for name in names {
             let key = name.trim().to_lowercase();
@@ -443,7 +444,10 @@ async fn assign_groups(
                     g.id
                 }
             };
-            members.entry(id).or_default().push(contact);
+            match members.iter_mut().find(|(g, _)| *g == id) {
+                Some((_, ids)) => ids.push(contact),
+                None => members.push((id, vec![contact])),
+            }
         }
     }
     for (g, ids) in members {
