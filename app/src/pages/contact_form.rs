@@ -138,6 +138,8 @@ fn AddressRows(save: Save, initial: Vec<AddressDraft>) -> impl IntoView {
                                 <input id=label_id name=n("label") list="label-choices" value=a.label placeholder="home"/>
                             </div>
                             {text_input(save, "Street", &k("street"), n("street"), a.street, "text")}
+                            {text_input(save, "Apartment, suite", &k("extended"), n("extended"), a.extended, "text")}
+                            {text_input(save, "PO box", &k("po_box"), n("po_box"), a.po_box, "text")}
                             {text_input(save, "Postal code", &k("postal_code"), n("postal_code"), a.postal_code, "text")}
                             {text_input(save, "City", &k("locality"), n("locality"), a.locality, "text")}
                             {text_input(save, "Region", &k("region"), n("region"), a.region, "text")}
@@ -245,6 +247,9 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
                 <legend>{crate::i18n::t("Name")}</legend>
                 {t("Family name", "family_name", draft.family_name.clone())}
                 {t("Given name", "given_name", draft.given_name.clone())}
+                {t("Middle name", "additional_name", draft.additional_name.clone())}
+                {t("Name prefix", "name_prefix", draft.name_prefix.clone())}
+                {t("Name suffix", "name_suffix", draft.name_suffix.clone())}
                 {t("Display name", "display_name", draft.display_name.clone())}
                 {t("Nickname", "nickname", draft.nickname.clone())}
             </fieldset>
@@ -254,6 +259,7 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
             <fieldset class="work">
                 <legend>{crate::i18n::t("Work and more")}</legend>
                 {t("Organization", "organization", draft.organization.clone())}
+                {t("Department", "department", draft.department.clone())}
                 {t("Title", "title", draft.title.clone())}
                 {text_input(save, "Birthday (YYYY-MM-DD or --MM-DD)", "birthday", "contact[birthday]".into(), draft.birthday.clone(), "text")}
                 <div class="field">

@@ -17,6 +17,20 @@ use crate::error::DavResult;
 #[derive(Debug, Default)]
 pub struct Names(pub HashMap<Uuid, DavName>);
 
+/// The UID a stored card has: its card's own `UID` line, else its CardDAV name's, else its id.
+pub fn stored_uid(item: &FeedItem, names: &Names, id: &Uuid) -> String {
+    if let FeedItem::Contact(c) = item {
+        if let Some(uid) = c.data.as_ref().and_then(|d| d.card.as_ref()).and_then(vcard_uid) {
+            return uid;
+        }
+    }
+    names.uid(id)
+}
+
+fn vcard_uid(card: &domain::Card) -> Option<String> {
+    interchange::vcard::uid_of(card)
+}
+
 impl Names {
     pub fn href(&self, id: &Uuid) -> String {
         self.0.get(id).map(|n| n.href.clone()).unwrap_or_else(|| card::default_href(id))
@@ -113,11 +127,15 @@ pub fn render(
     let id = item.id();
     let text = match item {
         FeedItem::Contact(c) => {
-            let mut data = c.data.clone()?;
-            // Membership is served on the group cards.
-            data.groups.clear();
-            let raw = card::split_raw_x_lines(&mut data.extra);
-            card::add_lines(&write_vcard(&names.uid(&id), &data, version), &raw)
+            let data = c.data.as_ref()?;
+            if data.groups.is_empty() {
+                write_vcard(&names.uid(&id), data, version)
+            } else {
+                // Membership is served on the group cards.
+                let mut data = data.clone();
+                data.groups.clear();
+                write_vcard(&names.uid(&id), &data, version)
+            }
         }
         FeedItem::Group(g) => {
             let data = g.data.as_ref()?;

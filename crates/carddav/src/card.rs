@@ -2,34 +2,10 @@
 //! dialects (vCard 4 `KIND:group` + `MEMBER`, Apple's `X-ADDRESSBOOKSERVER-*` in vCard 3), and
 //! the last clean-up of every card served. Pure.
 
-use domain::ExtraField;
 use interchange::vcard::VcardVersion;
 use uuid::Uuid;
 
-/// Namespace of the UUIDs Rolo derives from UIDs that are not UUIDs (with the account id).
-const UID_NAMESPACE: Uuid = Uuid::from_u128(0x6c1f_2f0e_8f5a_4b7e_9d43_2a6b_52c1_d0a7);
-
-/// The id a card with this UID gets: the UID itself when it is a UUID (`urn:uuid:` or not, any
-/// case), otherwise a UUID derived from the account and the UID, so the same UID always lands
-/// on the same contact.
-pub fn id_for_uid(account: &Uuid, uid: &str) -> Uuid {
-    let bare = strip_urn(uid.trim());
-    match Uuid::parse_str(bare) {
-        Ok(u) if !u.is_nil() && !u.is_max() => u,
-        _ => {
-            let mut name = account.as_bytes().to_vec();
-            name.extend_from_slice(uid.as_bytes());
-            Uuid::new_v5(&UID_NAMESPACE, &name)
-        }
-    }
-}
-
-fn strip_urn(s: &str) -> &str {
-    match s.get(..9) {
-        Some(p) if p.eq_ignore_ascii_case("urn:uuid:") => &s[9..],
-        _ => s,
-    }
-}
+pub use interchange::vcard::{exact_id_for_uid, group_members, id_for_uid, strip_urn};
 
 /// The resource name of a card no client named.
 pub fn default_href(id: &Uuid) -> String {
@@ -64,38 +40,6 @@ pub fn etag_matches(header: &str, etag: Option<&str>) -> bool {
     let Some(etag) = etag else { return false };
     let bare = |s: &str| s.trim().trim_start_matches("W/").trim_matches('"').to_string();
     header.split(',').any(|t| t.trim() == "*" || bare(t) == bare(etag))
-}
-
-/// The value of a vCard line (`NAME;PARAM="a:b":value`): what follows the first colon outside
-/// quotes.
-fn line_value(line: &str) -> &str {
-    let mut quoted = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            ':' if !quoted => return &line[i + 1..],
-            _ => {}
-        }
-    }
-    ""
-}
-
-/// The member UIDs of a group card (read from the properties the parser kept as extra fields),
-/// or `None` when the card is not a group.
-pub fn group_members(extra: &[ExtraField]) -> Option<Vec<String>> {
-    let is = |x: &ExtraField, n: &str| x.name.eq_ignore_ascii_case(n);
-    let kind = extra.iter().find(|x| is(x, "KIND") || is(x, "X-ADDRESSBOOKSERVER-KIND"))?;
-    if !line_value(&kind.value).trim().eq_ignore_ascii_case("group") {
-        return None;
-    }
-    Some(
-        extra
-            .iter()
-            .filter(|x| is(x, "MEMBER") || is(x, "X-ADDRESSBOOKSERVER-MEMBER"))
-            .map(|x| strip_urn(line_value(&x.value).trim()).to_string())
-            .filter(|m| !m.is_empty())
-            .collect(),
-    )
 }
 
 /// The member UIDs of a group card as ids.
@@ -162,71 +106,6 @@ pub fn write_group(uid: &str, name: &str, member_uids: &[String], version: Vcard
     out
 }
 
-/// The name of a content line (`item1.X-FOO;TYPE=a:b` → `X-FOO`).
-fn line_name(line: &str) -> &str {
-    let head = line.split([';', ':']).next().unwrap_or_default();
-    head.rsplit('.').next().unwrap_or_default()
-}
-
-fn is_x(name: &str) -> bool {
-    name.len() > 2 && name[..2].eq_ignore_ascii_case("X-")
-}
-
-/// Puts back the client's own text for its `X-` properties. The vCard parser reads an unknown
-/// property's value as text, which loses the difference between `a;b` (a structured value, as
-/// DAVx5's `X-ANDROID-CUSTOM`) and `a\;b`; the extra fields then hold the line as the client
-/// wrote it (unfolded), and [`render_with_raw`] writes it back unchanged.
-pub fn keep_raw_x_lines(body: &str, extra: &mut [ExtraField]) {
-    let unfolded =
-        body.replace("\r\n ", "").replace("\r\n\t", "").replace("\n ", "").replace("\n\t", "");
-    let mut raw: Vec<(&str, bool)> = unfolded
-        .lines()
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| is_x(line_name(l)))
-        .map(|l| (l, false))
-        .collect();
-    for x in extra.iter_mut().filter(|x| is_x(&x.name)) {
-        if let Some(slot) =
-            raw.iter_mut().find(|(l, used)| !*used && line_name(l).eq_ignore_ascii_case(&x.name))
-        {
-            slot.1 = true;
-            x.value = slot.0.to_string();
-        }
-    }
-}
-
-/// Whether an extra field holds a client's `X-` line as it was written.
-fn is_raw_x(x: &ExtraField) -> bool {
-    is_x(&x.name) && line_name(&x.value).eq_ignore_ascii_case(&x.name) && x.value.contains(':')
-}
-
-/// Splits the raw `X-` lines off a contact's extra fields: what [`write_vcard`] writes, and the
-/// lines to add as they are.
-///
-/// [`write_vcard`]: interchange::vcard::write_vcard
-pub fn split_raw_x_lines(extra: &mut Vec<ExtraField>) -> Vec<String> {
-    let (raw, rest): (Vec<ExtraField>, Vec<ExtraField>) =
-        std::mem::take(extra).into_iter().partition(is_raw_x);
-    *extra = rest;
-    raw.into_iter().map(|x| x.value).collect()
-}
-
-/// Adds content lines (folded) before a card's `END:VCARD`.
-pub fn add_lines(card: &str, lines: &[String]) -> String {
-    if lines.is_empty() {
-        return card.to_string();
-    }
-    let end = card.rfind("END:VCARD").unwrap_or(card.len());
-    let mut out =
-        String::with_capacity(card.len() + lines.iter().map(|l| l.len() + 8).sum::<usize>());
-    out.push_str(&card[..end]);
-    for l in lines {
-        line(&mut out, l);
-    }
-    out.push_str(&card[end..]);
-    out
-}
-
 /// Properties dropped first when a card is over the size limit.
 const BULKY: [&str; 4] = ["PHOTO", "LOGO", "SOUND", "KEY"];
 
@@ -273,6 +152,7 @@ pub fn sanitize(card: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::ExtraField;
 
     const ACCOUNT: Uuid = Uuid::from_u128(0x0190_f5a4_3c1e_7cc2_9d1e_1b2c_3d4e_5f00);
 
@@ -364,39 +244,5 @@ mod tests {
             !cut.contains("PHOTO") && cut.contains("LOGO") && cut.ends_with("END:VCARD\r\n"),
             "{cut}"
         );
-    }
-
-    #[test]
-    fn client_x_lines_come_back_as_written() {
-        let body = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:x\r\nFN:A\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;\r\n\
-            item1.X-ABLabel:blog\r\nitem1.URL:https://e.example\r\nX-T:a\\;b\r\nX-LONG:0123456789012345678901234567890123456789012345678901234567890123456789\r\n 0123\r\nEND:VCARD\r\n";
-        let mut data = match interchange::vcard::parse_vcards(body).into_iter().next() {
-            Some(Ok(p)) => p.data,
-            other => panic!("{other:?}"),
-        };
-        keep_raw_x_lines(body, &mut data.extra);
-        let raw = split_raw_x_lines(&mut data.extra);
-        assert_eq!(
-            raw,
-            [
-                "X-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;",
-                "item1.X-ABLabel:blog",
-                "X-T:a\\;b",
-                "X-LONG:01234567890123456789012345678901234567890123456789012345678901234567890123"
-            ]
-        );
-        let card = add_lines(&interchange::vcard::write_vcard("x", &data, VcardVersion::V4), &raw);
-        assert!(
-            card.contains("\r\nX-ANDROID-CUSTOM:vnd.android.cursor.item/nickname;Andy;1;;;\r\n"),
-            "{card}"
-        );
-        assert!(
-            card.contains("item1.URL:https://e.example\r\n")
-                && card.contains("item1.X-ABLabel:blog\r\n"),
-            "{card}"
-        );
-        let unfolded = card.replace("\r\n ", "");
-        assert!(unfolded.ends_with("X-T:a\\;b\r\nX-LONG:01234567890123456789012345678901234567890123456789012345678901234567890123\r\nEND:VCARD\r\n"), "{card}");
-        assert!(card.lines().all(|l| l.len() <= 76), "{card}");
     }
 }

@@ -209,6 +209,10 @@ impl From<Email> for String {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Address {
+    /// The post office box (vCard's first ADR component).
+    pub po_box: String,
+    /// The extended address: apartment, suite, floor (the second component).
+    pub extended: String,
     pub street: String,
     pub locality: String,
     pub region: String,
@@ -218,18 +222,37 @@ pub struct Address {
 
 impl Address {
     pub fn is_empty(&self) -> bool {
-        [&self.street, &self.locality, &self.region, &self.postal_code, &self.country]
-            .iter()
-            .all(|s| s.trim().is_empty())
+        self.parts().iter().all(|s| s.trim().is_empty())
+    }
+    /// The seven parts in vCard's order: PO box, extended, street, locality, region, postal code,
+    /// country.
+    pub fn parts(&self) -> [&String; 7] {
+        [
+            &self.po_box,
+            &self.extended,
+            &self.street,
+            &self.locality,
+            &self.region,
+            &self.postal_code,
+            &self.country,
+        ]
     }
     /// One line for lists: the non-empty parts joined by commas.
     pub fn one_line(&self) -> String {
-        [&self.street, &self.postal_code, &self.locality, &self.region, &self.country]
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ")
+        [
+            &self.po_box,
+            &self.extended,
+            &self.street,
+            &self.postal_code,
+            &self.locality,
+            &self.region,
+            &self.country,
+        ]
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 }
 
@@ -296,6 +319,12 @@ pub struct ExtraField {
 pub struct StructuredName {
     pub family: String,
     pub given: String,
+    /// Middle names (vCard's third N component).
+    pub additional: String,
+    /// Honorific prefixes (Dr., Mrs.).
+    pub prefix: String,
+    /// Honorific suffixes (Jr., PhD).
+    pub suffix: String,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +333,10 @@ pub struct StructuredName {
 
 /// A contact's content: what is sealed in the store. Only `ContactDraft::parse` builds one from
 /// user input; deserialising re-validates phones, emails and birthdays.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Two contacts are equal when their fields and groups are: the card they are kept as is how
+/// those fields are written, and is compared on its own where it matters.
+#[derive(Debug, Clone, Default, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ContactData {
     pub name: StructuredName,
@@ -314,6 +346,10 @@ pub struct ContactData {
     pub emails: Vec<Labeled<Email>>,
     pub addresses: Vec<Labeled<Address>>,
     pub organization: String,
+    /// The organizational units under the organization (vCard's ORG components after the
+    /// first), outermost first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub org_units: Vec<String>,
     pub title: String,
     pub birthday: Option<Birthday>,
     pub notes: String,
@@ -321,6 +357,80 @@ pub struct ContactData {
     /// The groups the contact is in.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<GroupId>,
+    /// The vCard this contact is kept as: every property as it was written, in order. The
+    /// fields above are its typed view; a write that changes them changes only the card's
+    /// lines they came from (see the `vcard` crate). `None` for a contact not yet written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<Card>,
+}
+
+impl PartialEq for ContactData {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.display_name == other.display_name
+            && self.nickname == other.nickname
+            && self.phones == other.phones
+            && self.emails == other.emails
+            && self.addresses == other.addresses
+            && self.organization == other.organization
+            && self.org_units == other.org_units
+            && self.title == other.title
+            && self.birthday == other.birthday
+            && self.notes == other.notes
+            && self.extra == other.extra
+            && self.groups == other.groups
+    }
+}
+
+/// The vCard version a card is kept in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CardVersion {
+    /// vCard 3.0 (RFC 2426); 2.1 cards are kept as 3.0.
+    #[default]
+    #[serde(rename = "3.0")]
+    V3,
+    /// vCard 4.0 (RFC 6350).
+    #[serde(rename = "4.0")]
+    V4,
+}
+
+/// A vCard as kept: its version and its content lines, unfolded, without `BEGIN`, `END` and
+/// `VERSION`, each exactly as the client wrote it (control characters other than tab removed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub version: CardVersion,
+    pub lines: Vec<String>,
+}
+
+/// At most this many lines in a card.
+pub const MAX_CARD_LINES: usize = 2_000;
+
+impl Card {
+    /// A card's own rules: at most [`MAX_CARD_LINES`] lines, each a property (`NAME:` or
+    /// `NAME;…:`) with no line break, NUL or other control character but tab, and none of them
+    /// `BEGIN`, `END` or `VERSION`.
+    pub fn check(&self) -> Result<(), String> {
+        if self.lines.len() > MAX_CARD_LINES {
+            return Err(format!("A card has at most {MAX_CARD_LINES} lines."));
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            if line.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(format!("Line {} of the card holds a control character.", i + 1));
+            }
+            let head = line.split([';', ':']).next().unwrap_or_default();
+            let name = head.rsplit('.').next().unwrap_or_default();
+            let ok_name = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && line.len() > head.len();
+            if !ok_name {
+                return Err(format!("Line {} of the card is not a vCard property.", i + 1));
+            }
+            if ["BEGIN", "END", "VERSION"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
+                return Err(format!("Line {} of the card cannot be {name}.", i + 1));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl ContactData {
@@ -334,11 +444,29 @@ impl ContactData {
         let mut errors = ValidationErrors::default();
         short(&mut errors, "family_name", &self.name.family, "A family name");
         short(&mut errors, "given_name", &self.name.given, "A given name");
+        short(&mut errors, "additional_name", &self.name.additional, "A middle name");
+        short(&mut errors, "name_prefix", &self.name.prefix, "A name prefix");
+        short(&mut errors, "name_suffix", &self.name.suffix, "A name suffix");
+        for u in &self.org_units {
+            short(&mut errors, "department", u, "A department");
+        }
+        if let Some(card) = &self.card {
+            if let Err(m) = card.check() {
+                errors.push("card", m);
+            }
+        }
         short(&mut errors, "display_name", &self.display_name, "A display name");
         short(&mut errors, "nickname", &self.nickname, "A nickname");
         short(&mut errors, "organization", &self.organization, "An organization");
         short(&mut errors, "title", &self.title, "A title");
         for (i, a) in self.addresses.iter().enumerate() {
+            short(&mut errors, &format!("addresses[{i}].po_box"), &a.value.po_box, "A PO box");
+            short(
+                &mut errors,
+                &format!("addresses[{i}].extended"),
+                &a.value.extended,
+                "An extended address",
+            );
             short(&mut errors, &format!("addresses[{i}].street"), &a.value.street, "A street");
             short(&mut errors, &format!("addresses[{i}].locality"), &a.value.locality, "A city");
             short(&mut errors, &format!("addresses[{i}].region"), &a.value.region, "A region");
@@ -460,6 +588,8 @@ pub struct LabeledDraft {
 #[serde(default)]
 pub struct AddressDraft {
     pub label: String,
+    pub po_box: String,
+    pub extended: String,
     pub street: String,
     pub locality: String,
     pub region: String,
@@ -473,12 +603,17 @@ pub struct AddressDraft {
 pub struct ContactDraft {
     pub family_name: String,
     pub given_name: String,
+    pub additional_name: String,
+    pub name_prefix: String,
+    pub name_suffix: String,
     pub display_name: String,
     pub nickname: String,
     pub phones: Vec<LabeledDraft>,
     pub emails: Vec<LabeledDraft>,
     pub addresses: Vec<AddressDraft>,
     pub organization: String,
+    /// Organizational units, separated by `;`.
+    pub department: String,
     pub title: String,
     pub birthday: String,
     pub notes: String,
@@ -524,6 +659,8 @@ impl ContactDraft {
             .map(|a| Labeled {
                 label: Label::parse(&a.label),
                 value: Address {
+                    po_box: trim(&a.po_box),
+                    extended: trim(&a.extended),
                     street: trim(&a.street),
                     locality: trim(&a.locality),
                     region: trim(&a.region),
@@ -558,8 +695,17 @@ impl ContactDraft {
                 Err(e) => errors.push(format!("groups[{i}]"), e.to_string()),
             }
         }
-        let name =
-            StructuredName { family: trim(&self.family_name), given: trim(&self.given_name) };
+        let name = StructuredName {
+            family: trim(&self.family_name),
+            given: trim(&self.given_name),
+            additional: trim(&self.additional_name),
+            prefix: trim(&self.name_prefix),
+            suffix: trim(&self.name_suffix),
+        };
+        let mut org_units: Vec<String> = self.department.split(';').map(trim).collect();
+        while org_units.last().is_some_and(String::is_empty) {
+            org_units.pop();
+        }
         let display = trim(&self.display_name);
         let display_name = if display.is_empty() { display_name_for(&name) } else { display };
         let data = ContactData {
@@ -570,11 +716,13 @@ impl ContactDraft {
             emails,
             addresses,
             organization: trim(&self.organization),
+            org_units,
             title: trim(&self.title),
             birthday,
             notes: self.notes.trim().to_string(),
             extra,
             groups,
+            card: None,
         };
         if let Err(more) = data.check() {
             errors.0.extend(more.0);
@@ -591,6 +739,9 @@ impl ContactDraft {
         ContactDraft {
             family_name: data.name.family.clone(),
             given_name: data.name.given.clone(),
+            additional_name: data.name.additional.clone(),
+            name_prefix: data.name.prefix.clone(),
+            name_suffix: data.name.suffix.clone(),
             display_name: data.display_name.clone(),
             nickname: data.nickname.clone(),
             phones: data.phones.iter().map(|p| labeled(&p.label, p.value.as_str())).collect(),
@@ -600,6 +751,8 @@ impl ContactDraft {
                 .iter()
                 .map(|a| AddressDraft {
                     label: a.label.as_str().to_string(),
+                    po_box: a.value.po_box.clone(),
+                    extended: a.value.extended.clone(),
                     street: a.value.street.clone(),
                     locality: a.value.locality.clone(),
                     region: a.value.region.clone(),
@@ -608,6 +761,7 @@ impl ContactDraft {
                 })
                 .collect(),
             organization: data.organization.clone(),
+            department: data.org_units.join("; "),
             title: data.title.clone(),
             birthday: data.birthday.map(|b| b.to_string()).unwrap_or_default(),
             notes: data.notes.clone(),

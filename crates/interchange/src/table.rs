@@ -571,6 +571,7 @@ impl RowMapper {
                 region: part(AddressPart::Region),
                 postal_code: part(AddressPart::PostalCode),
                 country: part(AddressPart::Country),
+                ..AddressDraft::default()
             });
         }
         draft.extra.extend(extras.into_values().map(|(name, value)| ExtraField { name, value }));

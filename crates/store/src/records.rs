@@ -20,6 +20,22 @@ use crate::dav::DavName;
 use crate::store::now_ms;
 use crate::{Store, StoreError, StoreResult};
 
+/// What is sealed for a contact: its card and groups when it is kept as a card (its fields are
+/// the card's typed view, and a photo is kept once), else its fields.
+pub(crate) fn stored_form(data: &ContactData) -> StoreResult<Vec<u8>> {
+    #[derive(serde::Serialize)]
+    struct Kept<'a> {
+        card: &'a domain::Card,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        groups: &'a [GroupId],
+    }
+    let out = match &data.card {
+        Some(card) => serde_json::to_vec(&Kept { card, groups: &data.groups }),
+        None => serde_json::to_vec(data),
+    };
+    out.map_err(|e| StoreError::Backend(e.to_string()))
+}
+
 /// A contact as it stands, tombstones included: what sync works with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactState {
@@ -197,13 +213,18 @@ impl Store {
             }
         }
         let key = self.key_of(account).await?;
+        let cards = self.kept_cards(account, &key, writes).await?;
         let at = now_ms();
         let mut rows = Vec::with_capacity(writes.len());
-        for w in writes {
+        for (w, card) in writes.iter().zip(cards) {
             let revision = w.base.unwrap_or(0) + 1;
             let sealed = match w.content {
                 Content::Contact(data) => {
-                    Some(self.seal_contact(account, &key, w.id, revision, data)?)
+                    // The contact's card, edited to its fields: every line they did not change
+                    // stays as the client wrote it.
+                    let mut data = data.clone();
+                    vcard::reconcile(&mut data, card.as_ref());
+                    Some(self.seal_contact(account, &key, w.id, revision, &data)?)
                 }
                 Content::Group(data) => {
                     let plain =
@@ -233,6 +254,43 @@ impl Store {
         Ok(rows.iter().map(|r| Written { id: r.id, revision: r.revision(), at }).collect())
     }
 
+    /// The cards the contacts of `writes` had before (for those written without a card of their
+    /// own over an earlier revision), read in one query.
+    async fn kept_cards(
+        &self,
+        account: AccountId,
+        key: &DataKey,
+        writes: &[Write<'_>],
+    ) -> StoreResult<Vec<Option<domain::Card>>> {
+        let wanted: Vec<ContactId> = writes
+            .iter()
+            .filter(|w| matches!(w.content, Content::Contact(d) if d.card.is_none()))
+            .filter(|w| w.base.is_some())
+            .map(|w| w.id)
+            .collect();
+        let mut found: HashMap<ContactId, domain::Card> = HashMap::new();
+        if !wanted.is_empty() {
+            for row in self.backend.records_by_ids(account, &wanted).await? {
+                if row.kind != EntityKind::Contact {
+                    continue;
+                }
+                if let Some(sealed) = &row.sealed {
+                    let data = self.open_data(account, key, row.id, row.revision, sealed)?;
+                    if let Some(card) = data.card {
+                        found.insert(row.id, card);
+                    }
+                }
+            }
+        }
+        Ok(writes
+            .iter()
+            .map(|w| match w.content {
+                Content::Contact(d) if d.card.is_none() => found.remove(&w.id),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// Checks a contact against every rule of storing one, and seals it.
     fn seal_contact(
         &self,
@@ -243,7 +301,7 @@ impl Store {
         data: &ContactData,
     ) -> StoreResult<Vec<u8>> {
         data.check().map_err(StoreError::Invalid)?;
-        let plain = serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let plain = stored_form(data)?;
         self.check_size(plain.len())?;
         Ok(key.seal_contact(account.as_bytes(), id.as_bytes(), revision, &plain)?)
     }
@@ -257,8 +315,12 @@ impl Store {
         sealed: &[u8],
     ) -> StoreResult<ContactData> {
         let plain = key.open_contact(account.as_bytes(), id.as_bytes(), revision, sealed)?;
-        serde_json::from_slice(&plain)
-            .map_err(|e| StoreError::Backend(format!("contact {id} does not decode: {e}")))
+        let mut data: ContactData = serde_json::from_slice(&plain)
+            .map_err(|e| StoreError::Backend(format!("contact {id} does not decode: {e}")))?;
+        // A contact kept as a card is stored as the card (and its groups): its fields are the
+        // card's typed view. One stored before cards were kept has its fields and no card.
+        vcard::fill_typed(&mut data);
+        Ok(data)
     }
 
     pub(crate) fn open(

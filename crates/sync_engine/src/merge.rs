@@ -95,6 +95,27 @@ pub fn merge(base: Option<&ContactData>, server: &ContactData, device: &ContactD
                 &device.name.given,
                 &mut c,
             ),
+            additional: scalar(
+                "name.additional",
+                b.map(|b| &b.name.additional),
+                &server.name.additional,
+                &device.name.additional,
+                &mut c,
+            ),
+            prefix: scalar(
+                "name.prefix",
+                b.map(|b| &b.name.prefix),
+                &server.name.prefix,
+                &device.name.prefix,
+                &mut c,
+            ),
+            suffix: scalar(
+                "name.suffix",
+                b.map(|b| &b.name.suffix),
+                &server.name.suffix,
+                &device.name.suffix,
+                &mut c,
+            ),
         },
         display_name: scalar(
             "display_name",
@@ -120,6 +141,13 @@ pub fn merge(base: Option<&ContactData>, server: &ContactData, device: &ContactD
             &device.organization,
             &mut c,
         ),
+        org_units: scalar(
+            "org_units",
+            b.map(|b| &b.org_units),
+            &server.org_units,
+            &device.org_units,
+            &mut c,
+        ),
         title: scalar("title", b.map(|b| &b.title), &server.title, &device.title, &mut c),
         birthday: scalar(
             "birthday",
@@ -131,6 +159,8 @@ pub fn merge(base: Option<&ContactData>, server: &ContactData, device: &ContactD
         notes: scalar("notes", b.map(|b| &b.notes), &server.notes, &device.notes, &mut c),
         extra: set(b.map(|b| &b.extra), &server.extra, &device.extra),
         groups: set(b.map(|b| &b.groups), &server.groups, &device.groups),
+        // The server's card, edited to the merged fields by the store's write.
+        card: server.card.clone().or_else(|| device.card.clone()),
     };
     Merged { data, conflicts: c }
 }

@@ -279,7 +279,11 @@ pub async fn import(
             report.failed.push(failure);
             continue;
         }
-        let uid = row.uid.as_deref().and_then(|u| ContactId::parse(u).ok());
+        // The id of the row's UID (a card keeps the UID itself, as written).
+        let uid =
+            row.uid.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(|u| {
+                ContactId::from_uuid(interchange::vcard::id_for_uid(account.as_uuid(), u))
+            });
         let found = match options.duplicates {
             Duplicates::CreateAnyway => None,
             Duplicates::Skip | Duplicates::Update => index.find(uid, &row.data),

@@ -290,18 +290,47 @@ fn open_vcard<'a>(bytes: &'a [u8], options: &ImportOptions) -> Result<Source<'a>
         return Err(TransferError::NoCards);
     }
     check_rows(total, options)?;
-    let rows = segments.into_iter().flat_map(move |segment| {
+    // Group cards (Apple's `X-ADDRESSBOOKSERVER-KIND:group`, vCard 4's `KIND:group`) are not
+    // contacts: their members join a group of the card's name.
+    let mut results: Vec<Result<ImportedRow, RowFailure>> = Vec::with_capacity(total);
+    let mut member_of: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let mut group_cards = 0;
+    for segment in segments {
         let offset = segment.line;
-        parse_vcards(&text[segment.range])
-            .into_iter()
-            .map(|r| match r {
-                Ok(card) => Ok(card_row(offset, card)),
-                Err(e) => {
-                    Err(RowFailure { line: offset + e.line.saturating_sub(1), reason: e.reason })
+        for r in parse_vcards(&text[segment.range]) {
+            match r {
+                Ok(card) => match interchange::vcard::group_members(&card.data.extra) {
+                    Some(members) => {
+                        group_cards += 1;
+                        let name = card.data.display_name.trim().to_string();
+                        for m in members {
+                            let groups = member_of.entry(m).or_default();
+                            if !name.is_empty() && !groups.contains(&name) {
+                                groups.push(name.clone());
+                            }
+                        }
+                    }
+                    None => results.push(Ok(card_row(offset, card))),
+                },
+                Err(e) => results.push(Err(RowFailure {
+                    line: offset + e.line.saturating_sub(1),
+                    reason: e.reason,
+                })),
+            }
+        }
+    }
+    for row in results.iter_mut().flatten() {
+        let uid = row.uid.as_deref().map(interchange::vcard::strip_urn);
+        if let Some(groups) = uid.and_then(|u| member_of.get(u)) {
+            for g in groups {
+                if !row.groups.contains(g) {
+                    row.groups.push(g.clone());
                 }
-            })
-            .collect::<Vec<_>>()
-    });
+            }
+        }
+    }
+    let total = total - group_cards;
+    let rows = results.into_iter();
     Ok(Source {
         format: Format::Vcard,
         encoding: Some(encoding),

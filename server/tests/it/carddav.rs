@@ -10,24 +10,24 @@ use domain::{ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, StatusCode};
 
-struct Dav {
+pub(crate) struct Dav {
     base: String,
     user: String,
     token: String,
     http: Client,
 }
 
-struct Answer {
-    status: StatusCode,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
     headers: HeaderMap,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Answer {
     fn header(&self, name: &str) -> &str {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
-    fn etag(&self) -> String {
+    pub(crate) fn etag(&self) -> String {
         self.header("etag").to_string()
     }
     /// The text between `<tag>` and `</tag>` for each occurrence.
@@ -50,14 +50,20 @@ fn client() -> Client {
 }
 
 impl Dav {
-    async fn new(s: &TestServer, account: domain::AccountId, user: &str) -> Dav {
+    pub(crate) async fn new(s: &TestServer, account: domain::AccountId, user: &str) -> Dav {
         let (_, token) = s.store.create_device(account, "Phone", DeviceKind::Phone).await.unwrap();
         Dav { base: s.url.clone(), user: user.into(), token, http: client() }
     }
-    fn book(&self) -> String {
+    pub(crate) fn book(&self) -> String {
         format!("/dav/addressbooks/{}/contacts/", self.user)
     }
-    async fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+    pub(crate) async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Answer {
         let url = if path.starts_with("http") {
             path.to_string()
         } else {
@@ -82,12 +88,12 @@ impl Dav {
         self.send("PROPFIND", path, &[("Depth", depth), ("Content-Type", "application/xml")], &body)
             .await
     }
-    async fn put(&self, name: &str, card: &str, headers: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn put(&self, name: &str, card: &str, headers: &[(&str, &str)]) -> Answer {
         let mut h = vec![("Content-Type", "text/vcard; charset=utf-8")];
         h.extend_from_slice(headers);
         self.send("PUT", &format!("{}{name}", self.book()), &h, card).await
     }
-    async fn get(&self, name: &str) -> Answer {
+    pub(crate) async fn get(&self, name: &str) -> Answer {
         self.send("GET", &format!("{}{name}", self.book()), &[], "").await
     }
     async fn sync(&self, token: &str, limit: Option<u32>) -> Answer {

@@ -5,7 +5,9 @@
 mod carddav;
 mod cli;
 mod common;
+mod conformance;
 mod device_api;
+mod fidelity;
 mod http;
 mod routes;
 mod security;

@@ -37,6 +37,36 @@ fn invalid(message: impl Into<String>) -> DavError {
     DavError::Condition(StatusCode::FORBIDDEN, Name::card("valid-address-data"), message.into())
 }
 
+fn uid_conflict(message: String) -> DavError {
+    DavError::Condition(StatusCode::FORBIDDEN, Name::card("no-uid-conflict"), message)
+}
+
+/// The id for a new card with this UID, and its state if it ever existed: the UID's usual id
+/// ([`card::id_for_uid`]), or, when a live card there has a UID that differs (in case, say),
+/// the id of this exact UID. A live card with this very UID is a conflict.
+async fn free_id(ctx: &Ctx, uid: &str) -> DavResult<(Uuid, Option<FeedItem>)> {
+    let store = ctx.store();
+    let account = ctx.account();
+    let usual = card::id_for_uid(account.as_uuid(), uid);
+    let exact = card::exact_id_for_uid(account.as_uuid(), uid);
+    let mut states = book::states(store, account, &[usual, exact]).await?;
+    let names = book::Names(store.dav_names_of(account, &[usual, exact]).await?);
+    for id in [usual, exact] {
+        let state = states.remove(&id);
+        match state.as_ref().filter(|s| book::is_live(s)) {
+            Some(live) if book::stored_uid(live, &names, &id) == uid => {
+                let href = paths::card_href(ctx.user(), &names.href(&id));
+                return Err(uid_conflict(format!(
+                    "Another card of this address book has this UID: {href}"
+                )));
+            }
+            Some(_) => continue,
+            None => return Ok((id, state)),
+        }
+    }
+    Err(uid_conflict("Another card of this address book has a UID like this one.".into()))
+}
+
 pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let Target::Card(_, name) = &ctx.target else {
         return Err(DavError::status(
@@ -79,8 +109,13 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             cards.len()
         )));
     }
-    let mut parsed = cards.remove(0).map_err(|e| invalid(e.reason))?;
-    card::keep_raw_x_lines(&text, &mut parsed.data.extra);
+    let parsed = cards.remove(0).map_err(|e| invalid(e.reason))?;
+    // RFC 6350: exactly one UID, kept as written (case-sensitive).
+    let uid = match (parsed.uids, parsed.uid.clone()) {
+        (1, Some(uid)) => uid,
+        (0, _) | (1, None) => return Err(invalid("The card has no UID; give it one.")),
+        (n, _) => return Err(invalid(format!("The card has {n} UIDs; a card has one."))),
+    };
 
     let store = ctx.store();
     let account = ctx.account();
@@ -108,30 +143,24 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
         }
     }
 
-    let uid = parsed.uid.clone().map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
-    let id = match existing_id {
-        Some(id) => id,
-        None => card::id_for_uid(account.as_uuid(), uid.as_deref().unwrap_or(name)),
-    };
-    // The name was looked up with its state; a new name needs the state of the UID's id.
-    let state = match existing_id {
-        Some(_) => at_href.clone(),
-        None => book::states(store, account, &[id]).await?.remove(&id),
-    };
-    if existing_id.is_none() && state.as_ref().is_some_and(book::is_live) {
-        let other = store.dav_names_of(account, &[id]).await?;
-        let href = paths::card_href(ctx.user(), &book::Names(other).href(&id));
-        return Err(DavError::Condition(
-            StatusCode::FORBIDDEN,
-            Name::card("no-uid-conflict"),
-            format!("Another card of this address book has this UID: {href}"),
-        ));
+    // A card keeps its UID: a new one at the same name would leave the old one behind.
+    if let (Some(id), Some(item)) = (existing_id, live) {
+        let kept = book::stored_uid(item, &found_names, &id);
+        if kept != uid {
+            return Err(uid_conflict(format!(
+                "This card's UID is {kept}; a card keeps its UID (delete it and create a new one)."
+            )));
+        }
     }
+    let (id, state) = match existing_id {
+        Some(id) => (id, at_href.clone()),
+        None => free_id(ctx, &uid).await?,
+    };
     let base = state.as_ref().map(book::revision);
     let origin = ctx.who.origin();
 
     // The client's href and UID are stored with the card (same transaction) when they change.
-    let new_name = DavName { href: name.clone(), uid: uid.filter(|u| *u != id.to_string()) };
+    let new_name = DavName { href: name.clone(), uid: Some(uid).filter(|u| *u != id.to_string()) };
     let old_name = match (existing_id, &state) {
         // Found by its name (or at its default name, which means it has none).
         (Some(_), _) => found_names.0.get(&id).cloned(),

@@ -133,16 +133,11 @@ fn labeled(value: impl Strategy<Value = String>) -> impl Strategy<Value = Labele
 }
 
 fn address() -> impl Strategy<Value = AddressDraft> {
-    (label(), printable(4), printable(2), printable(2), "[0-9A-Z -]{0,8}", printable(2)).prop_map(
-        |(label, street, locality, region, postal_code, country)| AddressDraft {
-            label,
-            street,
-            locality,
-            region,
-            postal_code,
-            country,
-        },
-    )
+    let box_ext = (prop_oneof![Just(String::new()), printable(2)], printable(2));
+    (label(), printable(4), printable(2), printable(2), "[0-9A-Z -]{0,8}", printable(2), box_ext)
+        .prop_map(|(label, street, locality, region, postal_code, country, (po_box, extended))| {
+            AddressDraft { label, po_box, extended, street, locality, region, postal_code, country }
+        })
 }
 
 fn extra() -> impl Strategy<Value = ExtraField> {
@@ -160,15 +155,21 @@ pub fn draft() -> impl Strategy<Value = ContactDraft> {
         vec(extra(), 0..4),
     );
     let rest = (printable(3), printable(3), birthday(), text(12));
-    (names, lists, rest).prop_map(
+    let more = (printable(2), printable(2), printable(2), printable(2));
+    (names, lists, rest, more).prop_map(
         |(
             (family_name, given_name, display_name, nickname),
             (phones, emails, addresses, extra),
             (organization, title, birthday, notes),
+            (additional_name, name_prefix, name_suffix, department),
         )| {
             ContactDraft {
                 family_name,
                 given_name,
+                additional_name,
+                name_prefix,
+                name_suffix,
+                department,
                 display_name,
                 nickname,
                 phones,
@@ -226,6 +227,16 @@ pub fn diff(left: &ContactData, right: &ContactData) -> String {
 /// value. (Every other field is trimmed by `ContactDraft::parse` anyway.)
 pub fn as_tabled(data: &ContactData) -> ContactData {
     let mut d = data.clone();
+    // The table layouts have no columns for these (yet): a CSV or Excel file does not carry them.
+    d.name.additional.clear();
+    d.name.prefix.clear();
+    d.name.suffix.clear();
+    d.org_units.clear();
+    for a in &mut d.addresses {
+        a.value.po_box.clear();
+        a.value.extended.clear();
+    }
+    d.addresses.retain(|a| !a.value.is_empty());
     for x in &mut d.extra {
         if x.value.trim().is_empty() {
             x.value.clear();

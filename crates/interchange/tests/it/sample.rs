@@ -30,6 +30,7 @@ pub fn contacts() -> Vec<ContactData> {
                     region: "北京市".into(),
                     postal_code: "100022".into(),
                     country: "中国".into(),
+                    ..Default::default()
                 },
                 AddressDraft {
                     label: "Summer house".into(),

@@ -3,6 +3,7 @@
 
 mod duplicates;
 mod failures;
+mod fidelity;
 mod fixtures;
 mod round_trip;
 
@@ -112,6 +113,7 @@ pub fn sample() -> Vec<ContactData> {
                     region: "北京市".into(),
                     postal_code: "100022".into(),
                     country: "中国".into(),
+                    ..Default::default()
                 },
                 AddressDraft {
                     label: "Summer house".into(),
