@@ -12,3 +12,4 @@ mod http;
 mod routes;
 mod security;
 mod sync_client;
+mod upgrade;
