@@ -59,17 +59,21 @@ pub struct JobDto {
 }
 
 /// Column choices offered in the mapping step: (value, label). "keep" keeps the suggestion.
-pub const MAPPING_CHOICES: [(&str, &str); 15] = [
+pub const MAPPING_CHOICES: [(&str, &str); 19] = [
     ("keep", "as detected"),
     ("ignore", "ignore"),
     ("extra", "keep as extra field"),
     ("display_name", "Display name"),
     ("family_name", "Family name"),
     ("given_name", "Given name"),
+    ("additional_name", "Middle name"),
+    ("name_prefix", "Name prefix"),
+    ("name_suffix", "Name suffix"),
     ("nickname", "Nickname"),
     ("phone", "Phone"),
     ("email", "Email"),
     ("organization", "Organization"),
+    ("department", "Department"),
     ("title", "Title"),
     ("birthday", "Birthday"),
     ("notes", "Notes"),

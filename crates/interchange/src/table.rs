@@ -30,6 +30,9 @@ pub enum AddressPart {
     Region,
     PostalCode,
     Country,
+    PoBox,
+    /// Apartment, suite, floor.
+    Extended,
 }
 
 /// A contact field a column can fill. Columns with the same `slot` belong together (a phone
@@ -41,8 +44,14 @@ pub enum Field {
     DisplayName,
     FamilyName,
     GivenName,
+    /// Middle names.
+    AdditionalName,
+    NamePrefix,
+    NameSuffix,
     Nickname,
     Organization,
+    /// Organizational units (`;` between several).
+    Department,
     Title,
     Birthday,
     Notes,
@@ -130,6 +139,10 @@ fn numbered(h: &str, prefix: &str, suffix: &str) -> Option<u32> {
     h.strip_prefix(prefix)?.strip_suffix(suffix)?.trim().parse().ok().filter(|n| *n > 0)
 }
 
+/// The address parts the Rolo layout writes only when some contact has them.
+const MORE_PARTS: [(AddressPart, &str); 2] =
+    [(AddressPart::PoBox, "PO Box"), (AddressPart::Extended, "Extended")];
+
 const PARTS: [(AddressPart, &str); 5] = [
     (AddressPart::Street, "Street"),
     (AddressPart::Locality, "City"),
@@ -144,8 +157,12 @@ fn rolo(h: &str) -> Option<Field> {
         "display name" => Some(Field::DisplayName),
         "family name" => Some(Field::FamilyName),
         "given name" => Some(Field::GivenName),
+        "middle name" => Some(Field::AdditionalName),
+        "name prefix" => Some(Field::NamePrefix),
+        "name suffix" => Some(Field::NameSuffix),
         "nickname" => Some(Field::Nickname),
         "organization" => Some(Field::Organization),
+        "department" => Some(Field::Department),
         "title" => Some(Field::Title),
         "birthday" => Some(Field::Birthday),
         "notes" => Some(Field::Notes),
@@ -159,7 +176,7 @@ fn rolo(h: &str) -> Option<Field> {
         .or_else(|| numbered(h, "email ", "").map(|slot| Field::Email { slot, label: None }))
         .or_else(|| numbered(h, "address ", " label").map(|slot| Field::AddressLabel { slot }))
         .or_else(|| {
-            PARTS.iter().find_map(|(part, name)| {
+            PARTS.iter().chain(MORE_PARTS.iter()).find_map(|(part, name)| {
                 numbered(h, "address ", &format!(" {}", name.to_lowercase()))
                     .map(|slot| Field::Address { slot, part: *part, label: None })
             })
@@ -173,8 +190,12 @@ fn google(h: &str) -> Option<Field> {
         "name" | "file as" => Some(Field::DisplayName),
         "given name" | "first name" => Some(Field::GivenName),
         "family name" | "last name" => Some(Field::FamilyName),
+        "additional name" | "middle name" => Some(Field::AdditionalName),
+        "name prefix" => Some(Field::NamePrefix),
+        "name suffix" => Some(Field::NameSuffix),
         "nickname" => Some(Field::Nickname),
         "organization 1 - name" | "organization name" => Some(Field::Organization),
+        "organization 1 - department" | "organization department" => Some(Field::Department),
         "organization 1 - title" | "organization title" => Some(Field::Title),
         "birthday" => Some(Field::Birthday),
         "notes" => Some(Field::Notes),
@@ -200,6 +221,17 @@ fn google(h: &str) -> Option<Field> {
                     .map(|slot| Field::Address { slot, part: *part, label: None })
             })
         })
+        .or_else(|| {
+            [(AddressPart::PoBox, " - po box"), (AddressPart::Extended, " - extended address")]
+                .iter()
+                .find_map(|(part, suffix)| {
+                    numbered(h, "address ", suffix).map(|slot| Field::Address {
+                        slot,
+                        part: *part,
+                        label: None,
+                    })
+                })
+        })
         .or_else(|| label(h, "custom field ").map(|slot| Field::ExtraName { slot }))
         .or_else(|| numbered(h, "custom field ", " - value").map(|slot| Field::ExtraValue { slot }))
 }
@@ -212,8 +244,13 @@ fn outlook(h: &str, column: u32) -> Option<Field> {
     let field = match h {
         "first name" => Some(Field::GivenName),
         "last name" => Some(Field::FamilyName),
+        "middle name" => Some(Field::AdditionalName),
+        // Outlook's "Title" is the honorific (Mr., Dr.); the job is "Job Title".
+        "title" => Some(Field::NamePrefix),
+        "suffix" => Some(Field::NameSuffix),
         "nickname" => Some(Field::Nickname),
         "company" => Some(Field::Organization),
+        "department" => Some(Field::Department),
         "job title" => Some(Field::Title),
         "birthday" => Some(Field::Birthday),
         "notes" => Some(Field::Notes),
@@ -291,6 +328,8 @@ fn generic(h: &str, column: u32) -> Option<Field> {
         "name" | "full name" | "display name" => Some(Field::DisplayName),
         "first name" | "given name" | "firstname" => Some(Field::GivenName),
         "last name" | "surname" | "family name" | "lastname" => Some(Field::FamilyName),
+        "middle name" => Some(Field::AdditionalName),
+        "department" => Some(Field::Department),
         "nickname" => Some(Field::Nickname),
         "phone" | "telephone" | "tel" | "phone number" => Some(Field::Phone { slot, label: None }),
         "mobile" | "cell" | "mobile phone" | "cell phone" => {
@@ -485,6 +524,10 @@ impl RowMapper {
                 Field::DisplayName => simple(&mut draft.display_name, "display_name", " "),
                 Field::FamilyName => simple(&mut draft.family_name, "family_name", " "),
                 Field::GivenName => simple(&mut draft.given_name, "given_name", " "),
+                Field::AdditionalName => simple(&mut draft.additional_name, "additional_name", " "),
+                Field::NamePrefix => simple(&mut draft.name_prefix, "name_prefix", " "),
+                Field::NameSuffix => simple(&mut draft.name_suffix, "name_suffix", " "),
+                Field::Department => simple(&mut draft.department, "department", "; "),
                 Field::Nickname => simple(&mut draft.nickname, "nickname", ", "),
                 Field::Organization => simple(&mut draft.organization, "organization", ", "),
                 Field::Title => simple(&mut draft.title, "title", ", "),
@@ -571,7 +614,8 @@ impl RowMapper {
                 region: part(AddressPart::Region),
                 postal_code: part(AddressPart::PostalCode),
                 country: part(AddressPart::Country),
-                ..AddressDraft::default()
+                po_box: part(AddressPart::PoBox),
+                extended: part(AddressPart::Extended),
             });
         }
         draft.extra.extend(extras.into_values().map(|(name, value)| ExtraField { name, value }));
@@ -665,12 +709,15 @@ pub struct Columns {
     pub emails: usize,
     pub addresses: usize,
     pub extras: usize,
+    /// The Rolo layout's columns for middle names, name prefixes and suffixes, departments,
+    /// PO boxes and extended addresses (after the others).
+    pub more: bool,
 }
 
 impl Default for Columns {
     /// A generous fixed number: 6 phones, 4 emails, 3 addresses, 12 extra fields.
     fn default() -> Self {
-        Columns { phones: 6, emails: 4, addresses: 3, extras: 12 }
+        Columns { phones: 6, emails: 4, addresses: 3, extras: 12, more: false }
     }
 }
 
@@ -678,15 +725,26 @@ impl Columns {
     /// Exactly enough columns for these contacts (at least one of each).
     pub fn fit<'a>(contacts: impl IntoIterator<Item = &'a ContactData>) -> Self {
         contacts.into_iter().fold(
-            Columns { phones: 1, emails: 1, addresses: 1, extras: 1 },
+            Columns { phones: 1, emails: 1, addresses: 1, extras: 1, more: false },
             |c, d| Columns {
                 phones: c.phones.max(d.phones.len()),
                 emails: c.emails.max(d.emails.len()),
                 addresses: c.addresses.max(d.addresses.len()),
                 extras: c.extras.max(d.extra.len()),
+                more: c.more || has_more(d),
             },
         )
     }
+}
+
+/// Whether a contact has a field only the Rolo layout's further columns hold.
+fn has_more(d: &ContactData) -> bool {
+    let n = &d.name;
+    !n.additional.is_empty()
+        || !n.prefix.is_empty()
+        || !n.suffix.is_empty()
+        || !d.org_units.is_empty()
+        || d.addresses.iter().any(|a| !a.value.po_box.is_empty() || !a.value.extended.is_empty())
 }
 
 /// One contact to export.
@@ -747,6 +805,16 @@ pub(crate) fn header_row(layout: Layout, c: &Columns) -> Vec<String> {
             for n in 1..=c.extras {
                 push(&format!("Extra {n} Name"));
                 push(&format!("Extra {n} Value"));
+            }
+            if c.more {
+                for s in ["Middle Name", "Name Prefix", "Name Suffix", "Department"] {
+                    push(s);
+                }
+                for n in 1..=c.addresses {
+                    for (_, part) in MORE_PARTS {
+                        push(&format!("Address {n} {part}"));
+                    }
+                }
             }
         }
         Layout::Google => {
@@ -923,6 +991,16 @@ pub(crate) fn export_row(
                 c.extras,
                 2,
             );
+            if c.more && !google {
+                row.extend([&d.name.additional, &d.name.prefix, &d.name.suffix].map(String::clone));
+                row.push(d.org_units.join("; "));
+                let more = d
+                    .addresses
+                    .iter()
+                    .map(|a| vec![a.value.po_box.clone(), a.value.extended.clone()])
+                    .collect();
+                padded(&mut row, more, c.addresses, 2);
+            }
         }
         Layout::Outlook => {
             let mut overflow: Vec<String> = Vec::new();

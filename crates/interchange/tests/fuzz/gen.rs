@@ -227,16 +227,11 @@ pub fn diff(left: &ContactData, right: &ContactData) -> String {
 /// value. (Every other field is trimmed by `ContactDraft::parse` anyway.)
 pub fn as_tabled(data: &ContactData) -> ContactData {
     let mut d = data.clone();
-    // The table layouts have no columns for these (yet): a CSV or Excel file does not carry them.
-    d.name.additional.clear();
-    d.name.prefix.clear();
-    d.name.suffix.clear();
-    d.org_units.clear();
-    for a in &mut d.addresses {
-        a.value.po_box.clear();
-        a.value.extended.clear();
+    // Departments are written joined with "; " and read split at ";": empty units between others
+    // stay, trailing ones go (as the form reads them).
+    while d.org_units.last().is_some_and(String::is_empty) {
+        d.org_units.pop();
     }
-    d.addresses.retain(|a| !a.value.is_empty());
     for x in &mut d.extra {
         if x.value.trim().is_empty() {
             x.value.clear();

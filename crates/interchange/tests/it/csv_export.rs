@@ -77,7 +77,7 @@ fn too_many_values_for_the_columns_is_an_error() {
     let mut w = CsvWriter::new(
         Vec::new(),
         Layout::Rolo,
-        Columns { phones: 1, emails: 1, addresses: 1, extras: 1 },
+        Columns { phones: 1, emails: 1, addresses: 1, extras: 1, more: false },
     )
     .unwrap();
     let err = w.write(&Record { uid: "u", data: &contacts[0], groups: &[] }).unwrap_err();

@@ -61,10 +61,10 @@ fn google_contacts_csv() {
         .map(String::as_str),
         ["1 Ship Lane", "Arlington", "VA", "22201", "USA"]
     );
+    assert_eq!(g.data.name.additional, "Brewster");
     assert_eq!(
         g.data.extra,
         [
-            ExtraField { name: "Middle Name".into(), value: "Brewster".into() },
             ExtraField {
                 name: "Photo".into(),
                 value: "https://photos.example.com/grace.jpg".into()
@@ -99,7 +99,10 @@ fn outlook_csv() {
     assert_eq!(t.data.addresses[0].value.street, "Bletchley Park, The Mansion");
     assert_eq!(t.data.addresses[0].value.country, "United Kingdom");
     let extra: Vec<&str> = t.data.extra.iter().map(|x| x.name.as_str()).collect();
-    assert_eq!(extra, ["Title", "Middle Name", "Department", "E-mail Display Name", "Web Page"]);
+    assert_eq!(extra, ["E-mail Display Name", "Web Page"]);
+    // Outlook's "Title" is the honorific; middle name and department are fields of their own.
+    assert_eq!((t.data.name.prefix.as_str(), t.data.name.additional.as_str()), ("Dr.", "Mathison"));
+    assert_eq!(t.data.org_units, ["Hut 8"]);
     let j = r[1];
     assert_eq!(j.data.display_name, "Joan Clarke");
     assert_eq!(j.data.birthday, None, "0/0/00 is Outlook's empty date");
