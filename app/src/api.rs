@@ -294,7 +294,8 @@ pub async fn contact_history(id: String) -> Result<Vec<HistoryItem>, AppError> {
                 let mut keys: Vec<String> = now
                     .keys()
                     .chain(before.keys())
-                    .filter(|k| now.get(*k) != before.get(*k))
+                    // The card is how the fields are written, not a field of its own.
+                    .filter(|k| *k != "card" && now.get(*k) != before.get(*k))
                     .cloned()
                     .collect();
                 keys.sort();

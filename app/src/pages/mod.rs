@@ -373,6 +373,7 @@ fn field_title(key: &str) -> &str {
         "emails" => "emails",
         "addresses" => "addresses",
         "organization" => "organization",
+        "org_units" => "department",
         "title" => "title",
         "birthday" => "birthday",
         "notes" => "notes",

@@ -74,9 +74,12 @@ pub fn parse(path_or_url: &str) -> Option<Target> {
         return None;
     }
     let mut segs = Vec::new();
-    for s in rest.split('/').filter(|s| !s.is_empty()) {
+    for (i, s) in rest.split('/').filter(|s| !s.is_empty()).enumerate() {
         let d = percent_decode_str(s).decode_utf8().ok()?.to_string();
-        if d == "." || d == ".." || d.contains('/') || d.chars().any(char::is_control) {
+        // A card's own name may hold anything a client percent-encodes (vdirsyncer makes names
+        // from UIDs, newlines included); it is percent-encoded again wherever it is written.
+        let control = i < 3 && d.chars().any(char::is_control);
+        if d == "." || d == ".." || d.contains('/') || control {
             return None;
         }
         segs.push(d);
@@ -106,6 +109,7 @@ mod tests {
             Target::Home("a.b@c".into()),
             Target::Book("alice".into()),
             Target::Card("alice".into(), "Ünïcode name 1.vcf".into()),
+            Target::Card("alice".into(), "uid-with-newline\n.ics.vcf".into()),
         ] {
             assert_eq!(parse(&t.href()), Some(t.clone()), "{}", t.href());
         }
