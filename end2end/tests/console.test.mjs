@@ -71,18 +71,20 @@ test('create, edit and delete a contact in the hydrated console', async () => {
   // Edit.
   await page.getByRole('link', { name: 'Edit' }).click();
   await page.getByLabel('Organization').fill('Rolo Ltd');
+  await page.getByLabel('Department').fill('Research; Lab 2');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Rolo Ltd').waitFor();
+  await page.getByText('Research; Lab 2').waitFor();
   await page.locator('p.meta').filter({ hasText: 'Revision 2' }).waitFor();
-  // The history names who changed what.
-  await page.getByRole('listitem').filter({ hasText: /Revision 2 · .* · Console · changed organization/ }).waitFor();
+  // The history names who changed what (the fields, not the card they are kept in).
+  await page.getByRole('listitem').filter({ hasText: /Revision 2 · .* · Console · changed department, organization/ }).waitFor();
   await page.getByRole('listitem').filter({ hasText: /Revision 1 · .* · Console · created/ }).waitFor();
   // Restore the first revision: it comes back as revision 3, the edit stays in the history.
   await hydrated(page);
   await page.getByRole('button', { name: 'Restore revision 1' }).click();
   await page.locator('p.meta').filter({ hasText: 'Revision 3' }).waitFor();
   assert.equal(await page.getByText('Rolo Ltd').count(), 0);
-  await page.getByRole('listitem').filter({ hasText: /Revision 3 · .* · Console · changed organization/ }).waitFor();
+  await page.getByRole('listitem').filter({ hasText: /Revision 3 · .* · Console · changed department, organization/ }).waitFor();
   // Edit again so the rest of the test finds the organization.
   await page.getByRole('link', { name: 'Edit' }).click();
   await page.getByLabel('Organization').fill('Rolo Ltd');

@@ -302,8 +302,12 @@ fn contact_card(
     for (k, v) in [
         (t("Family name"), d.name.family.clone()),
         (t("Given name"), d.name.given.clone()),
+        (t("Middle name"), d.name.additional.clone()),
+        (t("Name prefix"), d.name.prefix.clone()),
+        (t("Name suffix"), d.name.suffix.clone()),
         (t("Nickname"), d.nickname.clone()),
         (t("Organization"), d.organization.clone()),
+        (t("Department"), d.org_units.join("; ")),
         (t("Title"), d.title.clone()),
         (t("Birthday"), d.birthday.map(|b| b.to_string()).unwrap_or_default()),
     ] {
