@@ -359,7 +359,9 @@ pub struct ContactData {
     pub groups: Vec<GroupId>,
     /// The vCard this contact is kept as: every property as it was written, in order. The
     /// fields above are its typed view; a write that changes them changes only the card's
-    /// lines they came from (see the `vcard` crate). `None` for a contact not yet written.
+    /// lines they came from (see the `vcard` crate). `None` for a contact that never came in as
+    /// a card (made in the console, from a CSV row, by a device): its card is made from its
+    /// fields when one is asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card: Option<Card>,
 }

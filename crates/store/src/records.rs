@@ -219,12 +219,17 @@ impl Store {
         for (w, card) in writes.iter().zip(cards) {
             let revision = w.base.unwrap_or(0) + 1;
             let sealed = match w.content {
-                Content::Contact(data) => {
-                    // The contact's card, edited to its fields: every line they did not change
-                    // stays as the client wrote it.
+                Content::Contact(data) if data.card.is_some() || card.is_some() => {
+                    // A contact kept as a card: its card, edited to its fields (every line they
+                    // did not change stays as the client wrote it).
                     let mut data = data.clone();
                     vcard::reconcile(&mut data, card.as_ref());
                     Some(self.seal_contact(account, &key, w.id, revision, &data)?)
+                }
+                // A contact that never came as a card is kept as its fields; a card is made
+                // from them when one is asked for.
+                Content::Contact(data) => {
+                    Some(self.seal_contact(account, &key, w.id, revision, data)?)
                 }
                 Content::Group(data) => {
                     let plain =

@@ -118,13 +118,7 @@ impl Store {
     /// item on its own instead of failing a batch.
     pub fn check_contact(&self, data: &ContactData) -> StoreResult<()> {
         data.check().map_err(StoreError::Invalid)?;
-        let plain = if data.card.is_some() {
-            crate::records::stored_form(data)?
-        } else {
-            let mut d = data.clone();
-            vcard::reconcile(&mut d, None);
-            crate::records::stored_form(&d)?
-        };
+        let plain = crate::records::stored_form(data)?;
         self.check_size(plain.len())
     }
 
