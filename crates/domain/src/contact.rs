@@ -210,8 +210,10 @@ impl From<Email> for String {
 #[serde(default)]
 pub struct Address {
     /// The post office box (vCard's first ADR component).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub po_box: String,
     /// The extended address: apartment, suite, floor (the second component).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub extended: String,
     pub street: String,
     pub locality: String,
@@ -320,10 +322,13 @@ pub struct StructuredName {
     pub family: String,
     pub given: String,
     /// Middle names (vCard's third N component).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub additional: String,
     /// Honorific prefixes (Dr., Mrs.).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub prefix: String,
     /// Honorific suffixes (Jr., PhD).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub suffix: String,
 }
 

@@ -25,10 +25,8 @@ pub fn reconcile(data: &mut ContactData, previous: Option<&Card>) {
 
 /// The card of typed fields alone (a contact never kept as a card).
 pub fn generate(data: &ContactData, version: CardVersion) -> Card {
-    let mut d = data.clone();
-    d.card = None;
-    reconcile(&mut d, Some(&Card { version, lines: Vec::new() }));
-    d.card.unwrap_or_default()
+    // An empty card's typed view is empty: every field of `data` is an edit.
+    edit(Card { version, lines: Vec::new() }, &ContactData::default(), &Sources::default(), data)
 }
 
 /// Whether two contacts have the same typed view (groups and cards aside).
