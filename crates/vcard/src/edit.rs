@@ -282,18 +282,35 @@ fn list<T: ListValue>(
     };
     for (i, n) in new.iter().enumerate() {
         if plan[i].is_none() {
-            let line = format!("{name}:{}", n.value.value(kind, None));
-            let line = relabel(e, &line, &Label::Other, &n.label, kind);
             // The new line (and its label line, if any) go after the last of its kind.
-            let (main, label): (String, Option<String>) = match line.split_once('\n') {
-                Some((a, b)) => (a.to_string(), Some(b.to_string())),
-                None => (line, None),
-            };
-            e.add(last, main);
-            if let Some(l) = label {
-                e.add(last, l);
+            let value = n.value.value(kind, None);
+            match label_type(&n.label, kind) {
+                Some(Some(t)) => e.add(last, format!("{name};TYPE={t}:{value}")),
+                Some(None) => e.add(last, format!("{name}:{value}")),
+                None => {
+                    let g = e.free_group();
+                    e.add(last, format!("{g}.{name}:{value}"));
+                    e.add(last, format!("{g}.{AB_LABEL}:{}", escape(n.label.as_str())));
+                }
             }
         }
+    }
+}
+
+/// How a label is written on a new line: `Some(Some(type))` as a `TYPE` word, `Some(None)` as
+/// nothing (other), `None` as an Apple label.
+fn label_type(label: &Label, kind: Kind) -> Option<Option<String>> {
+    match label {
+        Label::Mobile if kind == Kind::Tel => Some(Some("cell".into())),
+        Label::Work => Some(Some("work".into())),
+        Label::Home => Some(Some("home".into())),
+        Label::Other => Some(None),
+        Label::Custom(c)
+            if kind == Kind::Tel && TEL_TYPES.contains(&c.to_ascii_lowercase().as_str()) =>
+        {
+            Some(Some(c.to_ascii_lowercase()))
+        }
+        _ => None,
     }
 }
 
