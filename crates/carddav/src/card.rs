@@ -2,10 +2,9 @@
 //! dialects (vCard 4 `KIND:group` + `MEMBER`, Apple's `X-ADDRESSBOOKSERVER-*` in vCard 3), and
 //! the last clean-up of every card served. Pure.
 
-use interchange::vcard::VcardVersion;
 use uuid::Uuid;
 
-pub use interchange::vcard::{exact_id_for_uid, group_members, id_for_uid, strip_urn};
+pub use interchange::vcard::{exact_id_for_uid, group_members, id_for_uid, strip_urn, write_group};
 
 /// The resource name of a card no client named.
 pub fn default_href(id: &Uuid) -> String {
@@ -48,62 +47,6 @@ pub fn member_ids(account: &Uuid, members: &[String]) -> Vec<Uuid> {
     ids.sort();
     ids.dedup();
     ids
-}
-
-fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ',' => out.push_str("\\,"),
-            ';' => out.push_str("\\;"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Appends one content line, folded at 75 octets (RFC 6350 §3.2), with CRLF.
-fn line(out: &mut String, text: &str) {
-    let mut width = 0;
-    for c in text.chars() {
-        if width + c.len_utf8() > 75 {
-            out.push_str("\r\n ");
-            width = 1;
-        }
-        out.push(c);
-        width += c.len_utf8();
-    }
-    out.push_str("\r\n");
-}
-
-/// A Rolo group as a card: vCard 4 `KIND:group` + `MEMBER`, or for vCard 3 (Apple) the
-/// `X-ADDRESSBOOKSERVER-KIND` / `X-ADDRESSBOOKSERVER-MEMBER` form.
-pub fn write_group(uid: &str, name: &str, member_uids: &[String], version: VcardVersion) -> String {
-    let mut out = String::with_capacity(128 + member_uids.len() * 64);
-    line(&mut out, "BEGIN:VCARD");
-    let v4 = version == VcardVersion::V4;
-    line(&mut out, if v4 { "VERSION:4.0" } else { "VERSION:3.0" });
-    line(&mut out, &format!("UID:{}", escape_text(uid)));
-    line(&mut out, &format!("FN:{}", escape_text(name)));
-    line(&mut out, &format!("N:{};;;;", escape_text(name)));
-    line(&mut out, if v4 { "KIND:group" } else { "X-ADDRESSBOOKSERVER-KIND:group" });
-    for m in member_uids {
-        let m: String = m.chars().filter(|c| !c.is_control()).collect();
-        let uri = if Uuid::parse_str(strip_urn(&m)).is_ok() || !m.contains(':') {
-            format!("urn:uuid:{}", strip_urn(&m))
-        } else {
-            m
-        };
-        line(
-            &mut out,
-            &format!("{}:{uri}", if v4 { "MEMBER" } else { "X-ADDRESSBOOKSERVER-MEMBER" }),
-        );
-    }
-    line(&mut out, "END:VCARD");
-    out
 }
 
 /// Properties dropped first when a card is over the size limit.
@@ -153,6 +96,7 @@ pub fn sanitize(card: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use domain::ExtraField;
+    use interchange::vcard::VcardVersion;
 
     const ACCOUNT: Uuid = Uuid::from_u128(0x0190_f5a4_3c1e_7cc2_9d1e_1b2c_3d4e_5f00);
 

@@ -109,7 +109,7 @@ async fn select(
 
 /// Writes contacts in a format: the part of [`export`] after reading the store.
 /// `group_names` names the groups the contacts are in (CSV and Excel write names; vCard writes
-/// the group ids as `X-ROLO-GROUP`).
+/// the group ids as `X-ROLO-GROUP` on each contact, and a group card for each group).
 pub fn write_contacts<W: Write>(
     contacts: &[Contact],
     group_names: &HashMap<GroupId, String>,
@@ -185,6 +185,28 @@ pub fn write_contacts<W: Write>(
             let mut out = BufWriter::new(out);
             for Contact { id, data, .. } in contacts {
                 out.write_all(write_vcard(&id.to_string(), data, version).as_bytes())?;
+            }
+            // Each group with members among them as a group card (vCard 4 `KIND:group`, or
+            // Apple's form in 3.0), its members by the UIDs their cards carry.
+            let mut ordered: Vec<(&GroupId, &String)> = group_names.iter().collect();
+            ordered.sort_by_key(|(_, name)| name.to_lowercase());
+            for (gid, name) in ordered {
+                let members: Vec<String> = contacts
+                    .iter()
+                    .filter(|c| c.data.groups.contains(gid))
+                    .map(|c| {
+                        c.data
+                            .card
+                            .as_ref()
+                            .and_then(interchange::vcard::uid_of)
+                            .unwrap_or_else(|| c.id.to_string())
+                    })
+                    .collect();
+                if !members.is_empty() {
+                    let card =
+                        interchange::vcard::write_group(&gid.to_string(), name, &members, version);
+                    out.write_all(card.as_bytes())?;
+                }
             }
             out.flush()?;
         }

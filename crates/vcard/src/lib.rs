@@ -29,7 +29,7 @@ pub use domain::CardVersion as VcardVersion;
 pub use edit::{extra_line, generate, reconcile, same_typed};
 pub use file::{logical_lines, parse_vcards, CardError, ParsedCard, ROLO_GROUP};
 pub use read::{birthday_of, uid_of, Sources, AB_LABEL, ROLO_FIELD};
-pub use uid::{exact_id_for_uid, group_members, id_for_uid, strip_urn};
+pub use uid::{exact_id_for_uid, group_members, id_for_uid, strip_urn, write_group};
 
 /// The typed view of a card (its `card` and `groups` not set).
 pub fn typed(card: &Card) -> ContactData {

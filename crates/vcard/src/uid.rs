@@ -60,3 +60,35 @@ pub fn group_members(extra: &[ExtraField]) -> Option<Vec<String>> {
             .collect(),
     )
 }
+
+/// A Rolo group as a card: vCard 4 `KIND:group` + `MEMBER`, or for vCard 3 (Apple) the
+/// `X-ADDRESSBOOKSERVER-KIND` / `X-ADDRESSBOOKSERVER-MEMBER` form. A member UID that is a UUID
+/// or has no scheme is written as `urn:uuid:…` (and read back without it by [`group_members`]).
+pub fn write_group(
+    uid: &str,
+    name: &str,
+    member_uids: &[String],
+    version: domain::CardVersion,
+) -> String {
+    use crate::line::{escape, push_folded};
+    let mut out = String::with_capacity(128 + member_uids.len() * 64);
+    let v4 = version == domain::CardVersion::V4;
+    push_folded(&mut out, "BEGIN:VCARD");
+    push_folded(&mut out, if v4 { "VERSION:4.0" } else { "VERSION:3.0" });
+    push_folded(&mut out, &format!("UID:{}", escape(uid)));
+    push_folded(&mut out, &format!("FN:{}", escape(name)));
+    push_folded(&mut out, &format!("N:{};;;;", escape(name)));
+    push_folded(&mut out, if v4 { "KIND:group" } else { "X-ADDRESSBOOKSERVER-KIND:group" });
+    for m in member_uids {
+        let m: String = m.chars().filter(|c| !c.is_control()).collect();
+        let uri = if Uuid::parse_str(strip_urn(&m)).is_ok() || !m.contains(':') {
+            format!("urn:uuid:{}", strip_urn(&m))
+        } else {
+            m
+        };
+        let prop = if v4 { "MEMBER" } else { "X-ADDRESSBOOKSERVER-MEMBER" };
+        push_folded(&mut out, &format!("{prop}:{uri}"));
+    }
+    push_folded(&mut out, "END:VCARD");
+    out
+}

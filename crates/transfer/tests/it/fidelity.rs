@@ -96,3 +96,30 @@ async fn apple_group_cards_in_a_file_become_groups() {
     let members = contacts.iter().filter(|c| c.data.groups.contains(&groups[0].id)).count();
     assert_eq!(members, 2);
 }
+
+#[tokio::test]
+async fn vcard_exports_carry_group_cards_that_import_as_groups() {
+    let env = Env::new().await;
+    let text = corpus("ios");
+    let r = env.import(text.as_bytes(), &ImportOptions::default()).await;
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    for version in [VcardVersion::V3, VcardVersion::V4] {
+        let out = export(&env, version).await;
+        let kind = match version {
+            VcardVersion::V3 => "\r\nX-ADDRESSBOOKSERVER-KIND:group\r\n",
+            VcardVersion::V4 => "\r\nKIND:group\r\n",
+        };
+        assert!(out.contains(kind), "{out}");
+        assert!(out.contains(":urn:uuid:8C9B5C1E-4F3A-4B2D-9E8F-1A2B3C4D5E6F\r\n"), "{out}");
+        // Into another account: the group comes with its members.
+        let other = env.other_account(&format!("copy-{version:?}")).await;
+        let r = env.import_into(other, out.as_bytes(), &ImportOptions::default()).await;
+        assert!(r.failed.is_empty(), "{:?}", r.failed);
+        let groups = env.store.list_groups(other).await.unwrap();
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].name, "Book Club");
+        let contacts = env.store.list_contacts(other).await.unwrap();
+        let members = contacts.iter().filter(|c| c.data.groups.contains(&groups[0].id)).count();
+        assert_eq!(members, 2);
+    }
+}

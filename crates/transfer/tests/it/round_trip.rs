@@ -178,7 +178,7 @@ async fn imported_contacts_are_in_the_change_feed_batch_by_batch() {
 }
 
 #[tokio::test]
-async fn group_memberships_go_out_by_name_and_come_back_by_id() {
+async fn group_memberships_go_out_by_name_and_come_back_by_id_or_group_card() {
     let env = Env::new().await;
     let items: Vec<_> = sample().into_iter().take(2).map(|d| (None, d)).collect();
     let created = env.store.create_contacts(env.account, &items, Origin::Console).await.unwrap();
@@ -198,14 +198,12 @@ async fn group_memberships_go_out_by_name_and_come_back_by_id() {
     let vcf = export(&env, ExportFormat::Vcard(VcardVersion::V4), Selection::All).await;
     let target = env.other_account("vcf").await;
     let r = env.import_into(target, &vcf, &ImportOptions::default()).await;
-    assert_eq!(r.imported, 2, "a group the account does not have is dropped, not an error");
-    assert!(env
-        .store
-        .list_contacts(target)
-        .await
-        .unwrap()
-        .iter()
-        .all(|c| c.data.groups.is_empty()));
+    assert_eq!(r.imported, 2, "a group id the account does not have is not an error");
+    // The export's group card brings the group along, by name, with its member.
+    let groups = env.store.list_groups(target).await.unwrap();
+    assert_eq!(groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), ["Friends"]);
+    let copied = env.store.list_contacts(target).await.unwrap();
+    assert_eq!(copied.iter().filter(|c| c.data.groups == vec![groups[0].id]).count(), 1);
     for c in env.store.list_contacts(env.account).await.unwrap() {
         env.store.delete_contact(env.account, c.id, c.revision, Origin::Console).await.unwrap();
     }
