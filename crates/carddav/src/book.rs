@@ -20,15 +20,12 @@ pub struct Names(pub HashMap<Uuid, DavName>);
 /// The UID a stored card has: its card's own `UID` line, else its CardDAV name's, else its id.
 pub fn stored_uid(item: &FeedItem, names: &Names, id: &Uuid) -> String {
     if let FeedItem::Contact(c) = item {
-        if let Some(uid) = c.data.as_ref().and_then(|d| d.card.as_ref()).and_then(vcard_uid) {
+        let card = c.data.as_ref().and_then(|d| d.card.as_ref());
+        if let Some(uid) = card.and_then(interchange::vcard::uid_of) {
             return uid;
         }
     }
     names.uid(id)
-}
-
-fn vcard_uid(card: &domain::Card) -> Option<String> {
-    interchange::vcard::uid_of(card)
 }
 
 impl Names {

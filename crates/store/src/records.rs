@@ -280,8 +280,21 @@ impl Store {
                     continue;
                 }
                 if let Some(sealed) = &row.sealed {
-                    let data = self.open_data(account, key, row.id, row.revision, sealed)?;
-                    if let Some(card) = data.card {
+                    // Only the card is wanted: its typed view is not read.
+                    #[derive(serde::Deserialize)]
+                    struct CardOnly {
+                        card: Option<domain::Card>,
+                    }
+                    let plain = key.open_contact(
+                        account.as_bytes(),
+                        row.id.as_bytes(),
+                        row.revision,
+                        sealed,
+                    )?;
+                    let kept: CardOnly = serde_json::from_slice(&plain).map_err(|e| {
+                        StoreError::Backend(format!("contact {} does not decode: {e}", row.id))
+                    })?;
+                    if let Some(card) = kept.card {
                         found.insert(row.id, card);
                     }
                 }

@@ -266,7 +266,7 @@ fn list<T: ListValue>(
             if let Some(l) = label_line {
                 e.remove(l);
             }
-            text = relabel(e, &text, &old[j].label, &new[i].label, kind);
+            text = relabel(e, &text, &new[i].label, kind);
         }
         match text.split_once('\n') {
             Some((main, label)) => {
@@ -323,28 +323,20 @@ fn label_line(lines: &[String], s: &Sources, line: usize) -> Option<usize> {
 /// `TYPE` words that vCard knows for a phone and that a custom label may be written as.
 const TEL_TYPES: [&str; 8] = ["fax", "pager", "video", "textphone", "text", "voice", "car", "isdn"];
 
-/// A line with its label changed from `old` to `new`: label words removed from its `TYPE`s (the
+/// A line with its label changed to `new`: label words removed from its `TYPE`s (the
 /// others, such as `pref` or `voice`, kept) and the new one added — as a `TYPE` word, or as an
 /// Apple label in a property group (returned as a second line after `\n`; the line's own Apple
 /// label line is removed by the caller).
-fn relabel(e: &mut Edit, line: &str, old: &Label, new: &Label, kind: Kind) -> String {
+fn relabel(e: &mut Edit, line: &str, new: &Label, kind: Kind) -> String {
     let Some(p) = Prop::parse(line) else { return line.to_string() };
     // The words that said which entry this is go; those that say how (`pref`, `voice`…) stay.
-    let _ = old;
     let mut types: Vec<String> =
         p.types().into_iter().filter(|t| HOW.contains(&t.as_str())).collect();
     let mut ab_label = None;
-    match new {
-        Label::Mobile if kind == Kind::Tel => types.insert(0, "cell".into()),
-        Label::Work => types.insert(0, "work".into()),
-        Label::Home => types.insert(0, "home".into()),
-        Label::Other => {}
-        Label::Custom(c)
-            if kind == Kind::Tel && TEL_TYPES.contains(&c.to_ascii_lowercase().as_str()) =>
-        {
-            types.insert(0, c.to_ascii_lowercase())
-        }
-        other => ab_label = Some(other.as_str().to_string()),
+    match label_type(new, kind) {
+        Some(Some(t)) => types.insert(0, t),
+        Some(None) => {}
+        None => ab_label = Some(new.as_str().to_string()),
     }
     let mut head = String::new();
     let group = match (&ab_label, p.group) {

@@ -159,6 +159,29 @@ pub fn logical_lines(body: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// The text of each complete card of a file (`BEGIN:VCARD` to `END:VCARD`), in order.
+pub fn card_texts(text: &str) -> Vec<&str> {
+    chunks(text)
+        .into_iter()
+        .filter(|c| matches!(c.kind, ChunkKind::Card))
+        .map(|c| &text[c.range])
+        .collect()
+}
+
+/// A card's content lines (unfolded, control characters removed, without `BEGIN:VCARD` and
+/// `END:VCARD`), each with the number of its first physical line: what is compared when a card
+/// comes back "as written".
+pub fn content_lines(card: &str) -> Vec<(usize, String)> {
+    let mut all = logical_lines(card);
+    if all.last().is_some_and(|(_, l)| l.trim().eq_ignore_ascii_case("END:VCARD")) {
+        all.pop();
+    }
+    if all.first().is_some_and(|(_, l)| l.trim().eq_ignore_ascii_case("BEGIN:VCARD")) {
+        all.remove(0);
+    }
+    all
+}
+
 fn parse_card(body: &str) -> Result<ParsedCard, (usize, String)> {
     let mut version = None;
     let mut lines = Vec::new();
@@ -166,12 +189,7 @@ fn parse_card(body: &str) -> Result<ParsedCard, (usize, String)> {
     let mut uid = None;
     let mut uids = 0;
     let mut v21 = false;
-    let all = logical_lines(body);
-    let count = all.len();
-    for (k, (n, line)) in all.into_iter().enumerate() {
-        if k == 0 || k + 1 == count {
-            continue; // BEGIN:VCARD and END:VCARD
-        }
+    for (n, line) in content_lines(body) {
         let Some(p) = Prop::parse(&line) else {
             let shown: String = line.chars().take(40).collect();
             return Err((n, format!("line {} is not a vCard property: “{shown}”", n + 1)));

@@ -27,7 +27,9 @@ use domain::{Card, ContactData};
 
 pub use domain::CardVersion as VcardVersion;
 pub use edit::{extra_line, generate, reconcile, same_typed};
-pub use file::{logical_lines, parse_vcards, CardError, ParsedCard, ROLO_GROUP};
+pub use file::{
+    card_texts, content_lines, logical_lines, parse_vcards, CardError, ParsedCard, ROLO_GROUP,
+};
 pub use read::{birthday_of, uid_of, Sources, AB_LABEL, ROLO_FIELD};
 pub use uid::{exact_id_for_uid, group_members, id_for_uid, strip_urn, write_group};
 
@@ -78,11 +80,7 @@ pub fn write_vcard(uid: &str, data: &ContactData, version: VcardVersion) -> Stri
         VcardVersion::V3 => "VERSION:3.0\r\n",
         VcardVersion::V4 => "VERSION:4.0\r\n",
     });
-    let has_uid = card.lines.iter().any(|l| {
-        l.get(..4).is_some_and(|h| h.eq_ignore_ascii_case("UID:"))
-            || line::Prop::parse(l).is_some_and(|p| p.is("UID"))
-    });
-    if !has_uid {
+    if uid_of(card).is_none() {
         line::push_folded(&mut out, &format!("UID:{}", line::escape(uid)));
     }
     for l in &card.lines {

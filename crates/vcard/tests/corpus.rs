@@ -6,7 +6,7 @@
 
 #![allow(clippy::panic)]
 
-use vcard::{logical_lines, parse_vcards, reconcile, typed, write_vcard, ParsedCard, VcardVersion};
+use vcard::{parse_vcards, reconcile, typed, write_vcard, ParsedCard, VcardVersion};
 
 const FILES: [&str; 7] =
     ["ios", "davx5", "thunderbird-cardbook", "thunderbird", "evolution", "google", "outlook"];
@@ -18,28 +18,14 @@ fn corpus(name: &str) -> String {
 
 /// The cards of a file as text, one per card.
 fn card_texts(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for line in text.split_inclusive('\n') {
-        current.push_str(line);
-        if line.trim().eq_ignore_ascii_case("END:VCARD") {
-            out.push(std::mem::take(&mut current));
-        }
-    }
-    out
+    vcard::card_texts(text).into_iter().map(str::to_string).collect()
 }
 
 /// A card's lines under the documented normalisation: unfolded, without `BEGIN`, `END` and
 /// `VERSION`.
 fn normalised(card: &str) -> Vec<String> {
-    logical_lines(card)
-        .into_iter()
-        .map(|(_, l)| l)
-        .filter(|l| {
-            let u = l.to_ascii_uppercase();
-            !(u == "BEGIN:VCARD" || u == "END:VCARD" || u.starts_with("VERSION:"))
-        })
-        .collect()
+    let lines = vcard::content_lines(card).into_iter().map(|(_, l)| l);
+    lines.filter(|l| !l.to_ascii_uppercase().starts_with("VERSION:")).collect()
 }
 
 fn parse_one(text: &str) -> ParsedCard {

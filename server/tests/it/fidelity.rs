@@ -16,27 +16,13 @@ fn corpus(name: &str) -> String {
 }
 
 fn card_texts(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for line in text.split_inclusive('\n') {
-        current.push_str(line);
-        if line.trim().eq_ignore_ascii_case("END:VCARD") {
-            out.push(std::mem::take(&mut current));
-        }
-    }
-    out
+    interchange::vcard::card_texts(text).into_iter().map(str::to_string).collect()
 }
 
 /// Lines unfolded, without `BEGIN`, `END` and `VERSION` (the documented normalisation).
 fn normalised(card: &str) -> Vec<String> {
-    interchange::vcard::logical_lines(card)
-        .into_iter()
-        .map(|(_, l)| l)
-        .filter(|l| {
-            let u = l.to_ascii_uppercase();
-            !(u == "BEGIN:VCARD" || u == "END:VCARD" || u.starts_with("VERSION:"))
-        })
-        .collect()
+    let lines = interchange::vcard::content_lines(card).into_iter().map(|(_, l)| l);
+    lines.filter(|l| !l.to_ascii_uppercase().starts_with("VERSION:")).collect()
 }
 
 fn is_group(card: &str) -> bool {
