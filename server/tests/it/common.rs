@@ -189,3 +189,17 @@ pub async fn app() -> (axum::Router, Arc<Store>, tempfile::TempDir) {
     );
     (router, store, dir)
 }
+
+/// Sends `request` as written over a new TCP connection and returns the start of the answer.
+pub async fn raw_request(base: &str, request: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream =
+        tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf))
+        .await
+        .expect("no answer within 10 s")
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).to_string()
+}

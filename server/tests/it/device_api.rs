@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::TestServer;
+use common::{raw_request, TestServer};
 use domain::{ContactDraft, DeviceKind, LabeledDraft, Origin};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -65,15 +65,6 @@ fn contact(given: &str, phone: &str) -> Value {
 
 /// Sends raw bytes and returns the start of the response (to test limits without sending a
 /// huge body).
-async fn raw_request(base: &str, request: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream =
-        tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut buf = vec![0u8; 512];
-    let n = stream.read(&mut buf).await.unwrap();
-    String::from_utf8_lossy(&buf[..n]).to_string()
-}
 
 const A: &str = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01";
 const B: &str = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f02";

@@ -145,16 +145,17 @@ async fn bad_input_gets_clear_errors() {
     .await;
     assert!(body.contains("Conflict") && body.contains("changed elsewhere"), "{body}");
 
-    // Oversized body.
-    let big = "x".repeat(web::MAX_BODY + 10);
-    let r = alice
-        .post(format!("{}/rpc/save_contact", s.url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("contact[notes]={big}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // An announced body over the limit is refused before it is read (a client that sends the
+    // body anyway may see the connection closed before it finishes writing).
+    let head = common::raw_request(
+        &s.url,
+        &format!(
+            "POST /rpc/save_contact HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+            web::MAX_BODY + 10
+        ),
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
 
     // A cross-site form post is refused.
     let r = alice
