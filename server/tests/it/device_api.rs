@@ -63,9 +63,6 @@ fn contact(given: &str, phone: &str) -> Value {
     json!({ "name": { "given": given }, "display_name": given, "phones": [{ "label": "mobile", "value": phone }] })
 }
 
-/// Sends raw bytes and returns the start of the response (to test limits without sending a
-/// huge body).
-
 const A: &str = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01";
 const B: &str = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f02";
 
