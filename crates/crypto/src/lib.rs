@@ -36,6 +36,8 @@ const AAD_CONTACT: &[u8] = b"rolo/v1/contact\0";
 const AAD_GROUP: &[u8] = b"rolo/v1/group\0";
 const AAD_DAV_NAME: &[u8] = b"rolo/v1/dav-name\0";
 const AAD_SECOND_FACTOR: &[u8] = b"rolo/v1/second-factor\0";
+const AAD_BOOK_META: &[u8] = b"rolo/v1/book-meta\0";
+const AAD_AUDIT: &[u8] = b"rolo/v1/audit\0";
 const LOOKUP_HASH: &[u8] = b"rolo/v1/lookup\0";
 
 #[derive(Debug, thiserror::Error)]
@@ -286,7 +288,8 @@ impl Keyring {
         }
     }
 
-    /// Wraps an account's data key with the active master key.
+    /// Wraps a data key with the active master key, bound to the id of what it belongs to (a
+    /// book; an account's first book has the account's id, as before books).
     pub fn wrap(&self, account_id: &[u8; 16], key: &DataKey) -> Result<WrappedKey, CryptoError> {
         let mk = self.active();
         let blob = seal_with(&mk.key, &account_key_aad(account_id, &mk.id), key.0.as_ref())?;
@@ -312,7 +315,7 @@ impl Keyring {
     }
 }
 
-/// An account's data key (256 bit). Never stored unwrapped; redacted in `Debug`.
+/// A book's data key (256 bit). Never stored unwrapped; redacted in `Debug`.
 #[derive(Clone)]
 pub struct DataKey(Zeroizing<[u8; 32]>);
 
@@ -331,6 +334,10 @@ pub enum RecordKind {
     DavName,
     /// An account's TOTP secret (the console's second factor).
     SecondFactor,
+    /// An address book's name and description.
+    BookMeta,
+    /// The detail of an audit log entry.
+    Audit,
 }
 
 fn record_aad(
@@ -344,6 +351,8 @@ fn record_aad(
         RecordKind::Group => AAD_GROUP,
         RecordKind::DavName => AAD_DAV_NAME,
         RecordKind::SecondFactor => AAD_SECOND_FACTOR,
+        RecordKind::BookMeta => AAD_BOOK_META,
+        RecordKind::Audit => AAD_AUDIT,
     };
     let mut aad = Vec::with_capacity(tag.len() + 40);
     aad.extend_from_slice(tag);

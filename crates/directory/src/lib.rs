@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use domain::{AccountId, Contact, ContactData, ContactId, GroupId};
-use store::{FeedItem, Since, Store, StoreError, StoreResult};
+use domain::{BookId, Contact, ContactData, ContactId, GroupId};
+use store::{FeedItem, Scope, Since, Store, StoreError, StoreResult};
 use tokio::sync::{Mutex, RwLock};
 use views::{ContactPage, ContactSummary, DuplicateSet, ListSort};
 
@@ -369,11 +369,12 @@ struct Slot {
     last_used: Instant,
 }
 
-/// The indexes of the accounts in use, loaded on first use and kept up to date from the change
-/// log; at most `capacity` accounts are kept (the least recently used is dropped).
+/// The indexes of the books in use, loaded on first use and kept up to date from the change
+/// log; at most `capacity` books are kept (the least recently used is dropped). A book read by
+/// many accounts (a shared book, a directory) is held once.
 pub struct Directory {
     store: Arc<Store>,
-    slots: Mutex<HashMap<AccountId, Slot>>,
+    slots: Mutex<HashMap<BookId, Slot>>,
     capacity: usize,
 }
 
@@ -382,7 +383,7 @@ impl Directory {
         Directory { store, slots: Mutex::new(HashMap::new()), capacity: capacity.max(1) }
     }
 
-    async fn slot(&self, account: AccountId) -> Arc<RwLock<Option<Index>>> {
+    async fn slot(&self, account: BookId) -> Arc<RwLock<Option<Index>>> {
         let mut slots = self.slots.lock().await;
         if !slots.contains_key(&account) && slots.len() >= self.capacity {
             if let Some(oldest) = slots.iter().min_by_key(|(_, s)| s.last_used).map(|(a, _)| *a) {
@@ -400,10 +401,11 @@ impl Directory {
     /// Runs `f` on the account's index, brought up to date first.
     pub async fn with<T>(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         f: impl FnOnce(&mut Index) -> T,
     ) -> StoreResult<T> {
-        let slot = self.slot(account).await;
+        let account: Scope = scope.into();
+        let slot = self.slot(account.book()).await;
         let mut guard = slot.write().await;
         let current = self.store.current_seq(account).await?;
         let index = match guard.as_mut() {
@@ -421,7 +423,7 @@ impl Directory {
     }
 
     /// Applies the changes made since the index was read, from the store's feed.
-    async fn catch_up(&self, account: AccountId, index: &mut Index) -> StoreResult<()> {
+    async fn catch_up(&self, account: Scope, index: &mut Index) -> StoreResult<()> {
         const BATCH: usize = 2_000;
         loop {
             let page = match self.store.feed(account, Since::After(index.seq), BATCH).await {
@@ -445,34 +447,41 @@ impl Directory {
     }
 
     /// One page of the list.
-    pub async fn page(&self, account: AccountId, q: &ListQuery) -> StoreResult<ContactPage> {
+    pub async fn page(
+        &self,
+        account: impl Into<Scope> + Copy,
+        q: &ListQuery,
+    ) -> StoreResult<ContactPage> {
         self.with(account, |i| i.page(q)).await
     }
 
     /// Every id that matches, in list order (for "select all matching").
     pub async fn matching(
         &self,
-        account: AccountId,
+        account: impl Into<Scope> + Copy,
         q: &str,
         group: Option<GroupId>,
     ) -> StoreResult<Vec<ContactId>> {
         self.with(account, |i| i.matching(q, group, ListSort::Name)).await
     }
 
-    pub async fn duplicates(&self, account: AccountId) -> StoreResult<Vec<DuplicateSet>> {
+    pub async fn duplicates(
+        &self,
+        account: impl Into<Scope> + Copy,
+    ) -> StoreResult<Vec<DuplicateSet>> {
         self.with(account, |i| i.duplicates()).await
     }
 
     /// Loads (or refreshes) the account's index and says how big it is and how long it took.
-    pub async fn warm(&self, account: AccountId) -> StoreResult<LoadStats> {
+    pub async fn warm(&self, account: impl Into<Scope> + Copy) -> StoreResult<LoadStats> {
         let start = Instant::now();
         let contacts = self.with(account, |i| i.len()).await?;
         Ok(LoadStats { contacts, millis: start.elapsed().as_millis() })
     }
 
-    /// Forgets an account's index (e.g. after its key was rotated or it was removed).
-    pub async fn forget(&self, account: AccountId) {
-        self.slots.lock().await.remove(&account);
+    /// Forgets a book's index (e.g. after its key was rotated or it was removed).
+    pub async fn forget(&self, book: BookId) {
+        self.slots.lock().await.remove(&book);
     }
 }
 

@@ -63,3 +63,18 @@ uuid_id!(
     /// A contact group's id.
     GroupId
 );
+uuid_id!(
+    /// An address book's id. An account's first book has the account's id.
+    BookId
+);
+uuid_id!(
+    /// A team's id: a named set of accounts that books are shared with.
+    TeamId
+);
+
+impl BookId {
+    /// The account's first book ("Contacts"), which it always has.
+    pub fn first_of(account: AccountId) -> Self {
+        Self(*account.as_uuid())
+    }
+}

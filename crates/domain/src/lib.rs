@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod account;
+mod book;
 mod contact;
 mod errors;
 #[cfg(feature = "generate")]
@@ -16,10 +17,11 @@ pub mod merge;
 mod name;
 
 pub use account::*;
+pub use book::*;
 pub use contact::*;
 pub use errors::{FieldError, ValidationErrors};
 pub use group::{Group, GroupData};
-pub use ids::{AccountId, ContactId, DeviceId, GroupId, IdError};
+pub use ids::{AccountId, BookId, ContactId, DeviceId, GroupId, IdError, TeamId};
 pub use name::{display_name_for, is_cjk};
 
 #[cfg(test)]

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use crypto::{Keyring, MasterKey};
 use domain::{
-    AccountId, ContactData, ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin, Username,
+    Access, AccountId, BookId, BookKind, ContactData, ContactDraft, ContactId, DeviceKind, Grantee,
+    LabeledDraft, Origin, Username,
 };
 
-use crate::{Backend, FeedItem, KeySource, Store, StoreError};
+use crate::{Backend, FeedItem, KeySource, Scope, Store, StoreError};
 
 /// Expands to one `#[tokio::test]` per contract case.
 #[macro_export]
@@ -22,7 +23,8 @@ macro_rules! contract_tests {
             sealed_rows_are_bound_to_their_contact, key_rotation, concurrent_writes_get_distinct_sequence_numbers,
             history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing, groups, trash_restore_and_purge, language_choice,
             dav_names, attempts_are_counted_before_they_are_checked, parallel_guesses_are_counted_too,
-            second_factor_codes_work_once, sign_ins_wait_for_their_second_factor, every_write_refuses_oversized_contacts);
+            second_factor_codes_work_once, sign_ins_wait_for_their_second_factor, every_write_refuses_oversized_contacts,
+            books_and_shares, teams_and_directories, book_keys_and_trash);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -60,13 +62,14 @@ pub fn contact(given: &str, family: &str, phone: &str, email: &str) -> ContactDa
 }
 
 /// Writes contacts with these known strings; backends then assert none appears in their files.
-pub const SECRET_STRINGS: [&str; 6] = [
+pub const SECRET_STRINGS: [&str; 7] = [
     "Wilhelmina",
     "Quackenbush",
     "13912345678",
     "wilhelmina.q@example.org",
     "诸葛孔明",
     "Zhuge-Secret-Note",
+    "Quokka-Secret-Book",
 ];
 
 pub async fn write_known_contacts(store: &Store) -> AccountId {
@@ -94,6 +97,8 @@ pub async fn write_known_contacts(store: &Store) -> AccountId {
     store.delete_contact(acc.id, gone.id, 1, Origin::Console).await.unwrap();
     assert_eq!(store.list_contacts(acc.id).await.unwrap().len(), 2);
     assert_eq!(store.get_contact(acc.id, z.id).await.unwrap().data.notes, SECRET_STRINGS[5]);
+    // A book's name and description are sealed too.
+    store.create_book(acc.id, SECRET_STRINGS[6], SECRET_STRINGS[6]).await.unwrap();
     acc.id
 }
 
@@ -408,7 +413,7 @@ pub async fn stale_writes_are_refused(backend: Arc<dyn Backend>) {
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data.display_name, "First Edit");
     // The backend itself refuses a stale base revision (two servers racing), and another kind of
     // record under the same id.
-    let row = store.backend.record(a.id, c.id).await.unwrap().unwrap();
+    let row = store.backend.record(BookId::first_of(a.id), c.id).await.unwrap().unwrap();
     let racing = crate::RecordWrite {
         kind: row.kind,
         id: c.id,
@@ -418,12 +423,15 @@ pub async fn stale_writes_are_refused(backend: Arc<dyn Backend>) {
         name: None,
     };
     assert!(matches!(
-        store.backend.write_records(a.id, std::slice::from_ref(&racing), "console").await,
+        store
+            .backend
+            .write_records(BookId::first_of(a.id), std::slice::from_ref(&racing), "console", a.id)
+            .await,
         Err(StoreError::Stale { current: 2 })
     ));
     let group = crate::RecordWrite { kind: crate::EntityKind::Group, base: Some(2), ..racing };
     assert!(matches!(
-        store.backend.write_records(a.id, &[group], "console").await,
+        store.backend.write_records(BookId::first_of(a.id), &[group], "console", a.id).await,
         Err(StoreError::WrongKind)
     ));
 }
@@ -450,7 +458,7 @@ pub async fn sealed_rows_are_bound_to_their_contact(backend: Arc<dyn Backend>) {
         .await
         .unwrap();
     // Copy c1's sealed content onto c2 as a new revision, as an attacker with database access might.
-    let r1 = backend.record(a.id, c1.id).await.unwrap().unwrap();
+    let r1 = backend.record(BookId::first_of(a.id), c1.id).await.unwrap().unwrap();
     let moved = crate::RecordWrite {
         kind: r1.kind,
         id: c2.id,
@@ -459,7 +467,7 @@ pub async fn sealed_rows_are_bound_to_their_contact(backend: Arc<dyn Backend>) {
         at: Utc::now(),
         name: None,
     };
-    backend.write_records(a.id, &[moved], "console").await.unwrap();
+    backend.write_records(BookId::first_of(a.id), &[moved], "console", a.id).await.unwrap();
     let err = store.get_contact(a.id, c2.id).await.unwrap_err();
     assert!(matches!(err, StoreError::Crypto(_)), "{err:?}");
     assert!(store.get_contact(a.id, c1.id).await.is_ok());
@@ -593,7 +601,7 @@ pub async fn history_and_feed_for_sync(backend: Arc<dyn Backend>) {
         store.put_contact(a.id, c.id, None, &v1, Origin::Console).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(store.backend.purged_seq(a.id).await.unwrap(), 0);
+    assert_eq!(store.backend.purged_seq(BookId::first_of(a.id)).await.unwrap(), 0);
     assert_eq!(store.count_contacts(a.id).await.unwrap(), 2);
 }
 
@@ -789,7 +797,7 @@ pub async fn groups(backend: Arc<dyn Backend>) {
         .collect();
     assert_eq!(kinds, vec!["contact", "contact", "group deleted"]);
     // Group names are sealed like contacts.
-    let row = backend.record(a.id, as_contact).await.unwrap().unwrap();
+    let row = backend.record(BookId::first_of(a.id), as_contact).await.unwrap().unwrap();
     assert!(!row.sealed.as_ref().unwrap().windows("家人".len()).any(|w| w == "家人".as_bytes()));
 }
 
@@ -855,7 +863,7 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     assert!(r2.states.is_empty());
 
     // Heads: rows without their sealed content.
-    let heads = backend.heads_since(a.id, 0, 100).await.unwrap();
+    let heads = backend.heads_since(BookId::first_of(a.id), 0, 100).await.unwrap();
     assert_eq!(heads.len(), 1);
     assert!(
         heads[0].sealed.is_none()
@@ -864,11 +872,11 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
             && !heads[0].deleted
     );
     store.delete_contact(a.id, c.id, 1, Origin::Console).await.unwrap();
-    let heads = backend.heads_since(a.id, 0, 100).await.unwrap();
+    let heads = backend.heads_since(BookId::first_of(a.id), 0, 100).await.unwrap();
     assert!(heads[0].deleted && heads[0].revision == 2);
-    assert!(backend.live_heads(a.id).await.unwrap().is_empty());
+    assert!(backend.live_heads(BookId::first_of(a.id)).await.unwrap().is_empty());
     let g = store.create_group(a.id, "G", Origin::Console).await.unwrap();
-    let live = backend.live_heads(a.id).await.unwrap();
+    let live = backend.live_heads(BookId::first_of(a.id)).await.unwrap();
     assert_eq!(live.len(), 1);
     assert!(
         live[0].kind == crate::EntityKind::Group
@@ -999,9 +1007,9 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
             name: None,
         })
         .collect();
-    backend.write_records(a.id, &rows, "console").await.unwrap();
+    backend.write_records(BookId::first_of(a.id), &rows, "console", a.id).await.unwrap();
     let name_row = |i: usize, sealed: Vec<u8>| crate::DavNameRow {
-        account_id: a.id,
+        book_id: BookId::first_of(a.id),
         id: rows[i].id,
         href_hash: format!("odd-hash-{i}"),
         sealed,
@@ -1010,7 +1018,11 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
     backend.put_dav_name(&name_row(2, Vec::new())).await.unwrap();
     let ids: Vec<ContactId> = rows.iter().map(|r| r.id).collect();
     let found = backend
-        .dav_cards(a.id, &ids, &["odd-hash-0".to_string(), "odd-hash-2".to_string()])
+        .dav_cards(
+            BookId::first_of(a.id),
+            &ids,
+            &["odd-hash-0".to_string(), "odd-hash-2".to_string()],
+        )
         .await
         .unwrap();
     assert_eq!(found.len(), 6, "four rows by id, two by name");
@@ -1018,7 +1030,10 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
         let c = f.contact.as_ref().expect("every name here has its row");
         let i = rows.iter().position(|r| r.id == c.id).unwrap();
         assert_eq!(c.sealed.as_deref(), Some(odd[i].as_slice()), "row {i}");
-        assert_eq!((c.kind, c.revision, c.deleted, c.account_id), (rows[i].kind, 1, false, a.id));
+        assert_eq!(
+            (c.kind, c.revision, c.deleted, c.book_id),
+            (rows[i].kind, 1, false, BookId::first_of(a.id))
+        );
         assert_eq!(c.created_at.timestamp_millis(), rows[i].at.timestamp_millis());
         match (i, &f.name) {
             (0, Some(n)) => assert_eq!(
@@ -1032,7 +1047,7 @@ pub async fn dav_names(backend: Arc<dyn Backend>) {
         }
     }
     // Names are sealed: no href or UID in clear.
-    for row in backend.dav_names(a.id).await.unwrap() {
+    for row in backend.dav_names(BookId::first_of(a.id)).await.unwrap() {
         let text = String::from_utf8_lossy(&row.sealed);
         assert!(
             !text.contains("Secret-Href")
@@ -1297,4 +1312,225 @@ pub async fn every_write_refuses_oversized_contacts(backend: Arc<dyn Backend>) {
     too_big(store.update_contact(a.id, c.id, c.revision, &big, Origin::Console).await);
     too_big(store.put_contact(a.id, c.id, Some(c.revision), &big, Origin::Console).await);
     assert_eq!(store.get_contact(a.id, c.id).await.unwrap().data, fits);
+}
+
+pub async fn books_and_shares(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let alice = store.create_account(&user("alice"), "alice-password-1", false).await.unwrap();
+    let bob = store.create_account(&user("bob"), "bob-password-12", false).await.unwrap();
+    // Every account starts with its first book, "Contacts", which is the one an account id
+    // stands for.
+    let books = store.books(alice.id).await.unwrap();
+    assert_eq!(books.len(), 1);
+    assert_eq!((books[0].name.as_str(), books[0].is_first), (crate::FIRST_BOOK_NAME, true));
+    assert_eq!(books[0].id, BookId::first_of(alice.id));
+
+    let work = store.create_book(alice.id, "  Work  ", "Clients").await.unwrap();
+    assert_eq!((work.name.as_str(), work.description.as_str()), ("Work", "Clients"));
+    assert!(matches!(store.create_book(alice.id, " ", "").await, Err(StoreError::Invalid(_))));
+    let w = store.open_book(alice.id, work.id).await.unwrap();
+    assert_eq!(w.access(), Access::Owner);
+    let c = store
+        .create_contact(
+            w,
+            None,
+            &contact("Carla", "Client", "555 0101", "c@x.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    // Books are apart: the contact is in Work only.
+    assert_eq!(store.count_contacts(alice.id).await.unwrap(), 0);
+    assert_eq!(store.count_contacts(w).await.unwrap(), 1);
+    assert!(matches!(store.get_contact(alice.id, c.id).await, Err(StoreError::NotFound)));
+
+    // A stranger learns nothing.
+    assert!(matches!(store.open_book(bob.id, work.id).await, Err(StoreError::NotFound)));
+    assert_eq!(store.books(bob.id).await.unwrap().len(), 1);
+
+    // Shared read-only: bob reads, cannot write.
+    store.share_book(w, &Grantee::Account(bob.id), false).await.unwrap();
+    let seen = store.books(bob.id).await.unwrap();
+    let shared = seen.iter().find(|b| b.id == work.id).expect("shared book listed");
+    assert_eq!((shared.access, shared.owner_name.as_deref()), (Access::ReadOnly, Some("alice")));
+    let b = store.open_book(bob.id, work.id).await.unwrap();
+    assert_eq!(store.get_contact(b, c.id).await.unwrap().data.name.given, "Carla");
+    let mut edit = contact("Carla", "Changed", "555 0101", "c@x.org");
+    assert!(matches!(
+        store.update_contact(b, c.id, 1, &edit, Origin::Console).await,
+        Err(StoreError::ReadOnly)
+    ));
+    assert!(matches!(
+        store.create_contact(b, None, &edit, Origin::Console).await,
+        Err(StoreError::ReadOnly)
+    ));
+    assert!(matches!(
+        store.delete_contact(b, c.id, 1, Origin::Console).await,
+        Err(StoreError::ReadOnly)
+    ));
+    assert!(matches!(store.empty_trash(b).await, Err(StoreError::ReadOnly)));
+    assert!(matches!(store.update_book(b, "Mine", "").await, Err(StoreError::NotOwner)));
+    assert!(matches!(
+        store.share_book(b, &Grantee::Everyone, true).await,
+        Err(StoreError::NotOwner)
+    ));
+    assert!(matches!(store.delete_book(b).await, Err(StoreError::NotOwner)));
+    assert!(matches!(store.shares(b).await, Err(StoreError::NotOwner)));
+
+    // Changed to read-write: bob's edit lands, and the history says it was bob.
+    store.share_book(w, &Grantee::Account(bob.id), true).await.unwrap();
+    let shares = store.shares(w).await.unwrap();
+    assert_eq!(shares.len(), 1);
+    assert_eq!((shares[0].grantee_name.as_str(), shares[0].can_write), ("bob", true));
+    let b = store.open_book(bob.id, work.id).await.unwrap();
+    assert_eq!(b.access(), Access::ReadWrite);
+    edit.notes = "bob was here".into();
+    store.update_contact(b, c.id, 1, &edit, Origin::Console).await.unwrap();
+    let history = store.history(w, c.id).await.unwrap();
+    assert_eq!(history[0].actor_name.as_deref(), Some("bob"));
+    assert_eq!(history[1].actor_name.as_deref(), Some("alice"));
+    // Never shared with the owner.
+    assert!(matches!(
+        store.share_book(w, &Grantee::Account(alice.id), true).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Withdrawn: gone at once, and a scope opened before cannot be reopened.
+    assert!(store.unshare_book(w, &Grantee::Account(bob.id)).await.unwrap());
+    assert!(matches!(store.open_book(bob.id, work.id).await, Err(StoreError::NotFound)));
+    assert!(store.books(bob.id).await.unwrap().iter().all(|x| x.id != work.id));
+
+    // Renamed by its owner.
+    let renamed = store.update_book(w, "Clients", "All of them").await.unwrap();
+    assert_eq!(renamed.name, "Clients");
+    assert_eq!(store.book(w).await.unwrap().description, "All of them");
+    // A disabled account sees no books.
+    store.share_book(w, &Grantee::Account(bob.id), false).await.unwrap();
+    store.set_disabled(bob.id, true).await.unwrap();
+    assert!(matches!(store.open_book(bob.id, work.id).await, Err(StoreError::NotFound)));
+    assert!(store.books(bob.id).await.unwrap().is_empty());
+}
+
+pub async fn teams_and_directories(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let admin = store.create_account(&user("root"), "root-password-1", true).await.unwrap();
+    let alice = store.create_account(&user("alice"), "alice-password-1", false).await.unwrap();
+    let carol = store.create_account(&user("carol"), "carol-password-1", false).await.unwrap();
+
+    // Only admins create directories; every admin owns them.
+    assert!(matches!(
+        store.create_directory(alice.id, "Company", "").await,
+        Err(StoreError::NotOwner)
+    ));
+    let dir = store.create_directory(admin.id, "Company", "Everyone at work").await.unwrap();
+    assert_eq!((dir.kind, dir.owner), (BookKind::Directory, None));
+    let d = store.open_book(admin.id, dir.id).await.unwrap();
+    assert_eq!(d.access(), Access::Owner);
+    store
+        .create_contact(
+            d,
+            None,
+            &contact("Reception", "Desk", "555 0000", "desk@x.org"),
+            Origin::Cli,
+        )
+        .await
+        .unwrap();
+    // Not shared yet: nobody else reads it.
+    assert!(matches!(store.open_book(alice.id, dir.id).await, Err(StoreError::NotFound)));
+    store.share_book(d, &Grantee::Everyone, false).await.unwrap();
+    for who in [alice.id, carol.id] {
+        let s = store.open_book(who, dir.id).await.unwrap();
+        assert_eq!(s.access(), Access::ReadOnly);
+        assert_eq!(store.list_contacts(s).await.unwrap()[0].data.name.given, "Reception");
+    }
+    store.unshare_book(d, &Grantee::Everyone).await.unwrap();
+
+    // Teams.
+    let sales = store.create_team("Sales").await.unwrap();
+    assert!(matches!(store.create_team("Sales").await, Err(StoreError::Conflict(_))));
+    store.set_team_member(sales.id, carol.id, true).await.unwrap();
+    store.share_book(d, &Grantee::Team(sales.id), false).await.unwrap();
+    assert!(store.open_book(carol.id, dir.id).await.is_ok());
+    assert!(matches!(store.open_book(alice.id, dir.id).await, Err(StoreError::NotFound)));
+    let teams = store.teams().await.unwrap();
+    assert_eq!(teams[0].members.iter().map(|m| m.1.as_str()).collect::<Vec<_>>(), ["carol"]);
+    assert_eq!(store.shares(d).await.unwrap()[0].grantee_name, "Sales");
+    // A team's share and a direct one: the larger wins.
+    let pb = store.create_book(alice.id, "Projects", "").await.unwrap();
+    let p = store.open_book(alice.id, pb.id).await.unwrap();
+    store.share_book(p, &Grantee::Team(sales.id), false).await.unwrap();
+    store.share_book(p, &Grantee::Account(carol.id), true).await.unwrap();
+    assert_eq!(store.open_book(carol.id, pb.id).await.unwrap().access(), Access::ReadWrite);
+    // Leaving the team ends the team's shares at once.
+    store.set_team_member(sales.id, carol.id, false).await.unwrap();
+    assert!(matches!(store.open_book(carol.id, dir.id).await, Err(StoreError::NotFound)));
+    assert_eq!(store.open_book(carol.id, pb.id).await.unwrap().access(), Access::ReadWrite);
+    // Deleting a team deletes its shares.
+    store.set_team_member(sales.id, carol.id, true).await.unwrap();
+    store.rename_team(sales.id, "Sales EMEA").await.unwrap();
+    store.delete_team(sales.id).await.unwrap();
+    assert!(matches!(store.open_book(carol.id, dir.id).await, Err(StoreError::NotFound)));
+    assert!(store.shares(d).await.unwrap().is_empty());
+
+    // The audit log: who, when, what.
+    store.record_audit(d, "import", "company.csv: 1 added").await.unwrap();
+    let log = store.audit_log(10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].actor.as_deref(), log[0].action.as_str()), (Some("root"), "import"));
+    assert_eq!(log[0].detail, "company.csv: 1 added");
+}
+
+pub async fn book_keys_and_trash(backend: Arc<dyn Backend>) {
+    let store = store_on(backend.clone()).await;
+    let alice = store.create_account(&user("alice"), "alice-password-1", false).await.unwrap();
+    let bob = store.create_account(&user("bob"), "bob-password-12", false).await.unwrap();
+    let work = store.create_book(alice.id, "Work", "").await.unwrap();
+    let w = store.open_book(alice.id, work.id).await.unwrap();
+    let c = store
+        .create_contact(w, None, &contact("Kim", "Key", "555 0102", "k@x.org"), Origin::Console)
+        .await
+        .unwrap();
+
+    // Each book has its own key: the row of Work does not open with the first book's key,
+    // nor is it readable as another book's record.
+    let row = backend.record(work.id, c.id).await.unwrap().unwrap();
+    let sealed = row.sealed.clone().unwrap();
+    let own = store.key_of(work.id).await.unwrap();
+    let first = store.key_of(BookId::first_of(alice.id)).await.unwrap();
+    assert!(own.open_contact(work.id.as_bytes(), c.id.as_bytes(), 1, &sealed).is_ok());
+    assert!(first.open_contact(work.id.as_bytes(), c.id.as_bytes(), 1, &sealed).is_err());
+    assert!(first
+        .open_contact(BookId::first_of(alice.id).as_bytes(), c.id.as_bytes(), 1, &sealed)
+        .is_err());
+
+    // The first book cannot be deleted; another goes to the trash and comes back.
+    assert!(matches!(store.delete_book(Scope::from(alice.id)).await, Err(StoreError::Conflict(_))));
+    store.share_book(w, &Grantee::Account(bob.id), false).await.unwrap();
+    store.delete_book(w).await.unwrap();
+    assert!(store.books(alice.id).await.unwrap().iter().all(|b| b.id != work.id));
+    assert!(matches!(store.open_book(alice.id, work.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.open_book(bob.id, work.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.restore_book(bob.id, work.id).await, Err(StoreError::NotFound)));
+    assert_eq!(store.trashed_books(alice.id).await.unwrap()[0].name, "Work");
+    store.restore_book(alice.id, work.id).await.unwrap();
+    let w = store.open_book(alice.id, work.id).await.unwrap();
+    assert_eq!(store.count_contacts(w).await.unwrap(), 1);
+    assert!(store.open_book(bob.id, work.id).await.is_ok(), "shares come back with the book");
+
+    // Emptied from the trash after the retention: the book and all it held are gone.
+    store.delete_book(w).await.unwrap();
+    store.purge_trash(Duration::milliseconds(-10)).await.unwrap();
+    assert!(backend.book(work.id).await.unwrap().is_none());
+    assert!(backend.record(work.id, c.id).await.unwrap().is_none());
+    assert!(store.trashed_books(alice.id).await.unwrap().is_empty());
+
+    // Key rotation re-wraps every book's key.
+    let extra = store.create_book(alice.id, "Extra", "").await.unwrap();
+    let before: i64 = store.key_ids_in_use().await.unwrap().iter().map(|(_, n)| n).sum();
+    assert_eq!(before, 3, "two first books and Extra");
+    let ring = store.keyring().rotated(MasterKey::generate().unwrap());
+    let report = store.rotate_to(ring).await.unwrap();
+    assert_eq!(report.rewrapped, 3);
+    let e = store.open_book(alice.id, extra.id).await.unwrap();
+    assert_eq!(store.book(e).await.unwrap().name, "Extra");
 }

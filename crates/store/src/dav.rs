@@ -5,11 +5,12 @@
 use std::collections::{HashMap, HashSet};
 
 use crypto::RecordKind;
-use domain::{AccountId, ContactId};
+use domain::{BookId, ContactId};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::backend::DavNameRow;
+use crate::books::Scope;
 use crate::{Store, StoreError, StoreResult};
 
 /// The name a CardDAV client gave a contact or group.
@@ -37,13 +38,13 @@ pub struct DavResolved {
 impl Store {
     fn open_dav_name(
         &self,
-        account: AccountId,
+        book: BookId,
         key: &crypto::DataKey,
         row: &DavNameRow,
     ) -> StoreResult<(Uuid, DavName)> {
         let plain = key.open_record(
             RecordKind::DavName,
-            account.as_bytes(),
+            book.as_bytes(),
             row.id.as_bytes(),
             0,
             &row.sealed,
@@ -56,51 +57,57 @@ impl Store {
         Ok((*row.id.as_uuid(), DavName { href, uid }))
     }
 
-    /// Every CardDAV name of the account, by id.
-    pub async fn dav_names(&self, account: AccountId) -> StoreResult<HashMap<Uuid, DavName>> {
-        let key = self.key_of(account).await?;
+    /// Every CardDAV name of the book, by id.
+    pub async fn dav_names(&self, scope: impl Into<Scope>) -> StoreResult<HashMap<Uuid, DavName>> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let key = self.key_of(book).await?;
         self.backend
-            .dav_names(account)
+            .dav_names(book)
             .await?
             .iter()
-            .map(|r| self.open_dav_name(account, &key, r))
+            .map(|r| self.open_dav_name(book, &key, r))
             .collect()
     }
 
     /// The CardDAV names of those of `ids` that have one.
     pub async fn dav_names_of(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         ids: &[Uuid],
     ) -> StoreResult<HashMap<Uuid, DavName>> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let key = self.key_of(account).await?;
+        let key = self.key_of(book).await?;
         let ids: Vec<ContactId> = ids.iter().map(|u| ContactId::from_uuid(*u)).collect();
         self.backend
-            .dav_names_by_ids(account, &ids)
+            .dav_names_by_ids(book, &ids)
             .await?
             .iter()
-            .map(|r| self.open_dav_name(account, &key, r))
+            .map(|r| self.open_dav_name(book, &key, r))
             .collect()
     }
 
     /// The ids named by those of `hrefs` that are CardDAV names, by href.
     pub async fn dav_ids_by_href(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         hrefs: &[&str],
     ) -> StoreResult<HashMap<String, (Uuid, DavName)>> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
         if hrefs.is_empty() {
             return Ok(HashMap::new());
         }
-        let key = self.key_of(account).await?;
+        let key = self.key_of(book).await?;
         let hashes: Vec<String> =
             hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
         let mut out = HashMap::new();
-        for row in self.backend.dav_names_by_hashes(account, &hashes).await? {
-            let (id, name) = self.open_dav_name(account, &key, &row)?;
+        for row in self.backend.dav_names_by_hashes(book, &hashes).await? {
+            let (id, name) = self.open_dav_name(book, &key, &row)?;
             out.insert(name.href.clone(), (id, name));
         }
         Ok(out)
@@ -108,18 +115,20 @@ impl Store {
 
     /// Resolves CardDAV resource names to ids: by their stored name, or the default `<id>.vcf`
     /// of a card that has no other name; with the names found and, when `load`, the states of
-    /// the ids (tombstones included). One query when the account's key is cached.
+    /// the ids (tombstones included). One query when the book's key is cached.
     pub async fn dav_resolve(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         hrefs: &[&str],
         load: bool,
     ) -> StoreResult<DavResolved> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
         let mut out = DavResolved::default();
         if hrefs.is_empty() {
             return Ok(out);
         }
-        let key = self.key_of(account).await?;
+        let key = self.key_of(book).await?;
         let hashes: Vec<String> =
             hrefs.iter().map(|h| key.lookup_hash(HREF_LABEL, h.as_bytes())).collect();
         let defaults: Vec<(&str, Uuid)> = hrefs
@@ -136,11 +145,11 @@ impl Store {
         let mut named = HashSet::new();
         let mut rows = Vec::new();
         if load {
-            for found in self.backend.dav_cards(account, &ids, &hashes).await? {
+            for found in self.backend.dav_cards(book, &ids, &hashes).await? {
                 if let Some(n) = &found.name {
                     named.insert(*n.id.as_uuid());
                     if wanted.contains(n.href_hash.as_str()) {
-                        let (id, name) = self.open_dav_name(account, &key, n)?;
+                        let (id, name) = self.open_dav_name(book, &key, n)?;
                         out.ids.insert(name.href.clone(), id);
                         out.names.insert(id, name);
                     }
@@ -150,8 +159,8 @@ impl Store {
                 }
             }
         } else {
-            for row in self.backend.dav_names_by_hashes(account, &hashes).await? {
-                let (id, name) = self.open_dav_name(account, &key, &row)?;
+            for row in self.backend.dav_names_by_hashes(book, &hashes).await? {
+                let (id, name) = self.open_dav_name(book, &key, &row)?;
                 out.ids.insert(name.href.clone(), id);
                 out.names.insert(id, name);
             }
@@ -163,7 +172,7 @@ impl Store {
             if !left.is_empty() {
                 named.extend(
                     self.backend
-                        .dav_names_by_ids(account, &left)
+                        .dav_names_by_ids(book, &left)
                         .await?
                         .into_iter()
                         .map(|r| *r.id.as_uuid()),
@@ -177,7 +186,7 @@ impl Store {
         }
         let found: HashSet<Uuid> = out.ids.values().copied().collect();
         rows.retain(|r| found.contains(r.id.as_uuid()));
-        for item in crate::par_map(&rows, |row| self.item_of(account, &key, row)) {
+        for item in crate::par_map(&rows, |row| self.item_of(book, &key, row)) {
             let item = item?;
             out.states.insert(item.id(), item);
         }
@@ -189,18 +198,21 @@ impl Store {
     /// A card's own name is better stored with the card ([`Store::put_contact_named`]).
     pub async fn set_dav_name(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         id: Uuid,
         name: &DavName,
     ) -> StoreResult<()> {
-        let key = self.key_of(account).await?;
-        self.backend.put_dav_name(&self.dav_name_row(account, &key, id, name)?).await
+        let scope: Scope = scope.into();
+        scope.check_write()?;
+        let book = scope.book();
+        let key = self.key_of(book).await?;
+        self.backend.put_dav_name(&self.dav_name_row(book, &key, id, name)?).await
     }
 
     /// The sealed row of a CardDAV name.
     pub(crate) fn dav_name_row(
         &self,
-        account: AccountId,
+        book: BookId,
         key: &crypto::DataKey,
         id: Uuid,
         name: &DavName,
@@ -209,9 +221,9 @@ impl Store {
         let plain = serde_json::to_vec(&json!({ "href": name.href, "uid": name.uid }))
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         let sealed =
-            key.seal_record(RecordKind::DavName, account.as_bytes(), cid.as_bytes(), 0, &plain)?;
+            key.seal_record(RecordKind::DavName, book.as_bytes(), cid.as_bytes(), 0, &plain)?;
         Ok(DavNameRow {
-            account_id: account,
+            book_id: book,
             id: cid,
             href_hash: key.lookup_hash(HREF_LABEL, name.href.as_bytes()),
             sealed,

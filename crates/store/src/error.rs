@@ -14,6 +14,12 @@ pub enum StoreError {
     /// The id belongs to another kind of record (a group where a contact was meant, or back).
     #[error("that id belongs to another kind of record (a contact or a group)")]
     WrongKind,
+    /// The account may read this book but not change it.
+    #[error("this address book is read-only for you")]
+    ReadOnly,
+    /// Only the book's owner may do this (rename, share, delete the book).
+    #[error("only the address book's owner may do that")]
+    NotOwner,
     #[error("invalid input: {0}")]
     Invalid(ValidationErrors),
     /// A feed cursor from the future or older than the purge point: follow from the start.

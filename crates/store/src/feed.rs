@@ -1,19 +1,20 @@
 //! The change feed, read one way by every follower: device sync (`/api/v1`), CardDAV's
 //! sync-collection and the console's index.
 //!
-//! A cursor is a change sequence number of the account: everything after it, each record once
+//! A cursor is a change sequence number of the book: everything after it, each record once
 //! at its last change, tombstones included, in change order. A cursor from the future, or older
 //! than the purge point (tombstones forgotten), is refused ([`StoreError::CursorInvalid`]); a
 //! page that is not the last says so and resumes after its last record; the last page ends at
-//! the account's current sequence number, so with no change the same cursor comes back.
+//! the book's current sequence number, so with no change the same cursor comes back.
 
-use domain::{AccountId, ContactId};
+use domain::{BookId, ContactId};
 
 use crate::backend::{ChangeRow, ContactRow};
+use crate::books::Scope;
 use crate::records::FeedItem;
 use crate::{Store, StoreError, StoreResult};
 
-/// One change of the account's change log.
+/// One change of the book's change log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub seq: i64,
@@ -46,13 +47,13 @@ pub struct FeedPage<T> {
 pub type Head = ContactRow;
 
 impl Store {
-    /// Checks a cursor; returns the account's current sequence number.
-    async fn feed_start(&self, account: AccountId, since: Since) -> StoreResult<(i64, i64)> {
-        let current = self.backend.current_seq(account).await?;
+    /// Checks a cursor; returns the book's current sequence number.
+    async fn feed_start(&self, book: BookId, since: Since) -> StoreResult<(i64, i64)> {
+        let current = self.backend.current_seq(book).await?;
         let after = match since {
             Since::Start => 0,
             Since::After(n) => {
-                if n > current || n < self.backend.purged_seq(account).await? {
+                if n > current || n < self.backend.purged_seq(book).await? {
                     return Err(StoreError::CursorInvalid);
                 }
                 n
@@ -78,19 +79,21 @@ impl Store {
     /// Records changed since `since`, opened, at most `limit`.
     pub async fn feed(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         since: Since,
         limit: usize,
     ) -> StoreResult<FeedPage<FeedItem>> {
-        let (after, current) = self.feed_start(account, since).await?;
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let (after, current) = self.feed_start(book, since).await?;
         let limit = limit.max(1);
         let rows = self
             .backend
-            .records_since(account, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
+            .records_since(book, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
             .await?;
         let page = Self::page(rows, limit, after, current, |r| r.seq);
-        let key = self.key_of(account).await?;
-        let items: Vec<FeedItem> = crate::par_map(&page.items, |r| self.item_of(account, &key, r))
+        let key = self.key_of(book).await?;
+        let items: Vec<FeedItem> = crate::par_map(&page.items, |r| self.item_of(book, &key, r))
             .into_iter()
             .collect::<StoreResult<_>>()?;
         Ok(FeedPage { items, next: page.next, more: page.more })
@@ -99,39 +102,47 @@ impl Store {
     /// The same without opening anything: heads (ids, kinds, revisions, states, times).
     pub async fn feed_heads(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         since: Since,
         limit: usize,
     ) -> StoreResult<FeedPage<Head>> {
-        let (after, current) = self.feed_start(account, since).await?;
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let (after, current) = self.feed_start(book, since).await?;
         let limit = limit.max(1);
         let rows = self
             .backend
-            .heads_since(account, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
+            .heads_since(book, after, i64::try_from(limit).unwrap_or(i64::MAX - 1) + 1)
             .await?;
         Ok(Self::page(rows, limit, after, current, |r| r.seq))
     }
 
     /// Every live record's head, in change order (a listing of the whole book).
-    pub async fn live_heads(&self, account: AccountId) -> StoreResult<Vec<Head>> {
-        self.backend.live_heads(account).await
+    pub async fn live_heads(&self, scope: impl Into<Scope>) -> StoreResult<Vec<Head>> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        self.backend.live_heads(book).await
     }
 
     /// Every live group's head.
-    pub async fn group_heads(&self, account: AccountId) -> StoreResult<Vec<Head>> {
-        let mut rows = self.backend.live_records(account, crate::EntityKind::Group).await?;
+    pub async fn group_heads(&self, scope: impl Into<Scope>) -> StoreResult<Vec<Head>> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let mut rows = self.backend.live_records(book, crate::EntityKind::Group).await?;
         rows.iter_mut().for_each(|r| r.sealed = None);
         Ok(rows)
     }
 
-    /// The account's change log after `after`, oldest first.
+    /// The book's change log after `after`, oldest first.
     pub async fn changes_since(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<Change>> {
-        let rows: Vec<ChangeRow> = self.backend.changes_since(account, after, limit).await?;
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let rows: Vec<ChangeRow> = self.backend.changes_since(book, after, limit).await?;
         Ok(rows
             .into_iter()
             .map(|c| Change {
@@ -143,8 +154,10 @@ impl Store {
             .collect())
     }
 
-    /// The account's current change sequence number.
-    pub async fn current_seq(&self, account: AccountId) -> StoreResult<i64> {
-        self.backend.current_seq(account).await
+    /// The book's current change sequence number.
+    pub async fn current_seq(&self, scope: impl Into<Scope>) -> StoreResult<i64> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        self.backend.current_seq(book).await
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{AccountId, ContactData, ContactId, Origin};
 
 use crate::backend::EntityKind;
+use crate::books::Scope;
 use crate::store::now_ms;
 use crate::{Store, StoreError, StoreResult};
 
@@ -14,6 +15,10 @@ use crate::{Store, StoreError, StoreResult};
 pub struct HistoryEntry {
     pub revision: i64,
     pub origin: Origin,
+    /// The account that made it, and its username (`None` for revisions from before books,
+    /// made by the owner, or once the account is gone).
+    pub actor: Option<AccountId>,
+    pub actor_name: Option<String>,
     pub changed_at: DateTime<Utc>,
     /// `None` for a deletion.
     pub data: Option<ContactData>,
@@ -32,27 +37,35 @@ impl Store {
     /// A contact's history, newest first.
     pub async fn history(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         id: ContactId,
     ) -> StoreResult<Vec<HistoryEntry>> {
-        let acc = self.account_row(account).await?;
-        match self.backend.record(account, id).await? {
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        match self.backend.record(book, id).await? {
             Some(row) if row.kind == EntityKind::Contact => {}
             _ => return Ok(Vec::new()),
         }
-        let key = self.data_key(&acc).await?;
-        self.backend
-            .revisions(account, id)
-            .await?
+        let key = self.key_of(book).await?;
+        let revisions = self.backend.revisions(book, id).await?;
+        let mut names: std::collections::HashMap<AccountId, Option<String>> = Default::default();
+        for a in revisions.iter().filter_map(|r| r.actor) {
+            if let std::collections::hash_map::Entry::Vacant(e) = names.entry(a) {
+                e.insert(self.backend.account(a).await?.map(|r| r.username.to_string()));
+            }
+        }
+        revisions
             .into_iter()
             .map(|r| {
                 let data = match &r.sealed {
-                    Some(sealed) => Some(self.open_data(acc.id, &key, id, r.revision, sealed)?),
+                    Some(sealed) => Some(self.open_data(book, &key, id, r.revision, sealed)?),
                     None => None,
                 };
                 Ok(HistoryEntry {
                     revision: r.revision,
                     origin: Origin::from_db(&r.origin),
+                    actor: r.actor,
+                    actor_name: r.actor.and_then(|a| names.get(&a).cloned().flatten()),
                     changed_at: r.changed_at,
                     data,
                 })
@@ -64,31 +77,34 @@ impl Store {
     /// `None` if it is not stored.
     pub async fn revision_data(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         id: ContactId,
         revision: i64,
     ) -> StoreResult<Option<Option<ContactData>>> {
-        let acc = self.account_row(account).await?;
-        let Some(rev) = self.backend.revision(account, id, revision).await? else {
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let Some(rev) = self.backend.revision(book, id, revision).await? else {
             return Ok(None);
         };
-        let key = self.data_key(&acc).await?;
+        let key = self.key_of(book).await?;
         match rev.sealed {
-            Some(sealed) => Ok(Some(Some(self.open_data(acc.id, &key, id, revision, &sealed)?))),
+            Some(sealed) => Ok(Some(Some(self.open_data(book, &key, id, revision, &sealed)?))),
             None => Ok(Some(None)),
         }
     }
 
-    /// The account's trash, newest deletion first.
-    pub async fn trash(&self, account: AccountId) -> StoreResult<Vec<TrashEntry>> {
-        let key = self.key_of(account).await?;
+    /// The book's trash, newest deletion first.
+    pub async fn trash(&self, scope: impl Into<Scope>) -> StoreResult<Vec<TrashEntry>> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let key = self.key_of(book).await?;
         self.backend
-            .trash(account)
+            .trash(book)
             .await?
             .into_iter()
             .filter_map(|t| {
                 let sealed = t.live.sealed.as_ref()?;
-                Some(self.open_data(account, &key, t.id, t.live.revision, sealed).map(|data| {
+                Some(self.open_data(book, &key, t.id, t.live.revision, sealed).map(|data| {
                     TrashEntry {
                         id: t.id,
                         data,
@@ -104,22 +120,23 @@ impl Store {
     /// deleted since are left out). Ids not in the trash are skipped; returns how many came back.
     pub async fn restore_from_trash(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         ids: &[ContactId],
         origin: Origin,
     ) -> StoreResult<usize> {
-        let acc = self.account_row(account).await?;
-        let key = self.data_key(&acc).await?;
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let key = self.key_of(book).await?;
         let wanted: HashSet<ContactId> = ids.iter().copied().collect();
         let mut restored = 0;
-        for t in self.backend.trash(account).await? {
+        for t in self.backend.trash(book).await? {
             if !wanted.contains(&t.id) {
                 continue;
             }
             let Some(sealed) = t.live.sealed.as_ref() else { continue };
-            let mut data = self.open_data(acc.id, &key, t.id, t.live.revision, sealed)?;
-            self.drop_deleted_groups(account, &mut data).await?;
-            match self.put_contact(account, t.id, Some(t.revision), &data, origin).await {
+            let mut data = self.open_data(book, &key, t.id, t.live.revision, sealed)?;
+            self.drop_deleted_groups(scope, &mut data).await?;
+            match self.put_contact(scope, t.id, Some(t.revision), &data, origin).await {
                 Ok(_) => restored += 1,
                 // Edited or restored meanwhile (e.g. by a device): it is no longer in the trash.
                 Err(StoreError::Stale { .. }) => {}
@@ -129,13 +146,19 @@ impl Store {
         Ok(restored)
     }
 
-    /// Erases the content of everything in the account's trash (tombstones stay for sync).
-    pub async fn empty_trash(&self, account: AccountId) -> StoreResult<u64> {
-        self.backend.purge_trash(Some(account), now_ms() + Duration::milliseconds(1)).await
+    /// Erases the content of everything in the book's trash (tombstones stay for sync).
+    pub async fn empty_trash(&self, scope: impl Into<Scope>) -> StoreResult<u64> {
+        let scope: Scope = scope.into();
+        scope.check_write()?;
+        let book = scope.book();
+        self.backend.purge_trash(Some(book), now_ms() + Duration::milliseconds(1)).await
     }
 
-    /// Erases the content of contacts deleted more than `retention` ago, in every account.
+    /// Erases the content of contacts deleted more than `retention` ago, in every book, and
+    /// books in the trash for longer, with everything in them.
     pub async fn purge_trash(&self, retention: Duration) -> StoreResult<u64> {
-        self.backend.purge_trash(None, now_ms() - retention).await
+        let n = self.backend.purge_trash(None, now_ms() - retention).await?;
+        self.purge_books(now_ms() - retention).await?;
+        Ok(n)
     }
 }

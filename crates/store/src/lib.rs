@@ -11,6 +11,7 @@
 
 mod accounts;
 mod backend;
+mod books;
 mod contacts;
 mod dav;
 mod devices;
@@ -32,6 +33,7 @@ pub mod contract;
 
 pub use accounts::AccountOverview;
 pub use backend::*;
+pub use books::{AuditEntry, Scope, FIRST_BOOK_NAME};
 pub use dav::{DavName, DavResolved};
 pub use error::{StoreError, StoreResult};
 pub use feed::{Change, FeedPage, Head, Since};

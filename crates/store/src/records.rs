@@ -12,10 +12,11 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use crypto::{DataKey, RecordKind};
-use domain::{AccountId, Contact, ContactData, ContactId, GroupData, GroupId, Origin};
+use domain::{BookId, Contact, ContactData, ContactId, GroupData, GroupId, Origin};
 use uuid::Uuid;
 
 use crate::backend::{ContactRow, EntityKind, RecordWrite};
+use crate::books::Scope;
 use crate::dav::DavName;
 use crate::store::now_ms;
 use crate::{Store, StoreError, StoreResult};
@@ -177,14 +178,17 @@ impl Store {
     /// transaction, or none. Returns each record's new revision.
     pub async fn write(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         writes: &[Write<'_>],
         origin: Origin,
     ) -> StoreResult<Vec<Written>> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        scope.check_write()?;
         if writes.is_empty() {
             return Ok(Vec::new());
         }
-        // Groups named by contacts must be live after this write: the account's, plus those
+        // Groups named by contacts must be live after this write: the book's, plus those
         // this write creates, minus those it deletes.
         let named: HashSet<GroupId> = writes
             .iter()
@@ -195,7 +199,7 @@ impl Store {
             .flatten()
             .collect();
         if !named.is_empty() {
-            let mut live = self.live_group_ids(account).await?;
+            let mut live = self.live_group_ids(book).await?;
             for w in writes {
                 let g = GroupId::from_uuid(*w.id.as_uuid());
                 match w.content {
@@ -212,8 +216,8 @@ impl Store {
                 return Err(unknown_group(*g));
             }
         }
-        let key = self.key_of(account).await?;
-        let cards = self.kept_cards(account, &key, writes).await?;
+        let key = self.key_of(book).await?;
+        let cards = self.kept_cards(book, &key, writes).await?;
         let at = now_ms();
         let mut rows = Vec::with_capacity(writes.len());
         for (w, card) in writes.iter().zip(cards) {
@@ -224,19 +228,19 @@ impl Store {
                     // did not change stays as the client wrote it).
                     let mut data = data.clone();
                     vcard::reconcile(&mut data, card.as_ref());
-                    Some(self.seal_contact(account, &key, w.id, revision, &data)?)
+                    Some(self.seal_contact(book, &key, w.id, revision, &data)?)
                 }
                 // A contact that never came as a card is kept as its fields; a card is made
                 // from them when one is asked for.
                 Content::Contact(data) => {
-                    Some(self.seal_contact(account, &key, w.id, revision, data)?)
+                    Some(self.seal_contact(book, &key, w.id, revision, data)?)
                 }
                 Content::Group(data) => {
                     let plain =
                         serde_json::to_vec(data).map_err(|e| StoreError::Backend(e.to_string()))?;
                     Some(key.seal_record(
                         RecordKind::Group,
-                        account.as_bytes(),
+                        book.as_bytes(),
                         w.id.as_bytes(),
                         revision,
                         &plain,
@@ -245,7 +249,7 @@ impl Store {
                 Content::Delete(_) => None,
             };
             let name =
-                w.name.map(|n| self.dav_name_row(account, &key, *w.id.as_uuid(), n)).transpose()?;
+                w.name.map(|n| self.dav_name_row(book, &key, *w.id.as_uuid(), n)).transpose()?;
             rows.push(RecordWrite {
                 kind: w.content.kind(),
                 id: w.id,
@@ -255,7 +259,7 @@ impl Store {
                 name,
             });
         }
-        self.backend.write_records(account, &rows, &origin.to_db()).await?;
+        self.backend.write_records(book, &rows, &origin.to_db(), scope.actor()).await?;
         Ok(rows.iter().map(|r| Written { id: r.id, revision: r.revision(), at }).collect())
     }
 
@@ -263,7 +267,7 @@ impl Store {
     /// own over an earlier revision), read in one query.
     async fn kept_cards(
         &self,
-        account: AccountId,
+        book: BookId,
         key: &DataKey,
         writes: &[Write<'_>],
     ) -> StoreResult<Vec<Option<domain::Card>>> {
@@ -275,7 +279,7 @@ impl Store {
             .collect();
         let mut found: HashMap<ContactId, domain::Card> = HashMap::new();
         if !wanted.is_empty() {
-            for row in self.backend.records_by_ids(account, &wanted).await? {
+            for row in self.backend.records_by_ids(book, &wanted).await? {
                 if row.kind != EntityKind::Contact {
                     continue;
                 }
@@ -285,12 +289,8 @@ impl Store {
                     struct CardOnly {
                         card: Option<domain::Card>,
                     }
-                    let plain = key.open_contact(
-                        account.as_bytes(),
-                        row.id.as_bytes(),
-                        row.revision,
-                        sealed,
-                    )?;
+                    let plain =
+                        key.open_contact(book.as_bytes(), row.id.as_bytes(), row.revision, sealed)?;
                     let kept: CardOnly = serde_json::from_slice(&plain).map_err(|e| {
                         StoreError::Backend(format!("contact {} does not decode: {e}", row.id))
                     })?;
@@ -312,7 +312,7 @@ impl Store {
     /// Checks a contact against every rule of storing one, and seals it.
     fn seal_contact(
         &self,
-        account: AccountId,
+        book: BookId,
         key: &DataKey,
         id: ContactId,
         revision: i64,
@@ -321,18 +321,18 @@ impl Store {
         data.check().map_err(StoreError::Invalid)?;
         let plain = stored_form(data)?;
         self.check_size(plain.len())?;
-        Ok(key.seal_contact(account.as_bytes(), id.as_bytes(), revision, &plain)?)
+        Ok(key.seal_contact(book.as_bytes(), id.as_bytes(), revision, &plain)?)
     }
 
     pub(crate) fn open_data(
         &self,
-        account: AccountId,
+        book: BookId,
         key: &DataKey,
         id: ContactId,
         revision: i64,
         sealed: &[u8],
     ) -> StoreResult<ContactData> {
-        let plain = key.open_contact(account.as_bytes(), id.as_bytes(), revision, sealed)?;
+        let plain = key.open_contact(book.as_bytes(), id.as_bytes(), revision, sealed)?;
         let mut data: ContactData = serde_json::from_slice(&plain)
             .map_err(|e| StoreError::Backend(format!("contact {id} does not decode: {e}")))?;
         // A contact kept as a card is stored as the card (and its groups): its fields are the
@@ -343,12 +343,12 @@ impl Store {
 
     pub(crate) fn open(
         &self,
-        account: AccountId,
+        book: BookId,
         key: &DataKey,
         row: &ContactRow,
     ) -> StoreResult<Contact> {
         let sealed = row.sealed.as_ref().ok_or(StoreError::NotFound)?;
-        let data = self.open_data(account, key, row.id, row.revision, sealed)?;
+        let data = self.open_data(book, key, row.id, row.revision, sealed)?;
         Ok(Contact {
             id: row.id,
             revision: row.revision,
@@ -360,7 +360,7 @@ impl Store {
 
     pub(crate) fn state_of(
         &self,
-        account: AccountId,
+        book: BookId,
         key: &DataKey,
         row: &ContactRow,
     ) -> StoreResult<ContactState> {
@@ -369,7 +369,7 @@ impl Store {
         }
         let data = match (&row.sealed, row.deleted) {
             (Some(sealed), false) => {
-                Some(self.open_data(account, key, row.id, row.revision, sealed)?)
+                Some(self.open_data(book, key, row.id, row.revision, sealed)?)
             }
             _ => None,
         };
@@ -385,7 +385,7 @@ impl Store {
 
     pub(crate) fn group_state_of(
         &self,
-        account: AccountId,
+        book: BookId,
         key: &DataKey,
         row: &ContactRow,
     ) -> StoreResult<GroupState> {
@@ -396,7 +396,7 @@ impl Store {
             (Some(sealed), false) => {
                 let plain = key.open_record(
                     RecordKind::Group,
-                    account.as_bytes(),
+                    book.as_bytes(),
                     row.id.as_bytes(),
                     row.revision,
                     sealed,
@@ -419,43 +419,51 @@ impl Store {
 
     pub(crate) fn item_of(
         &self,
-        account: AccountId,
+        book: BookId,
         key: &DataKey,
         row: &ContactRow,
     ) -> StoreResult<FeedItem> {
         match row.kind {
-            EntityKind::Contact => self.state_of(account, key, row).map(FeedItem::Contact),
-            EntityKind::Group => self.group_state_of(account, key, row).map(FeedItem::Group),
+            EntityKind::Contact => self.state_of(book, key, row).map(FeedItem::Contact),
+            EntityKind::Group => self.group_state_of(book, key, row).map(FeedItem::Group),
         }
     }
 
-    /// The states of those of `ids` the account has (contacts or groups, deleted or not).
+    /// The states of those of `ids` the book has (contacts or groups, deleted or not).
     pub async fn entry_states(
         &self,
-        account: AccountId,
+        scope: impl Into<Scope>,
         ids: &[Uuid],
     ) -> StoreResult<HashMap<Uuid, FeedItem>> {
-        let key = self.key_of(account).await?;
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let key = self.key_of(book).await?;
         let ids: Vec<ContactId> = ids.iter().map(|u| ContactId::from_uuid(*u)).collect();
-        let rows = self.backend.records_by_ids(account, &ids).await?;
-        crate::par_map(&rows, |r| self.item_of(account, &key, r).map(|i| (*r.id.as_uuid(), i)))
+        let rows = self.backend.records_by_ids(book, &ids).await?;
+        crate::par_map(&rows, |r| self.item_of(book, &key, r).map(|i| (*r.id.as_uuid(), i)))
             .into_iter()
             .collect()
     }
 
     /// One record as it stands (contact or group, deleted or not); `None` if never had.
-    pub async fn entry_state(&self, account: AccountId, id: Uuid) -> StoreResult<Option<FeedItem>> {
-        let Some(row) = self.backend.record(account, ContactId::from_uuid(id)).await? else {
+    pub async fn entry_state(
+        &self,
+        scope: impl Into<Scope>,
+        id: Uuid,
+    ) -> StoreResult<Option<FeedItem>> {
+        let scope: Scope = scope.into();
+        let book = scope.book();
+        let Some(row) = self.backend.record(book, ContactId::from_uuid(id)).await? else {
             return Ok(None);
         };
-        let key = self.key_of(account).await?;
-        self.item_of(account, &key, &row).map(Some)
+        let key = self.key_of(book).await?;
+        self.item_of(book, &key, &row).map(Some)
     }
 
-    pub(crate) async fn live_group_ids(&self, account: AccountId) -> StoreResult<HashSet<GroupId>> {
+    pub(crate) async fn live_group_ids(&self, book: BookId) -> StoreResult<HashSet<GroupId>> {
         Ok(self
             .backend
-            .live_records(account, EntityKind::Group)
+            .live_records(book, EntityKind::Group)
             .await?
             .iter()
             .map(|r| GroupId::from_uuid(*r.id.as_uuid()))

@@ -9,7 +9,7 @@
 
 use chrono::{Duration, Utc};
 use crypto::RecordKind;
-use domain::{AccountId, AccountInfo};
+use domain::{AccountId, AccountInfo, BookId};
 use totp_rs::{Algorithm, Totp};
 
 use crate::store::now_ms;
@@ -86,7 +86,7 @@ impl Store {
         account: AccountId,
         row: &SecondFactorRow,
     ) -> StoreResult<Vec<u8>> {
-        let key = self.key_of(account).await?;
+        let key = self.key_of(BookId::first_of(account)).await?;
         Ok(key.open_record(
             RecordKind::SecondFactor,
             account.as_bytes(),
@@ -115,7 +115,7 @@ impl Store {
             }
         }
         let acc = self.account_row(account).await?;
-        let key = self.data_key(&acc).await?;
+        let key = self.key_of(BookId::first_of(account)).await?;
         let secret = crypto::random_bytes::<20>()?;
         let sealed = key.seal_record(
             RecordKind::SecondFactor,
@@ -160,7 +160,7 @@ impl Store {
                 "That code is not right: type the six digits your app shows now.",
             ));
         };
-        let key = self.key_of(account).await?;
+        let key = self.key_of(BookId::first_of(account)).await?;
         let mut codes = Vec::with_capacity(RECOVERY_CODES);
         let mut hashes = Vec::with_capacity(RECOVERY_CODES);
         for _ in 0..RECOVERY_CODES {
@@ -197,7 +197,7 @@ impl Store {
                 None => Ok(false),
             };
         }
-        let key = self.key_of(account).await?;
+        let key = self.key_of(BookId::first_of(account)).await?;
         let wanted = key.lookup_hash(RECOVERY_LABEL, normalise_code(code).as_bytes());
         let mut current = row.recovery;
         loop {

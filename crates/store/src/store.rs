@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use crypto::{DataKey, KeyId, Keyring, WrappedKey};
-use domain::{AccountId, AccountInfo, ContactData};
+use domain::{AccountId, AccountInfo, BookId, ContactData};
 
 use crate::backend::{AccountRow, Backend};
 use crate::keys::{KeySource, RotateReport};
@@ -19,7 +19,7 @@ pub struct Store {
     pub(crate) backend: Arc<dyn Backend>,
     key_source: KeySource,
     keyring: RwLock<Keyring>,
-    data_keys: Mutex<HashMap<AccountId, DataKey>>,
+    pub(crate) data_keys: Mutex<HashMap<BookId, DataKey>>,
     /// Counts the changes made here that withdraw credentials (a device revoked, an account
     /// disabled, a password changed): caches of verified credentials start over when it moves.
     access_epoch: std::sync::atomic::AtomicU64,
@@ -148,7 +148,7 @@ impl Store {
         self.keyring().active().id().to_string()
     }
 
-    /// Key ids referenced by accounts that no loaded master key can open (should be empty).
+    /// Key ids referenced by books that no loaded master key can open (should be empty).
     pub async fn missing_key_ids(&self) -> StoreResult<Vec<(String, i64)>> {
         let ring = self.keyring();
         Ok(self
@@ -160,49 +160,21 @@ impl Store {
             .collect())
     }
 
-    pub(crate) async fn data_key(&self, account: &AccountRow) -> StoreResult<DataKey> {
-        if let Some(k) = self
-            .data_keys
-            .lock()
-            .map_err(|_| StoreError::Backend("key cache poisoned".into()))?
-            .get(&account.id)
-        {
-            return Ok(k.clone());
-        }
-        let wrapped =
-            WrappedKey { key_id: KeyId::new(&account.key_id), blob: account.wrapped_key.clone() };
-        let id_bytes = *account.id.as_bytes();
-        let key = match self.keyring().unwrap(&id_bytes, &wrapped) {
-            Ok(k) => k,
+    /// Unwraps a data key with whichever loaded master key wrapped it, reloading the key file
+    /// once when the key id is unknown (a rotation in another process).
+    pub(crate) fn unwrap_key(&self, id: &[u8; 16], wrapped: &WrappedKey) -> StoreResult<DataKey> {
+        match self.keyring().unwrap(id, wrapped) {
+            Ok(k) => Ok(k),
             Err(crypto::CryptoError::UnknownKeyId(_)) => {
-                // A rotation may have happened in another process: reload the keys once.
                 let fresh = self.key_source.load()?;
-                let k = fresh.unwrap(&id_bytes, &wrapped)?;
+                let k = fresh.unwrap(id, wrapped)?;
                 if let Ok(mut ring) = self.keyring.write() {
                     *ring = fresh;
                 }
-                k
+                Ok(k)
             }
-            Err(e) => return Err(e.into()),
-        };
-        if let Ok(mut cache) = self.data_keys.lock() {
-            cache.insert(account.id, key.clone());
+            Err(e) => Err(e.into()),
         }
-        Ok(key)
-    }
-
-    /// The account's data key, from the cache without reading the account when it is there.
-    pub(crate) async fn key_of(&self, account: AccountId) -> StoreResult<DataKey> {
-        if let Some(k) = self
-            .data_keys
-            .lock()
-            .map_err(|_| StoreError::Backend("key cache poisoned".into()))?
-            .get(&account)
-        {
-            return Ok(k.clone());
-        }
-        let acc = self.account_row(account).await?;
-        self.data_key(&acc).await
     }
 
     /// See [`Store::access_epoch`].
@@ -220,7 +192,7 @@ impl Store {
         self.backend.account(id).await?.ok_or(StoreError::NotFound)
     }
 
-    /// Re-wraps every account data key under `new_ring`'s active key. Old key ids must still be
+    /// Re-wraps every book's data key under `new_ring`'s active key. Old key ids must still be
     /// in `new_ring` (retired) so data opens throughout; the store switches to `new_ring`.
     pub async fn rotate_to(&self, new_ring: Keyring) -> StoreResult<RotateReport> {
         let new_id = new_ring.active().id().clone();
@@ -229,14 +201,14 @@ impl Store {
             if old_id == new_id.as_str() {
                 continue;
             }
-            for acc in self.backend.accounts_with_key(&old_id).await? {
+            for book in self.backend.books_with_key(&old_id).await? {
                 let wrapped =
-                    WrappedKey { key_id: KeyId::new(&old_id), blob: acc.wrapped_key.clone() };
-                let dk = new_ring.unwrap(acc.id.as_bytes(), &wrapped)?;
-                let w = new_ring.wrap(acc.id.as_bytes(), &dk)?;
+                    WrappedKey { key_id: KeyId::new(&old_id), blob: book.wrapped_key.clone() };
+                let dk = new_ring.unwrap(book.id.as_bytes(), &wrapped)?;
+                let w = new_ring.wrap(book.id.as_bytes(), &dk)?;
                 if self
                     .backend
-                    .rewrap_account_key(acc.id, &old_id, w.key_id.as_str(), &w.blob)
+                    .rewrap_book_key(book.id, &old_id, w.key_id.as_str(), &w.blob)
                     .await?
                 {
                     rewrapped += 1;
@@ -267,7 +239,7 @@ impl Store {
         self.backend.ping().await
     }
 
-    /// Master key ids in use, with how many accounts' keys each wraps.
+    /// Master key ids in use, with how many books' keys each wraps.
     pub async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>> {
         self.backend.key_ids_in_use().await
     }

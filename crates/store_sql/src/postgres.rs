@@ -51,12 +51,12 @@ pub(crate) mod dialect {
     use store::{ContactRow, StoreResult};
 
     use super::shared::{contact_from, db_err};
-    use domain::AccountId;
+    use domain::BookId;
 
     pub(crate) const NAME: &str = "postgres";
 
-    /// A write transaction. The first write (`UPDATE accounts … RETURNING`) locks the account's
-    /// row, which orders concurrent writers of one account across instances.
+    /// A write transaction. The first write (`UPDATE books … RETURNING`) locks the book's
+    /// row, which orders concurrent writers of one book across instances.
     pub(crate) async fn begin_write(
         pool: &PgPool,
     ) -> Result<Transaction<'static, super::Db>, sqlx::Error> {
@@ -64,19 +64,19 @@ pub(crate) mod dialect {
     }
 
     pub(crate) const LIVE_GROUPS: &str =
-        "SELECT * FROM contacts WHERE account_id = $1 AND kind = 'group' AND deleted = FALSE";
+        "SELECT * FROM contacts WHERE book_id = $1 AND kind = 'group' AND deleted = FALSE";
 
-    const HEADS: &str = "SELECT kind, account_id, id, revision, seq, deleted, NULL::bytea AS sealed, created_at, updated_at FROM contacts ";
+    const HEADS: &str = "SELECT kind, book_id, id, revision, seq, deleted, NULL::bytea AS sealed, created_at, updated_at FROM contacts ";
 
     pub(crate) async fn heads_since(
         pool: &PgPool,
-        account: AccountId,
+        book: BookId,
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<ContactRow>> {
-        let sql = format!("{HEADS} WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+        let sql = format!("{HEADS} WHERE book_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(account.as_uuid())
+            .bind(book.as_uuid())
             .bind(after)
             .bind(limit)
             .fetch_all(pool)
@@ -84,13 +84,9 @@ pub(crate) mod dialect {
         rows.map_err(db_err)?.iter().map(contact_from).collect()
     }
 
-    pub(crate) async fn live_heads(
-        pool: &PgPool,
-        account: AccountId,
-    ) -> StoreResult<Vec<ContactRow>> {
-        let sql = format!("{HEADS} WHERE account_id = $1 AND deleted = FALSE ORDER BY seq");
-        let rows =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.as_uuid()).fetch_all(pool).await;
+    pub(crate) async fn live_heads(pool: &PgPool, book: BookId) -> StoreResult<Vec<ContactRow>> {
+        let sql = format!("{HEADS} WHERE book_id = $1 AND deleted = FALSE ORDER BY seq");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(book.as_uuid()).fetch_all(pool).await;
         rows.map_err(db_err)?.iter().map(contact_from).collect()
     }
 }

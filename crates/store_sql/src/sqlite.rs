@@ -57,7 +57,7 @@ pub(crate) mod dialect {
     use store::{ContactRow, EntityKind, StoreError, StoreResult};
 
     use super::shared::{db_err, time};
-    use domain::{AccountId, ContactId};
+    use domain::{BookId, ContactId};
     use uuid::Uuid;
 
     pub(crate) const NAME: &str = "sqlite";
@@ -69,10 +69,10 @@ pub(crate) mod dialect {
         pool.begin_with("BEGIN IMMEDIATE").await
     }
 
-    /// Live groups. Without the index hint, SQLite reads every row of the account through the
+    /// Live groups. Without the index hint, SQLite reads every row of the book through the
     /// primary key.
     pub(crate) const LIVE_GROUPS: &str =
-        "SELECT * FROM contacts INDEXED BY contacts_kind WHERE account_id = $1 AND kind = 'group' AND deleted = FALSE";
+        "SELECT * FROM contacts INDEXED BY contacts_kind WHERE book_id = $1 AND kind = 'group' AND deleted = FALSE";
 
     /// The heads (no sealed content) of the rows selected, in change order, as one text value:
     /// sqlx hands rows over at ~4 µs each, most of the time of listing 10,000 contacts, while
@@ -82,42 +82,36 @@ pub(crate) mod dialect {
 
     pub(crate) async fn heads_since(
         pool: &SqlitePool,
-        account: AccountId,
+        book: BookId,
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<ContactRow>> {
         let sql = format!(
             "SELECT {PACKED_HEADS} FROM (SELECT kind, id, revision, seq, deleted, created_at, updated_at FROM contacts \
-             WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)"
+             WHERE book_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)"
         );
         let q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-        let text: Option<String> = q
-            .bind(account.as_uuid())
-            .bind(after)
-            .bind(limit)
-            .fetch_one(pool)
-            .await
-            .map_err(db_err)?;
-        heads_from(account, text.as_deref().unwrap_or_default())
+        let text: Option<String> =
+            q.bind(book.as_uuid()).bind(after).bind(limit).fetch_one(pool).await.map_err(db_err)?;
+        heads_from(book, text.as_deref().unwrap_or_default())
     }
 
     pub(crate) async fn live_heads(
         pool: &SqlitePool,
-        account: AccountId,
+        book: BookId,
     ) -> StoreResult<Vec<ContactRow>> {
-        let sql = format!(
-            "SELECT {PACKED_HEADS} FROM contacts WHERE account_id = $1 AND deleted = FALSE"
-        );
+        let sql =
+            format!("SELECT {PACKED_HEADS} FROM contacts WHERE book_id = $1 AND deleted = FALSE");
         let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(account.as_uuid())
+            .bind(book.as_uuid())
             .fetch_one(pool)
             .await
             .map_err(db_err)?;
-        heads_from(account, text.as_deref().unwrap_or_default())
+        heads_from(book, text.as_deref().unwrap_or_default())
     }
 
     /// Reads [`PACKED_HEADS`].
-    fn heads_from(account: AccountId, text: &str) -> StoreResult<Vec<ContactRow>> {
+    fn heads_from(book: BookId, text: &str) -> StoreResult<Vec<ContactRow>> {
         let bad = || StoreError::Backend("a contact heading does not decode".into());
         let mut words = text.split(' ').filter(|w| !w.is_empty());
         let mut out = Vec::new();
@@ -130,7 +124,7 @@ pub(crate) mod dialect {
                 (num()?, num()?, num()?, num()?, num()?);
             out.push(ContactRow {
                 kind,
-                account_id: account,
+                book_id: book,
                 id: ContactId::from_uuid(id),
                 revision,
                 seq,

@@ -2,14 +2,14 @@
 //! the store names these traits: every other crate goes through [`crate::Store`].
 //!
 //! Rows hold ids, revisions, sequence numbers, times and sealed blobs — never a contact's
-//! content in clear. Every record write bumps the account's change sequence, appends to the
+//! content in clear. Every record write bumps its book's change sequence, appends to the
 //! change log and keeps the revision in the history, in the write's own transaction.
 
 mod rows;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::{AccountId, ContactId, DeviceId, Username};
+use domain::{AccountId, BookId, ContactId, DeviceId, TeamId, Username};
 
 pub use rows::*;
 
@@ -26,6 +26,7 @@ pub trait Backend:
     + DeviceRows
     + FeedRows
     + DavNameRows
+    + BookRows
     + Send
     + Sync
     + 'static
@@ -49,16 +50,65 @@ pub trait AccountRows {
     async fn set_password_hash(&self, id: AccountId, hash: &str) -> StoreResult<bool>;
     async fn set_admin(&self, id: AccountId, is_admin: bool) -> StoreResult<bool>;
     async fn set_lang(&self, id: AccountId, lang: Option<&str>) -> StoreResult<bool>;
-    /// Per account: live contacts and the time of the last change, for the admin page.
+    /// Per account: live contacts in the books it owns and the time of their last change, for
+    /// the admin page.
     async fn account_stats(&self) -> StoreResult<Vec<(AccountId, i64, Option<DateTime<Utc>>)>>;
-    /// Master key ids that wrap account keys, with how many accounts each.
-    async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>>;
-    /// Accounts whose data key is wrapped by `key_id`.
-    async fn accounts_with_key(&self, key_id: &str) -> StoreResult<Vec<AccountRow>>;
-    /// Replaces a wrapped key only if it is still wrapped by `old_key_id`.
-    async fn rewrap_account_key(
+}
+
+/// Address books, their shares, teams, the master keys that wrap the books' keys, and the audit
+/// log of admins' actions.
+#[async_trait]
+pub trait BookRows {
+    async fn create_book(&self, book: &BookRow) -> StoreResult<()>;
+    /// The book, in the trash or not.
+    async fn book(&self, id: BookId) -> StoreResult<Option<BookRow>>;
+    /// The books an account owns (in the trash or not).
+    async fn owned_books(&self, owner: AccountId) -> StoreResult<Vec<BookRow>>;
+    /// Every company directory (in the trash or not).
+    async fn directory_books(&self) -> StoreResult<Vec<BookRow>>;
+    /// Books not in the trash that are shared with the account, directly, through a team it
+    /// is in, or with everyone; each with whether that share allows writing (a book shared
+    /// several ways comes once per share).
+    async fn shared_with(&self, account: AccountId) -> StoreResult<Vec<(BookRow, bool)>>;
+    /// Replaces the sealed name and description if they are still at `expected_rev`.
+    async fn set_book_meta(
         &self,
-        id: AccountId,
+        id: BookId,
+        expected_rev: i64,
+        sealed: &[u8],
+    ) -> StoreResult<bool>;
+    /// Puts the book in the trash (`Some`) or takes it out (`None`).
+    async fn set_book_deleted(&self, id: BookId, at: Option<DateTime<Utc>>) -> StoreResult<bool>;
+    /// Erases books in the trash since before `before`, with everything in them.
+    async fn purge_books(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    async fn shares(&self, book: BookId) -> StoreResult<Vec<ShareRow>>;
+    /// Adds the share or changes its `can_write`.
+    async fn put_share(&self, share: &ShareRow) -> StoreResult<()>;
+    async fn delete_share(&self, book: BookId, grantee: GranteeRow) -> StoreResult<bool>;
+    /// `Conflict` when the name is taken.
+    async fn create_team(&self, team: &TeamRow) -> StoreResult<()>;
+    async fn rename_team(&self, id: TeamId, name: &str) -> StoreResult<bool>;
+    async fn delete_team(&self, id: TeamId) -> StoreResult<bool>;
+    async fn teams(&self) -> StoreResult<Vec<TeamRow>>;
+    /// Every (team, account) membership.
+    async fn team_members(&self) -> StoreResult<Vec<(TeamId, AccountId)>>;
+    async fn set_team_member(
+        &self,
+        team: TeamId,
+        account: AccountId,
+        member: bool,
+    ) -> StoreResult<bool>;
+    async fn add_audit(&self, row: &AuditRow) -> StoreResult<()>;
+    /// The newest entries first, at most `limit`.
+    async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditRow>>;
+    /// Master key ids that wrap book keys, with how many books each.
+    async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>>;
+    /// Books whose data key is wrapped by `key_id`.
+    async fn books_with_key(&self, key_id: &str) -> StoreResult<Vec<BookRow>>;
+    /// Replaces a wrapped key only if it is still wrapped by `old_key_id`.
+    async fn rewrap_book_key(
+        &self,
+        id: BookId,
         old_key_id: &str,
         new_key_id: &str,
         wrapped: &[u8],
@@ -124,26 +174,20 @@ pub trait RecordRows {
     /// deleted again (`NotFound`). Returns the sequence number of the last write.
     async fn write_records(
         &self,
-        account: AccountId,
+        book: BookId,
         writes: &[RecordWrite],
         origin: &str,
+        actor: AccountId,
     ) -> StoreResult<i64>;
     /// The record, tombstones included.
-    async fn record(&self, account: AccountId, id: ContactId) -> StoreResult<Option<ContactRow>>;
+    async fn record(&self, book: BookId, id: ContactId) -> StoreResult<Option<ContactRow>>;
     /// The rows (tombstones included) of those of `ids` the account has.
-    async fn records_by_ids(
-        &self,
-        account: AccountId,
-        ids: &[ContactId],
-    ) -> StoreResult<Vec<ContactRow>>;
+    async fn records_by_ids(&self, book: BookId, ids: &[ContactId])
+        -> StoreResult<Vec<ContactRow>>;
     /// Every live (not deleted) record of this kind.
-    async fn live_records(
-        &self,
-        account: AccountId,
-        kind: EntityKind,
-    ) -> StoreResult<Vec<ContactRow>>;
-    /// How many live contacts the account has.
-    async fn count_contacts(&self, account: AccountId) -> StoreResult<i64>;
+    async fn live_records(&self, book: BookId, kind: EntityKind) -> StoreResult<Vec<ContactRow>>;
+    /// How many live contacts the book has.
+    async fn count_contacts(&self, book: BookId) -> StoreResult<i64>;
 }
 
 /// Past revisions and the trash.
@@ -152,21 +196,17 @@ pub trait HistoryRows {
     /// One stored revision of a record.
     async fn revision(
         &self,
-        account: AccountId,
+        book: BookId,
         id: ContactId,
         revision: i64,
     ) -> StoreResult<Option<RevisionRow>>;
     /// All stored revisions of a record, newest first.
-    async fn revisions(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<RevisionRow>>;
+    async fn revisions(&self, book: BookId, id: ContactId) -> StoreResult<Vec<RevisionRow>>;
     /// Deleted contacts whose last content is still in the history, newest deletion first.
-    async fn trash(&self, account: AccountId) -> StoreResult<Vec<TrashRow>>;
-    /// Erases the history (all content) of contacts deleted before `before` — of one account,
+    async fn trash(&self, book: BookId) -> StoreResult<Vec<TrashRow>>;
+    /// Erases the history (all content) of contacts deleted before `before` — of one book,
     /// or of all with `None`; their tombstones stay for sync. Returns how many contacts.
-    async fn purge_trash(
-        &self,
-        account: Option<AccountId>,
-        before: DateTime<Utc>,
-    ) -> StoreResult<u64>;
+    async fn purge_trash(&self, book: Option<BookId>, before: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -202,7 +242,7 @@ pub trait FeedRows {
     /// most `limit`, with their sealed content.
     async fn records_since(
         &self,
-        account: AccountId,
+        book: BookId,
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<ContactRow>>;
@@ -210,40 +250,40 @@ pub trait FeedRows {
     /// listing of ETags needs.
     async fn heads_since(
         &self,
-        account: AccountId,
+        book: BookId,
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<ContactRow>>;
     /// Every live record, without the sealed content, in change order.
-    async fn live_heads(&self, account: AccountId) -> StoreResult<Vec<ContactRow>>;
+    async fn live_heads(&self, book: BookId) -> StoreResult<Vec<ContactRow>>;
     /// Change-log entries with `seq > after`, oldest first, at most `limit`.
     async fn changes_since(
         &self,
-        account: AccountId,
+        book: BookId,
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<ChangeRow>>;
-    /// The account's current change sequence number (0 before any change).
-    async fn current_seq(&self, account: AccountId) -> StoreResult<i64>;
+    /// The book's current change sequence number (0 before any change).
+    async fn current_seq(&self, book: BookId) -> StoreResult<i64>;
     /// The sequence number below which tombstones may have been purged.
-    async fn purged_seq(&self, account: AccountId) -> StoreResult<i64>;
+    async fn purged_seq(&self, book: BookId) -> StoreResult<i64>;
 }
 
 /// CardDAV names (see `crate::dav`).
 #[async_trait]
 pub trait DavNameRows {
-    /// Every CardDAV name of the account.
-    async fn dav_names(&self, account: AccountId) -> StoreResult<Vec<DavNameRow>>;
+    /// Every CardDAV name of the book.
+    async fn dav_names(&self, book: BookId) -> StoreResult<Vec<DavNameRow>>;
     /// The names of those of `ids` that have one.
     async fn dav_names_by_ids(
         &self,
-        account: AccountId,
+        book: BookId,
         ids: &[ContactId],
     ) -> StoreResult<Vec<DavNameRow>>;
     /// The names whose href hash is one of `hashes`.
     async fn dav_names_by_hashes(
         &self,
-        account: AccountId,
+        book: BookId,
         hashes: &[String],
     ) -> StoreResult<Vec<DavNameRow>>;
     /// In one query per 250 keys: the rows with these `ids` (each with its name, if any), the
@@ -251,7 +291,7 @@ pub trait DavNameRows {
     /// those of `ids` that have no row. What a multiget needs to answer.
     async fn dav_cards(
         &self,
-        account: AccountId,
+        book: BookId,
         ids: &[ContactId],
         hashes: &[String],
     ) -> StoreResult<Vec<DavCardRow>>;

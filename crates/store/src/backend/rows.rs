@@ -1,8 +1,10 @@
 //! The rows a backend reads and writes: clear metadata around sealed content.
 
 use chrono::{DateTime, Utc};
-use domain::{AccountId, ContactId, DeviceId, Username};
+use domain::{AccountId, BookId, BookKind, ContactId, DeviceId, TeamId, Username};
 
+/// A new account; its first book (id = the account's id, "Contacts") is created with it and
+/// gets this data key.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     pub id: AccountId,
@@ -21,8 +23,6 @@ pub struct AccountRow {
     pub password_hash: String,
     pub is_admin: bool,
     pub disabled: bool,
-    pub key_id: String,
-    pub wrapped_key: Vec<u8>,
     pub created_at: DateTime<Utc>,
     /// The console language the account chose ("en", "zh"), if any.
     pub lang: Option<String>,
@@ -65,7 +65,7 @@ pub struct SessionRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactRow {
     pub kind: EntityKind,
-    pub account_id: AccountId,
+    pub book_id: BookId,
     pub id: ContactId,
     pub revision: i64,
     pub seq: i64,
@@ -97,7 +97,7 @@ impl EntityKind {
     }
 }
 
-/// One entry of an account's change log.
+/// One entry of a book's change log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeRow {
     pub seq: i64,
@@ -114,6 +114,8 @@ pub struct RevisionRow {
     pub revision: i64,
     pub sealed: Option<Vec<u8>>,
     pub origin: String,
+    /// The account that made it (`None` for revisions from before books: the owner).
+    pub actor: Option<AccountId>,
     pub changed_at: DateTime<Utc>,
 }
 
@@ -163,7 +165,7 @@ pub struct SyncRecord {
 /// and vCard UID sealed together (`RecordKind::DavName`, revision 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DavNameRow {
-    pub account_id: AccountId,
+    pub book_id: BookId,
     pub id: ContactId,
     pub href_hash: String,
     pub sealed: Vec<u8>,
@@ -179,25 +181,25 @@ pub struct DavCardRow {
 
 macro_rules! dav_card_columns {
     () => {
-        "SELECT c.kind, c.account_id, c.id, c.revision, c.seq, c.deleted, c.sealed, c.created_at, c.updated_at, \
+        "SELECT c.kind, c.book_id, c.id, c.revision, c.seq, c.deleted, c.sealed, c.created_at, c.updated_at, \
          n.id AS name_id, n.href_hash AS name_hash, n.sealed AS name_sealed "
     };
 }
 
 /// The query of `DavNameRows::dav_cards`, the same in both backends, in three parts joined by
-/// `UNION ALL`: each part is its text up to the account's id, then its text up to the list of
+/// `UNION ALL`: each part is its text up to the book's id, then its text up to the list of
 /// keys (closed by `)`). The rows of the ids, each with its name; the names of the hashes, each
 /// with its row; the names of the ids that have no row.
 pub const DAV_CARDS_BY_ID: (&str, &str) = (
-    concat!(dav_card_columns!(), "FROM contacts c LEFT JOIN dav_names n ON n.account_id = c.account_id AND n.id = c.id WHERE c.account_id = "),
+    concat!(dav_card_columns!(), "FROM contacts c LEFT JOIN dav_names n ON n.book_id = c.book_id AND n.id = c.id WHERE c.book_id = "),
     " AND c.id IN (",
 );
 pub const DAV_CARDS_BY_HASH: (&str, &str) = (
-    concat!(dav_card_columns!(), "FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id WHERE n.account_id = "),
+    concat!(dav_card_columns!(), "FROM dav_names n LEFT JOIN contacts c ON c.book_id = n.book_id AND c.id = n.id WHERE n.book_id = "),
     " AND n.href_hash IN (",
 );
 pub const DAV_CARDS_NAMED_ONLY: (&str, &str) = (
-    concat!(dav_card_columns!(), "FROM dav_names n LEFT JOIN contacts c ON c.account_id = n.account_id AND c.id = n.id WHERE n.account_id = "),
+    concat!(dav_card_columns!(), "FROM dav_names n LEFT JOIN contacts c ON c.book_id = n.book_id AND c.id = n.id WHERE n.book_id = "),
     " AND c.id IS NULL AND n.id IN (",
 );
 
@@ -222,4 +224,82 @@ impl RecordWrite {
     pub fn revision(&self) -> i64 {
         self.base.unwrap_or(0) + 1
     }
+}
+
+/// An address book as stored: clear metadata, its name and description sealed with its own data
+/// key (`RecordKind::BookMeta`, revision `meta_rev`), the key wrapped by a master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookRow {
+    pub id: BookId,
+    /// `None` for a company directory.
+    pub owner_id: Option<AccountId>,
+    pub kind: BookKind,
+    /// `None`: the first book's default name ("Contacts") and no description.
+    pub sealed_meta: Option<Vec<u8>>,
+    pub meta_rev: i64,
+    pub key_id: String,
+    pub wrapped_key: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Whom a share is for, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GranteeRow {
+    Account(AccountId),
+    Team(TeamId),
+    Everyone,
+}
+
+impl GranteeRow {
+    pub fn kind(self) -> &'static str {
+        match self {
+            GranteeRow::Account(_) => "account",
+            GranteeRow::Team(_) => "team",
+            GranteeRow::Everyone => "everyone",
+        }
+    }
+    pub fn id(self) -> uuid::Uuid {
+        match self {
+            GranteeRow::Account(a) => *a.as_uuid(),
+            GranteeRow::Team(t) => *t.as_uuid(),
+            GranteeRow::Everyone => uuid::Uuid::nil(),
+        }
+    }
+    pub fn from_parts(kind: &str, id: uuid::Uuid) -> Option<Self> {
+        match kind {
+            "account" => Some(GranteeRow::Account(AccountId::from_uuid(id))),
+            "team" => Some(GranteeRow::Team(TeamId::from_uuid(id))),
+            "everyone" => Some(GranteeRow::Everyone),
+            _ => None,
+        }
+    }
+}
+
+/// One share of a book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareRow {
+    pub book_id: BookId,
+    pub grantee: GranteeRow,
+    pub can_write: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRow {
+    pub id: TeamId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Something an admin did to a book that is not theirs; the detail sealed with the book's key
+/// (`RecordKind::Audit`, the entry's id, revision 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub id: uuid::Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<AccountId>,
+    pub book_id: Option<BookId>,
+    pub action: String,
+    pub sealed: Option<Vec<u8>>,
 }

@@ -1,4 +1,4 @@
-//! Accounts, and the master keys that wrap their data keys.
+//! Accounts (an account is created with its first book).
 
 use super::*;
 
@@ -14,19 +14,36 @@ impl AccountRows for B {
     }
 
     async fn create_account(&self, a: &NewAccount) -> StoreResult<()> {
+        let mut tx = dialect::begin_write(&self.pool).await.map_err(db_err)?;
         let res = sqlx::query(
-            "INSERT INTO accounts (id, username, password_hash, is_admin, disabled, key_id, wrapped_key, change_seq, created_at) \
-             VALUES ($1, $2, $3, $4, FALSE, $5, $6, 0, $7)",
+            "INSERT INTO accounts (id, username, password_hash, is_admin, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, FALSE, $5)",
         )
         .bind(a.id.as_uuid())
         .bind(a.username.as_str())
         .bind(&a.password_hash)
         .bind(a.is_admin)
-        .bind(&a.key_id)
-        .bind(&a.wrapped_key)
         .bind(ms(a.created_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
+        let res = match res {
+            Ok(_) => {
+                let first = BookRow {
+                    id: BookId::first_of(a.id),
+                    owner_id: Some(a.id),
+                    kind: BookKind::Personal,
+                    sealed_meta: None,
+                    meta_rev: 0,
+                    key_id: a.key_id.clone(),
+                    wrapped_key: a.wrapped_key.clone(),
+                    created_at: a.created_at,
+                    deleted_at: None,
+                };
+                insert_book(&mut *tx, &first).await?;
+                tx.commit().await
+            }
+            Err(e) => Err(e),
+        };
         match res {
             Ok(_) => Ok(()),
             Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
@@ -37,7 +54,7 @@ impl AccountRows for B {
     }
 
     async fn account_by_username(&self, username: &Username) -> StoreResult<Option<AccountRow>> {
-        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts WHERE username = $1")
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, created_at, lang FROM accounts WHERE username = $1")
             .bind(username.as_str())
             .fetch_optional(&self.pool)
             .await
@@ -48,7 +65,7 @@ impl AccountRows for B {
     }
 
     async fn account(&self, id: AccountId) -> StoreResult<Option<AccountRow>> {
-        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts WHERE id = $1")
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, created_at, lang FROM accounts WHERE id = $1")
             .bind(id.as_uuid())
             .fetch_optional(&self.pool)
             .await
@@ -59,7 +76,7 @@ impl AccountRows for B {
     }
 
     async fn list_accounts(&self) -> StoreResult<Vec<AccountRow>> {
-        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts ORDER BY username")
+        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, created_at, lang FROM accounts ORDER BY username")
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -90,8 +107,10 @@ impl AccountRows for B {
     async fn account_stats(&self) -> StoreResult<Vec<(AccountId, i64, Option<DateTime<Utc>>)>> {
         let rows = sqlx::query(
             "SELECT a.id, \
-                    (SELECT COUNT(*) FROM contacts c WHERE c.account_id = a.id AND c.kind = 'contact' AND c.deleted = FALSE) AS n, \
-                    (SELECT MAX(ch.changed_at) FROM changes ch WHERE ch.account_id = a.id) AS last \
+                    (SELECT COUNT(*) FROM contacts c JOIN books b ON b.id = c.book_id \
+                     WHERE b.owner_id = a.id AND c.kind = 'contact' AND c.deleted = FALSE) AS n, \
+                    (SELECT MAX(ch.changed_at) FROM changes ch JOIN books b ON b.id = ch.book_id \
+                     WHERE b.owner_id = a.id) AS last \
              FROM accounts a",
         )
         .fetch_all(&self.pool)
@@ -107,49 +126,6 @@ impl AccountRows for B {
                 ))
             })
             .collect()
-    }
-
-    async fn key_ids_in_use(&self) -> StoreResult<Vec<(String, i64)>> {
-        let rows = sqlx::query(
-            "SELECT key_id, COUNT(*) AS n FROM accounts GROUP BY key_id ORDER BY key_id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("key_id").map_err(db_err)?, r.try_get("n").map_err(db_err)?)))
-            .collect()
-    }
-
-    async fn accounts_with_key(&self, key_id: &str) -> StoreResult<Vec<AccountRow>> {
-        sqlx::query("SELECT id, username, password_hash, is_admin, disabled, key_id, wrapped_key, created_at, lang FROM accounts WHERE key_id = $1")
-            .bind(key_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(account_from)
-            .collect()
-    }
-
-    async fn rewrap_account_key(
-        &self,
-        id: AccountId,
-        old_key_id: &str,
-        new_key_id: &str,
-        wrapped: &[u8],
-    ) -> StoreResult<bool> {
-        let r = sqlx::query(
-            "UPDATE accounts SET key_id = $1, wrapped_key = $2 WHERE id = $3 AND key_id = $4",
-        )
-        .bind(new_key_id)
-        .bind(wrapped)
-        .bind(id.as_uuid())
-        .bind(old_key_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
     }
 }
 

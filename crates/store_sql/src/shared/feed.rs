@@ -6,48 +6,46 @@ use super::*;
 impl FeedRows for B {
     async fn records_since(
         &self,
-        account: AccountId,
+        book: BookId,
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<ContactRow>> {
-        sqlx::query(
-            "SELECT * FROM contacts WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        )
-        .bind(account.as_uuid())
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(contact_from)
-        .collect()
+        sqlx::query("SELECT * FROM contacts WHERE book_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+            .bind(book.as_uuid())
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(contact_from)
+            .collect()
     }
 
     async fn heads_since(
         &self,
-        account: AccountId,
+        book: BookId,
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<ContactRow>> {
-        dialect::heads_since(&self.pool, account, after, limit).await
+        dialect::heads_since(&self.pool, book, after, limit).await
     }
 
-    async fn live_heads(&self, account: AccountId) -> StoreResult<Vec<ContactRow>> {
-        dialect::live_heads(&self.pool, account).await
+    async fn live_heads(&self, book: BookId) -> StoreResult<Vec<ContactRow>> {
+        dialect::live_heads(&self.pool, book).await
     }
 
     async fn changes_since(
         &self,
-        account: AccountId,
+        book: BookId,
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<ChangeRow>> {
         let rows = sqlx::query(
             "SELECT seq, entity, entity_id, revision, deleted, changed_at FROM changes \
-             WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+             WHERE book_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
-        .bind(account.as_uuid())
+        .bind(book.as_uuid())
         .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -71,9 +69,9 @@ impl FeedRows for B {
             .collect()
     }
 
-    async fn current_seq(&self, account: AccountId) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT change_seq FROM accounts WHERE id = $1")
-            .bind(account.as_uuid())
+    async fn current_seq(&self, book: BookId) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT change_seq FROM books WHERE id = $1")
+            .bind(book.as_uuid())
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
@@ -83,9 +81,9 @@ impl FeedRows for B {
         })
     }
 
-    async fn purged_seq(&self, account: AccountId) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT purged_seq FROM accounts WHERE id = $1")
-            .bind(account.as_uuid())
+    async fn purged_seq(&self, book: BookId) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT purged_seq FROM books WHERE id = $1")
+            .bind(book.as_uuid())
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;

@@ -6,14 +6,14 @@ use super::*;
 impl HistoryRows for B {
     async fn revision(
         &self,
-        account: AccountId,
+        book: BookId,
         id: ContactId,
         revision: i64,
     ) -> StoreResult<Option<RevisionRow>> {
         sqlx::query(
-            "SELECT revision, sealed, origin, changed_at FROM contact_revisions WHERE account_id = $1 AND contact_id = $2 AND revision = $3",
+            "SELECT revision, sealed, origin, actor_id, changed_at FROM contact_revisions WHERE book_id = $1 AND contact_id = $2 AND revision = $3",
         )
-        .bind(account.as_uuid())
+        .bind(book.as_uuid())
         .bind(id.as_uuid())
         .bind(revision)
         .fetch_optional(&self.pool)
@@ -24,11 +24,11 @@ impl HistoryRows for B {
         .transpose()
     }
 
-    async fn revisions(&self, account: AccountId, id: ContactId) -> StoreResult<Vec<RevisionRow>> {
+    async fn revisions(&self, book: BookId, id: ContactId) -> StoreResult<Vec<RevisionRow>> {
         sqlx::query(
-            "SELECT revision, sealed, origin, changed_at FROM contact_revisions WHERE account_id = $1 AND contact_id = $2 ORDER BY revision DESC",
+            "SELECT revision, sealed, origin, actor_id, changed_at FROM contact_revisions WHERE book_id = $1 AND contact_id = $2 ORDER BY revision DESC",
         )
-        .bind(account.as_uuid())
+        .bind(book.as_uuid())
         .bind(id.as_uuid())
         .fetch_all(&self.pool)
         .await
@@ -38,17 +38,17 @@ impl HistoryRows for B {
         .collect()
     }
 
-    async fn trash(&self, account: AccountId) -> StoreResult<Vec<TrashRow>> {
+    async fn trash(&self, book: BookId) -> StoreResult<Vec<TrashRow>> {
         sqlx::query(
             "SELECT c.id, c.revision AS tomb_revision, c.updated_at AS deleted_at, COALESCE(d.origin, 'console') AS deleted_by, \
-                    r.revision, r.sealed, r.origin, r.changed_at \
+                    r.revision, r.sealed, r.origin, r.actor_id, r.changed_at \
              FROM contacts c \
-             JOIN contact_revisions r ON r.account_id = c.account_id AND r.contact_id = c.id AND r.revision = c.revision - 1 \
-             LEFT JOIN contact_revisions d ON d.account_id = c.account_id AND d.contact_id = c.id AND d.revision = c.revision \
-             WHERE c.account_id = $1 AND c.kind = 'contact' AND c.deleted = TRUE AND r.sealed IS NOT NULL \
+             JOIN contact_revisions r ON r.book_id = c.book_id AND r.contact_id = c.id AND r.revision = c.revision - 1 \
+             LEFT JOIN contact_revisions d ON d.book_id = c.book_id AND d.contact_id = c.id AND d.revision = c.revision \
+             WHERE c.book_id = $1 AND c.kind = 'contact' AND c.deleted = TRUE AND r.sealed IS NOT NULL \
              ORDER BY c.updated_at DESC, c.seq DESC",
         )
-        .bind(account.as_uuid())
+        .bind(book.as_uuid())
         .fetch_all(&self.pool)
         .await
         .map_err(db_err)?
@@ -65,25 +65,21 @@ impl HistoryRows for B {
         .collect()
     }
 
-    async fn purge_trash(
-        &self,
-        account: Option<AccountId>,
-        before: DateTime<Utc>,
-    ) -> StoreResult<u64> {
+    async fn purge_trash(&self, book: Option<BookId>, before: DateTime<Utc>) -> StoreResult<u64> {
         let mut tx = dialect::begin_write(&self.pool).await.map_err(db_err)?;
-        let (count, delete) = match account {
+        let (count, delete) = match book {
             Some(_) => (
-                "SELECT COUNT(*) FROM contacts WHERE account_id = $1 AND kind = 'contact' AND deleted = TRUE AND updated_at < $2 AND EXISTS (SELECT 1 FROM contact_revisions r WHERE r.account_id = contacts.account_id AND r.contact_id = contacts.id)",
-                "DELETE FROM contact_revisions WHERE (account_id, contact_id) IN (SELECT account_id, id FROM contacts WHERE account_id = $1 AND kind = 'contact' AND deleted = TRUE AND updated_at < $2)",
+                "SELECT COUNT(*) FROM contacts WHERE book_id = $1 AND kind = 'contact' AND deleted = TRUE AND updated_at < $2 AND EXISTS (SELECT 1 FROM contact_revisions r WHERE r.book_id = contacts.book_id AND r.contact_id = contacts.id)",
+                "DELETE FROM contact_revisions WHERE (book_id, contact_id) IN (SELECT book_id, id FROM contacts WHERE book_id = $1 AND kind = 'contact' AND deleted = TRUE AND updated_at < $2)",
             ),
             None => (
-                "SELECT COUNT(*) FROM contacts WHERE kind = 'contact' AND deleted = TRUE AND updated_at < $1 AND EXISTS (SELECT 1 FROM contact_revisions r WHERE r.account_id = contacts.account_id AND r.contact_id = contacts.id)",
-                "DELETE FROM contact_revisions WHERE (account_id, contact_id) IN (SELECT account_id, id FROM contacts WHERE kind = 'contact' AND deleted = TRUE AND updated_at < $1)",
+                "SELECT COUNT(*) FROM contacts WHERE kind = 'contact' AND deleted = TRUE AND updated_at < $1 AND EXISTS (SELECT 1 FROM contact_revisions r WHERE r.book_id = contacts.book_id AND r.contact_id = contacts.id)",
+                "DELETE FROM contact_revisions WHERE (book_id, contact_id) IN (SELECT book_id, id FROM contacts WHERE kind = 'contact' AND deleted = TRUE AND updated_at < $1)",
             ),
         };
         let mut q = sqlx::query(count);
         let mut d = sqlx::query(delete);
-        if let Some(a) = account {
+        if let Some(a) = book {
             q = q.bind(a.as_uuid());
             d = d.bind(a.as_uuid());
         }

@@ -5,6 +5,7 @@
 //! `$1`-style parameters, which both databases read.
 
 mod accounts;
+mod books;
 mod devices;
 mod feed;
 mod history;
@@ -15,16 +16,18 @@ mod sessions;
 mod signin;
 
 pub(crate) use async_trait::async_trait;
+pub(crate) use books::insert_book;
 pub(crate) use chrono::{DateTime, Utc};
-pub(crate) use domain::{AccountId, ContactId, DeviceId, Username};
+pub(crate) use domain::{AccountId, BookId, BookKind, ContactId, DeviceId, TeamId, Username};
 pub(crate) use names::put_name;
 pub(crate) use rows::*;
 pub(crate) use sqlx::{QueryBuilder, Row, Transaction};
 pub(crate) use store::{
-    AccountRow, AccountRows, Backend, ChangeRow, ContactRow, DavCardRow, DavNameRow, DavNameRows,
-    DeviceRow, DeviceRows, EntityKind, FeedRows, HistoryRows, NewAccount, RecordRows, RecordWrite,
-    RevisionRow, SecondFactorRow, SessionRow, SessionRows, SigninRows, StoreError, StoreResult,
-    SyncRecord, ThrottleRow, TrashRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY,
+    AccountRow, AccountRows, AuditRow, Backend, BookRow, BookRows, ChangeRow, ContactRow,
+    DavCardRow, DavNameRow, DavNameRows, DeviceRow, DeviceRows, EntityKind, FeedRows, GranteeRow,
+    HistoryRows, NewAccount, RecordRows, RecordWrite, RevisionRow, SecondFactorRow, SessionRow,
+    SessionRows, ShareRow, SigninRows, StoreError, StoreResult, SyncRecord, TeamRow, ThrottleRow,
+    TrashRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY,
 };
 pub(crate) use uuid::Uuid;
 
@@ -61,7 +64,7 @@ impl B {
         &self,
         table: &str,
         column: &str,
-        account: AccountId,
+        book: BookId,
         keys: &'k [K],
         row: fn(&DbRow) -> StoreResult<T>,
     ) -> StoreResult<Vec<T>>
@@ -70,9 +73,8 @@ impl B {
     {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(500) {
-            let mut q =
-                QueryBuilder::<Db>::new(format!("SELECT * FROM {table} WHERE account_id = "));
-            q.push_bind(*account.as_uuid()).push(format!(" AND {column} IN ("));
+            let mut q = QueryBuilder::<Db>::new(format!("SELECT * FROM {table} WHERE book_id = "));
+            q.push_bind(*book.as_uuid()).push(format!(" AND {column} IN ("));
             let mut list = q.separated(", ");
             for k in chunk {
                 list.push_bind(k);

@@ -4,9 +4,9 @@ use super::*;
 
 #[async_trait]
 impl DavNameRows for B {
-    async fn dav_names(&self, account: AccountId) -> StoreResult<Vec<DavNameRow>> {
-        sqlx::query("SELECT * FROM dav_names WHERE account_id = $1")
-            .bind(account.as_uuid())
+    async fn dav_names(&self, book: BookId) -> StoreResult<Vec<DavNameRow>> {
+        sqlx::query("SELECT * FROM dav_names WHERE book_id = $1")
+            .bind(book.as_uuid())
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -17,24 +17,24 @@ impl DavNameRows for B {
 
     async fn dav_names_by_ids(
         &self,
-        account: AccountId,
+        book: BookId,
         ids: &[ContactId],
     ) -> StoreResult<Vec<DavNameRow>> {
         let keys: Vec<Uuid> = ids.iter().map(|i| *i.as_uuid()).collect();
-        self.select_in("dav_names", "id", account, &keys, dav_name_from).await
+        self.select_in("dav_names", "id", book, &keys, dav_name_from).await
     }
 
     async fn dav_names_by_hashes(
         &self,
-        account: AccountId,
+        book: BookId,
         hashes: &[String],
     ) -> StoreResult<Vec<DavNameRow>> {
-        self.select_in("dav_names", "href_hash", account, hashes, dav_name_from).await
+        self.select_in("dav_names", "href_hash", book, hashes, dav_name_from).await
     }
 
     async fn dav_cards(
         &self,
-        account: AccountId,
+        book: BookId,
         ids: &[ContactId],
         hashes: &[String],
     ) -> StoreResult<Vec<DavCardRow>> {
@@ -47,15 +47,15 @@ impl DavNameRows for B {
             let mut q = QueryBuilder::<Db>::new("");
             let mut first = true;
             if !ids.is_empty() {
-                union_part(&mut q, &mut first, DAV_CARDS_BY_ID, account, ids.iter().copied());
-                union_part(&mut q, &mut first, DAV_CARDS_NAMED_ONLY, account, ids.iter().copied());
+                union_part(&mut q, &mut first, DAV_CARDS_BY_ID, book, ids.iter().copied());
+                union_part(&mut q, &mut first, DAV_CARDS_NAMED_ONLY, book, ids.iter().copied());
             }
             if !hashes.is_empty() {
                 union_part(
                     &mut q,
                     &mut first,
                     DAV_CARDS_BY_HASH,
-                    account,
+                    book,
                     hashes.iter().map(String::as_str),
                 );
             }
@@ -63,7 +63,7 @@ impl DavNameRows for B {
                 continue;
             }
             for r in q.build().fetch_all(&self.pool).await.map_err(db_err)? {
-                out.push(dav_card_from(account, &r)?);
+                out.push(dav_card_from(book, &r)?);
             }
         }
         Ok(out)
@@ -78,7 +78,7 @@ fn union_part<'t, T>(
     q: &mut QueryBuilder<Db>,
     first: &mut bool,
     part: (&str, &str),
-    account: AccountId,
+    book: BookId,
     keys: impl Iterator<Item = T>,
 ) where
     T: sqlx::Encode<'t, Db> + sqlx::Type<Db>,
@@ -86,7 +86,7 @@ fn union_part<'t, T>(
     if !std::mem::replace(first, false) {
         q.push(" UNION ALL ");
     }
-    q.push(part.0).push_bind(*account.as_uuid()).push(part.1);
+    q.push(part.0).push_bind(*book.as_uuid()).push(part.1);
     let mut list = q.separated(", ");
     for k in keys {
         list.push_bind(k);
@@ -99,10 +99,10 @@ pub(crate) async fn put_name<'e>(
     row: &DavNameRow,
 ) -> StoreResult<()> {
     let r = sqlx::query(
-        "INSERT INTO dav_names (account_id, id, href_hash, sealed) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (account_id, id) DO UPDATE SET href_hash = excluded.href_hash, sealed = excluded.sealed",
+        "INSERT INTO dav_names (book_id, id, href_hash, sealed) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (book_id, id) DO UPDATE SET href_hash = excluded.href_hash, sealed = excluded.sealed",
     )
-    .bind(row.account_id.as_uuid())
+    .bind(row.book_id.as_uuid())
     .bind(row.id.as_uuid())
     .bind(&row.href_hash)
     .bind(&row.sealed)

@@ -6,22 +6,23 @@ use super::*;
 impl RecordRows for B {
     async fn write_records(
         &self,
-        account: AccountId,
+        book: BookId,
         writes: &[RecordWrite],
         origin: &str,
+        actor: AccountId,
     ) -> StoreResult<i64> {
         if writes.is_empty() {
-            return self.current_seq(account).await;
+            return self.current_seq(book).await;
         }
         let mut tx = dialect::begin_write(&self.pool).await.map_err(db_err)?;
-        // One sequence number per write, in order; the account's row lock (the write lock on
-        // SQLite) orders writers of one account.
+        // One sequence number per write, in order; the book's row lock (the write lock on
+        // SQLite) orders writers of one book.
         let n = writes.len() as i64;
         let last: i64 = sqlx::query(
-            "UPDATE accounts SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq",
+            "UPDATE books SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq",
         )
         .bind(n)
-        .bind(account.as_uuid())
+        .bind(book.as_uuid())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?
@@ -36,11 +37,11 @@ impl RecordRows for B {
             seqs.iter().filter(|(_, w)| w.base.is_none()).collect();
         for chunk in new.chunks(BATCH_ROWS) {
             let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO contacts (kind, account_id, id, revision, seq, deleted, sealed, created_at, updated_at) ",
+                "INSERT INTO contacts (kind, book_id, id, revision, seq, deleted, sealed, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, (seq, w)| {
                 b.push_bind(w.kind.as_str())
-                    .push_bind(*account.as_uuid())
+                    .push_bind(*book.as_uuid())
                     .push_bind(*w.id.as_uuid())
                     .push_bind(w.revision())
                     .push_bind(*seq)
@@ -66,14 +67,14 @@ impl RecordRows for B {
             let base = w.base.unwrap_or_default();
             let r = sqlx::query(
                 "UPDATE contacts SET revision = $1, seq = $2, sealed = $3, deleted = $4, updated_at = $5 \
-                 WHERE account_id = $6 AND id = $7 AND revision = $8 AND kind = $9 AND (deleted = FALSE OR $4 = FALSE)",
+                 WHERE book_id = $6 AND id = $7 AND revision = $8 AND kind = $9 AND (deleted = FALSE OR $4 = FALSE)",
             )
             .bind(w.revision())
             .bind(seq)
             .bind(w.sealed.as_deref())
             .bind(w.sealed.is_none())
             .bind(ms(w.at))
-            .bind(account.as_uuid())
+            .bind(book.as_uuid())
             .bind(w.id.as_uuid())
             .bind(base)
             .bind(w.kind.as_str())
@@ -81,7 +82,7 @@ impl RecordRows for B {
             .await
             .map_err(db_err)?;
             if r.rows_affected() != 1 {
-                return Err(Self::why_not(&mut tx, account, w).await);
+                return Err(Self::why_not(&mut tx, book, w).await);
             }
         }
 
@@ -94,10 +95,10 @@ impl RecordRows for B {
         // The change log and the history.
         for chunk in seqs.chunks(BATCH_ROWS) {
             let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO changes (account_id, seq, entity, entity_id, revision, deleted, changed_at, origin) ",
+                "INSERT INTO changes (book_id, seq, entity, entity_id, revision, deleted, changed_at, origin) ",
             );
             q.push_values(chunk, |mut b, (seq, w)| {
-                b.push_bind(*account.as_uuid())
+                b.push_bind(*book.as_uuid())
                     .push_bind(*seq)
                     .push_bind(w.kind.as_str())
                     .push_bind(*w.id.as_uuid())
@@ -108,14 +109,15 @@ impl RecordRows for B {
             });
             q.build().execute(&mut *tx).await.map_err(db_err)?;
             let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO contact_revisions (account_id, contact_id, revision, sealed, origin, changed_at) ",
+                "INSERT INTO contact_revisions (book_id, contact_id, revision, sealed, origin, actor_id, changed_at) ",
             );
             q.push_values(chunk, |mut b, (_, w)| {
-                b.push_bind(*account.as_uuid())
+                b.push_bind(*book.as_uuid())
                     .push_bind(*w.id.as_uuid())
                     .push_bind(w.revision())
                     .push_bind(w.sealed.as_deref())
                     .push_bind(origin)
+                    .push_bind(*actor.as_uuid())
                     .push_bind(ms(w.at));
             });
             q.build().execute(&mut *tx).await.map_err(db_err)?;
@@ -124,9 +126,9 @@ impl RecordRows for B {
         Ok(last)
     }
 
-    async fn record(&self, account: AccountId, id: ContactId) -> StoreResult<Option<ContactRow>> {
-        sqlx::query("SELECT * FROM contacts WHERE account_id = $1 AND id = $2")
-            .bind(account.as_uuid())
+    async fn record(&self, book: BookId, id: ContactId) -> StoreResult<Option<ContactRow>> {
+        sqlx::query("SELECT * FROM contacts WHERE book_id = $1 AND id = $2")
+            .bind(book.as_uuid())
             .bind(id.as_uuid())
             .fetch_optional(&self.pool)
             .await
@@ -138,24 +140,22 @@ impl RecordRows for B {
 
     async fn records_by_ids(
         &self,
-        account: AccountId,
+        book: BookId,
         ids: &[ContactId],
     ) -> StoreResult<Vec<ContactRow>> {
         let keys: Vec<Uuid> = ids.iter().map(|i| *i.as_uuid()).collect();
-        self.select_in("contacts", "id", account, &keys, contact_from).await
+        self.select_in("contacts", "id", book, &keys, contact_from).await
     }
 
-    async fn live_records(
-        &self,
-        account: AccountId,
-        kind: EntityKind,
-    ) -> StoreResult<Vec<ContactRow>> {
+    async fn live_records(&self, book: BookId, kind: EntityKind) -> StoreResult<Vec<ContactRow>> {
         let sql = match kind {
-            EntityKind::Contact => "SELECT * FROM contacts WHERE account_id = $1 AND kind = 'contact' AND deleted = FALSE",
+            EntityKind::Contact => {
+                "SELECT * FROM contacts WHERE book_id = $1 AND kind = 'contact' AND deleted = FALSE"
+            }
             EntityKind::Group => dialect::LIVE_GROUPS,
         };
         sqlx::query(sql)
-            .bind(account.as_uuid())
+            .bind(book.as_uuid())
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -164,9 +164,9 @@ impl RecordRows for B {
             .collect()
     }
 
-    async fn count_contacts(&self, account: AccountId) -> StoreResult<i64> {
-        sqlx::query("SELECT COUNT(*) FROM contacts WHERE account_id = $1 AND kind = 'contact' AND deleted = FALSE")
-            .bind(account.as_uuid())
+    async fn count_contacts(&self, book: BookId) -> StoreResult<i64> {
+        sqlx::query("SELECT COUNT(*) FROM contacts WHERE book_id = $1 AND kind = 'contact' AND deleted = FALSE")
+            .bind(book.as_uuid())
             .fetch_one(&self.pool)
             .await
             .map_err(db_err)?
@@ -179,13 +179,13 @@ impl B {
     /// Explains why a replacing write matched no row.
     async fn why_not(
         tx: &mut Transaction<'static, Db>,
-        account: AccountId,
+        book: BookId,
         w: &RecordWrite,
     ) -> StoreError {
         let row = sqlx::query(
-            "SELECT revision, deleted, kind FROM contacts WHERE account_id = $1 AND id = $2",
+            "SELECT revision, deleted, kind FROM contacts WHERE book_id = $1 AND id = $2",
         )
-        .bind(account.as_uuid())
+        .bind(book.as_uuid())
         .bind(w.id.as_uuid())
         .fetch_optional(&mut **tx)
         .await;

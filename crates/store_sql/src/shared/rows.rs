@@ -10,8 +10,6 @@ pub(crate) fn account_from(r: &DbRow) -> StoreResult<AccountRow> {
         password_hash: r.try_get("password_hash").map_err(db_err)?,
         is_admin: r.try_get("is_admin").map_err(db_err)?,
         disabled: r.try_get("disabled").map_err(db_err)?,
-        key_id: r.try_get("key_id").map_err(db_err)?,
-        wrapped_key: r.try_get("wrapped_key").map_err(db_err)?,
         created_at: time(r.try_get("created_at").map_err(db_err)?),
         lang: r.try_get("lang").map_err(db_err)?,
     })
@@ -22,6 +20,7 @@ pub(crate) fn revision_from(r: &DbRow) -> StoreResult<RevisionRow> {
         revision: r.try_get("revision").map_err(db_err)?,
         sealed: r.try_get("sealed").map_err(db_err)?,
         origin: r.try_get("origin").map_err(db_err)?,
+        actor: r.try_get::<Option<Uuid>, _>("actor_id").map_err(db_err)?.map(AccountId::from_uuid),
         changed_at: time(r.try_get("changed_at").map_err(db_err)?),
     })
 }
@@ -49,7 +48,7 @@ pub(crate) fn contact_from(r: &DbRow) -> StoreResult<ContactRow> {
     Ok(ContactRow {
         kind: EntityKind::parse(&kind)
             .ok_or_else(|| StoreError::Backend(format!("unknown kind {kind}")))?,
-        account_id: AccountId::from_uuid(r.try_get("account_id").map_err(db_err)?),
+        book_id: BookId::from_uuid(r.try_get("book_id").map_err(db_err)?),
         id: ContactId::from_uuid(r.try_get("id").map_err(db_err)?),
         revision: r.try_get("revision").map_err(db_err)?,
         seq: r.try_get("seq").map_err(db_err)?,
@@ -60,7 +59,7 @@ pub(crate) fn contact_from(r: &DbRow) -> StoreResult<ContactRow> {
     })
 }
 
-pub(crate) fn dav_card_from(account: AccountId, r: &DbRow) -> StoreResult<DavCardRow> {
+pub(crate) fn dav_card_from(book: BookId, r: &DbRow) -> StoreResult<DavCardRow> {
     let kind: Option<String> = r.try_get("kind").map_err(db_err)?;
     let contact = match kind {
         Some(_) => Some(contact_from(r)?),
@@ -68,7 +67,7 @@ pub(crate) fn dav_card_from(account: AccountId, r: &DbRow) -> StoreResult<DavCar
     };
     let name = match r.try_get::<Option<String>, _>("name_hash").map_err(db_err)? {
         Some(href_hash) => Some(DavNameRow {
-            account_id: account,
+            book_id: book,
             id: ContactId::from_uuid(r.try_get("name_id").map_err(db_err)?),
             href_hash,
             sealed: r.try_get("name_sealed").map_err(db_err)?,
@@ -80,7 +79,7 @@ pub(crate) fn dav_card_from(account: AccountId, r: &DbRow) -> StoreResult<DavCar
 
 pub(crate) fn dav_name_from(r: &DbRow) -> StoreResult<DavNameRow> {
     Ok(DavNameRow {
-        account_id: AccountId::from_uuid(r.try_get("account_id").map_err(db_err)?),
+        book_id: BookId::from_uuid(r.try_get("book_id").map_err(db_err)?),
         id: ContactId::from_uuid(r.try_get("id").map_err(db_err)?),
         href_hash: r.try_get("href_hash").map_err(db_err)?,
         sealed: r.try_get("sealed").map_err(db_err)?,

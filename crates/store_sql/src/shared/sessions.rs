@@ -19,7 +19,7 @@ impl SessionRows for B {
     async fn session(&self, token_hash: &str) -> StoreResult<Option<(SessionRow, AccountRow)>> {
         let row = sqlx::query(
             "SELECT s.token_hash, s.created_at AS s_created, s.expires_at, \
-                    a.id, a.username, a.password_hash, a.is_admin, a.disabled, a.key_id, a.wrapped_key, a.created_at, a.lang \
+                    a.id, a.username, a.password_hash, a.is_admin, a.disabled, a.created_at, a.lang \
              FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
         )
         .bind(token_hash)
