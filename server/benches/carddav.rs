@@ -252,7 +252,11 @@ async fn breakdown(s: &TestServer, account: domain::AccountId, token: &str) {
         for r in &rows {
             let id = *r.id.as_uuid();
             ms.push(&carddav::response::Entry::Props {
-                href: carddav::paths::card_href("bench", &format!("{id}.vcf")),
+                href: carddav::paths::card_href(
+                    "bench",
+                    carddav::paths::BOOK,
+                    &format!("{id}.vcf"),
+                ),
                 propstats: vec![carddav::response::Propstat {
                     status: 200,
                     props: vec![(

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use domain::{AccountId, ContactId};
+use domain::{AccountId, BookId, ContactId};
 use interchange::vcard::{write_vcard, VcardVersion};
-use store::{ContactRow, DavName, EntityKind, FeedItem, Since, Store};
+use store::{ContactRow, DavName, EntityKind, FeedItem, Scope, Since, Store};
 use uuid::Uuid;
 
 use crate::card;
@@ -43,7 +43,7 @@ pub type Members = HashMap<Uuid, Vec<Uuid>>;
 /// The members of every group, remembered per account at the change sequence they were read at:
 /// reading them opens every contact, and a first sync asks for them in many requests.
 #[derive(Default)]
-pub struct MembersCache(Mutex<HashMap<AccountId, (i64, Arc<Members>)>>);
+pub struct MembersCache(Mutex<HashMap<BookId, (i64, Arc<Members>)>>);
 
 /// Accounts whose members are remembered at once.
 const MEMBERS_CACHED: usize = 64;
@@ -51,11 +51,11 @@ const MEMBERS_CACHED: usize = 64;
 pub async fn members(
     store: &Store,
     cache: &MembersCache,
-    account: AccountId,
+    account: Scope,
 ) -> DavResult<Arc<Members>> {
     // Membership is contact content: any change to it moves the sequence.
     let seq = store.current_seq(account).await?;
-    if let Some((at, m)) = cache.0.lock().ok().and_then(|c| c.get(&account).cloned()) {
+    if let Some((at, m)) = cache.0.lock().ok().and_then(|c| c.get(&account.book()).cloned()) {
         if at == seq {
             return Ok(m);
         }
@@ -68,10 +68,10 @@ pub async fn members(
     }
     let m = Arc::new(m);
     if let Ok(mut c) = cache.0.lock() {
-        if c.len() >= MEMBERS_CACHED && !c.contains_key(&account) {
+        if c.len() >= MEMBERS_CACHED && !c.contains_key(&account.book()) {
             c.clear();
         }
-        c.insert(account, (seq, m.clone()));
+        c.insert(account.book(), (seq, m.clone()));
     }
     Ok(m)
 }
@@ -148,7 +148,7 @@ pub fn render(
 /// the CardDAV names of those that have one (the others have the defaults).
 pub async fn resolve(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     hrefs: &[String],
 ) -> DavResult<(HashMap<String, Uuid>, Names)> {
     let refs: Vec<&str> = hrefs.iter().map(String::as_str).collect();
@@ -159,7 +159,7 @@ pub async fn resolve(
 /// One resource name: its id, stored name (if any) and state (if it exists or existed).
 pub async fn lookup(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     href: &str,
 ) -> DavResult<(Option<Uuid>, Names, Option<FeedItem>)> {
     let mut r = store.dav_resolve(account, &[href], true).await?;
@@ -181,21 +181,21 @@ pub fn row_etag(row: &ContactRow, members: Option<&Members>) -> String {
 }
 
 /// Every live contact and group of the account as stored rows (metadata; content sealed).
-pub async fn live_rows(store: &Store, account: AccountId) -> DavResult<Vec<ContactRow>> {
+pub async fn live_rows(store: &Store, account: Scope) -> DavResult<Vec<ContactRow>> {
     Ok(store.live_heads(account).await?)
 }
 
 /// The states of these ids, by id.
 pub async fn states(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     ids: &[Uuid],
 ) -> DavResult<HashMap<Uuid, FeedItem>> {
     Ok(store.entry_states(account, ids).await?)
 }
 
 /// Every live contact and group.
-pub async fn all_live(store: &Store, account: AccountId) -> DavResult<Vec<FeedItem>> {
+pub async fn all_live(store: &Store, account: Scope) -> DavResult<Vec<FeedItem>> {
     Ok(store
         .feed(account, Since::Start, usize::MAX - 1)
         .await?
@@ -210,30 +210,14 @@ pub fn contact_id(id: Uuid) -> ContactId {
 }
 
 /// Default name of the address book.
-pub const DEFAULT_BOOK_NAME: &str = "Contacts";
-
-/// The address book's own name is kept as the CardDAV name of a reserved id (derived from the
-/// account; no card has it), with an empty href and the name in place of a UID.
-fn book_id(account: AccountId) -> Uuid {
+/// Before books had names of their own, a name given over CardDAV was kept as the CardDAV name
+/// of a reserved id (derived from the account; no card has it).
+fn legacy_name_id(account: AccountId) -> Uuid {
     card::id_for_uid(account.as_uuid(), "\u{0}rolo address book")
 }
 
-pub async fn book_name(store: &Store, account: AccountId) -> DavResult<String> {
-    let id = book_id(account);
-    Ok(store
-        .dav_names_of(account, &[id])
-        .await?
-        .remove(&id)
-        .and_then(|n| n.uid)
-        .unwrap_or_else(|| DEFAULT_BOOK_NAME.to_string()))
-}
-
-pub async fn set_book_name(store: &Store, account: AccountId, name: &str) -> DavResult<()> {
-    Ok(store
-        .set_dav_name(
-            account,
-            book_id(account),
-            &DavName { href: String::new(), uid: Some(name.to_string()) },
-        )
-        .await?)
+/// The name an account's first book was given over CardDAV before books had names, if any.
+pub async fn legacy_book_name(store: &Store, account: AccountId) -> DavResult<Option<String>> {
+    let id = legacy_name_id(account);
+    Ok(store.dav_names_of(account, &[id]).await?.remove(&id).and_then(|n| n.uid))
 }

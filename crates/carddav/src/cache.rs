@@ -16,8 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::AccountId;
+use domain::BookId;
 use interchange::vcard::VcardVersion;
+use store::Scope;
 use store::{Since, Store};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -93,7 +94,7 @@ impl Book {
 
 #[derive(Default)]
 struct Inner {
-    books: HashMap<AccountId, Book>,
+    books: HashMap<BookId, Book>,
     bytes: usize,
     clock: u64,
 }
@@ -122,19 +123,19 @@ impl CardCache {
 
     /// Brings the account's cards up to the database's change sequence (forgetting what
     /// changed) and returns that sequence, for [`CardCache::get`] and [`CardCache::put`].
-    pub async fn validate(&self, store: &Store, account: AccountId) -> DavResult<i64> {
+    pub async fn validate(&self, store: &Store, account: Scope) -> DavResult<i64> {
         let seq = store.current_seq(account).await?;
         if self.limit == 0 {
             return Ok(seq);
         }
         let known = {
             let mut inner = self.lock();
-            match inner.books.get(&account).map(|b| b.seq) {
+            match inner.books.get(&account.book()).map(|b| b.seq) {
                 Some(s) if s == seq => return Ok(seq),
-                Some(s) if s < seq && !inner.books[&account].cards.is_empty() => s,
+                Some(s) if s < seq && !inner.books[&account.book()].cards.is_empty() => s,
                 _ => {
                     // Nothing kept, or the sequence went back (a restored database): start over.
-                    let old = inner.books.insert(account, Book { seq, ..Book::default() });
+                    let old = inner.books.insert(account.book(), Book { seq, ..Book::default() });
                     inner.bytes -= old.map_or(0, |b| b.bytes);
                     return Ok(seq);
                 }
@@ -149,7 +150,7 @@ impl CardCache {
             };
         let mut inner = self.lock();
         let Inner { books, bytes, .. } = &mut *inner;
-        if let Some(book) = books.get_mut(&account).filter(|b| b.seq == known) {
+        if let Some(book) = books.get_mut(&account.book()).filter(|b| b.seq == known) {
             let before = book.bytes;
             match &changed {
                 None => *book = Book::default(),
@@ -169,7 +170,7 @@ impl CardCache {
     /// The kept cards of these resource names, as of `seq` (none if the cache is elsewhere).
     pub fn get(
         &self,
-        account: AccountId,
+        account: Scope,
         seq: i64,
         names: &[&str],
         version: VcardVersion,
@@ -177,7 +178,7 @@ impl CardCache {
         let mut inner = self.lock();
         inner.clock += 1;
         let clock = inner.clock;
-        match inner.books.get_mut(&account).filter(|b| b.seq == seq) {
+        match inner.books.get_mut(&account.book()).filter(|b| b.seq == seq) {
             Some(book) => {
                 book.used = clock;
                 book.v4_last = is_v4(version);
@@ -198,7 +199,7 @@ impl CardCache {
     /// nothing changed since. False when they were not all kept (changes, or no room).
     pub fn put(
         &self,
-        account: AccountId,
+        account: Scope,
         seq: i64,
         version: VcardVersion,
         cards: Vec<(Uuid, CachedCard)>,
@@ -213,14 +214,14 @@ impl CardCache {
         inner.clock += 1;
         let clock = inner.clock;
         let Inner { books, bytes, .. } = &mut *inner;
-        if books.get(&account).is_none_or(|b| b.seq != seq) {
+        if books.get(&account.book()).is_none_or(|b| b.seq != seq) {
             return false;
         }
         // Make room: drop the least recently used other books first.
         let incoming: usize = cards.iter().map(|(_, c)| c.size()).sum();
         while *bytes + incoming > self.limit {
             let Some((&lru, _)) =
-                books.iter().filter(|(a, _)| **a != account).min_by_key(|(_, b)| b.used)
+                books.iter().filter(|(a, _)| **a != account.book()).min_by_key(|(_, b)| b.used)
             else {
                 break;
             };
@@ -228,7 +229,7 @@ impl CardCache {
                 *bytes -= b.bytes;
             }
         }
-        let Some(book) = books.get_mut(&account) else { return false };
+        let Some(book) = books.get_mut(&account.book()) else { return false };
         book.used = clock;
         for (id, card) in cards {
             let size = card.size();
@@ -265,7 +266,7 @@ impl CardCache {
     pub async fn warm(
         self: &Arc<Self>,
         store: Arc<Store>,
-        account: AccountId,
+        account: Scope,
         cards: Vec<(Uuid, String)>,
         names: Names,
         max: usize,
@@ -278,8 +279,10 @@ impl CardCache {
         let mut cards = cards;
         let (v4, warming) = {
             let mut inner = self.lock();
-            let Some(book) =
-                inner.books.get_mut(&account).filter(|b| b.seq == seq && b.warming.is_none())
+            let Some(book) = inner
+                .books
+                .get_mut(&account.book())
+                .filter(|b| b.seq == seq && b.warming.is_none())
             else {
                 return Ok(());
             };
@@ -331,7 +334,7 @@ impl CardCache {
             if let Some(book) = cache
                 .lock()
                 .books
-                .get_mut(&account)
+                .get_mut(&account.book())
                 .filter(|b| b.warming.as_ref().is_some_and(|w| Arc::ptr_eq(w, &warming)))
             {
                 book.warming = None;
@@ -342,13 +345,8 @@ impl CardCache {
 
     /// Waits (a few seconds at most) until a warm-up under way for this version has written
     /// those of `names` it will write.
-    pub async fn wait_for_warm_up(
-        &self,
-        account: AccountId,
-        names: &[&str],
-        version: VcardVersion,
-    ) {
-        let Some(w) = self.lock().books.get(&account).and_then(|b| b.warming.clone()) else {
+    pub async fn wait_for_warm_up(&self, account: Scope, names: &[&str], version: VcardVersion) {
+        let Some(w) = self.lock().books.get(&account.book()).and_then(|b| b.warming.clone()) else {
             return;
         };
         if w.v4 != is_v4(version) {
@@ -389,12 +387,12 @@ mod tests {
     #[test]
     fn kept_only_at_its_sequence_and_version() {
         let cache = CardCache::new(1 << 20);
-        let a = AccountId::from_uuid(Uuid::now_v7());
+        let a = Scope::from(domain::AccountId::from_uuid(Uuid::now_v7()));
         let id = Uuid::now_v7();
         // No book yet: nothing is kept.
         cache.put(a, 5, VcardVersion::V3, vec![(id, card("x.vcf", "BEGIN:VCARD"))]);
         assert_eq!(cache.bytes(), 0);
-        cache.lock().books.insert(a, Book { seq: 5, ..Book::default() });
+        cache.lock().books.insert(a.book(), Book { seq: 5, ..Book::default() });
         cache.put(a, 4, VcardVersion::V3, vec![(id, card("x.vcf", "old"))]);
         assert_eq!(cache.bytes(), 0, "read at another sequence");
         cache.put(a, 5, VcardVersion::V3, vec![(id, card("x.vcf", "BEGIN:VCARD"))]);
@@ -411,20 +409,20 @@ mod tests {
         assert!(cache.get(a, 5, &["x.vcf"], VcardVersion::V3)[0].is_none());
         assert!(cache.get(a, 5, &["y.vcf"], VcardVersion::V3)[0].is_some());
         let mut inner = cache.lock();
-        let book = &inner.books[&a];
+        let book = &inner.books[&a.book()];
         assert_eq!(inner.bytes, book.bytes);
         assert_eq!(book.bytes, card("y.vcf", "BEGIN:VCARD").size());
-        inner.books.get_mut(&a).unwrap().forget(&id);
+        inner.books.get_mut(&a.book()).unwrap().forget(&id);
     }
 
     #[test]
     fn bounded_by_dropping_the_least_recently_used_books() {
         let one = card("0000.vcf", &"x".repeat(1000)).size();
         let cache = CardCache::new(one * 10);
-        let accounts: Vec<AccountId> =
-            (0..3).map(|_| AccountId::from_uuid(Uuid::now_v7())).collect();
+        let accounts: Vec<Scope> =
+            (0..3).map(|_| Scope::from(domain::AccountId::from_uuid(Uuid::now_v7()))).collect();
         for a in &accounts {
-            cache.lock().books.insert(*a, Book { seq: 1, ..Book::default() });
+            cache.lock().books.insert(a.book(), Book { seq: 1, ..Book::default() });
             let cards = (0..4)
                 .map(|i| (Uuid::now_v7(), card(&format!("{i:04}.vcf"), &"x".repeat(1000))))
                 .collect();
@@ -433,8 +431,8 @@ mod tests {
         }
         let inner = cache.lock();
         // The first account's book went to make room; the last one is whole.
-        assert!(!inner.books.contains_key(&accounts[0]));
-        assert_eq!(inner.books[&accounts[2]].cards.len(), 4);
+        assert!(!inner.books.contains_key(&accounts[0].book()));
+        assert_eq!(inner.books[&accounts[2].book()].cards.len(), 4);
         assert_eq!(inner.bytes, inner.books.values().map(|b| b.bytes).sum::<usize>());
         drop(inner);
         // Nothing is kept with no room.

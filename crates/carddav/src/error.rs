@@ -56,6 +56,16 @@ impl From<StoreError> for DavError {
                 Name::card("valid-address-data"),
                 v.0.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
             ),
+            StoreError::ReadOnly => DavError::Condition(
+                StatusCode::FORBIDDEN,
+                Name::dav("need-privileges"),
+                "This address book is shared with you read-only.".into(),
+            ),
+            StoreError::NotOwner => DavError::Condition(
+                StatusCode::FORBIDDEN,
+                Name::dav("need-privileges"),
+                "Only the address book's owner may do that.".into(),
+            ),
             other => DavError::Internal(other.to_string()),
         }
     }

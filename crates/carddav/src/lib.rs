@@ -4,9 +4,13 @@
 //! * XML request bodies are read into types by [`request`] and responses written by
 //!   [`response`]; both are pure, apart from storage, and snapshot-tested.
 //! * One module per method under [`methods`]; [`book`] is the thin layer over the store.
-//! * One address book per account (`/dav/addressbooks/<user>/contacts/`): its contacts and
-//!   groups. Sync tokens and the CTag are the account's change sequence, the one device sync
-//!   uses; writes go through the store like every other client's, with history.
+//! * Each account's home (`/dav/addressbooks/<user>/`) holds the address books it may read: its
+//!   own (the first at `contacts/`; more made with MKCOL or in the console), company
+//!   directories and books shared with it ([`collection`]). Each book's contacts and groups are
+//!   its cards; sync tokens and the CTag are the book's change sequence, the one device sync
+//!   uses; writes go through the store like every other client's, with history, and what the
+//!   account may do is the store's answer (`current-user-privilege-set`; a write it may not make
+//!   is 403 `DAV:need-privileges`).
 //! * Sign-in: HTTP Basic with the username and a device token ("app password"); the account
 //!   password only when the server allows it.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -21,12 +25,13 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use store::Store;
+use store::{Scope, Store};
 
 pub mod auth;
 pub mod book;
 pub mod cache;
 pub mod card;
+pub mod collection;
 pub mod error;
 pub mod filter;
 pub mod methods;
@@ -113,6 +118,8 @@ pub struct Ctx {
     pub state: DavState,
     pub who: Principal,
     pub target: Target,
+    /// The book the target is in (the account's first book when the target is none).
+    pub scope: Scope,
     pub headers: HeaderMap,
     pub addr: Option<IpAddr>,
 }
@@ -126,6 +133,14 @@ impl Ctx {
     }
     pub fn account(&self) -> domain::AccountId {
         self.who.account.id
+    }
+    /// The book the request is about, with what the account may do there.
+    pub fn book(&self) -> Scope {
+        self.scope
+    }
+    /// The href of a card of the target's book.
+    pub fn card_href(&self, name: &str) -> String {
+        paths::card_href(self.user(), self.target.book().unwrap_or(paths::BOOK), name)
     }
     pub fn header(&self, name: header::HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -192,7 +207,7 @@ pub async fn read_xml(body: Body) -> DavResult<String> {
     String::from_utf8(bytes).map_err(|_| DavError::bad_request("The XML body is not UTF-8."))
 }
 
-pub const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT";
+pub const ALLOW: &str = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCOL";
 
 #[tracing::instrument(skip_all, fields(method = %req.method(), path = %req.uri().path()))]
 async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
@@ -216,9 +231,6 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
         Ok(w) => w,
         Err(e) => return e.into_response(),
     };
-    if method.as_str() == "MKCOL" {
-        return methods::unsupported::refuse("MKCOL").into_response();
-    }
     let Some(target) = paths::parse(&path) else {
         return DavError::status(
             StatusCode::NOT_FOUND,
@@ -235,7 +247,31 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
             .into_response();
         }
     }
-    let ctx = Ctx { state, who, target, headers: parts.headers, addr };
+    let account = who.account.id;
+    let scope = match target.book() {
+        None => Scope::from(account),
+        Some(segment) => match collection::open(&state.store, account, segment).await {
+            Ok(Some(scope)) => scope,
+            Ok(None) if method.as_str() == "MKCOL" && matches!(target, Target::Book(..)) => {
+                let ctx = Ctx {
+                    state,
+                    who,
+                    target,
+                    scope: Scope::from(account),
+                    headers: parts.headers,
+                    addr,
+                };
+                let r = collection::mkcol(&ctx, body).await;
+                return finish(r.unwrap_or_else(IntoResponse::into_response));
+            }
+            Ok(None) => {
+                return DavError::status(StatusCode::NOT_FOUND, "There is no such address book.")
+                    .into_response()
+            }
+            Err(e) => return e.into_response(),
+        },
+    };
+    let ctx = Ctx { state, who, target, scope, headers: parts.headers, addr };
     let result = match method.as_str() {
         "PROPFIND" => methods::propfind::handle(&ctx, body).await,
         "PROPPATCH" => methods::proppatch::handle(&ctx, body).await,
@@ -244,7 +280,8 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
         "HEAD" => methods::get::handle(&ctx, true).await,
         "PUT" => methods::put::handle(&ctx, body).await,
         "DELETE" => methods::delete::handle(&ctx).await,
-        "MKCOL" | "MKCALENDAR" | "COPY" | "MOVE" | "LOCK" | "UNLOCK" | "POST" => {
+        "MKCOL" => Err(collection::mkcol_taken(&ctx)),
+        "MKCALENDAR" | "COPY" | "MOVE" | "LOCK" | "UNLOCK" | "POST" => {
             methods::unsupported::handle(&ctx, method.as_str())
         }
         _ => Err(DavError::status(
@@ -252,7 +289,11 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
             format!("{method} is not supported here."),
         )),
     };
-    let mut response = result.unwrap_or_else(IntoResponse::into_response);
+    finish(result.unwrap_or_else(IntoResponse::into_response))
+}
+
+/// The headers every answer carries.
+fn finish(mut response: Response) -> Response {
     response.headers_mut().insert(
         HeaderName::from_static("dav"),
         HeaderValue::from_static(methods::options::DAV_CLASSES),

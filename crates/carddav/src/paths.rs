@@ -1,9 +1,11 @@
-//! The URL space under `/dav/`: one principal, one address-book home and one address book
-//! (`contacts`) per account. Pure.
+//! The URL space under `/dav/`: per account a principal and an address-book home holding its
+//! address books — the first one at `contacts/`, others at the name a client gave with MKCOL or
+//! at their id, books shared with the account at their id. Pure.
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 pub const ROOT: &str = "/dav/";
+/// Where an account's first book is.
 pub const BOOK: &str = "contacts";
 
 /// What a segment keeps unencoded in the hrefs Rolo writes.
@@ -15,9 +17,10 @@ pub enum Target {
     Root,
     Principal(String),
     Home(String),
-    Book(String),
-    /// An address book member: account name and resource name (decoded).
-    Card(String, String),
+    /// An address book: account name and the book's segment (decoded).
+    Book(String, String),
+    /// An address book member: account name, book segment and resource name (decoded).
+    Card(String, String, String),
 }
 
 fn enc(s: &str) -> String {
@@ -30,11 +33,11 @@ pub fn principal_href(user: &str) -> String {
 pub fn home_href(user: &str) -> String {
     format!("{ROOT}addressbooks/{}/", enc(user))
 }
-pub fn book_href(user: &str) -> String {
-    format!("{ROOT}addressbooks/{}/{BOOK}/", enc(user))
+pub fn book_href(user: &str, book: &str) -> String {
+    format!("{ROOT}addressbooks/{}/{}/", enc(user), enc(book))
 }
-pub fn card_href(user: &str, name: &str) -> String {
-    format!("{}{}", book_href(user), enc(name))
+pub fn card_href(user: &str, book: &str, name: &str) -> String {
+    format!("{}{}", book_href(user, book), enc(name))
 }
 
 impl Target {
@@ -43,15 +46,22 @@ impl Target {
             Target::Root => ROOT.to_string(),
             Target::Principal(u) => principal_href(u),
             Target::Home(u) => home_href(u),
-            Target::Book(u) => book_href(u),
-            Target::Card(u, n) => card_href(u, n),
+            Target::Book(u, b) => book_href(u, b),
+            Target::Card(u, b, n) => card_href(u, b, n),
+        }
+    }
+    /// The address book's segment in the path, if any.
+    pub fn book(&self) -> Option<&str> {
+        match self {
+            Target::Book(_, b) | Target::Card(_, b, _) => Some(b),
+            _ => None,
         }
     }
     /// The account name in the path, if any.
     pub fn user(&self) -> Option<&str> {
         match self {
             Target::Root => None,
-            Target::Principal(u) | Target::Home(u) | Target::Book(u) | Target::Card(u, _) => {
+            Target::Principal(u) | Target::Home(u) | Target::Book(u, _) | Target::Card(u, _, _) => {
                 Some(u)
             }
         }
@@ -89,9 +99,11 @@ pub fn parse(path_or_url: &str) -> Option<Target> {
         [] => Some(Target::Root),
         [p, u] if p == "principals" => Some(Target::Principal(user(u))),
         [h, u] if h == "addressbooks" => Some(Target::Home(user(u))),
-        [h, u, b] if h == "addressbooks" && b == BOOK => Some(Target::Book(user(u))),
-        [h, u, b, n] if h == "addressbooks" && b == BOOK && n.len() <= 255 => {
-            Some(Target::Card(user(u), n.clone()))
+        [h, u, b] if h == "addressbooks" && b.len() <= 200 => {
+            Some(Target::Book(user(u), b.clone()))
+        }
+        [h, u, b, n] if h == "addressbooks" && b.len() <= 200 && n.len() <= 255 => {
+            Some(Target::Card(user(u), b.clone(), n.clone()))
         }
         _ => None,
     }
@@ -107,14 +119,15 @@ mod tests {
             Target::Root,
             Target::Principal("alice".into()),
             Target::Home("a.b@c".into()),
-            Target::Book("alice".into()),
-            Target::Card("alice".into(), "Ünïcode name 1.vcf".into()),
-            Target::Card("alice".into(), "uid-with-newline\n.ics.vcf".into()),
+            Target::Book("alice".into(), BOOK.into()),
+            Target::Book("alice".into(), "Work book".into()),
+            Target::Card("alice".into(), BOOK.into(), "Ünïcode name 1.vcf".into()),
+            Target::Card("alice".into(), "x".into(), "uid-with-newline\n.ics.vcf".into()),
         ] {
             assert_eq!(parse(&t.href()), Some(t.clone()), "{}", t.href());
         }
         assert_eq!(
-            card_href("alice", "a b+c.vcf"),
+            card_href("alice", BOOK, "a b+c.vcf"),
             "/dav/addressbooks/alice/contacts/a%20b%2Bc.vcf"
         );
     }
@@ -123,12 +136,18 @@ mod tests {
     fn urls_and_odd_paths() {
         assert_eq!(
             parse("https://dav.example.com:8443/dav/addressbooks/alice/contacts/x.vcf"),
-            Some(Target::Card("alice".into(), "x.vcf".into()))
+            Some(Target::Card("alice".into(), BOOK.into(), "x.vcf".into()))
         );
         assert_eq!(parse("/dav"), Some(Target::Root));
-        assert_eq!(parse("/dav/addressbooks/Alice/contacts"), Some(Target::Book("alice".into())));
+        assert_eq!(
+            parse("/dav/addressbooks/Alice/contacts"),
+            Some(Target::Book("alice".into(), BOOK.into()))
+        );
+        assert_eq!(
+            parse("/dav/addressbooks/alice/other/"),
+            Some(Target::Book("alice".into(), "other".into()))
+        );
         assert_eq!(parse("/davx/"), None);
-        assert_eq!(parse("/dav/addressbooks/alice/other/"), None);
         assert_eq!(parse("/dav/addressbooks/alice/contacts/%2e%2e"), None);
         assert_eq!(parse("/dav/addressbooks/alice/contacts/a%2Fb"), None);
         assert_eq!(parse("/dav/addressbooks/alice/contacts/a/b"), None);

@@ -1,6 +1,7 @@
 //! The properties of each kind of resource, and how a PROPFIND or REPORT selection picks among
 //! them. Pure given the values the caller loaded.
 
+use domain::Access;
 use interchange::vcard::VcardVersion;
 
 use crate::paths::{self, Target};
@@ -14,7 +15,12 @@ pub struct CollectionInfo {
     pub user: String,
     /// The address book's name.
     pub book_name: String,
-    /// The account's change sequence: the CTag and the sync token.
+    pub description: String,
+    /// The username of the book's owner (`None`: a company directory).
+    pub owner: Option<String>,
+    /// What the signed-in account may do with the book.
+    pub access: Access,
+    /// The book's change sequence: the CTag and the sync token.
     pub seq: i64,
     pub max_resource_size: usize,
 }
@@ -30,11 +36,26 @@ pub fn parse_sync_token(token: &str) -> Option<i64> {
     token.strip_prefix(SYNC_TOKEN_PREFIX)?.parse::<i64>().ok().filter(|n| *n >= 0)
 }
 
-const PRIVILEGES: &str =
-    "<d:privilege><d:read/></d:privilege><d:privilege><d:write/></d:privilege>\
+/// The privileges of the signed-in account on a book (RFC 3744 §5.4), as the store allows.
+fn privileges(access: Access) -> &'static str {
+    match access {
+        Access::Owner => {
+            "<d:privilege><d:read/></d:privilege><d:privilege><d:write/></d:privilege>\
 <d:privilege><d:write-properties/></d:privilege><d:privilege><d:write-content/></d:privilege>\
 <d:privilege><d:bind/></d:privilege><d:privilege><d:unbind/></d:privilege>\
-<d:privilege><d:read-current-user-privilege-set/></d:privilege>";
+<d:privilege><d:read-current-user-privilege-set/></d:privilege>"
+        }
+        Access::ReadWrite => {
+            "<d:privilege><d:read/></d:privilege><d:privilege><d:write-content/></d:privilege>\
+<d:privilege><d:bind/></d:privilege><d:privilege><d:unbind/></d:privilege>\
+<d:privilege><d:read-current-user-privilege-set/></d:privilege>"
+        }
+        Access::ReadOnly => {
+            "<d:privilege><d:read/></d:privilege>\
+<d:privilege><d:read-current-user-privilege-set/></d:privilege>"
+        }
+    }
+}
 
 const REPORTS: &str =
     "<d:supported-report><d:report><card:addressbook-multiget/></d:report></d:supported-report>\
@@ -72,17 +93,29 @@ pub fn collection_props(target: &Target, info: &CollectionInfo) -> Vec<(Name, Va
             p.push((Name::dav("owner"), principal.clone()));
             p.push((
                 Name::dav("current-user-privilege-set"),
-                Value::Xml("<d:privilege><d:read/></d:privilege>".into()),
+                Value::Xml(
+                    "<d:privilege><d:read/></d:privilege><d:privilege><d:bind/></d:privilege>\
+<d:privilege><d:unbind/></d:privilege>"
+                        .into(),
+                ),
             ));
+            // A home answers no report itself; its books do.
+            p.push((Name::dav("supported-report-set"), Value::Xml(String::new())));
         }
-        Target::Book(_) => {
+        Target::Book(..) => {
             p.push((
                 Name::dav("resourcetype"),
                 Value::Xml("<d:collection/><card:addressbook/>".into()),
             ));
             p.push((Name::dav("displayname"), Value::Text(info.book_name.clone())));
-            p.push((Name::dav("owner"), principal.clone()));
-            p.push((Name::dav("current-user-privilege-set"), Value::Xml(PRIVILEGES.into())));
+            p.push((Name::card("addressbook-description"), Value::Text(info.description.clone())));
+            if let Some(owner) = &info.owner {
+                p.push((Name::dav("owner"), Value::Href(paths::principal_href(owner))));
+            }
+            p.push((
+                Name::dav("current-user-privilege-set"),
+                Value::Xml(privileges(info.access).into()),
+            ));
             p.push((Name::dav("supported-report-set"), Value::Xml(REPORTS.into())));
             p.push((Name::dav("sync-token"), Value::Text(sync_token(info.seq))));
             p.push((Name::new(CALENDARSERVER, "getctag"), Value::Text(info.seq.to_string())));
@@ -146,6 +179,8 @@ pub fn pick(wanted: &[Name], mut available: Vec<(Name, Value)>) -> Vec<Propstat>
 /// What a card's properties are made of.
 pub struct CardInfo<'a> {
     pub user: &'a str,
+    /// What the signed-in account may do in the card's book.
+    pub access: Access,
     pub etag: String,
     pub last_modified: chrono::DateTime<chrono::Utc>,
     /// The card's text, when a property needs it (address-data, getcontentlength).
@@ -181,7 +216,7 @@ pub fn card_prop(name: &Name, c: &CardInfo<'_>) -> Option<Value> {
         (DAV, "current-user-principal") | (DAV, "owner") => {
             Value::Href(paths::principal_href(c.user))
         }
-        (DAV, "current-user-privilege-set") => Value::Xml(PRIVILEGES.into()),
+        (DAV, "current-user-privilege-set") => Value::Xml(privileges(c.access).into()),
         (DAV, "getcontentlength") => Value::Text(c.text?.len().to_string()),
         (CARDDAV, "address-data") => Value::Text(c.text?.to_string()),
         _ => return None,
@@ -239,6 +274,9 @@ mod tests {
         CollectionInfo {
             user: "alice".into(),
             book_name: "Contacts".into(),
+            description: String::new(),
+            owner: Some("alice".into()),
+            access: Access::Owner,
             seq: 42,
             max_resource_size: 1 << 20,
         }
@@ -265,7 +303,7 @@ mod tests {
             Name::card("max-resource-size"),
             Name::new(CALENDARSERVER, "push-transports"),
         ]);
-        insta::assert_snapshot!(body(&Target::Book("alice".into()), &req));
+        insta::assert_snapshot!(body(&Target::Book("alice".into(), paths::BOOK.into()), &req));
     }
 
     #[test]

@@ -111,6 +111,44 @@ pub fn parse_propfind(body: &str) -> Result<Propfind, XmlError> {
     Err(bad("a propfind needs prop, propname or allprop"))
 }
 
+/// An extended MKCOL (RFC 5689) body: what the new collection is to be.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mkcol {
+    /// The resource types asked for, other than `DAV:collection`.
+    pub types: Vec<Name>,
+    pub displayname: Option<String>,
+    pub description: Option<String>,
+    /// Other properties asked to be set (Rolo keeps none).
+    pub other: Vec<Name>,
+}
+
+/// Reads an extended MKCOL body.
+pub fn parse_mkcol(body: &str) -> Result<Mkcol, XmlError> {
+    let el = root(body, DAV, "mkcol")?;
+    let mut out = Mkcol::default();
+    for set in el.children_named(DAV, "set") {
+        for prop in set.children_named(DAV, "prop") {
+            for p in &prop.children {
+                if p.name.is(DAV, "resourcetype") {
+                    out.types.extend(
+                        p.children
+                            .iter()
+                            .filter(|t| !t.name.is(DAV, "collection"))
+                            .map(|t| t.name.clone()),
+                    );
+                } else if p.name.is(DAV, "displayname") {
+                    out.displayname = Some(p.text.clone());
+                } else if p.name.is(CARDDAV, "addressbook-description") {
+                    out.description = Some(p.text.clone());
+                } else {
+                    out.other.push(p.name.clone());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Reads a PROPPATCH body into its operations, in document order.
 pub fn parse_proppatch(body: &str) -> Result<Vec<PatchOp>, XmlError> {
     let el = root(body, DAV, "propertyupdate")?;

@@ -10,11 +10,14 @@ use domain::{ContactDraft, ContactId, DeviceKind, LabeledDraft, Origin};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, StatusCode};
 
+#[derive(Clone)]
 pub(crate) struct Dav {
     base: String,
     user: String,
     token: String,
     http: Client,
+    /// The segment of the book `book()` means (`contacts`, the first book, unless changed).
+    segment: String,
 }
 
 pub(crate) struct Answer {
@@ -52,10 +55,20 @@ fn client() -> Client {
 impl Dav {
     pub(crate) async fn new(s: &TestServer, account: domain::AccountId, user: &str) -> Dav {
         let (_, token) = s.store.create_device(account, "Phone", DeviceKind::Phone).await.unwrap();
-        Dav { base: s.url.clone(), user: user.into(), token, http: client() }
+        Dav {
+            base: s.url.clone(),
+            user: user.into(),
+            token,
+            http: client(),
+            segment: "contacts".into(),
+        }
     }
     pub(crate) fn book(&self) -> String {
-        format!("/dav/addressbooks/{}/contacts/", self.user)
+        format!("/dav/addressbooks/{}/{}/", self.user, self.segment)
+    }
+    /// The same client, working in another book of its home.
+    pub(crate) fn at(&self, segment: &str) -> Dav {
+        Dav { segment: segment.into(), ..self.clone() }
     }
     pub(crate) async fn send(
         &self,
@@ -202,6 +215,7 @@ async fn discovery_and_sign_in() {
         token: bob_dav.token.clone(),
         base: s.url.clone(),
         http: client(),
+        segment: "contacts".into(),
     };
     assert_eq!(
         mixed.propfind("/dav/", "0", "<d:current-user-principal/>").await.status,
@@ -281,10 +295,13 @@ async fn discovery_and_sign_in() {
         "Family"
     );
 
-    // MKCOL is refused with a message.
+    // MKCOL makes a new address book; again, it exists; inside a book, it is refused.
     let r = dav.send("MKCOL", "/dav/addressbooks/alice/other/", &[], "").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = dav.send("MKCOL", "/dav/addressbooks/alice/other/", &[], "").await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let r = dav.send("MKCOL", "/dav/addressbooks/alice/other/sub/", &[], "").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("one address book"));
 
     // Disabling the account stops its tokens at once, though they were just verified.
     assert_eq!(
@@ -1566,5 +1583,148 @@ async fn vdirsyncer_syncs_a_vdir_both_ways() {
     sync().await;
     assert_eq!(s.store.current_seq(alice.id).await.unwrap(), seq);
     assert_eq!(vdir_files(&vdir).len(), texts.len());
+    s.shutdown().await;
+}
+
+fn privileges(a: &Answer) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in ["read", "write", "write-content", "write-properties", "bind", "unbind"] {
+        if a.body.contains(&format!("<d:{p}/>")) {
+            out.push(p.to_string());
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn books_are_collections_and_shares_decide_what_a_client_may_do() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let bob = s.account("bob", "bob-password-12").await;
+    let a = Dav::new(&s, alice.id, "alice").await;
+    let b = Dav::new(&s, bob.id, "bob").await;
+
+    // Extended MKCOL with a name and a description.
+    let mk = r#"<?xml version="1.0" encoding="utf-8"?><d:mkcol xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:set><d:prop><d:resourcetype><d:collection/><card:addressbook/></d:resourcetype><d:displayname>Work &amp; Co</d:displayname><card:addressbook-description>Clients</card:addressbook-description></d:prop></d:set></d:mkcol>"#;
+    let r = a
+        .send("MKCOL", "/dav/addressbooks/alice/work/", &[("Content-Type", "application/xml")], mk)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cal = mk
+        .replace("<card:addressbook/>", "<x:calendar xmlns:x=\"urn:ietf:params:xml:ns:caldav\"/>");
+    let r = a
+        .send("MKCOL", "/dav/addressbooks/alice/cal/", &[("Content-Type", "application/xml")], &cal)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("valid-resourcetype"), "{}", r.body);
+    // Bob cannot make books in Alice's home.
+    assert_eq!(
+        b.send("MKCOL", "/dav/addressbooks/alice/mine/", &[], "").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The home lists both books with their names.
+    let home = a
+        .propfind(
+            "/dav/addressbooks/alice/",
+            "1",
+            "<d:displayname/><d:resourcetype/><card:addressbook-description/>",
+        )
+        .await;
+    assert!(home.body.contains("/dav/addressbooks/alice/contacts/"), "{}", home.body);
+    assert!(home.body.contains("/dav/addressbooks/alice/work/"), "{}", home.body);
+    assert!(home.body.contains("Work &amp; Co") && home.body.contains("Clients"), "{}", home.body);
+    let work = a.at("work");
+    assert_eq!(
+        privileges(&work.propfind(&work.book(), "0", "<d:current-user-privilege-set/>").await),
+        ["read", "write", "write-content", "write-properties", "bind", "unbind"]
+    );
+
+    // Cards in one book are not in the other.
+    assert_eq!(
+        work.put("w.vcf", &vcard("w-1", "Wendy Work", ""), &[]).await.status,
+        StatusCode::CREATED
+    );
+    assert!(work.get("w.vcf").await.body.contains("FN:Wendy Work"));
+    assert_eq!(a.get("w.vcf").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(entries(&a.sync("", None).await).0.len(), 0);
+    assert_eq!(entries(&work.sync("", None).await).0.len(), 1);
+
+    // Shared with Bob read-only: in his home at its id, readable, not writable.
+    let id = s
+        .store
+        .books(alice.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.name == "Work & Co")
+        .unwrap()
+        .id;
+    let scope = s.store.open_book(alice.id, id).await.unwrap();
+    s.store.share_book(scope, &domain::Grantee::Account(bob.id), false).await.unwrap();
+    let home = b.propfind("/dav/addressbooks/bob/", "1", "<d:displayname/><d:owner/>").await;
+    let shared = format!("/dav/addressbooks/bob/{id}/");
+    assert!(
+        home.body.contains(&shared) && home.body.contains("/dav/principals/alice/"),
+        "{}",
+        home.body
+    );
+    let bw = b.at(&id.to_string());
+    assert_eq!(
+        privileges(&bw.propfind(&bw.book(), "0", "<d:current-user-privilege-set/>").await),
+        ["read"]
+    );
+    assert!(bw.get("w.vcf").await.body.contains("FN:Wendy Work"));
+    let r = bw.put("w.vcf", &vcard("w-1", "Bob was here", ""), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("need-privileges"), "{}", r.body);
+    let r = bw.put("new.vcf", &vcard("b-1", "Bob New", ""), &[]).await;
+    assert!(r.body.contains("need-privileges"), "{}", r.body);
+    assert_eq!(
+        bw.send("DELETE", &format!("{}w.vcf", bw.book()), &[], "").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(bw.send("DELETE", &bw.book(), &[], "").await.status, StatusCode::FORBIDDEN);
+    let r = bw.send("PROPPATCH", &bw.book(), &[], r#"<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:displayname>Mine</d:displayname></d:prop></d:set></d:propertyupdate>"#).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(work.get("w.vcf").await.body.contains("FN:Wendy Work"));
+
+    // Read-write: Bob's edit lands, and Alice's history says it was Bob.
+    s.store.share_book(scope, &domain::Grantee::Account(bob.id), true).await.unwrap();
+    assert_eq!(
+        privileges(&bw.propfind(&bw.book(), "0", "<d:current-user-privilege-set/>").await),
+        ["read", "write-content", "bind", "unbind"]
+    );
+    let etag = bw.get("w.vcf").await.etag();
+    let r = bw.put("w.vcf", &vcard("w-1", "Wendy Edited", ""), &[("If-Match", &etag)]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert!(work.get("w.vcf").await.body.contains("FN:Wendy Edited"));
+    let cid = s.store.all_contacts(scope).await.unwrap()[0].id;
+    assert_eq!(s.store.history(scope, cid).await.unwrap()[0].actor_name.as_deref(), Some("bob"));
+
+    // Withdrawn: gone from Bob's home and unreadable at once.
+    s.store.unshare_book(scope, &domain::Grantee::Account(bob.id)).await.unwrap();
+    assert!(!b
+        .propfind("/dav/addressbooks/bob/", "1", "<d:displayname/>")
+        .await
+        .body
+        .contains(&shared));
+    assert_eq!(bw.get("w.vcf").await.status, StatusCode::NOT_FOUND);
+    assert!(!bw.propfind(&bw.book(), "1", "<d:getetag/>").await.body.contains("w.vcf"));
+
+    // The owner renames and describes it, then deletes it; the first book stays.
+    let r = work.send("PROPPATCH", &work.book(), &[], r#"<d:propertyupdate xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav"><d:set><d:prop><d:displayname>Work</d:displayname><card:addressbook-description>All clients</card:addressbook-description></d:prop></d:set></d:propertyupdate>"#).await;
+    assert!(r.body.contains("200 OK"), "{}", r.body);
+    assert_eq!(s.store.book(scope).await.unwrap().description, "All clients");
+    assert_eq!(work.send("DELETE", &work.book(), &[], "").await.status, StatusCode::NO_CONTENT);
+    assert!(!a
+        .propfind("/dav/addressbooks/alice/", "1", "<d:displayname/>")
+        .await
+        .body
+        .contains("/alice/work/"));
+    assert_eq!(work.get("w.vcf").await.status, StatusCode::NOT_FOUND);
+    let r = a.send("DELETE", &a.book(), &[], "").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("first address book"), "{}", r.body);
     s.shutdown().await;
 }

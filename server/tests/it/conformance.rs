@@ -22,15 +22,8 @@ const SERVER_MIXIN: &str = include_str!("../dav/vdirsyncer_server.py");
 const MUST_PASS: &[&str] =
     &["test_upload", "test_update", "test_dav_unicode_href", "test_case_sensitive_uids"];
 
-/// Failures accepted, each caused by Rolo's single address book per account (no collection
-/// creation, no discovery of others). Everything else that fails fails this test.
-const ALLOWED_FAILURES: &[&str] = &[
-    // With collections off, the suite expects the storage class itself to refuse a
-    // `collection` argument (ValueError), as its file storages do; vdirsyncer's CardDAV
-    // storage accepts one without a request to the server, so no single-book server can
-    // pass it.
-    "test_collection_arg",
-];
+/// Failures accepted, each with its reason. Everything else that fails fails this test.
+const ALLOWED_FAILURES: &[&str] = &[];
 
 /// How long the suite may take before it is stopped (it takes seconds).
 const SUITE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -163,7 +156,7 @@ async fn vdirsyncer_storage_suite() {
     let alice = s.account("alice", "alice-password-1").await;
     let (_, token) =
         s.store.create_device(alice.id, "vdirsyncer suite", DeviceKind::Pc).await.unwrap();
-    let book = format!("{}{}", s.url, carddav::paths::book_href("alice"));
+    let root = format!("{}{}", s.url, carddav::paths::ROOT);
 
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&suite_tests, &tmp.path().join("tests"));
@@ -173,7 +166,7 @@ async fn vdirsyncer_storage_suite() {
 
     let env = vec![
         ("DAV_SERVER", "rolo".to_string()),
-        ("ROLO_DAV_URL", book),
+        ("ROLO_DAV_URL", root),
         ("ROLO_DAV_USER", "alice".to_string()),
         ("ROLO_DAV_PASSWORD", token),
     ];
@@ -251,7 +244,7 @@ async fn vdirsyncer_storage_suite() {
     assert!(
         missing.is_empty() && unexpected.is_empty(),
         "vdirsyncer's CardDAV suite: these must pass and did not: {missing:?}; these failed \
-         (not caused by the single address book): {unexpected:#?}\n(the failures' details are \
+         (and are not allowed to): {unexpected:#?}\n(the failures' details are \
          printed above)"
     );
 }

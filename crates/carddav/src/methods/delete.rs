@@ -1,5 +1,6 @@
 //! DELETE of a card (with `If-Match`): a contact becomes a tombstone; a group is deleted after
-//! its contacts leave it (the contacts stay). The address book itself cannot be deleted.
+//! its contacts leave it (the contacts stay). DELETE of an address book puts it in its owner's
+//! trash (not the first one).
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,14 +13,17 @@ use crate::paths::Target;
 use crate::Ctx;
 
 pub async fn handle(ctx: &Ctx) -> DavResult<Response> {
-    let Target::Card(_, name) = &ctx.target else {
-        return Err(DavError::status(
-            StatusCode::FORBIDDEN,
-            "The address book cannot be deleted; delete its cards instead.",
-        ));
-    };
+    let name =
+        match &ctx.target {
+            Target::Card(_, _, name) => name,
+            Target::Book(..) => return crate::collection::delete(ctx).await,
+            _ => return Err(DavError::status(
+                StatusCode::FORBIDDEN,
+                "This collection cannot be deleted; delete address books or their cards instead.",
+            )),
+        };
     let store = ctx.store();
-    let account = ctx.account();
+    let account = ctx.book();
     let (_, _, state) = book::lookup(store, account, name).await?;
     let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
     let id = item.id();

@@ -11,7 +11,7 @@ use crate::props;
 use crate::Ctx;
 
 pub async fn handle(ctx: &Ctx, _head: bool) -> DavResult<Response> {
-    let Target::Card(_, name) = &ctx.target else {
+    let Target::Card(_, _, name) = &ctx.target else {
         let mut r = (
             StatusCode::OK,
             "Rolo CardDAV: point an address book client at this server's /dav/ address.\n",
@@ -22,7 +22,7 @@ pub async fn handle(ctx: &Ctx, _head: bool) -> DavResult<Response> {
         return Ok(r);
     };
     let store = ctx.store();
-    let account = ctx.account();
+    let account = ctx.book();
     let (_, found_names, state) = book::lookup(store, account, name).await?;
     let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
     let (names, members) = if book::is_group(&item) {

@@ -7,22 +7,21 @@ use interchange::vcard::VcardVersion;
 use store::FeedItem;
 
 use crate::book::{self, Members, Names};
+use crate::collection;
 use crate::error::{DavError, DavResult};
-use crate::paths::{self, Target};
+use crate::paths::Target;
 use crate::props::{self, CardInfo, CollectionInfo};
 use crate::request::{parse_propfind, Propfind};
 use crate::response::{Entry, Multistatus, Propstat};
 use crate::xml::Name;
 use crate::{multistatus, read_xml, Ctx};
 
+/// What the target collection's properties are made of.
 pub async fn collection_info(ctx: &Ctx) -> DavResult<CollectionInfo> {
-    let store = ctx.store();
-    Ok(CollectionInfo {
-        user: ctx.user().to_string(),
-        book_name: book::book_name(store, ctx.account()).await?,
-        seq: store.current_seq(ctx.account()).await?,
-        max_resource_size: ctx.state.config.max_resource_size,
-    })
+    match ctx.target {
+        Target::Book(..) | Target::Card(..) => collection::info(ctx, ctx.book()).await,
+        _ => Ok(collection::plain_info(ctx)),
+    }
 }
 
 /// What a card entry shows: by PROPFIND (`Propfind`) or by a REPORT's list of names.
@@ -80,13 +79,13 @@ pub fn card_entry_at(
     };
     let info = CardInfo {
         user: ctx.user(),
+        access: ctx.book().access(),
         etag: book::etag(item, members),
         last_modified: book::updated_at(item),
         text: text.as_deref(),
     };
     let propstats = card_propstats(ctx, wanted, &info);
-    let href =
-        href.map(str::to_string).unwrap_or_else(|| paths::card_href(ctx.user(), &names.href(&id)));
+    let href = href.map(str::to_string).unwrap_or_else(|| ctx.card_href(&names.href(&id)));
     Entry::Props { href, propstats }
 }
 
@@ -102,12 +101,13 @@ pub fn row_entry(
     let id = *row.id.as_uuid();
     let info = CardInfo {
         user: ctx.user(),
+        access: ctx.book().access(),
         etag: book::row_etag(row, members),
         last_modified: row.updated_at,
         text: None,
     };
     let propstats = card_propstats(ctx, wanted, &info);
-    Entry::Props { href: paths::card_href(ctx.user(), &names.href(&id)), propstats }
+    Entry::Props { href: ctx.card_href(&names.href(&id)), propstats }
 }
 
 /// Group members, loaded only when some of `rows` are live groups.
@@ -116,7 +116,7 @@ pub async fn members_if_group_rows(
     rows: &[store::ContactRow],
 ) -> DavResult<Option<std::sync::Arc<Members>>> {
     if rows.iter().any(|r| r.kind == store::EntityKind::Group && !r.deleted) {
-        Ok(Some(book::members(ctx.store(), &ctx.state.members, ctx.account()).await?))
+        Ok(Some(book::members(ctx.store(), &ctx.state.members, ctx.book()).await?))
     } else {
         Ok(None)
     }
@@ -128,7 +128,7 @@ pub async fn members_if_groups(
     items: &[&FeedItem],
 ) -> DavResult<Option<std::sync::Arc<Members>>> {
     if items.iter().any(|i| book::is_group(i)) {
-        Ok(Some(book::members(ctx.store(), &ctx.state.members, ctx.account()).await?))
+        Ok(Some(book::members(ctx.store(), &ctx.state.members, ctx.book()).await?))
     } else {
         Ok(None)
     }
@@ -138,11 +138,11 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let text = read_xml(body).await?;
     let req = parse_propfind(&text).map_err(|e| DavError::bad_request(e.0))?;
     let depth = ctx.depth(1);
-    let account = ctx.account();
+    let account = ctx.book();
     let store = ctx.store();
     let mut ms = Multistatus::new();
     match &ctx.target {
-        Target::Card(_, name) => {
+        Target::Card(_, _, name) => {
             let (_, found_names, state) = book::lookup(store, account, name).await?;
             let item = state.filter(book::is_live).ok_or_else(DavError::not_found)?;
             let members = members_if_groups(ctx, &[&item]).await?;
@@ -168,15 +168,18 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             });
             if depth == 1 {
                 match target {
-                    Target::Home(user) => {
-                        let book = Target::Book(user.clone());
-                        ms.push(&Entry::Props {
-                            href: book.href(),
-                            propstats: ctx
-                                .trim(props::select(&req, props::collection_props(&book, &info))),
-                        });
+                    Target::Home(_) => {
+                        for (book, info) in collection::home_books(ctx).await? {
+                            ms.push(&Entry::Props {
+                                href: book.href(),
+                                propstats: ctx.trim(props::select(
+                                    &req,
+                                    props::collection_props(&book, &info),
+                                )),
+                            });
+                        }
                     }
-                    Target::Book(_) => {
+                    Target::Book(..) => {
                         let wanted = Wanted::Propfind(&req);
                         let names = Names(store.dav_names(account).await?);
                         if wanted.needs_text() {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::book;
 use crate::card;
 use crate::error::{DavError, DavResult};
-use crate::paths::{self, Target};
+use crate::paths::Target;
 use crate::read_body;
 use crate::xml::Name;
 use crate::Ctx;
@@ -46,16 +46,16 @@ fn uid_conflict(message: String) -> DavError {
 /// the id of this exact UID. A live card with this very UID is a conflict.
 async fn free_id(ctx: &Ctx, uid: &str) -> DavResult<(Uuid, Option<FeedItem>)> {
     let store = ctx.store();
-    let account = ctx.account();
-    let usual = card::id_for_uid(account.as_uuid(), uid);
-    let exact = card::exact_id_for_uid(account.as_uuid(), uid);
+    let account = ctx.book();
+    let usual = card::id_for_uid(account.book().as_uuid(), uid);
+    let exact = card::exact_id_for_uid(account.book().as_uuid(), uid);
     let mut states = book::states(store, account, &[usual, exact]).await?;
     let names = book::Names(store.dav_names_of(account, &[usual, exact]).await?);
     for id in [usual, exact] {
         let state = states.remove(&id);
         match state.as_ref().filter(|s| book::is_live(s)) {
             Some(live) if book::stored_uid(live, &names, &id) == uid => {
-                let href = paths::card_href(ctx.user(), &names.href(&id));
+                let href = ctx.card_href(&names.href(&id));
                 return Err(uid_conflict(format!(
                     "Another card of this address book has this UID: {href}"
                 )));
@@ -68,7 +68,7 @@ async fn free_id(ctx: &Ctx, uid: &str) -> DavResult<(Uuid, Option<FeedItem>)> {
 }
 
 pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
-    let Target::Card(_, name) = &ctx.target else {
+    let Target::Card(_, _, name) = &ctx.target else {
         return Err(DavError::status(
             StatusCode::METHOD_NOT_ALLOWED,
             "PUT a vCard into the address book (…/contacts/<name>.vcf).",
@@ -118,7 +118,7 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     };
 
     let store = ctx.store();
-    let account = ctx.account();
+    let account = ctx.book();
     let (existing_id, found_names, at_href) = book::lookup(store, account, name).await?;
     let live = at_href.as_ref().filter(|i| book::is_live(i));
     let members = match live {
@@ -192,10 +192,11 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             // The group and its members' memberships are written in one transaction.
             let gd = GroupData::parse(&parsed.data.display_name).map_err(invalid)?;
             let gid = GroupId::from_uuid(id);
-            let wanted: HashSet<ContactId> = card::member_ids(account.as_uuid(), &member_uids)
-                .into_iter()
-                .map(ContactId::from_uuid)
-                .collect();
+            let wanted: HashSet<ContactId> =
+                card::member_ids(account.book().as_uuid(), &member_uids)
+                    .into_iter()
+                    .map(ContactId::from_uuid)
+                    .collect();
             let (revision, members) = store
                 .put_group_with_members(
                     account,

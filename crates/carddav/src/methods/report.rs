@@ -38,7 +38,7 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             DavError::bad_request(e.0)
         }
     })?;
-    if !matches!(ctx.target, Target::Book(_)) {
+    if !matches!(ctx.target, Target::Book(..)) {
         return Err(DavError::Condition(
             StatusCode::FORBIDDEN,
             Name::dav("supported-report"),
@@ -60,12 +60,16 @@ fn version(select: &PropSelection) -> VcardVersion {
 
 async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavResult<Response> {
     let store = ctx.store();
-    let account = ctx.account();
+    let account = ctx.book();
     // The resource name of each href in this address book.
     let wanted: Vec<Option<String>> = hrefs
         .iter()
         .map(|h| match paths::parse(h) {
-            Some(Target::Card(user, name)) if user == ctx.user() => Some(name),
+            Some(Target::Card(user, b, name))
+                if user == ctx.user() && Some(b.as_str()) == ctx.target.book() =>
+            {
+                Some(name)
+            }
             _ => None,
         })
         .collect();
@@ -169,6 +173,7 @@ async fn multiget(ctx: &Ctx, select: &PropSelection, hrefs: &[String]) -> DavRes
 fn kept_entry(ctx: &Ctx, href: &str, card: &CachedCard, wanted: &Wanted<'_>) -> Entry {
     let info = CardInfo {
         user: ctx.user(),
+        access: ctx.book().access(),
         etag: card.etag.clone(),
         last_modified: card.last_modified,
         text: Some(&card.text),
@@ -183,7 +188,7 @@ async fn query(
     limit: Option<u64>,
 ) -> DavResult<Response> {
     let store = ctx.store();
-    let account = ctx.account();
+    let account = ctx.book();
     let items = book::all_live(store, account).await?;
     let names = Names(store.dav_names(account).await?);
     let mut hits: Vec<&FeedItem> = items
@@ -239,7 +244,7 @@ async fn sync_collection(
         )));
     }
     let store = ctx.store();
-    let account = ctx.account();
+    let account = ctx.book();
     let since = if token.is_empty() {
         Since::Start
     } else {
@@ -285,10 +290,9 @@ async fn sync_collection(
     for row in &rows {
         let id = *row.id.as_uuid();
         match items.get(&id).filter(|i| book::is_live(i)) {
-            _ if row.deleted => ms.push(&Entry::Status {
-                href: paths::card_href(ctx.user(), &names.href(&id)),
-                status: 404,
-            }),
+            _ if row.deleted => {
+                ms.push(&Entry::Status { href: ctx.card_href(&names.href(&id)), status: 404 })
+            }
             Some(item) => ms.push(&card_entry(ctx, item, &names, members.as_deref(), &w, v)),
             None => ms.push(&row_entry(ctx, row, &names, members.as_deref(), &w)),
         }

@@ -1,5 +1,4 @@
-//! Methods Rolo refuses politely: MKCOL (one address book per account for now), COPY, MOVE,
-//! LOCK (no class 2), POST.
+//! Methods Rolo refuses politely: MKCALENDAR, COPY, MOVE, LOCK (no class 2), POST.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -13,9 +12,7 @@ pub fn handle(_ctx: &Ctx, method: &str) -> DavResult<Response> {
 
 pub fn refuse(method: &str) -> DavError {
     let message = match method {
-        "MKCOL" | "MKCALENDAR" => {
-            "Rolo has one address book per account: new collections cannot be created."
-        }
+        "MKCOL" | "MKCALENDAR" => "Rolo keeps address books only; make one with MKCOL.",
         "LOCK" | "UNLOCK" => "Rolo does not lock resources (DAV class 1 and 3 only).",
         _ => "This method is not supported by Rolo's address book.",
     };
