@@ -44,9 +44,9 @@ if ! command -v litmus >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
   if command -v apt-get >/dev/null 2>&1 && { [ -z "$SUDO" ] || sudo -n true 2>/dev/null; }; then
     say "Installing litmus"
-    $SUDO apt-get install -y -q litmus >/dev/null || say "litmus could not be installed: its run is skipped"
+    $SUDO apt-get install -y -q litmus >/dev/null || die "litmus (Debian package litmus) could not be installed; the WebDAV conformance test needs it"
   else
-    say "litmus is not installed (Debian package litmus): its run is skipped"
+    die "litmus is not installed (Debian package litmus) and cannot be installed here (no apt-get or sudo); the WebDAV conformance test needs it"
   fi
 fi
-say "CardDAV tools ready: $VENV/bin/vdirsyncer, $SUITE, $VENV/bin/radicale, $(command -v litmus || echo 'no litmus')"
+say "CardDAV tools ready: $VENV/bin/vdirsyncer, $SUITE, $VENV/bin/radicale, $(command -v litmus)"

@@ -10,6 +10,7 @@ export ROLO_KHARD="${ROLO_KHARD:-$TOOLS/venv/bin/khard}"
 export ROLO_VDIRSYNCER="${ROLO_VDIRSYNCER:-$TOOLS/dav-venv/bin/vdirsyncer}"
 export ROLO_VDIRSYNCER_SUITE="${ROLO_VDIRSYNCER_SUITE:-$TOOLS/vdirsyncer-suite}"
 export ROLO_DAV_PYTHON="${ROLO_DAV_PYTHON:-$TOOLS/dav-venv/bin/python}"
+export ROLO_LITMUS="${ROLO_LITMUS:-$(command -v litmus || echo /usr/bin/litmus)}"
 export ROLO_TEST_POSTGRES_URL="${ROLO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
 "$ROOT/scripts/build.sh"

@@ -2,9 +2,10 @@
 //! extended MKCOL, RFC 5689), deleting one, and what a collection's properties are made of.
 //!
 //! In an account's home the first book is `contacts/`; a book a client made with MKCOL keeps the
-//! name the client gave (its id is derived from the account and that name, so the name needs no
-//! lookup table); every other book — made in the console, a directory, shared by another
-//! account — is at its id.
+//! name the client gave (its id is derived from the account, that name and a generation — a
+//! name deleted and made again gets the next one while the old book waits in the trash — so the
+//! name needs no lookup table); every other book — made in the console, a directory, shared by
+//! another account — is at its id.
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -19,19 +20,59 @@ use crate::paths::{self, Target};
 use crate::props::CollectionInfo;
 use crate::request::parse_mkcol;
 use crate::xml::Name;
-use crate::{read_xml, Ctx};
+use crate::Ctx;
 
-/// The id of the book a segment of `account`'s home names.
-pub fn book_id_for(account: AccountId, segment: &str) -> BookId {
+/// The book ids a segment of `account`'s home may name, in the order they are tried: the first
+/// book for `contacts`, the id itself for an id, else the generations of a name made by MKCOL.
+fn candidates(account: AccountId, segment: &str) -> (bool, Vec<BookId>) {
     if segment == paths::BOOK {
-        return BookId::first_of(account);
+        return (false, vec![BookId::first_of(account)]);
     }
     match Uuid::try_parse(segment) {
-        Ok(id) if id.hyphenated().to_string() == segment => BookId::from_uuid(id),
+        Ok(id) if id.hyphenated().to_string() == segment => (false, vec![BookId::from_uuid(id)]),
         _ => {
-            BookId::from_uuid(card::id_for_uid(account.as_uuid(), &format!("\u{0}book/{segment}")))
+            let ids = (0..GENERATIONS)
+                .map(|n| {
+                    let key = format!("\u{0}book/{n}/{segment}");
+                    BookId::from_uuid(card::id_for_uid(account.as_uuid(), &key))
+                })
+                .collect();
+            (true, ids)
         }
     }
+}
+
+/// How often one collection name can be deleted and made again while the deleted books are in
+/// the trash.
+const GENERATIONS: usize = 32;
+
+/// What a segment of the account's home names: the book it may read there, if any, and the id a
+/// book made there (MKCOL) would take, if one can be.
+pub async fn resolve(
+    store: &Store,
+    account: AccountId,
+    segment: &str,
+) -> DavResult<(Option<Scope>, Option<BookId>)> {
+    let (named, ids) = candidates(account, segment);
+    for id in ids {
+        if id == BookId::first_of(account) {
+            return Ok((Some(Scope::from(account)), None));
+        }
+        match store.open_book(account, id).await {
+            Ok(scope) => {
+                // A book made by MKCOL answers to its name only while it has it (one restored
+                // from the trash after its name was given again is at its id).
+                if named && store.book(scope).await?.dav_segment.as_deref() != Some(segment) {
+                    continue;
+                }
+                return Ok((Some(scope), None));
+            }
+            Err(StoreError::NotFound) if store.book_exists(id).await? => continue,
+            Err(StoreError::NotFound) => return Ok((None, Some(id))),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((None, None))
 }
 
 /// The segment of a book in the home of the account that sees it.
@@ -40,19 +81,6 @@ pub fn segment_of(info: &BookInfo) -> String {
         paths::BOOK.to_string()
     } else {
         info.dav_segment.clone().unwrap_or_else(|| info.id.to_string())
-    }
-}
-
-/// The book a segment names, if the account may read it.
-pub async fn open(store: &Store, account: AccountId, segment: &str) -> DavResult<Option<Scope>> {
-    let id = book_id_for(account, segment);
-    if id == BookId::first_of(account) {
-        return Ok(Some(Scope::from(account)));
-    }
-    match store.open_book(account, id).await {
-        Ok(scope) => Ok(Some(scope)),
-        Err(StoreError::NotFound) => Ok(None),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -112,36 +140,51 @@ fn need_privileges(message: &str) -> DavError {
     DavError::Condition(StatusCode::FORBIDDEN, Name::dav("need-privileges"), message.into())
 }
 
-/// MKCOL where a collection already is, or inside a book.
-pub fn mkcol_taken(ctx: &Ctx) -> DavError {
+/// MKCOL anywhere but at a free name of the account's home: where a collection already is
+/// (405), inside a book (403 `addressbook-collection-location-ok`: a book holds cards only).
+pub async fn mkcol_taken(ctx: &Ctx, body: Body) -> DavError {
+    if let Err(e) = mkcol_body(ctx, body).await {
+        return e;
+    }
     match ctx.target {
-        Target::Card(..) => DavError::status(
+        Target::Card(..) => DavError::Condition(
             StatusCode::FORBIDDEN,
-            "An address book holds cards only; make new address books in your home.",
+            Name::card("addressbook-collection-location-ok"),
+            "An address book holds cards only; make new address books in your home.".into(),
         ),
         _ => DavError::status(StatusCode::METHOD_NOT_ALLOWED, "This collection already exists."),
     }
 }
 
-/// MKCOL of a new book in the account's own home: plain (an address book is made) or extended
-/// with its resource type, `displayname` and `addressbook-description`.
-pub async fn mkcol(ctx: &Ctx, body: Body) -> DavResult<Response> {
-    let Target::Book(_, segment) = &ctx.target else {
-        return Err(mkcol_taken(ctx));
-    };
+/// A MKCOL body: none, or an extended MKCOL; anything else is 415.
+async fn mkcol_body(ctx: &Ctx, body: Body) -> DavResult<crate::request::Mkcol> {
     let typed = ctx.header(header::CONTENT_TYPE).map(str::to_ascii_lowercase);
-    let text = read_xml(body).await?;
-    let req = if text.trim().is_empty() {
-        Default::default()
-    } else {
-        if typed.as_deref().is_some_and(|t| !t.contains("xml")) {
+    let bytes = crate::read_body(body, crate::MAX_XML_BODY, || {
+        DavError::status(StatusCode::PAYLOAD_TOO_LARGE, "The MKCOL body is too large.")
+    })
+    .await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Default::default());
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) if typed.as_deref().is_none_or(|t| t.contains("xml")) => t,
+        _ => {
             return Err(DavError::status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "MKCOL takes no body, or an extended MKCOL (XML) body.",
-            ));
+            ))
         }
-        parse_mkcol(&text).map_err(|e| DavError::bad_request(e.0))?
     };
+    parse_mkcol(&text).map_err(|e| DavError::bad_request(e.0))
+}
+
+/// MKCOL of a new book at `id` in the account's own home: plain (an address book is made) or
+/// extended with its resource type, `displayname` and `addressbook-description`.
+pub async fn mkcol(ctx: &Ctx, body: Body, id: BookId) -> DavResult<Response> {
+    let Target::Book(_, segment) = &ctx.target else {
+        return Err(mkcol_taken(ctx, body).await);
+    };
+    let req = mkcol_body(ctx, body).await?;
     if req.types.iter().any(|t| !t.is(crate::xml::CARDDAV, "addressbook")) {
         return Err(DavError::Condition(
             StatusCode::FORBIDDEN,
@@ -158,7 +201,6 @@ pub async fn mkcol(ctx: &Ctx, body: Body) -> DavResult<Response> {
     }
     let name = req.displayname.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let name = name.unwrap_or(segment.as_str());
-    let id = book_id_for(ctx.account(), segment);
     let made = ctx
         .store()
         .create_dav_book(ctx.account(), id, segment, name, req.description.as_deref().unwrap_or(""))

@@ -232,6 +232,14 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
         Err(e) => return e.into_response(),
     };
     let Some(target) = paths::parse(&path) else {
+        // Deeper than a card: a collection or resource whose parent cannot exist.
+        if matches!(method.as_str(), "MKCOL" | "PUT") && path.starts_with("/dav/addressbooks/") {
+            return DavError::status(
+                StatusCode::CONFLICT,
+                "The parent of this resource does not exist: address books hold cards only.",
+            )
+            .into_response();
+        }
         return DavError::status(
             StatusCode::NOT_FOUND,
             "Nothing here: the address book is under /dav/.",
@@ -250,9 +258,11 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
     let account = who.account.id;
     let scope = match target.book() {
         None => Scope::from(account),
-        Some(segment) => match collection::open(&state.store, account, segment).await {
-            Ok(Some(scope)) => scope,
-            Ok(None) if method.as_str() == "MKCOL" && matches!(target, Target::Book(..)) => {
+        Some(segment) => match collection::resolve(&state.store, account, segment).await {
+            Ok((Some(scope), _)) => scope,
+            Ok((None, Some(id)))
+                if method.as_str() == "MKCOL" && matches!(target, Target::Book(..)) =>
+            {
                 let ctx = Ctx {
                     state,
                     who,
@@ -261,10 +271,10 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
                     headers: parts.headers,
                     addr,
                 };
-                let r = collection::mkcol(&ctx, body).await;
+                let r = collection::mkcol(&ctx, body, id).await;
                 return finish(r.unwrap_or_else(IntoResponse::into_response));
             }
-            Ok(None) => {
+            Ok(_) => {
                 return DavError::status(StatusCode::NOT_FOUND, "There is no such address book.")
                     .into_response()
             }
@@ -280,7 +290,7 @@ async fn dispatch(State(state): State<DavState>, req: Request) -> Response {
         "HEAD" => methods::get::handle(&ctx, true).await,
         "PUT" => methods::put::handle(&ctx, body).await,
         "DELETE" => methods::delete::handle(&ctx).await,
-        "MKCOL" => Err(collection::mkcol_taken(&ctx)),
+        "MKCOL" => Err(collection::mkcol_taken(&ctx, body).await),
         "MKCALENDAR" | "COPY" | "MOVE" | "LOCK" | "UNLOCK" | "POST" => {
             methods::unsupported::handle(&ctx, method.as_str())
         }

@@ -280,6 +280,28 @@ mod tests {
     }
 
     #[test]
+    fn a_prefix_bound_to_no_namespace_is_refused() {
+        let body =
+            r#"<D:propfind xmlns:D="DAV:"><D:prop><bar:foo xmlns:bar=""/></D:prop></D:propfind>"#;
+        assert!(parse_propfind(body).is_err());
+        let fine = r#"<D:propfind xmlns:D="DAV:"><D:prop><foo xmlns=""/></D:prop></D:propfind>"#;
+        assert!(parse_propfind(fine).is_ok());
+    }
+
+    #[test]
+    fn extended_mkcol() {
+        let body = r#"<d:mkcol xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:set><d:prop><d:resourcetype><d:collection/><c:addressbook/></d:resourcetype><d:displayname>Work</d:displayname><c:addressbook-description>All</c:addressbook-description><x:color xmlns:x="urn:x"/></d:prop></d:set></d:mkcol>"#;
+        let m = ok(parse_mkcol(body));
+        assert_eq!(m.types, vec![Name::card("addressbook")]);
+        assert_eq!(
+            (m.displayname.as_deref(), m.description.as_deref()),
+            (Some("Work"), Some("All"))
+        );
+        assert_eq!(m.other.len(), 1);
+        assert!(parse_mkcol("<d:propfind xmlns:d=\"DAV:\"/>").is_err());
+    }
+
+    #[test]
     fn propfind_ios_discovery() {
         // The properties iOS Contacts asks of the principal during account setup.
         let body = r#"<?xml version="1.0" encoding="UTF-8"?>

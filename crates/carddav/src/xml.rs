@@ -102,6 +102,13 @@ pub fn parse(text: &str) -> Result<Element, XmlError> {
                 for a in e.attributes() {
                     let a = a.map_err(|e| bad(&e))?;
                     let key = a.key.as_ref();
+                    // Namespaces in XML 1.0 §5: a prefix cannot be bound to the empty name.
+                    if key.starts_with("xmlns:") && a.value.is_empty() {
+                        return Err(XmlError(format!(
+                            "the XML body cannot be read: the prefix {:?} is bound to no namespace",
+                            &key[6..]
+                        )));
+                    }
                     if key.contains(':') || key == "xmlns" {
                         continue;
                     }

@@ -146,6 +146,12 @@ impl Store {
         Ok(Scope { book, actor: account, access })
     }
 
+    /// Whether a book with this id exists (in the trash or not, whoever's): a name that can
+    /// not be given to a new book.
+    pub async fn book_exists(&self, book: BookId) -> StoreResult<bool> {
+        Ok(self.backend.book(book).await?.is_some())
+    }
+
     /// A book in the trash, for its owner to look at or restore.
     async fn trashed_book(&self, account: AccountId, book: BookId) -> StoreResult<BookRow> {
         let acc = self.account_row(account).await?;
@@ -437,8 +443,34 @@ impl Store {
     }
 
     /// Takes a book out of the trash, with its contacts and shares.
+    /// A book a CardDAV client made comes back at its id when its collection name was given to
+    /// another book meanwhile.
     pub async fn restore_book(&self, account: AccountId, book: BookId) -> StoreResult<()> {
         let row = self.trashed_book(account, book).await?;
+        let meta = self.book_meta(&row)?;
+        if let Some(segment) = &meta.segment {
+            let mut taken = false;
+            for other in self.backend.owned_books(account).await? {
+                if other.id != row.id
+                    && other.deleted_at.is_none()
+                    && self.book_meta(&other)?.segment.as_ref() == Some(segment)
+                {
+                    taken = true;
+                }
+            }
+            if taken {
+                let key = self.data_key(&row)?;
+                let sealed = self.seal_meta(
+                    &key,
+                    row.id,
+                    row.meta_rev + 1,
+                    &meta.name,
+                    &meta.description,
+                    None,
+                )?;
+                self.backend.set_book_meta(row.id, row.meta_rev, &sealed).await?;
+            }
+        }
         self.backend.set_book_deleted(row.id, None).await?;
         Ok(())
     }

@@ -1524,13 +1524,38 @@ pub async fn book_keys_and_trash(backend: Arc<dyn Backend>) {
     assert!(backend.record(work.id, c.id).await.unwrap().is_none());
     assert!(store.trashed_books(alice.id).await.unwrap().is_empty());
 
+    // A CardDAV collection name deleted and given again: the old book, restored, gives it up.
+    let g0 = BookId::from_uuid(uuid::Uuid::now_v7());
+    let g1 = BookId::from_uuid(uuid::Uuid::now_v7());
+    let made = store.create_dav_book(alice.id, g0, "family", "Family", "").await.unwrap();
+    assert_eq!(made.dav_segment.as_deref(), Some("family"));
+    store.delete_book(store.open_book(alice.id, g0).await.unwrap()).await.unwrap();
+    assert!(store.book_exists(g0).await.unwrap());
+    assert!(matches!(
+        store.create_dav_book(alice.id, g0, "family", "Family", "").await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.create_dav_book(alice.id, g1, "family", "Family again", "").await.unwrap();
+    store.restore_book(alice.id, g0).await.unwrap();
+    let back = store.book(store.open_book(alice.id, g0).await.unwrap()).await.unwrap();
+    assert_eq!((back.name.as_str(), back.dav_segment), ("Family", None));
+    let again = store.book(store.open_book(alice.id, g1).await.unwrap()).await.unwrap();
+    assert_eq!(again.dav_segment.as_deref(), Some("family"));
+    // Bob never sees Alice's collection names.
+    let fs = store.open_book(alice.id, g1).await.unwrap();
+    store.share_book(fs, &Grantee::Account(bob.id), false).await.unwrap();
+    let seen = store.books(bob.id).await.unwrap();
+    assert_eq!(seen.iter().find(|b| b.id == g1).unwrap().dav_segment, None);
+    store.delete_book(fs).await.unwrap();
+    store.delete_book(store.open_book(alice.id, g0).await.unwrap()).await.unwrap();
+
     // Key rotation re-wraps every book's key.
     let extra = store.create_book(alice.id, "Extra", "").await.unwrap();
     let before: i64 = store.key_ids_in_use().await.unwrap().iter().map(|(_, n)| n).sum();
-    assert_eq!(before, 3, "two first books and Extra");
+    assert_eq!(before, 5, "two first books, the two Family books (in the trash) and Extra");
     let ring = store.keyring().rotated(MasterKey::generate().unwrap());
     let report = store.rotate_to(ring).await.unwrap();
-    assert_eq!(report.rewrapped, 3);
+    assert_eq!(report.rewrapped, 5);
     let e = store.open_book(alice.id, extra.id).await.unwrap();
     assert_eq!(store.book(e).await.unwrap().name, "Extra");
 }

@@ -302,6 +302,13 @@ async fn discovery_and_sign_in() {
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     let r = dav.send("MKCOL", "/dav/addressbooks/alice/other/sub/", &[], "").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("addressbook-collection-location-ok"), "{}", r.body);
+    let r = dav
+        .send("MKCOL", "/dav/addressbooks/alice/x/", &[("Content-Type", "text/foo")], "zz")
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = dav.send("MKCOL", "/dav/addressbooks/alice/other/a/b/", &[], "").await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
 
     // Disabling the account stops its tokens at once, though they were just verified.
     assert_eq!(

@@ -248,3 +248,83 @@ async fn vdirsyncer_storage_suite() {
          printed above)"
     );
 }
+
+/// What litmus (the WebDAV suite, Debian package `litmus`) may fail, and why: each is something
+/// an address book refuses on purpose, with the standard answer.
+const LITMUS_ALLOWED: &[(&str, &str)] = &[
+    // An address book holds vCards only (RFC 6352 §5.1): PUT of other bytes is 403
+    // `valid-address-data` / 415 `supported-address-data`. Every test that first PUTs a plain
+    // file fails at that PUT.
+    ("put_get", "PUT of a file that is not a vCard"),
+    ("put_get_utf8_segment", "PUT of a file that is not a vCard"),
+    ("propinit", "PUT of a file that is not a vCard"),
+    ("propmanyns", "PROPPATCH of the file propinit could not PUT"),
+    ("copy_init", "PUT of a file that is not a vCard"),
+    ("move", "PUT of a file that is not a vCard"),
+    // An address book holds no collections (RFC 6352 §5.2): MKCOL inside one is 403
+    // `addressbook-collection-location-ok`.
+    ("mkcol", "MKCOL inside an address book"),
+    ("delete_fragment", "MKCOL inside an address book"),
+    ("copy_coll", "MKCOL inside an address book"),
+    ("copy_shallow", "MKCOL inside an address book"),
+    ("move_coll", "MKCOL inside an address book"),
+];
+
+/// The least each litmus suite must pass (of the tests it runs).
+const LITMUS_MIN_PASSED: &[(&str, usize)] = &[("basic", 8), ("props", 9), ("copymove", 5)];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn litmus_webdav_suites() {
+    let litmus = required_path("ROLO_LITMUS", "the litmus program (Debian package litmus)");
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let (_, token) = s.store.create_device(alice.id, "litmus", DeviceKind::Pc).await.unwrap();
+    // litmus makes its scratch collection `litmus/` under the URL: an address book in the home.
+    let home = format!("{}{}", s.url, carddav::paths::home_href("alice"));
+    let tmp = tempfile::tempdir().unwrap();
+    let mut report = Vec::new();
+    let mut unexpected = Vec::new();
+    for (suite, min) in LITMUS_MIN_PASSED {
+        let (litmus, home, token, dir) =
+            (litmus.clone(), home.clone(), token.clone(), tmp.path().to_path_buf());
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(litmus)
+                .args([home.as_str(), "alice", token.as_str()])
+                .env("TESTS", suite)
+                .current_dir(dir)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let summary = text
+            .lines()
+            .find(|l| l.starts_with(&format!("<- summary for `{suite}'")))
+            .unwrap_or_else(|| panic!("litmus {suite} printed no summary:\n{text}"))
+            .to_string();
+        // "<- summary for `basic': of 12 tests run: 8 passed, 4 failed. 66.7%"
+        let number = |word: &str| -> usize {
+            let before = summary.split(word).next().unwrap_or_default();
+            before.split_whitespace().last().and_then(|n| n.parse().ok()).unwrap_or(0)
+        };
+        let passed = number(" passed");
+        for line in text.lines().filter(|l| l.contains(" FAIL")) {
+            // "…\r 3. put_get............... FAIL (…)": the name is the word before FAIL.
+            let before = line.split(" FAIL").next().unwrap_or_default();
+            let name = before.split_whitespace().last().unwrap_or_default().trim_end_matches('.');
+            if !LITMUS_ALLOWED.iter().any(|(n, _)| *n == name) {
+                unexpected
+                    .push(format!("{suite}: {}", line.rsplit('\r').next().unwrap_or(line).trim()));
+            }
+        }
+        if passed < *min {
+            unexpected.push(format!("{suite}: {passed} passed, at least {min} must"));
+        }
+        report.push(summary);
+    }
+    s.shutdown().await;
+    eprintln!("litmus against Rolo:\n{}", report.join("\n"));
+    assert!(unexpected.is_empty(), "litmus: {unexpected:#?}");
+}
