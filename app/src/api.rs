@@ -12,10 +12,15 @@ use crate::error::AppError;
 use crate::ssr::*;
 
 /// The signed-in user, as the console shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Me {
     pub username: String,
     pub is_admin: bool,
+    /// The books it may open, and the one the console shows (none while it must enrol).
+    pub books: Vec<domain::BookInfo>,
+    pub book: Option<domain::BookInfo>,
+    /// The book shown is read-only for it: no edit controls.
+    pub read_only: bool,
     /// Administrators require a second factor this account has not set up: only the Account
     /// page works until it has.
     pub must_enrol: bool,
@@ -32,7 +37,21 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
     match enrolling_account().await {
         Ok(a) => {
             let must_enrol = matches!(current_account().await, Err(AppError::SecondFactorRequired));
-            Ok(Some(Me { username: a.username.to_string(), is_admin: a.is_admin, must_enrol }))
+            let (books, book) = if must_enrol {
+                (Vec::new(), None)
+            } else {
+                let b = crate::books_api::my_books().await?;
+                (b.books, Some(b.current))
+            };
+            let read_only = book.as_ref().is_some_and(|b| !b.access.can_write());
+            Ok(Some(Me {
+                username: a.username.to_string(),
+                is_admin: a.is_admin,
+                books,
+                book,
+                read_only,
+                must_enrol,
+            }))
         }
         Err(AppError::NotSignedIn) => Ok(None),
         Err(e) => Err(e),
@@ -141,16 +160,16 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in account's contacts, sorted by name.
 #[server(prefix = "/rpc", endpoint = "list_contacts")]
 pub async fn list_contacts() -> Result<Vec<ContactSummary>, AppError> {
-    let account = current_account().await?;
-    let contacts = state()?.store.list_contacts(account.id).await.map_err(store_error)?;
+    let (_, book) = current_book().await?;
+    let contacts = state()?.store.list_contacts(book).await.map_err(store_error)?;
     Ok(contacts.iter().map(ContactSummary::from).collect())
 }
 
 /// One contact of the signed-in account.
 #[server(prefix = "/rpc", endpoint = "get_contact")]
 pub async fn get_contact(id: String) -> Result<Contact, AppError> {
-    let account = current_account().await?;
-    state()?.store.get_contact(account.id, parse_id(&id)?).await.map_err(store_error)
+    let (_, book) = current_book().await?;
+    state()?.store.get_contact(book, parse_id(&id)?).await.map_err(store_error)
 }
 
 /// Creates (no `id`) or updates (`id` and the `revision` the form was opened at) a contact,
@@ -161,13 +180,13 @@ pub async fn save_contact(
     revision: Option<i64>,
     contact: ContactDraft,
 ) -> Result<String, AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     let data = contact.parse().map_err(|e| AppError::Invalid(e.0))?;
     let store = state()?.store;
     let id = match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => {
             store
-                .create_contact(account.id, None, &data, domain::Origin::Console)
+                .create_contact(book, None, &data, domain::Origin::Console)
                 .await
                 .map_err(store_error)?
                 .id
@@ -177,7 +196,7 @@ pub async fn save_contact(
                 .ok_or_else(|| AppError::BadRequest("The form is missing the revision.".into()))?;
             let id = parse_id(raw)?;
             store
-                .update_contact(account.id, id, revision, &data, domain::Origin::Console)
+                .update_contact(book, id, revision, &data, domain::Origin::Console)
                 .await
                 .map_err(store_error)?;
             id
@@ -191,10 +210,10 @@ pub async fn save_contact(
 /// Deletes a contact (a tombstone stays for device sync), then returns to the list.
 #[server(prefix = "/rpc", endpoint = "delete_contact")]
 pub async fn delete_contact(id: String, revision: i64) -> Result<(), AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     state()?
         .store
-        .delete_contact(account.id, parse_id(&id)?, revision, domain::Origin::Console)
+        .delete_contact(book, parse_id(&id)?, revision, domain::Origin::Console)
         .await
         .map_err(store_error)?;
     leptos_axum::redirect("/");
@@ -253,7 +272,8 @@ pub async fn revoke_device(id: String) -> Result<(), AppError> {
 pub struct HistoryItem {
     pub revision: i64,
     pub changed_at: chrono::DateTime<chrono::Utc>,
-    /// "Console", "Command line", or the device's name.
+    /// "Console", "Command line", or the device's name; in a shared book led by the username
+    /// of the account that made the change, when it is not the one looking.
     pub by: String,
     pub deleted: bool,
     /// Top-level fields that differ from the previous revision.
@@ -263,9 +283,9 @@ pub struct HistoryItem {
 /// A contact's history, newest first, naming the device (or the console) behind each change.
 #[server(prefix = "/rpc", endpoint = "contact_history")]
 pub async fn contact_history(id: String) -> Result<Vec<HistoryItem>, AppError> {
-    let account = current_account().await?;
+    let (account, book) = current_book().await?;
     let store = state()?.store;
-    let history = store.history(account.id, parse_id(&id)?).await.map_err(store_error)?;
+    let history = store.history(book, parse_id(&id)?).await.map_err(store_error)?;
     if history.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -278,14 +298,22 @@ pub async fn contact_history(id: String) -> Result<Vec<HistoryItem>, AppError> {
     };
     let mut items = Vec::with_capacity(history.len());
     for (i, e) in history.iter().enumerate() {
-        let by = match e.origin {
+        let other = e.actor.filter(|a| *a != account.id);
+        let what = match e.origin {
             domain::Origin::Console => "Console".to_string(),
             domain::Origin::Cli => "Command line".to_string(),
+            domain::Origin::Device(_) if other.is_some() => "a device".to_string(),
             domain::Origin::Device(d) => devices
                 .iter()
                 .find(|x| x.id == d)
                 .map(|x| format!("{} ({})", x.name, x.kind.as_str()))
                 .unwrap_or_else(|| "a removed device".into()),
+        };
+        // In a shared book, who made the change.
+        let by = match (other, &e.actor_name) {
+            (Some(_), Some(name)) => format!("{name} · {what}"),
+            (Some(_), None) => format!("a removed account · {what}"),
+            _ => what,
         };
         let now = fields(&e.data);
         let changed = match history.get(i + 1) {
@@ -323,18 +351,14 @@ fn parse_group_id(raw: &str) -> Result<domain::GroupId, AppError> {
 /// The signed-in account's groups, by name.
 #[server(prefix = "/rpc", endpoint = "list_groups")]
 pub async fn list_groups() -> Result<Vec<domain::Group>, AppError> {
-    let account = current_account().await?;
-    state()?.store.list_groups(account.id).await.map_err(store_error)
+    let (_, book) = current_book().await?;
+    state()?.store.list_groups(book).await.map_err(store_error)
 }
 
 #[server(prefix = "/rpc", endpoint = "create_group")]
 pub async fn create_group(name: String) -> Result<domain::Group, AppError> {
-    let account = current_account().await?;
-    state()?
-        .store
-        .create_group(account.id, &name, domain::Origin::Console)
-        .await
-        .map_err(store_error)
+    let (_, book) = current_book().await?;
+    state()?.store.create_group(book, &name, domain::Origin::Console).await.map_err(store_error)
 }
 
 #[server(prefix = "/rpc", endpoint = "rename_group")]
@@ -343,10 +367,10 @@ pub async fn rename_group(
     revision: i64,
     name: String,
 ) -> Result<domain::Group, AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     state()?
         .store
-        .rename_group(account.id, parse_group_id(&id)?, revision, &name, domain::Origin::Console)
+        .rename_group(book, parse_group_id(&id)?, revision, &name, domain::Origin::Console)
         .await
         .map_err(store_error)
 }
@@ -354,10 +378,10 @@ pub async fn rename_group(
 /// Deletes a group; its contacts stay (they leave the group). Returns to all contacts.
 #[server(prefix = "/rpc", endpoint = "delete_group")]
 pub async fn delete_group(id: String, revision: i64) -> Result<usize, AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     let n = state()?
         .store
-        .delete_group(account.id, parse_group_id(&id)?, revision, domain::Origin::Console)
+        .delete_group(book, parse_group_id(&id)?, revision, domain::Origin::Console)
         .await
         .map_err(store_error)?;
     leptos_axum::redirect("/");
@@ -371,11 +395,11 @@ pub async fn set_membership(
     selection: Selection,
     member: bool,
 ) -> Result<usize, AppError> {
-    let account = current_account().await?;
-    let ids = resolve(account.id, &selection).await?;
+    let (_, book) = current_book().await?;
+    let ids = resolve(book, &selection).await?;
     state()?
         .store
-        .set_membership(account.id, parse_group_id(&group)?, &ids, member, domain::Origin::Console)
+        .set_membership(book, parse_group_id(&group)?, &ids, member, domain::Origin::Console)
         .await
         .map_err(store_error)
 }
@@ -392,7 +416,7 @@ pub struct Selection {
 
 #[cfg(feature = "ssr")]
 async fn resolve(
-    account: domain::AccountId,
+    account: store::Scope,
     sel: &Selection,
 ) -> Result<Vec<domain::ContactId>, AppError> {
     if sel.all {
@@ -416,7 +440,7 @@ pub async fn contact_page(
     sort: String,
     offset: usize,
 ) -> Result<views::ContactPage, AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     if q.len() > 200 {
         return Err(AppError::BadRequest("The search is too long.".into()));
     }
@@ -428,7 +452,7 @@ pub async fn contact_page(
         offset,
         limit: PAGE_SIZE,
     };
-    state()?.directory.page(account.id, &query).await.map_err(store_error)
+    state()?.directory.page(book, &query).await.map_err(store_error)
 }
 
 /// Contacts per list page.
@@ -443,12 +467,12 @@ pub struct TrashView {
 
 #[server(prefix = "/rpc", endpoint = "trash")]
 pub async fn trash() -> Result<TrashView, AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     let state = state()?;
     let retention = state.trash_retention;
     let items = state
         .store
-        .trash(account.id)
+        .trash(book)
         .await
         .map_err(store_error)?
         .into_iter()
@@ -468,11 +492,11 @@ pub async fn trash() -> Result<TrashView, AppError> {
 /// Brings contacts back from the trash; returns how many.
 #[server(prefix = "/rpc", endpoint = "restore_from_trash")]
 pub async fn restore_from_trash(ids: Vec<String>) -> Result<usize, AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     let ids = ids.iter().map(|c| parse_id(c)).collect::<Result<Vec<_>, _>>()?;
     state()?
         .store
-        .restore_from_trash(account.id, &ids, domain::Origin::Console)
+        .restore_from_trash(book, &ids, domain::Origin::Console)
         .await
         .map_err(store_error)
 }
@@ -480,28 +504,28 @@ pub async fn restore_from_trash(ids: Vec<String>) -> Result<usize, AppError> {
 /// Erases everything in the trash for good.
 #[server(prefix = "/rpc", endpoint = "empty_trash")]
 pub async fn empty_trash() -> Result<u64, AppError> {
-    let account = current_account().await?;
-    state()?.store.empty_trash(account.id).await.map_err(store_error)
+    let (_, book) = current_book().await?;
+    state()?.store.empty_trash(book).await.map_err(store_error)
 }
 
 /// Sets of contacts that may be the same person.
 #[server(prefix = "/rpc", endpoint = "duplicates")]
 pub async fn duplicates() -> Result<Vec<views::DuplicateSet>, AppError> {
-    let account = current_account().await?;
-    state()?.directory.duplicates(account.id).await.map_err(store_error)
+    let (_, book) = current_book().await?;
+    state()?.directory.duplicates(book).await.map_err(store_error)
 }
 
 /// The full contacts of a possible-duplicate set, for the merge dialog.
 #[server(prefix = "/rpc", endpoint = "contacts_by_ids")]
 pub async fn contacts_by_ids(ids: Vec<String>) -> Result<Vec<Contact>, AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     if ids.len() > 50 {
         return Err(AppError::BadRequest("Merge at most 50 contacts at once.".into()));
     }
     let store = state()?.store;
     let mut out = Vec::new();
     for raw in ids {
-        out.push(store.get_contact(account.id, parse_id(&raw)?).await.map_err(store_error)?);
+        out.push(store.get_contact(book, parse_id(&raw)?).await.map_err(store_error)?);
     }
     Ok(out)
 }
@@ -515,14 +539,14 @@ pub async fn merge_contacts(
     revisions: Vec<i64>,
     picks: domain::merge::MergePicks,
 ) -> Result<String, AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     if ids.len() < 2 || ids.len() != revisions.len() || ids.len() > 50 {
         return Err(AppError::BadRequest("Pick at least two contacts to merge.".into()));
     }
     let store = state()?.store;
     let mut contacts = Vec::new();
     for (raw, rev) in ids.iter().zip(&revisions) {
-        let c = store.get_contact(account.id, parse_id(raw)?).await.map_err(store_error)?;
+        let c = store.get_contact(book, parse_id(raw)?).await.map_err(store_error)?;
         if c.revision != *rev {
             return Err(store_error(store::StoreError::Stale { current: c.revision }));
         }
@@ -532,12 +556,12 @@ pub async fn merge_contacts(
     let merged = domain::merge::merge(&data, &picks);
     let keep = &contacts[0];
     store
-        .update_contact(account.id, keep.id, keep.revision, &merged, domain::Origin::Console)
+        .update_contact(book, keep.id, keep.revision, &merged, domain::Origin::Console)
         .await
         .map_err(store_error)?;
     for c in &contacts[1..] {
         store
-            .delete_contact(account.id, c.id, c.revision, domain::Origin::Console)
+            .delete_contact(book, c.id, c.revision, domain::Origin::Console)
             .await
             .map_err(store_error)?;
     }
@@ -562,7 +586,7 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
 
 /// The signed-in account, if it is an administrator.
 #[cfg(feature = "ssr")]
-async fn admin() -> Result<domain::AccountInfo, AppError> {
+pub(crate) async fn admin() -> Result<domain::AccountInfo, AppError> {
     let account = current_account().await?;
     if account.is_admin {
         Ok(account)
@@ -800,11 +824,11 @@ pub async fn admin_set_admin(id: String, is_admin: bool) -> Result<(), AppError>
 /// ids deleted (for Undo).
 #[server(prefix = "/rpc", endpoint = "delete_contacts")]
 pub async fn delete_contacts(selection: Selection) -> Result<Vec<String>, AppError> {
-    let account = current_account().await?;
-    let ids = resolve(account.id, &selection).await?;
+    let (_, book) = current_book().await?;
+    let ids = resolve(book, &selection).await?;
     let deleted = state()?
         .store
-        .delete_contacts(account.id, &ids, domain::Origin::Console)
+        .delete_contacts(book, &ids, domain::Origin::Console)
         .await
         .map_err(store_error)?;
     Ok(deleted.iter().map(|i| i.to_string()).collect())
@@ -813,21 +837,20 @@ pub async fn delete_contacts(selection: Selection) -> Result<Vec<String>, AppErr
 /// Restores an old revision of a contact as a new revision (nothing of the history is lost).
 #[server(prefix = "/rpc", endpoint = "restore_revision")]
 pub async fn restore_revision(id: String, revision: i64) -> Result<(), AppError> {
-    let account = current_account().await?;
+    let (_, book) = current_book().await?;
     let store = state()?.store;
     let id = parse_id(&id)?;
-    let Some(Some(old)) =
-        store.revision_data(account.id, id, revision).await.map_err(store_error)?
+    let Some(Some(old)) = store.revision_data(book, id, revision).await.map_err(store_error)?
     else {
         return Err(AppError::NotFound);
     };
     // Groups deleted since then are left out.
     let mut data = old;
-    store.drop_deleted_groups(account.id, &mut data).await.map_err(store_error)?;
-    match store.contact_state(account.id, id).await.map_err(store_error)? {
+    store.drop_deleted_groups(book, &mut data).await.map_err(store_error)?;
+    match store.contact_state(book, id).await.map_err(store_error)? {
         Some(current) => {
             store
-                .put_contact(account.id, id, Some(current.revision), &data, domain::Origin::Console)
+                .put_contact(book, id, Some(current.revision), &data, domain::Origin::Console)
                 .await
                 .map_err(store_error)?;
         }

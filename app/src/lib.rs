@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod api;
+pub mod books_api;
 pub mod error;
 pub mod i18n;
 mod pages;
@@ -16,8 +17,8 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use pages::{
-    AccountPage, AdminPage, ContactDetail, ContactList, DeletePage, DevicesPage, DuplicatesPage,
-    EditContact, ImportPage, LoginPage, NewContact, NotFound, Protected, TrashPage,
+    AccountPage, AdminPage, BooksPage, ContactDetail, ContactList, DeletePage, DevicesPage,
+    DuplicatesPage, EditContact, ImportPage, LoginPage, NewContact, NotFound, Protected, TrashPage,
 };
 
 /// The language choice in the browser: local storage (gloo-storage) and the cookie the server
@@ -196,6 +197,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async/>
+                    <Route path=path!("/books") view=BooksPage ssr=SsrMode::Async/>
                     <Route path=path!("/duplicates") view=DuplicatesPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>

@@ -59,6 +59,13 @@ pub fn store_error(e: StoreError) -> AppError {
                 .into(),
         ),
         StoreError::Invalid(v) => AppError::Invalid(v.0),
+        StoreError::ReadOnly => AppError::Conflict(
+            "This address book is shared with you read-only: you can read it, not change it."
+                .into(),
+        ),
+        StoreError::NotOwner => AppError::Conflict(
+            "Only the address book's owner can rename, share or delete it.".into(),
+        ),
         other => {
             tracing::error!(error = %other, "store failure");
             AppError::Server
@@ -81,7 +88,7 @@ pub fn session_token_from(headers: &http::HeaderMap) -> Option<String> {
 }
 
 /// The value of the cookie `name` in a request's `Cookie` headers (empty values count as none).
-fn cookie_from(headers: &http::HeaderMap, name: &str) -> Option<String> {
+pub fn cookie_from(headers: &http::HeaderMap, name: &str) -> Option<String> {
     for value in headers.get_all(COOKIE) {
         let Ok(s) = value.to_str() else { continue };
         for pair in s.split(';') {
@@ -186,6 +193,45 @@ pub async fn session_account(
 /// The signed-in account (see [`session_account`]).
 pub async fn current_account() -> Result<AccountInfo, AppError> {
     session_account(&state()?.store, session_token().as_deref(), false).await
+}
+
+/// The cookie naming the address book the console shows (the account's first one without it).
+pub const BOOK_COOKIE: &str = "rolo_book";
+
+/// The signed-in account and the book the console works in: the one its `rolo_book` cookie
+/// names, if the account may still read it (checked in the database now), else its first.
+pub async fn current_book() -> Result<(AccountInfo, store::Scope), AppError> {
+    let account = current_account().await?;
+    let scope = chosen_book(&state()?.store, &account, cookie(BOOK_COOKIE)).await?;
+    Ok((account, scope))
+}
+
+/// The book a `rolo_book` cookie value names, if `account` may still read it, else its first
+/// (the file endpoints ask here too).
+pub async fn chosen_book(
+    store: &Store,
+    account: &AccountInfo,
+    cookie: Option<String>,
+) -> Result<store::Scope, AppError> {
+    match cookie.and_then(|v| domain::BookId::parse(&v).ok()) {
+        Some(id) => match store.open_book(account.id, id).await {
+            Ok(scope) => Ok(scope),
+            Err(StoreError::NotFound) => Ok(store::Scope::from(account.id)),
+            Err(e) => Err(store_error(e)),
+        },
+        None => Ok(store::Scope::from(account.id)),
+    }
+}
+
+/// Makes `book` the one the console shows.
+pub fn set_book_cookie(book: domain::BookId) {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(v) = http::HeaderValue::from_str(&format!(
+            "{BOOK_COOKIE}={book}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+        )) {
+            res.append_header(http::header::SET_COOKIE, v);
+        }
+    }
 }
 
 /// The signed-in account, even one that must still set up its second factor.

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use domain::{AccountInfo, Origin, Username};
-use store::{Store, StoreError};
+use store::{Scope, Store, StoreError};
 use transfer::{
     ColumnTarget, Duplicates, ExportFormat, ExportOptions, Field, Format, ImportOptions, Layout,
     Limits, Preview, Progress, Selection, TransferError, VcardVersion,
@@ -17,9 +17,13 @@ use crate::setup::open_store;
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// The account to import into.
+    /// The account that imports (into its first address book unless --book says otherwise).
     #[arg(long)]
     pub account: String,
+    /// The address book to import into, by name or id, among those the account may write to
+    /// (an administrator's include the company directories).
+    #[arg(long)]
+    pub book: Option<String>,
     /// A CSV (or TSV), Excel (.xlsx, .xls) or vCard (.vcf) file.
     pub file: PathBuf,
     /// Read the file as this format instead of detecting it.
@@ -71,9 +75,12 @@ pub enum DuplicatesArg {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// The account to export.
+    /// The account that exports (its first address book unless --book says otherwise).
     #[arg(long)]
     pub account: String,
+    /// The address book to export, by name or id, among those the account may read.
+    #[arg(long)]
+    pub book: Option<String>,
     #[arg(long, value_enum, default_value = "csv")]
     pub format: ExportFormatArg,
     /// Write to this file instead of standard output (required for xlsx).
@@ -119,6 +126,22 @@ async fn account(store: &Store, name: &str) -> Result<AccountInfo, String> {
         StoreError::NotFound => format!("no account named {user}"),
         other => other.to_string(),
     })
+}
+
+/// The book `name` (a name or an id) among those `account` may read; its first without one.
+async fn book(store: &Store, account: &AccountInfo, name: Option<&str>) -> Result<Scope, String> {
+    let Some(name) = name else { return Ok(Scope::from(account.id)) };
+    let books = store.book_scopes(account.id).await.map_err(|e| e.to_string())?;
+    let found: Vec<&(domain::BookInfo, Scope)> =
+        books.iter().filter(|(b, _)| b.id.to_string() == name || b.name == name).collect();
+    match found.as_slice() {
+        [(_, scope)] => Ok(*scope),
+        [] => Err(format!("{} has no address book {name:?}", account.username)),
+        _ => Err(format!(
+            "{} has several address books named {name:?}: give its id",
+            account.username
+        )),
+    }
 }
 
 fn import_options(args: &ImportArgs) -> Result<ImportOptions, String> {
@@ -171,10 +194,15 @@ pub async fn run_import(config: &Config, args: ImportArgs) -> Result<(), String>
     }
     let store = open_store(config).await?;
     let a = account(&store, &args.account).await?;
+    let into = book(&store, &a, args.book.as_deref()).await?;
+    if !into.can_write() {
+        return Err(format!("{} may only read that address book", a.username));
+    }
     let mut options = options;
+    options.file_name = args.file.file_name().map(|n| n.to_string_lossy().into_owned());
     if let Some(name) = &args.group {
         options.group = Some(
-            transfer::group_named(&store, a.id, name, Origin::Cli)
+            transfer::group_named(&store, into, name, Origin::Cli)
                 .await
                 .map_err(|e| e.to_string())?,
         );
@@ -186,7 +214,7 @@ pub async fn run_import(config: &Config, args: ImportArgs) -> Result<(), String>
             eprint!("\r{} / {} rows", p.rows_done, p.rows_total);
         }
     };
-    let report = transfer::import(&store, a.id, &bytes, &options, &mut progress)
+    let report = transfer::import(&store, into, &bytes, &options, &mut progress)
         .await
         .map_err(|e| e.to_string())?;
     if tty {
@@ -319,12 +347,13 @@ pub async fn run_export(config: &Config, args: ExportArgs) -> Result<(), String>
     }
     let store = open_store(config).await?;
     let a = account(&store, &args.account).await?;
+    let from = book(&store, &a, args.book.as_deref()).await?;
     let options = ExportOptions { format, selection: Selection::All };
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            match transfer::export(&store, a.id, &options, BufWriter::new(file)).await {
+            match transfer::export(&store, from, &options, BufWriter::new(file)).await {
                 Ok(n) => {
                     eprintln!("Exported {n} contact(s) of {} to {}.", a.username, path.display())
                 }
@@ -336,7 +365,7 @@ pub async fn run_export(config: &Config, args: ExportArgs) -> Result<(), String>
         }
         None => {
             let mut out = BufWriter::new(std::io::stdout());
-            transfer::export(&store, a.id, &options, &mut out).await.map_err(|e| e.to_string())?;
+            transfer::export(&store, from, &options, &mut out).await.map_err(|e| e.to_string())?;
             out.flush().map_err(|e| e.to_string())?;
         }
     }

@@ -69,6 +69,17 @@ async fn signed_in(store: &Store, headers: &HeaderMap) -> Result<AccountInfo, Fa
     })
 }
 
+/// The signed-in account and the book the console shows it (its `rolo_book` cookie).
+async fn signed_in_book(
+    store: &Store,
+    headers: &HeaderMap,
+) -> Result<(AccountInfo, store::Scope), Failure> {
+    let account = signed_in(store, headers).await?;
+    let cookie = app::ssr::cookie_from(headers, app::ssr::BOOK_COOKIE);
+    let scope = app::ssr::chosen_book(store, &account, cookie).await.map_err(server_error)?;
+    Ok((account, scope))
+}
+
 /// The multipart form of the Import page.
 #[derive(Default)]
 struct ImportForm {
@@ -291,7 +302,14 @@ async fn start_import(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Result<Json<serde_json::Value>, Failure> {
-    let account = signed_in(&st.store, &headers).await?;
+    let (account, book) = signed_in_book(&st.store, &headers).await?;
+    if !book.can_write() {
+        return Err(Failure(
+            StatusCode::FORBIDDEN,
+            "This address book is shared with you read-only: import into one you may change."
+                .into(),
+        ));
+    }
     let form = Arc::new(read_form(multipart, st.limits.max_bytes).await?);
     // Held until the job ends.
     let pass = admit(account.id)?;
@@ -301,29 +319,29 @@ async fn start_import(
         "" => None,
         "new" => {
             let name = form.fields.get("new_group").cloned().unwrap_or_default();
-            let id = transfer::group_named(&st.store, account.id, &name, Origin::Console)
-                .await
-                .map_err(|e| match e {
+            let id = transfer::group_named(&st.store, book, &name, Origin::Console).await.map_err(
+                |e| match e {
                     transfer::TransferError::Store(StoreError::Invalid(v)) => bad(v.to_string()),
                     other => server_error(other),
-                })?;
-            Some(st.store.group(account.id, id).await.map_err(server_error)?)
+                },
+            )?;
+            Some(st.store.group(book, id).await.map_err(server_error)?)
         }
         id => {
             let id = GroupId::parse(id).map_err(|e| bad(e.to_string()))?;
             Some(
                 st.store
-                    .group(account.id, id)
+                    .group(book, id)
                     .await
                     .map_err(|_| bad("That group does not exist any more."))?,
             )
         }
     };
     options.group = group.as_ref().map(|g| g.id);
+    options.file_name = Some(form.file_name.clone());
     tracing::info!(file = %form.file_name, bytes = form.file.len(), "import started");
     let bytes = Arc::new(form.file.clone());
-    let job =
-        st.jobs.start(st.store.clone(), account.id, bytes, options, group.map(|g| g.name), pass);
+    let job = st.jobs.start(st.store.clone(), book, bytes, options, group.map(|g| g.name), pass);
     Ok(Json(serde_json::json!({ "job": job })))
 }
 
@@ -411,7 +429,7 @@ async fn export(
     headers: HeaderMap,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, Failure> {
-    let account = signed_in(&st.store, &headers).await?;
+    let (_, book) = signed_in_book(&st.store, &headers).await?;
     let format = match q.format.as_str() {
         "csv" => ExportFormat::Csv(Layout::Rolo),
         "google-csv" => ExportFormat::Csv(Layout::Google),
@@ -444,7 +462,7 @@ async fn export(
                 .map_err(|e| bad(e.to_string()))?;
             let ids = st
                 .directory
-                .matching(account.id, search.unwrap_or_default(), group)
+                .matching(book, search.unwrap_or_default(), group)
                 .await
                 .map_err(server_error)?;
             (Selection::Ids(ids), "contacts-search".to_string())
@@ -456,12 +474,12 @@ async fn export(
             let id = GroupId::parse(g).map_err(|e| bad(e.to_string()))?;
             let group = st
                 .store
-                .group(account.id, id)
+                .group(book, id)
                 .await
                 .map_err(|_| Failure(StatusCode::NOT_FOUND, "No such group.".into()))?;
             let ids: Vec<_> = st
                 .store
-                .list_contacts(account.id)
+                .list_contacts(book)
                 .await
                 .map_err(server_error)?
                 .into_iter()
@@ -474,14 +492,14 @@ async fn export(
         }
     };
     let mut out = Vec::new();
-    transfer::export(&st.store, account.id, &ExportOptions { format, selection }, &mut out)
+    transfer::export(&st.store, book, &ExportOptions { format, selection }, &mut out)
         .await
         .map_err(|e| match e {
-        transfer::TransferError::UnknownContact(id) => {
-            bad(format!("Contact {id} is not in this address book (any more)."))
-        }
-        other => server_error(other),
-    })?;
+            transfer::TransferError::UnknownContact(id) => {
+                bad(format!("Contact {id} is not in this address book (any more)."))
+            }
+            other => server_error(other),
+        })?;
     let ascii: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
     let disposition = format!(

@@ -307,7 +307,7 @@ pub fn ContactList() -> impl IntoView {
             <aside class="sidebar" aria-label=tr(lang, "Groups")>
                 <h2>{tr(lang, "Groups")}</h2>
                 <Transition fallback=loading>{sidebar}</Transition>
-                <ActionForm action=create attr:class="new-group" attr:aria-label=tr(lang, "Create a group")>
+                <ActionForm action=create attr:class="new-group edit-control" attr:aria-label=tr(lang, "Create a group")>
                     <label for="new-group-name">{tr(lang, "New group")}</label>
                     <div class="row">
                         <input id="new-group-name" name="name" required maxlength="100" placeholder=tr(lang, "Family")/>
@@ -345,7 +345,7 @@ pub fn ContactList() -> impl IntoView {
                         <summary class="button">{tr(lang, "Export")}</summary>
                         <ul class="menu" aria-label=tr(lang, "Export formats")>{export_links}</ul>
                     </details>
-                    <a class="button primary" href="/contacts/new">{tr(lang, "New contact")}</a>
+                    <a class="button primary edit-control" href="/contacts/new">{tr(lang, "New contact")}</a>
                 </div>
                 <Transition fallback=|| ()>{group_bar}</Transition>
                 {move || undo.get().map(|ids| {
@@ -396,7 +396,7 @@ fn list_body(
     let s = state.get_untracked();
     if p.all == 0 {
         return Either::Left(view! {
-            <p class="empty">{tr(lang, "No contacts yet.")} " " <a href="/contacts/new">{tr(lang, "Add the first one")}</a></p>
+            <p class="empty">{tr(lang, "No contacts yet.")} " " <a class="edit-control" href="/contacts/new">{tr(lang, "Add the first one")}</a></p>
         });
     }
     let total = p.total;
@@ -445,11 +445,14 @@ fn list_body(
                         {EXPORT_FORMATS.into_iter().map(|(f, label)| view! { <option value=f>{tr(lang, label)}</option> }).collect_view()}
                     </select>
                     <button type="submit">{tr(lang, "Export selected")}</button>
-                    <span class="sep"></span>
+                    <span class="sep edit-control"></span>
+                    <span class="edit-control">
                     <select aria-label=tr(lang, "Group for the selection") on:change=move |ev| group_choice.set(event_target_value(&ev))>{group_options.clone()}</select>
                     <button type="button" on:click=move |_| bulk_membership(true)>{tr(lang, "Add to group")}</button>
                     <button type="button" on:click=move |_| bulk_membership(false)>{tr(lang, "Remove from group")}</button>
-                    <span class="sep"></span>
+                    </span>
+                    <span class="sep edit-control"></span>
+                    <span class="edit-control">
                     {move || if confirm_bulk_delete.get() {
                         Either::Left(view! {
                             <button type="button" class="danger" on:click=move |_| { bulk_delete.dispatch(DeleteContacts { selection: selection() }); }>
@@ -462,6 +465,7 @@ fn list_body(
                             <button type="button" class="danger" on:click=move |_| confirm_bulk_delete.set(true)>{tr(lang, "Delete selected…")}</button>
                         })
                     }}
+                    </span>
                     <button type="button" class="link" on:click=move |_| { picked.set(Default::default()); all_matching.set(false); }>{tr(lang, "Clear selection")}</button>
                     {move || (bulk_delete.pending().get() || membership.pending().get()).then(|| view! { <span class="loading" role="status">{tr(lang, "Working…")}</span> })}
                 </form>

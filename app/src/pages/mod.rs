@@ -1,6 +1,7 @@
 //! The console's pages.
 
 mod account;
+mod books;
 mod contact_form;
 mod devices;
 mod duplicates;
@@ -22,6 +23,7 @@ use crate::api::{
 use crate::error::AppError;
 use crate::i18n::{lang, t, tr, Lang};
 pub use account::{AccountPage, AdminPage};
+pub use books::BooksPage;
 pub use contact_form::ContactForm;
 pub use devices::DevicesPage;
 pub use duplicates::DuplicatesPage;
@@ -165,10 +167,12 @@ pub fn Protected() -> impl IntoView {
                         EitherOf3::B(Either::Right(view! { <Redirect path="/account"/> }))
                     }
                     Ok(Some(me)) => EitherOf3::A(view! {
-                        <header class="topbar">
+                        <header class="topbar" class:read-only=me.read_only>
                             <A href="/" attr:class="brand">"Rolo"</A>
+                            {book_switcher(&me, l)}
                             <nav aria-label=tr(l, "Main")>
                                 <A href="/">{tr(l, "Contacts")}</A>
+                                <A href="/books">{tr(l, "Address books")}</A>
                                 <A href="/import">{tr(l, "Import")}</A>
                                 <A href="/devices">{tr(l, "Devices")}</A>
                                 <A href="/trash">{tr(l, "Trash")}</A>
@@ -191,6 +195,33 @@ pub fn Protected() -> impl IntoView {
             <Outlet/>
         </main>
     }
+}
+
+/// The address book the console shows, and the others the account may open.
+fn book_switcher(me: &crate::api::Me, l: Lang) -> impl IntoView {
+    let books = me.books.clone();
+    let current = me.book.clone();
+    (books.len() > 1).then(|| {
+        view! {
+            <select
+                class="book-switcher"
+                aria-label=tr(l, "Address book")
+                on:change=move |ev| books::open_book(event_target_value(&ev))
+            >
+                {books
+                    .into_iter()
+                    .map(|b| {
+                        let selected = Some(b.id) == current.as_ref().map(|c| c.id);
+                        let label = match b.access {
+                            domain::Access::Owner => b.name.clone(),
+                            _ => format!("{} ({})", b.name, books::access_label(&b)),
+                        };
+                        view! { <option value=b.id.to_string() selected=selected>{label}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        }
+    })
 }
 
 fn group_header(
@@ -324,9 +355,9 @@ fn contact_card(
         <article class="contact-card" aria-labelledby="contact-name">
             <div class="toolbar">
                 <h1 id="contact-name">{d.display_name.clone()}</h1>
-                <a class="button" href=format!("/contacts/{id}/edit")>{t("Edit")}</a>
+                <a class="button edit-control" href=format!("/contacts/{id}/edit")>{t("Edit")}</a>
                 <a
-                    class="button danger"
+                    class="button danger edit-control"
                     href=delete_href
                     on:click=move |ev| {
                         ev.prevent_default();
@@ -442,7 +473,7 @@ fn History(id: String, revision: i64, restore: ServerAction<RestoreRevision>) ->
                                             " · " <span class="by">{h.by}</span>
                                             " · " {what}
                                             {restorable.then(|| view! {
-                                                <ActionForm action=restore attr:class="inline">
+                                                <ActionForm action=restore attr:class="inline edit-control">
                                                     <input type="hidden" name="id" value=id/>
                                                     <input type="hidden" name="revision" value=rev.to_string()/>
                                                     <button type="submit" class="link" aria-label=format!("Restore revision {rev}")>"Restore"</button>

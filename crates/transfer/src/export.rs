@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 use std::io::{BufWriter, Cursor, Write};
 
-use domain::{AccountId, Contact, ContactData, ContactId, GroupId};
+use domain::{Contact, ContactData, ContactId, GroupId};
 use interchange::csv::CsvWriter;
 use interchange::vcard::{write_vcard, VcardVersion};
 use interchange::xlsx::XlsxWriter;
 use interchange::{Columns, Layout, Record};
-use store::{ContactState, FeedItem, Store};
+use store::{ContactState, FeedItem, Scope, Store};
 
 use crate::TransferError;
 
@@ -71,10 +71,11 @@ pub struct ExportOptions {
 /// formula injection (see `interchange`).
 pub async fn export<W: Write>(
     store: &Store,
-    account: AccountId,
+    account: impl Into<Scope>,
     options: &ExportOptions,
     out: W,
 ) -> Result<usize, TransferError> {
+    let account: Scope = account.into();
     let contacts = select(store, account, &options.selection).await?;
     let groups: HashMap<GroupId, String> =
         store.list_groups(account).await?.into_iter().map(|g| (g.id, g.name)).collect();
@@ -83,7 +84,7 @@ pub async fn export<W: Write>(
 
 async fn select(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     selection: &Selection,
 ) -> Result<Vec<Contact>, TransferError> {
     match selection {

@@ -2,10 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use domain::{AccountId, ContactData, ContactId, GroupId, Origin};
+use domain::{ContactData, ContactId, GroupId, Origin};
 use encoding_rs::Encoding;
 use interchange::{ColumnMapping, Dialect};
-use store::{ContactState, FeedItem, Store, StoreError};
+use store::{ContactState, FeedItem, Scope, Store, StoreError};
 
 use crate::matching::{merge, Index, Match, Slot};
 use crate::read::{open, Format, RowFailure};
@@ -65,6 +65,8 @@ pub struct ImportOptions {
     /// Every contact imported or updated also goes into this group (besides the groups the
     /// file names, which are always applied).
     pub group: Option<GroupId>,
+    /// The file's name, for the audit log.
+    pub file_name: Option<String>,
 }
 
 impl Default for ImportOptions {
@@ -79,6 +81,7 @@ impl Default for ImportOptions {
             limits: Limits::default(),
             origin: Origin::Cli,
             group: None,
+            file_name: None,
         }
     }
 }
@@ -206,11 +209,12 @@ struct Batch {
 /// `progress` is called after each batch and once at the end.
 pub async fn import(
     store: &Store,
-    account: AccountId,
+    account: impl Into<Scope>,
     bytes: &[u8],
     options: &ImportOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportReport, TransferError> {
+    let account: Scope = account.into();
     let source = open(bytes, options)?;
     let total = source.total;
     let mut report = ImportReport {
@@ -280,10 +284,9 @@ pub async fn import(
             continue;
         }
         // The id of the row's UID (a card keeps the UID itself, as written).
-        let uid =
-            row.uid.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(|u| {
-                ContactId::from_uuid(interchange::vcard::id_for_uid(account.as_uuid(), u))
-            });
+        let uid = row.uid.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(|u| {
+            ContactId::from_uuid(interchange::vcard::id_for_uid(account.book().as_uuid(), u))
+        });
         let found = match options.duplicates {
             Duplicates::CreateAnyway => None,
             Duplicates::Skip | Duplicates::Update => index.find(uid, &row.data),
@@ -390,17 +393,44 @@ pub async fn import(
     }
     flush(store, account, origin, &mut batch, &mut index, &mut report).await?;
     assign_groups(store, account, &report, options.group, origin).await?;
+    audit(store, account, options, &report).await?;
     progress(report.progress(done, total));
     Ok(report)
+}
+
+/// An import into a book that is not the importing account's own (a company directory, a book
+/// shared with it) is recorded in the audit log: who, when, which file, what it did.
+async fn audit(
+    store: &Store,
+    book: Scope,
+    options: &ImportOptions,
+    report: &ImportReport,
+) -> Result<(), TransferError> {
+    let info = store.book(book).await?;
+    if info.kind == domain::BookKind::Personal && info.owner == Some(book.actor()) {
+        return Ok(());
+    }
+    let detail = format!(
+        "{} into “{}”: {} added, {} updated, {} skipped, {} failed",
+        options.file_name.as_deref().unwrap_or("a file"),
+        info.name,
+        report.imported,
+        report.updated,
+        report.skipped,
+        report.failed.len()
+    );
+    store.record_audit(book, "import", &detail).await?;
+    Ok(())
 }
 
 /// The group of this name (the same ignoring case), created if the account has none.
 pub async fn group_named(
     store: &Store,
-    account: AccountId,
+    account: impl Into<Scope>,
     name: &str,
     origin: Origin,
 ) -> Result<GroupId, TransferError> {
+    let account: Scope = account.into();
     let key = name.trim().to_lowercase();
     match store.list_groups(account).await?.into_iter().find(|g| g.name.to_lowercase() == key) {
         Some(g) => Ok(g.id),
@@ -412,7 +442,7 @@ pub async fn group_named(
 /// them (by name, ignoring case; created when missing).
 async fn assign_groups(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     report: &ImportReport,
     chosen: Option<GroupId>,
     origin: Origin,
@@ -471,7 +501,7 @@ enum Updated {
 /// Merges `imported` into a stored contact, re-reading it if it changed meanwhile.
 async fn update_existing(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     id: ContactId,
     imported: &ContactData,
     origin: Origin,
@@ -505,7 +535,7 @@ async fn update_existing(
 /// Writes the gathered new contacts in one transaction.
 async fn flush(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     origin: Origin,
     batch: &mut Batch,
     index: &mut Index,

@@ -59,12 +59,12 @@ impl Jobs {
         }
     }
 
-    /// Starts importing `bytes` into `account` in the background, holding `pass` (the right to
+    /// Starts importing `bytes` into `book` (for the account acting in it) in the background, holding `pass` (the right to
     /// read one file) until it ends; `group` names the chosen group for the status.
     pub fn start(
         self: &Arc<Self>,
         store: Arc<Store>,
-        account: AccountId,
+        book: store::Scope,
         bytes: Arc<Vec<u8>>,
         options: ImportOptions,
         group: Option<String>,
@@ -81,13 +81,13 @@ impl Jobs {
         {
             let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
             jobs.retain(|_, j| j.ended.is_none_or(|t| t.elapsed() < KEPT));
-            jobs.insert(id, Job { account, status, report_csv: None, ended: None });
+            jobs.insert(id, Job { account: book.actor(), status, report_csv: None, ended: None });
         }
         let jobs = self.clone();
         tokio::spawn(async move {
             let _pass = pass;
             let mut progress = |p: Progress| jobs.update(id, |j| j.status.progress = p);
-            let result = import(&store, account, &bytes, &options, &mut progress).await;
+            let result = import(&store, book, &bytes, &options, &mut progress).await;
             jobs.update(id, |j| {
                 match result {
                     Ok(report) => {
