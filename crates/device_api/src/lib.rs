@@ -156,12 +156,33 @@ fn parts(
     }
 }
 
-fn change_of(item: FeedItem) -> proto::Change {
+/// A feed item as the device sees it: `book` is absent for the account's first book.
+fn change_of(item: FeedItem, book: Option<uuid::Uuid>) -> proto::Change {
     let (kind, id, revision, at, data) = parts(&item);
     match data {
-        Some(data) => proto::Change::Upsert { kind, id, revision, updated_at: at, data },
-        None => proto::Change::Delete { kind, id, revision, deleted_at: at },
+        Some(data) => proto::Change::Upsert { kind, id, revision, updated_at: at, data, book },
+        None => proto::Change::Delete { kind, id, revision, deleted_at: at, book },
     }
+}
+
+fn book_ref(b: &domain::BookInfo) -> proto::BookRef {
+    proto::BookRef {
+        id: *b.id.as_uuid(),
+        name: b.name.clone(),
+        access: b.access.as_str().into(),
+        first: b.is_first,
+    }
+}
+
+/// The books the device's account may read.
+#[utoipa::path(get, path = "/api/v1/books", security(("device_token" = [])),
+    responses((status = 200, body = Vec<proto::BookRef>), (status = 401, body = proto::ApiError)))]
+async fn books(
+    State(state): State<ApiState>,
+    auth: AuthDevice,
+) -> Result<Json<Vec<proto::BookRef>>, ApiFailure> {
+    let books = state.store.books(auth.account.id).await?;
+    Ok(Json(books.iter().map(book_ref).collect()))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -190,18 +211,34 @@ async fn changes(
             proto::MAX_PAGE
         )));
     }
+    let first = domain::BookId::first_of(auth.account.id);
     let cursor = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,
-        Some(c) => Some(proto::decode_cursor(c).ok_or(SyncError::CursorInvalid)?),
+        Some(c) => Some(
+            proto::decode_books_cursor(c, *first.as_uuid())
+                .ok_or(SyncError::CursorInvalid)?
+                .into_iter()
+                .map(|(b, seq)| (domain::BookId::from_uuid(b), seq))
+                .collect::<Vec<_>>(),
+        ),
     };
-    let pull = sync_engine::pull(&state.store, auth.account.id, cursor, limit).await?;
+    let pull =
+        sync_engine::pull_books(&state.store, auth.account.id, cursor.as_deref(), limit).await?;
     let sent = pull.items.len() as i64;
+    let position: Vec<(uuid::Uuid, i64)> =
+        pull.next.iter().map(|(b, seq)| (*b.as_uuid(), *seq)).collect();
     let response = proto::ChangesResponse {
-        cursor: proto::encode_cursor(pull.next),
+        cursor: proto::encode_books_cursor(&position),
         more: pull.more,
-        changes: pull.items.into_iter().map(change_of).collect(),
+        changes: pull
+            .items
+            .into_iter()
+            .map(|(b, item)| change_of(item, (b != first).then_some(*b.as_uuid())))
+            .collect(),
+        books: pull.books.iter().map(book_ref).collect(),
     };
-    state.store.record_sync(auth.device.id, Some(pull.next), auth.addr, sent, 0).await?;
+    let first_at = pull.next.iter().find(|(b, _)| *b == first).map(|(_, s)| *s);
+    state.store.record_sync(auth.device.id, first_at, auth.addr, sent, 0).await?;
     Ok(Json(response))
 }
 
@@ -288,20 +325,52 @@ async fn upload(
     }
     let origin = Origin::Device(auth.device.id);
     let mut results: Vec<Option<proto::ItemResult>> = Vec::with_capacity(req.changes.len());
-    let mut items = Vec::new();
-    for item in req.changes {
+    // Items by book, in order, each with its place among the results.
+    type Placed = Vec<(usize, PushItem)>;
+    let mut by_book: Vec<(Option<uuid::Uuid>, Placed)> = Vec::new();
+    for (i, item) in req.changes.into_iter().enumerate() {
+        let book = item.book;
         match parse_item(item) {
-            Ok(i) => {
+            Ok(p) => {
                 results.push(None);
-                items.push(i);
+                match by_book.iter_mut().find(|(b, _)| *b == book) {
+                    Some((_, list)) => list.push((i, p)),
+                    None => by_book.push((book, vec![(i, p)])),
+                }
             }
             Err(rejected) => results.push(Some(result_of(rejected))),
         }
     }
-    let mut applied =
-        sync_engine::push(&state.store, auth.account.id, origin, items).await?.into_iter();
-    let results: Vec<proto::ItemResult> =
-        results.into_iter().filter_map(|r| r.or_else(|| applied.next().map(result_of))).collect();
+    for (book, list) in by_book {
+        let scope = match book {
+            None => Ok(store::Scope::from(auth.account.id)),
+            Some(b) => {
+                match state.store.open_book(auth.account.id, domain::BookId::from_uuid(b)).await {
+                    Ok(scope) if scope.can_write() => Ok(scope),
+                    Ok(_) => Err(format!("the address book {b} is read-only for this account")),
+                    Err(StoreError::NotFound) => {
+                        Err(format!("there is no address book {b} this account may use"))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        let (places, items): (Vec<usize>, Vec<PushItem>) = list.into_iter().unzip();
+        match scope {
+            Ok(scope) => {
+                let applied = sync_engine::push(&state.store, scope, origin, items).await?;
+                for (place, r) in places.into_iter().zip(applied) {
+                    results[place] = Some(result_of(r));
+                }
+            }
+            Err(reason) => {
+                for (place, item) in places.into_iter().zip(items) {
+                    results[place] = Some(result_of(PushResult::rejected(item.id, reason.clone())));
+                }
+            }
+        }
+    }
+    let results: Vec<proto::ItemResult> = results.into_iter().flatten().collect();
     let received = results
         .iter()
         .filter(|r| {
@@ -401,8 +470,8 @@ impl utoipa::Modify for SecurityAddon {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Rolo device sync API", version = "1", description = include_str!("../API.md")),
-    paths(changes, upload, status, contact, groups),
-    components(schemas(proto::ChangesResponse, proto::Change, proto::EntityKind, proto::UploadRequest, proto::UploadItem,
+    paths(changes, upload, status, contact, groups, books),
+    components(schemas(proto::ChangesResponse, proto::BookRef, proto::Change, proto::EntityKind, proto::UploadRequest, proto::UploadItem,
         proto::Op, proto::UploadResponse, proto::ItemResult, proto::ItemStatus, proto::Current, proto::FieldConflict,
         proto::SyncStatus, proto::DeviceSummary, proto::ContactResponse, proto::GroupResponse, proto::ApiError)),
     modifiers(&SecurityAddon)
@@ -458,6 +527,7 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/api/v1/sync/status", get(status))
         .route("/api/v1/contacts/{id}", get(contact))
         .route("/api/v1/groups", get(groups))
+        .route("/api/v1/books", get(books))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/docs", get(docs))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))

@@ -344,6 +344,7 @@ impl Vdir {
             if !local.contains_key(id) && !unreadable.contains(id) {
                 uploads.push(proto::UploadItem {
                     kind: proto::EntityKind::Contact,
+                    book: None,
                     id: *id,
                     op: proto::Op::Delete,
                     base_revision: Some(item.revision),
@@ -397,6 +398,11 @@ impl Vdir {
                 Err(e) => return Err(e),
             };
             for change in page.changes {
+                // The folder is the account's first address book; other books' changes (books
+                // shared with the account, directories) are not written into it.
+                if change.book().is_some() {
+                    continue;
+                }
                 if !held.contains(&change.id()) {
                     self.apply_change(&mut state, change, &mut summary)?;
                 }
@@ -518,6 +524,7 @@ impl Vdir {
 fn upsert(id: Uuid, base: Option<i64>, data: &ContactData) -> proto::UploadItem {
     proto::UploadItem {
         kind: proto::EntityKind::Contact,
+        book: None,
         id,
         op: proto::Op::Upsert,
         base_revision: base,

@@ -5,8 +5,10 @@
 
 pub mod merge;
 
-use domain::{AccountId, ContactData, ContactDraft, ContactId, GroupData, GroupId, Origin};
-use store::{FeedItem, Since, Store, StoreError};
+use domain::{
+    AccountId, BookId, BookInfo, ContactData, ContactDraft, ContactId, GroupData, GroupId, Origin,
+};
+use store::{FeedItem, Scope, Since, Store, StoreError};
 use uuid::Uuid;
 
 pub use merge::{merge, FieldConflict, Merged};
@@ -34,7 +36,7 @@ pub struct Pull {
 /// `limit`: the store's feed ([`Store::feed`]), which owns the cursor rules.
 pub async fn pull(
     store: &Store,
-    account: AccountId,
+    account: impl Into<Scope>,
     cursor: Option<i64>,
     limit: usize,
 ) -> Result<Pull, SyncError> {
@@ -44,6 +46,48 @@ pub async fn pull(
         Err(StoreError::CursorInvalid) => Err(SyncError::CursorInvalid),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A page of the feed over every book an account may read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BooksPull {
+    /// Changed contacts and groups with their book, book by book in change order.
+    pub items: Vec<(BookId, FeedItem)>,
+    /// Each readable book's position after this page.
+    pub next: Vec<(BookId, i64)>,
+    pub more: bool,
+    /// The books the account may read now.
+    pub books: Vec<BookInfo>,
+}
+
+/// Everything that changed after `cursor` in every book `account` may read (`None`, or a book
+/// missing from the cursor: from its start), at most `limit` items: each book's feed in turn,
+/// so one cursor holds every book's position. Books no longer readable drop out of it.
+pub async fn pull_books(
+    store: &Store,
+    account: AccountId,
+    cursor: Option<&[(BookId, i64)]>,
+    limit: usize,
+) -> Result<BooksPull, SyncError> {
+    let books = store.book_scopes(account).await?;
+    let mut out = BooksPull { items: Vec::new(), next: Vec::new(), more: false, books: Vec::new() };
+    for (info, scope) in books {
+        let at = cursor.and_then(|c| c.iter().find(|(b, _)| *b == info.id)).map(|(_, s)| *s);
+        let room = limit.saturating_sub(out.items.len());
+        if room == 0 {
+            // No room left in this page: the book waits for the next one.
+            out.more = true;
+            out.next.push((info.id, at.unwrap_or(0)));
+            out.books.push(info);
+            continue;
+        }
+        let page = pull(store, scope, at, room).await?;
+        out.more |= page.more;
+        out.next.push((info.id, page.next));
+        out.items.extend(page.items.into_iter().map(|i| (info.id, i)));
+        out.books.push(info);
+    }
+    Ok(out)
 }
 
 /// One change made on a device.
@@ -124,10 +168,11 @@ const ATTEMPTS: usize = 5;
 /// together in one transaction; everything else item by item.
 pub async fn push(
     store: &Store,
-    account: AccountId,
+    account: impl Into<Scope>,
     origin: Origin,
     items: Vec<PushItem>,
 ) -> Result<Vec<PushResult>, StoreError> {
+    let account: Scope = account.into();
     let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
     let known = store.entry_states(account, &ids).await?;
     let mut seen = std::collections::HashMap::<Uuid, usize>::new();
@@ -187,7 +232,7 @@ pub async fn push(
 
 async fn push_one(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     origin: Origin,
     item: PushItem,
 ) -> Result<PushResult, StoreError> {
@@ -224,17 +269,13 @@ async fn push_one(
     Ok(PushResult::rejected(id, "it kept changing on the server; retry the upload"))
 }
 
-async fn contact_now(
-    store: &Store,
-    account: AccountId,
-    id: ContactId,
-) -> Result<FeedItem, StoreError> {
+async fn contact_now(store: &Store, account: Scope, id: ContactId) -> Result<FeedItem, StoreError> {
     store.contact_state(account, id).await?.map(FeedItem::Contact).ok_or(StoreError::NotFound)
 }
 
 async fn contact_once(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     origin: Origin,
     uuid: Uuid,
     base: Option<i64>,
@@ -313,13 +354,13 @@ async fn contact_once(
     }
 }
 
-async fn group_now(store: &Store, account: AccountId, id: GroupId) -> Result<FeedItem, StoreError> {
+async fn group_now(store: &Store, account: Scope, id: GroupId) -> Result<FeedItem, StoreError> {
     store.group_state(account, id).await?.map(FeedItem::Group).ok_or(StoreError::NotFound)
 }
 
 async fn group_once(
     store: &Store,
-    account: AccountId,
+    account: Scope,
     origin: Origin,
     uuid: Uuid,
     base: Option<i64>,

@@ -43,12 +43,29 @@ pub enum Change {
         updated_at: DateTime<Utc>,
         #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         data: serde_json::Value,
+        /// The address book it is in (absent: the account's first book).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        book: Option<Uuid>,
     },
     /// Deleted: remove it on the device.
-    Delete { kind: EntityKind, id: Uuid, revision: i64, deleted_at: DateTime<Utc> },
+    Delete {
+        kind: EntityKind,
+        id: Uuid,
+        revision: i64,
+        deleted_at: DateTime<Utc>,
+        /// The address book it was in (absent: the account's first book).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        book: Option<Uuid>,
+    },
 }
 
 impl Change {
+    /// The book it is in; `None`: the account's first book.
+    pub fn book(&self) -> Option<Uuid> {
+        match self {
+            Change::Upsert { book, .. } | Change::Delete { book, .. } => *book,
+        }
+    }
     pub fn id(&self) -> Uuid {
         match self {
             Change::Upsert { id, .. } | Change::Delete { id, .. } => *id,
@@ -79,6 +96,18 @@ impl Change {
     }
 }
 
+/// An address book the device's account may read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookRef {
+    pub id: Uuid,
+    pub name: String,
+    /// `owner`, `read_write` or `read_only`: uploads to a read-only book are rejected.
+    pub access: String,
+    /// The account's first book: its changes carry no `book`.
+    pub first: bool,
+}
+
 /// A page of the download feed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -89,6 +118,10 @@ pub struct ChangesResponse {
     /// More changes are waiting: ask again with the new cursor.
     pub more: bool,
     pub changes: Vec<Change>,
+    /// Every book the account may read now. The feed covers them all; a book that is no
+    /// longer listed (a share withdrawn, a book deleted) is to be forgotten on the device.
+    #[serde(default)]
+    pub books: Vec<BookRef>,
 }
 
 /// What an upload item asks for.
@@ -110,6 +143,10 @@ pub struct UploadItem {
     /// The contact's UUID; the device creates it for a new contact.
     pub id: Uuid,
     pub op: Op,
+    /// The address book it goes to (absent: the account's first book). A book the account may
+    /// only read rejects the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub book: Option<Uuid>,
     /// The server revision the device's copy is based on; absent for a new contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_revision: Option<i64>,
@@ -254,6 +291,32 @@ pub fn decode_cursor(s: &str) -> Option<i64> {
     s.strip_prefix("v1.")?.parse::<i64>().ok().filter(|n| *n >= 0)
 }
 
+/// The cursor of a feed over several books: each book's position.
+pub fn encode_books_cursor(books: &[(Uuid, i64)]) -> String {
+    let parts: Vec<String> =
+        books.iter().map(|(id, seq)| format!("{}:{seq}", id.simple())).collect();
+    format!("v2.{}", parts.join(","))
+}
+
+/// Reads a cursor of either form (a `v1` one is the position in `first`, the account's first
+/// book); `None` if it is not one this server issues.
+pub fn decode_books_cursor(s: &str, first: Uuid) -> Option<Vec<(Uuid, i64)>> {
+    if let Some(seq) = decode_cursor(s) {
+        return Some(vec![(first, seq)]);
+    }
+    let rest = s.strip_prefix("v2.")?;
+    if rest.is_empty() {
+        return Some(Vec::new());
+    }
+    rest.split(',')
+        .map(|part| {
+            let (id, seq) = part.split_once(':')?;
+            let seq = seq.parse::<i64>().ok().filter(|n| *n >= 0)?;
+            Some((Uuid::try_parse(id).ok()?, seq))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,12 +330,24 @@ mod tests {
     }
 
     #[test]
+    fn book_cursors_round_trip_and_read_v1() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let c = encode_books_cursor(&[(a, 5), (b, 0)]);
+        assert_eq!(decode_books_cursor(&c, a), Some(vec![(a, 5), (b, 0)]));
+        assert_eq!(decode_books_cursor("v1.7", a), Some(vec![(a, 7)]));
+        assert_eq!(decode_books_cursor("v2.", a), Some(vec![]));
+        assert_eq!(decode_books_cursor("v2.x:1", a), None);
+        assert_eq!(decode_books_cursor(&format!("v2.{}:-1", a.simple()), a), None);
+    }
+
+    #[test]
     fn wire_format_is_stable() {
         let c = Change::Delete {
             kind: EntityKind::Contact,
             id: Uuid::nil(),
             revision: 3,
             deleted_at: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            book: None,
         };
         let json = serde_json::to_value(&c).unwrap_or_default();
         assert_eq!(json["op"], "delete");

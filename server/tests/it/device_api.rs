@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::{raw_request, TestServer};
-use domain::{ContactDraft, DeviceKind, LabeledDraft, Origin};
+use domain::{ContactDraft, ContactId, DeviceKind, Grantee, LabeledDraft, Origin};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
@@ -326,4 +326,81 @@ async fn groups_and_membership_travel_in_the_feed() {
     assert_eq!(seen, vec![("contact", "upsert"), ("group", "delete")]);
     assert!(changes[0]["data"].get("groups").is_none());
     s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_covers_every_readable_book_and_shares_decide_uploads() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let bob = s.account("bob", "bob-password-12").await;
+    let phone = Device::new(&s, bob.id, "Bob's phone").await;
+    let own = contact_data("Own");
+    s.store.create_contact(bob.id, None, &own, Origin::Console).await.unwrap();
+    let work = s.store.create_book(alice.id, "Work", "").await.unwrap();
+    let w = s.store.open_book(alice.id, work.id).await.unwrap();
+    for n in ["Wendy", "Walter", "Wes"] {
+        s.store.create_contact(w, None, &contact_data(n), Origin::Console).await.unwrap();
+    }
+    let ro = s.store.create_book(alice.id, "Read only", "").await.unwrap();
+    let r = s.store.open_book(alice.id, ro.id).await.unwrap();
+    s.store.create_contact(r, None, &contact_data("Rita"), Origin::Console).await.unwrap();
+
+    // Before any share: bob's own book only, its changes without a book.
+    let (changes, cursor) = phone.download("").await;
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].get("book").is_none(), "{}", changes[0]);
+    let (_, books) = phone.get("/api/v1/books").await;
+    assert_eq!(books.as_array().unwrap().len(), 1);
+
+    // Shared: the next download (same cursor) brings the whole shared books, marked.
+    s.store.share_book(w, &Grantee::Account(bob.id), true).await.unwrap();
+    s.store.share_book(r, &Grantee::Account(bob.id), false).await.unwrap();
+    let (changes, cursor) = phone.download(&cursor).await;
+    assert_eq!(changes.len(), 4, "{changes:?}");
+    let work_id = work.id.to_string();
+    assert_eq!(changes.iter().filter(|c| c["book"] == work_id.as_str()).count(), 3);
+    let (_, page) = phone.get(&format!("/api/v1/sync/changes?cursor={cursor}")).await;
+    let listed: Vec<&str> =
+        page["books"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert!(page["changes"].as_array().unwrap().is_empty());
+
+    // Uploads go to the book they name: a read-write one takes them, a read-only one refuses.
+    let (status, res) = phone
+        .upload(json!({ "changes": [
+            { "id": A, "op": "upsert", "book": work.id, "data": contact("Bob's addition", "555 0101") },
+            { "id": B, "op": "upsert", "book": ro.id, "data": contact("Not allowed", "555 0102") },
+            { "id": "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f03", "op": "upsert", "data": contact("Mine", "555 0103") }
+        ]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{res}");
+    assert_eq!(res["results"][0]["status"], "created", "{res}");
+    assert_eq!(res["results"][1]["status"], "rejected", "{res}");
+    assert!(res["results"][1]["reason"].as_str().unwrap().contains("read-only"), "{res}");
+    assert_eq!(res["results"][2]["status"], "created", "{res}");
+    assert_eq!(s.store.count_contacts(w).await.unwrap(), 4);
+    assert_eq!(s.store.count_contacts(r).await.unwrap(), 1);
+    assert_eq!(s.store.count_contacts(bob.id).await.unwrap(), 2);
+    let a = ContactId::parse(A).unwrap();
+    assert_eq!(s.store.history(w, a).await.unwrap()[0].actor_name.as_deref(), Some("bob"));
+
+    // Withdrawn: gone from the list at once, and uploads to it are refused.
+    s.store.unshare_book(w, &Grantee::Account(bob.id)).await.unwrap();
+    let (_, page) = phone.get(&format!("/api/v1/sync/changes?cursor={cursor}")).await;
+    assert!(
+        page["books"].as_array().unwrap().iter().all(|b| b["id"] != work_id.as_str()),
+        "{page}"
+    );
+    let (_, res) = phone
+        .upload(json!({ "changes": [{ "id": A, "op": "delete", "book": work.id, "base_revision": 1 }] }))
+        .await;
+    assert_eq!(res["results"][0]["status"], "rejected", "{res}");
+    // A cursor from before books (v1) still reads the first book.
+    let (status, page) = phone.get("/api/v1/sync/changes?cursor=v1.0").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    s.shutdown().await;
+}
+
+fn contact_data(given: &str) -> domain::ContactData {
+    ContactDraft { given_name: given.into(), ..Default::default() }.parse().unwrap()
 }
