@@ -25,10 +25,10 @@ if ! command -v pg_isready >/dev/null 2>&1 || ! pg_isready -q -d "$ROLO_TEST_POS
   pg_isready -q -d "$ROLO_TEST_POSTGRES_URL" || die "PostgreSQL is not reachable at ROLO_TEST_POSTGRES_URL; the contract tests need it"
 fi
 
-# Each contract test makes a schema of its own; drop those of earlier runs.
+# Each contract test (and each server test on PostgreSQL) makes a schema of its own; drop those of earlier runs.
 if command -v psql >/dev/null 2>&1; then
   psql -q -X -d "$ROLO_TEST_POSTGRES_URL" -At -c \
-    "SELECT format('DROP SCHEMA %I CASCADE;', nspname) FROM pg_namespace WHERE nspname LIKE 'rolo\_test\_%'" \
+    "SELECT format('DROP SCHEMA %I CASCADE;', nspname) FROM pg_namespace WHERE nspname LIKE 'rolo\_test\_%' OR nspname LIKE 'rolo\_it\_%'" \
     | psql -q -X -d "$ROLO_TEST_POSTGRES_URL" >/dev/null 2>&1 || true
 fi
 

@@ -50,6 +50,26 @@ impl TestServer {
         s
     }
 
+    /// A server on PostgreSQL (`ROLO_TEST_POSTGRES_URL`), in a schema of its own made with
+    /// `psql`.
+    pub async fn start_postgres() -> Self {
+        let base = std::env::var("ROLO_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let schema = format!("rolo_it_{}", uuid::Uuid::new_v4().simple());
+        let out = std::process::Command::new("psql")
+            .args(["-q", "-X", "-d", &base, "-c", &format!("CREATE SCHEMA {schema}")])
+            .output()
+            .expect("psql (PostgreSQL's client, which make test installs) runs the PostgreSQL server tests");
+        assert!(
+            out.status.success(),
+            "cannot make a schema in {base}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        Self::start_configured(|c| c.database_url = url).await
+    }
+
     async fn start_in(dir: &std::path::Path, dav: carddav::DavConfig) -> Self {
         Self::start_in_with(dir, dav, |_| {}).await
     }

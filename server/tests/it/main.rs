@@ -2,6 +2,7 @@
 //! loopback port each, with a database of their own.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code, clippy::panic)]
 
+mod books;
 mod carddav;
 mod cli;
 mod common;
