@@ -1,6 +1,12 @@
 //! `rolo-sync`: keeps a local folder of vCard files — one `<UUID>.vcf` per contact, the "vdir"
 //! layout khard, vdirsyncer and Evolution use — in sync with a Rolo server.
 //!
+//! The folder is the account's first address book; every other book the account may read (books
+//! shared with it, company directories) gets a folder of its own inside it, named after the book
+//! (`Company-0190f5a4/`), made when the book appears and emptied and removed when it is no longer
+//! readable. Changes in a read-only book's folder are not uploaded (the server's copy comes back
+//! with the contact's next change).
+//!
 //! One sync: compare the folder with the state of the last sync (by UUID and content hash) to
 //! find local adds, edits and deletes; upload them; then download the server's changes since the
 //! saved cursor and write or delete files. State is written atomically after every step, so a
@@ -47,11 +53,40 @@ pub struct Config {
     pub server: String,
 }
 
-/// What the last sync left: the cursor and, per contact, its file, revision and content hash.
+/// What the last sync left: the cursor and, per contact, its file, revision and content hash —
+/// the first book's in `items`, other books' in `books`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct State {
     pub cursor: Option<String>,
     pub items: BTreeMap<Uuid, Item>,
+    #[serde(default)]
+    pub books: BTreeMap<Uuid, BookState>,
+}
+
+/// Another address book's folder and contacts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct BookState {
+    pub name: String,
+    /// Its folder, inside the synced folder.
+    pub folder: String,
+    pub read_only: bool,
+    pub items: BTreeMap<Uuid, Item>,
+}
+
+/// A folder name for a book: its name made safe for a file system, and the start of its id.
+fn folder_for(name: &str, id: Uuid) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' || c == ' ' { c } else { '_' })
+        .take(60)
+        .collect();
+    let safe = safe.trim().trim_start_matches('.');
+    let short = &id.simple().to_string()[..8];
+    if safe.is_empty() {
+        short.to_string()
+    } else {
+        format!("{safe}-{short}")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -247,22 +282,35 @@ impl Vdir {
         Self::check(r).await?.json().await.map_err(|e| SyncError::Network(e.to_string()))
     }
 
-    /// Reads every `.vcf` file. Files without a UUID UID get one written into them (adopted).
+    /// The folder of a book (`None`: the first, the synced folder itself).
+    fn folder(&self, state: &State, book: Option<Uuid>) -> PathBuf {
+        match book.and_then(|b| state.books.get(&b)) {
+            Some(b) => self.dir.join(&b.folder),
+            None => self.dir.clone(),
+        }
+    }
+
+    /// Reads every `.vcf` file of `folder`. Files without a UUID UID get one written into them
+    /// (adopted).
     fn scan(
         &self,
+        folder: &Path,
         summary: &mut Summary,
     ) -> Result<(HashMap<Uuid, LocalCard>, HashSet<Uuid>), SyncError> {
         let mut cards = HashMap::new();
         let mut unreadable = HashSet::new();
-        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
-            .map_err(io_err(&self.dir))?
+        if !folder.exists() {
+            std::fs::create_dir_all(folder).map_err(io_err(folder))?;
+        }
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .map_err(io_err(folder))?
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().to_string())
             .filter(|n| !n.starts_with('.') && n.to_lowercase().ends_with(".vcf"))
             .collect();
         names.sort();
         for name in names {
-            let path = self.dir.join(&name);
+            let path = folder.join(&name);
             let stem_uuid = uuid_of(name.trim_end_matches(".vcf").trim_end_matches(".VCF"));
             let bytes = std::fs::read(&path).map_err(io_err(&path))?;
             let Ok(text) = String::from_utf8(bytes.clone()) else {
@@ -307,14 +355,21 @@ impl Vdir {
     }
 
     /// Writes a contact's file and returns its hash.
-    fn write_card(&self, file: &str, id: Uuid, data: &ContactData) -> Result<String, SyncError> {
+    fn write_card(
+        &self,
+        folder: &Path,
+        file: &str,
+        id: Uuid,
+        data: &ContactData,
+    ) -> Result<String, SyncError> {
         let text = write_vcard(&id.to_string(), data, VcardVersion::V3);
-        write_atomic(&self.dir.join(file), text.as_bytes(), false)?;
+        std::fs::create_dir_all(folder).map_err(io_err(folder))?;
+        write_atomic(&folder.join(file), text.as_bytes(), false)?;
         Ok(hash(text.as_bytes()))
     }
 
-    fn remove_card(&self, file: &str) -> Result<(), SyncError> {
-        let path = self.dir.join(file);
+    fn remove_card(&self, folder: &Path, file: &str) -> Result<(), SyncError> {
+        let path = folder.join(file);
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -326,31 +381,50 @@ impl Vdir {
     pub async fn sync(&self) -> Result<Summary, SyncError> {
         let mut summary = Summary::default();
         let mut state = self.load_state()?;
-        let (local, unreadable) = self.scan(&mut summary)?;
 
-        // Local changes against the last synced state.
+        // Local changes against the last synced state, book by book (`None`: the first).
         let mut uploads: Vec<proto::UploadItem> = Vec::new();
-        for (id, card) in &local {
-            match state.items.get_mut(id) {
-                None => uploads.push(upsert(*id, None, &card.data)),
-                Some(item) if item.hash != card.hash => {
-                    uploads.push(upsert(*id, Some(item.revision), &card.data))
+        let mut locals: HashMap<Option<Uuid>, HashMap<Uuid, LocalCard>> = HashMap::new();
+        let books: Vec<Option<Uuid>> =
+            std::iter::once(None).chain(state.books.keys().copied().map(Some)).collect();
+        for book in books {
+            let folder = self.folder(&state, book);
+            let (local, unreadable) = self.scan(&folder, &mut summary)?;
+            let read_only = book.and_then(|b| state.books.get(&b)).is_some_and(|b| b.read_only);
+            let items = items_of(&mut state, book);
+            let mut changed = Vec::new();
+            for (id, card) in &local {
+                match items.get_mut(id) {
+                    None => changed.push(upsert(book, *id, None, &card.data)),
+                    Some(item) if item.hash != card.hash => {
+                        changed.push(upsert(book, *id, Some(item.revision), &card.data))
+                    }
+                    Some(item) if item.file != card.file => item.file = card.file.clone(),
+                    Some(_) => {}
                 }
-                Some(item) if item.file != card.file => item.file = card.file.clone(),
-                Some(_) => {}
             }
-        }
-        for (id, item) in &state.items {
-            if !local.contains_key(id) && !unreadable.contains(id) {
-                uploads.push(proto::UploadItem {
-                    kind: proto::EntityKind::Contact,
-                    book: None,
-                    id: *id,
-                    op: proto::Op::Delete,
-                    base_revision: Some(item.revision),
-                    data: None,
-                });
+            for (id, item) in items.iter() {
+                if !local.contains_key(id) && !unreadable.contains(id) {
+                    changed.push(proto::UploadItem {
+                        kind: proto::EntityKind::Contact,
+                        book,
+                        id: *id,
+                        op: proto::Op::Delete,
+                        base_revision: Some(item.revision),
+                        data: None,
+                    });
+                }
             }
+            if read_only && !changed.is_empty() {
+                summary.skipped.push(format!(
+                    "{}: {} local change(s) not uploaded: the address book is read-only for you",
+                    folder.display(),
+                    changed.len()
+                ));
+                changed.clear();
+            }
+            uploads.extend(changed);
+            locals.insert(book, local);
         }
         // Contacts whose upload the server refused keep their local file untouched this run.
         let mut held: HashSet<Uuid> = HashSet::new();
@@ -368,16 +442,18 @@ impl Vdir {
                 .json()
                 .await
                 .map_err(|e| SyncError::Network(e.to_string()))?;
-            for result in resp.results {
+            for (item, result) in batch.iter().zip(resp.results) {
                 if result.status == proto::ItemStatus::Rejected {
                     held.insert(result.id);
                 }
-                self.apply_result(&mut state, &local, result, &mut summary)?;
+                let empty = HashMap::new();
+                let local = locals.get(&item.book).unwrap_or(&empty);
+                self.apply_result(&mut state, item.book, local, result, &mut summary)?;
             }
             self.save_state(&state)?;
         }
 
-        // The server's changes since our cursor.
+        // The server's changes since our cursor, in every book.
         loop {
             let mut req = self
                 .http
@@ -397,12 +473,8 @@ impl Vdir {
                 }
                 Err(e) => return Err(e),
             };
+            self.follow_books(&mut state, &page.books)?;
             for change in page.changes {
-                // The folder is the account's first address book; other books' changes (books
-                // shared with the account, directories) are not written into it.
-                if change.book().is_some() {
-                    continue;
-                }
                 if !held.contains(&change.id()) {
                     self.apply_change(&mut state, change, &mut summary)?;
                 }
@@ -416,18 +488,55 @@ impl Vdir {
         Ok(summary)
     }
 
+    /// Makes a folder for each book newly readable, and empties and removes the folder of each
+    /// book no longer listed (only the files this client wrote; anything else stays).
+    fn follow_books(&self, state: &mut State, listed: &[proto::BookRef]) -> Result<(), SyncError> {
+        for b in listed.iter().filter(|b| !b.first) {
+            let entry = state.books.entry(b.id).or_insert_with(|| BookState {
+                name: b.name.clone(),
+                folder: folder_for(&b.name, b.id),
+                read_only: false,
+                items: BTreeMap::new(),
+            });
+            entry.name = b.name.clone();
+            entry.read_only = b.access == "read_only";
+            let folder = self.dir.join(&entry.folder);
+            std::fs::create_dir_all(&folder).map_err(io_err(&folder))?;
+        }
+        let gone: Vec<Uuid> = state
+            .books
+            .keys()
+            .copied()
+            .filter(|id| !listed.iter().any(|b| b.id == *id && !b.first))
+            .collect();
+        for id in gone {
+            if let Some(book) = state.books.remove(&id) {
+                let folder = self.dir.join(&book.folder);
+                for item in book.items.values() {
+                    self.remove_card(&folder, &item.file)?;
+                }
+                // Removed only when nothing else is in it.
+                let _ = std::fs::remove_dir(&folder);
+            }
+        }
+        Ok(())
+    }
+
     fn apply_result(
         &self,
         state: &mut State,
+        book: Option<Uuid>,
         local: &HashMap<Uuid, LocalCard>,
         r: proto::ItemResult,
         summary: &mut Summary,
     ) -> Result<(), SyncError> {
         let id = r.id;
+        let folder = self.folder(state, book);
+        let items = items_of(state, book);
         let card = local.get(&id);
         let file = card
             .map(|c| c.file.clone())
-            .or_else(|| state.items.get(&id).map(|i| i.file.clone()))
+            .or_else(|| items.get(&id).map(|i| i.file.clone()))
             .unwrap_or_else(|| format!("{id}.vcf"));
         match r.status {
             proto::ItemStatus::Created
@@ -435,11 +544,11 @@ impl Vdir {
             | proto::ItemStatus::Unchanged => {
                 match (card, r.revision) {
                     (Some(card), Some(revision)) => {
-                        state.items.insert(id, Item { file, revision, hash: card.hash.clone() });
+                        items.insert(id, Item { file, revision, hash: card.hash.clone() });
                     }
                     // A deletion the server never saw: forget it.
                     _ => {
-                        state.items.remove(&id);
+                        items.remove(&id);
                     }
                 }
                 match r.status {
@@ -449,19 +558,19 @@ impl Vdir {
                 }
             }
             proto::ItemStatus::Deleted => {
-                state.items.remove(&id);
+                items.remove(&id);
                 summary.up_deleted += 1;
             }
             proto::ItemStatus::Conflict => {
                 summary.conflicts += 1;
                 match r.current.as_ref().and_then(|c| c.contact().map(|d| (c.revision, d))) {
                     Some((revision, data)) => {
-                        let hash = self.write_card(&file, id, &data)?;
-                        state.items.insert(id, Item { file, revision, hash });
+                        let hash = self.write_card(&folder, &file, id, &data)?;
+                        items.insert(id, Item { file, revision, hash });
                     }
                     None => {
-                        self.remove_card(&file)?;
-                        state.items.remove(&id);
+                        self.remove_card(&folder, &file)?;
+                        items.remove(&id);
                     }
                 }
             }
@@ -485,6 +594,13 @@ impl Vdir {
         if change.kind() != proto::EntityKind::Contact {
             return Ok(());
         }
+        let book = change.book();
+        if book.is_some_and(|b| !state.books.contains_key(&b)) {
+            // A book the page did not list (it cannot be, but a folder is never guessed).
+            return Ok(());
+        }
+        let folder = self.folder(state, book);
+        let items = items_of(state, book);
         let contact = change.contact();
         match change {
             proto::Change::Upsert { id, revision, .. } => {
@@ -497,7 +613,7 @@ impl Vdir {
                         return Ok(());
                     }
                 };
-                let known = state.items.get(&id);
+                let known = items.get(&id);
                 if known.is_some_and(|i| i.revision == revision) {
                     return Ok(());
                 }
@@ -507,12 +623,12 @@ impl Vdir {
                 } else {
                     summary.down_created += 1;
                 }
-                let hash = self.write_card(&file, id, &data)?;
-                state.items.insert(id, Item { file, revision, hash });
+                let hash = self.write_card(&folder, &file, id, &data)?;
+                items.insert(id, Item { file, revision, hash });
             }
             proto::Change::Delete { id, .. } => {
-                if let Some(item) = state.items.remove(&id) {
-                    self.remove_card(&item.file)?;
+                if let Some(item) = items.remove(&id) {
+                    self.remove_card(&folder, &item.file)?;
                     summary.down_deleted += 1;
                 }
             }
@@ -521,10 +637,23 @@ impl Vdir {
     }
 }
 
-fn upsert(id: Uuid, base: Option<i64>, data: &ContactData) -> proto::UploadItem {
+/// The contacts known of a book (`None`: the first).
+fn items_of(state: &mut State, book: Option<Uuid>) -> &mut BTreeMap<Uuid, Item> {
+    match book {
+        Some(b) => &mut state.books.entry(b).or_default().items,
+        None => &mut state.items,
+    }
+}
+
+fn upsert(
+    book: Option<Uuid>,
+    id: Uuid,
+    base: Option<i64>,
+    data: &ContactData,
+) -> proto::UploadItem {
     proto::UploadItem {
         kind: proto::EntityKind::Contact,
-        book: None,
+        book,
         id,
         op: proto::Op::Upsert,
         base_revision: base,

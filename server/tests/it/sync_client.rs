@@ -41,6 +41,7 @@ fn card(uid: &str, name: &str, tel: &str) -> String {
 }
 
 const ANN: &str = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f01";
+const BEN: &str = "0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f02";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_folders_and_the_console_converge() {
@@ -270,5 +271,63 @@ async fn group_membership_survives_editing_the_file() {
     let now = s.store.get_contact(alice.id, ann.id).await.unwrap();
     assert_eq!(now.data.notes, "edited in the folder");
     assert_eq!(now.data.groups, vec![family.id]);
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_folder_per_book_follows_the_shares() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let bob = s.account("bob", "bob-password-12").await;
+    let work = s.store.create_book(alice.id, "Work & Co", "").await.unwrap();
+    let w = s.store.open_book(alice.id, work.id).await.unwrap();
+    let wendy = ContactDraft { given_name: "Wendy".into(), ..Default::default() }.parse().unwrap();
+    let c = s.store.create_contact(w, None, &wendy, Origin::Console).await.unwrap();
+    let dir_book = s.store.create_book(alice.id, "Directory", "").await.unwrap();
+    let d = s.store.open_book(alice.id, dir_book.id).await.unwrap();
+    let rita = ContactDraft { given_name: "Rita".into(), ..Default::default() }.parse().unwrap();
+    s.store.create_contact(d, None, &rita, Origin::Console).await.unwrap();
+    let (dir, v) = folder(&s, bob.id, "Bob's PC").await;
+    std::fs::write(dir.path().join(format!("{ANN}.vcf")), card(ANN, "Ann", "111")).unwrap();
+    v.sync().await.unwrap();
+    assert_eq!(vcards(dir.path()).len(), 1);
+
+    // Shared: each book in a folder of its own, the first book's folder unchanged.
+    s.store.share_book(w, &domain::Grantee::Account(bob.id), true).await.unwrap();
+    s.store.share_book(d, &domain::Grantee::Account(bob.id), false).await.unwrap();
+    let sum = v.sync().await.unwrap();
+    assert_eq!(sum.down_created, 2, "{sum}");
+    let work_dir =
+        dir.path().join(format!("Work _ Co-{}", &work.id.as_uuid().simple().to_string()[..8]));
+    let files = vcards(&work_dir);
+    assert_eq!(files.len(), 1, "{work_dir:?}");
+    assert!(files[0].1.contains("Wendy"));
+    assert_eq!(vcards(dir.path()).len(), 1, "the first book's folder holds its own contacts only");
+
+    // An edit in the shared folder goes to that book, with bob as its author.
+    let path = work_dir.join(&files[0].0);
+    let edited = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("END:VCARD", "NOTE:from bob's PC\r\nEND:VCARD");
+    std::fs::write(&path, edited).unwrap();
+    let sum = v.sync().await.unwrap();
+    assert_eq!(sum.up_updated, 1, "{sum}");
+    assert_eq!(s.store.get_contact(w, c.id).await.unwrap().data.notes, "from bob's PC");
+    assert_eq!(s.store.history(w, c.id).await.unwrap()[0].actor_name.as_deref(), Some("bob"));
+
+    // A read-only book's folder does not upload.
+    let dir_folder =
+        dir.path().join(format!("Directory-{}", &dir_book.id.as_uuid().simple().to_string()[..8]));
+    std::fs::write(dir_folder.join(format!("{BEN}.vcf")), card(BEN, "Ben", "222")).unwrap();
+    let sum = v.sync().await.unwrap();
+    assert_eq!(sum.up_created, 0, "{sum}");
+    assert!(sum.skipped.iter().any(|m| m.contains("read-only")), "{sum}");
+    assert_eq!(s.store.count_contacts(d).await.unwrap(), 1);
+
+    // Withdrawn: the folder's contacts go (and the folder, once it holds nothing else).
+    s.store.unshare_book(w, &domain::Grantee::Account(bob.id)).await.unwrap();
+    v.sync().await.unwrap();
+    assert!(!work_dir.exists(), "{work_dir:?} is still there");
+    assert!(dir_folder.exists());
     s.shutdown().await;
 }
