@@ -415,7 +415,7 @@ pub struct Selection {
 }
 
 #[cfg(feature = "ssr")]
-async fn resolve(
+pub(crate) async fn resolve(
     account: store::Scope,
     sel: &Selection,
 ) -> Result<Vec<domain::ContactId>, AppError> {

@@ -217,3 +217,21 @@ pub async fn admin_team_member(
     };
     store.set_team_member(team, account, member.is_some()).await.map_err(store_error)
 }
+
+/// Copies (or, with `remove`, moves) the selected contacts of the book shown into book `to`;
+/// returns how many.
+#[server(prefix = "/rpc", endpoint = "copy_to_book")]
+pub async fn copy_to_book(
+    selection: crate::api::Selection,
+    to: String,
+    remove: bool,
+) -> Result<usize, AppError> {
+    let (_, from) = current_book().await?;
+    let (_, to) = open(&to).await?;
+    let ids = crate::api::resolve(from, &selection).await?;
+    state()?
+        .store
+        .copy_contacts(from, to, &ids, remove, domain::Origin::Console)
+        .await
+        .map_err(store_error)
+}

@@ -24,7 +24,7 @@ async function page(user, password) {
 }
 
 async function switchTo(p, label) {
-  const switcher = p.getByLabel('Address book');
+  const switcher = p.getByLabel('Address book', { exact: true });
   await hydrated(p);
   const option = switcher.locator('option', { hasText: label });
   await switcher.selectOption(await option.getAttribute('value'));
@@ -118,10 +118,36 @@ test('a directory read by everyone, a book shared read-write, then withdrawn', a
   await olga.locator('li.book', { hasText: 'Project X' }).getByText('Nobody yet.').waitFor();
   await uma.goto(`${env.rolo.url}/`);
   await uma.getByRole('heading', { name: 'Contacts' }).waitFor();
-  assert.equal(await uma.getByLabel('Address book').locator('option', { hasText: 'Project X' }).count(), 0);
+  assert.equal(await uma.getByLabel('Address book', { exact: true }).locator('option', { hasText: 'Project X' }).count(), 0);
   assert.equal(await uma.getByRole('link', { name: 'Pat Partner' }).count(), 0);
   for (const p of [root, uma, olga]) {
     assertNoErrors(p);
     await p.context().close();
   }
+});
+
+test('contacts move and copy between books', async () => {
+  const csv = path.join(dir, 'mine.csv');
+  writeFileSync(csv, 'Name,Phone\nMoving Mia,555 0110\nCopied Cy,555 0111\n');
+  env.rolo.cli(['import', '--account', 'olga', csv]);
+  const olga = await page('olga', 'olga-password-1');
+  await hydrated(olga);
+  await olga.getByRole('checkbox', { name: 'Select Moving Mia' }).check();
+  const bar = olga.getByRole('form', { name: 'Selection' });
+  await bar.getByLabel('Address book for the selection').selectOption({ label: 'Project X' });
+  await bar.getByRole('button', { name: 'Move to book' }).click();
+  // The list is loaded again without the contact moved.
+  await olga.getByRole('link', { name: 'Copied Cy' }).waitFor();
+  await olga.waitForFunction(() => !document.body.textContent.includes('Moving Mia'));
+  await hydrated(olga);
+  await olga.getByRole('checkbox', { name: 'Select Copied Cy' }).check();
+  await bar.getByLabel('Address book for the selection').selectOption({ label: 'Project X' });
+  await bar.getByRole('button', { name: 'Copy to book' }).click();
+  await bar.getByText('1 copied').waitFor();
+  assert.equal(await olga.getByRole('link', { name: 'Copied Cy' }).count(), 1);
+  await switchTo(olga, 'Project X');
+  await olga.getByRole('link', { name: 'Moving Mia' }).waitFor();
+  await olga.getByRole('link', { name: 'Copied Cy' }).waitFor();
+  assertNoErrors(olga);
+  await olga.context().close();
 });

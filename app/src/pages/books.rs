@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use crate::books_api::{
     admin_teams, book_shares, my_books, share_teams, trashed_books, AdminCreateTeam,
-    AdminDeleteTeam, AdminTeamMember, CreateBook, CreateDirectory, DeleteBook, RestoreBook,
-    ShareBook, UnshareBook, UpdateBook,
+    AdminDeleteTeam, AdminTeamMember, CopyToBook, CreateBook, CreateDirectory, DeleteBook,
+    RestoreBook, ShareBook, UnshareBook, UpdateBook,
 };
 use crate::i18n::t;
 use crate::PageTitle;
@@ -386,5 +386,62 @@ fn Teams() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Copy or move the selected contacts to another book the account may change.
+pub fn copy_to_book_control(chosen: crate::api::Selection) -> impl IntoView {
+    let books = Resource::new(|| (), |_| my_books());
+    let copy = ServerAction::<CopyToBook>::new();
+    let target = RwSignal::new(String::new());
+    let moving = RwSignal::new(false);
+    let chosen = StoredValue::new(chosen);
+    // A move changes the list shown: load it afresh.
+    Effect::watch(
+        move || copy.version().get(),
+        move |_, _, _| {
+            if matches!(copy.value().get_untracked(), Some(Ok(_))) && moving.get_untracked() {
+                let _ = window().location().reload();
+            }
+        },
+        false,
+    );
+    let run = move |remove: bool| {
+        let to = target.get_untracked();
+        if !to.is_empty() {
+            moving.set(remove);
+            copy.dispatch(CopyToBook { selection: chosen.get_value(), to, remove });
+        }
+    };
+    let message = move || match copy.value().get() {
+        Some(Ok(n)) => Some(format!("{n} copied")),
+        Some(Err(e)) => Some(e.to_string()),
+        None => None,
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(b) = books.await else { return None };
+                let current = b.current.id;
+                let targets: Vec<BookInfo> =
+                    b.books.into_iter().filter(|x| x.id != current && x.access.can_write()).collect();
+                if targets.is_empty() {
+                    return None;
+                }
+                if target.get_untracked().is_empty() {
+                    target.set(targets[0].id.to_string());
+                }
+                Some(view! {
+                    <span class="copy-to-book">
+                        <select aria-label=t("Address book for the selection") on:change=move |ev| target.set(event_target_value(&ev))>
+                            {targets.into_iter().map(|x| view! { <option value=x.id.to_string()>{x.name.clone()}</option> }).collect_view()}
+                        </select>
+                        <button type="button" on:click=move |_| run(false)>{t("Copy to book")}</button>
+                        <button type="button" class="edit-control" on:click=move |_| run(true)>{t("Move to book")}</button>
+                        <span role="status">{message}</span>
+                    </span>
+                })
+            })}
+        </Suspense>
     }
 }

@@ -445,6 +445,8 @@ fn list_body(
                         {EXPORT_FORMATS.into_iter().map(|(f, label)| view! { <option value=f>{tr(lang, label)}</option> }).collect_view()}
                     </select>
                     <button type="submit">{tr(lang, "Export selected")}</button>
+                    <span class="sep"></span>
+                    {super::books::copy_to_book_control(sel.clone())}
                     <span class="sep edit-control"></span>
                     <span class="edit-control">
                     <select aria-label=tr(lang, "Group for the selection") on:change=move |ev| group_choice.set(event_target_value(&ev))>{group_options.clone()}</select>

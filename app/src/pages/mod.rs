@@ -1,7 +1,7 @@
 //! The console's pages.
 
 mod account;
-mod books;
+pub(crate) mod books;
 mod contact_form;
 mod devices;
 mod duplicates;

@@ -213,4 +213,48 @@ impl Store {
         }
         Err(StoreError::Stale { current: 0 })
     }
+
+    /// Copies (or, with `remove`, moves) contacts from one book to another: each comes into
+    /// `to` as a new contact with all its content but its groups (groups belong to a book) —
+    /// under its own id when `to` does not have it, else a new one — in one transaction; a move
+    /// then deletes them from `from` (to its trash), so a failure between the two leaves a copy,
+    /// never a loss. Ids that are not live contacts of `from` are skipped. Returns how many.
+    pub async fn copy_contacts(
+        &self,
+        from: Scope,
+        to: Scope,
+        ids: &[ContactId],
+        remove: bool,
+        origin: Origin,
+    ) -> StoreResult<usize> {
+        to.check_write()?;
+        if remove {
+            from.check_write()?;
+        }
+        if from.book() == to.book() {
+            return Ok(0);
+        }
+        let uuids: Vec<Uuid> = ids.iter().map(|i| *i.as_uuid()).collect();
+        let found = self.entry_states(from, &uuids).await?;
+        let taken = self.entry_states(to, &uuids).await?;
+        let mut items = Vec::new();
+        let mut moved = Vec::new();
+        for id in ids {
+            let Some(crate::FeedItem::Contact(c)) = found.get(id.as_uuid()) else { continue };
+            let Some(data) = &c.data else { continue };
+            let mut data = data.clone();
+            data.groups.clear();
+            let keep = (!taken.contains_key(id.as_uuid())).then_some(*id);
+            items.push((keep, data));
+            moved.push(*id);
+        }
+        if items.is_empty() {
+            return Ok(0);
+        }
+        self.create_contacts(to, &items, origin).await?;
+        if remove {
+            self.delete_contacts(from, &moved, origin).await?;
+        }
+        Ok(moved.len())
+    }
 }

@@ -24,7 +24,7 @@ macro_rules! contract_tests {
             history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing, groups, trash_restore_and_purge, language_choice,
             dav_names, attempts_are_counted_before_they_are_checked, parallel_guesses_are_counted_too,
             second_factor_codes_work_once, sign_ins_wait_for_their_second_factor, every_write_refuses_oversized_contacts,
-            books_and_shares, teams_and_directories, book_keys_and_trash);
+            books_and_shares, teams_and_directories, book_keys_and_trash, copy_and_move_between_books);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -1558,4 +1558,61 @@ pub async fn book_keys_and_trash(backend: Arc<dyn Backend>) {
     assert_eq!(report.rewrapped, 5);
     let e = store.open_book(alice.id, extra.id).await.unwrap();
     assert_eq!(store.book(e).await.unwrap().name, "Extra");
+}
+
+pub async fn copy_and_move_between_books(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let alice = store.create_account(&user("alice"), "alice-password-1", false).await.unwrap();
+    let bob = store.create_account(&user("bob"), "bob-password-12", false).await.unwrap();
+    let first = Scope::from(alice.id);
+    let work_book = store.create_book(alice.id, "Work", "").await.unwrap();
+    let work = store.open_book(alice.id, work_book.id).await.unwrap();
+    let group = store.create_group(first, "Friends", Origin::Console).await.unwrap();
+    let mut data = contact("Mia", "Mover", "555 0110", "mia@x.org");
+    data.groups = vec![group.id];
+    let a = store.create_contact(first, None, &data, Origin::Console).await.unwrap();
+    let b = store
+        .create_contact(
+            first,
+            None,
+            &contact("Cy", "Copy", "555 0111", "cy@x.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+
+    // A copy: in both books, the copy without the first book's groups.
+    assert_eq!(store.copy_contacts(first, work, &[b.id], false, Origin::Console).await.unwrap(), 1);
+    assert_eq!(store.count_contacts(first).await.unwrap(), 2);
+    assert_eq!(store.get_contact(work, b.id).await.unwrap().data.name.given, "Cy");
+    // Copied again: the id is taken there, so it gets a new one.
+    assert_eq!(store.copy_contacts(first, work, &[b.id], false, Origin::Console).await.unwrap(), 1);
+    assert_eq!(store.count_contacts(work).await.unwrap(), 2);
+
+    // A move: gone from the first book (to its trash), in Work without its groups.
+    assert_eq!(store.copy_contacts(first, work, &[a.id], true, Origin::Console).await.unwrap(), 1);
+    let moved = store.get_contact(work, a.id).await.unwrap();
+    assert!(moved.data.groups.is_empty());
+    assert_eq!(moved.data.phones[0].value.as_str(), "555 0110");
+    assert!(matches!(store.get_contact(first, a.id).await, Err(StoreError::NotFound)));
+    assert_eq!(store.trash(first).await.unwrap()[0].id, a.id);
+
+    // Only where the account may write: a read-only book neither gives (by moving) nor takes.
+    store.share_book(work, &Grantee::Account(bob.id), false).await.unwrap();
+    let bw = store.open_book(bob.id, work_book.id).await.unwrap();
+    let bob_first = Scope::from(bob.id);
+    assert!(matches!(
+        store.copy_contacts(bob_first, bw, &[a.id], false, Origin::Console).await,
+        Err(StoreError::ReadOnly)
+    ));
+    assert!(matches!(
+        store.copy_contacts(bw, bob_first, &[a.id], true, Origin::Console).await,
+        Err(StoreError::ReadOnly)
+    ));
+    // Copying out of a book shared read-only is reading it.
+    assert_eq!(
+        store.copy_contacts(bw, bob_first, &[a.id], false, Origin::Console).await.unwrap(),
+        1
+    );
+    assert_eq!(store.count_contacts(work).await.unwrap(), 3);
 }
