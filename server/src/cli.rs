@@ -47,6 +47,8 @@ pub enum Command {
     Import(crate::cli_transfer::ImportArgs),
     /// Export an account's contacts as CSV, Excel or vCard.
     Export(crate::cli_transfer::ExportArgs),
+    /// Show the audit log: imports into company directories and into other accounts' books.
+    Audit(crate::cli_transfer::AuditArgs),
 }
 
 #[derive(Subcommand, Debug)]

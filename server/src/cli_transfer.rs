@@ -24,6 +24,10 @@ pub struct ImportArgs {
     /// (an administrator's include the company directories).
     #[arg(long)]
     pub book: Option<String>,
+    /// An administrator importing into --account's book on its behalf: the history names the
+    /// administrator and the audit log records the import (who, when, file, counts).
+    #[arg(long, value_name = "ADMIN")]
+    pub by: Option<String>,
     /// A CSV (or TSV), Excel (.xlsx, .xls) or vCard (.vcf) file.
     pub file: PathBuf,
     /// Read the file as this format instead of detecting it.
@@ -194,7 +198,14 @@ pub async fn run_import(config: &Config, args: ImportArgs) -> Result<(), String>
     }
     let store = open_store(config).await?;
     let a = account(&store, &args.account).await?;
-    let into = book(&store, &a, args.book.as_deref()).await?;
+    let mut into = book(&store, &a, args.book.as_deref()).await?;
+    if let Some(by) = &args.by {
+        let admin = account(&store, by).await?;
+        into = store.admin_scope(admin.id, into.book()).await.map_err(|e| match e {
+            StoreError::NotOwner => format!("{by} is not an administrator"),
+            other => other.to_string(),
+        })?;
+    }
     if !into.can_write() {
         return Err(format!("{} may only read that address book", a.username));
     }
@@ -368,6 +379,32 @@ pub async fn run_export(config: &Config, args: ExportArgs) -> Result<(), String>
             transfer::export(&store, from, &options, &mut out).await.map_err(|e| e.to_string())?;
             out.flush().map_err(|e| e.to_string())?;
         }
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// How many entries, newest first.
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+}
+
+/// Prints the audit log: what administrators did to books that are not theirs.
+pub async fn run_audit(config: &Config, args: AuditArgs) -> Result<(), String> {
+    let store = open_store(config).await?;
+    let entries = store.audit_log(args.limit).await.map_err(|e| e.to_string())?;
+    if entries.is_empty() {
+        println!("The audit log is empty.");
+    }
+    for e in entries {
+        println!(
+            "{}  {}  {}  {}",
+            e.at.format("%Y-%m-%d %H:%M:%S UTC"),
+            e.actor.as_deref().unwrap_or("(a removed account)"),
+            e.action,
+            e.detail
+        );
     }
     Ok(())
 }

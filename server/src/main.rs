@@ -94,6 +94,7 @@ async fn main() -> ExitCode {
         }
         Command::Import(args) => server::cli_transfer::run_import(&config, args).await,
         Command::Export(args) => server::cli_transfer::run_export(&config, args).await,
+        Command::Audit(args) => server::cli_transfer::run_audit(&config, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -152,6 +152,21 @@ impl Store {
         Ok(self.backend.book(book).await?.is_some())
     }
 
+    /// An administrator acting in another account's book (to import into it): allowed to admins
+    /// only, never a read of the book by itself — the caller records what it does in the audit
+    /// log, and the history names the administrator.
+    pub async fn admin_scope(&self, admin: AccountId, book: BookId) -> StoreResult<Scope> {
+        let acc = self.account_row(admin).await?;
+        if !acc.is_admin || acc.disabled {
+            return Err(StoreError::NotOwner);
+        }
+        let row = self.backend.book(book).await?.ok_or(StoreError::NotFound)?;
+        if row.deleted_at.is_some() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(Scope { book, actor: admin, access: Access::ReadWrite })
+    }
+
     /// A book in the trash, for its owner to look at or restore.
     async fn trashed_book(&self, account: AccountId, book: BookId) -> StoreResult<BookRow> {
         let acc = self.account_row(account).await?;

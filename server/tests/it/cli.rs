@@ -438,3 +438,69 @@ async fn the_import_page_and_rolo_import_give_the_same_groups() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_into_directories_and_other_accounts_books_are_audited() {
+    let s = crate::common::TestServer::start().await;
+    let root = s
+        .store
+        .create_account(&domain::Username::parse("root").unwrap(), "root-password-1", true)
+        .await
+        .unwrap();
+    let bob = s.account("bob", "bob-password-22").await;
+    let dir = s.store.create_directory(root.id, "Company", "").await.unwrap();
+    let csv = s.data_dir().join("people.csv");
+    std::fs::write(&csv, "Name,Phone\nAnn Admin,555 0100\nBen Boss,555 0101\n").unwrap();
+    let file = csv.to_str().unwrap();
+
+    // Into the directory, by its name.
+    let out = ok(&rolo(
+        s.data_dir(),
+        &["import", "--account", "root", "--book", "Company", file],
+        "",
+        &[],
+    ));
+    assert!(out.contains("Imported 2 new contact(s)"), "{out}");
+    let d = s.store.open_book(root.id, dir.id).await.unwrap();
+    assert_eq!(s.store.count_contacts(d).await.unwrap(), 2);
+    // Into bob's book, by an administrator on bob's behalf; not by anyone else.
+    let out =
+        ok(&rolo(s.data_dir(), &["import", "--account", "bob", "--by", "root", file], "", &[]));
+    assert!(out.contains("Imported 2 new contact(s)"), "{out}");
+    let e =
+        err(&rolo(s.data_dir(), &["import", "--account", "root", "--by", "bob", file], "", &[]));
+    assert!(e.contains("not an administrator"), "{e}");
+    let e = err(&rolo(
+        s.data_dir(),
+        &["import", "--account", "bob", "--book", "Company", file],
+        "",
+        &[],
+    ));
+    assert!(e.contains("no address book"), "{e}");
+    let c = s.store.list_contacts(bob.id).await.unwrap();
+    assert_eq!(c.len(), 2);
+    assert_eq!(
+        s.store.history(bob.id, c[0].id).await.unwrap()[0].actor_name.as_deref(),
+        Some("root")
+    );
+    // bob's own import is his business: not in the audit log.
+    ok(&rolo(
+        s.data_dir(),
+        &["import", "--account", "bob", "--duplicates", "create", file],
+        "",
+        &[],
+    ));
+
+    let log = ok(&rolo(s.data_dir(), &["audit"], "", &[]));
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(
+        lines[0].contains("root") && lines[0].contains("people.csv into “Contacts”: 2 added"),
+        "{log}"
+    );
+    assert!(
+        lines[1].contains("root") && lines[1].contains("people.csv into “Company”: 2 added"),
+        "{log}"
+    );
+    s.shutdown().await;
+}
