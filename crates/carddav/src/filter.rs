@@ -1,40 +1,67 @@
-//! `addressbook-query` filters (RFC 6352 §10.5) evaluated on a card's property values. Pure.
+//! `addressbook-query` filters (RFC 6352 §10.5) evaluated on a card's properties: the card as
+//! kept (every property and parameter as the client wrote it), or the card a contact that came
+//! without one is written as. Pure.
 
 use domain::ContactData;
+use interchange::vcard::line::{unescape, Prop};
+use interchange::vcard::VcardVersion;
 
-use crate::request::{Filter, MatchType, PropFilter, TextMatch};
+use crate::request::{Filter, MatchType, ParamFilter, PropFilter, TextMatch};
 
-/// The values of one vCard property of a contact (`FN`, `EMAIL`, `TEL`, `N`, `NICKNAME`, `ORG`,
-/// `TITLE`, `NOTE`, `UID`, or any property kept as an extra field).
-pub fn contact_values(data: &ContactData, uid: &str, prop: &str) -> Vec<String> {
-    let one = |s: &str| if s.is_empty() { vec![] } else { vec![s.to_string()] };
-    match prop {
-        "FN" => one(&data.display_name),
-        "EMAIL" => data.emails.iter().map(|e| e.value.as_str().to_string()).collect(),
-        "TEL" => data.phones.iter().map(|p| p.value.as_str().to_string()).collect(),
-        "N" => one(format!("{};{}", data.name.family, data.name.given).trim_matches(';')),
-        "NICKNAME" => one(&data.nickname),
-        "ORG" => one(&data.organization),
-        "TITLE" => one(&data.title),
-        "NOTE" => one(&data.notes),
-        "UID" => one(uid),
-        other => data
-            .extra
-            .iter()
-            .filter(|x| x.name.eq_ignore_ascii_case(other))
-            .map(|x| x.value.split_once(':').map(|(_, v)| v).unwrap_or(&x.value).to_string())
-            .collect(),
-    }
+/// One property of a card: its value (unescaped) and its parameters (names upper case; a 2.1
+/// bare type is a `TYPE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardProp {
+    pub name: String,
+    pub value: String,
+    pub params: Vec<(String, Vec<String>)>,
 }
 
-/// The values of a group card's properties (its name is its `FN`).
-pub fn group_values(name: &str, uid: &str, prop: &str) -> Vec<String> {
-    match prop {
-        "FN" | "N" => vec![name.to_string()],
-        "UID" => vec![uid.to_string()],
-        "KIND" => vec!["group".to_string()],
-        _ => vec![],
+/// The properties of a contact's card, its UID included.
+pub fn contact_props(data: &ContactData, uid: &str) -> Vec<CardProp> {
+    let generated;
+    let card = match &data.card {
+        Some(c) => c,
+        None => {
+            generated = interchange::vcard::generate(data, VcardVersion::V3);
+            &generated
+        }
+    };
+    let mut out: Vec<CardProp> = card
+        .lines
+        .iter()
+        .filter_map(|l| Prop::parse(l))
+        .map(|p| CardProp {
+            name: p.name.to_ascii_uppercase(),
+            value: unescape(p.value),
+            params: p
+                .params
+                .iter()
+                .map(|x| {
+                    let name =
+                        if x.is_type() { "TYPE".into() } else { x.name.to_ascii_uppercase() };
+                    (name, x.values.iter().map(|v| v.to_string()).collect())
+                })
+                .collect(),
+        })
+        .collect();
+    if !out.iter().any(|p| p.name == "UID") {
+        out.push(CardProp { name: "UID".into(), value: uid.into(), params: Vec::new() });
     }
+    if !out.iter().any(|p| p.name == "FN") && !data.display_name.is_empty() {
+        out.push(CardProp {
+            name: "FN".into(),
+            value: data.display_name.clone(),
+            params: Vec::new(),
+        });
+    }
+    out
+}
+
+/// The properties of a group card (its name is its `FN` and `N`).
+pub fn group_props(name: &str, uid: &str) -> Vec<CardProp> {
+    let p = |n: &str, v: &str| CardProp { name: n.into(), value: v.into(), params: Vec::new() };
+    vec![p("FN", name), p("N", name), p("UID", uid), p("KIND", "group")]
 }
 
 fn fold(s: &str, collation: &str) -> String {
@@ -56,30 +83,54 @@ fn text_match(tm: &TextMatch, value: &str) -> bool {
     hit != tm.negate
 }
 
-fn prop_filter(pf: &PropFilter, values: &[String]) -> bool {
+fn param_filter(pf: &ParamFilter, prop: &CardProp) -> bool {
+    let values: Vec<&String> =
+        prop.params.iter().filter(|(n, _)| *n == pf.name).flat_map(|(_, v)| v).collect();
     if pf.is_not_defined {
         return values.is_empty();
     }
     if values.is_empty() {
         return false;
     }
-    if pf.text_matches.is_empty() {
-        return true;
-    }
-    let one = |tm: &TextMatch| values.iter().any(|v| text_match(tm, v));
-    if pf.all_of {
-        pf.text_matches.iter().all(one)
-    } else {
-        pf.text_matches.iter().any(one)
+    match &pf.text_match {
+        None => true,
+        Some(tm) => values.iter().any(|v| text_match(tm, v)),
     }
 }
 
-/// Whether a card whose property values `values` gives passes the filter.
-pub fn matches(filter: &Filter, values: impl Fn(&str) -> Vec<String>) -> bool {
+fn prop_filter(pf: &PropFilter, props: &[CardProp]) -> bool {
+    let named: Vec<&CardProp> = props.iter().filter(|p| p.name == pf.name).collect();
+    if pf.is_not_defined {
+        return named.is_empty();
+    }
+    if named.is_empty() {
+        return false;
+    }
+    if pf.text_matches.is_empty() && pf.param_filters.is_empty() {
+        return true;
+    }
+    // Each test is about one instance of the property (RFC 6352 §10.5.1).
+    let passes = |p: &CardProp| {
+        let mut results = pf
+            .text_matches
+            .iter()
+            .map(|tm| text_match(tm, &p.value))
+            .chain(pf.param_filters.iter().map(|f| param_filter(f, p)));
+        if pf.all_of {
+            results.all(|r| r)
+        } else {
+            results.any(|r| r)
+        }
+    };
+    named.iter().any(|p| passes(p))
+}
+
+/// Whether a card with these properties passes the filter.
+pub fn matches(filter: &Filter, props: &[CardProp]) -> bool {
     if filter.prop_filters.is_empty() {
         return true;
     }
-    let one = |pf: &PropFilter| prop_filter(pf, &values(&pf.name));
+    let one = |pf: &PropFilter| prop_filter(pf, props);
     if filter.all_of {
         filter.prop_filters.iter().all(one)
     } else {
@@ -118,7 +169,7 @@ mod tests {
 
     fn check(xml: &str) -> bool {
         let d = ada();
-        matches(&filter_of(xml), |p| contact_values(&d, "uid-1", p))
+        matches(&filter_of(xml), &contact_props(&d, "uid-1"))
     }
 
     #[test]
@@ -155,5 +206,37 @@ mod tests {
             r#"<C:filter><C:prop-filter name="EMAIL"><C:is-not-defined/></C:prop-filter></C:filter>"#
         ));
         assert!(check(""));
+    }
+
+    #[test]
+    fn addresses_and_parameters_as_the_card_has_them() {
+        let d = interchange::vcard::parse_vcards(
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u1\r\nFN:Ann\r\nN:Ann;;;;\r\nADR;TYPE=WORK:;;Main St 1;Springfield;;12345;USA\r\nTEL;TYPE=CELL,VOICE:555\r\nTEL;TYPE=FAX:556\r\nEND:VCARD\r\n",
+        )
+        .remove(0)
+        .unwrap()
+        .data;
+        let on = |xml: &str| matches(&filter_of(xml), &contact_props(&d, "u1"));
+        assert!(on(
+            r#"<C:filter><C:prop-filter name="ADR"><C:text-match>springfield</C:text-match></C:prop-filter></C:filter>"#
+        ));
+        assert!(!on(
+            r#"<C:filter><C:prop-filter name="ADR"><C:text-match>Shelbyville</C:text-match></C:prop-filter></C:filter>"#
+        ));
+        let typed = |t: &str, v: &str| {
+            format!(
+                r#"<C:filter><C:prop-filter name="TEL" test="allof"><C:param-filter name="TYPE"><C:text-match match-type="equals">{t}</C:text-match></C:param-filter><C:text-match>{v}</C:text-match></C:prop-filter></C:filter>"#
+            )
+        };
+        assert!(on(&typed("fax", "556")));
+        assert!(on(&typed("voice", "555")));
+        // allof is about one TEL: the fax number is not the cell one.
+        assert!(!on(&typed("fax", "555")));
+        assert!(on(
+            r#"<C:filter><C:prop-filter name="ADR"><C:param-filter name="LANGUAGE"><C:is-not-defined/></C:param-filter></C:prop-filter></C:filter>"#
+        ));
+        assert!(!on(
+            r#"<C:filter><C:prop-filter name="EMAIL"><C:param-filter name="TYPE"/></C:prop-filter></C:filter>"#
+        ));
     }
 }

@@ -15,6 +15,9 @@ const SEGMENT: &AsciiSet =
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Root,
+    /// `/dav/principals/` or `/dav/addressbooks/`: the collections holding the signed-in
+    /// account's principal or home.
+    Parent(&'static str),
     Principal(String),
     Home(String),
     /// An address book: account name and the book's segment (decoded).
@@ -44,6 +47,7 @@ impl Target {
     pub fn href(&self) -> String {
         match self {
             Target::Root => ROOT.to_string(),
+            Target::Parent(p) => format!("{ROOT}{p}/"),
             Target::Principal(u) => principal_href(u),
             Target::Home(u) => home_href(u),
             Target::Book(u, b) => book_href(u, b),
@@ -60,7 +64,7 @@ impl Target {
     /// The account name in the path, if any.
     pub fn user(&self) -> Option<&str> {
         match self {
-            Target::Root => None,
+            Target::Root | Target::Parent(_) => None,
             Target::Principal(u) | Target::Home(u) | Target::Book(u, _) | Target::Card(u, _, _) => {
                 Some(u)
             }
@@ -97,6 +101,8 @@ pub fn parse(path_or_url: &str) -> Option<Target> {
     let user = |u: &String| u.to_lowercase();
     match segs.as_slice() {
         [] => Some(Target::Root),
+        [p] if p == "principals" => Some(Target::Parent("principals")),
+        [h] if h == "addressbooks" => Some(Target::Parent("addressbooks")),
         [p, u] if p == "principals" => Some(Target::Principal(user(u))),
         [h, u] if h == "addressbooks" => Some(Target::Home(user(u))),
         [h, u, b] if h == "addressbooks" && b.len() <= 200 => {
@@ -117,6 +123,8 @@ mod tests {
     fn paths_round_trip() {
         for t in [
             Target::Root,
+            Target::Parent("principals"),
+            Target::Parent("addressbooks"),
             Target::Principal("alice".into()),
             Target::Home("a.b@c".into()),
             Target::Book("alice".into(), BOOK.into()),

@@ -71,6 +71,11 @@ pub fn collection_props(target: &Target, info: &CollectionInfo) -> Vec<(Name, Va
     let principal = Value::Href(paths::principal_href(user));
     let mut p = vec![(Name::dav("current-user-principal"), principal.clone())];
     match target {
+        Target::Parent(what) => {
+            p.push((Name::dav("resourcetype"), Value::Xml("<d:collection/>".into())));
+            p.push((Name::dav("displayname"), Value::Text((*what).to_string())));
+            p.push((Name::dav("supported-report-set"), Value::Xml(String::new())));
+        }
         Target::Root => {
             p.push((Name::dav("resourcetype"), Value::Xml("<d:collection/>".into())));
             p.push((Name::dav("displayname"), Value::Text("Rolo".into())));

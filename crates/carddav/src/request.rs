@@ -19,6 +19,8 @@ pub enum Propfind {
 pub struct AddressData {
     /// `version` of the `content-type` asked for (`3.0`, `4.0`), if any.
     pub version: Option<String>,
+    /// The `content-type` asked for, if any (`text/vcard` is the only one served).
+    pub content_type: Option<String>,
 }
 
 /// Properties a REPORT asks for per resource.
@@ -56,10 +58,20 @@ pub struct TextMatch {
 pub struct PropFilter {
     /// The vCard property name, upper case (`FN`, `EMAIL`, `TEL`…).
     pub name: String,
-    /// `test="allof"`: every text-match must hold (default: any).
+    /// `test="allof"`: every text-match and param-filter must hold (default: any).
     pub all_of: bool,
     pub is_not_defined: bool,
     pub text_matches: Vec<TextMatch>,
+    pub param_filters: Vec<ParamFilter>,
+}
+
+/// A `param-filter` of a `prop-filter` (RFC 6352 §10.5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamFilter {
+    /// The parameter's name, upper case (`TYPE`…).
+    pub name: String,
+    pub is_not_defined: bool,
+    pub text_match: Option<TextMatch>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -177,11 +189,22 @@ pub fn parse_proppatch(body: &str) -> Result<Vec<PatchOp>, XmlError> {
     Ok(ops)
 }
 
+/// The properties `allprop` (and `propname`) mean for a card in a REPORT: those a PROPFIND's
+/// `allprop` returns.
+const CARD_ALLPROP: [&str; 4] = ["resourcetype", "getetag", "getcontenttype", "getlastmodified"];
+
 fn selection(el: &Element) -> PropSelection {
+    if el.child(DAV, "allprop").is_some() || el.child(DAV, "propname").is_some() {
+        return PropSelection {
+            props: CARD_ALLPROP.iter().map(|n| Name::dav(n)).collect(),
+            address_data: None,
+        };
+    }
     let Some(prop) = el.child(DAV, "prop") else { return PropSelection::default() };
-    let address_data = prop
-        .child(CARDDAV, "address-data")
-        .map(|a| AddressData { version: a.attr("version").map(str::to_string) });
+    let address_data = prop.child(CARDDAV, "address-data").map(|a| AddressData {
+        version: a.attr("version").map(str::to_string),
+        content_type: a.attr("content-type").map(str::to_string),
+    });
     PropSelection { props: names(prop), address_data }
 }
 
@@ -212,6 +235,15 @@ fn match_type(s: Option<&str>) -> Result<MatchType, XmlError> {
     })
 }
 
+fn text_match(tm: &Element) -> Result<TextMatch, XmlError> {
+    Ok(TextMatch {
+        text: tm.text.clone(),
+        collation: tm.attr("collation").unwrap_or("i;unicode-casemap").to_string(),
+        negate: tm.attr("negate-condition") == Some("yes"),
+        match_type: match_type(tm.attr("match-type"))?,
+    })
+}
+
 fn filter(el: Option<&Element>) -> Result<Filter, XmlError> {
     let Some(el) = el else { return Ok(Filter::default()) };
     let mut prop_filters = Vec::new();
@@ -220,11 +252,18 @@ fn filter(el: Option<&Element>) -> Result<Filter, XmlError> {
             pf.attr("name").ok_or_else(|| bad("a prop-filter needs a name"))?.to_ascii_uppercase();
         let mut text_matches = Vec::new();
         for tm in pf.children_named(CARDDAV, "text-match") {
-            text_matches.push(TextMatch {
-                text: tm.text.clone(),
-                collation: tm.attr("collation").unwrap_or("i;unicode-casemap").to_string(),
-                negate: tm.attr("negate-condition") == Some("yes"),
-                match_type: match_type(tm.attr("match-type"))?,
+            text_matches.push(text_match(tm)?);
+        }
+        let mut param_filters = Vec::new();
+        for f in pf.children_named(CARDDAV, "param-filter") {
+            let name = f
+                .attr("name")
+                .ok_or_else(|| bad("a param-filter needs a name"))?
+                .to_ascii_uppercase();
+            param_filters.push(ParamFilter {
+                name,
+                is_not_defined: f.child(CARDDAV, "is-not-defined").is_some(),
+                text_match: f.child(CARDDAV, "text-match").map(text_match).transpose()?,
             });
         }
         prop_filters.push(PropFilter {
@@ -232,6 +271,7 @@ fn filter(el: Option<&Element>) -> Result<Filter, XmlError> {
             all_of: pf.attr("test") == Some("allof"),
             is_not_defined: pf.child(CARDDAV, "is-not-defined").is_some(),
             text_matches,
+            param_filters,
         });
     }
     Ok(Filter { all_of: el.attr("test") == Some("allof"), prop_filters })

@@ -168,6 +168,13 @@ impl Multistatus {
                     status_line(out, ps.status);
                     out.push_str("</d:propstat>");
                 }
+                // A response holds a propstat or a status (RFC 4918 §14.24): nothing asked
+                // (an empty `prop`, or every property left out) is an empty 200 propstat.
+                if propstats.iter().all(|p| p.props.is_empty()) {
+                    out.push_str("<d:propstat><d:prop/>");
+                    status_line(out, 200);
+                    out.push_str("</d:propstat>");
+                }
             }
             Entry::Status { href: h, status } => {
                 href(out, h);

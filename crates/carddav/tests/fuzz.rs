@@ -311,7 +311,10 @@ fn selection() -> impl Strategy<Value = PropSelection> {
             props.retain(|p| !p.is(CARDDAV, "address-data"));
             let address_data = ad.map(|v: Option<&str>| {
                 props.push(Name::card("address-data"));
-                AddressData { version: v.map(str::to_string) }
+                AddressData {
+                    version: v.map(str::to_string),
+                    content_type: v.map(|_| "text/vcard".to_string()),
+                }
             });
             PropSelection { props, address_data }
         })
@@ -321,7 +324,7 @@ fn write_selection(s: &PropSelection) -> String {
     let mut body = String::new();
     for (i, p) in s.props.iter().enumerate() {
         let attrs = match (&s.address_data, p.is(CARDDAV, "address-data")) {
-            (Some(AddressData { version: Some(v) }), true) => {
+            (Some(AddressData { version: Some(v), .. }), true) => {
                 format!(r#" content-type="text/vcard" version="{v}""#)
             }
             _ => String::new(),
@@ -370,6 +373,7 @@ fn report() -> impl Strategy<Value = Report> {
             all_of,
             is_not_defined,
             text_matches,
+            param_filters: Vec::new(),
         });
     let filter = (any::<bool>(), vec(prop_filter, 0..3))
         .prop_map(|(all_of, prop_filters)| Filter { all_of, prop_filters });

@@ -1735,3 +1735,73 @@ async fn books_are_collections_and_shares_decide_what_a_client_may_do() {
     assert!(r.body.contains("first address book"), "{}", r.body);
     s.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_corners_a_conformance_suite_checks() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let a = Dav::new(&s, alice.id, "alice").await;
+    let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u1\r\nFN:Ann\r\nN:Ann;;;;\r\nADR;TYPE=WORK:;;Main St 1;Springfield;;12345;USA\r\nTEL;TYPE=CELL:555\r\nTEL;TYPE=FAX:556\r\nEND:VCARD\r\n";
+    assert_eq!(a.put("u1.vcf", card, &[]).await.status, StatusCode::CREATED);
+    let xml = [("Depth", "1"), ("Content-Type", "application/xml")];
+    let card_url = format!("{}u1.vcf", a.book());
+
+    // Every response has a propstat or a status: an empty prop, and allprop in a multiget.
+    let r = a
+        .send(
+            "PROPFIND",
+            &card_url,
+            &[("Depth", "0")],
+            r#"<d:propfind xmlns:d="DAV:"><d:prop/></d:propfind>"#,
+        )
+        .await;
+    assert!(
+        r.body.contains("<d:propstat><d:prop/><d:status>HTTP/1.1 200 OK</d:status>"),
+        "{}",
+        r.body
+    );
+    let r = a.send("REPORT", &a.book(), &xml, &format!(r#"<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:allprop/><d:href>{card_url}</d:href></c:addressbook-multiget>"#)).await;
+    assert!(r.body.contains("<d:getetag>"), "{}", r.body);
+
+    // Queries: on ADR, with a TYPE param-filter, and on a card's own URL.
+    let query = |filter: &str| {
+        format!(
+            r#"<c:addressbook-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><d:getetag/></d:prop><c:filter>{filter}</c:filter></c:addressbook-query>"#
+        )
+    };
+    let r = a.send("REPORT", &a.book(), &xml, &query(r#"<c:prop-filter name="ADR"><c:text-match>springfield</c:text-match></c:prop-filter>"#)).await;
+    assert!(r.body.contains("u1.vcf"), "{}", r.body);
+    let fax = query(
+        r#"<c:prop-filter name="TEL" test="allof"><c:param-filter name="TYPE"><c:text-match match-type="equals">fax</c:text-match></c:param-filter><c:text-match>556</c:text-match></c:prop-filter>"#,
+    );
+    assert!(a.send("REPORT", &a.book(), &xml, &fax).await.body.contains("u1.vcf"));
+    let not = fax.replace("556", "555");
+    assert!(!a.send("REPORT", &a.book(), &xml, &not).await.body.contains("u1.vcf"));
+    let r = a
+        .send("REPORT", &card_url, &[("Depth", "0"), ("Content-Type", "application/xml")], &fax)
+        .await;
+    assert_eq!(r.status, StatusCode::MULTI_STATUS, "{}", r.body);
+    assert!(r.body.contains("u1.vcf"), "{}", r.body);
+
+    // An address-data type or version not served is refused, not ignored.
+    let r = a.send("REPORT", &a.book(), &xml, &format!(r#"<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><c:address-data content-type="text/vcard" version="2.1"/></d:prop><d:href>{card_url}</d:href></c:addressbook-multiget>"#)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("supported-address-data"), "{}", r.body);
+    let r = a.send("REPORT", &a.book(), &xml, &format!(r#"<c:addressbook-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav"><d:prop><c:address-data content-type="application/vcard+json"/></d:prop><d:href>{card_url}</d:href></c:addressbook-multiget>"#)).await;
+    assert!(r.body.contains("supported-address-data"), "{}", r.body);
+
+    // Depth: infinity is refused with the standard condition.
+    let r = a.send("PROPFIND", &a.book(), &[("Depth", "infinity")], "").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("propfind-finite-depth"), "{}", r.body);
+
+    // The collections above the principal and the home answer, listing the account's own.
+    let r = a.propfind("/dav/principals/", "1", "<d:resourcetype/>").await;
+    assert_eq!(r.status, StatusCode::MULTI_STATUS);
+    assert!(r.body.contains("/dav/principals/alice/"), "{}", r.body);
+    let r = a.propfind("/dav/addressbooks/", "1", "<d:resourcetype/>").await;
+    assert!(r.body.contains("/dav/addressbooks/alice/"), "{}", r.body);
+    let r = a.propfind("/dav/addressbooks/alice/", "0", "<d:supported-report-set/>").await;
+    assert!(r.body.contains("<d:supported-report-set") && r.body.contains("200 OK"), "{}", r.body);
+    s.shutdown().await;
+}

@@ -137,6 +137,17 @@ pub async fn members_if_groups(
 pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let text = read_xml(body).await?;
     let req = parse_propfind(&text).map_err(|e| DavError::bad_request(e.0))?;
+    // RFC 4918 §9.1: a server may refuse `Depth: infinity`, with this condition.
+    let infinite = ctx
+        .header(axum::http::HeaderName::from_static("depth"))
+        .is_some_and(|d| d.trim().eq_ignore_ascii_case("infinity"));
+    if infinite && !matches!(ctx.target, Target::Card(..)) {
+        return Err(DavError::Condition(
+            axum::http::StatusCode::FORBIDDEN,
+            crate::xml::Name::dav("propfind-finite-depth"),
+            "Depth: infinity is not answered here; ask with Depth: 1.".into(),
+        ));
+    }
     let depth = ctx.depth(1);
     let account = ctx.book();
     let store = ctx.store();
@@ -168,6 +179,19 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             });
             if depth == 1 {
                 match target {
+                    // What the signed-in account has there: its principal, its home.
+                    Target::Parent(what) => {
+                        let child = if *what == "principals" {
+                            Target::Principal(ctx.user().to_string())
+                        } else {
+                            Target::Home(ctx.user().to_string())
+                        };
+                        ms.push(&Entry::Props {
+                            href: child.href(),
+                            propstats: ctx
+                                .trim(props::select(&req, props::collection_props(&child, &info))),
+                        });
+                    }
                     Target::Home(_) => {
                         for (book, info) in collection::home_books(ctx).await? {
                             ms.push(&Entry::Props {

@@ -38,7 +38,30 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
             DavError::bad_request(e.0)
         }
     })?;
-    if !matches!(ctx.target, Target::Book(..)) {
+    let select = match &report {
+        Report::Multiget { select, .. }
+        | Report::Query { select, .. }
+        | Report::SyncCollection { select, .. } => select,
+    };
+    if let Some(a) = &select.address_data {
+        let type_ok =
+            a.content_type.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("text/vcard"));
+        let version_ok = a.version.as_deref().is_none_or(|v| matches!(v.trim(), "3.0" | "4.0"));
+        if !(type_ok && version_ok) {
+            return Err(DavError::Condition(
+                StatusCode::FORBIDDEN,
+                Name::card("supported-address-data"),
+                "Cards are served as text/vcard, version 3.0 or 4.0.".into(),
+            ));
+        }
+    }
+    // A query on a card asks whether that card matches (Depth 0 on the resource itself).
+    let answered = match ctx.target {
+        Target::Book(..) => true,
+        Target::Card(..) => matches!(report, Report::Query { .. }),
+        _ => false,
+    };
+    if !answered {
         return Err(DavError::Condition(
             StatusCode::FORBIDDEN,
             Name::dav("supported-report"),
@@ -191,18 +214,29 @@ async fn query(
     let account = ctx.book();
     let items = book::all_live(store, account).await?;
     let names = Names(store.dav_names(account).await?);
+    // On a card's URL, only that card.
+    let only: Option<uuid::Uuid> = match &ctx.target {
+        Target::Card(_, _, name) => {
+            let (id, _, _) = book::lookup(store, account, name).await?;
+            Some(id.ok_or_else(DavError::not_found)?)
+        }
+        _ => None,
+    };
     let mut hits: Vec<&FeedItem> = items
         .iter()
+        .filter(|item| only.is_none_or(|o| item.id() == o))
         .filter(|item| {
             let id = item.id();
             let uid = names.uid(&id);
             match item {
-                FeedItem::Contact(c) => c.data.as_ref().is_some_and(|d| {
-                    filter::matches(filter, |p| filter::contact_values(d, &uid, p))
-                }),
-                FeedItem::Group(g) => g.data.as_ref().is_some_and(|d| {
-                    filter::matches(filter, |p| filter::group_values(d.name(), &uid, p))
-                }),
+                FeedItem::Contact(c) => c
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| filter::matches(filter, &filter::contact_props(d, &uid))),
+                FeedItem::Group(g) => g
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| filter::matches(filter, &filter::group_props(d.name(), &uid))),
             }
         })
         .collect();
