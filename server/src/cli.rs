@@ -49,6 +49,13 @@ pub enum Command {
     Export(crate::cli_transfer::ExportArgs),
     /// Show the audit log: imports into company directories and into other accounts' books.
     Audit(crate::cli_transfer::AuditArgs),
+    /// Manage address books: list, create (company directories too), rename, delete, restore,
+    /// share and unshare.
+    #[command(subcommand)]
+    Book(crate::cli_books::BookCmd),
+    /// Manage teams (named sets of accounts that books are shared with).
+    #[command(subcommand)]
+    Team(crate::cli_books::TeamCmd),
 }
 
 #[derive(Subcommand, Debug)]

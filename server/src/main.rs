@@ -95,6 +95,8 @@ async fn main() -> ExitCode {
         Command::Import(args) => server::cli_transfer::run_import(&config, args).await,
         Command::Export(args) => server::cli_transfer::run_export(&config, args).await,
         Command::Audit(args) => server::cli_transfer::run_audit(&config, args).await,
+        Command::Book(cmd) => server::cli_books::run_book(&config, cmd).await,
+        Command::Team(cmd) => server::cli_books::run_team(&config, cmd).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

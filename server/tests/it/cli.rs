@@ -504,3 +504,53 @@ async fn imports_into_directories_and_other_accounts_books_are_audited() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn books_and_teams_from_the_command_line() {
+    let s = crate::common::TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let bob = s.account("bob", "bob-password-22").await;
+    s.store
+        .create_account(&domain::Username::parse("root").unwrap(), "root-password-1", true)
+        .await
+        .unwrap();
+    let run = |args: &[&str]| ok(&rolo(s.data_dir(), args, "", &[]));
+    let fail = |args: &[&str]| err(&rolo(s.data_dir(), args, "", &[]));
+
+    run(&["book", "create", "--account", "alice", "Work", "--description", "Clients"]);
+    let listed = run(&["book", "list", "--account", "alice"]);
+    assert!(
+        listed.contains("Contacts") && listed.contains("Work") && listed.contains("owner"),
+        "{listed}"
+    );
+    assert!(fail(&["book", "create", "--account", "alice", "Company", "--directory"])
+        .contains("not an administrator"));
+    run(&["book", "create", "--account", "root", "Company", "--directory"]);
+
+    // Shares: with an account, a team, everyone; withdrawn.
+    run(&["book", "share", "--account", "alice", "Work", "--with", "bob", "--write"]);
+    let b = s.store.books(bob.id).await.unwrap();
+    assert!(b.iter().any(|x| x.name == "Work" && x.access == domain::Access::ReadWrite));
+    assert!(fail(&["book", "rename", "--account", "bob", "Work", "Mine"]).contains("owner"));
+    run(&["team", "create", "Sales"]);
+    run(&["team", "add", "Sales", "bob"]);
+    assert!(run(&["team", "list"]).contains("bob"));
+    run(&["book", "share", "--account", "root", "Company", "--team", "Sales"]);
+    assert!(s.store.books(bob.id).await.unwrap().iter().any(|x| x.name == "Company"));
+    run(&["team", "remove", "Sales", "bob"]);
+    assert!(!s.store.books(bob.id).await.unwrap().iter().any(|x| x.name == "Company"));
+    run(&["book", "unshare", "--account", "alice", "Work", "--with", "bob"]);
+    assert!(!s.store.books(bob.id).await.unwrap().iter().any(|x| x.name == "Work"));
+    assert!(fail(&["book", "share", "--account", "alice", "Work"]).contains("--with"));
+
+    // Rename, delete to the trash, restore; the first book stays.
+    run(&["book", "rename", "--account", "alice", "Work", "Clients"]);
+    run(&["book", "delete", "--account", "alice", "Clients"]);
+    assert_eq!(s.store.books(alice.id).await.unwrap().len(), 1);
+    run(&["book", "restore", "--account", "alice", "Clients"]);
+    assert_eq!(s.store.books(alice.id).await.unwrap().len(), 2);
+    assert!(
+        fail(&["book", "delete", "--account", "alice", "Contacts"]).contains("first address book")
+    );
+    s.shutdown().await;
+}
