@@ -131,17 +131,22 @@ impl Store {
     /// (a stranger learns nothing of the book), when it is in the trash, or when the account is
     /// disabled.
     pub async fn open_book(&self, account: AccountId, book: BookId) -> StoreResult<Scope> {
-        let acc = self.account_row(account).await?;
-        if acc.disabled {
+        // One query: this runs for every request that names a book.
+        let found = self.backend.book_access(account, book).await?.ok_or(StoreError::NotFound)?;
+        if found.disabled || found.book.deleted_at.is_some() {
             return Err(StoreError::NotFound);
         }
-        let row = self.backend.book(book).await?.ok_or(StoreError::NotFound)?;
-        if row.deleted_at.is_some() {
-            return Err(StoreError::NotFound);
-        }
-        let access = match self.access_to(&row, account, acc.is_admin).await? {
-            Some(a) => a,
-            None => return Err(StoreError::NotFound),
+        let row = &found.book;
+        let access = if row.owner_id == Some(account)
+            || (row.kind == BookKind::Directory && found.is_admin)
+        {
+            Access::Owner
+        } else {
+            match found.share {
+                Some(true) => Access::ReadWrite,
+                Some(false) => Access::ReadOnly,
+                None => return Err(StoreError::NotFound),
+            }
         };
         Ok(Scope { book, actor: account, access })
     }
@@ -179,25 +184,6 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         Ok(row)
-    }
-
-    async fn access_to(
-        &self,
-        row: &BookRow,
-        account: AccountId,
-        is_admin: bool,
-    ) -> StoreResult<Option<Access>> {
-        if row.owner_id == Some(account) || (row.kind == BookKind::Directory && is_admin) {
-            return Ok(Some(Access::Owner));
-        }
-        Ok(self
-            .backend
-            .shared_with(account)
-            .await?
-            .into_iter()
-            .filter(|(b, _)| b.id == row.id)
-            .map(|(_, w)| if w { Access::ReadWrite } else { Access::ReadOnly })
-            .max())
     }
 
     /// Every book the account may read (not those in the trash): its own first, then the

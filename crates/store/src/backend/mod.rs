@@ -70,6 +70,14 @@ pub trait BookRows {
     /// is in, or with everyone; each with whether that share allows writing (a book shared
     /// several ways comes once per share).
     async fn shared_with(&self, account: AccountId) -> StoreResult<Vec<(BookRow, bool)>>;
+    /// In one query: the book, whether `account` is an admin and disabled, and the best share
+    /// of the book to it (directly, through a team, or to everyone): `Some(can_write)`, or
+    /// `None` without one. `None` when the account or the book does not exist.
+    async fn book_access(
+        &self,
+        account: AccountId,
+        book: BookId,
+    ) -> StoreResult<Option<BookAccessRow>>;
     /// Replaces the sealed name and description if they are still at `expected_rev`.
     async fn set_book_meta(
         &self,

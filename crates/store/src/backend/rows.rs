@@ -303,3 +303,13 @@ pub struct AuditRow {
     pub action: String,
     pub sealed: Option<Vec<u8>>,
 }
+
+/// What `BookRows::book_access` finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookAccessRow {
+    pub book: BookRow,
+    pub is_admin: bool,
+    pub disabled: bool,
+    /// The best share of the book to the account: `Some(can_write)`.
+    pub share: Option<bool>,
+}

@@ -127,6 +127,38 @@ impl BookRows for B {
             .collect()
     }
 
+    async fn book_access(
+        &self,
+        account: AccountId,
+        book: BookId,
+    ) -> StoreResult<Option<BookAccessRow>> {
+        let sql = format!(
+            "SELECT {BOOK_COLUMNS}, a.is_admin, a.disabled, \
+                    CAST((SELECT MAX(CASE WHEN s.can_write THEN 2 ELSE 1 END) FROM book_shares s \
+                          WHERE s.book_id = b.id AND ( \
+                              (s.grantee_kind = 'account' AND s.grantee_id = $1) \
+                           OR (s.grantee_kind = 'team' AND s.grantee_id IN (SELECT team_id FROM team_members WHERE account_id = $1)) \
+                           OR s.grantee_kind = 'everyone')) AS BIGINT) AS share \
+             FROM books b, accounts a WHERE b.id = $2 AND a.id = $1"
+        );
+        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account.as_uuid())
+            .bind(book.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        let share: Option<i64> = r.try_get("share").map_err(db_err)?;
+        Ok(Some(BookAccessRow {
+            book: book_from(&r)?,
+            is_admin: r.try_get("is_admin").map_err(db_err)?,
+            disabled: r.try_get("disabled").map_err(db_err)?,
+            share: share.map(|s| s == 2),
+        }))
+    }
+
     async fn set_book_meta(
         &self,
         id: BookId,

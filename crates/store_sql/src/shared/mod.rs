@@ -23,11 +23,11 @@ pub(crate) use names::put_name;
 pub(crate) use rows::*;
 pub(crate) use sqlx::{QueryBuilder, Row, Transaction};
 pub(crate) use store::{
-    AccountRow, AccountRows, AuditRow, Backend, BookRow, BookRows, ChangeRow, ContactRow,
-    DavCardRow, DavNameRow, DavNameRows, DeviceRow, DeviceRows, EntityKind, FeedRows, GranteeRow,
-    HistoryRows, NewAccount, RecordRows, RecordWrite, RevisionRow, SecondFactorRow, SessionRow,
-    SessionRows, ShareRow, SigninRows, StoreError, StoreResult, SyncRecord, TeamRow, ThrottleRow,
-    TrashRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY,
+    AccountRow, AccountRows, AuditRow, Backend, BookAccessRow, BookRow, BookRows, ChangeRow,
+    ContactRow, DavCardRow, DavNameRow, DavNameRows, DeviceRow, DeviceRows, EntityKind, FeedRows,
+    GranteeRow, HistoryRows, NewAccount, RecordRows, RecordWrite, RevisionRow, SecondFactorRow,
+    SessionRow, SessionRows, ShareRow, SigninRows, StoreError, StoreResult, SyncRecord, TeamRow,
+    ThrottleRow, TrashRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY,
 };
 pub(crate) use uuid::Uuid;
 
