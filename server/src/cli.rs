@@ -53,6 +53,10 @@ pub enum Command {
     /// share and unshare.
     #[command(subcommand)]
     Book(crate::cli_books::BookCmd),
+    /// Write a consistent copy of the SQLite database, while Rolo runs.
+    Backup(crate::cli_backup::BackupArgs),
+    /// Put a backup in place of the SQLite database (stop Rolo first).
+    Restore(crate::cli_backup::RestoreArgs),
     /// Manage teams (named sets of accounts that books are shared with).
     #[command(subcommand)]
     Team(crate::cli_books::TeamCmd),

@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cli;
+pub mod cli_backup;
 pub mod cli_books;
 pub mod cli_transfer;
 pub mod config;

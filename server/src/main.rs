@@ -96,6 +96,8 @@ async fn main() -> ExitCode {
         Command::Export(args) => server::cli_transfer::run_export(&config, args).await,
         Command::Audit(args) => server::cli_transfer::run_audit(&config, args).await,
         Command::Book(cmd) => server::cli_books::run_book(&config, cmd).await,
+        Command::Backup(args) => server::cli_backup::run_backup(&config, args).await,
+        Command::Restore(args) => server::cli_backup::run_restore(&config, args).await,
         Command::Team(cmd) => server::cli_books::run_team(&config, cmd).await,
     };
     match result {

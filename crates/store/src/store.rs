@@ -234,6 +234,13 @@ impl Store {
         self.backend.kind()
     }
 
+    /// Writes a consistent copy of the database, taken while it is in use, to the new file
+    /// `path`; returns the master key ids its data needs (every record in it stays sealed).
+    pub async fn backup(&self, path: &str) -> StoreResult<Vec<String>> {
+        self.backend.backup_into(path).await?;
+        Ok(self.backend.key_ids_in_use().await?.into_iter().map(|(id, _)| id).collect())
+    }
+
     /// Checks that the database answers (`/healthz`).
     pub async fn ping(&self) -> StoreResult<()> {
         self.backend.ping().await

@@ -48,12 +48,19 @@ impl PostgresBackend {
 /// What PostgreSQL does its own way.
 pub(crate) mod dialect {
     use sqlx::{PgPool, Transaction};
-    use store::{ContactRow, StoreResult};
+    use store::{ContactRow, StoreError, StoreResult};
 
     use super::shared::{contact_from, db_err};
     use domain::BookId;
 
     pub(crate) const NAME: &str = "postgres";
+
+    /// PostgreSQL is backed up with its own tools (`pg_dump`), not by Rolo.
+    pub(crate) async fn backup_into(_pool: &PgPool, _path: &str) -> StoreResult<()> {
+        Err(StoreError::Backend(
+            "a PostgreSQL database is backed up with pg_dump (see the README, Backups)".into(),
+        ))
+    }
 
     /// A write transaction. The first write (`UPDATE books … RETURNING`) locks the book's
     /// row, which orders concurrent writers of one book across instances.

@@ -62,6 +62,11 @@ pub(crate) mod dialect {
 
     pub(crate) const NAME: &str = "sqlite";
 
+    /// `VACUUM INTO`: a consistent copy from one read transaction, while writers go on.
+    pub(crate) async fn backup_into(pool: &SqlitePool, path: &str) -> StoreResult<()> {
+        sqlx::query("VACUUM INTO $1").bind(path).execute(pool).await.map_err(db_err).map(|_| ())
+    }
+
     /// A write transaction holding SQLite's write lock from its first statement.
     pub(crate) async fn begin_write(
         pool: &SqlitePool,

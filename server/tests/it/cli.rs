@@ -554,3 +554,85 @@ async fn books_and_teams_from_the_command_line() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_under_load_and_restore() {
+    let s = crate::common::TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let mut gen = domain::generate::Gen::new(3);
+    let items: Vec<_> = (0..2000).map(|i| (None, gen.contact(i))).collect();
+    s.store.create_contacts(alice.id, &items, domain::Origin::Cli).await.unwrap();
+
+    // Writes go on while the backup is taken.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (store, stop) = (s.store.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0usize;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let all = store.all_contacts(alice.id).await.unwrap();
+                let c = &all[n % all.len()];
+                let mut data = c.data.clone();
+                data.notes = format!("edit {n}");
+                let _ = store
+                    .update_contact(alice.id, c.id, c.revision, &data, domain::Origin::Cli)
+                    .await;
+                n += 1;
+            }
+            n
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let backups = tempfile::tempdir().unwrap();
+    let file = backups.path().join("rolo-backup.db");
+    let f = file.to_str().unwrap();
+    let data = s.data_dir().to_path_buf();
+    let out = tokio::task::spawn_blocking({
+        let f = f.to_string();
+        move || ok(&rolo(&data, &["backup", &f], "", &[]))
+    })
+    .await
+    .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let edits = writer.await.unwrap();
+    assert!(edits > 0, "the backup was taken under load");
+    assert!(out.contains("needs the master key id"), "{out}");
+    assert!(err(&rolo(s.data_dir(), &["backup", f], "", &[])).contains("exists"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // No contact in clear in it.
+    let bytes = std::fs::read(&file).unwrap();
+    let name = &items[0].1.display_name;
+    assert!(!bytes.windows(name.len()).any(|w| w == name.as_bytes()), "{name} in clear");
+
+    // Restored into another data directory holding the same key: every contact is there, each
+    // exactly as it was at its revision.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::copy(s.data_dir().join("master.key"), other.path().join("master.key")).unwrap();
+    ok(&rolo(other.path(), &["restore", f], "", &[]));
+    let restored = crate::common::open_store_in(other.path()).await.unwrap();
+    let a = restored.account_by_username(&domain::Username::parse("alice").unwrap()).await.unwrap();
+    let back = restored.all_contacts(a.id).await.unwrap();
+    assert_eq!(back.len(), 2000);
+    for c in &back {
+        let then = s.store.revision_data(alice.id, c.id, c.revision).await.unwrap();
+        assert_eq!(then, Some(Some(c.data.clone())), "contact {} at revision {}", c.id, c.revision);
+    }
+    drop(restored);
+    // Not over a database with accounts without --force; not without the key it needs.
+    assert!(err(&rolo(other.path(), &["restore", f], "", &[])).contains("--force"));
+    ok(&rolo(other.path(), &["restore", "--force", f], "", &[]));
+    let keyless = tempfile::tempdir().unwrap();
+    let e = err(&rolo(
+        keyless.path(),
+        &["restore", f],
+        "",
+        &[("ROLO_MASTER_KEY_FILE", keyless.path().join("none.key").to_str().unwrap())],
+    ));
+    assert!(e.contains("master key"), "{e}");
+    assert!(!keyless.path().join("rolo.db").exists());
+    s.shutdown().await;
+}

@@ -57,6 +57,10 @@ impl Backend for B {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err).map(|_| ())
     }
+
+    async fn backup_into(&self, path: &str) -> StoreResult<()> {
+        dialect::backup_into(&self.pool, path).await
+    }
 }
 
 impl B {
