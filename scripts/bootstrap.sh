@@ -54,6 +54,9 @@ fi
 # 5. For tests: Chromium and playwright-core.
 if [ $WANT_TEST -eq 1 ]; then
   apt_install chromium
+  # psql, pg_dump and pg_restore: the server tests on PostgreSQL make a schema each, and the
+  # backup test checks pg_dump and pg_restore.
+  command -v pg_dump >/dev/null 2>&1 && command -v psql >/dev/null 2>&1 || apt_install postgresql-client
   # khard (a vdir address book from PyPI) reads what rolo-sync writes in the sync tests.
   if [ ! -x "$TOOLS/venv/bin/khard" ]; then
     say "Installing khard for the sync tests"

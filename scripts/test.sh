@@ -30,6 +30,10 @@ if command -v psql >/dev/null 2>&1; then
   psql -q -X -d "$ROLO_TEST_POSTGRES_URL" -At -c \
     "SELECT format('DROP SCHEMA %I CASCADE;', nspname) FROM pg_namespace WHERE nspname LIKE 'rolo\_test\_%' OR nspname LIKE 'rolo\_it\_%'" \
     | psql -q -X -d "$ROLO_TEST_POSTGRES_URL" >/dev/null 2>&1 || true
+  # …and the databases the backup test restores into, when a run stopped before dropping one.
+  psql -q -X -d "$ROLO_TEST_POSTGRES_URL" -At -c \
+    "SELECT format('DROP DATABASE %I WITH (FORCE);', datname) FROM pg_database WHERE datname LIKE 'rolo\_restore\_%'" \
+    | psql -q -X -d "$ROLO_TEST_POSTGRES_URL" >/dev/null 2>&1 || true
 fi
 
 say "Formatting and lints (cargo fmt, clippy with warnings as errors)"

@@ -636,3 +636,48 @@ async fn backup_under_load_and_restore() {
     assert!(!keyless.path().join("rolo.db").exists());
     s.shutdown().await;
 }
+
+/// PostgreSQL is backed up with its own tools: pg_dump -Fc of a Rolo database, pg_restore into
+/// a new database, and Rolo reads every contact of the restored one with the same key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_backs_up_with_pg_dump_and_pg_restore() {
+    let s = crate::common::TestServer::start_postgres().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let mut gen = domain::generate::Gen::new(5);
+    let items: Vec<_> = (0..300).map(|i| (None, gen.contact(i))).collect();
+    s.store.create_contacts(alice.id, &items, domain::Origin::Cli).await.unwrap();
+    let base = std::env::var("ROLO_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let url = s.database_url();
+    let schema = url.rsplit("search_path%3D").next().unwrap().to_string();
+    let dump = s.data_dir().join("rolo.dump");
+    let run = |program: &str, args: &[&str]| {
+        let out = std::process::Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program} (make test installs postgresql-client): {e}"));
+        assert!(out.status.success(), "{program}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run("pg_dump", &["-Fc", "-n", &schema, "-f", dump.to_str().unwrap(), &base]);
+    let db = format!("rolo_restore_{}", uuid::Uuid::new_v4().simple());
+    run("psql", &["-q", "-X", "-d", &base, "-c", &format!("CREATE DATABASE {db}")]);
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    let restored_url = format!("{prefix}/{db}");
+    run("pg_restore", &["-d", &restored_url, dump.to_str().unwrap()]);
+
+    let config = server::config::Config {
+        database_url: format!("{restored_url}?options=-c%20search_path%3D{schema}"),
+        master_key_file: s.data_dir().join("master.key"),
+        data_dir: s.data_dir().to_path_buf(),
+        ..server::config::Config::from_env().unwrap()
+    };
+    let restored = server::setup::open_store(&config).await.unwrap();
+    let back = restored.all_contacts(alice.id).await.unwrap();
+    assert_eq!(back.len(), 300);
+    for c in &back {
+        assert_eq!(s.store.get_contact(alice.id, c.id).await.unwrap().data, c.data);
+    }
+    drop(restored);
+    s.shutdown().await;
+    run("psql", &["-q", "-X", "-d", &base, "-c", &format!("DROP DATABASE {db} WITH (FORCE)")]);
+}

@@ -14,6 +14,7 @@ pub struct TestServer {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     dir: std::path::PathBuf,
+    database_url: String,
     /// The temporary directory, held by the first instance on it.
     _temp: Option<tempfile::TempDir>,
 }
@@ -99,8 +100,14 @@ impl TestServer {
             stop: Some(tx),
             task: Some(task),
             dir: dir.to_path_buf(),
+            database_url: config.database_url.clone(),
             _temp: None,
         }
+    }
+
+    /// The database URL the server runs on.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     /// The data directory (SQLite database and its WAL, key file).
