@@ -54,6 +54,18 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Ready to serve: the database answers and has every migration this build needs (for a load
+/// balancer or an orchestrator; `/healthz` says only that the database answers).
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ready().await {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(why) => {
+            tracing::warn!(reason = %why, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n")).into_response()
+        }
+    }
+}
+
 /// Refuses state-changing requests from other sites (a second line behind SameSite cookies).
 /// A browser says where a request comes from in `Sec-Fetch-Site` (trusted where sent: only
 /// `same-origin` and `none`, a user's own navigation, pass) and in `Origin`, which must name
@@ -145,6 +157,7 @@ pub fn router_with(
             .layer(RequestBodyLimitLayer::new(limits.max_bytes + 64 * 1024));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn(same_origin))

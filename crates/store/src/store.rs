@@ -241,6 +241,18 @@ impl Store {
         Ok(self.backend.key_ids_in_use().await?.into_iter().map(|(id, _)| id).collect())
     }
 
+    /// Whether the database answers and has every migration this build knows (`/readyz`):
+    /// `Err` with the reason when not.
+    pub async fn ready(&self) -> Result<(), String> {
+        match self.backend.migrations().await {
+            Ok((applied, known)) if applied >= known => Ok(()),
+            Ok((applied, known)) => {
+                Err(format!("the database is at migration {applied}, this build needs {known}"))
+            }
+            Err(e) => Err(format!("the database does not answer: {e}")),
+        }
+    }
+
     /// Checks that the database answers (`/healthz`).
     pub async fn ping(&self) -> StoreResult<()> {
         self.backend.ping().await

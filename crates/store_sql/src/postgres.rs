@@ -13,6 +13,9 @@ pub(crate) type B = PostgresBackend;
 #[path = "shared/mod.rs"]
 mod shared;
 
+/// The migrations this build applies (at every start).
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
 pub struct PostgresBackend {
     pool: PgPool,
 }
@@ -33,7 +36,7 @@ impl PostgresBackend {
             .connect_with(opts)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
-        sqlx::migrate!("../../migrations/postgres")
+        MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("database migration failed: {e}")))?;

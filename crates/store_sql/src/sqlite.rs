@@ -15,6 +15,9 @@ pub(crate) type B = SqliteBackend;
 #[path = "shared/mod.rs"]
 mod shared;
 
+/// The migrations this build applies (at every start).
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
 pub struct SqliteBackend {
     pool: SqlitePool,
 }
@@ -39,7 +42,7 @@ impl SqliteBackend {
             SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(|e| {
                 StoreError::Backend(format!("cannot open the SQLite database {url}: {e}"))
             })?;
-        sqlx::migrate!("../../migrations/sqlite")
+        MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| StoreError::Backend(format!("database migration failed: {e}")))?;

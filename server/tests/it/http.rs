@@ -13,6 +13,9 @@ async fn health_and_first_page() {
     let c = client();
     let r = c.get(format!("{}/healthz", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    let r = c.get(format!("{}/readyz", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), "ready\n");
     // Signed out: the console sends the browser to the sign-in page.
     let r = c.get(format!("{}/", s.url)).header("accept", "text/html").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FOUND, "{:?}", r.headers());
@@ -217,5 +220,29 @@ async fn administration_is_for_administrators_and_shows_no_contacts() {
     )
     .await;
     assert!(body.contains("cannot disable your own account"), "{body}");
+    s.shutdown().await;
+}
+
+/// `/readyz` says not ready while the database lacks a migration this build needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_ready_without_every_migration() {
+    let s = TestServer::start_postgres().await;
+    let c = client();
+    assert_eq!(c.get(format!("{}/readyz", s.url)).send().await.unwrap().status(), StatusCode::OK);
+    let base = std::env::var("ROLO_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = s.database_url().rsplit("search_path%3D").next().unwrap().to_string();
+    let out = std::process::Command::new("psql")
+        .args(["-q", "-X", "-d", &base, "-c", &format!(
+            "DELETE FROM {schema}._sqlx_migrations WHERE version = (SELECT MAX(version) FROM {schema}._sqlx_migrations)"
+        )])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = c.get(format!("{}/readyz", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.text().await.unwrap().contains("this build needs"));
+    // Alive all the same.
+    assert_eq!(c.get(format!("{}/healthz", s.url)).send().await.unwrap().status(), StatusCode::OK);
     s.shutdown().await;
 }

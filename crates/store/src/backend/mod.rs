@@ -35,6 +35,8 @@ pub trait Backend:
     fn kind(&self) -> &'static str;
     /// Checks that the database answers.
     async fn ping(&self) -> StoreResult<()>;
+    /// The newest migration applied to the database and the newest this build knows.
+    async fn migrations(&self) -> StoreResult<(i64, i64)>;
     /// Writes a consistent copy of the whole database, taken while it is in use, to a new file
     /// at `path` (SQLite; PostgreSQL is backed up with `pg_dump`).
     async fn backup_into(&self, path: &str) -> StoreResult<()>;

@@ -58,6 +58,17 @@ impl Backend for B {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err).map(|_| ())
     }
 
+    async fn migrations(&self) -> StoreResult<(i64, i64)> {
+        let applied: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = TRUE",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let known = super::MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        Ok((applied, known))
+    }
+
     async fn backup_into(&self, path: &str) -> StoreResult<()> {
         dialect::backup_into(&self.pool, path).await
     }
