@@ -54,6 +54,31 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Every request runs in a span holding a request id — the client's `X-Request-Id` when it sent
+/// a short, plain one, else a new UUID — so each log line names its request; the answer carries
+/// the id back.
+async fn request_id(req: Request<axum::body::Body>, next: Next) -> Response {
+    use tracing::Instrument;
+    let given = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string);
+    let id = given.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span =
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let mut response = next.run(req).instrument(span).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
 /// Ready to serve: the database answers and has every migration this build needs (for a load
 /// balancer or an orchestrator; `/healthz` says only that the database answers).
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -168,6 +193,7 @@ pub fn router_with(
         .merge(files)
         .merge(dav)
         .layer(middleware::from_fn_with_state(https, security_headers))
+        .layer(middleware::from_fn(request_id))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -15,7 +15,20 @@ async fn health_and_first_page() {
     assert_eq!(r.status(), StatusCode::OK);
     let r = c.get(format!("{}/readyz", s.url)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    // Every answer names its request: a new id, or the client's own when it is a plain one.
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
     assert_eq!(r.text().await.unwrap(), "ready\n");
+    let r =
+        c.get(format!("{}/healthz", s.url)).header("x-request-id", "lb-42").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "lb-42");
+    let r = c
+        .get(format!("{}/healthz", s.url))
+        .header("x-request-id", "<script>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.headers()["x-request-id"], "<script>");
     // Signed out: the console sends the browser to the sign-in page.
     let r = c.get(format!("{}/", s.url)).header("accept", "text/html").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FOUND, "{:?}", r.headers());
