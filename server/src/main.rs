@@ -66,13 +66,19 @@ async fn main() -> ExitCode {
     unsafe {
         libc::umask(0o077);
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("ROLO_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter =
+        || EnvFilter::try_from_env("ROLO_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    // ROLO_LOG_FORMAT=json: one JSON object a line (with the request's span), for log shippers.
+    if std::env::var("ROLO_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).init();
+    }
     let cli = Cli::parse();
     let config = match Config::from_env() {
         Ok(c) => c,

@@ -681,3 +681,45 @@ async fn postgres_backs_up_with_pg_dump_and_pg_restore() {
     s.shutdown().await;
     run("psql", &["-q", "-X", "-d", &base, "-c", &format!("DROP DATABASE {db} WITH (FORCE)")]);
 }
+
+/// `ROLO_LOG_FORMAT=json`: the server's log lines are JSON objects.
+#[test]
+fn json_logs() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolo"))
+        .arg("serve")
+        .env_remove("ROLO_DATABASE_URL")
+        .env_remove("ROLO_MASTER_KEY")
+        .env_remove("ROLO_MASTER_KEY_FILE")
+        .env("ROLO_DATA_DIR", dir.path())
+        .env("ROLO_SITE_ROOT", dir.path().join("no-site"))
+        .env("ROLO_LISTEN", "127.0.0.1:0")
+        .env("ROLO_LOG", "info")
+        .env("ROLO_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut found = None;
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        if line.starts_with('{') {
+            found = Some(line);
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = found.expect("the server wrote no JSON log line within 20 s");
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert!(v["level"].is_string() && v["fields"]["message"].is_string(), "{line}");
+}
