@@ -54,6 +54,79 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The process's metrics, in Prometheus text at `/metrics`: requests by route, method and
+/// status, and their latency. Installed once per process (tests run many servers in one).
+fn metrics_handle() -> Option<&'static metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .set_buckets(&[
+                    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+                ])
+                .ok()?
+                .install_recorder()
+                .map_err(|e| tracing::warn!(error = %e, "metrics are off"))
+                .ok()
+        })
+        .as_ref()
+}
+
+/// A request's route for metrics: a fixed set of names, never a path's own ids or names.
+fn route_label(path: &str) -> String {
+    let mut parts = path.trim_start_matches('/').split('/');
+    let first = parts.next().unwrap_or_default();
+    let second = parts.next().unwrap_or_default();
+    let word = |s: &str| {
+        if !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        {
+            s.to_string()
+        } else {
+            "…".to_string()
+        }
+    };
+    match first {
+        "rpc" => format!("/rpc/{}", word(second)),
+        "api" => match (second, parts.next().unwrap_or_default()) {
+            ("v1", third) => format!("/api/v1/{}", word(third)),
+            _ => "/api".into(),
+        },
+        "dav" | ".well-known" => "/dav".into(),
+        "console" => format!("/console/{}", word(second)),
+        "pkg" => "/pkg".into(),
+        "healthz" | "readyz" | "metrics" => format!("/{first}"),
+        _ => "page".into(),
+    }
+}
+
+async fn track(req: Request<axum::body::Body>, next: Next) -> Response {
+    let route = route_label(req.uri().path());
+    let method = req.method().as_str().to_string();
+    let start = std::time::Instant::now();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("rolo_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("rolo_http_request_duration_seconds", "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    response
+}
+
+async fn metrics_page() -> Response {
+    match metrics_handle() {
+        Some(h) => {
+            let mut r = h.render().into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            r
+        }
+        None => (StatusCode::SERVICE_UNAVAILABLE, "metrics are off\n").into_response(),
+    }
+}
+
 /// Every request runs in a span holding a request id — the client's `X-Request-Id` when it sent
 /// a short, plain one, else a new UUID — so each log line names its request; the answer carries
 /// the id back.
@@ -165,6 +238,7 @@ pub fn router_with(
     state_limits: Option<transfer::Limits>,
     dav: carddav::DavConfig,
 ) -> Router {
+    metrics_handle();
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
@@ -183,6 +257,7 @@ pub fn router_with(
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_page))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn(same_origin))
@@ -193,6 +268,7 @@ pub fn router_with(
         .merge(files)
         .merge(dav)
         .layer(middleware::from_fn_with_state(https, security_headers))
+        .layer(middleware::from_fn(track))
         .layer(middleware::from_fn(request_id))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
