@@ -22,6 +22,23 @@ pub struct Config {
     pub dav: carddav::DavConfig,
     /// Days deleted contacts stay in the trash before their content is erased (`ROLO_TRASH_DAYS`).
     pub trash_days: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`ROLO_TRUSTED_PROXIES`,
+    /// addresses separated by commas; none by default).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// `ROLO_TRUSTED_PROXIES`: IP addresses separated by commas.
+fn trusted_proxies(raw: Option<&str>) -> Result<Vec<std::net::IpAddr>, String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse().map_err(|_| {
+                format!("ROLO_TRUSTED_PROXIES: {s:?} is not an IP address (give addresses separated by commas)")
+            })
+        })
+        .collect()
 }
 
 fn env(name: &str) -> Option<String> {
@@ -94,6 +111,7 @@ impl Config {
             site_root: PathBuf::from(env("ROLO_SITE_ROOT").unwrap_or_else(|| "site".into())),
             session_hours,
             secure_cookies,
+            trusted_proxies: trusted_proxies(env("ROLO_TRUSTED_PROXIES").as_deref())?,
         })
     }
 
@@ -160,6 +178,16 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses() {
+        assert_eq!(
+            trusted_proxies(Some("127.0.0.1, ::1")).unwrap(),
+            vec!["127.0.0.1".parse::<std::net::IpAddr>().unwrap(), "::1".parse().unwrap()]
+        );
+        assert!(trusted_proxies(None).unwrap().is_empty());
+        assert!(trusted_proxies(Some("proxy.local")).unwrap_err().contains("not an IP address"));
     }
 
     #[test]

@@ -31,7 +31,9 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {} (ROLO_LISTEN): {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!("rolo: serving on http://{addr} (database: {})", config.database_url_redacted());
-    web::serve(listener, web::router_with(state, Some(limits), config.dav.clone()), async {
+    let router = web::router_with(state, Some(limits), config.dav.clone());
+    let router = web::behind_proxies(router, config.trusted_proxies.clone());
+    web::serve(listener, router, async {
         shutdown_signal().await;
         eprintln!("rolo: shutting down");
     })

@@ -54,6 +54,39 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Behind trusted reverse proxies: a request from one of them is taken to come from the address
+/// its `X-Forwarded-For` names (the last one that is not itself a trusted proxy), so the sign-in
+/// throttle, CardDAV's and the device API's records see the client, not the proxy. From any
+/// other peer the header is ignored (anyone can write it).
+pub fn behind_proxies(router: Router, proxies: Vec<std::net::IpAddr>) -> Router {
+    if proxies.is_empty() {
+        return router;
+    }
+    let proxies = Arc::new(proxies);
+    router.layer(middleware::from_fn(move |mut req: Request<axum::body::Body>, next: Next| {
+        let proxies = proxies.clone();
+        async move {
+            let peer =
+                req.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0);
+            if let Some(peer) = peer.filter(|p| proxies.contains(&p.ip())) {
+                let forwarded: Vec<std::net::IpAddr> = req
+                    .headers()
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .filter_map(|a| a.trim().parse().ok())
+                    .collect();
+                if let Some(client) = forwarded.iter().rev().find(|a| !proxies.contains(a)) {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(SocketAddr::new(*client, peer.port())));
+                }
+            }
+            next.run(req).await
+        }
+    }))
+}
+
 /// The process's metrics, in Prometheus text at `/metrics`: requests by route, method and
 /// status, and their latency. Installed once per process (tests run many servers in one).
 fn metrics_handle() -> Option<&'static metrics_exporter_prometheus::PrometheusHandle> {

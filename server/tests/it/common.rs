@@ -91,6 +91,7 @@ impl TestServer {
             Some(config.import_limits()),
             config.dav.clone(),
         );
+        let router = web::behind_proxies(router, config.trusted_proxies.clone());
         let task = tokio::spawn(web::serve(listener, router, async {
             let _ = rx.await;
         }));
@@ -200,6 +201,7 @@ pub fn test_config(dir: &std::path::Path, dav: carddav::DavConfig) -> Config {
         import_max_rows: 200_000,
         dav,
         trash_days: 30,
+        trusted_proxies: Vec::new(),
     }
 }
 

@@ -404,3 +404,36 @@ async fn the_feed_covers_every_readable_book_and_shares_decide_uploads() {
 fn contact_data(given: &str) -> domain::ContactData {
     ContactDraft { given_name: given.into(), ..Default::default() }.parse().unwrap()
 }
+
+/// Behind a trusted proxy, the client is the address `X-Forwarded-For` names; from anyone
+/// else the header is ignored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_addresses_only_from_trusted_proxies() {
+    async fn last_addr(s: &TestServer, header: &str) -> Option<String> {
+        let alice = s
+            .store
+            .create_account(&domain::Username::parse("alice").unwrap(), "alice-password-1", false)
+            .await
+            .unwrap();
+        let (d, token) = s.store.create_device(alice.id, "Phone", DeviceKind::Phone).await.unwrap();
+        let r = Client::new()
+            .get(format!("{}/api/v1/sync/changes", s.url))
+            .bearer_auth(&token)
+            .header("x-forwarded-for", header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        s.store.device(alice.id, d.id).await.unwrap().last_addr
+    }
+    let proxied = TestServer::start_configured(|c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    // The client's own address, past the proxies (a client may write anything before it).
+    assert_eq!(last_addr(&proxied, "10.9.9.9, 203.0.113.7").await.as_deref(), Some("203.0.113.7"));
+    proxied.shutdown().await;
+    let direct = TestServer::start().await;
+    assert_eq!(last_addr(&direct, "203.0.113.7").await.as_deref(), Some("127.0.0.1"));
+    direct.shutdown().await;
+}
