@@ -51,12 +51,8 @@ pub enum BookCmd {
         #[arg(long)]
         account: String,
         book: String,
-        #[arg(long)]
-        with: Option<String>,
-        #[arg(long)]
-        team: Option<String>,
-        #[arg(long)]
-        everyone: bool,
+        #[command(flatten)]
+        to: GranteeArgs,
         /// Allow changes too (read-only without it).
         #[arg(long)]
         write: bool,
@@ -66,13 +62,20 @@ pub enum BookCmd {
         #[arg(long)]
         account: String,
         book: String,
-        #[arg(long)]
-        with: Option<String>,
-        #[arg(long)]
-        team: Option<String>,
-        #[arg(long)]
-        everyone: bool,
+        #[command(flatten)]
+        to: GranteeArgs,
     },
+}
+
+/// Whom a share is for: one of these.
+#[derive(clap::Args, Debug)]
+pub struct GranteeArgs {
+    #[arg(long)]
+    with: Option<String>,
+    #[arg(long)]
+    team: Option<String>,
+    #[arg(long)]
+    everyone: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -105,7 +108,7 @@ fn explain(e: StoreError) -> String {
     }
 }
 
-async fn account(store: &Store, name: &str) -> Result<AccountInfo, String> {
+pub(crate) async fn account(store: &Store, name: &str) -> Result<AccountInfo, String> {
     let user = Username::parse(name).map_err(|e| format!("invalid username {name:?}: {e}"))?;
     store.account_by_username(&user).await.map_err(|e| match e {
         StoreError::NotFound => format!("no account named {user}"),
@@ -114,7 +117,11 @@ async fn account(store: &Store, name: &str) -> Result<AccountInfo, String> {
 }
 
 /// A book by name or id among those the account may read.
-async fn book(store: &Store, a: &AccountInfo, key: &str) -> Result<(BookInfo, Scope), String> {
+pub(crate) async fn find_book(
+    store: &Store,
+    a: &AccountInfo,
+    key: &str,
+) -> Result<(BookInfo, Scope), String> {
     let books = store.book_scopes(a.id).await.map_err(explain)?;
     let found: Vec<(BookInfo, Scope)> =
         books.into_iter().filter(|(b, _)| b.id.to_string() == key || b.name == key).collect();
@@ -134,13 +141,8 @@ async fn team(store: &Store, key: &str) -> Result<TeamId, String> {
         .ok_or_else(|| format!("no team {key:?} (see rolo team list)"))
 }
 
-async fn grantee(
-    store: &Store,
-    with: Option<String>,
-    team_name: Option<String>,
-    everyone: bool,
-) -> Result<Grantee, String> {
-    match (with, team_name, everyone) {
+async fn grantee(store: &Store, to: GranteeArgs) -> Result<Grantee, String> {
+    match (to.with, to.team, to.everyone) {
         (Some(u), None, false) => Ok(Grantee::Account(account(store, &u).await?.id)),
         (None, Some(t), false) => Ok(Grantee::Team(team(store, &t).await?)),
         (None, None, true) => Ok(Grantee::Everyone),
@@ -187,14 +189,14 @@ pub async fn run_book(config: &Config, cmd: BookCmd) -> Result<(), String> {
         }
         BookCmd::Rename { account: name, book: key, name: new, description } => {
             let a = account(&store, &name).await?;
-            let (b, scope) = book(&store, &a, &key).await?;
+            let (b, scope) = find_book(&store, &a, &key).await?;
             let description = description.unwrap_or(b.description);
             store.update_book(scope, &new, &description).await.map_err(denied)?;
             println!("Renamed “{}” to “{new}”.", b.name);
         }
         BookCmd::Delete { account: name, book: key } => {
             let a = account(&store, &name).await?;
-            let (b, scope) = book(&store, &a, &key).await?;
+            let (b, scope) = find_book(&store, &a, &key).await?;
             store.delete_book(scope).await.map_err(denied)?;
             println!("“{}” is in the trash (rolo book restore brings it back).", b.name);
         }
@@ -208,10 +210,10 @@ pub async fn run_book(config: &Config, cmd: BookCmd) -> Result<(), String> {
             store.restore_book(a.id, b.id).await.map_err(explain)?;
             println!("Restored “{}”.", b.name);
         }
-        BookCmd::Share { account: name, book: key, with, team, everyone, write } => {
+        BookCmd::Share { account: name, book: key, to, write } => {
             let a = account(&store, &name).await?;
-            let (b, scope) = book(&store, &a, &key).await?;
-            let g = grantee(&store, with, team, everyone).await?;
+            let (b, scope) = find_book(&store, &a, &key).await?;
+            let g = grantee(&store, to).await?;
             store.share_book(scope, &g, write).await.map_err(denied)?;
             println!(
                 "Shared “{}” ({}).",
@@ -219,10 +221,10 @@ pub async fn run_book(config: &Config, cmd: BookCmd) -> Result<(), String> {
                 if write { "read and write" } else { "read-only" }
             );
         }
-        BookCmd::Unshare { account: name, book: key, with, team, everyone } => {
+        BookCmd::Unshare { account: name, book: key, to } => {
             let a = account(&store, &name).await?;
-            let (b, scope) = book(&store, &a, &key).await?;
-            let g = grantee(&store, with, team, everyone).await?;
+            let (b, scope) = find_book(&store, &a, &key).await?;
+            let g = grantee(&store, to).await?;
             if !store.unshare_book(scope, &g).await.map_err(denied)? {
                 return Err(format!("“{}” was not shared that way", b.name));
             }

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
-use domain::{AccountInfo, Origin, Username};
+use domain::{AccountInfo, Origin};
 use store::{Scope, Store, StoreError};
 use transfer::{
     ColumnTarget, Duplicates, ExportFormat, ExportOptions, Field, Format, ImportOptions, Layout,
     Limits, Preview, Progress, Selection, TransferError, VcardVersion,
 };
 
+use crate::cli_books::{account, find_book};
 use crate::config::Config;
 use crate::setup::open_store;
 
@@ -124,27 +125,11 @@ impl ExportFormatArg {
     }
 }
 
-async fn account(store: &Store, name: &str) -> Result<AccountInfo, String> {
-    let user = Username::parse(name).map_err(|e| format!("invalid username {name:?}: {e}"))?;
-    store.account_by_username(&user).await.map_err(|e| match e {
-        StoreError::NotFound => format!("no account named {user}"),
-        other => other.to_string(),
-    })
-}
-
 /// The book `name` (a name or an id) among those `account` may read; its first without one.
 async fn book(store: &Store, account: &AccountInfo, name: Option<&str>) -> Result<Scope, String> {
-    let Some(name) = name else { return Ok(Scope::from(account.id)) };
-    let books = store.book_scopes(account.id).await.map_err(|e| e.to_string())?;
-    let found: Vec<&(domain::BookInfo, Scope)> =
-        books.iter().filter(|(b, _)| b.id.to_string() == name || b.name == name).collect();
-    match found.as_slice() {
-        [(_, scope)] => Ok(*scope),
-        [] => Err(format!("{} has no address book {name:?}", account.username)),
-        _ => Err(format!(
-            "{} has several address books named {name:?}: give its id",
-            account.username
-        )),
+    match name {
+        None => Ok(Scope::from(account.id)),
+        Some(name) => find_book(store, account, name).await.map(|(_, scope)| scope),
     }
 }
 

@@ -278,8 +278,7 @@ impl Store {
             owner: row.owner_id,
             owner_name,
             access,
-            is_first: row.owner_id.is_some_and(|o| BookId::first_of(o) == row.id)
-                && row.owner_id == Some(account),
+            is_first: is_first_book(row) && row.owner_id == Some(account),
             dav_segment: meta.segment.filter(|_| row.owner_id == Some(account)),
             created_at: row.created_at,
             deleted_at: row.deleted_at,
@@ -419,7 +418,7 @@ impl Store {
     pub async fn delete_book(&self, scope: Scope) -> StoreResult<()> {
         scope.check_owner()?;
         let row = self.backend.book(scope.book).await?.ok_or(StoreError::NotFound)?;
-        if row.owner_id.is_some_and(|o| BookId::first_of(o) == row.id) {
+        if is_first_book(&row) {
             return Err(StoreError::Conflict(
                 "An account's first address book cannot be deleted; rename it instead.".into(),
             ));
@@ -555,13 +554,7 @@ impl Store {
     pub async fn teams(&self) -> StoreResult<Vec<TeamInfo>> {
         let teams = self.backend.teams().await?;
         let members = self.backend.team_members().await?;
-        let names: HashMap<AccountId, String> = self
-            .backend
-            .list_accounts()
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.username.to_string()))
-            .collect();
+        let names = self.usernames().await?;
         Ok(teams
             .into_iter()
             .map(|t| {
@@ -633,13 +626,7 @@ impl Store {
 
     /// The newest entries of the audit log first (admins read it; the caller checks).
     pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
-        let names: HashMap<AccountId, String> = self
-            .backend
-            .list_accounts()
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.username.to_string()))
-            .collect();
+        let names = self.usernames().await?;
         let mut out = Vec::new();
         for row in self.backend.audit_log(limit).await? {
             let detail = match (row.book_id, &row.sealed) {
@@ -669,10 +656,26 @@ impl Store {
         Ok(out)
     }
 
+    /// Every account's username, by id.
+    async fn usernames(&self) -> StoreResult<HashMap<AccountId, String>> {
+        Ok(self
+            .backend
+            .list_accounts()
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.username.to_string()))
+            .collect())
+    }
+
     /// Erases books in the trash since before `before`, with all they hold.
     pub(crate) async fn purge_books(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         self.backend.purge_books(before).await
     }
+}
+
+/// An account's first book (the one its id stands for), which cannot be deleted.
+fn is_first_book(row: &BookRow) -> bool {
+    row.owner_id.is_some_and(|o| BookId::first_of(o) == row.id)
 }
 
 fn invalid(field: &str, message: String) -> StoreError {

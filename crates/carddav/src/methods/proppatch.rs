@@ -20,11 +20,7 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
     let description = Name::card("addressbook-description");
     let scope = ctx.book();
     if is_book && !scope.access().is_owner() {
-        return Err(DavError::Condition(
-            axum::http::StatusCode::FORBIDDEN,
-            Name::dav("need-privileges"),
-            "Only the address book's owner may change its properties.".into(),
-        ));
+        return Err(store::StoreError::NotOwner.into());
     }
     let book = if is_book { Some(ctx.store().book(scope).await?) } else { None };
     let mut ok = Vec::new();
