@@ -1,9 +1,10 @@
 # Rolo: two commands.
-#   make run   installs what is missing, builds, and starts Rolo on ROLO_LISTEN (127.0.0.1:3000)
+#   make run   installs what is missing, builds (optimised), and starts Rolo on ROLO_LISTEN (127.0.0.1:3000)
 #   make test  installs what is missing and runs every test
+#   make dist  packs the optimised build into dist/ (runs without Rust; see docs/deploy.md)
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test build tools tools-test test-rust test-e2e
+.PHONY: run test build dist tools tools-test
 
 tools:
 	@scripts/bootstrap.sh
@@ -11,8 +12,11 @@ tools:
 tools-test:
 	@scripts/bootstrap.sh --test
 
-build: tools
+build:
 	@scripts/build.sh
+
+dist:
+	@scripts/dist.sh
 
 run: build
 	@bin/rolo serve

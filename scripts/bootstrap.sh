@@ -35,6 +35,9 @@ else
   apt_install rustc-web cargo-web rust-web-src rust-web-llvm lld-22
 fi
 
+# brotli and gzip precompress the console's files.
+command -v brotli >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1 || apt_install brotli gzip
+
 # 3. wasm-bindgen CLI at exactly the version in Cargo.lock.
 WBG="$(wasm_bindgen_version)"
 [ -n "$WBG" ] || die "cannot find wasm-bindgen in Cargo.lock"

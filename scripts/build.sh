@@ -1,32 +1,45 @@
 #!/usr/bin/env bash
-# Builds the server (rustup's cargo) and the hydrating WASM console into site/pkg.
+# Builds the server and rolo-sync (rustup's cargo) and the hydrating WASM console into site/pkg.
+# ROLO_PROFILE picks the server's build: release (the default, what `make run` serves) or debug
+# (what `make test` uses: it shares its compiled dependencies with the test binaries).
+# The server builds in the background while the WASM tools install and the console builds, so
+# that the single-threaded steps of one (linking, the WASM's LTO) overlap the other's work.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
+PROFILE="${ROLO_PROFILE:-release}"
+case "$PROFILE" in
+  release) PROFILE_FLAG=(--release); PROFILE_DIR=release ;;
+  debug) PROFILE_FLAG=(); PROFILE_DIR=debug ;;
+  *) die "ROLO_PROFILE must be release or debug, not $PROFILE" ;;
+esac
+START=$SECONDS
+SERVER_LOG="$(mktemp "${TMPDIR:-/tmp}/rolo-build.XXXXXX")"
+trap 'rm -f "$SERVER_LOG"' EXIT
+
+say "Building the server and rolo-sync ($PROFILE, in the background)"
+cargo build -q "${PROFILE_FLAG[@]}" ${ROLO_CARGO_FLAGS:-} -p server --bin rolo -p rolo_sync --bin rolo-sync >"$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+
+"$ROOT/scripts/bootstrap.sh" ${ROLO_BOOTSTRAP_FLAGS:-}
+
 say "Building the console (WASM)"
 if have_rustup_wasm; then
-  CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+  CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release ${ROLO_CARGO_FLAGS:-}
 else
   CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo build -q -p frontend --lib \
-    --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort
+    --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort ${ROLO_CARGO_FLAGS:-}
 fi
-WASM="$WASM_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
-STAMP="$SITE/pkg/.built-from"
-NEW_STAMP="$(stat -c %Y-%s "$WASM")-$(stat -c %Y-%s "$ROOT/style/rolo.css")"
-if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$NEW_STAMP" ]; then
-  mkdir -p "$SITE/pkg"
-  wasm-bindgen --target web --no-typescript --out-dir "$SITE/pkg" --out-name rolo "$WASM"
-  say "Optimising the WASM (wasm-opt -Oz)"
-  "$TOOLS/npm/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$SITE/pkg/rolo_bg.wasm" -o "$SITE/pkg/rolo_bg.wasm"
-  cp "$ROOT/style/rolo.css" "$SITE/pkg/rolo.css"
-  echo "$NEW_STAMP" > "$STAMP"
-fi
+say "Console built after $((SECONDS - START)) s"
+"$ROOT/scripts/assets.sh"
 
-say "Building the server and rolo-sync"
-cargo build -q -p server --bin rolo -p rolo_sync --bin rolo-sync
+if ! wait "$SERVER_PID"; then
+  cat "$SERVER_LOG" >&2
+  die "the server did not build"
+fi
+cat "$SERVER_LOG" >&2
 mkdir -p "$ROOT/bin"
-ln -sf "$CARGO_TARGET_DIR/debug/rolo" "$ROOT/bin/rolo"
-ln -sf "$CARGO_TARGET_DIR/debug/rolo-sync" "$ROOT/bin/rolo-sync"
-say "Built: bin/rolo, bin/rolo-sync and site/pkg ($(du -h "$SITE/pkg/rolo_bg.wasm" | cut -f1) of WASM)"
+ln -sf "$CARGO_TARGET_DIR/$PROFILE_DIR/rolo" "$ROOT/bin/rolo"
+ln -sf "$CARGO_TARGET_DIR/$PROFILE_DIR/rolo-sync" "$ROOT/bin/rolo-sync"
+say "Built in $((SECONDS - START)) s: bin/rolo ($PROFILE), bin/rolo-sync and site/pkg"

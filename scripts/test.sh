@@ -13,7 +13,7 @@ export ROLO_DAV_PYTHON="${ROLO_DAV_PYTHON:-$TOOLS/dav-venv/bin/python}"
 export ROLO_LITMUS="${ROLO_LITMUS:-$(command -v litmus || echo /usr/bin/litmus)}"
 export ROLO_TEST_POSTGRES_URL="${ROLO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
-"$ROOT/scripts/build.sh"
+ROLO_PROFILE=debug ROLO_BOOTSTRAP_FLAGS=--test "$ROOT/scripts/build.sh"
 
 say "Checking PostgreSQL at ${ROLO_TEST_POSTGRES_URL%%@*}@…"
 if ! command -v pg_isready >/dev/null 2>&1 || ! pg_isready -q -d "$ROLO_TEST_POSTGRES_URL"; then

@@ -115,13 +115,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = crate::ssr::request_lang();
     #[cfg(not(feature = "ssr"))]
     let lang = i18n::Lang::En;
+    #[cfg(feature = "ssr")]
+    let stylesheet = use_context::<crate::ssr::AppState>()
+        .map(|s| s.stylesheet.to_string())
+        .unwrap_or_else(|| "/pkg/rolo.css".to_string());
+    #[cfg(not(feature = "ssr"))]
+    let stylesheet = "/pkg/rolo.css".to_string();
     view! {
         <!DOCTYPE html>
         <html lang=lang.html()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="stylesheet" href="/pkg/rolo.css"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <link rel="icon" href="data:,"/>
                 <HydrationScripts options/>
                 <MetaTags/>

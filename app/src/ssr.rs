@@ -26,6 +26,8 @@ pub struct AppState {
     pub directory: Arc<directory::Directory>,
     /// How long deleted contacts stay in the trash.
     pub trash_retention: chrono::Duration,
+    /// The console's style sheet, as the page links it (`/pkg/rolo.<hash>.css` once built).
+    pub stylesheet: Arc<str>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -10,7 +10,7 @@ pub struct Config {
     /// Set when the key comes from `ROLO_MASTER_KEY` instead of a file.
     pub master_key_env: bool,
     pub master_key_file: PathBuf,
-    /// Where the built console (`pkg/rolo.js`, `pkg/rolo_bg.wasm`, `pkg/rolo.css`) lives.
+    /// Where the built console lives (`pkg/hash.txt` names its files; `scripts/assets.sh`).
     pub site_root: PathBuf,
     pub session_hours: i64,
     pub secure_cookies: bool,

@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 
 async fn serve(config: Config) -> Result<(), String> {
     let store = open_store(&config).await?;
-    if !config.site_root.join("pkg").join("rolo_bg.wasm").exists() {
+    if web::Assets::find(&config.site_root).hash_file.is_none() {
         tracing::warn!(
             "the console's WASM is not built in {}/pkg: pages will render but not hydrate (run `make run`)",
             config.site_root.display()

@@ -28,13 +28,58 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// How many accounts' contact indexes a server keeps in memory (least recently used dropped).
 pub const INDEXED_ACCOUNTS: usize = 64;
 
+/// The console's built files, as `scripts/assets.sh` names them in `site/pkg/hash.txt`: each
+/// name carries a hash of its content (`rolo.<hash>.js`, `.wasm`, `.css`), so a browser may keep
+/// it for good. Without that file (a server test with no console built) the plain names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assets {
+    /// The absolute path of `hash.txt`, when the console is built.
+    pub hash_file: Option<std::path::PathBuf>,
+    pub stylesheet: String,
+}
+
+impl Assets {
+    pub fn find(site_root: &std::path::Path) -> Assets {
+        let path = site_root.join("pkg").join("hash.txt");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Assets { hash_file: None, stylesheet: "/pkg/rolo.css".into() };
+        };
+        let css = text
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.trim() == "css")
+            .map(|(_, h)| format!("/pkg/rolo.{}.css", h.trim()))
+            .unwrap_or_else(|| "/pkg/rolo.css".into());
+        let abs = std::path::absolute(&path).unwrap_or(path);
+        Assets { hash_file: Some(abs), stylesheet: css }
+    }
+}
+
+/// True for a file name `scripts/assets.sh` gives: `rolo.<16 hex digits>.<ext>` (and its
+/// compressed forms); such a file never changes.
+fn hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    let mut parts = name.split('.');
+    parts.next() == Some("rolo")
+        && parts.next().is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        && parts.next().is_some()
+}
+
 pub fn state(config: &Config, store: Arc<Store>) -> AppState {
-    let leptos_options = LeptosOptions::builder()
+    let assets = Assets::find(&config.site_root);
+    let mut leptos_options = LeptosOptions::builder()
         .output_name("rolo")
         .site_root(config.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .build();
+    if let Some(hash_file) = &assets.hash_file {
+        // Leptos reads the names of the script and the WASM from this file (a path relative
+        // to the executable's folder, which an absolute one replaces).
+        leptos_options.hash_files = true;
+        leptos_options.hash_file = hash_file.display().to_string().into();
+    }
     AppState {
+        stylesheet: assets.stylesheet.into(),
         store: store.clone(),
         session_ttl: chrono::Duration::hours(config.session_hours),
         secure_cookies: config.secure_cookies,
@@ -146,7 +191,11 @@ async fn track(req: Request<axum::body::Body>, next: Next) -> Response {
     response
 }
 
-async fn metrics_page() -> Response {
+async fn metrics_page(State(state): State<AppState>) -> Response {
+    // The live sessions are counted when asked (every instance sees the same number).
+    if let Ok(n) = state.store.count_live_sessions().await {
+        metrics::gauge!("rolo_sessions_live").set(n as f64);
+    }
     match metrics_handle() {
         Some(h) => {
             let mut r = h.render().into_response();
@@ -243,14 +292,25 @@ async fn security_headers(
     req: Request<axum::body::Body>,
     next: Next,
 ) -> Response {
-    let static_file = req.uri().path().starts_with("/pkg/");
+    let path = req.uri().path().to_string();
+    let static_file = path.starts_with("/pkg/");
     let mut res = next.run(req).await;
+    let found = res.status().is_success();
     let h = res.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP_NONE));
     }
     if static_file {
-        h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-cache"));
+        // The same name is sent in brotli, gzip or plain: caches must key on the encoding.
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    if static_file && found && hashed_asset(&path) {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        );
+    } else if static_file {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     } else {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -258,6 +318,13 @@ async fn security_headers(
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000"));
     }
     res
+}
+
+/// The console's files (`site/pkg`), each sent precompressed when the browser accepts brotli or
+/// gzip (`scripts/assets.sh` makes the `.br` and `.gz` beside each file).
+fn console_files(options: &LeptosOptions) -> tower_http::services::ServeDir {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip()
 }
 
 /// The app with the default import limits.
@@ -292,6 +359,7 @@ pub fn router_with(
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_page))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(opts.clone()))
+        .nest_service("/pkg", console_files(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn(same_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))

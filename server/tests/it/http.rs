@@ -259,3 +259,144 @@ async fn not_ready_without_every_migration() {
     assert_eq!(c.get(format!("{}/healthz", s.url)).send().await.unwrap().status(), StatusCode::OK);
     s.shutdown().await;
 }
+
+/// The console's files: named by a hash of their content and kept by browsers for good, sent
+/// precompressed as the browser accepts; pages name the current files and are never cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_files_are_hashed_precompressed_and_cached_for_good() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("hash.txt"),
+        "js: 0123456789abcdef\nwasm: fedcba9876543210\ncss: 00112233445566aa\n",
+    )
+    .unwrap();
+    let wasm = pkg.join("rolo.fedcba9876543210.wasm");
+    std::fs::write(&wasm, b"\0asm\x01\0\0\0plain").unwrap();
+    std::fs::write(pkg.join("rolo.fedcba9876543210.wasm.br"), b"brotli-bytes").unwrap();
+    std::fs::write(pkg.join("rolo.fedcba9876543210.wasm.gz"), b"gzip-bytes").unwrap();
+    std::fs::write(pkg.join("rolo.0123456789abcdef.js"), "export default 1").unwrap();
+    std::fs::write(pkg.join("rolo.00112233445566aa.css"), "body{}").unwrap();
+    let root = site.path().to_path_buf();
+    let s = TestServer::start_configured(move |c| c.site_root = root).await;
+    let c = client();
+
+    let r = c.get(format!("{}/login", s.url)).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let html = r.text().await.unwrap();
+    for name in [
+        "/pkg/rolo.0123456789abcdef.js",
+        "/pkg/rolo.fedcba9876543210.wasm",
+        "/pkg/rolo.00112233445566aa.css",
+    ] {
+        assert!(html.contains(name), "{name} in {html}");
+    }
+    assert!(!html.contains("/pkg/rolo.css") && !html.contains("rolo_bg"), "{html}");
+
+    let get = |enc: Option<&'static str>| {
+        let mut rq = c.get(format!("{}/pkg/rolo.fedcba9876543210.wasm", s.url));
+        if let Some(e) = enc {
+            rq = rq.header("accept-encoding", e);
+        }
+        rq.send()
+    };
+    for (enc, body, coding) in [
+        (Some("gzip, deflate, br, zstd"), &b"brotli-bytes"[..], Some("br")),
+        (Some("gzip"), &b"gzip-bytes"[..], Some("gzip")),
+        (None, &b"\0asm\x01\0\0\0plain"[..], None),
+    ] {
+        let r = get(enc).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{enc:?}");
+        assert_eq!(r.headers()["content-type"], "application/wasm", "{enc:?}");
+        assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), coding);
+        assert!(r.headers()["vary"].to_str().unwrap().contains("accept-encoding"), "{enc:?}");
+        assert_eq!(&r.bytes().await.unwrap()[..], body, "{enc:?}");
+    }
+    let r = c.get(format!("{}/pkg/rolo.0123456789abcdef.js", s.url)).send().await.unwrap();
+    assert!(r.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+    // A name without a hash may change: browsers ask again; a missing file is not kept.
+    let r = c.get(format!("{}/pkg/hash.txt", s.url)).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+    let r = c.get(format!("{}/pkg/rolo.ffffffffffffffff.wasm", s.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_ne!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+    s.shutdown().await;
+}
+
+/// One sample of a metric from `/metrics` text (0 when absent).
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')))
+        .map(|v| v.trim().parse().unwrap())
+        .unwrap_or(0.0)
+}
+
+/// `/metrics` counts syncs and their items by channel, imports and their rows, index cache hits
+/// and misses, sign-ins, and gives the live sessions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_syncs_imports_cache_and_sessions() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let c = client();
+    let before = c.get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
+    let console = signed_in(&s, "alice", "alice-password-1").await;
+
+    let (_, token) =
+        s.store.create_device(alice.id, "Laptop", domain::DeviceKind::Pc).await.unwrap();
+    let id = uuid::Uuid::new_v4();
+    let r = c
+        .post(format!("{}/api/v1/sync/upload", s.url))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "changes": [
+            { "id": id, "kind": "contact", "op": "upsert", "data": { "name": { "given": "Ada" } } }
+        ] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r =
+        c.get(format!("{}/api/v1/sync/changes", s.url)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:m-1\r\nFN:Bo\r\nN:;Bo;;;\r\nEND:VCARD\r\n";
+    let r = c
+        .put(format!("{}/dav/addressbooks/alice/contacts/m-1.vcf", s.url))
+        .basic_auth("alice", Some(&token))
+        .header("content-type", "text/vcard")
+        .body(card)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let csv = "First Name,Last Name\nCy,Li\nDee,Wu\n";
+    transfer::import(&s.store, alice.id, csv.as_bytes(), &Default::default(), &mut |_| {})
+        .await
+        .unwrap();
+    // The list twice: the first reads the book into the index, the second finds it there.
+    for _ in 0..2 {
+        let (status, body) =
+            rpc(&console, &s.url, "contact_page", &[("q", ""), ("sort", "name"), ("offset", "0")])
+                .await;
+        assert!(status.is_success(), "{status} {body}");
+    }
+
+    let after = c.get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
+    let grew = |series: &str, by: f64| {
+        let (b, a) = (sample(&before, series), sample(&after, series));
+        assert!(a - b >= by, "{series}: {b} then {a}\n{after}");
+    };
+    grew(r#"rolo_syncs_total{channel="api",direction="upload"}"#, 1.0);
+    grew(r#"rolo_sync_items_total{channel="api",direction="upload"}"#, 1.0);
+    grew(r#"rolo_syncs_total{channel="api",direction="download"}"#, 1.0);
+    grew(r#"rolo_sync_items_total{channel="api",direction="download"}"#, 1.0);
+    grew(r#"rolo_sync_items_total{channel="carddav",direction="upload"}"#, 1.0);
+    grew(r#"rolo_imports_total{outcome="done"}"#, 1.0);
+    grew(r#"rolo_import_rows_total{outcome="imported"}"#, 2.0);
+    grew(r#"rolo_index_cache_total{result="miss"}"#, 1.0);
+    grew(r#"rolo_index_cache_total{result="hit"}"#, 1.0);
+    grew(r#"rolo_sign_ins_total{result="ok"}"#, 1.0);
+    assert!(sample(&after, "rolo_sessions_live") >= 1.0, "{after}");
+    s.shutdown().await;
+}
