@@ -80,6 +80,7 @@ pub async fn login(username: String, password: String) -> Result<LoginStep, AppE
     let Some(account) = state.store.verify_login(&user, &password).await.map_err(store_error)?
     else {
         tracing::info!(user = %user, ip = %client_key(), "sign-in failed");
+        metrics::counter!("rolo_sign_ins_total", "result" => "failed").increment(1);
         return Err(AppError::BadLogin);
     };
     state.store.attempt_succeeded(attempt).await.map_err(store_error)?;
@@ -115,6 +116,7 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
     let attempt = begin_attempt(&account.username, store::Secret::SecondFactor).await?;
     if !state.store.check_second_factor(account.id, &code).await.map_err(store_error)? {
         tracing::info!(user = %account.username, ip = %client_key(), "second factor failed");
+        metrics::counter!("rolo_sign_ins_total", "result" => "failed").increment(1);
         return Err(AppError::BadCode);
     }
     state.store.attempt_succeeded(attempt).await.map_err(store_error)?;
@@ -129,6 +131,7 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
 async fn start_session(state: &AppState, account: &domain::AccountInfo) -> Result<(), AppError> {
     let session =
         state.store.create_session(account.id, state.session_ttl).await.map_err(store_error)?;
+    metrics::counter!("rolo_sign_ins_total", "result" => "ok").increment(1);
     set_session_cookie(&session.token, state.session_ttl.num_seconds(), state.secure_cookies);
     if let Some(lang) = account.lang.as_deref().and_then(crate::i18n::Lang::parse) {
         set_lang_cookie(lang);

@@ -239,6 +239,10 @@ async fn changes(
     };
     let first_at = pull.next.iter().find(|(b, _)| *b == first).map(|(_, s)| *s);
     state.store.record_sync(auth.device.id, first_at, auth.addr, sent, 0).await?;
+    metrics::counter!("rolo_syncs_total", "channel" => "api", "direction" => "download")
+        .increment(1);
+    metrics::counter!("rolo_sync_items_total", "channel" => "api", "direction" => "download")
+        .increment(sent as u64);
     Ok(Json(response))
 }
 
@@ -316,6 +320,9 @@ async fn upload(
     auth: AuthDevice,
     ApiJson(req): ApiJson<proto::UploadRequest>,
 ) -> Result<Json<proto::UploadResponse>, ApiFailure> {
+    metrics::counter!("rolo_syncs_total", "channel" => "api", "direction" => "upload").increment(1);
+    metrics::counter!("rolo_sync_items_total", "channel" => "api", "direction" => "upload")
+        .increment(req.changes.len() as u64);
     if req.changes.len() > proto::MAX_UPLOAD_ITEMS {
         return Err(ApiFailure(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -408,6 +408,8 @@ impl Directory {
         let slot = self.slot(account.book()).await;
         let mut guard = slot.write().await;
         let current = self.store.current_seq(account).await?;
+        let hit = if guard.is_some() { "hit" } else { "miss" };
+        metrics::counter!("rolo_index_cache_total", "result" => hit).increment(1);
         let index = match guard.as_mut() {
             Some(index) => index,
             None => {

@@ -63,6 +63,11 @@ impl Store {
         self.backend.delete_session(&crypto::sha256_hex(token.as_bytes())).await
     }
 
+    /// How many console sessions are live (all accounts; for `/metrics`).
+    pub async fn count_live_sessions(&self) -> StoreResult<u64> {
+        self.backend.count_live_sessions(Utc::now()).await
+    }
+
     /// Deletes expired sessions, and expired sign-ins waiting for their second factor.
     pub async fn purge_expired_sessions(&self) -> StoreResult<u64> {
         let n = self.backend.purge_expired_sessions(Utc::now()).await?;

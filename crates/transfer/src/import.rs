@@ -214,7 +214,32 @@ pub async fn import(
     options: &ImportOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportReport, TransferError> {
-    let account: Scope = account.into();
+    let result = import_rows(store, account.into(), bytes, options, progress).await;
+    match &result {
+        Ok(r) => {
+            metrics::counter!("rolo_imports_total", "outcome" => "done").increment(1);
+            for (outcome, n) in [
+                ("imported", r.imported),
+                ("updated", r.updated),
+                ("skipped", r.skipped),
+                ("failed", r.failed.len()),
+            ] {
+                metrics::counter!("rolo_import_rows_total", "outcome" => outcome)
+                    .increment(n as u64);
+            }
+        }
+        Err(_) => metrics::counter!("rolo_imports_total", "outcome" => "failed").increment(1),
+    }
+    result
+}
+
+async fn import_rows(
+    store: &Store,
+    account: Scope,
+    bytes: &[u8],
+    options: &ImportOptions,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<ImportReport, TransferError> {
     let source = open(bytes, options)?;
     let total = source.total;
     let mut report = ImportReport {

@@ -13,6 +13,8 @@ use crate::paths::Target;
 use crate::Ctx;
 
 pub async fn handle(ctx: &Ctx) -> DavResult<Response> {
+    metrics::counter!("rolo_sync_items_total", "channel" => "carddav", "direction" => "upload")
+        .increment(1);
     let name =
         match &ctx.target {
             Target::Card(_, _, name) => name,

@@ -68,6 +68,8 @@ async fn free_id(ctx: &Ctx, uid: &str) -> DavResult<(Uuid, Option<FeedItem>)> {
 }
 
 pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
+    metrics::counter!("rolo_sync_items_total", "channel" => "carddav", "direction" => "upload")
+        .increment(1);
     let Target::Card(_, _, name) = &ctx.target else {
         return Err(DavError::status(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -69,9 +69,15 @@ pub async fn handle(ctx: &Ctx, body: Body) -> DavResult<Response> {
         ));
     }
     match report {
-        Report::Multiget { select, hrefs } => multiget(ctx, &select, &hrefs).await,
+        Report::Multiget { select, hrefs } => {
+            metrics::counter!("rolo_sync_items_total", "channel" => "carddav", "direction" => "download")
+                .increment(hrefs.len() as u64);
+            multiget(ctx, &select, &hrefs).await
+        }
         Report::Query { select, filter, limit } => query(ctx, &select, &filter, limit).await,
         Report::SyncCollection { token, level, limit, select } => {
+            metrics::counter!("rolo_syncs_total", "channel" => "carddav", "direction" => "download")
+                .increment(1);
             sync_collection(ctx, &token, &level, limit, &select).await
         }
     }

@@ -81,4 +81,13 @@ impl SessionRows for B {
             .map_err(db_err)?;
         Ok(r.rows_affected())
     }
+
+    async fn count_live_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE expires_at > $1")
+            .bind(ms(now))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(n.max(0) as u64)
+    }
 }
