@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::{AccountInfo, ContactData, GroupId, Origin};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use store::{Store, StoreError};
 use transfer::{
@@ -477,29 +478,45 @@ async fn export(
                 .group(book, id)
                 .await
                 .map_err(|_| Failure(StatusCode::NOT_FOUND, "No such group.".into()))?;
-            let ids: Vec<_> = st
-                .store
-                .list_contacts(book)
-                .await
-                .map_err(server_error)?
-                .into_iter()
-                .filter(|c| c.data.groups.contains(&id))
-                .map(|c| c.id)
-                .collect();
             let safe: String =
                 group.name.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
-            (Selection::Ids(ids), format!("contacts-{safe}"))
+            (Selection::Group(id), format!("contacts-{safe}"))
         }
     };
-    let mut out = Vec::new();
-    transfer::export(&st.store, book, &ExportOptions { format, selection }, &mut out)
-        .await
-        .map_err(|e| match e {
-            transfer::TransferError::UnknownContact(id) => {
+    // The file is sent while it is made, a page of contacts at a time: the export runs in a
+    // task of its own, its pieces come through a short channel (so a slow download slows the
+    // export instead of filling memory), and it stops when the download is abandoned. A failure
+    // before the first piece is the answer; one after it cuts the download short (and is logged).
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let store = st.store.clone();
+    let options = ExportOptions { format, selection };
+    let task = tokio::spawn(async move {
+        let mut tx = tx;
+        let result = transfer::export_to(&store, book, &options, &mut tx).await;
+        if let Err(e) = &result {
+            if !matches!(e, transfer::TransferError::Io(_)) {
+                tracing::error!(error = %e, "export failed");
+            }
+        }
+        result
+    });
+    let Some(first) = rx.recv().await else {
+        let failure = match task.await {
+            Ok(Err(transfer::TransferError::UnknownContact(id))) => {
                 bad(format!("Contact {id} is not in this address book (any more)."))
             }
-            other => server_error(other),
-        })?;
+            Ok(Err(other)) => server_error(other),
+            Ok(Ok(_)) => server_error("the export gave no file"),
+            Err(e) => server_error(e),
+        };
+        return Err(failure);
+    };
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (Ok::<_, std::io::Error>(piece), rx))
+    });
+    let body = axum::body::Body::from_stream(
+        futures_util::stream::iter([Ok::<_, std::io::Error>(first)]).chain(rest),
+    );
     let ascii: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
     let disposition = format!(
@@ -512,7 +529,7 @@ async fn export(
             (header::CONTENT_TYPE, format.mime_type().to_string()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        out,
+        body,
     )
         .into_response())
 }

@@ -248,6 +248,12 @@ impl<W: Write> CsvWriter<W> {
         Ok(())
     }
 
+    /// Hands what is written so far to the writer.
+    pub fn flush(&mut self) -> Result<(), ExportError> {
+        self.inner.flush()?;
+        Ok(())
+    }
+
     /// Flushes and gives the writer back.
     pub fn finish(self) -> Result<W, ExportError> {
         self.inner.into_inner().map_err(|e| ExportError::Io(e.into_error()))

@@ -724,16 +724,23 @@ impl Default for Columns {
 impl Columns {
     /// Exactly enough columns for these contacts (at least one of each).
     pub fn fit<'a>(contacts: impl IntoIterator<Item = &'a ContactData>) -> Self {
-        contacts.into_iter().fold(
-            Columns { phones: 1, emails: 1, addresses: 1, extras: 1, more: false },
-            |c, d| Columns {
-                phones: c.phones.max(d.phones.len()),
-                emails: c.emails.max(d.emails.len()),
-                addresses: c.addresses.max(d.addresses.len()),
-                extras: c.extras.max(d.extra.len()),
-                more: c.more || has_more(d),
-            },
-        )
+        contacts.into_iter().fold(Columns::least(), Columns::grow)
+    }
+
+    /// One column of each: what [`Columns::grow`] starts from.
+    pub fn least() -> Self {
+        Columns { phones: 1, emails: 1, addresses: 1, extras: 1, more: false }
+    }
+
+    /// These columns, widened to hold `d` as well (contacts seen one at a time).
+    pub fn grow(self, d: &ContactData) -> Self {
+        Columns {
+            phones: self.phones.max(d.phones.len()),
+            emails: self.emails.max(d.emails.len()),
+            addresses: self.addresses.max(d.addresses.len()),
+            extras: self.extras.max(d.extra.len()),
+            more: self.more || has_more(d),
+        }
     }
 }
 

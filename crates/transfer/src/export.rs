@@ -1,7 +1,14 @@
-//! Exporting an account's contacts.
+//! Exporting an address book's contacts, page by page: memory stays flat whatever the book's
+//! size, and a download is sent while it is made.
+//!
+//! A first pass reads the selected contacts a page at a time and keeps only what the file's
+//! shape needs (the order, the columns, the groups); the second reads them again a page at a
+//! time in that order and writes them.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, Cursor, Write};
+use std::future::Future;
+use std::io::{Cursor, Write};
+use std::sync::{Arc, Mutex};
 
 use domain::{Contact, ContactData, ContactId, GroupId};
 use interchange::csv::CsvWriter;
@@ -55,6 +62,8 @@ pub enum Selection {
     All,
     /// These contacts, in this order (an unknown or deleted id is an error).
     Ids(Vec<ContactId>),
+    /// The members of this group, sorted by display name.
+    Group(GroupId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,154 +72,282 @@ pub struct ExportOptions {
     pub selection: Selection,
 }
 
-/// Writes the selected contacts to `out`; returns how many were written.
-///
-/// CSV and vCard are written contact by contact as they are encoded; xlsx is built with
-/// `rust_xlsxwriter`'s constant-memory mode and copied to `out` at the end (the zip format needs
-/// to seek). Apart from the decrypted contacts, memory stays flat. Every cell is guarded against
-/// formula injection (see `interchange`).
-pub async fn export<W: Write>(
+/// Contacts read, decrypted and written at a time.
+pub const PAGE: usize = 2_000;
+
+/// Where an export's bytes go, a piece at a time.
+pub trait Sink: Send {
+    fn deliver(&mut self, bytes: Vec<u8>)
+        -> impl Future<Output = Result<(), TransferError>> + Send;
+}
+
+/// A writer (a file) as a [`Sink`].
+pub struct WriteSink<W>(pub W);
+
+impl<W: Write + Send> Sink for WriteSink<W> {
+    async fn deliver(&mut self, bytes: Vec<u8>) -> Result<(), TransferError> {
+        self.0.write_all(&bytes)?;
+        Ok(())
+    }
+}
+
+/// A channel (a download being sent) as a [`Sink`]: the export stops when the receiver is gone.
+impl Sink for tokio::sync::mpsc::Sender<Vec<u8>> {
+    async fn deliver(&mut self, bytes: Vec<u8>) -> Result<(), TransferError> {
+        self.send(bytes).await.map_err(|_| {
+            TransferError::Io(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the download was abandoned",
+            ))
+        })
+    }
+}
+
+/// Writes the selected contacts to `out`; returns how many were written. Every cell is guarded
+/// against formula injection (see `interchange`).
+pub async fn export<W: Write + Send>(
     store: &Store,
     account: impl Into<Scope>,
     options: &ExportOptions,
     out: W,
 ) -> Result<usize, TransferError> {
-    let account: Scope = account.into();
-    let contacts = select(store, account, &options.selection).await?;
-    let groups: HashMap<GroupId, String> =
-        store.list_groups(account).await?.into_iter().map(|g| (g.id, g.name)).collect();
-    write_contacts(&contacts, &groups, options.format, out)
+    let mut sink = WriteSink(out);
+    let n = export_to(store, account, options, &mut sink).await?;
+    sink.0.flush()?;
+    Ok(n)
 }
 
-async fn select(
+/// Like [`export`], handing the file to `sink` a page at a time. An xlsx workbook is built in
+/// `rust_xlsxwriter`'s constant-memory mode (rows in a RAM-backed directory) and handed over at
+/// the end: the zip format needs to seek.
+pub async fn export_to<S: Sink>(
     store: &Store,
-    account: Scope,
-    selection: &Selection,
-) -> Result<Vec<Contact>, TransferError> {
-    match selection {
-        Selection::All => Ok(store.list_contacts(account).await?),
-        Selection::Ids(ids) => {
-            let uuids: Vec<uuid::Uuid> = ids.iter().map(|id| *id.as_uuid()).collect();
-            let mut states = store.entry_states(account, &uuids).await?;
-            ids.iter()
-                .map(|id| match states.remove(id.as_uuid()) {
-                    Some(FeedItem::Contact(ContactState {
-                        data: Some(data),
-                        revision,
-                        created_at,
-                        updated_at,
-                        ..
-                    })) => Ok(Contact { id: *id, revision, created_at, updated_at, data }),
-                    _ => Err(TransferError::UnknownContact(*id)),
-                })
-                .collect()
-        }
-    }
-}
-
-/// Writes contacts in a format: the part of [`export`] after reading the store.
-/// `group_names` names the groups the contacts are in (CSV and Excel write names; vCard writes
-/// the group ids as `X-ROLO-GROUP` on each contact, and a group card for each group).
-pub fn write_contacts<W: Write>(
-    contacts: &[Contact],
-    group_names: &HashMap<GroupId, String>,
-    format: ExportFormat,
-    out: W,
+    account: impl Into<Scope>,
+    options: &ExportOptions,
+    sink: &mut S,
 ) -> Result<usize, TransferError> {
+    let account: Scope = account.into();
+    let group_names: HashMap<GroupId, String> =
+        store.list_groups(account).await?.into_iter().map(|g| (g.id, g.name)).collect();
+    let plan = plan(store, account, &options.selection, &group_names).await?;
     let names = |data: &ContactData| -> Vec<String> {
         data.groups.iter().filter_map(|g| group_names.get(g).cloned()).collect()
     };
-    match format {
+    let mut written = 0;
+    match options.format {
         ExportFormat::Csv(layout) => {
-            let columns = Columns::fit(contacts.iter().map(|c| &c.data));
-            let mut w = CsvWriter::new(out, layout, columns)?;
-            for Contact { id, data, .. } in contacts {
-                w.write(&Record { uid: &id.to_string(), data, groups: &names(data) })?;
+            let buf = SharedBuf::default();
+            let mut w = CsvWriter::new(buf.clone(), layout, plan.columns)?;
+            for ids in plan.order.chunks(PAGE) {
+                for c in fetch(store, account, ids).await? {
+                    let uid = c.id.to_string();
+                    w.write(&Record { uid: &uid, data: &c.data, groups: &names(&c.data) })?;
+                    written += 1;
+                }
+                w.flush()?;
+                sink.deliver(buf.take()).await?;
             }
-            w.finish()?.flush()?;
+            w.finish()?;
+            sink.deliver(buf.take()).await?;
         }
         ExportFormat::Xlsx => {
-            let columns = Columns::fit(contacts.iter().map(|c| &c.data));
-            let mut w = XlsxWriter::new(Layout::Rolo, columns);
-            for Contact { id, data, .. } in contacts {
-                w.write(&Record { uid: &id.to_string(), data, groups: &names(data) })?;
-            }
-            let bytes = w.finish(Cursor::new(Vec::new()))?.into_inner();
-            let mut out = out;
-            out.write_all(&bytes)?;
-            out.flush()?;
-        }
-        ExportFormat::XlsxPerGroup => {
-            let columns = Columns::fit(contacts.iter().map(|c| &c.data));
-            let uids: Vec<String> = contacts.iter().map(|c| c.id.to_string()).collect();
-            let groups_of: Vec<Vec<String>> = contacts.iter().map(|c| names(&c.data)).collect();
-            let mut sheets: Vec<(String, Vec<usize>)> = Vec::new();
-            let mut ordered: Vec<(&GroupId, &String)> = group_names.iter().collect();
-            ordered.sort_by_key(|a| a.1.to_lowercase());
-            for (gid, name) in ordered {
-                let members: Vec<usize> = (0..contacts.len())
-                    .filter(|i| contacts[*i].data.groups.contains(gid))
-                    .collect();
-                if !members.is_empty() {
-                    sheets.push((name.clone(), members));
+            let mut w = XlsxWriter::new(Layout::Rolo, plan.columns);
+            for ids in plan.order.chunks(PAGE) {
+                for c in fetch(store, account, ids).await? {
+                    let uid = c.id.to_string();
+                    w.write(&Record { uid: &uid, data: &c.data, groups: &names(&c.data) })?;
+                    written += 1;
                 }
             }
-            let ungrouped: Vec<usize> = (0..contacts.len())
-                .filter(|i| !contacts[*i].data.groups.iter().any(|g| group_names.contains_key(g)))
-                .collect();
-            if !ungrouped.is_empty() || sheets.is_empty() {
-                sheets.push(("No group".to_string(), ungrouped));
+            deliver_whole(sink, w.finish(Cursor::new(Vec::new()))?.into_inner()).await?;
+        }
+        ExportFormat::XlsxPerGroup => {
+            let mut w = XlsxWriter::new(Layout::Rolo, plan.columns);
+            for (name, members) in &plan.sheets {
+                w.start_sheet(name)?;
+                let ids: Vec<ContactId> = members.iter().map(|i| plan.order[*i]).collect();
+                for ids in ids.chunks(PAGE) {
+                    for c in fetch(store, account, ids).await? {
+                        let uid = c.id.to_string();
+                        w.write(&Record { uid: &uid, data: &c.data, groups: &names(&c.data) })?;
+                    }
+                }
             }
-            let book = sheets.iter().map(|(name, members)| {
-                (
-                    name.as_str(),
-                    members.iter().map(|i| Record {
-                        uid: &uids[*i],
-                        data: &contacts[*i].data,
-                        groups: &groups_of[*i],
-                    }),
-                )
-            });
-            let bytes = interchange::xlsx::write_groups(
-                Cursor::new(Vec::new()),
-                book,
-                Layout::Rolo,
-                columns,
-            )?
-            .into_inner();
-            let mut out = out;
-            out.write_all(&bytes)?;
-            out.flush()?;
+            written = plan.order.len();
+            deliver_whole(sink, w.finish(Cursor::new(Vec::new()))?.into_inner()).await?;
         }
         ExportFormat::Vcard(version) => {
-            let mut out = BufWriter::new(out);
-            for Contact { id, data, .. } in contacts {
-                out.write_all(write_vcard(&id.to_string(), data, version).as_bytes())?;
+            for ids in plan.order.chunks(PAGE) {
+                let mut out = Vec::with_capacity(ids.len() * 512);
+                for c in fetch(store, account, ids).await? {
+                    out.extend_from_slice(
+                        write_vcard(&c.id.to_string(), &c.data, version).as_bytes(),
+                    );
+                    written += 1;
+                }
+                sink.deliver(out).await?;
             }
             // Each group with members among them as a group card (vCard 4 `KIND:group`, or
             // Apple's form in 3.0), its members by the UIDs their cards carry.
-            let mut ordered: Vec<(&GroupId, &String)> = group_names.iter().collect();
-            ordered.sort_by_key(|(_, name)| name.to_lowercase());
-            for (gid, name) in ordered {
-                let members: Vec<String> = contacts
-                    .iter()
-                    .filter(|c| c.data.groups.contains(gid))
-                    .map(|c| {
-                        c.data
-                            .card
-                            .as_ref()
-                            .and_then(interchange::vcard::uid_of)
-                            .unwrap_or_else(|| c.id.to_string())
-                    })
-                    .collect();
-                if !members.is_empty() {
-                    let card =
-                        interchange::vcard::write_group(&gid.to_string(), name, &members, version);
-                    out.write_all(card.as_bytes())?;
-                }
+            let mut out = Vec::new();
+            for (gid, name, members) in &plan.group_cards {
+                let card =
+                    interchange::vcard::write_group(&gid.to_string(), name, members, version);
+                out.extend_from_slice(card.as_bytes());
             }
-            out.flush()?;
+            sink.deliver(out).await?;
         }
     }
-    Ok(contacts.len())
+    Ok(written)
+}
+
+/// Hands a finished file over in pieces of a megabyte.
+async fn deliver_whole<S: Sink>(sink: &mut S, bytes: Vec<u8>) -> Result<(), TransferError> {
+    for piece in bytes.chunks(1 << 20) {
+        sink.deliver(piece.to_vec()).await?;
+    }
+    Ok(())
+}
+
+/// What the file's shape needs, from the first pass.
+struct Plan {
+    /// The contacts, in the file's order.
+    order: Vec<ContactId>,
+    columns: Columns,
+    /// For a workbook with a sheet per group: each sheet's name and members (places in `order`).
+    sheets: Vec<(String, Vec<usize>)>,
+    /// For vCard: each group with members, its name and its members' UIDs.
+    group_cards: Vec<(GroupId, String, Vec<String>)>,
+}
+
+/// One selected contact, as the first pass keeps it.
+struct Seen {
+    key: String,
+    id: ContactId,
+    /// The groups it is in (those that exist).
+    groups: Vec<GroupId>,
+    /// The UID its card carries, when it came as a card.
+    uid: Option<String>,
+}
+
+impl Seen {
+    fn of(c: &Contact, group_names: &HashMap<GroupId, String>) -> Seen {
+        Seen {
+            key: c.data.display_name.to_lowercase(),
+            id: c.id,
+            groups: c.data.groups.iter().copied().filter(|g| group_names.contains_key(g)).collect(),
+            uid: c.data.card.as_ref().and_then(interchange::vcard::uid_of),
+        }
+    }
+}
+
+async fn plan(
+    store: &Store,
+    account: Scope,
+    selection: &Selection,
+    group_names: &HashMap<GroupId, String>,
+) -> Result<Plan, TransferError> {
+    let mut columns = Columns::least();
+    let mut seen: Vec<Seen> = Vec::new();
+    match selection {
+        Selection::Ids(ids) => {
+            for chunk in ids.chunks(PAGE) {
+                let found = fetch(store, account, chunk).await?;
+                if found.len() != chunk.len() {
+                    let missing = chunk.iter().find(|id| !found.iter().any(|c| c.id == **id));
+                    if let Some(id) = missing {
+                        return Err(TransferError::UnknownContact(*id));
+                    }
+                }
+                for c in &found {
+                    columns = columns.grow(&c.data);
+                    seen.push(Seen::of(c, group_names));
+                }
+            }
+        }
+        Selection::All | Selection::Group(_) => {
+            let wanted = match selection {
+                Selection::Group(g) => Some(*g),
+                _ => None,
+            };
+            let mut after = 0;
+            loop {
+                let (page, next) = store.contacts_page(account, after, PAGE).await?;
+                if page.is_empty() {
+                    break;
+                }
+                after = next;
+                for c in page.iter().filter(|c| wanted.is_none_or(|g| c.data.groups.contains(&g))) {
+                    columns = columns.grow(&c.data);
+                    seen.push(Seen::of(c, group_names));
+                }
+            }
+            seen.sort_by(|a, b| a.key.cmp(&b.key).then(a.id.cmp(&b.id)));
+        }
+    }
+    let mut ordered: Vec<(&GroupId, &String)> = group_names.iter().collect();
+    ordered.sort_by_key(|(_, name)| name.to_lowercase());
+    let mut sheets = Vec::new();
+    let mut group_cards = Vec::new();
+    for (gid, name) in ordered {
+        let members: Vec<usize> =
+            (0..seen.len()).filter(|i| seen[*i].groups.contains(gid)).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let uids = members
+            .iter()
+            .map(|i| seen[*i].uid.clone().unwrap_or_else(|| seen[*i].id.to_string()))
+            .collect();
+        group_cards.push((*gid, name.clone(), uids));
+        sheets.push((name.clone(), members));
+    }
+    let ungrouped: Vec<usize> = (0..seen.len()).filter(|i| seen[*i].groups.is_empty()).collect();
+    if !ungrouped.is_empty() || sheets.is_empty() {
+        sheets.push(("No group".to_string(), ungrouped));
+    }
+    Ok(Plan { order: seen.into_iter().map(|s| s.id).collect(), columns, sheets, group_cards })
+}
+
+/// These contacts as they are now, in this order; those deleted since are left out.
+async fn fetch(
+    store: &Store,
+    account: Scope,
+    ids: &[ContactId],
+) -> Result<Vec<Contact>, TransferError> {
+    let uuids: Vec<uuid::Uuid> = ids.iter().map(|id| *id.as_uuid()).collect();
+    let mut states = store.entry_states(account, &uuids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| match states.remove(id.as_uuid()) {
+            Some(FeedItem::Contact(ContactState {
+                data: Some(data),
+                revision,
+                created_at,
+                updated_at,
+                ..
+            })) => Some(Contact { id: *id, revision, created_at, updated_at, data }),
+            _ => None,
+        })
+        .collect())
+}
+
+/// A writer whose bytes are taken out as they come (the CSV writer writes into it).
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuf {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -27,7 +27,9 @@ mod report;
 
 pub use encoding_rs::Encoding;
 pub use error::TransferError;
-pub use export::{export, write_contacts, ExportFormat, ExportOptions, Selection};
+pub use export::{
+    export, export_to, ExportFormat, ExportOptions, Selection, Sink, WriteSink, PAGE,
+};
 pub use gate::{Busy, Gate, Pass, FILES_AT_ONCE};
 pub use import::{
     group_named, import, Duplicates, ImportOptions, ImportReport, Limits, Outcome, Progress,

@@ -138,6 +138,8 @@ pub trait SessionRows {
     /// The account's sessions, newest first.
     async fn account_sessions(&self, id: AccountId) -> StoreResult<Vec<SessionRow>>;
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// How many console sessions are live at `now` (all accounts).
+    async fn count_live_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
 
 /// Sign-in attempts, second factors, passwords waiting for their second factor, settings.
@@ -199,6 +201,14 @@ pub trait RecordRows {
         -> StoreResult<Vec<ContactRow>>;
     /// Every live (not deleted) record of this kind.
     async fn live_records(&self, book: BookId, kind: EntityKind) -> StoreResult<Vec<ContactRow>>;
+    /// Up to `limit` live contacts with a change sequence above `after`, in that order: the
+    /// book read page by page.
+    async fn live_contacts_after(
+        &self,
+        book: BookId,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<ContactRow>>;
     /// How many live contacts the book has.
     async fn count_contacts(&self, book: BookId) -> StoreResult<i64>;
 }

@@ -5,6 +5,7 @@ mod duplicates;
 mod failures;
 mod fidelity;
 mod fixtures;
+mod paged_export;
 mod round_trip;
 
 use std::sync::Arc;
