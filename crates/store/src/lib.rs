@@ -19,6 +19,7 @@ mod error;
 mod feed;
 mod groups;
 mod history;
+mod import_jobs;
 mod keys;
 mod parallel;
 mod password;
@@ -38,6 +39,9 @@ pub use dav::{DavName, DavResolved};
 pub use error::{StoreError, StoreResult};
 pub use feed::{Change, FeedPage, Head, Since};
 pub use history::{HistoryEntry, TrashEntry};
+pub use import_jobs::{
+    ImportJob, ImportJobState, JobEnd, JobFailure, HEARTBEAT, JOB_KEPT, STALE_AFTER, STALE_MESSAGE,
+};
 pub use keys::{KeySource, RotateReport};
 pub use parallel::par_map;
 pub use password::{hash_password, hashing_peak, hashing_slots, verify_password};
