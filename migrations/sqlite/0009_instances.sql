@@ -1,3 +1,5 @@
+-- What several instances on one database must share.
+
 -- The console's import jobs: a job runs on the instance that received the file and writes its
 -- progress here, so that a poll on any instance reads it (see crates/store/src/import_jobs.rs).
 -- Counters and times are in clear; everything that comes from the file — the chosen group's
@@ -23,3 +25,10 @@ CREATE TABLE import_jobs (
 );
 CREATE INDEX import_jobs_updated ON import_jobs (updated_at);
 
+-- Moves whenever credentials are withdrawn (a device revoked, an account disabled, a password
+-- changed): instances that remember verified credentials forget them when it moves.
+CREATE TABLE access_epoch (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    epoch INTEGER NOT NULL
+);
+INSERT INTO access_epoch (id, epoch) VALUES (1, 0);

@@ -25,7 +25,8 @@ macro_rules! contract_tests {
             dav_names, attempts_are_counted_before_they_are_checked, parallel_guesses_are_counted_too,
             second_factor_codes_work_once, sign_ins_wait_for_their_second_factor, every_write_refuses_oversized_contacts,
             books_and_shares, teams_and_directories, book_keys_and_trash, copy_and_move_between_books,
-            import_jobs_are_shared_and_private, abandoned_and_old_import_jobs);
+            import_jobs_are_shared_and_private, abandoned_and_old_import_jobs, failure_windows_are_shared,
+            withdrawn_access_is_seen_by_every_instance);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -1791,4 +1792,82 @@ pub async fn abandoned_and_old_import_jobs(backend: Arc<dyn Backend>) {
     assert!(backend.import_job(forgotten).await.unwrap().is_none());
     assert!(backend.import_job(live).await.unwrap().is_some());
     assert!(backend.import_job(lost).await.unwrap().is_some(), "ended a moment ago");
+}
+
+pub async fn failure_windows_are_shared(backend: Arc<dyn Backend>) {
+    use crate::FailureLimit;
+    let (here, there) = two_instances(backend).await;
+    let limit = FailureLimit { name: "test", max: 3, window: std::time::Duration::from_secs(60) };
+    let other = FailureLimit { name: "other", ..limit };
+    for _ in 0..limit.max {
+        assert_eq!(there.failures_wait(&limit, &["alice", "192.0.2.1"]).await.unwrap(), None);
+        here.count_failure(&limit, &["alice", "192.0.2.1"]).await.unwrap();
+    }
+    // Counted on one instance, blocked on the other until the window ends.
+    let wait = there.failures_wait(&limit, &["alice", "192.0.2.1"]).await.unwrap().unwrap();
+    assert!((55..=60).contains(&wait), "{wait}");
+    // Other keys and other limits are apart.
+    assert_eq!(there.failures_wait(&limit, &["alice", "192.0.2.2"]).await.unwrap(), None);
+    assert_eq!(there.failures_wait(&other, &["alice", "192.0.2.1"]).await.unwrap(), None);
+    // Failures racing on both instances are all counted.
+    let (here, there) = (Arc::new(here), Arc::new(there));
+    let tries: Vec<_> = (0..20)
+        .map(|i| {
+            let s = if i % 2 == 0 { here.clone() } else { there.clone() };
+            tokio::spawn(async move { s.count_failure(&other, &["bob"]).await.unwrap() })
+        })
+        .collect();
+    for t in tries {
+        t.await.unwrap();
+    }
+    assert!(here
+        .failures_wait(&FailureLimit { max: 20, ..other }, &["bob"])
+        .await
+        .unwrap()
+        .is_some());
+    assert!(here
+        .failures_wait(&FailureLimit { max: 21, ..other }, &["bob"])
+        .await
+        .unwrap()
+        .is_none());
+    // Cleared on one, free on the other.
+    here.clear_failures(&limit, &["alice", "192.0.2.1"]).await.unwrap();
+    assert_eq!(there.failures_wait(&limit, &["alice", "192.0.2.1"]).await.unwrap(), None);
+    // A window that ended starts again from one.
+    let short =
+        FailureLimit { name: "short", max: 2, window: std::time::Duration::from_millis(300) };
+    here.count_failure(&short, &["carol"]).await.unwrap();
+    here.count_failure(&short, &["carol"]).await.unwrap();
+    assert!(there.failures_wait(&short, &["carol"]).await.unwrap().is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    assert_eq!(there.failures_wait(&short, &["carol"]).await.unwrap(), None);
+    here.count_failure(&short, &["carol"]).await.unwrap();
+    assert_eq!(there.failures_wait(&short, &["carol"]).await.unwrap(), None);
+}
+
+pub async fn withdrawn_access_is_seen_by_every_instance(backend: Arc<dyn Backend>) {
+    let (here, there) = two_instances(backend).await;
+    let a = here.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let (phone, _) = here.create_device(a.id, "Phone", DeviceKind::Phone).await.unwrap();
+    let (here_before, there_before) =
+        (here.access_epoch().await.unwrap(), there.access_epoch().await.unwrap());
+    here.revoke_device(a.id, phone.id).await.unwrap();
+    // At once here; there within the check interval.
+    assert_ne!(here.access_epoch().await.unwrap(), here_before);
+    let deadline = std::time::Instant::now() + crate::ACCESS_EPOCH_CHECK * 2;
+    while there.access_epoch().await.unwrap() == there_before {
+        assert!(std::time::Instant::now() < deadline, "the other instance never saw it");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Disabling an account and a new password move it too.
+    for step in 0..2 {
+        let before = there.access_epoch().await.unwrap();
+        if step == 0 {
+            here.set_disabled(a.id, true).await.unwrap();
+        } else {
+            here.set_password(a.id, "another good password").await.unwrap();
+        }
+        tokio::time::sleep(crate::ACCESS_EPOCH_CHECK + std::time::Duration::from_millis(50)).await;
+        assert_ne!(there.access_epoch().await.unwrap(), before, "step {step}");
+    }
 }

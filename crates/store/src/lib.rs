@@ -48,5 +48,7 @@ pub use password::{hash_password, hashing_peak, hashing_slots, verify_password};
 pub use records::{ContactState, Content, FeedItem, GroupState, Write, Written};
 pub use second_factor::{Enrolment, SecondFactorState, PENDING_MINUTES, RECOVERY_CODES};
 pub use sessions::{NewSession, SessionEntry};
-pub use store::{Store, DEFAULT_MAX_CONTACT_BYTES};
-pub use throttle::{Attempt, Secret, FREE_PER_ACCOUNT, FREE_PER_ADDRESS, MAX_DELAY_MS};
+pub use store::{Store, ACCESS_EPOCH_CHECK, DEFAULT_MAX_CONTACT_BYTES};
+pub use throttle::{
+    Attempt, FailureLimit, Secret, FREE_PER_ACCOUNT, FREE_PER_ADDRESS, MAX_DELAY_MS,
+};

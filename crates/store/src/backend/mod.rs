@@ -313,7 +313,7 @@ pub trait DavNameRows {
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()>;
 }
 
-/// What instances on one database share beyond records: import jobs.
+/// What instances on one database share beyond records: import jobs and the access epoch.
 #[async_trait]
 pub trait InstanceRows {
     async fn create_import_job(&self, row: &ImportJobRow) -> StoreResult<()>;
@@ -335,4 +335,8 @@ pub trait InstanceRows {
     ) -> StoreResult<bool>;
     /// Deletes jobs that ended before `before`, and running jobs not touched since then.
     async fn purge_import_jobs(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// The shared access epoch.
+    async fn access_epoch(&self) -> StoreResult<i64>;
+    /// Moves the shared access epoch on by one; returns the new value.
+    async fn bump_access_epoch(&self) -> StoreResult<i64>;
 }

@@ -1,4 +1,4 @@
-//! What instances on one database share beyond records: import jobs.
+//! What instances on one database share beyond records: import jobs and the access epoch.
 
 use super::*;
 
@@ -135,5 +135,21 @@ impl InstanceRows for B {
         .await
         .map_err(db_err)?;
         Ok(r.rows_affected())
+    }
+
+    async fn access_epoch(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT epoch FROM access_epoch WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)
+            .map(|e| e.unwrap_or(0))
+    }
+
+    async fn bump_access_epoch(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("UPDATE access_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)
+            .map(|e| e.unwrap_or(0))
     }
 }
