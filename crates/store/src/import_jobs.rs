@@ -261,8 +261,9 @@ impl Store {
         id: Uuid,
     ) -> StoreResult<Option<Option<String>>> {
         let Some(row) = self.own_job(account, id).await? else { return Ok(None) };
+        let sealed = self.backend.import_job_report(id).await?;
         let key = self.key_of(row.book_id).await?;
-        Ok(Some(text(open(&key, row.book_id, row.id, Part::Report, &row.sealed_report)?)))
+        Ok(Some(text(open(&key, row.book_id, row.id, Part::Report, &sealed)?)))
     }
 
     /// Forgets jobs that ended more than [`JOB_KEPT`] ago, and running jobs nobody touched for

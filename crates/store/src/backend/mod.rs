@@ -317,7 +317,11 @@ pub trait DavNameRows {
 #[async_trait]
 pub trait InstanceRows {
     async fn create_import_job(&self, row: &ImportJobRow) -> StoreResult<()>;
+    /// The job without its report (`sealed_report` is `None`): a status poll reads this, and a
+    /// report can be megabytes.
     async fn import_job(&self, id: uuid::Uuid) -> StoreResult<Option<ImportJobRow>>;
+    /// The job's sealed report, if the job exists and has one.
+    async fn import_job_report(&self, id: uuid::Uuid) -> StoreResult<Option<Vec<u8>>>;
     /// Sets a running job's counters and `updated_at`; false when it is not running (any more).
     async fn set_import_job_counts(
         &self,

@@ -60,12 +60,26 @@ impl InstanceRows for B {
     }
 
     async fn import_job(&self, id: Uuid) -> StoreResult<Option<ImportJobRow>> {
-        let row = sqlx::query("SELECT * FROM import_jobs WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err)?;
+        let row = sqlx::query(
+            "SELECT id, book_id, account_id, state, rows_done, rows_total, imported, updated, skipped, failed, \
+             sealed_group, sealed_failures, sealed_message, NULL AS sealed_report, created_at, updated_at, ended_at \
+             FROM import_jobs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
         row.as_ref().map(import_job_from).transpose()
+    }
+
+    async fn import_job_report(&self, id: Uuid) -> StoreResult<Option<Vec<u8>>> {
+        let report: Option<Option<Vec<u8>>> =
+            sqlx::query_scalar("SELECT sealed_report FROM import_jobs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+        Ok(report.flatten())
     }
 
     async fn set_import_job_counts(
