@@ -7,8 +7,9 @@
 //! * `GET /console/export?format=csv|google-csv|outlook-csv|xlsx|xlsx-groups|vcf|vcf3[&group=id]`
 //!   (or `POST` with `ids=` for a selection)
 //!
-//! Jobs (`transfer::Jobs`) run on the server and survive a page reload; each is known only to its
-//! account.
+//! Jobs (`transfer::Jobs`) run on the instance that received the file and keep their state in the
+//! database, so they survive a page reload and a poll answered by any instance; each is known
+//! only to its account.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -342,7 +343,11 @@ async fn start_import(
     options.file_name = Some(form.file_name.clone());
     tracing::info!(file = %form.file_name, bytes = form.file.len(), "import started");
     let bytes = Arc::new(form.file.clone());
-    let job = st.jobs.start(st.store.clone(), book, bytes, options, group.map(|g| g.name), pass);
+    let job = st
+        .jobs
+        .start(book, bytes, options, group.map(|g| g.name), pass)
+        .await
+        .map_err(server_error)?;
     Ok(Json(serde_json::json!({ "job": job })))
 }
 
@@ -361,7 +366,12 @@ async fn job_status(
     Path(id): Path<String>,
 ) -> Result<Json<JobDto>, Failure> {
     let account = signed_in(&st.store, &headers).await?;
-    let j = st.jobs.status(account.id, job_id(&id)?).ok_or_else(unknown_job)?;
+    let j = st
+        .jobs
+        .status(account.id, job_id(&id)?)
+        .await
+        .map_err(server_error)?
+        .ok_or_else(unknown_job)?;
     Ok(Json(JobDto {
         state: match j.state {
             transfer::JobState::Running => "running",
@@ -394,6 +404,8 @@ async fn job_report(
     let csv = st
         .jobs
         .report(account.id, job_id(&id)?)
+        .await
+        .map_err(server_error)?
         .ok_or_else(unknown_job)?
         .ok_or_else(|| bad("The import is still running."))?;
     Ok((
@@ -548,8 +560,8 @@ fn utf8_percent(s: &str) -> String {
 
 pub fn router(store: Arc<Store>, directory: Arc<directory::Directory>, limits: Limits) -> Router {
     let max_body = limits.max_bytes + 64 * 1024;
-    let state =
-        TransferState { store, directory, jobs: Arc::new(transfer::Jobs::default()), limits };
+    let jobs = Arc::new(transfer::Jobs::new(store.clone()));
+    let state = TransferState { store, directory, jobs, limits };
     Router::new()
         .route("/console/import/preview", post(preview))
         .route("/console/import", post(start_import))

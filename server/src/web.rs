@@ -396,8 +396,8 @@ pub async fn serve(
         .await
 }
 
-/// Every hour: erases old trash, expired sessions and sign-ins waiting for a second factor, and
-/// sign-in attempts forgotten.
+/// Every hour: erases old trash, expired sessions and sign-ins waiting for a second factor,
+/// sign-in attempts forgotten, and import jobs that ended an hour ago (or lost their instance).
 pub fn spawn_housekeeping(store: Arc<Store>, trash_retention: chrono::Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -419,6 +419,13 @@ pub fn spawn_housekeeping(store: Arc<Store>, trash_retention: chrono::Duration) 
             }
             if let Err(e) = store.purge_attempts().await {
                 tracing::warn!(error = %e, "purge of old sign-in attempts failed");
+            }
+            match store.purge_import_jobs().await {
+                Ok(n) if n > 0 => {
+                    tracing::info!(jobs = n, "forgot import jobs that ended an hour ago")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purge of old import jobs failed"),
             }
         }
     });

@@ -1,11 +1,17 @@
 //! HTTP Basic authentication: the Rolo username with a device token as the password ("app
 //! password"), or — only when the server allows it — the account password.
 //!
-//! Wrong device tokens are limited here, in memory, per username and client address and per
-//! address (a token cannot be guessed; the limit keeps floods off the database). An account
-//! password is an attempt like any sign-in: counted by the store before it is checked, in the
-//! same count as the console's (`store::throttle`). An account with two-step sign-in on is
-//! refused its password here: a device token is its way in.
+//! Wrong device tokens are limited per username and client address and per address, counted in
+//! the database (`store::FailureLimit`, the sign-in throttle's table), so that failures on one
+//! instance block on every other (a token cannot be guessed; the limit keeps floods off the
+//! database). An account password is an attempt like any sign-in: counted by the store before
+//! it is checked, in the same count as the console's (`store::throttle`). An account with
+//! two-step sign-in on is refused its password here: a device token is its way in.
+//!
+//! Credentials verified a moment ago are remembered ([`CredentialCache`]); the store's access
+//! epoch empties that memory when a device is revoked, an account disabled or a password
+//! changed — at once on the instance that did it, within [`store::ACCESS_EPOCH_CHECK`] on the
+//! others.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -15,7 +21,7 @@ use std::time::{Duration, Instant};
 use axum::http::{header, HeaderMap};
 use base64::Engine;
 use domain::{AccountInfo, DeviceInfo, Origin, Username};
-use store::Store;
+use store::{FailureLimit, Store};
 
 use crate::error::{DavError, DavResult};
 
@@ -26,10 +32,15 @@ pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// How long a verified account password is remembered (argon2 costs ~25 ms per request).
 const PASSWORD_CACHE: Duration = Duration::from_secs(60);
 /// How long a verified device token is remembered (saves a database read per request: a first
-/// sync is a hundred requests). A revocation, a disabled account or a new password made in this
-/// process empties the cache at once; one made by another instance on the same database takes
-/// effect here within this time.
+/// sync is a hundred requests). A revocation, a disabled account or a new password empties the
+/// cache: at once when made in this process, within [`store::ACCESS_EPOCH_CHECK`] when made by
+/// another instance on the same database.
 pub const TOKEN_CACHE: Duration = Duration::from_secs(10);
+
+const PER_USER: FailureLimit =
+    FailureLimit { name: "dav-user", max: MAX_FAILURES_PER_USER as i64, window: WINDOW };
+const PER_ADDR: FailureLimit =
+    FailureLimit { name: "dav-address", max: MAX_FAILURES_PER_ADDR as i64, window: WINDOW };
 
 /// Who is asking.
 #[derive(Debug, Clone)]
@@ -50,51 +61,48 @@ impl Principal {
     }
 }
 
-#[derive(Default)]
-pub struct Throttle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
+/// Failed sign-ins with wrong device tokens, counted in the database (every instance shares
+/// the counts).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Throttle;
 
 impl Throttle {
-    fn keys(user: &str, addr: Option<IpAddr>) -> [String; 2] {
-        let a = addr.map(|a| a.to_string()).unwrap_or_default();
-        [format!("u\0{}\0{a}", user.to_lowercase()), format!("a\0{a}")]
+    fn address(addr: Option<IpAddr>) -> String {
+        addr.map(|a| a.to_string()).unwrap_or_default()
     }
 
     /// Seconds to wait, if this user or address has failed too often.
-    pub fn blocked(&self, user: &str, addr: Option<IpAddr>) -> Option<u64> {
-        let map = self.failures.lock().ok()?;
-        let now = Instant::now();
-        let [k_user, k_addr] = Self::keys(user, addr);
-        [(k_user, MAX_FAILURES_PER_USER), (k_addr, MAX_FAILURES_PER_ADDR)].into_iter().find_map(
-            |(k, max)| {
-                let (n, since) = map.get(&k)?;
-                let left = WINDOW.checked_sub(now.duration_since(*since))?;
-                (*n >= max).then(|| left.as_secs().max(1))
-            },
-        )
+    pub async fn blocked(
+        &self,
+        store: &Store,
+        user: &str,
+        addr: Option<IpAddr>,
+    ) -> store::StoreResult<Option<u64>> {
+        let (user, a) = (user.to_lowercase(), Self::address(addr));
+        if let Some(wait) = store.failures_wait(&PER_USER, &[&user, &a]).await? {
+            return Ok(Some(wait));
+        }
+        store.failures_wait(&PER_ADDR, &[&a]).await
     }
 
-    pub fn fail(&self, user: &str, addr: Option<IpAddr>) {
-        let Ok(mut map) = self.failures.lock() else { return };
-        let now = Instant::now();
-        if map.len() > 100_000 {
-            map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
-        }
-        for k in Self::keys(user, addr) {
-            let e = map.entry(k).or_insert((0, now));
-            if now.duration_since(e.1) >= WINDOW {
-                *e = (0, now);
-            }
-            e.0 += 1;
-        }
+    pub async fn fail(
+        &self,
+        store: &Store,
+        user: &str,
+        addr: Option<IpAddr>,
+    ) -> store::StoreResult<()> {
+        let (user, a) = (user.to_lowercase(), Self::address(addr));
+        store.count_failure(&PER_USER, &[&user, &a]).await?;
+        store.count_failure(&PER_ADDR, &[&a]).await
     }
 
-    pub fn succeed(&self, user: &str, addr: Option<IpAddr>) {
-        if let Ok(mut map) = self.failures.lock() {
-            let [k_user, _] = Self::keys(user, addr);
-            map.remove(&k_user);
-        }
+    pub async fn succeed(
+        &self,
+        store: &Store,
+        user: &str,
+        addr: Option<IpAddr>,
+    ) -> store::StoreResult<()> {
+        store.clear_failures(&PER_USER, &[&user.to_lowercase(), &Self::address(addr)]).await
     }
 }
 
@@ -110,9 +118,10 @@ struct Verified {
 }
 
 impl CredentialCache {
-    fn get(&self, store: &Store, key: &str) -> Option<Principal> {
+    /// Who `key` is, if verified within its time and no credentials were withdrawn since
+    /// (`epoch`: the store's access epoch now).
+    fn get(&self, epoch: u64, key: &str) -> Option<Principal> {
         let mut v = self.0.lock().ok()?;
-        let epoch = store.access_epoch();
         if v.epoch != epoch {
             v.entries.clear();
             v.epoch = epoch;
@@ -122,10 +131,10 @@ impl CredentialCache {
     }
 
     /// Remembers `who` for `ttl`, unless credentials were withdrawn since `epoch` (when the
-    /// check that found them began).
-    fn put(&self, store: &Store, epoch: u64, key: String, who: &Principal, ttl: Duration) {
+    /// check that found them began; `now` is the epoch after it).
+    fn put(&self, epoch: u64, now: u64, key: String, who: &Principal, ttl: Duration) {
         let Ok(mut v) = self.0.lock() else { return };
-        if store.access_epoch() != epoch {
+        if now != epoch || v.epoch != epoch {
             return;
         }
         if v.entries.len() >= 10_000 {
@@ -158,26 +167,27 @@ pub async fn authenticate(
     addr: Option<IpAddr>,
 ) -> DavResult<Principal> {
     let (user, pass) = basic_credentials(headers).ok_or(DavError::Unauthorized)?;
-    if let Some(wait) = throttle.blocked(&user, addr) {
-        return Err(DavError::Throttled(wait));
-    }
-    let username = match Username::parse(&user) {
-        Ok(u) => u,
-        Err(_) => {
-            throttle.fail(&user, addr);
-            return Err(DavError::Unauthorized);
-        }
-    };
-    let key = crypto::sha256_hex(format!("{}\0{pass}", username.as_str()).as_bytes());
-    if let Some(who) = cache.get(store, &key) {
+    let username = Username::parse(&user).ok();
+    // Credentials verified a moment ago answer without the database (the epoch is read from it
+    // at most once a second); only their owner can send them.
+    let key =
+        username.as_ref().map(|u| crypto::sha256_hex(format!("{}\0{pass}", u.as_str()).as_bytes()));
+    let epoch = store.access_epoch().await?;
+    if let Some(who) = key.as_deref().and_then(|k| cache.get(epoch, k)) {
         return Ok(who);
     }
-    let epoch = store.access_epoch();
+    if let Some(wait) = throttle.blocked(store, &user, addr).await? {
+        return Err(DavError::Throttled(wait));
+    }
+    let (Some(username), Some(key)) = (username, key) else {
+        throttle.fail(store, &user, addr).await?;
+        return Err(DavError::Unauthorized);
+    };
     if let Some((device, account)) = store.device_by_token(pass.trim()).await? {
         if account.username == username {
-            throttle.succeed(&user, addr);
+            throttle.succeed(store, &user, addr).await?;
             let who = Principal { account, device: Some(device) };
-            cache.put(store, epoch, key, &who, TOKEN_CACHE);
+            cache.put(epoch, store.access_epoch().await?, key, &who, TOKEN_CACHE);
             return Ok(who);
         }
     }
@@ -198,13 +208,13 @@ pub async fn authenticate(
                 return Err(DavError::Unauthorized);
             }
             let who = Principal { account, device: None };
-            cache.put(store, epoch, key, &who, PASSWORD_CACHE);
+            cache.put(epoch, store.access_epoch().await?, key, &who, PASSWORD_CACHE);
             return Ok(who);
         }
         tracing::info!(user = %username.as_str(), addr = ?addr, "CardDAV: wrong account password");
         return Err(DavError::Unauthorized);
     }
-    throttle.fail(&user, addr);
+    throttle.fail(store, &user, addr).await?;
     tracing::info!(user = %username.as_str(), addr = ?addr, "CardDAV: failed sign-in");
     Err(DavError::Unauthorized)
 }
@@ -213,23 +223,36 @@ pub async fn authenticate(
 mod tests {
     use super::*;
 
-    #[test]
-    fn throttle_counts_per_user_and_address() {
-        let t = Throttle::default();
+    async fn store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("rolo.db").display());
+        let backend = store_sql::SqliteBackend::connect(&url).await.unwrap();
+        (store::contract::store_on(std::sync::Arc::new(backend)).await, dir)
+    }
+
+    #[tokio::test]
+    async fn throttle_counts_per_user_and_address() {
+        let ((s, _dir), t) = (store().await, Throttle);
         let ip: Option<IpAddr> = "192.0.2.1".parse().ok();
         let other: Option<IpAddr> = "192.0.2.2".parse().ok();
         for _ in 0..MAX_FAILURES_PER_USER {
-            assert!(t.blocked("alice", ip).is_none());
-            t.fail("alice", ip);
+            assert!(t.blocked(&s, "alice", ip).await.unwrap().is_none());
+            t.fail(&s, "alice", ip).await.unwrap();
         }
-        assert!(t.blocked("alice", ip).is_some());
-        assert!(t.blocked("ALICE", ip).is_some());
-        assert!(t.blocked("alice", other).is_none());
-        assert!(t.blocked("bob", ip).is_none());
+        let wait = t.blocked(&s, "alice", ip).await.unwrap().unwrap();
+        assert!(wait > WINDOW.as_secs() - 60 && wait <= WINDOW.as_secs(), "{wait}");
+        assert!(t.blocked(&s, "ALICE", ip).await.unwrap().is_some());
+        assert!(t.blocked(&s, "alice", other).await.unwrap().is_none());
+        assert!(t.blocked(&s, "bob", ip).await.unwrap().is_none());
         for i in 0..MAX_FAILURES_PER_ADDR {
-            t.fail(&format!("user{i}"), other);
+            t.fail(&s, &format!("user{i}"), other).await.unwrap();
         }
-        assert!(t.blocked("carol", other).is_some());
+        assert!(t.blocked(&s, "carol", other).await.unwrap().is_some());
+        // A success clears the (username, address) count, not the address's.
+        t.succeed(&s, "Alice", ip).await.unwrap();
+        assert!(t.blocked(&s, "alice", ip).await.unwrap().is_none());
+        t.succeed(&s, "carol", other).await.unwrap();
+        assert!(t.blocked(&s, "carol", other).await.unwrap().is_some());
     }
 
     #[test]

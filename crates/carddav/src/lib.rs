@@ -77,7 +77,7 @@ impl Default for DavConfig {
 pub struct DavState {
     pub store: Arc<Store>,
     pub config: Arc<DavConfig>,
-    throttle: Arc<Throttle>,
+    throttle: Throttle,
     verified: Arc<CredentialCache>,
     pub members: Arc<book::MembersCache>,
     pub cards: Arc<cache::CardCache>,
@@ -89,7 +89,7 @@ impl DavState {
         DavState {
             store,
             config: Arc::new(config),
-            throttle: Arc::default(),
+            throttle: Throttle,
             verified: Arc::default(),
             members: Arc::default(),
             cards,

@@ -17,6 +17,8 @@
 //! * group content:    `"rolo/v1/group"` ‖ `0x00` ‖ account id (16) ‖ group id (16) ‖ revision (i64, big-endian)
 //! * CardDAV name:     `"rolo/v1/dav-name"` ‖ `0x00` ‖ account id (16) ‖ record id (16) ‖ 0 (i64)
 //! * second factor:    `"rolo/v1/second-factor"` ‖ `0x00` ‖ account id (16) ‖ account id (16) ‖ 0 (i64)
+//! * import job:       `"rolo/v1/import-job"` ‖ `0x00` ‖ book id (16) ‖ job id (16) ‖ part (i64: 0 group,
+//!   1 failures, 2 message, 3 report)
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt;
@@ -38,6 +40,7 @@ const AAD_DAV_NAME: &[u8] = b"rolo/v1/dav-name\0";
 const AAD_SECOND_FACTOR: &[u8] = b"rolo/v1/second-factor\0";
 const AAD_BOOK_META: &[u8] = b"rolo/v1/book-meta\0";
 const AAD_AUDIT: &[u8] = b"rolo/v1/audit\0";
+const AAD_IMPORT_JOB: &[u8] = b"rolo/v1/import-job\0";
 const LOOKUP_HASH: &[u8] = b"rolo/v1/lookup\0";
 
 #[derive(Debug, thiserror::Error)]
@@ -338,6 +341,8 @@ pub enum RecordKind {
     BookMeta,
     /// The detail of an audit log entry.
     Audit,
+    /// What an import job keeps of its file (its chosen group, failed rows, message, report).
+    ImportJob,
 }
 
 fn record_aad(
@@ -353,6 +358,7 @@ fn record_aad(
         RecordKind::SecondFactor => AAD_SECOND_FACTOR,
         RecordKind::BookMeta => AAD_BOOK_META,
         RecordKind::Audit => AAD_AUDIT,
+        RecordKind::ImportJob => AAD_IMPORT_JOB,
     };
     let mut aad = Vec::with_capacity(tag.len() + 40);
     aad.extend_from_slice(tag);

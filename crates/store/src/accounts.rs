@@ -82,7 +82,7 @@ impl Store {
         if !self.backend.set_disabled(id, disabled).await? {
             return Err(StoreError::NotFound);
         }
-        self.withdraw_access();
+        self.withdraw_access().await?;
         if disabled {
             self.backend.delete_account_sessions(id).await?;
         }
@@ -128,7 +128,7 @@ impl Store {
         if !self.backend.set_password_hash(id, &hash).await? {
             return Err(StoreError::NotFound);
         }
-        self.withdraw_access();
+        self.withdraw_access().await?;
         self.backend.delete_account_sessions(id).await?;
         Ok(())
     }

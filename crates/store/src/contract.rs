@@ -24,7 +24,9 @@ macro_rules! contract_tests {
             history_and_feed_for_sync, devices_and_tokens, batch_inserts_are_all_or_nothing, groups, trash_restore_and_purge, language_choice,
             dav_names, attempts_are_counted_before_they_are_checked, parallel_guesses_are_counted_too,
             second_factor_codes_work_once, sign_ins_wait_for_their_second_factor, every_write_refuses_oversized_contacts,
-            books_and_shares, teams_and_directories, book_keys_and_trash, copy_and_move_between_books);
+            books_and_shares, teams_and_directories, book_keys_and_trash, copy_and_move_between_books,
+            import_jobs_are_shared_and_private, abandoned_and_old_import_jobs, failure_windows_are_shared,
+            withdrawn_access_is_seen_by_every_instance);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -99,6 +101,18 @@ pub async fn write_known_contacts(store: &Store) -> AccountId {
     assert_eq!(store.get_contact(acc.id, z.id).await.unwrap().data.notes, SECRET_STRINGS[5]);
     // A book's name and description are sealed too.
     store.create_book(acc.id, SECRET_STRINGS[6], SECRET_STRINGS[6]).await.unwrap();
+    // So is what an import job keeps of its file: group, failed rows, report, message.
+    let job = store.create_import_job(acc.id.into(), Some(SECRET_STRINGS[1]), 2).await.unwrap();
+    let failures = vec![crate::JobFailure {
+        line: 2,
+        reason: format!("{} is not a phone number", SECRET_STRINGS[2]),
+    }];
+    let report = format!("Line,Outcome,Contact,Reason\r\n1,imported,,{}\r\n", SECRET_STRINGS[0]);
+    let counts = crate::JobCounts::default();
+    store.end_import_job(job, &counts, crate::JobEnd::Done { failures, report }).await.unwrap();
+    let job = store.create_import_job(acc.id.into(), None, 2).await.unwrap();
+    let message = format!("{} broke the file", SECRET_STRINGS[3]);
+    store.end_import_job(job, &counts, crate::JobEnd::Failed(message)).await.unwrap();
     acc.id
 }
 
@@ -1615,4 +1629,248 @@ pub async fn copy_and_move_between_books(backend: Arc<dyn Backend>) {
         1
     );
     assert_eq!(store.count_contacts(work).await.unwrap(), 3);
+}
+
+/// Two stores on one database with the same master key: two instances of a deployment.
+async fn two_instances(backend: Arc<dyn Backend>) -> (Store, Store) {
+    let ring = test_keyring();
+    let a = Store::new(backend.clone(), KeySource::Fixed(ring.clone())).await.unwrap();
+    let b = Store::new(backend, KeySource::Fixed(ring)).await.unwrap();
+    (a, b)
+}
+
+pub async fn import_jobs_are_shared_and_private(backend: Arc<dyn Backend>) {
+    use crate::{ImportJobState, JobCounts, JobEnd, JobFailure};
+    let (here, there) = two_instances(backend.clone()).await;
+    let alice = here.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let bob = here.create_account(&user("bob"), "bob's password", false).await.unwrap();
+    let scope = Scope::from(alice.id);
+
+    // Started on one instance, read on the other at once.
+    let id = here.create_import_job(scope, Some("Friends"), 3).await.unwrap();
+    let job = there.import_job(alice.id, id).await.unwrap().unwrap();
+    assert_eq!(job.state, ImportJobState::Running);
+    assert_eq!(job.book, BookId::first_of(alice.id));
+    assert_eq!(job.group.as_deref(), Some("Friends"));
+    assert_eq!((job.counts.rows_done, job.counts.rows_total), (0, 3));
+    assert!(job.failures.is_empty() && job.message.is_none() && job.ended_at.is_none());
+    assert_eq!(there.import_job_report(alice.id, id).await.unwrap(), Some(None));
+
+    // Progress written here is read there.
+    let counts =
+        JobCounts { rows_done: 2, rows_total: 3, imported: 1, failed: 1, ..JobCounts::default() };
+    assert!(here.set_import_job_progress(id, &counts).await.unwrap());
+    assert_eq!(there.import_job(alice.id, id).await.unwrap().unwrap().counts, counts);
+
+    // To another account the job does not exist, nor its report.
+    assert_eq!(there.import_job(bob.id, id).await.unwrap(), None);
+    assert_eq!(there.import_job_report(bob.id, id).await.unwrap(), None);
+    assert_eq!(there.import_job(alice.id, uuid::Uuid::new_v4()).await.unwrap(), None);
+
+    // It ends with its failures and report, read on the other instance.
+    let done = JobCounts { rows_done: 3, imported: 2, ..counts };
+    let failures = vec![JobFailure { line: 3, reason: "no name, phone or email".into() }];
+    let report = "\u{feff}Line,Outcome,Contact,Reason\r\n2,imported,,\r\n".to_string();
+    assert!(here
+        .end_import_job(
+            id,
+            &done,
+            JobEnd::Done { failures: failures.clone(), report: report.clone() }
+        )
+        .await
+        .unwrap());
+    let job = there.import_job(alice.id, id).await.unwrap().unwrap();
+    assert_eq!(job.state, ImportJobState::Done);
+    assert_eq!((job.counts, &job.failures), (done, &failures));
+    assert!(job.ended_at.is_some());
+    assert_eq!(there.import_job_report(alice.id, id).await.unwrap(), Some(Some(report)));
+    // An ended job takes no more progress, and ends once.
+    assert!(!here.set_import_job_progress(id, &counts).await.unwrap());
+    assert!(!here.end_import_job(id, &done, JobEnd::Failed("again".into())).await.unwrap());
+    assert_eq!(there.import_job(alice.id, id).await.unwrap().unwrap().state, ImportJobState::Done);
+
+    // A job that fails as a whole says why, and has no report.
+    let failed = here.create_import_job(scope, None, 0).await.unwrap();
+    here.end_import_job(failed, &JobCounts::default(), JobEnd::Failed("The file is empty.".into()))
+        .await
+        .unwrap();
+    let job = there.import_job(alice.id, failed).await.unwrap().unwrap();
+    assert_eq!(
+        (job.state, job.message.as_deref()),
+        (ImportJobState::Failed, Some("The file is empty."))
+    );
+    assert_eq!(there.import_job_report(alice.id, failed).await.unwrap(), Some(None));
+
+    // The group's name, failures, message and report are sealed: the row holds none in clear.
+    let row = backend.import_job(id).await.unwrap().unwrap();
+    // (A status read leaves the report, which can be large, in the database.)
+    assert_eq!(row.sealed_report, None);
+    let report = backend.import_job_report(id).await.unwrap();
+    for sealed in [&row.sealed_group, &row.sealed_failures, &report] {
+        let bytes = sealed.as_ref().unwrap();
+        assert!(!String::from_utf8_lossy(bytes).contains("Friends"));
+        assert!(!String::from_utf8_lossy(bytes).contains("no name"));
+        assert!(!String::from_utf8_lossy(bytes).contains("Outcome"));
+    }
+    // A sealed part moved to another job does not open.
+    let mut moved = backend.import_job(failed).await.unwrap().unwrap();
+    moved.state = "running".into();
+    let other = here.create_import_job(scope, None, 0).await.unwrap();
+    let mut forged = backend.import_job(other).await.unwrap().unwrap();
+    forged.state = "failed".into();
+    forged.sealed_message = moved.sealed_message.take();
+    forged.ended_at = Some(crate::store::now_ms());
+    assert!(backend.end_import_job(&forged, None).await.unwrap());
+    assert!(
+        there.import_job(alice.id, other).await.is_err(),
+        "a part sealed for another job opened"
+    );
+}
+
+pub async fn abandoned_and_old_import_jobs(backend: Arc<dyn Backend>) {
+    use crate::{ImportJobState, JobCounts, STALE_AFTER, STALE_MESSAGE};
+    let (here, there) = two_instances(backend.clone()).await;
+    let alice = here.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let scope = Scope::from(alice.id);
+    let counts = JobCounts { rows_done: 5, rows_total: 10, imported: 5, ..JobCounts::default() };
+
+    // A running job touched a moment ago is still running.
+    let live = here.create_import_job(scope, None, 10).await.unwrap();
+    backend.set_import_job_counts(live, &counts, Utc::now() - Duration::seconds(30)).await.unwrap();
+    assert_eq!(
+        there.import_job(alice.id, live).await.unwrap().unwrap().state,
+        ImportJobState::Running
+    );
+
+    // One its instance stopped touching is read as failed, with the reason, and stays so.
+    let lost = here.create_import_job(scope, None, 10).await.unwrap();
+    backend
+        .set_import_job_counts(lost, &counts, Utc::now() - STALE_AFTER - Duration::seconds(5))
+        .await
+        .unwrap();
+    let job = there.import_job(alice.id, lost).await.unwrap().unwrap();
+    assert_eq!(job.state, ImportJobState::Failed);
+    assert_eq!(job.message.as_deref(), Some(STALE_MESSAGE));
+    assert_eq!(job.counts, counts, "what it had done stays");
+    let row = backend.import_job(lost).await.unwrap().unwrap();
+    assert_eq!(row.state, "failed");
+    assert!(row.ended_at.is_some());
+    // The instance, were it only slow, can no longer write over that.
+    assert!(!here.set_import_job_progress(lost, &counts).await.unwrap());
+    assert_eq!(
+        there.import_job_report(alice.id, lost).await.unwrap(),
+        Some(None),
+        "a failed job has no report"
+    );
+
+    // Ended jobs are forgotten after an hour: not read, then purged; newer ones stay.
+    let ended = Utc::now() - Duration::minutes(61);
+    let old = uuid::Uuid::new_v4();
+    backend
+        .create_import_job(&crate::ImportJobRow {
+            id: old,
+            book_id: scope.book(),
+            account_id: alice.id,
+            state: "done".into(),
+            counts,
+            sealed_group: None,
+            sealed_failures: None,
+            sealed_message: None,
+            sealed_report: None,
+            created_at: ended - Duration::minutes(1),
+            updated_at: ended,
+            ended_at: Some(ended),
+        })
+        .await
+        .unwrap();
+    assert_eq!(there.import_job(alice.id, old).await.unwrap(), None);
+    // A running job nobody touched for an hour goes too.
+    let forgotten = here.create_import_job(scope, None, 1).await.unwrap();
+    backend
+        .set_import_job_counts(forgotten, &counts, Utc::now() - Duration::minutes(61))
+        .await
+        .unwrap();
+    assert_eq!(there.purge_import_jobs().await.unwrap(), 2);
+    assert!(backend.import_job(old).await.unwrap().is_none());
+    assert!(backend.import_job(forgotten).await.unwrap().is_none());
+    assert!(backend.import_job(live).await.unwrap().is_some());
+    assert!(backend.import_job(lost).await.unwrap().is_some(), "ended a moment ago");
+}
+
+pub async fn failure_windows_are_shared(backend: Arc<dyn Backend>) {
+    use crate::FailureLimit;
+    let (here, there) = two_instances(backend).await;
+    let limit = FailureLimit { name: "test", max: 3, window: std::time::Duration::from_secs(60) };
+    let other = FailureLimit { name: "other", ..limit };
+    for _ in 0..limit.max {
+        assert_eq!(there.failures_wait(&limit, &["alice", "192.0.2.1"]).await.unwrap(), None);
+        here.count_failure(&limit, &["alice", "192.0.2.1"]).await.unwrap();
+    }
+    // Counted on one instance, blocked on the other until the window ends.
+    let wait = there.failures_wait(&limit, &["alice", "192.0.2.1"]).await.unwrap().unwrap();
+    assert!((55..=60).contains(&wait), "{wait}");
+    // Other keys and other limits are apart.
+    assert_eq!(there.failures_wait(&limit, &["alice", "192.0.2.2"]).await.unwrap(), None);
+    assert_eq!(there.failures_wait(&other, &["alice", "192.0.2.1"]).await.unwrap(), None);
+    // Failures racing on both instances are all counted.
+    let (here, there) = (Arc::new(here), Arc::new(there));
+    let tries: Vec<_> = (0..20)
+        .map(|i| {
+            let s = if i % 2 == 0 { here.clone() } else { there.clone() };
+            tokio::spawn(async move { s.count_failure(&other, &["bob"]).await.unwrap() })
+        })
+        .collect();
+    for t in tries {
+        t.await.unwrap();
+    }
+    assert!(here
+        .failures_wait(&FailureLimit { max: 20, ..other }, &["bob"])
+        .await
+        .unwrap()
+        .is_some());
+    assert!(here
+        .failures_wait(&FailureLimit { max: 21, ..other }, &["bob"])
+        .await
+        .unwrap()
+        .is_none());
+    // Cleared on one, free on the other.
+    here.clear_failures(&limit, &["alice", "192.0.2.1"]).await.unwrap();
+    assert_eq!(there.failures_wait(&limit, &["alice", "192.0.2.1"]).await.unwrap(), None);
+    // A window that ended starts again from one.
+    let short =
+        FailureLimit { name: "short", max: 2, window: std::time::Duration::from_millis(300) };
+    here.count_failure(&short, &["carol"]).await.unwrap();
+    here.count_failure(&short, &["carol"]).await.unwrap();
+    assert!(there.failures_wait(&short, &["carol"]).await.unwrap().is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    assert_eq!(there.failures_wait(&short, &["carol"]).await.unwrap(), None);
+    here.count_failure(&short, &["carol"]).await.unwrap();
+    assert_eq!(there.failures_wait(&short, &["carol"]).await.unwrap(), None);
+}
+
+pub async fn withdrawn_access_is_seen_by_every_instance(backend: Arc<dyn Backend>) {
+    let (here, there) = two_instances(backend).await;
+    let a = here.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let (phone, _) = here.create_device(a.id, "Phone", DeviceKind::Phone).await.unwrap();
+    let (here_before, there_before) =
+        (here.access_epoch().await.unwrap(), there.access_epoch().await.unwrap());
+    here.revoke_device(a.id, phone.id).await.unwrap();
+    // At once here; there within the check interval.
+    assert_ne!(here.access_epoch().await.unwrap(), here_before);
+    let deadline = std::time::Instant::now() + crate::ACCESS_EPOCH_CHECK * 2;
+    while there.access_epoch().await.unwrap() == there_before {
+        assert!(std::time::Instant::now() < deadline, "the other instance never saw it");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Disabling an account and a new password move it too.
+    for step in 0..2 {
+        let before = there.access_epoch().await.unwrap();
+        if step == 0 {
+            here.set_disabled(a.id, true).await.unwrap();
+        } else {
+            here.set_password(a.id, "another good password").await.unwrap();
+        }
+        tokio::time::sleep(crate::ACCESS_EPOCH_CHECK + std::time::Duration::from_millis(50)).await;
+        assert_ne!(there.access_epoch().await.unwrap(), before, "step {step}");
+    }
 }

@@ -97,7 +97,7 @@ impl Store {
     /// Revokes a device: its token stops working at once.
     pub async fn revoke_device(&self, account: AccountId, id: DeviceId) -> StoreResult<()> {
         if self.backend.revoke_device(account, id, now_ms()).await? {
-            self.withdraw_access();
+            self.withdraw_access().await?;
             Ok(())
         } else {
             Err(StoreError::NotFound)

@@ -19,6 +19,7 @@ mod error;
 mod feed;
 mod groups;
 mod history;
+mod import_jobs;
 mod keys;
 mod parallel;
 mod password;
@@ -38,11 +39,16 @@ pub use dav::{DavName, DavResolved};
 pub use error::{StoreError, StoreResult};
 pub use feed::{Change, FeedPage, Head, Since};
 pub use history::{HistoryEntry, TrashEntry};
+pub use import_jobs::{
+    ImportJob, ImportJobState, JobEnd, JobFailure, HEARTBEAT, JOB_KEPT, STALE_AFTER, STALE_MESSAGE,
+};
 pub use keys::{KeySource, RotateReport};
 pub use parallel::par_map;
 pub use password::{hash_password, hashing_peak, hashing_slots, verify_password};
 pub use records::{ContactState, Content, FeedItem, GroupState, Write, Written};
 pub use second_factor::{Enrolment, SecondFactorState, PENDING_MINUTES, RECOVERY_CODES};
 pub use sessions::{NewSession, SessionEntry};
-pub use store::{Store, DEFAULT_MAX_CONTACT_BYTES};
-pub use throttle::{Attempt, Secret, FREE_PER_ACCOUNT, FREE_PER_ADDRESS, MAX_DELAY_MS};
+pub use store::{Store, ACCESS_EPOCH_CHECK, DEFAULT_MAX_CONTACT_BYTES};
+pub use throttle::{
+    Attempt, FailureLimit, Secret, FREE_PER_ACCOUNT, FREE_PER_ADDRESS, MAX_DELAY_MS,
+};

@@ -23,12 +23,18 @@ pub struct Store {
     /// Counts the changes made here that withdraw credentials (a device revoked, an account
     /// disabled, a password changed): caches of verified credentials start over when it moves.
     access_epoch: std::sync::atomic::AtomicU64,
+    /// The database's access epoch (moved by every instance) and when it was read.
+    shared_epoch: Mutex<Option<(i64, std::time::Instant)>>,
     /// A valid argon2 hash of a random password, verified when a username does not exist so
     /// that a login for an unknown user costs as much as one for a known user.
     pub(crate) dummy_hash: String,
     /// The largest contact any channel may store (its content as stored, photos included).
     max_contact_bytes: usize,
 }
+
+/// How often the database's access epoch is read (see [`Store::access_epoch`]): credentials
+/// withdrawn on one instance stop working on every other within this time.
+pub const ACCESS_EPOCH_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The largest contact stored unless configured (`ROLO_MAX_CONTACT_KB`): 1 MiB, as CardDAV's
 /// largest card.
@@ -74,6 +80,7 @@ impl Store {
             keyring: RwLock::new(keyring),
             data_keys: Mutex::new(HashMap::new()),
             access_epoch: std::sync::atomic::AtomicU64::new(0),
+            shared_epoch: Mutex::new(None),
             dummy_hash,
             max_contact_bytes: DEFAULT_MAX_CONTACT_BYTES,
         })
@@ -177,15 +184,36 @@ impl Store {
         }
     }
 
-    /// See [`Store::access_epoch`].
-    pub(crate) fn withdraw_access(&self) {
+    /// See [`Store::access_epoch`]: moves the epoch here at once, and in the database for every
+    /// other instance.
+    pub(crate) async fn withdraw_access(&self) -> StoreResult<()> {
         self.access_epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.backend.bump_access_epoch().await?;
+        Ok(())
     }
 
-    /// Moves whenever this process revokes a device, disables an account or changes a password:
-    /// a cache of verified credentials must be emptied when it differs from what it saw.
-    pub fn access_epoch(&self) -> u64 {
-        self.access_epoch.load(std::sync::atomic::Ordering::SeqCst)
+    /// Moves whenever credentials are withdrawn — a device revoked, an account disabled, a
+    /// password changed — by this process (at once) or by any instance on the same database
+    /// (seen within [`ACCESS_EPOCH_CHECK`]: the database's epoch is read at most that often). A
+    /// cache of verified credentials must be emptied when it differs from what it saw.
+    pub async fn access_epoch(&self) -> StoreResult<u64> {
+        let local = self.access_epoch.load(std::sync::atomic::Ordering::SeqCst);
+        let cached = match self.shared_epoch.lock() {
+            Ok(g) => *g,
+            Err(p) => *p.into_inner(),
+        };
+        let shared = match cached {
+            Some((epoch, at)) if at.elapsed() < ACCESS_EPOCH_CHECK => epoch,
+            _ => {
+                let epoch = self.backend.access_epoch().await?;
+                if let Ok(mut g) = self.shared_epoch.lock() {
+                    *g = Some((epoch, std::time::Instant::now()));
+                }
+                epoch
+            }
+        };
+        // Both only grow, so their sum moves whenever either does.
+        Ok(local.wrapping_add(shared as u64))
     }
 
     pub(crate) async fn account_row(&self, id: AccountId) -> StoreResult<AccountRow> {

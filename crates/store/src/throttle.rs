@@ -105,6 +105,66 @@ impl Store {
     }
 }
 
+/// A limit on failures counted in a fixed window, kept in the same table as sign-in attempts so
+/// that every instance on the database shares it: after `max` failures under a key, the key is
+/// blocked until `window` after its first failure. CardDAV counts wrong device tokens this way
+/// (a token cannot be guessed: the limit keeps floods off the database and off argon2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureLimit {
+    /// Separates one use's keys from another's.
+    pub name: &'static str,
+    pub max: i64,
+    pub window: std::time::Duration,
+}
+
+impl FailureLimit {
+    fn key(&self, parts: &[&str]) -> String {
+        let mut all = vec!["window", self.name];
+        all.extend_from_slice(parts);
+        key(&all)
+    }
+}
+
+impl Store {
+    /// Seconds to wait when `parts` failed `limit.max` times in the current window.
+    pub async fn failures_wait(
+        &self,
+        limit: &FailureLimit,
+        parts: &[&str],
+    ) -> StoreResult<Option<u64>> {
+        let now = Utc::now().timestamp_millis();
+        Ok(self.backend.throttle_row(&limit.key(parts)).await?.and_then(|r| {
+            (r.failures >= limit.max && r.next_at > now)
+                .then(|| ((r.next_at - now) as u64).div_ceil(1000).max(1))
+        }))
+    }
+
+    /// Counts a failure under `parts`: the first of a window starts it (a compare-and-swap,
+    /// retried when another failure counted first).
+    pub async fn count_failure(&self, limit: &FailureLimit, parts: &[&str]) -> StoreResult<()> {
+        let key = limit.key(parts);
+        let window = limit.window.as_millis() as i64;
+        loop {
+            let old = self.backend.throttle_row(&key).await?;
+            let now = Utc::now().timestamp_millis();
+            // `next_at` is the end of the window.
+            let new = match old {
+                Some(r) if r.next_at > now => ThrottleRow { failures: r.failures + 1, ..r },
+                _ => ThrottleRow { failures: 1, next_at: now + window, updated_at: now },
+            };
+            let new = ThrottleRow { updated_at: now, ..new };
+            if self.backend.throttle_swap(&key, old.as_ref(), &new).await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Forgets the failures counted under `parts`.
+    pub async fn clear_failures(&self, limit: &FailureLimit, parts: &[&str]) -> StoreResult<()> {
+        self.backend.throttle_clear(&limit.key(parts)).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,15 +32,16 @@ impl TestServer {
         s
     }
 
-    /// Another Rolo instance on the same database and key (a deployment of several instances);
-    /// it must stop before this one.
+    /// Another Rolo instance on the same database (SQLite or PostgreSQL) and key (a deployment
+    /// of several instances); it must stop before this one.
     pub async fn beside(&self) -> Self {
         self.beside_with(carddav::DavConfig::default()).await
     }
 
     /// Like [`TestServer::beside`], with these CardDAV settings.
     pub async fn beside_with(&self, dav: carddav::DavConfig) -> Self {
-        Self::start_in(&self.dir, dav).await
+        let url = self.database_url.clone();
+        Self::start_in_with(&self.dir, dav, |c| c.database_url = url).await
     }
 
     /// A server with its configuration changed by `change` (CardDAV settings included).

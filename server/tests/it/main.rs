@@ -10,6 +10,7 @@ mod conformance;
 mod device_api;
 mod fidelity;
 mod http;
+mod instances;
 mod routes;
 mod security;
 mod sync_client;

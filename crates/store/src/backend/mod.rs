@@ -27,6 +27,7 @@ pub trait Backend:
     + FeedRows
     + DavNameRows
     + BookRows
+    + InstanceRows
     + Send
     + Sync
     + 'static
@@ -320,4 +321,36 @@ pub trait DavNameRows {
     ) -> StoreResult<Vec<DavCardRow>>;
     /// Sets (or replaces) the name of `row.id`; `Conflict` if another id has that href.
     async fn put_dav_name(&self, row: &DavNameRow) -> StoreResult<()>;
+}
+
+/// What instances on one database share beyond records: import jobs and the access epoch.
+#[async_trait]
+pub trait InstanceRows {
+    async fn create_import_job(&self, row: &ImportJobRow) -> StoreResult<()>;
+    /// The job without its report (`sealed_report` is `None`): a status poll reads this, and a
+    /// report can be megabytes.
+    async fn import_job(&self, id: uuid::Uuid) -> StoreResult<Option<ImportJobRow>>;
+    /// The job's sealed report, if the job exists and has one.
+    async fn import_job_report(&self, id: uuid::Uuid) -> StoreResult<Option<Vec<u8>>>;
+    /// Sets a running job's counters and `updated_at`; false when it is not running (any more).
+    async fn set_import_job_counts(
+        &self,
+        id: uuid::Uuid,
+        counts: &JobCounts,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Ends a running job: writes `row`'s state, counters, sealed parts and times, if the job
+    /// is still running — and, with `if_updated_at`, still at that `updated_at` (nobody touched
+    /// it since it was read). False otherwise.
+    async fn end_import_job(
+        &self,
+        row: &ImportJobRow,
+        if_updated_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool>;
+    /// Deletes jobs that ended before `before`, and running jobs not touched since then.
+    async fn purge_import_jobs(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// The shared access epoch.
+    async fn access_epoch(&self) -> StoreResult<i64>;
+    /// Moves the shared access epoch on by one; returns the new value.
+    async fn bump_access_epoch(&self) -> StoreResult<i64>;
 }

@@ -313,3 +313,34 @@ pub struct BookAccessRow {
     /// The best share of the book to the account: `Some(can_write)`.
     pub share: Option<bool>,
 }
+
+/// An import job (see `crate::import_jobs`): counters and times in clear, what came from the
+/// file sealed with its book's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportJobRow {
+    pub id: uuid::Uuid,
+    pub book_id: BookId,
+    /// The account that started it: the only one that sees it.
+    pub account_id: AccountId,
+    /// "running", "done" or "failed".
+    pub state: String,
+    pub counts: JobCounts,
+    pub sealed_group: Option<Vec<u8>>,
+    pub sealed_failures: Option<Vec<u8>>,
+    pub sealed_message: Option<Vec<u8>>,
+    pub sealed_report: Option<Vec<u8>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// An import job's progress counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub rows_done: i64,
+    pub rows_total: i64,
+    pub imported: i64,
+    pub updated: i64,
+    pub skipped: i64,
+    pub failed: i64,
+}

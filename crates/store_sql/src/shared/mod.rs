@@ -9,6 +9,7 @@ mod books;
 mod devices;
 mod feed;
 mod history;
+mod instances;
 mod names;
 mod records;
 mod rows;
@@ -25,9 +26,10 @@ pub(crate) use sqlx::{QueryBuilder, Row, Transaction};
 pub(crate) use store::{
     AccountRow, AccountRows, AuditRow, Backend, BookAccessRow, BookRow, BookRows, ChangeRow,
     ContactRow, DavCardRow, DavNameRow, DavNameRows, DeviceRow, DeviceRows, EntityKind, FeedRows,
-    GranteeRow, HistoryRows, NewAccount, RecordRows, RecordWrite, RevisionRow, SecondFactorRow,
-    SessionRow, SessionRows, ShareRow, SigninRows, StoreError, StoreResult, SyncRecord, TeamRow,
-    ThrottleRow, TrashRow, DAV_CARDS_BY_HASH, DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY,
+    GranteeRow, HistoryRows, ImportJobRow, InstanceRows, JobCounts, NewAccount, RecordRows,
+    RecordWrite, RevisionRow, SecondFactorRow, SessionRow, SessionRows, ShareRow, SigninRows,
+    StoreError, StoreResult, SyncRecord, TeamRow, ThrottleRow, TrashRow, DAV_CARDS_BY_HASH,
+    DAV_CARDS_BY_ID, DAV_CARDS_NAMED_ONLY,
 };
 pub(crate) use uuid::Uuid;
 
