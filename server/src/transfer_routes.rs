@@ -401,13 +401,20 @@ async fn job_report(
     Path(id): Path<String>,
 ) -> Result<Response, Failure> {
     let account = signed_in(&st.store, &headers).await?;
-    let csv = st
-        .jobs
-        .report(account.id, job_id(&id)?)
-        .await
-        .map_err(server_error)?
-        .ok_or_else(unknown_job)?
-        .ok_or_else(|| bad("The import is still running."))?;
+    let job = job_id(&id)?;
+    let report =
+        st.jobs.report(account.id, job).await.map_err(server_error)?.ok_or_else(unknown_job)?;
+    let Some(csv) = report else {
+        // No report: the import runs still, or failed as a whole (then it says why).
+        let status = st.jobs.status(account.id, job).await.map_err(server_error)?;
+        return Err(match status {
+            Some(s) if s.state == transfer::JobState::Failed => bad(format!(
+                "The import failed, so it has no report: {}",
+                s.message.unwrap_or_default()
+            )),
+            _ => bad("The import is still running."),
+        });
+    };
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

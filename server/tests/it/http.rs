@@ -400,3 +400,34 @@ async fn metrics_count_syncs_imports_cache_and_sessions() {
     assert!(sample(&after, "rolo_sessions_live") >= 1.0, "{after}");
     s.shutdown().await;
 }
+
+/// An import that failed as a whole has no report: asking for it says it failed and why, not
+/// that it still runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_import_says_so_when_its_report_is_asked_for() {
+    let s = TestServer::start().await;
+    let alice = s.account("alice", "alice-password-1").await;
+    let c = signed_in(&s, "alice", "alice-password-1").await;
+    let running = s.store.create_import_job(alice.id.into(), None, 10).await.unwrap();
+    let failed = s.store.create_import_job(alice.id.into(), None, 10).await.unwrap();
+    let ended = s
+        .store
+        .end_import_job(
+            failed,
+            &store::JobCounts::default(),
+            store::JobEnd::Failed("the file could not be read".into()),
+        )
+        .await
+        .unwrap();
+    assert!(ended);
+    let report =
+        |job: uuid::Uuid| c.get(format!("{}/console/import/{job}/report.csv", s.url)).send();
+    let r = report(failed).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("failed") && body.contains("the file could not be read"), "{body}");
+    let r = report(running).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("still running"));
+    s.shutdown().await;
+}
