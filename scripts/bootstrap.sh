@@ -68,8 +68,8 @@ if [ $WANT_TEST -eq 1 ]; then
   fi
   # vdirsyncer (a real CardDAV client), Radicale (the CardDAV benchmark's reference) and litmus.
   "$ROOT/scripts/dav-tools.sh" || die "the CardDAV tools could not be installed (the vdirsyncer test needs them)"
-  if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ]; then
-    say "Installing playwright-core for the browser tests"
+  if [ ! -d "$ROOT/end2end/node_modules/playwright-core" ] || [ ! -d "$ROOT/end2end/node_modules/axe-core" ]; then
+    say "Installing playwright-core and axe-core for the browser tests"
     (cd "$ROOT/end2end" && npm ci -s --no-audit --no-fund >/dev/null)
   fi
 fi

@@ -113,6 +113,7 @@ fn zh(s: &str) -> Option<&'static str> {
         "Signing in…" => "正在登录…",
         "Signed in as" => "当前用户",
         "Main" => "主导航",
+        "Menu" => "菜单",
         "Language" => "语言",
         "Username" => "用户名",
         "Password" => "密码",

@@ -568,7 +568,7 @@ fn list_body(
                                 picked.update(|p| { if on { p.insert(id); } else { p.remove(&id); } });
                             }/>
                     </td>
-                    <td><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
+                    <td class="name"><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
                     <td class="phone">{c.phone.clone().unwrap_or_default()}</td>
                     <td class="email">{c.email.clone().unwrap_or_default()}</td>
                     <td class="org">{c.organization.clone()}</td>

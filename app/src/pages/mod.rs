@@ -157,6 +157,13 @@ pub fn Protected() -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     let location = leptos_router::hooks::use_location();
     let l = lang();
+    // On a phone-sized screen the navigation folds behind a Menu button; it folds again on
+    // every navigation. (Wider screens show it in the top bar; the button is hidden there.)
+    let menu_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
     view! {
         <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Rolo"</span></header> }>
             {move || Suspend::new(async move {
@@ -170,6 +177,31 @@ pub fn Protected() -> impl IntoView {
                         <header class="topbar" class:read-only=me.read_only>
                             <A href="/" attr:class="brand">"Rolo"</A>
                             {book_switcher(&me, l)}
+                            <button
+                                type="button"
+                                class="menu-button"
+                                aria-controls="main-menu"
+                                aria-expanded=move || menu_open.get().to_string()
+                                on:click=move |_| menu_open.update(|o| *o = !*o)
+                            >
+                                {tr(l, "Menu")}
+                            </button>
+                            <div
+                                id="main-menu"
+                                class="topbar-menu"
+                                class:open=move || menu_open.get()
+                                on:click=move |ev| {
+                                    // A link followed from the menu folds it.
+                                    use leptos::wasm_bindgen::JsCast;
+                                    let link = ev
+                                        .target()
+                                        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+                                        .and_then(|el| el.closest("a").ok().flatten());
+                                    if link.is_some() {
+                                        menu_open.set(false);
+                                    }
+                                }
+                            >
                             <nav aria-label=tr(l, "Main")>
                                 <A href="/">{tr(l, "Contacts")}</A>
                                 <A href="/books">{tr(l, "Address books")}</A>
@@ -184,6 +216,7 @@ pub fn Protected() -> impl IntoView {
                             <ActionForm action=logout attr:class="inline">
                                 <button type="submit" class="link">{tr(l, "Sign out")}</button>
                             </ActionForm>
+                            </div>
                         </header>
                     }),
                     Ok(None) => EitherOf3::B(Either::Left(view! { <Redirect path="/login"/> })),
