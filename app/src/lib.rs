@@ -161,28 +161,12 @@ pub fn App() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
-    // "/" jumps to the search box (unless the user is typing somewhere).
+    // Keyboard shortcuts (unless the user is typing somewhere): "/" the search box, "n" a new
+    // contact, "e" edit the contact shown, "j"/"k" the next/previous contact of the list
+    // (Enter opens it); Ctrl+S (⌘S) saves the contact form, typing or not.
     #[cfg(feature = "hydrate")]
     {
-        use wasm_bindgen::JsCast;
-        let handle = window_event_listener(leptos::ev::keydown, |ev| {
-            if ev.key() != "/" || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
-                return;
-            }
-            let typing =
-                ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| {
-                    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-                });
-            if typing {
-                return;
-            }
-            if let Some(search) = document().query_selector("input[type=search]").ok().flatten() {
-                if let Ok(input) = search.dyn_into::<web_sys::HtmlElement>() {
-                    ev.prevent_default();
-                    let _ = input.focus();
-                }
-            }
-        });
+        let handle = window_event_listener(leptos::ev::keydown, shortcut);
         on_cleanup(move || handle.remove());
     }
     view! {
@@ -208,5 +192,78 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// One key of the console's keyboard shortcuts (see `App`).
+#[cfg(feature = "hydrate")]
+fn shortcut(ev: web_sys::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let doc = document();
+    let element = |css: &str| -> Option<web_sys::HtmlElement> {
+        doc.query_selector(css)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    };
+    // Shown: a control hidden by the page (a read-only book's edit controls) does not answer.
+    let shown = |e: &web_sys::HtmlElement| e.offset_parent().is_some();
+    let key = ev.key();
+    if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && key.eq_ignore_ascii_case("s") {
+        if let Some(form) = doc
+            .query_selector("form.contact-form")
+            .ok()
+            .flatten()
+            .and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok())
+        {
+            ev.prevent_default();
+            let _ = form.request_submit();
+        }
+        return;
+    }
+    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        return;
+    }
+    let typing = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    if typing {
+        return;
+    }
+    match key.as_str() {
+        "/" => {
+            if let Some(input) = element("input[type=search]") {
+                ev.prevent_default();
+                let _ = input.focus();
+            }
+        }
+        "n" | "e" => {
+            if let Some(link) = element(&format!("[data-key=\"{key}\"]")).filter(shown) {
+                ev.prevent_default();
+                link.click();
+            }
+        }
+        "j" | "k" => {
+            let Ok(links) = doc.query_selector_all("table.contacts td.name a") else { return };
+            let links: Vec<web_sys::HtmlElement> = (0..links.length())
+                .filter_map(|i| links.item(i))
+                .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                .collect();
+            if links.is_empty() {
+                return;
+            }
+            let active = doc.active_element();
+            let at =
+                links.iter().position(|l| active.as_ref().is_some_and(|a| a.is_same_node(Some(l))));
+            let next = match (at, key.as_str()) {
+                (None, _) => 0,
+                (Some(i), "j") => (i + 1).min(links.len() - 1),
+                (Some(i), _) => i.saturating_sub(1),
+            };
+            ev.prevent_default();
+            let _ = links[next].focus();
+        }
+        _ => {}
     }
 }

@@ -234,7 +234,7 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
         text_input(save, label, key, format!("contact[{key}]"), value, "text")
     };
     view! {
-        <ActionForm action=save attr:class="contact-form card" attr:aria-label=crate::i18n::t("Contact")>
+        <ActionForm action=save attr:class="contact-form card" attr:aria-label=crate::i18n::t("Contact") attr:aria-keyshortcuts="Control+S">
             {hidden}
             <datalist id="label-choices">
                 <option value="mobile"></option>

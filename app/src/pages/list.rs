@@ -345,7 +345,7 @@ pub fn ContactList() -> impl IntoView {
                         <summary class="button">{tr(lang, "Export")}</summary>
                         <ul class="menu" aria-label=tr(lang, "Export formats")>{export_links}</ul>
                     </details>
-                    <a class="button primary edit-control" href="/contacts/new">{tr(lang, "New contact")}</a>
+                    <a class="button primary edit-control" href="/contacts/new" data-key="n" aria-keyshortcuts="N">{tr(lang, "New contact")}</a>
                 </div>
                 <Transition fallback=|| ()>{group_bar}</Transition>
                 {move || undo.get().map(|ids| {

@@ -388,7 +388,7 @@ fn contact_card(
         <article class="contact-card" aria-labelledby="contact-name">
             <div class="toolbar">
                 <h1 id="contact-name">{d.display_name.clone()}</h1>
-                <a class="button edit-control" href=format!("/contacts/{id}/edit")>{t("Edit")}</a>
+                <a class="button edit-control" href=format!("/contacts/{id}/edit") data-key="e" aria-keyshortcuts="E">{t("Edit")}</a>
                 <a
                     class="button danger edit-control"
                     href=delete_href
