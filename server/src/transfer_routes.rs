@@ -39,6 +39,8 @@ pub struct TransferState {
     pub directory: Arc<directory::Directory>,
     pub jobs: Arc<transfer::Jobs>,
     pub limits: Limits,
+    /// How many files this server reads at once.
+    pub gate: Arc<transfer::Gate>,
 }
 
 struct Failure(StatusCode, String);
@@ -235,8 +237,8 @@ fn row_dto(line: usize, data: &ContactData, groups: &[String]) -> PreviewRowDto 
 }
 
 /// A pass to read a file for `account` (see [`transfer::Gate`]), or 503 with the reason.
-fn admit(account: domain::AccountId) -> Result<transfer::Pass, Failure> {
-    transfer::Gate::get()
+fn admit(st: &TransferState, account: domain::AccountId) -> Result<transfer::Pass, Failure> {
+    st.gate
         .enter(account)
         .map_err(|busy| Failure(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()))
 }
@@ -263,7 +265,7 @@ async fn preview(
 ) -> Result<Json<PreviewDto>, Failure> {
     let account = signed_in(&st.store, &headers).await?;
     let form = Arc::new(read_form(multipart, st.limits.max_bytes).await?);
-    let _pass = admit(account.id)?;
+    let _pass = admit(&st, account.id)?;
     let (_, p) = preview_of(form, st.limits, 20).await?;
     let columns = match &p.mapping {
         Some(m) => p
@@ -314,7 +316,7 @@ async fn start_import(
     }
     let form = Arc::new(read_form(multipart, st.limits.max_bytes).await?);
     // Held until the job ends.
-    let pass = admit(account.id)?;
+    let pass = admit(&st, account.id)?;
     // Check the file up front, so a bad file is an error on the page, not a failed job.
     let (mut options, _) = preview_of(form.clone(), st.limits, 0).await?;
     let group = match form.fields.get("group").map(String::as_str).unwrap_or("") {
@@ -568,7 +570,13 @@ fn utf8_percent(s: &str) -> String {
 pub fn router(store: Arc<Store>, directory: Arc<directory::Directory>, limits: Limits) -> Router {
     let max_body = limits.max_bytes + 64 * 1024;
     let jobs = Arc::new(transfer::Jobs::new(store.clone()));
-    let state = TransferState { store, directory, jobs, limits };
+    let state = TransferState {
+        store,
+        directory,
+        jobs,
+        limits,
+        gate: transfer::Gate::new(transfer::FILES_AT_ONCE),
+    };
     Router::new()
         .route("/console/import/preview", post(preview))
         .route("/console/import", post(start_import))

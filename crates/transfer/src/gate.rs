@@ -1,14 +1,14 @@
 //! How many files are read at once: reading a workbook or a large CSV takes memory in
-//! proportion to the file, so a server reads at most [`FILES_AT_ONCE`] files at a time, and one
-//! per account. A refused caller tells the user to try again; nothing waits without bound.
+//! proportion to the file, so a server (one gate, made with its routes) reads at most
+//! [`FILES_AT_ONCE`] files at a time, and one per account. A refused caller tells the user to try again; nothing waits without bound.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use domain::AccountId;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Files read at once in one process.
+/// Files a server reads at once.
 pub const FILES_AT_ONCE: usize = 2;
 
 /// Why a file cannot be read now.
@@ -25,7 +25,7 @@ pub enum Busy {
 pub struct Pass {
     _permit: OwnedSemaphorePermit,
     account: AccountId,
-    gate: &'static Gate,
+    gate: Arc<Gate>,
 }
 
 impl Drop for Pass {
@@ -43,24 +43,23 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// The process's gate.
-    pub fn get() -> &'static Gate {
-        static GATE: OnceLock<Gate> = OnceLock::new();
-        GATE.get_or_init(|| Gate {
-            files: Arc::new(Semaphore::new(FILES_AT_ONCE)),
+    /// A server's gate: at most `files` files at once.
+    pub fn new(files: usize) -> Arc<Gate> {
+        Arc::new(Gate {
+            files: Arc::new(Semaphore::new(files)),
             accounts: Mutex::new(HashSet::new()),
         })
     }
 
     /// A pass to read one file for `account`, unless the account or the server is busy.
-    pub fn enter(&'static self, account: AccountId) -> Result<Pass, Busy> {
+    pub fn enter(self: &Arc<Self>, account: AccountId) -> Result<Pass, Busy> {
         let mut busy = self.accounts.lock().map_err(|_| Busy::Server)?;
         if busy.contains(&account) {
             return Err(Busy::Account);
         }
         let permit = self.files.clone().try_acquire_owned().map_err(|_| Busy::Server)?;
         busy.insert(account);
-        Ok(Pass { _permit: permit, account, gate: self })
+        Ok(Pass { _permit: permit, account, gate: self.clone() })
     }
 }
 
@@ -70,10 +69,7 @@ mod tests {
 
     #[test]
     fn one_file_per_account_and_a_few_per_server() {
-        let gate: &'static Gate = Box::leak(Box::new(Gate {
-            files: Arc::new(Semaphore::new(2)),
-            accounts: Mutex::new(HashSet::new()),
-        }));
+        let gate = Gate::new(2);
         let (a, b, c) = (
             AccountId::from_uuid(uuid::Uuid::from_u128(1)),
             AccountId::from_uuid(uuid::Uuid::from_u128(2)),
