@@ -157,7 +157,7 @@ pub fn AccountPage() -> impl IntoView {
                     match sessions.await {
                         Ok(list) => Either::Left(view! {
                             <table class="contacts">
-                                <thead><tr><th scope="col">{t("Signed in")}</th><th scope="col">{t("Expires")}</th><th scope="col">""</th></tr></thead>
+                                <thead><tr><th scope="col">{t("Signed in")}</th><th scope="col">{t("Expires")}</th><th scope="col"><span class="visually-hidden">{t("Actions")}</span></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|s| view! {
                                         <tr>
