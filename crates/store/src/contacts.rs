@@ -53,25 +53,6 @@ impl Store {
         crate::par_map(&rows, |r| self.open(book, &key, r)).into_iter().collect()
     }
 
-    /// The book's live contacts page by page, so that a reader of a large book holds one page
-    /// at a time: `after` is 0 for the first page, then the returned mark; an empty page ends.
-    pub async fn contacts_page(
-        &self,
-        scope: impl Into<Scope>,
-        after: i64,
-        limit: usize,
-    ) -> StoreResult<(Vec<Contact>, i64)> {
-        let scope: Scope = scope.into();
-        let book = scope.book();
-        let key = self.key_of(book).await?;
-        let rows = self.backend.live_contacts_after(book, after, limit).await?;
-        let next = rows.last().map_or(after, |r| r.seq);
-        let contacts = crate::par_map(&rows, |r| self.open(book, &key, r))
-            .into_iter()
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok((contacts, next))
-    }
-
     /// One live contact of the book; `NotFound` for another book's id or a deleted one.
     pub async fn get_contact(
         &self,

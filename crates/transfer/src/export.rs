@@ -270,17 +270,33 @@ async fn plan(
                 Selection::Group(g) => Some(*g),
                 _ => None,
             };
-            let mut after = 0;
+            // The book read through its change feed, a page at a time.
+            let mut since = store::Since::Start;
             loop {
-                let (page, next) = store.contacts_page(account, after, PAGE).await?;
-                if page.is_empty() {
+                let page = store.feed(account, since, PAGE).await?;
+                for item in page.items {
+                    let FeedItem::Contact(ContactState {
+                        id,
+                        data: Some(data),
+                        revision,
+                        created_at,
+                        updated_at,
+                        ..
+                    }) = item
+                    else {
+                        continue;
+                    };
+                    if wanted.is_some_and(|g| !data.groups.contains(&g)) {
+                        continue;
+                    }
+                    let c = Contact { id, revision, created_at, updated_at, data };
+                    columns = columns.grow(&c.data);
+                    seen.push(Seen::of(&c, group_names));
+                }
+                if !page.more {
                     break;
                 }
-                after = next;
-                for c in page.iter().filter(|c| wanted.is_none_or(|g| c.data.groups.contains(&g))) {
-                    columns = columns.grow(&c.data);
-                    seen.push(Seen::of(c, group_names));
-                }
+                since = store::Since::After(page.next);
             }
             seen.sort_by(|a, b| a.key.cmp(&b.key).then(a.id.cmp(&b.id)));
         }

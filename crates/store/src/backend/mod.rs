@@ -202,14 +202,6 @@ pub trait RecordRows {
         -> StoreResult<Vec<ContactRow>>;
     /// Every live (not deleted) record of this kind.
     async fn live_records(&self, book: BookId, kind: EntityKind) -> StoreResult<Vec<ContactRow>>;
-    /// Up to `limit` live contacts with a change sequence above `after`, in that order: the
-    /// book read page by page.
-    async fn live_contacts_after(
-        &self,
-        book: BookId,
-        after: i64,
-        limit: usize,
-    ) -> StoreResult<Vec<ContactRow>>;
     /// How many live contacts the book has.
     async fn count_contacts(&self, book: BookId) -> StoreResult<i64>;
 }

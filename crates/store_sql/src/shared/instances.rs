@@ -2,6 +2,18 @@
 
 use super::*;
 
+type JobQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
+
+/// Binds a job's six counters, in their column order (`rows_done` … `failed`).
+fn bind_counts<'q>(q: JobQuery<'q>, c: &JobCounts) -> JobQuery<'q> {
+    q.bind(c.rows_done)
+        .bind(c.rows_total)
+        .bind(c.imported)
+        .bind(c.updated)
+        .bind(c.skipped)
+        .bind(c.failed)
+}
+
 fn import_job_from(r: &DbRow) -> StoreResult<ImportJobRow> {
     let get = |c: &str| -> StoreResult<i64> { r.try_get(c).map_err(db_err) };
     Ok(ImportJobRow {
@@ -30,8 +42,7 @@ fn import_job_from(r: &DbRow) -> StoreResult<ImportJobRow> {
 #[async_trait]
 impl InstanceRows for B {
     async fn create_import_job(&self, j: &ImportJobRow) -> StoreResult<()> {
-        let c = &j.counts;
-        sqlx::query(
+        let q = sqlx::query(
             "INSERT INTO import_jobs (id, book_id, account_id, state, rows_done, rows_total, imported, updated, skipped, failed, \
              sealed_group, sealed_failures, sealed_message, sealed_report, created_at, updated_at, ended_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
@@ -39,23 +50,18 @@ impl InstanceRows for B {
         .bind(j.id)
         .bind(j.book_id.as_uuid())
         .bind(j.account_id.as_uuid())
-        .bind(&j.state)
-        .bind(c.rows_done)
-        .bind(c.rows_total)
-        .bind(c.imported)
-        .bind(c.updated)
-        .bind(c.skipped)
-        .bind(c.failed)
-        .bind(j.sealed_group.as_deref())
-        .bind(j.sealed_failures.as_deref())
-        .bind(j.sealed_message.as_deref())
-        .bind(j.sealed_report.as_deref())
-        .bind(ms(j.created_at))
-        .bind(ms(j.updated_at))
-        .bind(j.ended_at.map(ms))
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+        .bind(&j.state);
+        bind_counts(q, &j.counts)
+            .bind(j.sealed_group.as_deref())
+            .bind(j.sealed_failures.as_deref())
+            .bind(j.sealed_message.as_deref())
+            .bind(j.sealed_report.as_deref())
+            .bind(ms(j.created_at))
+            .bind(ms(j.updated_at))
+            .bind(j.ended_at.map(ms))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
@@ -88,21 +94,12 @@ impl InstanceRows for B {
         c: &JobCounts,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let r = sqlx::query(
+        let q = sqlx::query(
             "UPDATE import_jobs SET rows_done = $1, rows_total = $2, imported = $3, updated = $4, skipped = $5, failed = $6, \
              updated_at = $7 WHERE id = $8 AND state = 'running'",
-        )
-        .bind(c.rows_done)
-        .bind(c.rows_total)
-        .bind(c.imported)
-        .bind(c.updated)
-        .bind(c.skipped)
-        .bind(c.failed)
-        .bind(ms(at))
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+        );
+        let r =
+            bind_counts(q, c).bind(ms(at)).bind(id).execute(&self.pool).await.map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -111,31 +108,25 @@ impl InstanceRows for B {
         j: &ImportJobRow,
         if_updated_at: Option<DateTime<Utc>>,
     ) -> StoreResult<bool> {
-        let c = &j.counts;
-        let r = sqlx::query(
+        let q = sqlx::query(
             "UPDATE import_jobs SET state = $1, rows_done = $2, rows_total = $3, imported = $4, updated = $5, skipped = $6, failed = $7, \
              sealed_group = $8, sealed_failures = $9, sealed_message = $10, sealed_report = $11, updated_at = $12, ended_at = $13 \
              WHERE id = $14 AND state = 'running' AND ($15 OR updated_at = $16)",
         )
-        .bind(&j.state)
-        .bind(c.rows_done)
-        .bind(c.rows_total)
-        .bind(c.imported)
-        .bind(c.updated)
-        .bind(c.skipped)
-        .bind(c.failed)
-        .bind(j.sealed_group.as_deref())
-        .bind(j.sealed_failures.as_deref())
-        .bind(j.sealed_message.as_deref())
-        .bind(j.sealed_report.as_deref())
-        .bind(ms(j.updated_at))
-        .bind(j.ended_at.map(ms))
-        .bind(j.id)
-        .bind(if_updated_at.is_none())
-        .bind(if_updated_at.map(ms).unwrap_or(0))
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
+        .bind(&j.state);
+        let r = bind_counts(q, &j.counts)
+            .bind(j.sealed_group.as_deref())
+            .bind(j.sealed_failures.as_deref())
+            .bind(j.sealed_message.as_deref())
+            .bind(j.sealed_report.as_deref())
+            .bind(ms(j.updated_at))
+            .bind(j.ended_at.map(ms))
+            .bind(j.id)
+            .bind(if_updated_at.is_none())
+            .bind(if_updated_at.map(ms).unwrap_or(0))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
 

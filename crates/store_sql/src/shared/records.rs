@@ -164,27 +164,6 @@ impl RecordRows for B {
             .collect()
     }
 
-    async fn live_contacts_after(
-        &self,
-        book: BookId,
-        after: i64,
-        limit: usize,
-    ) -> StoreResult<Vec<ContactRow>> {
-        sqlx::query(
-            "SELECT * FROM contacts WHERE book_id = $1 AND seq > $2 AND kind = 'contact' \
-             AND deleted = FALSE ORDER BY seq LIMIT $3",
-        )
-        .bind(book.as_uuid())
-        .bind(after)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(contact_from)
-        .collect()
-    }
-
     async fn count_contacts(&self, book: BookId) -> StoreResult<i64> {
         sqlx::query("SELECT COUNT(*) FROM contacts WHERE book_id = $1 AND kind = 'contact' AND deleted = FALSE")
             .bind(book.as_uuid())
