@@ -11,6 +11,9 @@ export ROLO_VDIRSYNCER="${ROLO_VDIRSYNCER:-$TOOLS/dav-venv/bin/vdirsyncer}"
 export ROLO_VDIRSYNCER_SUITE="${ROLO_VDIRSYNCER_SUITE:-$TOOLS/vdirsyncer-suite}"
 export ROLO_DAV_PYTHON="${ROLO_DAV_PYTHON:-$TOOLS/dav-venv/bin/python}"
 export ROLO_LITMUS="${ROLO_LITMUS:-$(command -v litmus || echo /usr/bin/litmus)}"
+# The fuzz suites draw the same cases on every run here (a red run comes from a change, not a
+# draw); campaigns leave it unset to draw new ones (docs/fuzzing.md).
+export ROLO_FUZZ_SEED="${ROLO_FUZZ_SEED:-20261202}"
 export ROLO_TEST_POSTGRES_URL="${ROLO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
 ROLO_PROFILE=debug ROLO_BOOTSTRAP_FLAGS=--test "$ROOT/scripts/build.sh"

@@ -23,7 +23,7 @@ use std::time::Instant;
 
 pub use proptest;
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
 /// Cases per property when `ROLO_FUZZ_CASES` is not set: enough to be useful on every
 /// `make test`, few enough to keep the whole fuzz run to seconds in a debug build.
@@ -165,11 +165,19 @@ pub fn cases() -> u32 {
         .unwrap_or(DEFAULT_CASES)
 }
 
-/// The proptest configuration of every property: [`cases`] cases, and no
+/// The random seed: `ROLO_FUZZ_SEED` (a number) fixes it, so a run sees the same cases every
+/// time (`make test` fixes one: a red run comes from a change, not from a draw); unset, every
+/// run draws new cases (campaigns, see docs/fuzzing.md).
+pub fn seed() -> Option<u64> {
+    std::env::var("ROLO_FUZZ_SEED").ok().and_then(|v| v.trim().parse().ok())
+}
+
+/// The proptest configuration of every property: [`cases`] cases, [`seed`], and no
 /// `proptest-regressions` files (a failure prints its minimal input; a real bug gets a plain
 /// regression test next to the parser).
 pub fn config() -> Config {
-    Config { cases: cases(), failure_persistence: None, ..Config::default() }
+    let rng_seed = seed().map_or(RngSeed::Random, RngSeed::Fixed);
+    Config { cases: cases(), failure_persistence: None, rng_seed, ..Config::default() }
 }
 
 /// Checks the property `test` on [`cases`] values of `strategy`, one property at a time in this
@@ -200,7 +208,10 @@ pub fn run<S: Strategy>(
             // Written to the stream itself: the harness captures only `eprintln!`.
             let _ = writeln!(std::io::stderr(), "fuzz {name}: {} cases ({took:.1?})", config.cases);
         }
-        Err(e) => panic!("fuzz {name} failed after {took:.1?}: {e}"),
+        Err(e) => {
+            let seed = seed().map_or("random".to_string(), |s| s.to_string());
+            panic!("fuzz {name} failed after {took:.1?} (ROLO_FUZZ_SEED {seed}): {e}")
+        }
     }
 }
 

@@ -193,12 +193,24 @@ pub fn join_components<S: AsRef<str>>(parts: &[S]) -> String {
 }
 
 /// Appends one logical line, folded at 75 octets on character boundaries, with CRLF.
+///
+/// No physical line but the last ends with `=`: in a quoted-printable value, `=` at a line's
+/// end is a soft break, so a fold right after one would lose the `=` when read back. The `=`s
+/// move to the next physical line instead (unless a line holds nothing else).
 pub fn push_folded(out: &mut String, line: &str) {
     let mut width = 0;
+    let mut first = true;
     for c in line.chars() {
         if width + c.len_utf8() > 75 {
+            // The physical line's text (past a continuation's leading space), and its run of `=`.
+            let text = if first { width } else { width - 1 };
+            let held = out.len() - out.trim_end_matches('=').len();
+            let moved = if held < text { held } else { 0 };
+            first = false;
+            out.truncate(out.len() - moved);
             out.push_str("\r\n ");
-            width = 1;
+            out.extend(std::iter::repeat_n('=', moved));
+            width = 1 + moved;
         }
         out.push(c);
         width += c.len_utf8();

@@ -244,3 +244,25 @@ fn card_rules() {
         assert!(c.check().is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn a_fold_never_ends_a_physical_line_with_an_equals_sign() {
+    // A quoted-printable value whose `=` falls at the 75th octet: folded after it, the `=`
+    // would read back as a soft break and be lost.
+    for pad in 0..4 {
+        for run in 1..4 {
+            let value = format!("{}{}A", "a".repeat(50 + pad), "=".repeat(run));
+            let line = format!("NOTE;ENCODING=QUOTED-PRINTABLE:{value}");
+            let lines = vec!["UID:u".to_string(), line, "FN:x".to_string()];
+            let kept = Card { version: CardVersion::V3, lines };
+            let data = ContactData { card: Some(kept.clone()), ..Default::default() };
+            let out = write_vcard("u", &data, VcardVersion::V3);
+            assert!(out.split("\r\n").all(|l| l.len() <= 75 && !l.ends_with('=')), "{out}");
+            assert_eq!(one(&out).data.card.as_ref(), Some(&kept), "{out}");
+        }
+    }
+    // A line of nothing but `=` still folds (and cannot avoid it).
+    let mut s = String::new();
+    line::push_folded(&mut s, &"=".repeat(200));
+    assert!(s.split("\r\n").all(|l| l.len() <= 75), "{s}");
+}
