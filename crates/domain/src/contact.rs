@@ -54,12 +54,33 @@ impl From<Label> for String {
     }
 }
 
-/// A value with its type label.
+/// A value with its type label, and whether it is the preferred one of its kind (vCard's
+/// `TYPE=pref`, `PREF=1` in 4.0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Labeled<T> {
     pub label: Label,
     pub value: T,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pref: bool,
 }
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl<T> Labeled<T> {
+    /// An entry that is not marked preferred.
+    pub fn new(label: Label, value: T) -> Self {
+        Labeled { label, value, pref: false }
+    }
+}
+
+/// The labels the console offers for a phone (`fax`, `pager`… are vCard's own phone types).
+pub const PHONE_LABELS: [&str; 7] = ["mobile", "work", "home", "main", "fax", "pager", "other"];
+/// The labels the console offers for an email.
+pub const EMAIL_LABELS: [&str; 3] = ["work", "home", "other"];
+/// The labels the console offers for an address.
+pub const ADDRESS_LABELS: [&str; 3] = ["home", "work", "other"];
 
 // ---------------------------------------------------------------------------------------------
 // Phones, emails, addresses, birthdays
@@ -308,6 +329,97 @@ impl From<Birthday> for String {
     }
 }
 
+/// The image types a photo may be (what browsers and phones show).
+pub const PHOTO_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+/// A contact's photo: an image inline, as a `data:<type>;base64,<bytes>` URL (vCard 4.0's form;
+/// vCard 3.0's `ENCODING=b;TYPE=JPEG` line is the same bytes). The type is one of
+/// [`PHOTO_TYPES`] and the text base64, checked without decoding it; its size counts towards the
+/// contact's size limit like any other field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Photo(String);
+
+impl Photo {
+    /// A photo from a `data:` URL (whitespace in the base64 dropped).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        let rest = url
+            .get(..5)
+            .filter(|p| p.eq_ignore_ascii_case("data:"))
+            .map(|_| &url[5..])
+            .ok_or("A photo is a data: URL of an image.")?;
+        let (head, data) = rest.split_once(',').ok_or("A photo is a data: URL of an image.")?;
+        let media = head
+            .strip_suffix(";base64")
+            .or_else(|| head.strip_suffix(";BASE64"))
+            .ok_or("A photo's data: URL must be base64.")?;
+        Self::from_parts(media, data)
+    }
+
+    /// A photo from its media type (`image/jpeg`, or vCard 3.0's `JPEG`) and base64 text.
+    pub fn from_parts(media_type: &str, base64: &str) -> Result<Self, String> {
+        let media = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let media = if media.contains('/') { media } else { format!("image/{media}") };
+        let media = if media == "image/jpg" { "image/jpeg".to_string() } else { media };
+        if !PHOTO_TYPES.contains(&media.as_str()) {
+            return Err(format!("A photo must be JPEG, PNG, GIF or WebP, not {media}."));
+        }
+        let data: String = base64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let body = data.trim_end_matches('=');
+        let ok = !body.is_empty()
+            && data.len() - body.len() <= 2
+            && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+        if !ok {
+            return Err("A photo's data is not base64.".into());
+        }
+        Ok(Photo(format!("data:{media};base64,{data}")))
+    }
+
+    /// A photo from base64 bytes alone, its type told by its first bytes (for cards that do not
+    /// say it).
+    pub fn sniff(base64: &str) -> Result<Self, String> {
+        let data = base64.trim_start();
+        let media =
+            [("/9j/", "jpeg"), ("iVBORw0KGgo", "png"), ("R0lGOD", "gif"), ("UklGR", "webp")]
+                .iter()
+                .find(|(magic, _)| data.starts_with(magic))
+                .map(|(_, t)| *t)
+                .ok_or("A photo must be JPEG, PNG, GIF or WebP.")?;
+        Self::from_parts(media, data)
+    }
+
+    /// The `data:` URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// `image/jpeg`, `image/png`…
+    pub fn media_type(&self) -> &str {
+        let head = &self.0[5..];
+        &head[..head.find(';').unwrap_or(0)]
+    }
+    /// The base64 text of the bytes.
+    pub fn base64(&self) -> &str {
+        self.0.split_once(',').map(|(_, d)| d).unwrap_or_default()
+    }
+    /// About how many bytes the image has.
+    pub fn byte_len(&self) -> usize {
+        self.base64().len() / 4 * 3
+    }
+}
+
+impl TryFrom<String> for Photo {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Photo> for String {
+    fn from(value: Photo) -> Self {
+        value.0
+    }
+}
+
 /// A field kept from an import (or a client) that Rolo's model has no place for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtraField {
@@ -358,6 +470,9 @@ pub struct ContactData {
     pub title: String,
     pub birthday: Option<Birthday>,
     pub notes: String,
+    /// The photo (a vCard's first inline `PHOTO`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Photo>,
     pub extra: Vec<ExtraField>,
     /// The groups the contact is in.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -384,6 +499,7 @@ impl PartialEq for ContactData {
             && self.title == other.title
             && self.birthday == other.birthday
             && self.notes == other.notes
+            && self.photo == other.photo
             && self.extra == other.extra
             && self.groups == other.groups
     }
@@ -544,6 +660,9 @@ impl ContactData {
                 self.addresses.push(a.clone());
             }
         }
+        if self.photo.is_none() {
+            self.photo.clone_from(&other.photo);
+        }
         for x in &other.extra {
             if !self.extra.contains(x) {
                 self.extra.push(x.clone());
@@ -624,10 +743,26 @@ pub struct ContactDraft {
     pub title: String,
     pub birthday: String,
     pub notes: String,
+    /// The birthday from the form's three controls (day and month, year optional); when
+    /// the day or the month is given, these win over `birthday`.
+    pub birthday_day: String,
+    pub birthday_month: String,
+    pub birthday_year: String,
+    /// The position (from 0, among the rows as sent) of the preferred phone, email and
+    /// address; empty for none.
+    pub preferred_phone: String,
+    pub preferred_email: String,
+    pub preferred_address: String,
+    /// The photo: a `data:` URL, empty for none, or [`PHOTO_KEEP`] for the photo the contact
+    /// has (a form does not carry it back and forth).
+    pub photo: String,
     pub extra: Vec<ExtraField>,
     /// Group ids (UUIDs) the contact is in.
     pub groups: Vec<String>,
 }
+
+/// A draft's `photo` that keeps the contact's photo as it is.
+pub const PHOTO_KEEP: &str = "keep";
 
 /// Checks one line of text: its length and no control characters.
 fn short(errors: &mut ValidationErrors, field: &str, value: &str, what: &str) {
@@ -646,24 +781,35 @@ impl ContactDraft {
     pub fn parse(&self) -> Result<ContactData, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let trim = |s: &str| s.trim().to_string();
+        let preferred = |raw: &str, i: usize| raw.trim().parse::<usize>().ok() == Some(i);
         let mut phones = Vec::new();
         for (i, p) in self.phones.iter().enumerate().filter(|(_, p)| !p.value.trim().is_empty()) {
             match Phone::parse(&p.value) {
-                Ok(value) => phones.push(Labeled { label: Label::parse(&p.label), value }),
+                Ok(value) => phones.push(Labeled {
+                    label: Label::parse(&p.label),
+                    value,
+                    pref: preferred(&self.preferred_phone, i),
+                }),
                 Err(m) => errors.push(format!("phones[{i}].value"), m),
             }
         }
         let mut emails = Vec::new();
         for (i, e) in self.emails.iter().enumerate().filter(|(_, e)| !e.value.trim().is_empty()) {
             match Email::parse(&e.value) {
-                Ok(value) => emails.push(Labeled { label: Label::parse(&e.label), value }),
+                Ok(value) => emails.push(Labeled {
+                    label: Label::parse(&e.label),
+                    value,
+                    pref: preferred(&self.preferred_email, i),
+                }),
                 Err(m) => errors.push(format!("emails[{i}].value"), m),
             }
         }
         let addresses = self
             .addresses
             .iter()
-            .map(|a| Labeled {
+            .enumerate()
+            .map(|(i, a)| Labeled {
+                pref: preferred(&self.preferred_address, i),
                 label: Label::parse(&a.label),
                 value: Address {
                     po_box: trim(&a.po_box),
@@ -677,10 +823,36 @@ impl ContactDraft {
             })
             .filter(|a| !a.value.is_empty())
             .collect();
-        let birthday = if self.birthday.trim().is_empty() {
+        let (day, month, year) =
+            (self.birthday_day.trim(), self.birthday_month.trim(), self.birthday_year.trim());
+        let from_parts = !day.is_empty() || !month.is_empty();
+        let birthday_text = if from_parts {
+            let y = if year.is_empty() { Ok(2000) } else { year.parse::<i32>() };
+            match (day.parse::<u32>(), month.parse::<u32>(), y) {
+                (Ok(_), Ok(_), Ok(y)) if !(1000..=9999).contains(&y) => {
+                    errors.push("birthday", "Write the year with four digits, or leave it empty.");
+                    String::new()
+                }
+                (Ok(d), Ok(m), Ok(y)) if NaiveDate::from_ymd_opt(y, m, d).is_none() => {
+                    errors.push("birthday", "That day does not exist.");
+                    String::new()
+                }
+                (Ok(d), Ok(m), _) if year.is_empty() => format!("--{m:02}-{d:02}"),
+                (Ok(d), Ok(m), Ok(y)) => format!("{y}-{m:02}-{d:02}"),
+                _ => "?".into(),
+            }
+        } else if !year.is_empty() {
+            "?".into()
+        } else {
+            self.birthday.clone()
+        };
+        let birthday = if birthday_text.trim().is_empty() {
+            None
+        } else if birthday_text == "?" {
+            errors.push("birthday", "Choose the day and the month (the year may stay empty).");
             None
         } else {
-            match Birthday::parse(&self.birthday) {
+            match Birthday::parse(&birthday_text) {
                 Ok(b) => Some(b),
                 Err(m) => {
                     errors.push("birthday", m);
@@ -694,6 +866,16 @@ impl ContactDraft {
             .filter(|x| !x.name.trim().is_empty() || !x.value.trim().is_empty())
             .map(|x| ExtraField { name: x.name.trim().to_string(), value: x.value.clone() })
             .collect();
+        let photo = match self.photo.trim() {
+            "" | PHOTO_KEEP => None,
+            url => match Photo::parse(url) {
+                Ok(p) => Some(p),
+                Err(m) => {
+                    errors.push("photo", m);
+                    None
+                }
+            },
+        };
         let mut groups: Vec<GroupId> = Vec::new();
         for (i, g) in self.groups.iter().enumerate().filter(|(_, g)| !g.trim().is_empty()) {
             match GroupId::parse(g) {
@@ -727,6 +909,7 @@ impl ContactDraft {
             title: trim(&self.title),
             birthday,
             notes: self.notes.trim().to_string(),
+            photo,
             extra,
             groups,
             card: None,
@@ -742,6 +925,18 @@ impl ContactDraft {
         let labeled = |l: &Label, v: &str| LabeledDraft {
             label: l.as_str().to_string(),
             value: v.to_string(),
+        };
+        let first_pref = |prefs: Vec<bool>| {
+            prefs.iter().position(|p| *p).map(|i| i.to_string()).unwrap_or_default()
+        };
+        let (birthday_day, birthday_month, birthday_year) = match data.birthday {
+            Some(Birthday::Date(d)) => {
+                (d.day().to_string(), d.month().to_string(), d.year().to_string())
+            }
+            Some(Birthday::MonthDay { month, day }) => {
+                (day.to_string(), month.to_string(), String::new())
+            }
+            None => Default::default(),
         };
         ContactDraft {
             family_name: data.name.family.clone(),
@@ -770,8 +965,15 @@ impl ContactDraft {
             organization: data.organization.clone(),
             department: data.org_units.join("; "),
             title: data.title.clone(),
-            birthday: data.birthday.map(|b| b.to_string()).unwrap_or_default(),
+            birthday: String::new(),
+            birthday_day,
+            birthday_month,
+            birthday_year,
+            preferred_phone: first_pref(data.phones.iter().map(|p| p.pref).collect()),
+            preferred_email: first_pref(data.emails.iter().map(|p| p.pref).collect()),
+            preferred_address: first_pref(data.addresses.iter().map(|p| p.pref).collect()),
             notes: data.notes.clone(),
+            photo: data.photo.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
             extra: data.extra.clone(),
             groups: data.groups.iter().map(|g| g.to_string()).collect(),
         }

@@ -156,3 +156,95 @@ fn groups_on_contacts_and_group_names() {
     let gd: GroupData = serde_json::from_str(r#"{"name":"家人"}"#).unwrap();
     assert_eq!(gd.name(), "家人");
 }
+
+#[test]
+fn photos_are_images_in_base64() {
+    let p = Photo::parse("data:image/JPEG;base64,/9j/4AAQ\n SkZJRg==").unwrap();
+    assert_eq!(p.as_str(), "data:image/jpeg;base64,/9j/4AAQSkZJRg==");
+    assert_eq!((p.media_type(), p.base64()), ("image/jpeg", "/9j/4AAQSkZJRg=="));
+    assert_eq!(Photo::from_parts("JPG", "/9j/").unwrap().media_type(), "image/jpeg");
+    assert_eq!(Photo::sniff("iVBORw0KGgoAAAA").unwrap().media_type(), "image/png");
+    for bad in [
+        "",
+        "/9j/4AAQ",
+        "data:image/svg+xml;base64,PHN2Zz4=",
+        "data:text/html;base64,PGI+",
+        "data:image/png,rawbytes",
+        "data:image/png;base64,<script>",
+        "data:image/png;base64,====",
+        "data:image/png;base64,",
+        "javascript:alert(1)",
+    ] {
+        assert!(Photo::parse(bad).is_err(), "{bad:?}");
+    }
+    // A form's photo: a data: URL, empty for none, `keep` for the one it has.
+    let draft = |photo: &str| ContactDraft {
+        display_name: "A".into(),
+        photo: photo.into(),
+        ..Default::default()
+    };
+    assert_eq!(draft("").parse().unwrap().photo, None);
+    assert_eq!(draft(PHOTO_KEEP).parse().unwrap().photo, None);
+    assert_eq!(
+        draft("data:image/gif;base64,R0lGODlh").parse().unwrap().photo.unwrap().media_type(),
+        "image/gif"
+    );
+    let err = draft("data:image/svg+xml;base64,PHN2Zz4=").parse().unwrap_err();
+    assert!(err.for_field("photo").is_some(), "{err:?}");
+    // Stored and read back as its data: URL; a stored photo that is not one does not read.
+    let data =
+        ContactData { display_name: "A".into(), photo: Some(p.clone()), ..Default::default() };
+    let json = serde_json::to_string(&data).unwrap();
+    assert!(json.contains("\"photo\":\"data:image/jpeg;base64,/9j/4AAQSkZJRg==\""), "{json}");
+    assert_eq!(serde_json::from_str::<ContactData>(&json).unwrap().photo, Some(p));
+    assert!(
+        serde_json::from_str::<ContactData>(r#"{"photo":"data:text/html;base64,PGI+"}"#).is_err()
+    );
+    // A draft of a contact carries its photo (devices' writes go through one).
+    assert_eq!(ContactDraft::from_data(&data).parse().unwrap().photo, data.photo);
+}
+
+#[test]
+fn the_form_sets_birthdays_by_parts_and_preferred_entries_by_position() {
+    let base = || ContactDraft {
+        display_name: "A".into(),
+        phones: vec![
+            LabeledDraft { label: "mobile".into(), value: "".into() },
+            LabeledDraft { label: "fax".into(), value: "+1 555 0101".into() },
+            LabeledDraft { label: "work".into(), value: "+1 555 0102".into() },
+        ],
+        ..Default::default()
+    };
+    let mut d = base();
+    (d.birthday_day, d.birthday_month) = ("2".into(), "3".into());
+    d.preferred_phone = "2".into();
+    let c = d.parse().unwrap();
+    assert_eq!(c.birthday, Some(Birthday::MonthDay { month: 3, day: 2 }));
+    // The empty first row is skipped; the mark stays with the row it was set on.
+    assert_eq!(c.phones.iter().map(|p| p.pref).collect::<Vec<_>>(), [false, true]);
+    assert_eq!(c.phones[0].label, Label::Custom("fax".into()));
+    d.birthday_year = "1984".into();
+    let c = d.parse().unwrap();
+    assert_eq!(
+        c.birthday,
+        Some(Birthday::Date(chrono::NaiveDate::from_ymd_opt(1984, 3, 2).unwrap()))
+    );
+    // The form shows it back in parts, and the mark on the same entry.
+    let shown = ContactDraft::from_data(&c);
+    assert_eq!(
+        (shown.birthday_day.as_str(), shown.birthday_month.as_str(), shown.birthday_year.as_str()),
+        ("2", "3", "1984")
+    );
+    assert_eq!(shown.preferred_phone, "1");
+    assert_eq!(shown.parse().unwrap(), c);
+    // A day that does not exist, or a year without day and month: a message on the birthday.
+    for (day, month, year) in
+        [("31", "2", ""), ("", "", "1984"), ("5", "", ""), ("29", "2", "2023"), ("1", "1", "84")]
+    {
+        let mut d = base();
+        (d.birthday_day, d.birthday_month, d.birthday_year) =
+            (day.into(), month.into(), year.into());
+        let e = d.parse().unwrap_err();
+        assert!(e.for_field("birthday").is_some(), "{day}/{month}/{year}: {e:?}");
+    }
+}

@@ -157,6 +157,7 @@ pub fn merge(base: Option<&ContactData>, server: &ContactData, device: &ContactD
             &mut c,
         ),
         notes: scalar("notes", b.map(|b| &b.notes), &server.notes, &device.notes, &mut c),
+        photo: scalar("photo", b.map(|b| &b.photo), &server.photo, &device.photo, &mut c),
         extra: set(b.map(|b| &b.extra), &server.extra, &device.extra),
         groups: set(b.map(|b| &b.groups), &server.groups, &device.groups),
         // The server's card, edited to the merged fields by the store's write.

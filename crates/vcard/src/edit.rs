@@ -7,7 +7,9 @@ use domain::{
 };
 
 use crate::line::{escape, join_components, Prop};
-use crate::read::{encode_param, typed, Sources, AB_LABEL, APPLE_OMIT_YEAR, HOW, ROLO_FIELD};
+use crate::read::{
+    encode_param, photo_line, typed, Sources, AB_LABEL, APPLE_OMIT_YEAR, HOW, ROLO_FIELD,
+};
 
 /// Makes `data.card` the card of `data`'s typed fields: the card it holds, or else `previous`
 /// (the contact's card before this write), or else a new vCard 3.0 card, edited where its typed
@@ -42,6 +44,7 @@ pub fn same_typed(a: &ContactData, b: &ContactData) -> bool {
         && a.title == b.title
         && a.birthday == b.birthday
         && a.notes == b.notes
+        && a.photo == b.photo
         && a.extra == b.extra
 }
 
@@ -151,6 +154,19 @@ fn edit(base: Card, old: &ContactData, s: &Sources, new: &ContactData) -> Card {
         &escape(&new.notes),
         !new.notes.is_empty(),
     );
+    if old.photo != new.photo {
+        let line = new.photo.as_ref().map(|p| photo_line(p, e.version));
+        match (s.photo, line) {
+            // The new photo takes the old one's place (and its property group).
+            (Some(i), Some(l)) => match Prop::parse(&lines[i]).and_then(|p| p.group) {
+                Some(g) => e.replace(i, format!("{g}.{l}")),
+                None => e.replace(i, l),
+            },
+            (Some(i), None) => e.remove(i),
+            (None, Some(l)) => e.add(None, l),
+            (None, None) => {}
+        }
+    }
     extras(&mut e, &old.extra, &s.extra, &new.extra);
     let mut out: Vec<String> = e.slots.into_iter().flatten().collect();
     out.extend(e.tail);
@@ -268,6 +284,17 @@ fn list<T: ListValue>(
             }
             text = relabel(e, &text, &new[i].label, kind);
         }
+        if old[j].pref != new[i].pref {
+            let (main, label) = match text.split_once('\n') {
+                Some((m, l)) => (m.to_string(), Some(l.to_string())),
+                None => (text.clone(), None),
+            };
+            let main = set_pref(&main, new[i].pref, e.version);
+            text = match label {
+                Some(l) => format!("{main}\n{l}"),
+                None => main,
+            };
+        }
         match text.split_once('\n') {
             Some((main, label)) => {
                 e.slots[src[j]] = vec![main.to_string(), label.to_string()];
@@ -284,12 +311,21 @@ fn list<T: ListValue>(
         if plan[i].is_none() {
             // The new line (and its label line, if any) go after the last of its kind.
             let value = n.value.value(kind, None);
+            let version = e.version;
+            let pref = |line: String| if n.pref { set_pref(&line, true, version) } else { line };
             match label_type(&n.label, kind) {
-                Some(Some(t)) => e.add(last, format!("{name};TYPE={t}:{value}")),
-                Some(None) => e.add(last, format!("{name}:{value}")),
+                Some(Some(t)) => {
+                    let line = pref(format!("{name};TYPE={t}:{value}"));
+                    e.add(last, line);
+                }
+                Some(None) => {
+                    let line = pref(format!("{name}:{value}"));
+                    e.add(last, line);
+                }
                 None => {
                     let g = e.free_group();
-                    e.add(last, format!("{g}.{name}:{value}"));
+                    let line = pref(format!("{g}.{name}:{value}"));
+                    e.add(last, line);
                     e.add(last, format!("{g}.{AB_LABEL}:{}", escape(n.label.as_str())));
                 }
             }
@@ -362,6 +398,35 @@ fn relabel(e: &mut Edit, line: &str, new: &Label, kind: Kind) -> String {
         (Some(l), Some(g)) => format!("{main}\n{g}.{AB_LABEL}:{}", escape(&l)),
         _ => main,
     }
+}
+
+/// A line marked preferred (`TYPE=pref` in 3.0, `PREF=1` in 4.0) or no longer: every `pref`
+/// type word and `PREF` parameter goes, and the mark of the card's version is added when `on`.
+/// The other parameters stay as written; the type words are written as one `TYPE=`.
+fn set_pref(line: &str, on: bool, version: CardVersion) -> String {
+    let Some(p) = Prop::parse(line) else { return line.to_string() };
+    let mut types: Vec<String> = p.types().into_iter().filter(|t| t != "pref").collect();
+    if on && version == CardVersion::V3 {
+        types.push("pref".into());
+    }
+    let mut head = String::new();
+    if let Some(g) = p.group {
+        head.push_str(g);
+        head.push('.');
+    }
+    head.push_str(p.name);
+    for param in p.params.iter().filter(|x| !x.is_type() && !x.name.eq_ignore_ascii_case("PREF")) {
+        head.push(';');
+        head.push_str(param.raw);
+    }
+    if on && version == CardVersion::V4 {
+        head.push_str(";PREF=1");
+    }
+    if !types.is_empty() {
+        head.push_str(";TYPE=");
+        head.push_str(&types.join(","));
+    }
+    format!("{head}:{}", p.value)
 }
 
 fn birthday_line(b: Birthday, version: CardVersion) -> String {

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use domain::{
-    Address, Birthday, Card, ContactData, Email, ExtraField, Label, Labeled, Phone, StructuredName,
+    Address, Birthday, Card, ContactData, Email, ExtraField, Label, Labeled, Phone, Photo,
+    StructuredName,
 };
 
 use crate::line::{components, unescape, Prop};
@@ -19,6 +20,7 @@ pub struct Sources {
     pub title: Option<usize>,
     pub birthday: Option<usize>,
     pub note: Option<usize>,
+    pub photo: Option<usize>,
     pub phones: Vec<usize>,
     pub emails: Vec<usize>,
     pub addresses: Vec<usize>,
@@ -114,6 +116,14 @@ pub fn typed(card: &Card) -> (ContactData, Sources) {
                 }
                 None => false,
             },
+            "PHOTO" if s.photo.is_none() => match photo_of(p) {
+                Some(photo) => {
+                    d.photo = Some(photo);
+                    s.photo = Some(i);
+                    true
+                }
+                None => false,
+            },
             "TEL" => {
                 let raw = unescape(p.value);
                 let raw = raw.trim();
@@ -121,7 +131,7 @@ pub fn typed(card: &Card) -> (ContactData, Sources) {
                 match Phone::parse(value) {
                     Ok(v) => {
                         let label = label_of(p, &ab_labels, &mut s.labels);
-                        d.phones.push(Labeled { label, value: v });
+                        d.phones.push(Labeled { label, value: v, pref: is_pref(p) });
                         s.phones.push(i);
                         true
                     }
@@ -131,7 +141,7 @@ pub fn typed(card: &Card) -> (ContactData, Sources) {
             "EMAIL" => match Email::parse(&unescape(p.value)) {
                 Ok(v) => {
                     let label = label_of(p, &ab_labels, &mut s.labels);
-                    d.emails.push(Labeled { label, value: v });
+                    d.emails.push(Labeled { label, value: v, pref: is_pref(p) });
                     s.emails.push(i);
                     true
                 }
@@ -153,7 +163,7 @@ pub fn typed(card: &Card) -> (ContactData, Sources) {
                     false
                 } else {
                     let label = label_of(p, &ab_labels, &mut s.labels);
-                    d.addresses.push(Labeled { label, value: a });
+                    d.addresses.push(Labeled { label, value: a, pref: is_pref(p) });
                     s.addresses.push(i);
                     true
                 }
@@ -174,6 +184,38 @@ pub fn typed(card: &Card) -> (ContactData, Sources) {
     let mut k = keep.iter();
     s.extra.retain(|_| *k.next().unwrap_or(&true));
     (d, s)
+}
+
+/// The photo of an inline `PHOTO` line: vCard 4.0's `data:` URL, or 3.0's `ENCODING=b` (or
+/// `BASE64`) bytes with their `TYPE` (or, without one, told by their first bytes). A photo by
+/// reference (a URL) or of another type is not one: its line stays an extra field.
+pub fn photo_of(p: &Prop<'_>) -> Option<Photo> {
+    let value = p.value.trim();
+    if value.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) {
+        return Photo::parse(value).ok();
+    }
+    let inline = p
+        .param("ENCODING")
+        .any(|e| e.eq_ignore_ascii_case("b") || e.eq_ignore_ascii_case("BASE64"));
+    if !inline {
+        return None;
+    }
+    let kind = p.param("TYPE").flat_map(|t| t.split(',')).find(|t| !t.eq_ignore_ascii_case("pref"));
+    match kind {
+        Some(t) => Photo::from_parts(t, value).ok(),
+        None => Photo::sniff(value).ok(),
+    }
+}
+
+/// The `PHOTO` line of `photo` in a card of `version`.
+pub fn photo_line(photo: &Photo, version: domain::CardVersion) -> String {
+    match version {
+        domain::CardVersion::V4 => format!("PHOTO:{}", photo.as_str()),
+        domain::CardVersion::V3 => {
+            let kind = photo.media_type().trim_start_matches("image/").to_ascii_uppercase();
+            format!("PHOTO;ENCODING=b;TYPE={kind}:{}", photo.base64())
+        }
+    }
 }
 
 /// An extra field for a line: Rolo's own fields by their name and value, the rest as the line.
@@ -243,6 +285,11 @@ fn label_of(
         }
     }
     label_of_types(&p.types())
+}
+
+/// Whether a line is marked preferred: `TYPE=pref` (3.0, 2.1) or a `PREF` parameter (4.0).
+pub fn is_pref(p: &Prop<'_>) -> bool {
+    p.types().iter().any(|t| t == "pref") || p.param("PREF").next().is_some()
 }
 
 pub fn label_of_types(types: &[String]) -> Label {

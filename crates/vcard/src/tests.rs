@@ -61,7 +61,62 @@ fn the_typed_view_keeps_components_apart() {
     assert_eq!(d.emails[0].label, Label::Home);
     assert_eq!(d.birthday, Some(Birthday::MonthDay { month: 3, day: 2 }));
     let extra: Vec<&str> = d.extra.iter().map(|x| x.name.as_str()).collect();
-    assert_eq!(extra, ["X-ABADR", "PHOTO"]);
+    assert_eq!(extra, ["X-ABADR"]);
+    let photo = d.photo.expect("the inline photo is typed");
+    assert_eq!((photo.media_type(), photo.base64()), ("image/jpeg", "/9j/4AAQSkZJRgABAQ=="));
+}
+
+#[test]
+fn photos_are_typed_set_replaced_and_removed_in_their_line() {
+    let text = card(IOS);
+    let mut d = one(&text).data;
+    let png = domain::Photo::parse("data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==").unwrap();
+    d.photo = Some(png.clone());
+    let previous = d.card.take();
+    reconcile(&mut d, previous.as_ref());
+    let lines = &d.card.as_ref().unwrap().lines;
+    let before = &previous.as_ref().unwrap().lines;
+    let at = before.iter().position(|l| l.starts_with("PHOTO")).unwrap();
+    assert_eq!(lines[at], "PHOTO;ENCODING=b;TYPE=PNG:iVBORw0KGgoAAAANSUhEUg==");
+    assert_eq!(lines.len(), before.len());
+    for (i, (a, b)) in lines.iter().zip(before).enumerate() {
+        assert!(i == at || a == b, "line {i} changed: {a}");
+    }
+    // Read back from its own text, and in vCard 4.0 as a data: URL.
+    let v3 = write_vcard("u", &d, VcardVersion::V3);
+    assert_eq!(one(&v3).data.photo.as_ref(), Some(&png));
+    let v4 = write_vcard("u", &d, VcardVersion::V4);
+    assert!(v4.contains("PHOTO:data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==\r\n"), "{v4}");
+    assert_eq!(one(&v4).data.photo.as_ref(), Some(&png));
+    // Removed: the line goes, nothing else.
+    d.photo = None;
+    let previous = d.card.take();
+    reconcile(&mut d, previous.as_ref());
+    let lines = &d.card.as_ref().unwrap().lines;
+    assert_eq!(lines.len(), before.len() - 1);
+    assert!(!lines.iter().any(|l| l.starts_with("PHOTO")), "{lines:?}");
+    // A contact without a card gets its photo written from its fields.
+    let fresh =
+        ContactData { display_name: "New".into(), photo: Some(png.clone()), ..Default::default() };
+    let v4 = write_vcard("u", &fresh, VcardVersion::V4);
+    assert_eq!(one(&v4).data.photo.as_ref(), Some(&png), "{v4}");
+}
+
+#[test]
+fn photos_by_reference_or_of_other_types_stay_lines() {
+    for line in [
+        "PHOTO;VALUE=uri:https://example.com/me.jpg",
+        "PHOTO:data:image/svg+xml;base64,PHN2Zz4=",
+        "PHOTO;ENCODING=b;TYPE=TIFF:SUkqAAgAAAA=",
+        "PHOTO;ENCODING=b:AAEC",
+    ] {
+        let d = one(&card(&["FN:x", line])).data;
+        assert_eq!(d.photo, None, "{line}");
+        assert_eq!(d.extra.len(), 1, "{line}");
+    }
+    // Without a type, the bytes tell it.
+    let d = one(&card(&["FN:x", "PHOTO;ENCODING=BASE64:/9j/4AAQ"])).data;
+    assert_eq!(d.photo.map(|p| p.media_type().to_string()).as_deref(), Some("image/jpeg"));
 }
 
 #[test]
@@ -105,6 +160,7 @@ fn removing_and_adding_entries() {
     let mut d = one(&card(IOS)).data;
     d.phones.remove(2);
     d.phones.push(domain::Labeled {
+        pref: false,
         label: Label::Custom("Boat".into()),
         value: domain::Phone::parse("+1 555 0177").unwrap(),
     });
@@ -265,4 +321,56 @@ fn a_fold_never_ends_a_physical_line_with_an_equals_sign() {
     let mut s = String::new();
     line::push_folded(&mut s, &"=".repeat(200));
     assert!(s.split("\r\n").all(|l| l.len() <= 75), "{s}");
+}
+
+#[test]
+fn preferred_marks_are_read_and_set_in_their_line() {
+    let d = one(&card(IOS)).data;
+    assert_eq!(d.phones.iter().map(|p| p.pref).collect::<Vec<_>>(), [true, false, false]);
+    assert!(d.emails[0].pref && d.addresses[0].pref);
+    // The mark moves from the first phone to the second: only those two lines change.
+    let mut e = d.clone();
+    e.phones[0].pref = false;
+    e.phones[1].pref = true;
+    let previous = e.card.take();
+    reconcile(&mut e, previous.as_ref());
+    let before = &previous.as_ref().unwrap().lines;
+    let lines = &e.card.as_ref().unwrap().lines;
+    let changed: Vec<(&String, &String)> =
+        before.iter().zip(lines).filter(|(a, b)| a != b).collect();
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert_eq!(changed[0].1, "TEL;TYPE=cell,voice:+1 555 0100");
+    assert_eq!(changed[1].1, "TEL;TYPE=fax,pref:+1 555 0101");
+    let back = one(&write_vcard("u", &e, VcardVersion::V3)).data;
+    assert_eq!(back.phones.iter().map(|p| p.pref).collect::<Vec<_>>(), [false, true, false]);
+    // In vCard 4.0 the mark is PREF=1, read back the same.
+    let v4 = write_vcard("u", &e, VcardVersion::V4);
+    let back = one(&v4).data;
+    assert_eq!(
+        back.phones.iter().map(|p| p.pref).collect::<Vec<_>>(),
+        [false, true, false],
+        "{v4}"
+    );
+    // A new preferred email in a 4.0 card gets PREF=1.
+    let mut f = one(&card(&["FN:x"])).data;
+    f.card = Some(Card { version: CardVersion::V4, lines: vec!["FN:x".into()] });
+    let previous = f.card.take();
+    f.emails.push(domain::Labeled {
+        label: Label::Work,
+        value: domain::Email::parse("a@b.c").unwrap(),
+        pref: true,
+    });
+    reconcile(&mut f, previous.as_ref());
+    assert!(
+        f.card.as_ref().unwrap().lines.contains(&"EMAIL;PREF=1;TYPE=work:a@b.c".to_string()),
+        "{:?}",
+        f.card
+    );
+}
+
+#[test]
+fn a_photo_value_of_any_text_is_read_without_panicking() {
+    for line in ["PHOTO:dat€:x", "PHOTO:ñata:image/png;base64,AAAA", "PHOTO;ENCODING=b;TYPE=€:AAAA"] {
+        assert_eq!(one(&card(&["FN:x", line])).data.photo, None, "{line}");
+    }
 }

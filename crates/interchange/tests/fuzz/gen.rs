@@ -181,6 +181,7 @@ pub fn draft() -> impl Strategy<Value = ContactDraft> {
                 notes,
                 extra,
                 groups: Vec::new(),
+                ..ContactDraft::default()
             }
         },
     )
