@@ -184,8 +184,13 @@ pub async fn save_contact(
     contact: ContactDraft,
 ) -> Result<String, AppError> {
     let (_, book) = current_book().await?;
-    let data = contact.parse().map_err(|e| AppError::Invalid(e.0))?;
+    let mut data = contact.parse().map_err(|e| AppError::Invalid(e.0))?;
     let store = state()?.store;
+    let existing = id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let (Some(raw), true) = (existing, contact.photo.trim() == domain::PHOTO_KEEP) {
+        // The form keeps the photo the contact has without carrying it.
+        data.photo = store.get_contact(book, parse_id(raw)?).await.map_err(store_error)?.data.photo;
+    }
     let id = match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => {
             store
@@ -455,7 +460,9 @@ pub async fn contact_page(
         offset,
         limit: PAGE_SIZE,
     };
-    state()?.directory.page(book, &query).await.map_err(store_error)
+    let mut page = state()?.directory.page(book, &query).await.map_err(store_error)?;
+    page.book = Some(book.book());
+    Ok(page)
 }
 
 /// Contacts per list page.

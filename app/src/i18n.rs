@@ -177,6 +177,44 @@ fn zh(s: &str) -> Option<&'static str> {
         "Emails" => "邮箱",
         "Addresses" => "地址",
         "Notes" => "备注",
+        "Photo" => "照片",
+        "Mobile" => "手机",
+        "Work" => "工作",
+        "Home" => "住宅",
+        "Main number" => "总机",
+        "Fax" => "传真",
+        "Pager" => "寻呼机",
+        "Other" => "其他",
+        "Custom…" => "自定义…",
+        "Label of your own" => "自定义类型",
+        "Preferred" => "首选",
+        "Close" => "关闭",
+        "preferred" => "首选",
+        "Day" => "日",
+        "Month" => "月",
+        "Year (if known)" => "年（可不填）",
+        "January" => "一月",
+        "February" => "二月",
+        "March" => "三月",
+        "April" => "四月",
+        "May" => "五月",
+        "June" => "六月",
+        "July" => "七月",
+        "August" => "八月",
+        "September" => "九月",
+        "October" => "十月",
+        "November" => "十一月",
+        "December" => "十二月",
+        "Add a photo" => "添加照片",
+        "Replace the photo" => "更换照片",
+        "Remove the photo" => "删除照片",
+        "The new photo" => "新照片",
+        "The current photo" => "当前照片",
+        "Zoom" => "缩放",
+        "Left to right" => "左右位置",
+        "Top to bottom" => "上下位置",
+        "That image is too large (25 MB at most)." => "图片太大（最多 25 MB）。",
+        "That file is not an image this browser can open." => "此浏览器无法打开该文件中的图片。",
         "Other fields" => "其他字段",
         "Family name" => "姓",
         "Given name" => "名",
@@ -234,7 +272,6 @@ fn zh(s: &str) -> Option<&'static str> {
         "Value" => "值",
         "Add field" => "添加字段",
         "Work and more" => "工作及其他",
-        "Birthday (YYYY-MM-DD or --MM-DD)" => "生日（YYYY-MM-DD 或 --MM-DD）",
         "Save" => "保存",
         "Saving…" => "保存中…",
         "Some fields need attention: see the messages below them." => "部分字段需要修改：请查看字段下方的提示。",
@@ -299,6 +336,63 @@ fn zh(s: &str) -> Option<&'static str> {
         "this session" => "当前会话",
         _ => return None,
     })
+}
+
+/// A birthday as people write it: "2 March 1984" or "2 March" in English, "1984年3月2日" or
+/// "3月2日" in Chinese.
+pub fn birthday_text(lang: Lang, b: domain::Birthday) -> String {
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (year, month, day) = match b {
+        domain::Birthday::Date(d) => (Some(d.year()), d.month(), d.day()),
+        domain::Birthday::MonthDay { month, day } => (None, month, day),
+    };
+    match (lang, year) {
+        (Lang::Zh, Some(y)) => format!("{y}年{month}月{day}日"),
+        (Lang::Zh, None) => format!("{month}月{day}日"),
+        (Lang::En, y) => {
+            let name = MONTHS.get(month.saturating_sub(1) as usize).copied().unwrap_or("?");
+            match y {
+                Some(y) => format!("{day} {name} {y}"),
+                None => format!("{day} {name}"),
+            }
+        }
+    }
+}
+
+/// A phone's, email's or address's label as shown: the standard ones in the page's language,
+/// one's own as written; " · preferred" after the preferred one.
+pub fn label_text(lang: Lang, label: &domain::Label, pref: bool) -> String {
+    let text = match label {
+        domain::Label::Mobile => tr(lang, "Mobile").to_string(),
+        domain::Label::Work => tr(lang, "Work").to_string(),
+        domain::Label::Home => tr(lang, "Home").to_string(),
+        domain::Label::Other => tr(lang, "Other").to_string(),
+        domain::Label::Custom(c) => match c.to_lowercase().as_str() {
+            "main" => tr(lang, "Main number").to_string(),
+            "fax" => tr(lang, "Fax").to_string(),
+            "pager" => tr(lang, "Pager").to_string(),
+            _ => c.clone(),
+        },
+    };
+    if pref {
+        format!("{text} · {}", tr(lang, "preferred"))
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { useRolo, signIn, hydrated, assertNoErrors } from './harness.mjs';
+import { useRolo, signIn, hydrated, assertNoErrors, openContact } from './harness.mjs';
 
 const env = useRolo([
   ['root', 'root-password-1', true],
@@ -108,7 +108,7 @@ test('a directory read by everyone, a book shared read-write, then withdrawn', a
   // The owner sees who changed it.
   await olga.goto(`${env.rolo.url}/`);
   await switchTo(olga, 'Project X');
-  await olga.getByRole('link', { name: 'Pat Partner' }).click();
+  await openContact(olga, 'Pat Partner');
   await olga.locator('.history-list .by', { hasText: 'uma · Console' }).waitFor();
 
   // Withdrawn: the book is gone from uma's console at once.

@@ -2,7 +2,7 @@
 // recorded, revoke it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useRolo, signIn, hydrated, assertNoErrors } from './harness.mjs';
+import { useRolo, signIn, hydrated, assertNoErrors, openContact } from './harness.mjs';
 
 const env = useRolo([['alice', 'alice-password-1']]);
 
@@ -41,7 +41,7 @@ test('a device added in the console syncs with its token and can be revoked', as
   await page.getByRole('cell', { name: /from 127\.0\.0\.1/ }).waitFor();
   await page.getByRole('cell', { name: '0 / 1' }).waitFor();
   await page.getByRole('link', { name: 'Contacts' }).click();
-  await page.getByRole('link', { name: 'From Laptop' }).click();
+  await openContact(page, 'From Laptop');
   await page.getByRole('listitem').filter({ hasText: /Revision 1 · .* · Work laptop \(pc\) · created/ }).waitFor();
 
   // Revoke: the token stops working.

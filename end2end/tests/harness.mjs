@@ -114,3 +114,14 @@ export function useRolo(accounts) {
   });
   return env;
 }
+
+/// Opens a contact's own page from the list by its name: on a wide screen the name opens it
+/// beside the list, whose Open link leads to its page.
+export async function openContact(page, name) {
+  await page.locator('table.contacts td.name a', { hasText: name }).first().click();
+  const pane = page.locator('aside.contact-pane');
+  const own = page.getByRole('heading', { name, level: 1 });
+  await Promise.race([pane.waitFor(), own.waitFor()]);
+  if (await pane.count()) await pane.getByRole('link', { name: 'Open' }).click();
+  await own.waitFor();
+}

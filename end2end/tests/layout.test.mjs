@@ -79,3 +79,48 @@ test('the list fits phone, tablet and desktop screens', async () => {
   }
   console.log(`contacts on the first screen: phone ${figures.phone}, tablet ${figures.tablet}, desktop ${figures.desktop}`);
 });
+
+test('on a desktop a contact opens beside the list; on a phone, on its own page', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, env.rolo.url, 'lena', 'lena-password-1');
+  await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+  await hydrated(page);
+  const link = page.locator('table.contacts td.name a').nth(3);
+  const name = (await link.textContent()).trim();
+  await link.click();
+  const pane = page.locator('aside.contact-pane');
+  await pane.getByRole('heading', { name }).waitFor();
+  assert.match(page.url(), /[?&]open=[0-9a-f-]{36}/);
+  // Beside the list, which stays on the screen with its numbers on one line.
+  const paneBox = await pane.boundingBox();
+  const listBox = await page.locator('table.contacts').boundingBox();
+  assert.ok(paneBox.x >= listBox.x + listBox.width - 1, `pane at ${paneBox.x}, list ends at ${listBox.x + listBox.width}`);
+  const f = await firstScreen(page);
+  assert.deepEqual(f.wrapped, [], 'every cell on one line beside the pane');
+  assert.ok(f.visible >= 15, `${f.visible} contacts on the first screen beside the pane`);
+  await page.screenshot({ path: path.join(shots, 'list-pane-desktop.png') });
+  // Another one replaces it; Back returns to the first; Close closes it.
+  const other = (await page.locator('table.contacts td.name a').nth(5).textContent()).trim();
+  await page.locator('table.contacts td.name a').nth(5).click();
+  await pane.getByRole('heading', { name: other }).waitFor();
+  await page.goBack();
+  await pane.getByRole('heading', { name }).waitFor();
+  await pane.getByRole('link', { name: 'Close' }).click();
+  await pane.waitFor({ state: 'detached' });
+  assert.doesNotMatch(page.url(), /open=/);
+  await context.close();
+
+  const phone = await env.browser.newContext({ viewport: { width: 390, height: 844 } });
+  const p = await phone.newPage();
+  await signIn(p, env.rolo.url, 'lena', 'lena-password-1');
+  await p.getByRole('heading', { name: 'Contacts' }).waitFor();
+  await hydrated(p);
+  const first = p.locator('table.contacts td.name a').first();
+  const firstName = (await first.textContent()).trim();
+  await first.click();
+  await p.getByRole('heading', { name: firstName, level: 1 }).waitFor();
+  assert.match(p.url(), /\/contacts\/[0-9a-f-]{36}$/);
+  assert.equal(await p.locator('aside.contact-pane').count(), 0);
+  await phone.close();
+});

@@ -110,7 +110,8 @@ test('bulk delete with Undo, restore from the trash, empty the trash', async () 
 
   // Delete a contact from its page, then empty the trash (confirmed): it is gone for good.
   await page.getByRole('link', { name: 'David' }).click();
-  await page.getByRole('heading', { name: 'David' }).waitFor();
+  await page.locator('aside.contact-pane').getByRole('link', { name: 'Open' }).click();
+  await page.getByRole('heading', { name: 'David', level: 1 }).waitFor();
   await hydrated(page);
   await page.getByRole('link', { name: 'Delete…' }).click();
   await page.getByRole('dialog', { name: 'Delete this contact?' }).getByRole('button', { name: 'Delete contact' }).click();

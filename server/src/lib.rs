@@ -7,6 +7,7 @@ pub mod cli_backup;
 pub mod cli_books;
 pub mod cli_transfer;
 pub mod config;
+pub mod photo_routes;
 pub mod setup;
 pub mod transfer_routes;
 pub mod web;

@@ -311,6 +311,8 @@ async fn security_headers(
         );
     } else if static_file {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    } else if path.starts_with("/console/photos/") && h.contains_key(header::CACHE_CONTROL) {
+        // A photo's address names the contact's revision: kept by this browser only.
     } else {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -354,6 +356,7 @@ pub fn router_with(
         crate::transfer_routes::router(state.store.clone(), state.directory.clone(), limits)
             .layer(middleware::from_fn(same_origin))
             .layer(RequestBodyLimitLayer::new(limits.max_bytes + 64 * 1024));
+    let photos = crate::photo_routes::router(state.store.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -367,6 +370,7 @@ pub fn router_with(
         .with_state(state)
         .merge(devices)
         .merge(files)
+        .merge(photos)
         .merge(dav)
         .layer(middleware::from_fn_with_state(https, security_headers))
         .layer(middleware::from_fn(track))

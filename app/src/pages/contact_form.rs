@@ -59,6 +59,82 @@ fn with_blank<T: Default>(mut v: Vec<T>) -> Vec<T> {
     v
 }
 
+/// The value of the label choice that stands for a label of one's own.
+const CUSTOM: &str = "_custom";
+
+/// A label chosen from those that fit the field (`choices`), or one of the user's own typed
+/// into a box that appears for "Custom…". Whichever is in use carries the field's `name`.
+#[component]
+fn LabelPicker(
+    id: String,
+    name: String,
+    caption: String,
+    choices: &'static [&'static str],
+    current: String,
+) -> impl IntoView {
+    let lower = current.trim().to_lowercase();
+    let lower = match lower.as_str() {
+        "" => "other".to_string(),
+        "cell" | "cellular" => "mobile".to_string(),
+        _ => lower,
+    };
+    let standard = choices.iter().find(|c| **c == lower).copied();
+    let custom = RwSignal::new(standard.is_none());
+    let custom_text = if standard.is_none() { current.clone() } else { String::new() };
+    let select_name = name.clone();
+    let custom_id = format!("{id}-custom");
+    view! {
+        <div class="field label-field">
+            <label for=id.clone()>{caption}</label>
+            <select
+                id=id
+                name=move || (!custom.get()).then(|| select_name.clone())
+                on:change=move |ev| custom.set(event_target_value(&ev) == CUSTOM)
+            >
+                {choices.iter().map(|c| view! {
+                    <option value=*c selected=standard == Some(*c)>{crate::i18n::t(label_caption(c))}</option>
+                }).collect_view()}
+                <option value=CUSTOM selected=standard.is_none()>{crate::i18n::t("Custom…")}</option>
+            </select>
+            <input
+                id=custom_id
+                type="text"
+                class="custom-label"
+                name=move || custom.get().then(|| name.clone())
+                value=custom_text
+                hidden=move || !custom.get()
+                aria-label=crate::i18n::t("Label of your own")
+                placeholder=crate::i18n::t("Label of your own")
+                maxlength="64"
+            />
+        </div>
+    }
+}
+
+/// How a standard label is shown.
+fn label_caption(label: &str) -> &'static str {
+    match label {
+        "mobile" => "Mobile",
+        "work" => "Work",
+        "home" => "Home",
+        "main" => "Main number",
+        "fax" => "Fax",
+        "pager" => "Pager",
+        _ => "Other",
+    }
+}
+
+/// The "preferred" mark of a row: one of its kind (a radio group by `name`).
+fn preferred_mark(name: &'static str, i: usize, checked: bool, what: String) -> impl IntoView {
+    view! {
+        <label class="pref">
+            <input type="radio" name=name value=i.to_string() checked=checked/>
+            {crate::i18n::t("Preferred")}
+            <span class="visually-hidden">{what}</span>
+        </label>
+    }
+}
+
 #[component]
 fn LabeledRows(
     save: Save,
@@ -68,7 +144,11 @@ fn LabeledRows(
     value_label: &'static str,
     input_type: &'static str,
     initial: Vec<LabeledDraft>,
+    choices: &'static [&'static str],
+    preferred: String,
 ) -> impl IntoView {
+    let pref_name: &'static str =
+        if kind == "phones" { "contact[preferred_phone]" } else { "contact[preferred_email]" };
     let initial = StoredValue::new(with_blank(initial));
     let rows = RwSignal::new(initial.with_value(|v| v.len()));
     view! {
@@ -78,21 +158,18 @@ fn LabeledRows(
                 {
                     let row = initial.with_value(|v| v.get(i).cloned().unwrap_or_default());
                     let label_id = dom_id(&format!("{kind}[{i}].label"));
+                    let caption = match crate::i18n::lang() {
+                        crate::i18n::Lang::Zh => format!("{} {} 类型", crate::i18n::t(value_label), i + 1),
+                        crate::i18n::Lang::En => format!("{value_label} {} type", i + 1),
+                    };
+                    let which = match crate::i18n::lang() {
+                        crate::i18n::Lang::Zh => format!("{} {}", crate::i18n::t(value_label), i + 1),
+                        crate::i18n::Lang::En => format!("{value_label} {}", i + 1),
+                    };
+                    let checked = preferred == i.to_string();
                     view! {
                         <div class="row">
-                            <div class="field label-field">
-                                <label for=label_id.clone()>{match crate::i18n::lang() {
-                                    crate::i18n::Lang::Zh => format!("{} {} 类型", crate::i18n::t(value_label), i + 1),
-                                    crate::i18n::Lang::En => format!("{value_label} {} type", i + 1),
-                                }}</label>
-                                <input
-                                    id=label_id
-                                    name=format!("contact[{kind}][{i}][label]")
-                                    list="label-choices"
-                                    value=row.label
-                                    placeholder="mobile"
-                                />
-                            </div>
+                            <LabelPicker id=label_id name=format!("contact[{kind}][{i}][label]") caption choices current=row.label/>
                             {text_input(
                                 save,
                                 value_label,
@@ -101,6 +178,7 @@ fn LabeledRows(
                                 row.value,
                                 input_type,
                             )}
+                            {preferred_mark(pref_name, i, checked, which)}
                         </div>
                     }
                 }
@@ -116,7 +194,7 @@ fn LabeledRows(
 }
 
 #[component]
-fn AddressRows(save: Save, initial: Vec<AddressDraft>) -> impl IntoView {
+fn AddressRows(save: Save, initial: Vec<AddressDraft>, preferred: String) -> impl IntoView {
     let initial = StoredValue::new(with_blank(initial));
     let rows = RwSignal::new(initial.with_value(|v| v.len()));
     view! {
@@ -128,15 +206,19 @@ fn AddressRows(save: Save, initial: Vec<AddressDraft>) -> impl IntoView {
                     let label_id = dom_id(&format!("addresses[{i}].label"));
                     let n = |f: &str| format!("contact[addresses][{i}][{f}]");
                     let k = |f: &str| format!("addresses[{i}].{f}");
+                    let caption = match crate::i18n::lang() {
+                        crate::i18n::Lang::Zh => format!("地址 {} 类型", i + 1),
+                        crate::i18n::Lang::En => format!("Address {} type", i + 1),
+                    };
+                    let which = match crate::i18n::lang() {
+                        crate::i18n::Lang::Zh => format!("地址 {}", i + 1),
+                        crate::i18n::Lang::En => format!("Address {}", i + 1),
+                    };
+                    let checked = preferred == i.to_string();
                     view! {
                         <div class="address">
-                            <div class="field label-field">
-                                <label for=label_id.clone()>{match crate::i18n::lang() {
-                                    crate::i18n::Lang::Zh => format!("地址 {} 类型", i + 1),
-                                    crate::i18n::Lang::En => format!("Address {} type", i + 1),
-                                }}</label>
-                                <input id=label_id name=n("label") list="label-choices" value=a.label placeholder="home"/>
-                            </div>
+                            <LabelPicker id=label_id name=n("label") caption choices=&domain::ADDRESS_LABELS current=a.label/>
+                            {preferred_mark("contact[preferred_address]", i, checked, which)}
                             {text_input(save, "Street", &k("street"), n("street"), a.street, "text")}
                             {text_input(save, "Apartment, suite", &k("extended"), n("extended"), a.extended, "text")}
                             {text_input(save, "PO box", &k("po_box"), n("po_box"), a.po_box, "text")}
@@ -176,6 +258,217 @@ fn ExtraRows(save: Save, initial: Vec<ExtraField>) -> impl IntoView {
     }
 }
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A birthday as a day, a month and a year that may stay empty.
+#[component]
+fn BirthdayField(save: Save, day: String, month: String, year: String) -> impl IntoView {
+    let err = error_for(save, "birthday".into());
+    let err2 = err.clone();
+    view! {
+        <fieldset class="date-field" aria-describedby="f-birthday-error">
+            <legend>{crate::i18n::t("Birthday")}</legend>
+            <div class="date-parts">
+                <div class="field">
+                    <label for="f-birthday-day">{crate::i18n::t("Day")}</label>
+                    <select id="f-birthday-day" name="contact[birthday_day]" aria-invalid=move || if err().is_some() { "true" } else { "false" }>
+                        <option value="" selected=day.is_empty()>"—"</option>
+                        {(1..=31).map(|d| { let v = d.to_string(); view! { <option value=v.clone() selected=day == v>{v.clone()}</option> } }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-birthday-month">{crate::i18n::t("Month")}</label>
+                    <select id="f-birthday-month" name="contact[birthday_month]">
+                        <option value="" selected=month.is_empty()>"—"</option>
+                        {MONTHS.iter().enumerate().map(|(i, m)| { let v = (i + 1).to_string(); view! { <option value=v.clone() selected=month == v>{crate::i18n::t(m)}</option> } }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-birthday-year">{crate::i18n::t("Year (if known)")}</label>
+                    <input id="f-birthday-year" name="contact[birthday_year]" type="number" inputmode="numeric" min="1000" max="9999" value=year class="year"/>
+                </div>
+            </div>
+            <span class="field-error" id="f-birthday-error" role="alert">{err2}</span>
+        </fieldset>
+    }
+}
+
+/// The side of a photo made in the browser, in pixels (a JPEG of a few tens of KB).
+pub const PHOTO_SIDE: u32 = 384;
+/// The largest image file the form opens (it is made small before it is sent).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub const PHOTO_FILE_MAX: f64 = 25.0 * 1024.0 * 1024.0;
+
+/// The photo: the one the contact has (kept unless changed), or one chosen from a file, cropped
+/// to a square (zoom and position) and made [`PHOTO_SIDE`] pixels wide in the browser, sent as
+/// a JPEG `data:` URL in `contact[photo]` (`keep` keeps the contact's, empty removes it).
+#[component]
+fn PhotoField(save: Save, initial: String, current: Option<String>) -> impl IntoView {
+    let value = RwSignal::new(initial);
+    let chosen = RwSignal::new(false);
+    let zoom = RwSignal::new(1.0_f64);
+    let across = RwSignal::new(50.0_f64);
+    let down = RwSignal::new(50.0_f64);
+    let problem = RwSignal::new(None::<String>);
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let err = error_for(save, "photo".into());
+    let message = move || problem.get().or_else(err.clone());
+    #[cfg(feature = "hydrate")]
+    let image = StoredValue::new_local(None::<web_sys::HtmlImageElement>);
+    #[cfg(feature = "hydrate")]
+    let draw = move || {
+        use wasm_bindgen::JsCast;
+        let (Some(img), Some(canvas)) = (image.get_value(), canvas.get_untracked()) else {
+            return;
+        };
+        let Some(ctx) = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+        else {
+            return;
+        };
+        let (w, h) = (f64::from(img.natural_width()), f64::from(img.natural_height()));
+        let side = w.min(h) / zoom.get_untracked().max(1.0);
+        let sx = (w - side) * across.get_untracked() / 100.0;
+        let sy = (h - side) * down.get_untracked() / 100.0;
+        let out = f64::from(PHOTO_SIDE);
+        ctx.set_fill_style_str("#fff");
+        ctx.fill_rect(0.0, 0.0, out, out);
+        let _ = ctx.draw_image_with_html_image_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+            &img, sx, sy, side, side, 0.0, 0.0, out, out,
+        );
+        if let Ok(url) = canvas.to_data_url_with_type_and_encoder_options(
+            "image/jpeg",
+            &wasm_bindgen::JsValue::from_f64(0.85),
+        ) {
+            value.set(url);
+        }
+    };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        zoom.track();
+        across.track();
+        down.track();
+        if chosen.get() {
+            draw();
+        }
+    });
+    let on_file = move |_ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::closure::Closure;
+            use wasm_bindgen::JsCast;
+            problem.set(None);
+            let Some(file) = _ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|i| i.files())
+                .and_then(|f| f.get(0))
+            else {
+                return;
+            };
+            if file.size() > PHOTO_FILE_MAX {
+                problem
+                    .set(Some(crate::i18n::t("That image is too large (25 MB at most).").into()));
+                return;
+            }
+            let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) else { return };
+            let Ok(img) = web_sys::HtmlImageElement::new() else { return };
+            let loaded = img.clone();
+            let src = url.clone();
+            let on_load = Closure::once_into_js(move || {
+                let _ = web_sys::Url::revoke_object_url(&url);
+                image.set_value(Some(loaded));
+                zoom.set(1.0);
+                across.set(50.0);
+                down.set(50.0);
+                chosen.set(true);
+                draw();
+            });
+            let on_error = Closure::once_into_js(move || {
+                problem.set(Some(
+                    crate::i18n::t("That file is not an image this browser can open.").into(),
+                ));
+            });
+            img.set_onload(Some(on_load.unchecked_ref()));
+            img.set_onerror(Some(on_error.unchecked_ref()));
+            img.set_src(&src);
+        }
+    };
+    let remove = move |_| {
+        value.set(String::new());
+        chosen.set(false);
+        problem.set(None);
+    };
+    let slider = move |id: &'static str,
+                       label: &'static str,
+                       min: f64,
+                       max: f64,
+                       step: f64,
+                       sig: RwSignal<f64>| {
+        view! {
+            <div class="field slider">
+                <label for=id>{crate::i18n::t(label)}</label>
+                <input id=id type="range" min=min max=max step=step
+                    prop:value=move || sig.get().to_string()
+                    on:input=move |ev| if let Ok(v) = event_target_value(&ev).parse() { sig.set(v) }/>
+            </div>
+        }
+    };
+    let has_current = current.is_some();
+    view! {
+        <fieldset class="rows photo-field">
+            <legend>{crate::i18n::t("Photo")}</legend>
+            <div class="photo-row">
+                <canvas
+                    node_ref=canvas
+                    class="portrait"
+                    width=PHOTO_SIDE
+                    height=PHOTO_SIDE
+                    hidden=move || !chosen.get()
+                    role="img"
+                    aria-label=crate::i18n::t("The new photo")
+                ></canvas>
+                {current.map(|src| view! {
+                    <img class="portrait" src=src alt=crate::i18n::t("The current photo") width="96" height="96"
+                        hidden=move || chosen.get() || value.with(|v| v != domain::PHOTO_KEEP)/>
+                })}
+                <div class="photo-controls">
+                    <div class="field">
+                        <label for="f-photo-file">{move || if has_current || chosen.get() { crate::i18n::t("Replace the photo") } else { crate::i18n::t("Add a photo") }}</label>
+                        <input id="f-photo-file" type="file" accept="image/jpeg,image/png,image/gif,image/webp" on:change=on_file/>
+                    </div>
+                    <Show when=move || chosen.get()>
+                        {slider("f-photo-zoom", "Zoom", 1.0, 4.0, 0.05, zoom)}
+                        {slider("f-photo-x", "Left to right", 0.0, 100.0, 1.0, across)}
+                        {slider("f-photo-y", "Top to bottom", 0.0, 100.0, 1.0, down)}
+                    </Show>
+                    <Show when=move || value.with(|v| !v.is_empty())>
+                        <button type="button" class="link" on:click=remove>{crate::i18n::t("Remove the photo")}</button>
+                    </Show>
+                    <span class="field-error" id="f-photo-error" role="alert">{message}</span>
+                </div>
+            </div>
+            <input type="hidden" name="contact[photo]" prop:value=move || value.get() value=value.get_untracked()/>
+        </fieldset>
+    }
+}
+
 /// One checkbox per group; checked ones are sent as `contact[groups][i]`.
 #[component]
 fn GroupChecks(selected: Vec<String>) -> impl IntoView {
@@ -210,7 +503,11 @@ fn GroupChecks(selected: Vec<String>) -> impl IntoView {
 #[component]
 pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView {
     let save = ServerAction::<SaveContact>::new();
-    let draft = existing.as_ref().map(|c| ContactDraft::from_data(&c.data)).unwrap_or_default();
+    let mut draft = existing.as_ref().map(|c| ContactDraft::from_data(&c.data)).unwrap_or_default();
+    if !draft.photo.is_empty() {
+        // The page does not carry the photo back and forth: the server keeps the one it has.
+        draft.photo = domain::PHOTO_KEEP.into();
+    }
     let general_error = move || {
         save.value().with(|v| match v {
             Some(Err(AppError::Invalid(_))) => Some(
@@ -221,6 +518,10 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
             _ => None,
         })
     };
+    let photo_src = existing
+        .as_ref()
+        .filter(|c| c.data.photo.is_some())
+        .map(|c| format!("/console/photos/current/{}/{}/full", c.id, c.revision));
     let cancel_href =
         existing.as_ref().map(|c| format!("/contacts/{}", c.id)).unwrap_or_else(|| "/".into());
     let hidden = existing.as_ref().map(|c| {
@@ -236,12 +537,6 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
     view! {
         <ActionForm action=save attr:class="contact-form card" attr:aria-label=crate::i18n::t("Contact") attr:aria-keyshortcuts="Control+S">
             {hidden}
-            <datalist id="label-choices">
-                <option value="mobile"></option>
-                <option value="work"></option>
-                <option value="home"></option>
-                <option value="other"></option>
-            </datalist>
             <p class="error" role="alert">{general_error}</p>
             <fieldset class="names">
                 <legend>{crate::i18n::t("Name")}</legend>
@@ -253,21 +548,22 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
                 {t("Display name", "display_name", draft.display_name.clone())}
                 {t("Nickname", "nickname", draft.nickname.clone())}
             </fieldset>
-            <LabeledRows save kind="phones" title="Phones" value_label="Phone" input_type="tel" initial=draft.phones.clone()/>
-            <LabeledRows save kind="emails" title="Emails" value_label="Email" input_type="text" initial=draft.emails.clone()/>
-            <AddressRows save initial=draft.addresses.clone()/>
+            <LabeledRows save kind="phones" title="Phones" value_label="Phone" input_type="tel" initial=draft.phones.clone() choices=&domain::PHONE_LABELS preferred=draft.preferred_phone.clone()/>
+            <LabeledRows save kind="emails" title="Emails" value_label="Email" input_type="text" initial=draft.emails.clone() choices=&domain::EMAIL_LABELS preferred=draft.preferred_email.clone()/>
+            <AddressRows save initial=draft.addresses.clone() preferred=draft.preferred_address.clone()/>
             <fieldset class="work">
                 <legend>{crate::i18n::t("Work and more")}</legend>
                 {t("Organization", "organization", draft.organization.clone())}
                 {t("Department", "department", draft.department.clone())}
                 {t("Title", "title", draft.title.clone())}
-                {text_input(save, "Birthday (YYYY-MM-DD or --MM-DD)", "birthday", "contact[birthday]".into(), draft.birthday.clone(), "text")}
+                <BirthdayField save day=draft.birthday_day.clone() month=draft.birthday_month.clone() year=draft.birthday_year.clone()/>
                 <div class="field">
                     <label for="f-notes">{crate::i18n::t("Notes")}</label>
                     <textarea id="f-notes" name="contact[notes]" rows="4">{crate::textarea_text(draft.notes.clone())}</textarea>
                     <span class="field-error" role="alert">{error_for(save, "notes".into())}</span>
                 </div>
             </fieldset>
+            <PhotoField save initial=draft.photo.clone() current=photo_src/>
             <GroupChecks selected=draft.groups.clone()/>
             <ExtraRows save initial=draft.extra.clone()/>
             <div class="actions">

@@ -88,6 +88,9 @@ pub fn ContactList() -> impl IntoView {
     });
     // What is typed in the search box: searched as it is typed, without a navigation per
     // keystroke; a link followed (a group, a page) takes the search from its URL again.
+    // The contact open beside the list (wide screens): `?open=<id>`, apart from the list's own
+    // state so that opening one does not fetch the list again.
+    let open = Memo::new(move |_| query.read().get("open").filter(|o| !o.is_empty()));
     let typed = RwSignal::new(from_url.get_untracked().q);
     Effect::watch(move || from_url.get(), move |url, _, _| typed.set(url.q.clone()), false);
     let state = Memo::new(move |_| {
@@ -303,7 +306,7 @@ pub fn ContactList() -> impl IntoView {
 
     view! {
         <PageTitle text=format!("{} · Rolo", tr(lang, "Contacts"))/>
-        <div class="with-sidebar">
+        <div class="with-sidebar" class:has-pane=move || open.get().is_some()>
             <aside class="sidebar" aria-label=tr(lang, "Groups")>
                 <h2>{tr(lang, "Groups")}</h2>
                 <Transition fallback=loading>{sidebar}</Transition>
@@ -361,6 +364,7 @@ pub fn ContactList() -> impl IntoView {
                 })}
                 <Transition fallback=loading>{list}</Transition>
             </section>
+            <ContactPane open close=Signal::derive(move || state.get().href())/>
         </div>
         <Show when=move || confirming.get().is_some()>
             {move || confirming.get().map(|g| view! {
@@ -541,6 +545,7 @@ fn list_body(
         </nav>
         {(total == 0).then(|| view! { <p class="empty">{tr(lang, "No contact matches.")}</p> })}
     };
+    let book = p.book;
     let rows = p
         .items
         .into_iter()
@@ -568,7 +573,7 @@ fn list_body(
                                 picked.update(|p| { if on { p.insert(id); } else { p.remove(&id); } });
                             }/>
                     </td>
-                    <td class="name"><a href=format!("/contacts/{}", c.id)>{c.display_name.clone()}</a></td>
+                    <td class="name"><a href=format!("/contacts/{}", c.id) on:click=move |ev| open_beside(ev, state, id)>{avatar(&c, book)}<span>{c.display_name.clone()}</span></a></td>
                     <td class="phone">{c.phone.clone().unwrap_or_default()}</td>
                     <td class="email">{c.email.clone().unwrap_or_default()}</td>
                     <td class="org">{c.organization.clone()}</td>
@@ -604,4 +609,91 @@ fn list_body(
             <tbody>{rows}</tbody>
         </table>
     })
+}
+
+/// A contact's picture in the list: its thumbnail (loaded when scrolled to, kept by the browser),
+/// or its initials on a colour of its own. Beside the name, so empty to screen readers.
+pub fn avatar(c: &views::ContactSummary, book: Option<domain::BookId>) -> impl IntoView {
+    match book.and_then(|b| c.thumbnail(b)) {
+        Some(src) => Either::Left(view! {
+            <img class="avatar" src=src alt="" width="32" height="32" loading="lazy" decoding="async"/>
+        }),
+        None => {
+            let class = format!("avatar initials c{}", views::avatar_colour(&c.id));
+            // Drawn by the style sheet from the attribute: the name's text stays the name.
+            Either::Right(
+                view! { <span class=class aria-hidden="true" data-initials=views::initials(&c.display_name)></span> },
+            )
+        }
+    }
+}
+
+/// Where the contact opens beside the list instead of on a page of its own.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub const WIDE: &str = "(min-width: 1000px)";
+
+/// A click on a name: on a wide screen the contact opens beside the list (`?open=<id>`, a step
+/// in the history); elsewhere, or with a modifier key (a new tab), the link is followed.
+fn open_beside(ev: leptos::ev::MouseEvent, state: Memo<ListState>, id: ContactId) {
+    if ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() || ev.button() != 0 {
+        return;
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let wide = window().match_media(WIDE).ok().flatten().is_some_and(|m| m.matches());
+        if wide {
+            ev.prevent_default();
+            let href = state.get_untracked().href();
+            let sep = if href.contains('?') { '&' } else { '?' };
+            use_navigate()(
+                &format!("{href}{sep}open={id}"),
+                NavigateOptions { scroll: false, ..Default::default() },
+            );
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (state, id);
+}
+
+/// The contact open beside the list: its picture, name, fields and links to open, edit or
+/// close it.
+#[component]
+fn ContactPane(open: Memo<Option<String>>, close: Signal<String>) -> impl IntoView {
+    let contact = Resource::new(
+        move || open.get(),
+        |id| async move {
+            match id {
+                Some(id) => crate::api::get_contact(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    let lang = lang();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match contact.await {
+                    Ok(Some(c)) => {
+                        let id = c.id;
+                        Some(Either::Left(view! {
+                            <aside class="contact-pane card" aria-labelledby="pane-name">
+                                <div class="pane-head">
+                                    {super::portrait(&c)}
+                                    <h2 id="pane-name">{c.data.display_name.clone()}</h2>
+                                </div>
+                                <p class="pane-links">
+                                    <a class="button" href=format!("/contacts/{id}")>{tr(lang, "Open")}</a>
+                                    <a class="button edit-control" href=format!("/contacts/{id}/edit") data-key="e" aria-keyshortcuts="E">{tr(lang, "Edit")}</a>
+                                    <a class="button" href=move || close.get()>{tr(lang, "Close")}</a>
+                                </p>
+                                {super::contact_fields(&c.data)}
+                            </aside>
+                        }))
+                    }
+                    Ok(None) => None,
+                    Err(e) => Some(Either::Right(view! { <aside class="contact-pane card">{error_view(e)}</aside> })),
+                }
+            })}
+        </Transition>
+    }
 }

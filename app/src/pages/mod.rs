@@ -341,25 +341,50 @@ pub fn ContactDetail() -> impl IntoView {
     }
 }
 
-fn contact_card(
-    c: Contact,
-    confirming: RwSignal<bool>,
-    restore: ServerAction<RestoreRevision>,
-) -> impl IntoView {
-    let d = c.data.clone();
-    let id = c.id.to_string();
+/// A contact's photo on its page, or its initials on its colour.
+pub(crate) fn portrait(c: &Contact) -> impl IntoView {
+    match &c.data.photo {
+        Some(_) => Either::Left(view! {
+            <img
+                class="portrait"
+                src=format!("/console/photos/current/{}/{}/full", c.id, c.revision)
+                alt=match lang() {
+                    Lang::Zh => format!("{} 的照片", c.data.display_name),
+                    Lang::En => format!("Photo of {}", c.data.display_name),
+                }
+                width="96"
+                height="96"
+            />
+        }),
+        None => {
+            let class = format!("portrait initials c{}", views::avatar_colour(&c.id));
+            Either::Right(
+                view! { <span class=class aria-hidden="true" data-initials=views::initials(&c.data.display_name)></span> },
+            )
+        }
+    }
+}
+
+/// A contact's fields as its page shows them (and the pane beside the list): about, phones,
+/// emails, addresses, notes, other fields and groups.
+pub(crate) fn contact_fields(d: &domain::ContactData) -> impl IntoView {
+    let d = d.clone();
+    let l = lang();
     let phones: Vec<(String, String)> = d
         .phones
         .iter()
-        .map(|p| (p.label.as_str().to_string(), p.value.as_str().to_string()))
+        .map(|p| (crate::i18n::label_text(l, &p.label, p.pref), p.value.as_str().to_string()))
         .collect();
     let emails: Vec<(String, String)> = d
         .emails
         .iter()
-        .map(|e| (e.label.as_str().to_string(), e.value.as_str().to_string()))
+        .map(|e| (crate::i18n::label_text(l, &e.label, e.pref), e.value.as_str().to_string()))
         .collect();
-    let addresses: Vec<(String, String)> =
-        d.addresses.iter().map(|a| (a.label.as_str().to_string(), a.value.one_line())).collect();
+    let addresses: Vec<(String, String)> = d
+        .addresses
+        .iter()
+        .map(|a| (crate::i18n::label_text(l, &a.label, a.pref), a.value.one_line()))
+        .collect();
     let extra: Vec<(String, String)> =
         d.extra.iter().map(|x| (x.name.clone(), x.value.clone())).collect();
     let mut about: Vec<(String, String)> = Vec::new();
@@ -373,12 +398,30 @@ fn contact_card(
         (t("Organization"), d.organization.clone()),
         (t("Department"), d.org_units.join("; ")),
         (t("Title"), d.title.clone()),
-        (t("Birthday"), d.birthday.map(|b| b.to_string()).unwrap_or_default()),
+        (t("Birthday"), d.birthday.map(|b| crate::i18n::birthday_text(l, b)).unwrap_or_default()),
     ] {
         if !v.is_empty() {
             about.push((k.to_string(), v));
         }
     }
+    view! {
+        {labeled_list(t("About"), about, |v: String| v.into_any())}
+        {labeled_list(t("Phones"), phones, |v: String| view! { <a href=format!("tel:{v}")>{v.clone()}</a> }.into_any())}
+        {labeled_list(t("Emails"), emails, |v: String| view! { <a href=format!("mailto:{v}")>{v.clone()}</a> }.into_any())}
+        {labeled_list(t("Addresses"), addresses, |v: String| v.into_any())}
+        {(!d.notes.is_empty()).then(|| view! { <section class="field-group"><h2>{t("Notes")}</h2><p class="notes">{d.notes.clone()}</p></section> })}
+        {labeled_list(t("Other fields"), extra, |v: String| v.into_any())}
+        {(!d.groups.is_empty()).then(|| view! { <GroupChips ids=d.groups.clone()/> })}
+    }
+}
+
+fn contact_card(
+    c: Contact,
+    confirming: RwSignal<bool>,
+    restore: ServerAction<RestoreRevision>,
+) -> impl IntoView {
+    let d = c.data.clone();
+    let id = c.id.to_string();
     let title = format!("{} · Rolo", d.display_name);
     let delete_href = format!("/contacts/{id}/delete");
     let revision = c.revision;
@@ -387,6 +430,7 @@ fn contact_card(
         <PageTitle text=title/>
         <article class="contact-card" aria-labelledby="contact-name">
             <div class="toolbar">
+                {portrait(&c)}
                 <h1 id="contact-name">{d.display_name.clone()}</h1>
                 <a class="button edit-control" href=format!("/contacts/{id}/edit") data-key="e" aria-keyshortcuts="E">{t("Edit")}</a>
                 <a
@@ -400,13 +444,7 @@ fn contact_card(
                     {t("Delete…")}
                 </a>
             </div>
-            {labeled_list(t("About"), about, |v: String| v.into_any())}
-            {labeled_list(t("Phones"), phones, |v: String| view! { <a href=format!("tel:{v}")>{v.clone()}</a> }.into_any())}
-            {labeled_list(t("Emails"), emails, |v: String| view! { <a href=format!("mailto:{v}")>{v.clone()}</a> }.into_any())}
-            {labeled_list(t("Addresses"), addresses, |v: String| v.into_any())}
-            {(!d.notes.is_empty()).then(|| view! { <section class="field-group"><h2>{t("Notes")}</h2><p class="notes">{d.notes.clone()}</p></section> })}
-            {labeled_list(t("Other fields"), extra, |v: String| v.into_any())}
-            {(!d.groups.is_empty()).then(|| view! { <GroupChips ids=d.groups.clone()/> })}
+            {contact_fields(&d)}
             <p class="meta">"Revision " {revision}</p>
             <History id=id.clone() revision=revision restore=restore/>
         </article>

@@ -86,6 +86,7 @@ impl Entry {
             email: data.emails.first().map(|e| e.value.as_str().to_string()),
             organization: data.organization.clone(),
             groups: data.groups.clone(),
+            photo: data.photo.is_some(),
         };
         Entry {
             summary,
@@ -262,6 +263,7 @@ impl Index {
             items,
             letters,
             group_counts: self.group_counts(),
+            book: None,
         }
     }
 

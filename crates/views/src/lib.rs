@@ -17,6 +17,9 @@ pub struct ContactSummary {
     pub organization: String,
     #[serde(default)]
     pub groups: Vec<GroupId>,
+    /// Whether it has a photo (the list then shows its thumbnail).
+    #[serde(default)]
+    pub photo: bool,
 }
 
 impl From<&Contact> for ContactSummary {
@@ -29,6 +32,7 @@ impl From<&Contact> for ContactSummary {
             email: c.first_email().map(str::to_string),
             organization: c.data.organization.clone(),
             groups: c.data.groups.clone(),
+            photo: c.data.photo.is_some(),
         }
     }
 }
@@ -73,7 +77,42 @@ pub struct ContactPage {
     pub letters: Vec<(String, usize)>,
     /// Live contacts per group id (string), for the sidebar.
     pub group_counts: Vec<(GroupId, usize)>,
+    /// The book these contacts are in (the address of their photos names it).
+    #[serde(default)]
+    pub book: Option<domain::BookId>,
 }
+
+impl ContactSummary {
+    /// The address of its thumbnail, in `book` (see the server's photo routes).
+    pub fn thumbnail(&self, book: domain::BookId) -> Option<String> {
+        self.photo.then(|| format!("/console/photos/{book}/{}/{}/thumb", self.id, self.revision))
+    }
+}
+
+/// Up to two letters for a name's picture when it has no photo: the first character of a
+/// Chinese (or other CJK) name, else the first letters of its first two words, in capitals.
+pub fn initials(name: &str) -> String {
+    let mut words = name.split_whitespace().filter_map(|w| w.chars().find(|c| c.is_alphanumeric()));
+    match words.next() {
+        None => "?".into(),
+        Some(c) if domain::is_cjk(c) => c.to_string(),
+        Some(c) => {
+            let mut s: String = c.to_uppercase().collect();
+            if let Some(d) = words.next().filter(|d| !domain::is_cjk(*d)) {
+                s.extend(d.to_uppercase());
+            }
+            s
+        }
+    }
+}
+
+/// One of [`AVATAR_COLOURS`] picture colours for a contact, the same on every visit.
+pub fn avatar_colour(id: &ContactId) -> usize {
+    let b = id.as_uuid().as_bytes();
+    usize::from(b[15] ^ b[7]) % AVATAR_COLOURS
+}
+/// How many picture colours the style sheet has (`.avatar.c0`…).
+pub const AVATAR_COLOURS: usize = 8;
 
 /// A contact in the trash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
