@@ -310,6 +310,9 @@ pub async fn contact_history(id: String) -> Result<Vec<HistoryItem>, AppError> {
         let what = match e.origin {
             domain::Origin::Console => "Console".to_string(),
             domain::Origin::Cli => "Command line".to_string(),
+            domain::Origin::Undo(at) => {
+                format!("Undo changes (back to {})", at.format("%Y-%m-%d %H:%M:%S UTC"))
+            }
             domain::Origin::Device(_) if other.is_some() => "a device".to_string(),
             domain::Origin::Device(d) => devices
                 .iter()
@@ -516,6 +519,86 @@ pub async fn restore_from_trash(ids: Vec<String>) -> Result<usize, AppError> {
 pub async fn empty_trash() -> Result<u64, AppError> {
     let (_, book) = current_book().await?;
     state()?.store.empty_trash(book).await.map_err(store_error)
+}
+
+/// The time an undo goes back to, from the browser's milliseconds since the epoch.
+#[cfg(feature = "ssr")]
+fn undo_time(at_ms: i64) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    chrono::DateTime::from_timestamp_millis(at_ms).ok_or_else(|| {
+        AppError::Invalid(vec![domain::FieldError::new("at", "Choose a date and time.")])
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn undo_group(group: &str) -> Result<Option<domain::GroupId>, AppError> {
+    match group.trim() {
+        "" => Ok(None),
+        g => domain::GroupId::parse(g).map(Some).map_err(|e| AppError::BadRequest(e.to_string())),
+    }
+}
+
+/// "Undo changes": what undoing the book's (or a group's, by id; empty for the whole book)
+/// changes since `at_ms` would restore, change back and remove.
+#[server(prefix = "/rpc", endpoint = "undo_preview")]
+pub async fn undo_preview(at_ms: i64, group: String) -> Result<views::UndoPreview, AppError> {
+    let (_, book) = current_book().await?;
+    let plan = state()?
+        .store
+        .restore_plan(book, undo_time(at_ms)?, undo_group(&group)?)
+        .await
+        .map_err(store_error)?;
+    let list = |items: Vec<store::UndoItem>| -> Vec<views::UndoContact> {
+        items
+            .into_iter()
+            .map(|i| views::UndoContact {
+                id: i.id,
+                name: i.name,
+                name_now: i.name_now,
+                revision: i.revision,
+            })
+            .collect()
+    };
+    Ok(views::UndoPreview {
+        at: plan.at,
+        group: plan.group,
+        restored: list(plan.restored),
+        changed_back: list(plan.changed_back),
+        removed: list(plan.removed),
+        unknown: plan.unknown,
+    })
+}
+
+/// Applies a previewed undo: `expected` is every contact of the preview as `id:revision`; if
+/// any moved since, nothing is written and the error says to preview again.
+#[server(prefix = "/rpc", endpoint = "undo_apply")]
+pub async fn undo_apply(
+    at_ms: i64,
+    group: String,
+    expected: Vec<String>,
+) -> Result<views::UndoDone, AppError> {
+    let (_, book) = current_book().await?;
+    let expected = expected
+        .iter()
+        .map(|e| {
+            let (id, rev) = e.split_once(':').ok_or_else(|| {
+                AppError::BadRequest("The preview sent back is not understood.".into())
+            })?;
+            let rev = rev.parse::<i64>().map_err(|_| {
+                AppError::BadRequest("The preview sent back is not understood.".into())
+            })?;
+            Ok((parse_id(id)?, rev))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let done = state()?
+        .store
+        .restore_to(book, undo_time(at_ms)?, undo_group(&group)?, &expected)
+        .await
+        .map_err(store_error)?;
+    Ok(views::UndoDone {
+        restored: done.restored,
+        changed_back: done.changed_back,
+        removed: done.removed,
+    })
 }
 
 /// Sets of contacts that may be the same person.

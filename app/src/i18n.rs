@@ -248,6 +248,16 @@ fn zh(s: &str) -> Option<&'static str> {
         "Restored" => "已恢复",
         "Undo" => "撤销",
         "Moved to the trash" => "已移入回收站",
+        // Undo changes
+        "Undo changes" => "撤销更改",
+        "Undo changes…" => "撤销更改…",
+        "Back to (your local time)" => "恢复到（本地时间）",
+        "The whole address book" => "整个通讯录",
+        "Choose a date and time." => "请选择日期和时间。",
+        "Changed back" => "改回",
+        "Removed" => "移除",
+        "None." => "无。",
+        "Nothing changed since then." => "此后没有更改。",
         // Duplicates
         "Possible duplicates" => "可能重复的联系人",
         "No possible duplicates." => "没有发现重复的联系人。",

@@ -19,6 +19,7 @@ use leptos_router::{path, SsrMode};
 use pages::{
     AccountPage, AdminPage, BooksPage, ContactDetail, ContactList, DeletePage, DevicesPage,
     DuplicatesPage, EditContact, ImportPage, LoginPage, NewContact, NotFound, Protected, TrashPage,
+    UndoPage,
 };
 
 /// The language choice in the browser: local storage (gloo-storage) and the cookie the server
@@ -187,6 +188,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async/>
+                    <Route path=path!("/undo") view=UndoPage ssr=SsrMode::Async/>
                     <Route path=path!("/books") view=BooksPage ssr=SsrMode::Async/>
                     <Route path=path!("/duplicates") view=DuplicatesPage ssr=SsrMode::Async/>
                 </ParentRoute>

@@ -48,6 +48,7 @@ test('no accessibility finding on any page', async () => {
     ['import', '/import'],
     ['devices', '/devices'],
     ['trash', '/trash'],
+    ['undo', '/undo'],
     ['account', '/account'],
     ['admin', '/admin'],
     ['duplicates', '/duplicates'],

@@ -8,6 +8,7 @@ mod duplicates;
 mod import;
 mod list;
 mod trash;
+mod undo;
 
 use crate::PageTitle;
 use domain::{Contact, Group};
@@ -30,6 +31,7 @@ pub use duplicates::DuplicatesPage;
 pub use import::ImportPage;
 pub use list::ContactList;
 pub use trash::TrashPage;
+pub use undo::UndoPage;
 
 fn loading() -> impl IntoView {
     view! { <p class="loading" aria-live="polite">{t("Loading…")}</p> }

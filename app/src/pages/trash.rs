@@ -18,6 +18,8 @@ fn who(lang: Lang, origin: &str) -> String {
         (Lang::En, "console") => "browser".into(),
         (Lang::En, "cli") => "command line".into(),
         (Lang::Zh, o) if o.starts_with("device:") => "同步设备".into(),
+        (Lang::Zh, o) if o.starts_with("undo:") => "撤销更改".into(),
+        (Lang::En, o) if o.starts_with("undo:") => "Undo changes".into(),
         (Lang::En, o) if o.starts_with("device:") => "a sync device".into(),
         (_, o) => o.to_string(),
     }
@@ -64,6 +66,7 @@ pub fn TrashPage() -> impl IntoView {
         <PageTitle text=format!("{} · Rolo", tr(lang, "Trash"))/>
         <div class="toolbar">
             <h1>{tr(lang, "Trash")}</h1>
+            <a href="/undo">{tr(lang, "Undo changes…")}</a>
         </div>
         {move || message.get().map(|m| view! { <p class="toast card" role="status">{m}</p> })}
         <Transition fallback=loading>

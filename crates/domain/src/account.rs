@@ -153,18 +153,30 @@ pub enum Origin {
     Console,
     Cli,
     Device(DeviceId),
+    /// "Undo changes": the book (or a group) put back as it was at this time. Every revision
+    /// one undo writes carries the same origin (and the same time), so history shows it as one
+    /// step.
+    Undo(DateTime<Utc>),
 }
 
 impl Origin {
-    /// The stored form: `console`, `cli` or `device:<uuid>`.
+    /// The stored form: `console`, `cli`, `device:<uuid>` or `undo:<ms since the epoch>`.
     pub fn to_db(self) -> String {
         match self {
             Origin::Console => "console".into(),
             Origin::Cli => "cli".into(),
             Origin::Device(id) => format!("device:{id}"),
+            Origin::Undo(at) => format!("undo:{}", at.timestamp_millis()),
         }
     }
     pub fn from_db(s: &str) -> Origin {
+        if let Some(at) = s
+            .strip_prefix("undo:")
+            .and_then(|ms| ms.parse::<i64>().ok())
+            .and_then(DateTime::from_timestamp_millis)
+        {
+            return Origin::Undo(at);
+        }
         match s.strip_prefix("device:").map(DeviceId::parse) {
             Some(Ok(id)) => Origin::Device(id),
             _ if s == "cli" => Origin::Cli,

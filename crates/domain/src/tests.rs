@@ -132,7 +132,8 @@ fn device_kinds_names_and_origins() {
     assert!(parse_device_name(" ").is_err());
     assert!(parse_device_name(&"x".repeat(65)).is_err());
     let id = DeviceId::parse("0190f5a4-3c1e-7cc2-9d1e-1b2c3d4e5f60").unwrap();
-    for o in [Origin::Console, Origin::Cli, Origin::Device(id)] {
+    let at = chrono::DateTime::from_timestamp_millis(1_800_000_000_123).unwrap();
+    for o in [Origin::Console, Origin::Cli, Origin::Device(id), Origin::Undo(at)] {
         assert_eq!(Origin::from_db(&o.to_db()), o);
     }
 }

@@ -26,7 +26,8 @@ macro_rules! contract_tests {
             second_factor_codes_work_once, sign_ins_wait_for_their_second_factor, every_write_refuses_oversized_contacts,
             books_and_shares, teams_and_directories, book_keys_and_trash, copy_and_move_between_books,
             import_jobs_are_shared_and_private, abandoned_and_old_import_jobs, failure_windows_are_shared,
-            withdrawn_access_is_seen_by_every_instance);
+            withdrawn_access_is_seen_by_every_instance, undo_puts_the_book_back_as_it_was,
+            undo_checks_its_preview_groups_and_shares);
     };
     (@case $make:path; $($name:ident),*) => {
         $(
@@ -1873,4 +1874,230 @@ pub async fn withdrawn_access_is_seen_by_every_instance(backend: Arc<dyn Backend
         tokio::time::sleep(crate::ACCESS_EPOCH_CHECK + std::time::Duration::from_millis(50)).await;
         assert_ne!(there.access_epoch().await.unwrap(), before, "step {step}");
     }
+}
+
+/// A pause long enough that writes before and after it have different millisecond times.
+async fn tick() {
+    tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+}
+
+/// Notes the time between two pauses: writes before it are at or before it, writes after it
+/// are after it.
+async fn moment() -> chrono::DateTime<Utc> {
+    tick().await;
+    // Milliseconds, as times are stored (and as the console sends them).
+    let at = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap();
+    tick().await;
+    at
+}
+
+fn names(items: &[crate::UndoItem]) -> Vec<&str> {
+    items.iter().map(|i| i.name.as_str()).collect()
+}
+
+pub async fn undo_puts_the_book_back_as_it_was(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let family = store.create_group(a.id, "Family", Origin::Console).await.unwrap();
+    let mut ann_then = contact("Ann", "A", "555 0001", "ann@example.org");
+    ann_then.groups = vec![family.id];
+    let ann = store.create_contact(a.id, None, &ann_then, Origin::Console).await.unwrap();
+    let new =
+        |g: &str, f: &str, p: &str| contact(g, f, p, &format!("{}@example.org", g.to_lowercase()));
+    let ben = store
+        .create_contact(a.id, None, &new("Ben", "B", "555 0002"), Origin::Console)
+        .await
+        .unwrap();
+    let cat = store
+        .create_contact(a.id, None, &new("Cat", "C", "555 0003"), Origin::Console)
+        .await
+        .unwrap();
+    let dan = store
+        .create_contact(a.id, None, &new("Dan", "D", "555 0004"), Origin::Console)
+        .await
+        .unwrap();
+    let eve = store
+        .create_contact(a.id, None, &new("Eve", "E", "555 0005"), Origin::Console)
+        .await
+        .unwrap();
+    let gia = store
+        .create_contact(a.id, None, &new("Gia", "G", "555 0007"), Origin::Console)
+        .await
+        .unwrap();
+    store.delete_contact(a.id, gia.id, gia.revision, Origin::Console).await.unwrap();
+    let at = moment().await;
+
+    // After `at`: Gia comes back from the trash; Eve is deleted and the trash emptied (her
+    // history is gone); Ben is deleted, Ann renamed and taken out of Family, Fay made, Cat
+    // edited and edited back, Dan left alone.
+    assert_eq!(store.restore_from_trash(a.id, &[gia.id], Origin::Console).await.unwrap(), 1);
+    store.delete_contact(a.id, eve.id, eve.revision, Origin::Console).await.unwrap();
+    store.empty_trash(a.id).await.unwrap();
+    store.delete_contact(a.id, ben.id, ben.revision, Origin::Console).await.unwrap();
+    let mut ann_now = ann_then.clone();
+    ann_now.display_name = "Ann Edited".into();
+    ann_now.groups.clear();
+    store.update_contact(a.id, ann.id, ann.revision, &ann_now, Origin::Console).await.unwrap();
+    let fay = store
+        .create_contact(a.id, None, &new("Fay", "F", "555 0006"), Origin::Console)
+        .await
+        .unwrap();
+    let mut cat_edit = cat.data.clone();
+    cat_edit.notes = "changed for a moment".into();
+    store.update_contact(a.id, cat.id, cat.revision, &cat_edit, Origin::Console).await.unwrap();
+    store.update_contact(a.id, cat.id, cat.revision + 1, &cat.data, Origin::Console).await.unwrap();
+    let cursor = store.feed(a.id, crate::Since::Start, 1000).await.unwrap().next;
+
+    // The preview: three lists, by name, with the names they will have; Eve's state then is
+    // no longer known, so she is counted apart and left alone.
+    let plan = store.restore_plan(a.id, at, None).await.unwrap();
+    assert_eq!(names(&plan.restored), vec!["Ben B"]);
+    assert_eq!(names(&plan.changed_back), vec!["Ann A"]);
+    assert_eq!(plan.changed_back[0].name_now.as_deref(), Some("Ann Edited"));
+    assert_eq!(names(&plan.removed), vec!["Fay F", "Gia G"]);
+    assert_eq!((plan.unknown, plan.len()), (1, 4));
+    assert!(!plan.expected().iter().any(|(id, _)| *id == cat.id || *id == dan.id));
+
+    // Only the last 30 days, and not the future.
+    for wrong in [Utc::now() + Duration::minutes(5), Utc::now() - Duration::days(31)] {
+        match store.restore_plan(a.id, wrong, None).await {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.0[0].field, "at"),
+            other => panic!("expected an invalid time, got {other:?}"),
+        }
+        assert!(matches!(
+            store.restore_to(a.id, wrong, None, &[]).await,
+            Err(StoreError::Invalid(_))
+        ));
+    }
+
+    // Applied: the book is as it was (Eve excepted), in one step.
+    let report = store.restore_to(a.id, at, None, &plan.expected()).await.unwrap();
+    assert_eq!((report.restored, report.changed_back, report.removed), (1, 1, 2));
+    let live: Vec<String> =
+        store.list_contacts(a.id).await.unwrap().into_iter().map(|c| c.data.display_name).collect();
+    assert_eq!(live, vec!["Ann A", "Ben B", "Cat C", "Dan D"]);
+    assert_eq!(store.get_contact(a.id, ann.id).await.unwrap().data, ann_then);
+    assert_eq!(store.get_contact(a.id, ben.id).await.unwrap().data, ben.data);
+    assert_eq!(store.get_contact(a.id, dan.id).await.unwrap().revision, dan.revision);
+    let trashed: Vec<ContactId> = store.trash(a.id).await.unwrap().iter().map(|t| t.id).collect();
+    assert!(trashed.contains(&fay.id) && trashed.contains(&gia.id));
+    // Every revision it wrote has the same origin and time.
+    let mut steps = Vec::new();
+    for id in [ann.id, ben.id, fay.id, gia.id] {
+        let h = store.history(a.id, id).await.unwrap();
+        steps.push((h[0].origin, h[0].changed_at));
+    }
+    assert!(steps.iter().all(|s| *s == (Origin::Undo(at), report.written_at)), "{steps:?}");
+    assert_ne!(store.history(a.id, cat.id).await.unwrap()[0].origin, Origin::Undo(at));
+    // Devices get it through the feed like any other change.
+    let page = store.feed(a.id, crate::Since::After(cursor), 1000).await.unwrap();
+    let mut seen: Vec<(ContactId, bool)> =
+        page.items.iter().map(|i| (ContactId::from_uuid(i.id()), i.is_live())).collect();
+    seen.sort();
+    let mut want = vec![(ann.id, true), (ben.id, true), (fay.id, false), (gia.id, false)];
+    want.sort();
+    assert_eq!(seen, want);
+    // Nothing is left to undo.
+    assert!(store.restore_plan(a.id, at, None).await.unwrap().is_empty());
+}
+
+pub async fn undo_checks_its_preview_groups_and_shares(backend: Arc<dyn Backend>) {
+    let store = store_on(backend).await;
+    let a = store.create_account(&user("alice"), "correct horse battery", false).await.unwrap();
+    let b = store.create_account(&user("bob"), "bob's password", false).await.unwrap();
+    let family = store.create_group(a.id, "Family", Origin::Console).await.unwrap();
+    let work = store.create_group(a.id, "Work", Origin::Console).await.unwrap();
+    let mut d = contact("Ann", "A", "555 0001", "ann@example.org");
+    d.groups = vec![family.id];
+    let ann = store.create_contact(a.id, None, &d, Origin::Console).await.unwrap();
+    let mut d = contact("Bob", "B", "555 0002", "bob@example.org");
+    d.groups = vec![work.id];
+    let bob = store.create_contact(a.id, None, &d, Origin::Console).await.unwrap();
+    let cid = store
+        .create_contact(
+            a.id,
+            None,
+            &contact("Cid", "C", "555 0003", "cid@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    let at = moment().await;
+    // Ann leaves Family, Bob joins it, Cid (never in it) is edited, Dee is made in it.
+    assert_eq!(
+        store.set_membership(a.id, family.id, &[ann.id], false, Origin::Console).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store.set_membership(a.id, family.id, &[bob.id], true, Origin::Console).await.unwrap(),
+        1
+    );
+    let mut cid_now = cid.data.clone();
+    cid_now.notes = "edited".into();
+    store.update_contact(a.id, cid.id, cid.revision, &cid_now, Origin::Console).await.unwrap();
+    let mut d = contact("Dee", "D", "555 0004", "dee@example.org");
+    d.groups = vec![family.id];
+    store.create_contact(a.id, None, &d, Origin::Console).await.unwrap();
+
+    // A group: contacts in it then or now.
+    let plan = store.restore_plan(a.id, at, Some(family.id)).await.unwrap();
+    assert_eq!(names(&plan.changed_back), vec!["Ann A", "Bob B"]);
+    assert_eq!(names(&plan.removed), vec!["Dee D"]);
+    assert!(plan.restored.is_empty());
+    assert_eq!(store.restore_plan(a.id, at, None).await.unwrap().len(), 4);
+
+    // Bob edited after the preview: nothing is written, and the edit is kept.
+    let bob_now = store.get_contact(a.id, bob.id).await.unwrap();
+    let mut edit = bob_now.data.clone();
+    edit.notes = "edited after the preview".into();
+    store.update_contact(a.id, bob.id, bob_now.revision, &edit, Origin::Console).await.unwrap();
+    match store.restore_to(a.id, at, Some(family.id), &plan.expected()).await {
+        Err(StoreError::Conflict(m)) => {
+            assert!(m.contains("1 contact changed since the preview"), "{m}")
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(!store.get_contact(a.id, ann.id).await.unwrap().data.groups.contains(&family.id));
+    // Previewed again, it applies; Cid (not in the group) stays as edited.
+    let plan = store
+        .restore_to(
+            a.id,
+            at,
+            Some(family.id),
+            &store.restore_plan(a.id, at, Some(family.id)).await.unwrap().expected(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((plan.restored, plan.changed_back, plan.removed), (0, 2, 1));
+    assert_eq!(store.get_contact(a.id, ann.id).await.unwrap().data.groups, vec![family.id]);
+    let bob_back = store.get_contact(a.id, bob.id).await.unwrap().data;
+    assert_eq!((bob_back.groups, bob_back.notes), (vec![work.id], bob.data.notes));
+    assert_eq!(store.get_contact(a.id, cid.id).await.unwrap().data.notes, "edited");
+
+    // A read-only share may preview but not undo; another account's book is not reachable.
+    let book = store.create_book(a.id, "Shared", "").await.unwrap();
+    let mine = store.open_book(a.id, book.id).await.unwrap();
+    let x = store
+        .create_contact(
+            mine,
+            None,
+            &contact("Xia", "X", "555 0009", "x@example.org"),
+            Origin::Console,
+        )
+        .await
+        .unwrap();
+    let at = moment().await;
+    store.delete_contact(mine, x.id, x.revision, Origin::Console).await.unwrap();
+    store.share_book(mine, &Grantee::Account(b.id), false).await.unwrap();
+    let theirs = store.open_book(b.id, book.id).await.unwrap();
+    let plan = store.restore_plan(theirs, at, None).await.unwrap();
+    assert_eq!(names(&plan.restored), vec!["Xia X"]);
+    assert!(matches!(
+        store.restore_to(theirs, at, None, &plan.expected()).await,
+        Err(StoreError::ReadOnly)
+    ));
+    assert!(store.restore_plan(b.id, at, None).await.unwrap().is_empty());
+    assert!(store.get_contact(mine, x.id).await.is_err());
+    store.restore_to(mine, at, None, &plan.expected()).await.unwrap();
+    assert_eq!(store.get_contact(mine, x.id).await.unwrap().data.display_name, "Xia X");
 }

@@ -28,6 +28,7 @@ mod second_factor;
 mod sessions;
 mod store;
 mod throttle;
+mod undo;
 
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -52,3 +53,4 @@ pub use store::{Store, ACCESS_EPOCH_CHECK, DEFAULT_MAX_CONTACT_BYTES};
 pub use throttle::{
     Attempt, FailureLimit, Secret, FREE_PER_ACCOUNT, FREE_PER_ADDRESS, MAX_DELAY_MS,
 };
+pub use undo::{RestorePlan, RestoreReport, UndoItem, UNDO_DAYS};

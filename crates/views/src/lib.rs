@@ -128,6 +128,47 @@ pub struct TrashedContact {
     pub purge_at: DateTime<Utc>,
 }
 
+/// One contact of an "Undo changes" preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoContact {
+    pub id: ContactId,
+    /// Its name as it will be (restored, changed back) or as it is (removed).
+    pub name: String,
+    /// Changed back: its name now, when it differs.
+    pub name_now: Option<String>,
+    /// The revision it is at now: the undo applies only if it still is.
+    pub revision: i64,
+}
+
+/// The preview of undoing an address book's (or a group's) changes since `at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoPreview {
+    pub at: DateTime<Utc>,
+    pub group: Option<GroupId>,
+    /// Deleted since: they come back.
+    pub restored: Vec<UndoContact>,
+    /// Edited since: they go back to how they were.
+    pub changed_back: Vec<UndoContact>,
+    /// Made since: they go to the trash.
+    pub removed: Vec<UndoContact>,
+    /// Changed since, but their state then was erased with the trash: left as they are.
+    pub unknown: usize,
+}
+
+impl UndoPreview {
+    pub fn is_empty(&self) -> bool {
+        self.restored.is_empty() && self.changed_back.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// What an undo did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoDone {
+    pub restored: usize,
+    pub changed_back: usize,
+    pub removed: usize,
+}
+
 /// Contacts that may be the same person, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DuplicateSet {

@@ -220,6 +220,14 @@ pub trait HistoryRows {
     async fn revisions(&self, book: BookId, id: ContactId) -> StoreResult<Vec<RevisionRow>>;
     /// Deleted contacts whose last content is still in the history, newest deletion first.
     async fn trash(&self, book: BookId) -> StoreResult<Vec<TrashRow>>;
+    /// In one query: every contact (deleted or not) whose record changed after `after`, with
+    /// its newest revision at or before `after` (`None` when none is stored: made later, or its
+    /// history erased). What undoing changes since a time starts from.
+    async fn contacts_changed_since(
+        &self,
+        book: BookId,
+        after: DateTime<Utc>,
+    ) -> StoreResult<Vec<(ContactRow, Option<RevisionRow>)>>;
     /// Erases the history (all content) of contacts deleted before `before` — of one book,
     /// or of all with `None`; their tombstones stay for sync. Returns how many contacts.
     async fn purge_trash(&self, book: Option<BookId>, before: DateTime<Utc>) -> StoreResult<u64>;

@@ -65,6 +65,48 @@ impl HistoryRows for B {
         .collect()
     }
 
+    async fn contacts_changed_since(
+        &self,
+        book: BookId,
+        after: DateTime<Utc>,
+    ) -> StoreResult<Vec<(ContactRow, Option<RevisionRow>)>> {
+        // The revision at `after` is found through the history's primary key (book, contact,
+        // revision) for each contact changed since: one statement, whatever their number.
+        sqlx::query(
+            "SELECT c.kind, c.book_id, c.id, c.revision, c.seq, c.deleted, c.sealed, c.created_at, c.updated_at, \
+                    r.revision AS then_revision, r.sealed AS then_sealed, r.origin AS then_origin, \
+                    r.actor_id AS then_actor_id, r.changed_at AS then_changed_at \
+             FROM contacts c \
+             LEFT JOIN contact_revisions r ON r.book_id = c.book_id AND r.contact_id = c.id \
+                 AND r.revision = (SELECT MAX(p.revision) FROM contact_revisions p \
+                                   WHERE p.book_id = c.book_id AND p.contact_id = c.id AND p.changed_at <= $2) \
+             WHERE c.book_id = $1 AND c.kind = 'contact' AND c.updated_at > $2",
+        )
+        .bind(book.as_uuid())
+        .bind(ms(after))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            let then = match r.try_get::<Option<i64>, _>("then_revision").map_err(db_err)? {
+                Some(revision) => Some(RevisionRow {
+                    revision,
+                    sealed: r.try_get("then_sealed").map_err(db_err)?,
+                    origin: r.try_get("then_origin").map_err(db_err)?,
+                    actor: r
+                        .try_get::<Option<Uuid>, _>("then_actor_id")
+                        .map_err(db_err)?
+                        .map(AccountId::from_uuid),
+                    changed_at: time(r.try_get("then_changed_at").map_err(db_err)?),
+                }),
+                None => None,
+            };
+            Ok((contact_from(r)?, then))
+        })
+        .collect()
+    }
+
     async fn purge_trash(&self, book: Option<BookId>, before: DateTime<Utc>) -> StoreResult<u64> {
         let mut tx = dialect::begin_write(&self.pool).await.map_err(db_err)?;
         let (count, delete) = match book {
