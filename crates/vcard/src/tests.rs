@@ -370,7 +370,8 @@ fn preferred_marks_are_read_and_set_in_their_line() {
 
 #[test]
 fn a_photo_value_of_any_text_is_read_without_panicking() {
-    for line in ["PHOTO:dat€:x", "PHOTO:ñata:image/png;base64,AAAA", "PHOTO;ENCODING=b;TYPE=€:AAAA"] {
+    for line in ["PHOTO:dat€:x", "PHOTO:ñata:image/png;base64,AAAA", "PHOTO;ENCODING=b;TYPE=€:AAAA"]
+    {
         assert_eq!(one(&card(&["FN:x", line])).data.photo, None, "{line}");
     }
 }
