@@ -278,11 +278,14 @@ fn list<T: ListValue>(
         let value = new[i].value.value(kind, Some(line));
         let mut text = with_value(line, &value);
         if old[j].label != new[i].label {
+            // A property group other properties share (`item1.ADR`, `item1.EMAIL`) keeps its
+            // Apple label for them; this line moves to a group of its own if it needs one.
+            let shared = shares_group(lines, line);
             let label_line = label_line(lines, s, src[j]);
-            if let Some(l) = label_line {
+            if let (Some(l), false) = (label_line, shared) {
                 e.remove(l);
             }
-            text = relabel(e, &text, &new[i].label, kind);
+            text = relabel(e, &text, &new[i].label, kind, shared, label_line.is_some());
         }
         if old[j].pref != new[i].pref {
             let (main, label) = match text.split_once('\n') {
@@ -350,6 +353,19 @@ fn label_type(label: &Label, kind: Kind) -> Option<Option<String>> {
     }
 }
 
+/// Whether another phone, email or address (what a group's Apple label names) is in `line`'s
+/// property group.
+fn shares_group(lines: &[String], line: &str) -> bool {
+    let Some(g) = Prop::parse(line).and_then(|p| p.group) else { return false };
+    let in_group = |l: &&String| {
+        Prop::parse(l).is_some_and(|q| {
+            q.group.is_some_and(|h| h.eq_ignore_ascii_case(g))
+                && (q.is("TEL") || q.is("EMAIL") || q.is("ADR"))
+        })
+    };
+    lines.iter().filter(in_group).count() > 1
+}
+
 /// The line of the Apple label of the property at `line`, if its label came from one.
 fn label_line(lines: &[String], s: &Sources, line: usize) -> Option<usize> {
     let p = Prop::parse(&lines[line])?;
@@ -363,7 +379,18 @@ const TEL_TYPES: [&str; 8] = ["fax", "pager", "video", "textphone", "text", "voi
 /// others, such as `pref` or `voice`, kept) and the new one added — as a `TYPE` word, or as an
 /// Apple label in a property group (returned as a second line after `\n`; the line's own Apple
 /// label line is removed by the caller).
-fn relabel(e: &mut Edit, line: &str, new: &Label, kind: Kind) -> String {
+///
+/// `shared`: other properties are in the line's group; `labelled`: its label came from the
+/// group's Apple label. A shared group's Apple label stays for the others, so a line that
+/// needs one of its own gets a new group, and one labelled by the shared one leaves the group.
+fn relabel(
+    e: &mut Edit,
+    line: &str,
+    new: &Label,
+    kind: Kind,
+    shared: bool,
+    labelled: bool,
+) -> String {
     let Some(p) = Prop::parse(line) else { return line.to_string() };
     // The words that said which entry this is go; those that say how (`pref`, `voice`…) stay.
     let mut types: Vec<String> =
@@ -376,8 +403,9 @@ fn relabel(e: &mut Edit, line: &str, new: &Label, kind: Kind) -> String {
     }
     let mut head = String::new();
     let group = match (&ab_label, p.group) {
-        (Some(_), Some(g)) => Some(g.to_string()),
-        (Some(_), None) => Some(e.free_group()),
+        (Some(_), Some(g)) if !shared => Some(g.to_string()),
+        (Some(_), _) => Some(e.free_group()),
+        (None, _) if shared && labelled => None,
         (None, g) => g.map(str::to_string),
     };
     if let Some(g) = &group {

@@ -375,3 +375,55 @@ fn a_photo_value_of_any_text_is_read_without_panicking() {
         assert_eq!(one(&card(&["FN:x", line])).data.photo, None, "{line}");
     }
 }
+
+#[test]
+fn a_relabel_leaves_the_labels_of_a_shared_property_group_alone() {
+    // Two properties in one group with one Apple label: relabelling the address must not
+    // relabel the email.
+    let mut d = one(&card(&[
+        "FN:x",
+        "item1.ADR:;;1 St;;;;",
+        "item1.EMAIL:a@b.c",
+        "item1.X-ABLabel:Office",
+    ]))
+    .data;
+    assert_eq!(
+        (d.addresses[0].label.clone(), d.emails[0].label.clone()),
+        (Label::Custom("Office".into()), Label::Custom("Office".into()))
+    );
+    d.addresses[0].label = Label::Custom("Cabin".into());
+    let previous = d.card.take();
+    reconcile(&mut d, previous.as_ref());
+    let back = crate::typed(d.card.as_ref().unwrap());
+    assert_eq!(back.addresses[0].label, Label::Custom("Cabin".into()), "{:?}", d.card);
+    assert_eq!(back.emails[0].label, Label::Custom("Office".into()), "{:?}", d.card);
+    // Relabelled to a vCard type, it leaves the group whose Apple label named it.
+    let mut d =
+        one(&card(&["FN:x", "item1.ORG:Acme", "item1.TEL:+1 555 0100", "item1.X-ABLabel:"])).data;
+    assert_eq!(d.phones[0].label, Label::Other);
+    d.phones[0].label = Label::Home;
+    let previous = d.card.take();
+    reconcile(&mut d, previous.as_ref());
+    assert_eq!(crate::typed(d.card.as_ref().unwrap()).phones[0].label, Label::Home, "{:?}", d.card);
+    // Marks set and cleared on lines of any form.
+    for line in [
+        "ADR;TYPE=home,pref:;;1 St;;;;",
+        "ADR;TYPE=home;TYPE=pref:;;1 St;;;;",
+        "ADR;HOME;PREF:;;1 St;;;;",
+        "ADR;PREF=1;TYPE=home:;;1 St;;;;",
+    ] {
+        let mut d = one(&card(&["FN:x", line])).data;
+        assert!(d.addresses[0].pref, "{line}");
+        d.addresses[0].label = Label::Work;
+        d.addresses[0].pref = false;
+        let previous = d.card.take();
+        reconcile(&mut d, previous.as_ref());
+        let back = crate::typed(d.card.as_ref().unwrap());
+        assert_eq!(
+            (back.addresses[0].label.clone(), back.addresses[0].pref),
+            (Label::Work, false),
+            "{line}: {:?}",
+            d.card
+        );
+    }
+}
