@@ -117,7 +117,12 @@ async fn vcard_3_with_photo_custom_fields_and_uid() {
     assert_eq!(phones(&w)[2], (Label::Custom("上海办公室".into()), "+86 21 5555 0000"));
     assert_eq!(w.data.notes, "喜欢爬山\n周末常去香山, 也去长城; 带相机");
     let extra: Vec<&str> = w.data.extra.iter().map(|x| x.name.as_str()).collect();
-    assert_eq!(extra, ["PHOTO", "URL", "X-SKYPE", "X-WECHAT-ID", "CATEGORIES"]);
+    assert_eq!(extra, ["URL", "X-SKYPE", "X-WECHAT-ID", "CATEGORIES"]);
+    assert_eq!(
+        w.data.photo.as_ref().map(|p| p.media_type()),
+        Some("image/png"),
+        "the photo is typed"
+    );
     assert_eq!(w.data.org_units.len(), 1, "ORG units are typed");
     let first = &r.rows[0];
     assert_eq!(
