@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useRolo, signIn, hydrated, assertNoErrors } from './harness.mjs';
+import { useRolo, signIn, hydrated, assertNoErrors, openContact } from './harness.mjs';
 
 const env = useRolo([['uma', 'uma-password-12']]);
 const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
@@ -130,7 +130,7 @@ test('undo previews and restores the book as it was, and devices receive it', as
     const names = await page.locator('table.contacts td.name a').allTextContents();
     assert.deepEqual(names.map((n) => n.trim()), ['Ann Able', 'Ben Baker', 'Cat Clark', 'Dan Dole']);
     // One step in Ann's history, named as the undo.
-    await page.getByRole('link', { name: 'Ann Able' }).click();
+    await openContact(page, 'Ann Able');
     await page.getByRole('listitem').filter({ hasText: /Revision 3 · .* · Undo changes \(back to / }).waitFor();
     // Nothing is left to undo.
     await page.goto(`${env.rolo.url}/undo`);
