@@ -42,6 +42,7 @@ test('no accessibility finding on any page', async () => {
   const href = await first.getAttribute('href');
   for (const [label, path] of [
     ['contact', href],
+    ['list with a contact beside it', `/?open=${href.split('/').pop()}`],
     ['contact form', `${href}/edit`],
     ['new contact', '/contacts/new'],
     ['address books', '/books'],
