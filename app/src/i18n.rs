@@ -348,24 +348,40 @@ fn zh(s: &str) -> Option<&'static str> {
     })
 }
 
+/// The months, in English (looked up like every string).
+pub const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// How a standard label word (`mobile`, `fax`…, any case) is shown, in English.
+pub fn label_caption(word: &str) -> Option<&'static str> {
+    Some(match word.to_lowercase().as_str() {
+        "mobile" => "Mobile",
+        "work" => "Work",
+        "home" => "Home",
+        "other" => "Other",
+        "main" => "Main number",
+        "fax" => "Fax",
+        "pager" => "Pager",
+        _ => return None,
+    })
+}
+
 /// A birthday as people write it: "2 March 1984" or "2 March" in English, "1984年3月2日" or
 /// "3月2日" in Chinese.
 pub fn birthday_text(lang: Lang, b: domain::Birthday) -> String {
     use chrono::Datelike;
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let (year, month, day) = match b {
         domain::Birthday::Date(d) => (Some(d.year()), d.month(), d.day()),
         domain::Birthday::MonthDay { month, day } => (None, month, day),
@@ -386,17 +402,9 @@ pub fn birthday_text(lang: Lang, b: domain::Birthday) -> String {
 /// A phone's, email's or address's label as shown: the standard ones in the page's language,
 /// one's own as written; " · preferred" after the preferred one.
 pub fn label_text(lang: Lang, label: &domain::Label, pref: bool) -> String {
-    let text = match label {
-        domain::Label::Mobile => tr(lang, "Mobile").to_string(),
-        domain::Label::Work => tr(lang, "Work").to_string(),
-        domain::Label::Home => tr(lang, "Home").to_string(),
-        domain::Label::Other => tr(lang, "Other").to_string(),
-        domain::Label::Custom(c) => match c.to_lowercase().as_str() {
-            "main" => tr(lang, "Main number").to_string(),
-            "fax" => tr(lang, "Fax").to_string(),
-            "pager" => tr(lang, "Pager").to_string(),
-            _ => c.clone(),
-        },
+    let text = match label_caption(label.as_str()) {
+        Some(caption) => tr(lang, caption).to_string(),
+        None => label.as_str().to_string(),
     };
     if pref {
         format!("{text} · {}", tr(lang, "preferred"))

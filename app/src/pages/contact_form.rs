@@ -92,7 +92,7 @@ fn LabelPicker(
                 on:change=move |ev| custom.set(event_target_value(&ev) == CUSTOM)
             >
                 {choices.iter().map(|c| view! {
-                    <option value=*c selected=standard == Some(*c)>{crate::i18n::t(label_caption(c))}</option>
+                    <option value=*c selected=standard == Some(*c)>{crate::i18n::t(crate::i18n::label_caption(c).unwrap_or("Other"))}</option>
                 }).collect_view()}
                 <option value=CUSTOM selected=standard.is_none()>{crate::i18n::t("Custom…")}</option>
             </select>
@@ -108,19 +108,6 @@ fn LabelPicker(
                 maxlength="64"
             />
         </div>
-    }
-}
-
-/// How a standard label is shown.
-fn label_caption(label: &str) -> &'static str {
-    match label {
-        "mobile" => "Mobile",
-        "work" => "Work",
-        "home" => "Home",
-        "main" => "Main number",
-        "fax" => "Fax",
-        "pager" => "Pager",
-        _ => "Other",
     }
 }
 
@@ -258,21 +245,6 @@ fn ExtraRows(save: Save, initial: Vec<ExtraField>) -> impl IntoView {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// A birthday as a day, a month and a year that may stay empty.
 #[component]
 fn BirthdayField(save: Save, day: String, month: String, year: String) -> impl IntoView {
@@ -293,7 +265,7 @@ fn BirthdayField(save: Save, day: String, month: String, year: String) -> impl I
                     <label for="f-birthday-month">{crate::i18n::t("Month")}</label>
                     <select id="f-birthday-month" name="contact[birthday_month]">
                         <option value="" selected=month.is_empty()>"—"</option>
-                        {MONTHS.iter().enumerate().map(|(i, m)| { let v = (i + 1).to_string(); view! { <option value=v.clone() selected=month == v>{crate::i18n::t(m)}</option> } }).collect_view()}
+                        {crate::i18n::MONTHS.iter().enumerate().map(|(i, m)| { let v = (i + 1).to_string(); view! { <option value=v.clone() selected=month == v>{crate::i18n::t(m)}</option> } }).collect_view()}
                     </select>
                 </div>
                 <div class="field">

@@ -68,13 +68,6 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-impl<T> Labeled<T> {
-    /// An entry that is not marked preferred.
-    pub fn new(label: Label, value: T) -> Self {
-        Labeled { label, value, pref: false }
-    }
-}
-
 /// The labels the console offers for a phone (`fax`, `pager`… are vCard's own phone types).
 pub const PHONE_LABELS: [&str; 7] = ["mobile", "work", "home", "main", "fax", "pager", "other"];
 /// The labels the console offers for an email.
@@ -401,10 +394,6 @@ impl Photo {
     /// The base64 text of the bytes.
     pub fn base64(&self) -> &str {
         self.0.split_once(',').map(|(_, d)| d).unwrap_or_default()
-    }
-    /// About how many bytes the image has.
-    pub fn byte_len(&self) -> usize {
-        self.base64().len() / 4 * 3
     }
 }
 

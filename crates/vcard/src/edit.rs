@@ -401,27 +401,13 @@ fn relabel(
         Some(None) => {}
         None => ab_label = Some(new.as_str().to_string()),
     }
-    let mut head = String::new();
     let group = match (&ab_label, p.group) {
         (Some(_), Some(g)) if !shared => Some(g.to_string()),
         (Some(_), _) => Some(e.free_group()),
         (None, _) if shared && labelled => None,
         (None, g) => g.map(str::to_string),
     };
-    if let Some(g) = &group {
-        head.push_str(g);
-        head.push('.');
-    }
-    head.push_str(p.name);
-    for param in p.params.iter().filter(|x| !x.is_type()) {
-        head.push(';');
-        head.push_str(param.raw);
-    }
-    if !types.is_empty() {
-        head.push_str(";TYPE=");
-        head.push_str(&types.join(","));
-    }
-    let main = format!("{head}:{}", p.value);
+    let main = rebuilt(&p, group.as_deref(), |_| true, "", &types);
     match (ab_label, group) {
         (Some(l), Some(g)) => format!("{main}\n{g}.{AB_LABEL}:{}", escape(&l)),
         _ => main,
@@ -437,19 +423,32 @@ fn set_pref(line: &str, on: bool, version: CardVersion) -> String {
     if on && version == CardVersion::V3 {
         types.push("pref".into());
     }
+    let not_pref = |x: &crate::line::Param<'_>| !x.name.eq_ignore_ascii_case("PREF");
+    let mark = if on && version == CardVersion::V4 { ";PREF=1" } else { "" };
+    rebuilt(&p, p.group, not_pref, mark, &types)
+}
+
+/// A property line written again: `group.`, its name, its parameters that are not types and
+/// that `keep` keeps (as written), `extra` parameters, then `types` as one `TYPE=`, and its
+/// value as it was.
+fn rebuilt(
+    p: &Prop<'_>,
+    group: Option<&str>,
+    keep: impl Fn(&crate::line::Param<'_>) -> bool,
+    extra: &str,
+    types: &[String],
+) -> String {
     let mut head = String::new();
-    if let Some(g) = p.group {
+    if let Some(g) = group {
         head.push_str(g);
         head.push('.');
     }
     head.push_str(p.name);
-    for param in p.params.iter().filter(|x| !x.is_type() && !x.name.eq_ignore_ascii_case("PREF")) {
+    for param in p.params.iter().filter(|x| !x.is_type() && keep(x)) {
         head.push(';');
         head.push_str(param.raw);
     }
-    if on && version == CardVersion::V4 {
-        head.push_str(";PREF=1");
-    }
+    head.push_str(extra);
     if !types.is_empty() {
         head.push_str(";TYPE=");
         head.push_str(&types.join(","));

@@ -8,18 +8,18 @@ use domain::{ContactDraft, ContactId, DeviceKind, Grantee, LabeledDraft, Origin}
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
-struct Device {
+pub(crate) struct Device {
     base: String,
     token: String,
     http: Client,
 }
 
 impl Device {
-    async fn new(s: &TestServer, account: domain::AccountId, name: &str) -> Device {
+    pub(crate) async fn new(s: &TestServer, account: domain::AccountId, name: &str) -> Device {
         let (_, token) = s.store.create_device(account, name, DeviceKind::Pc).await.unwrap();
         Device { base: s.url.clone(), token, http: Client::new() }
     }
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -30,7 +30,7 @@ impl Device {
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
-    async fn upload(&self, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn upload(&self, body: Value) -> (StatusCode, Value) {
         let r = self
             .http
             .post(format!("{}/api/v1/sync/upload", self.base))

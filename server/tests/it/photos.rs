@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::carddav::Dav;
 use crate::common::{self, TestServer};
+use crate::device_api::Device;
 
 const ANN: &str = "0190f5a4-3c1e-7cc2-9d1e-000000000a01";
 
@@ -28,41 +29,18 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-struct Device {
-    base: String,
-    token: String,
-    http: reqwest::Client,
+/// A device's upload, which must be answered.
+async fn upload(device: &Device, body: Value) -> Value {
+    let (status, r) = device.upload(body).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    r
 }
 
-impl Device {
-    async fn new(s: &TestServer, account: domain::AccountId) -> Device {
-        let (_, token) =
-            s.store.create_device(account, "PC", domain::DeviceKind::Pc).await.unwrap();
-        Device { base: s.url.clone(), token, http: reqwest::Client::new() }
-    }
-    async fn upload(&self, body: Value) -> Value {
-        let r = self
-            .http
-            .post(format!("{}/api/v1/sync/upload", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        r.json().await.unwrap()
-    }
-    async fn contact(&self, id: &str) -> Value {
-        let r = self
-            .http
-            .get(format!("{}/api/v1/contacts/{id}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        r.json().await.unwrap()
-    }
+/// A contact as a device reads it.
+async fn contact(device: &Device, id: &str) -> Value {
+    let (status, c) = device.get(&format!("/api/v1/contacts/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    c
 }
 
 #[tokio::test]
@@ -75,12 +53,14 @@ async fn photos_travel_between_devices_carddav_and_the_console() {
     // A device sends a PNG photo: CardDAV serves it in either version, bytes as sent.
     let png = image_bytes(300, 200, image::ImageFormat::Png);
     let url = format!("data:image/png;base64,{}", b64(&png));
-    let device = Device::new(&s, alice.id).await;
-    let r = device
-        .upload(json!({ "changes": [
+    let device = Device::new(&s, alice.id, "PC").await;
+    let r = upload(
+        &device,
+        json!({ "changes": [
             { "id": ANN, "op": "upsert", "data": { "display_name": "Ann", "photo": url } }
-        ]}))
-        .await;
+        ]}),
+    )
+    .await;
     assert_eq!(r["results"][0]["status"], "created", "{r}");
     let dav = Dav::new(&s, alice.id, "alice").await;
     let v3 = dav.get(&format!("{ANN}.vcf")).await;
@@ -110,7 +90,7 @@ async fn photos_travel_between_devices_carddav_and_the_console() {
     assert_eq!(put.status, StatusCode::CREATED, "{}", put.body);
     let bo = s.store.list_contacts(alice.id).await.unwrap();
     let bo = bo.iter().find(|c| c.data.display_name == "Bo").unwrap();
-    let got = device.contact(&bo.id.to_string()).await;
+    let got = contact(&device, &bo.id.to_string()).await;
     let sent = got["data"]["photo"].as_str().or(got["photo"].as_str()).unwrap_or_default();
     assert_eq!(sent, format!("data:image/jpeg;base64,{}", b64(&jpeg)), "{got}");
 
@@ -169,7 +149,7 @@ async fn photos_travel_between_devices_carddav_and_the_console() {
     ];
     let (status, body) = common::rpc(&console, &s.url, "save_contact", &keep).await;
     assert!(status.is_success() || status.is_redirection(), "{status} {body}");
-    assert!(device.contact(ANN).await.to_string().contains(&b64(&png)));
+    assert!(contact(&device, ANN).await.to_string().contains(&b64(&png)));
     let remove = [
         ("id", ANN),
         ("revision", "2"),
@@ -178,7 +158,7 @@ async fn photos_travel_between_devices_carddav_and_the_console() {
     ];
     let (status, body) = common::rpc(&console, &s.url, "save_contact", &remove).await;
     assert!(status.is_success() || status.is_redirection(), "{status} {body}");
-    assert!(!device.contact(ANN).await.to_string().contains("photo"));
+    assert!(!contact(&device, ANN).await.to_string().contains("photo"));
     assert!(!dav.get(&format!("{ANN}.vcf")).await.body.contains("PHOTO"));
     s.shutdown().await;
 }
@@ -192,12 +172,14 @@ async fn one_size_limit_for_photos_on_every_channel() {
     assert!(big.len() > 80 * 1024, "{} bytes", big.len());
     let url = format!("data:image/png;base64,{}", b64(&big));
 
-    let device = Device::new(&s, alice.id).await;
-    let r = device
-        .upload(json!({ "changes": [
+    let device = Device::new(&s, alice.id, "PC").await;
+    let r = upload(
+        &device,
+        json!({ "changes": [
             { "id": ANN, "op": "upsert", "data": { "display_name": "Ann", "photo": url } }
-        ]}))
-        .await;
+        ]}),
+    )
+    .await;
     assert_eq!(r["results"][0]["status"], "rejected", "{r}");
     assert!(r.to_string().contains("too large"), "{r}");
 
