@@ -74,6 +74,13 @@ pub const PHONE_LABELS: [&str; 7] = ["mobile", "work", "home", "main", "fax", "p
 pub const EMAIL_LABELS: [&str; 3] = ["work", "home", "other"];
 /// The labels the console offers for an address.
 pub const ADDRESS_LABELS: [&str; 3] = ["home", "work", "other"];
+/// The labels the console offers for a website.
+pub const WEBSITE_LABELS: [&str; 3] = ["home", "work", "other"];
+/// The labels the console offers for an instant messaging address.
+pub const IM_LABELS: [&str; 3] = ["home", "work", "other"];
+/// The labels the console offers for a related person (how they are related).
+pub const RELATED_LABELS: [&str; 9] =
+    ["spouse", "partner", "parent", "child", "sibling", "friend", "assistant", "manager", "other"];
 
 // ---------------------------------------------------------------------------------------------
 // Phones, emails, addresses, birthdays
@@ -409,6 +416,154 @@ impl From<Photo> for String {
     }
 }
 
+/// A website: an `http://` or `https://` URL, or a bare domain with an optional path
+/// (`example.com/me`), kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Website(String);
+
+impl Website {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        let msg = || "A website is an http:// or https:// address, or a domain like example.com.";
+        if s.chars().count() > 2048 {
+            return Err("A website has at most 2,048 characters.".into());
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("A website cannot contain spaces.".into());
+        }
+        let rest = match s.split_once("://") {
+            Some((scheme, rest))
+                if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+            {
+                rest
+            }
+            Some(_) => return Err(msg().into()),
+            None => s,
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+            if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        });
+        let host_ok = !host.is_empty()
+            && !host.starts_with(['.', '-'])
+            && !host.ends_with(['.', '-'])
+            && !host.contains("..")
+            && host.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+            && (host.contains('.') || host.eq_ignore_ascii_case("localhost"));
+        if !host_ok {
+            return Err(msg().into());
+        }
+        Ok(Self(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The address a link opens: the URL, or `https://` before a bare domain. Always http(s).
+    pub fn href(&self) -> String {
+        if self.0.contains("://") {
+            self.0.clone()
+        } else {
+            format!("https://{}", self.0)
+        }
+    }
+}
+impl TryFrom<String> for Website {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Website> for String {
+    fn from(value: Website) -> Self {
+        value.0
+    }
+}
+
+/// The instant messaging services the console names, by URI scheme, with their caption.
+pub const IM_SERVICES: [(&str, &str); 10] = [
+    ("xmpp", "XMPP"),
+    ("sip", "SIP"),
+    ("skype", "Skype"),
+    ("matrix", "Matrix"),
+    ("tg", "Telegram"),
+    ("aim", "AIM"),
+    ("icq", "ICQ"),
+    ("msnim", "MSN"),
+    ("ymsgr", "Yahoo"),
+    ("qq", "QQ"),
+];
+
+/// An instant messaging address: a URI whose scheme names the service (`xmpp:ann@example.com`,
+/// `sip:ann@example.com`, `skype:ann.lee`), as vCard's `IMPP` holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Im(String);
+
+impl Im {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim();
+        let msg = || {
+            "Write an instant messaging address with its service, like xmpp:name@example.com or skype:name."
+                .to_string()
+        };
+        if s.chars().count() > MAX_SHORT {
+            return Err(format!(
+                "An instant messaging address has at most {MAX_SHORT} characters."
+            ));
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("An instant messaging address cannot contain spaces.".into());
+        }
+        let (scheme, handle) = s.split_once(':').ok_or_else(msg)?;
+        let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if !scheme_ok || handle.trim_start_matches('/').is_empty() {
+            return Err(msg());
+        }
+        Ok(Self(s.to_string()))
+    }
+    /// An address from a service's scheme and a handle.
+    pub fn from_parts(scheme: &str, handle: &str) -> Result<Self, String> {
+        Self::parse(&format!("{scheme}:{}", handle.trim()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The URI scheme, lower-cased (`xmpp`, `sip`…).
+    pub fn scheme(&self) -> String {
+        self.0.split_once(':').map(|(s, _)| s.to_ascii_lowercase()).unwrap_or_default()
+    }
+    /// What follows the scheme.
+    pub fn handle(&self) -> &str {
+        self.0.split_once(':').map(|(_, h)| h).unwrap_or_default()
+    }
+    /// The service's name for people (`XMPP`, `Skype`…), or the scheme.
+    pub fn service(&self) -> String {
+        let scheme = self.scheme();
+        IM_SERVICES
+            .iter()
+            .find(|(s, _)| *s == scheme)
+            .map(|(_, c)| (*c).to_string())
+            .unwrap_or(scheme)
+    }
+}
+impl TryFrom<String> for Im {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+impl From<Im> for String {
+    fn from(value: Im) -> Self {
+        value.0
+    }
+}
+
 /// A field kept from an import (or a client) that Rolo's model has no place for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtraField {
@@ -458,6 +613,20 @@ pub struct ContactData {
     pub org_units: Vec<String>,
     pub title: String,
     pub birthday: Option<Birthday>,
+    /// Websites (vCard `URL`), in the order the user set.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub websites: Vec<Labeled<Website>>,
+    /// Instant messaging addresses (vCard `IMPP`, or Apple's `X-JABBER`, `X-SKYPE`…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ims: Vec<Labeled<Im>>,
+    /// Related people: a name (or a URI), labelled by the relation (`spouse`, `child`…);
+    /// vCard 4.0 `RELATED`, Apple's `X-ABRELATEDNAMES`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Labeled<String>>,
+    /// The anniversary (vCard 4.0 `ANNIVERSARY`, 3.0 `X-ANNIVERSARY`, Apple's `X-ABDATE`
+    /// labelled as one); the year is optional, as for a birthday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anniversary: Option<Birthday>,
     pub notes: String,
     /// The photo (a vCard's first inline `PHOTO`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -487,6 +656,10 @@ impl PartialEq for ContactData {
             && self.org_units == other.org_units
             && self.title == other.title
             && self.birthday == other.birthday
+            && self.websites == other.websites
+            && self.ims == other.ims
+            && self.related == other.related
+            && self.anniversary == other.anniversary
             && self.notes == other.notes
             && self.photo == other.photo
             && self.extra == other.extra
@@ -590,10 +763,19 @@ impl ContactData {
             );
             short(&mut errors, &format!("addresses[{i}].country"), &a.value.country, "A country");
         }
+        for (i, r) in self.related.iter().enumerate() {
+            short(&mut errors, &format!("related[{i}].value"), &r.value, "A related person");
+            if r.value.trim().is_empty() {
+                errors.push(format!("related[{i}].value"), "A related person needs a name.");
+            }
+        }
         for (field, n) in [
             ("phones", self.phones.len()),
             ("emails", self.emails.len()),
             ("addresses", self.addresses.len()),
+            ("websites", self.websites.len()),
+            ("ims", self.ims.len()),
+            ("related", self.related.len()),
         ] {
             if n > MAX_ITEMS {
                 errors.push(field, format!("At most {MAX_ITEMS} entries."));
@@ -625,7 +807,9 @@ impl ContactData {
 
     /// Adds what `other` has in its lists and this contact lacks: phone numbers (the same
     /// number written differently counts once, see [`Phone::key`]), email addresses
-    /// (case-insensitive), addresses, other fields and groups. Nothing already here changes.
+    /// (case-insensitive), addresses, websites, instant messaging addresses, related people,
+    /// other fields and groups; and its photo and anniversary when this contact has none.
+    /// Nothing already here changes.
     pub fn unite_lists(&mut self, other: &ContactData) {
         for p in &other.phones {
             let key = p.value.key();
@@ -648,6 +832,25 @@ impl ContactData {
             if !self.addresses.iter().any(|b| b.value == a.value) {
                 self.addresses.push(a.clone());
             }
+        }
+        for w in &other.websites {
+            if !self.websites.iter().any(|v| v.value == w.value) {
+                self.websites.push(w.clone());
+            }
+        }
+        let im_key = |i: &Im| i.as_str().to_lowercase();
+        for m in &other.ims {
+            if !self.ims.iter().any(|n| im_key(&n.value) == im_key(&m.value)) {
+                self.ims.push(m.clone());
+            }
+        }
+        for r in &other.related {
+            if !self.related.iter().any(|q| q.value == r.value && q.label == r.label) {
+                self.related.push(r.clone());
+            }
+        }
+        if self.anniversary.is_none() {
+            self.anniversary = other.anniversary;
         }
         if self.photo.is_none() {
             self.photo.clone_from(&other.photo);
@@ -726,6 +929,11 @@ pub struct ContactDraft {
     pub phones: Vec<LabeledDraft>,
     pub emails: Vec<LabeledDraft>,
     pub addresses: Vec<AddressDraft>,
+    pub websites: Vec<LabeledDraft>,
+    /// Instant messaging addresses: `scheme:handle` (`xmpp:ann@example.com`).
+    pub ims: Vec<LabeledDraft>,
+    /// Related people: the label is the relation, the value the name.
+    pub related: Vec<LabeledDraft>,
     pub organization: String,
     /// Organizational units, separated by `;`.
     pub department: String,
@@ -742,6 +950,13 @@ pub struct ContactDraft {
     pub preferred_phone: String,
     pub preferred_email: String,
     pub preferred_address: String,
+    pub preferred_website: String,
+    pub preferred_im: String,
+    pub preferred_related: String,
+    /// The anniversary from the form's three controls (day and month, year optional).
+    pub anniversary_day: String,
+    pub anniversary_month: String,
+    pub anniversary_year: String,
     /// The photo: a `data:` URL, empty for none, or [`PHOTO_KEEP`] for the photo the contact
     /// has (a form does not carry it back and forth).
     pub photo: String,
@@ -812,43 +1027,51 @@ impl ContactDraft {
             })
             .filter(|a| !a.value.is_empty())
             .collect();
-        let (day, month, year) =
-            (self.birthday_day.trim(), self.birthday_month.trim(), self.birthday_year.trim());
-        let from_parts = !day.is_empty() || !month.is_empty();
-        let birthday_text = if from_parts {
-            let y = if year.is_empty() { Ok(2000) } else { year.parse::<i32>() };
-            match (day.parse::<u32>(), month.parse::<u32>(), y) {
-                (Ok(_), Ok(_), Ok(y)) if !(1000..=9999).contains(&y) => {
-                    errors.push("birthday", "Write the year with four digits, or leave it empty.");
-                    String::new()
-                }
-                (Ok(d), Ok(m), Ok(y)) if NaiveDate::from_ymd_opt(y, m, d).is_none() => {
-                    errors.push("birthday", "That day does not exist.");
-                    String::new()
-                }
-                (Ok(d), Ok(m), _) if year.is_empty() => format!("--{m:02}-{d:02}"),
-                (Ok(d), Ok(m), Ok(y)) => format!("{y}-{m:02}-{d:02}"),
-                _ => "?".into(),
+        let birthday = date_from_parts(
+            &mut errors,
+            "birthday",
+            [&self.birthday_day, &self.birthday_month, &self.birthday_year],
+            &self.birthday,
+        );
+        let anniversary = date_from_parts(
+            &mut errors,
+            "anniversary",
+            [&self.anniversary_day, &self.anniversary_month, &self.anniversary_year],
+            "",
+        );
+        let mut websites = Vec::new();
+        for (i, w) in self.websites.iter().enumerate().filter(|(_, w)| !w.value.trim().is_empty()) {
+            match Website::parse(&w.value) {
+                Ok(value) => websites.push(Labeled {
+                    label: Label::parse(&w.label),
+                    value,
+                    pref: preferred(&self.preferred_website, i),
+                }),
+                Err(m) => errors.push(format!("websites[{i}].value"), m),
             }
-        } else if !year.is_empty() {
-            "?".into()
-        } else {
-            self.birthday.clone()
-        };
-        let birthday = if birthday_text.trim().is_empty() {
-            None
-        } else if birthday_text == "?" {
-            errors.push("birthday", "Choose the day and the month (the year may stay empty).");
-            None
-        } else {
-            match Birthday::parse(&birthday_text) {
-                Ok(b) => Some(b),
-                Err(m) => {
-                    errors.push("birthday", m);
-                    None
-                }
+        }
+        let mut ims = Vec::new();
+        for (i, m) in self.ims.iter().enumerate().filter(|(_, m)| !m.value.trim().is_empty()) {
+            match Im::parse(&m.value) {
+                Ok(value) => ims.push(Labeled {
+                    label: Label::parse(&m.label),
+                    value,
+                    pref: preferred(&self.preferred_im, i),
+                }),
+                Err(msg) => errors.push(format!("ims[{i}].value"), msg),
             }
-        };
+        }
+        let related = self
+            .related
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.value.trim().is_empty())
+            .map(|(i, r)| Labeled {
+                label: relation_label(&r.label),
+                value: trim(&r.value),
+                pref: preferred(&self.preferred_related, i),
+            })
+            .collect();
         let extra: Vec<ExtraField> = self
             .extra
             .iter()
@@ -897,6 +1120,10 @@ impl ContactDraft {
             org_units,
             title: trim(&self.title),
             birthday,
+            websites,
+            ims,
+            related,
+            anniversary,
             notes: self.notes.trim().to_string(),
             photo,
             extra,
@@ -918,15 +1145,8 @@ impl ContactDraft {
         let first_pref = |prefs: Vec<bool>| {
             prefs.iter().position(|p| *p).map(|i| i.to_string()).unwrap_or_default()
         };
-        let (birthday_day, birthday_month, birthday_year) = match data.birthday {
-            Some(Birthday::Date(d)) => {
-                (d.day().to_string(), d.month().to_string(), d.year().to_string())
-            }
-            Some(Birthday::MonthDay { month, day }) => {
-                (day.to_string(), month.to_string(), String::new())
-            }
-            None => Default::default(),
-        };
+        let (birthday_day, birthday_month, birthday_year) = date_parts(data.birthday);
+        let (anniversary_day, anniversary_month, anniversary_year) = date_parts(data.anniversary);
         ContactDraft {
             family_name: data.name.family.clone(),
             given_name: data.name.given.clone(),
@@ -951,6 +1171,9 @@ impl ContactDraft {
                     country: a.value.country.clone(),
                 })
                 .collect(),
+            websites: data.websites.iter().map(|w| labeled(&w.label, w.value.as_str())).collect(),
+            ims: data.ims.iter().map(|m| labeled(&m.label, m.value.as_str())).collect(),
+            related: data.related.iter().map(|r| labeled(&r.label, &r.value)).collect(),
             organization: data.organization.clone(),
             department: data.org_units.join("; "),
             title: data.title.clone(),
@@ -961,10 +1184,84 @@ impl ContactDraft {
             preferred_phone: first_pref(data.phones.iter().map(|p| p.pref).collect()),
             preferred_email: first_pref(data.emails.iter().map(|p| p.pref).collect()),
             preferred_address: first_pref(data.addresses.iter().map(|p| p.pref).collect()),
+            preferred_website: first_pref(data.websites.iter().map(|p| p.pref).collect()),
+            preferred_im: first_pref(data.ims.iter().map(|p| p.pref).collect()),
+            preferred_related: first_pref(data.related.iter().map(|p| p.pref).collect()),
+            anniversary_day,
+            anniversary_month,
+            anniversary_year,
             notes: data.notes.clone(),
             photo: data.photo.as_ref().map(|p| p.as_str().to_string()).unwrap_or_default(),
             extra: data.extra.clone(),
             groups: data.groups.iter().map(|g| g.to_string()).collect(),
         }
+    }
+}
+
+/// The day, month and year (empty when not known) a form shows for a date.
+fn date_parts(date: Option<Birthday>) -> (String, String, String) {
+    match date {
+        Some(Birthday::Date(d)) => {
+            (d.day().to_string(), d.month().to_string(), d.year().to_string())
+        }
+        Some(Birthday::MonthDay { month, day }) => {
+            (day.to_string(), month.to_string(), String::new())
+        }
+        None => Default::default(),
+    }
+}
+
+/// A date from a form's day, month and optional year (`[day, month, year]`); when neither the
+/// day nor the month is given, from `text` (`YYYY-MM-DD` or `--MM-DD`). Problems go to `field`.
+fn date_from_parts(
+    errors: &mut ValidationErrors,
+    field: &str,
+    [day, month, year]: [&str; 3],
+    text: &str,
+) -> Option<Birthday> {
+    let (day, month, year) = (day.trim(), month.trim(), year.trim());
+    let from_parts = !day.is_empty() || !month.is_empty();
+    let date_text = if from_parts {
+        let y = if year.is_empty() { Ok(2000) } else { year.parse::<i32>() };
+        match (day.parse::<u32>(), month.parse::<u32>(), y) {
+            (Ok(_), Ok(_), Ok(y)) if !(1000..=9999).contains(&y) => {
+                errors.push(field, "Write the year with four digits, or leave it empty.");
+                return None;
+            }
+            (Ok(d), Ok(m), Ok(y)) if NaiveDate::from_ymd_opt(y, m, d).is_none() => {
+                errors.push(field, "That day does not exist.");
+                return None;
+            }
+            (Ok(d), Ok(m), _) if year.is_empty() => format!("--{m:02}-{d:02}"),
+            (Ok(d), Ok(m), Ok(y)) => format!("{y}-{m:02}-{d:02}"),
+            _ => "?".into(),
+        }
+    } else if !year.is_empty() {
+        "?".into()
+    } else {
+        text.to_string()
+    };
+    if date_text.trim().is_empty() {
+        None
+    } else if date_text == "?" {
+        errors.push(field, "Choose the day and the month (the year may stay empty).");
+        None
+    } else {
+        match Birthday::parse(&date_text) {
+            Ok(b) => Some(b),
+            Err(m) => {
+                errors.push(field, m);
+                None
+            }
+        }
+    }
+}
+
+/// A relation's label: the console's words (any case) lower-cased, any other kept as written.
+pub fn relation_label(raw: &str) -> Label {
+    let lower = raw.trim().to_lowercase();
+    match RELATED_LABELS.iter().find(|w| **w == lower) {
+        Some(w) => Label::parse(w),
+        None => Label::parse(raw),
     }
 }

@@ -1,6 +1,7 @@
 //! Merging contacts that are the same person. The user picks, field by field, whose value to
-//! keep; lists (phones, emails, addresses, other fields, groups) are always united, so a merge
-//! never loses a phone number or an email address.
+//! keep; lists (phones, emails, addresses, websites, instant messaging, related people, other
+//! fields, groups) are always united, so a merge never loses a phone number or an email address;
+//! the anniversary is the first contact's, or the first one's that has one.
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,9 @@ pub fn merge(contacts: &[ContactData], picks: &MergePicks) -> ContactData {
     out.phones.clear();
     out.emails.clear();
     out.addresses.clear();
+    out.websites.clear();
+    out.ims.clear();
+    out.related.clear();
     out.extra.clear();
     out.groups.clear();
     for c in contacts {

@@ -249,3 +249,111 @@ fn the_form_sets_birthdays_by_parts_and_preferred_entries_by_position() {
         assert!(e.for_field("birthday").is_some(), "{day}/{month}/{year}: {e:?}");
     }
 }
+
+#[test]
+fn websites_are_http_urls_or_bare_domains() {
+    for ok in
+        ["https://example.com", "http://example.com:8080/a?b#c", "example.com/me", "例子.中国"]
+    {
+        assert!(Website::parse(ok).is_ok(), "{ok}");
+    }
+    for bad in
+        ["javascript:alert(1)", "ftp://example.com", "example", "a b.com", "https://", ".com"]
+    {
+        let err = Website::parse(bad).unwrap_err();
+        assert!(err.contains("website") || err.contains("spaces"), "{bad}: {err}");
+    }
+    assert_eq!(Website::parse("example.com").unwrap().href(), "https://example.com");
+    assert_eq!(Website::parse("HTTP://x.org").unwrap().href(), "HTTP://x.org");
+}
+
+#[test]
+fn instant_messaging_addresses_name_their_service() {
+    let im = Im::parse("xmpp:ann@example.com").unwrap();
+    assert_eq!(
+        (im.scheme().as_str(), im.handle(), im.service().as_str()),
+        ("xmpp", "ann@example.com", "XMPP")
+    );
+    assert_eq!(Im::from_parts("skype", "ann.lee").unwrap().as_str(), "skype:ann.lee");
+    for bad in ["ann@example.com", ":ann", "xmpp:", "1x:ann", "xmpp:a b"] {
+        assert!(Im::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn the_catalogue_fields_are_parsed_in_the_draft_each_error_at_its_field() {
+    let draft = ContactDraft {
+        display_name: "Ann".into(),
+        websites: vec![
+            LabeledDraft { label: "work".into(), value: "javascript:alert(1)".into() },
+            LabeledDraft { label: "home".into(), value: "ann.example.com".into() },
+        ],
+        ims: vec![LabeledDraft { label: "".into(), value: "ann@example.com".into() }],
+        anniversary_day: "31".into(),
+        anniversary_month: "4".into(),
+        ..Default::default()
+    };
+    let err = draft.parse().unwrap_err();
+    assert!(err.for_field("websites[0].value").is_some(), "{err}");
+    assert!(err.for_field("websites[1].value").is_none(), "{err}");
+    assert!(err.for_field("ims[0].value").is_some(), "{err}");
+    assert_eq!(err.for_field("anniversary"), Some("That day does not exist."), "{err}");
+
+    let draft = ContactDraft {
+        display_name: "Ann".into(),
+        websites: vec![LabeledDraft { label: "Blog".into(), value: " ann.example.com ".into() }],
+        ims: vec![LabeledDraft { label: "work".into(), value: "sip:ann@example.com".into() }],
+        related: vec![
+            LabeledDraft { label: "Spouse".into(), value: " Bo ".into() },
+            LabeledDraft { label: "godmother".into(), value: "Di".into() },
+            LabeledDraft { label: "child".into(), value: "  ".into() },
+        ],
+        preferred_im: "0".into(),
+        anniversary_day: "29".into(),
+        anniversary_month: "2".into(),
+        ..Default::default()
+    };
+    let d = draft.parse().unwrap();
+    assert_eq!(d.websites[0].label, Label::Custom("Blog".into()));
+    assert_eq!(d.websites[0].value.as_str(), "ann.example.com");
+    assert!(d.ims[0].pref);
+    assert_eq!(d.related.len(), 2);
+    assert_eq!(d.related[0].label, Label::Custom("spouse".into()));
+    assert_eq!(d.related[0].value, "Bo");
+    assert_eq!(d.anniversary, Some(Birthday::MonthDay { month: 2, day: 29 }));
+    // And back into a form: the same draft's values.
+    let back = ContactDraft::from_data(&d);
+    assert_eq!((back.anniversary_day.as_str(), back.anniversary_month.as_str()), ("29", "2"));
+    assert_eq!(back.parse().unwrap(), d);
+}
+
+#[test]
+fn contacts_stored_before_the_catalogue_still_read_and_new_fields_are_left_out_when_empty() {
+    let old = r#"{"name":{"family":"","given":"Ann"},"display_name":"Ann","nickname":"","phones":[],"emails":[],"addresses":[],"organization":"","title":"","birthday":null,"notes":"","extra":[]}"#;
+    let d: ContactData = serde_json::from_str(old).unwrap();
+    assert!(d.websites.is_empty() && d.ims.is_empty() && d.related.is_empty());
+    assert_eq!(d.anniversary, None);
+    let json = serde_json::to_string(&d).unwrap();
+    for key in ["websites", "ims", "related", "anniversary"] {
+        assert!(!json.contains(key), "{json}");
+    }
+}
+
+#[test]
+fn merging_duplicates_unites_the_catalogue_lists() {
+    let mut a = ContactDraft { display_name: "Ann".into(), ..Default::default() };
+    a.websites.push(LabeledDraft { label: "work".into(), value: "a.example.com".into() });
+    a.ims.push(LabeledDraft { label: "".into(), value: "XMPP:ann@example.com".into() });
+    let mut b = a.clone();
+    b.websites.push(LabeledDraft { label: "home".into(), value: "b.example.com".into() });
+    b.ims = vec![LabeledDraft { label: "".into(), value: "xmpp:ann@example.com".into() }];
+    b.related.push(LabeledDraft { label: "spouse".into(), value: "Bo".into() });
+    b.anniversary_day = "1".into();
+    b.anniversary_month = "5".into();
+    let (a, b) = (a.parse().unwrap(), b.parse().unwrap());
+    let m = crate::merge::merge(&[a, b], &crate::merge::MergePicks::default());
+    assert_eq!(m.websites.len(), 2);
+    assert_eq!(m.ims.len(), 1);
+    assert_eq!(m.related.len(), 1);
+    assert_eq!(m.anniversary, Some(Birthday::MonthDay { month: 5, day: 1 }));
+}

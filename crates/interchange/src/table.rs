@@ -86,6 +86,40 @@ pub enum Field {
     ExtraValue {
         slot: u32,
     },
+    Website {
+        slot: u32,
+        label: Option<Label>,
+    },
+    WebsiteLabel {
+        slot: u32,
+    },
+    /// An instant messaging address (`xmpp:…`, or a handle with a service column).
+    Im {
+        slot: u32,
+        label: Option<Label>,
+    },
+    ImLabel {
+        slot: u32,
+    },
+    /// Google's `IM 1 - Service` (Skype, Jabber…).
+    ImService {
+        slot: u32,
+    },
+    Related {
+        slot: u32,
+        label: Option<Label>,
+    },
+    RelatedLabel {
+        slot: u32,
+    },
+    Anniversary,
+    /// Google's `Event 1 - Value`: the anniversary when its label says so, else an extra field.
+    Event {
+        slot: u32,
+    },
+    EventLabel {
+        slot: u32,
+    },
 }
 
 /// What to do with one column.
@@ -183,6 +217,13 @@ fn rolo(h: &str) -> Option<Field> {
         })
         .or_else(|| numbered(h, "extra ", " name").map(|slot| Field::ExtraName { slot }))
         .or_else(|| numbered(h, "extra ", " value").map(|slot| Field::ExtraValue { slot }))
+        .or_else(|| (h == "anniversary").then_some(Field::Anniversary))
+        .or_else(|| numbered(h, "website ", " label").map(|slot| Field::WebsiteLabel { slot }))
+        .or_else(|| numbered(h, "website ", "").map(|slot| Field::Website { slot, label: None }))
+        .or_else(|| numbered(h, "im ", " label").map(|slot| Field::ImLabel { slot }))
+        .or_else(|| numbered(h, "im ", "").map(|slot| Field::Im { slot, label: None }))
+        .or_else(|| numbered(h, "related ", " label").map(|slot| Field::RelatedLabel { slot }))
+        .or_else(|| numbered(h, "related ", "").map(|slot| Field::Related { slot, label: None }))
 }
 
 fn google(h: &str) -> Option<Field> {
@@ -234,11 +275,25 @@ fn google(h: &str) -> Option<Field> {
         })
         .or_else(|| label(h, "custom field ").map(|slot| Field::ExtraName { slot }))
         .or_else(|| numbered(h, "custom field ", " - value").map(|slot| Field::ExtraValue { slot }))
+        .or_else(|| label(h, "website ").map(|slot| Field::WebsiteLabel { slot }))
+        .or_else(|| {
+            numbered(h, "website ", " - value").map(|slot| Field::Website { slot, label: None })
+        })
+        .or_else(|| label(h, "im ").map(|slot| Field::ImLabel { slot }))
+        .or_else(|| numbered(h, "im ", " - service").map(|slot| Field::ImService { slot }))
+        .or_else(|| numbered(h, "im ", " - value").map(|slot| Field::Im { slot, label: None }))
+        .or_else(|| label(h, "relation ").map(|slot| Field::RelatedLabel { slot }))
+        .or_else(|| {
+            numbered(h, "relation ", " - value").map(|slot| Field::Related { slot, label: None })
+        })
+        .or_else(|| label(h, "event ").map(|slot| Field::EventLabel { slot }))
+        .or_else(|| numbered(h, "event ", " - value").map(|slot| Field::Event { slot }))
 }
 
 fn outlook(h: &str, column: u32) -> Option<Field> {
     let slot = 1000 + column;
     let phone = |label| Some(Field::Phone { slot, label: Some(label) });
+    let related = |l: &str| Some(Field::Related { slot, label: Some(Label::parse(l)) });
     let custom =
         |h: &str| Label::Custom(h.split(' ').map(capitalise).collect::<Vec<_>>().join(" "));
     let field = match h {
@@ -258,6 +313,14 @@ fn outlook(h: &str, column: u32) -> Option<Field> {
         "e-mail address" => Some(Field::Email { slot: 1, label: None }),
         "e-mail 2 address" => Some(Field::Email { slot: 2, label: None }),
         "e-mail 3 address" => Some(Field::Email { slot: 3, label: None }),
+        "web page" => Some(Field::Website { slot, label: None }),
+        "personal web page" => Some(Field::Website { slot, label: Some(Label::Home) }),
+        "business web page" => Some(Field::Website { slot, label: Some(Label::Work) }),
+        "anniversary" => Some(Field::Anniversary),
+        "spouse" => related("spouse"),
+        "children" => related("child"),
+        "manager's name" => related("manager"),
+        "assistant's name" => related("assistant"),
         "mobile phone" => phone(Label::Mobile),
         "business phone" | "business phone 2" | "company main phone" => phone(Label::Work),
         "home phone" | "home phone 2" => phone(Label::Home),
@@ -317,6 +380,11 @@ fn chinese(h: &str, column: u32) -> Option<Field> {
         "生日" | "出生日期" => Some(Field::Birthday),
         "备注" | "说明" => Some(Field::Notes),
         "分组" | "群组" | "组" => Some(Field::Groups),
+        "网站" | "网址" | "主页" | "个人主页" => {
+            Some(Field::Website { slot, label: None })
+        }
+        "纪念日" | "结婚纪念日" => Some(Field::Anniversary),
+        "配偶" => Some(Field::Related { slot, label: Some(Label::parse("spouse")) }),
         _ => None,
     }
 }
@@ -345,6 +413,11 @@ fn generic(h: &str, column: u32) -> Option<Field> {
         "address" => Some(Field::Address { slot, part: AddressPart::Street, label: None }),
         "groups" | "group" | "categories" | "category" => Some(Field::Groups),
         "uid" => Some(Field::Uid),
+        "website" | "web site" | "web page" | "homepage" | "url" => {
+            Some(Field::Website { slot, label: None })
+        }
+        "anniversary" => Some(Field::Anniversary),
+        "spouse" => Some(Field::Related { slot, label: Some(Label::parse("spouse")) }),
         _ => None,
     }
 }
@@ -438,6 +511,32 @@ struct Slot {
     fixed: Option<Label>,
     values: Vec<String>,
     column: String,
+    /// An instant messaging address's service (Google's `IM 1 - Service`).
+    service: String,
+}
+
+/// The URI scheme of a service as spreadsheets name it (Google's `IM 1 - Service`).
+fn im_scheme_of(service: &str) -> String {
+    let s = service.trim().to_lowercase();
+    let known = [
+        ("skype", "skype"),
+        ("jabber", "xmpp"),
+        ("xmpp", "xmpp"),
+        ("google talk", "xmpp"),
+        ("aim", "aim"),
+        ("icq", "icq"),
+        ("msn", "msnim"),
+        ("windows live", "msnim"),
+        ("yahoo", "ymsgr"),
+        ("qq", "qq"),
+        ("sip", "sip"),
+        ("matrix", "matrix"),
+        ("telegram", "tg"),
+    ];
+    match known.iter().find(|(name, _)| *name == s) {
+        Some((_, scheme)) => (*scheme).to_string(),
+        None => s.chars().filter(|c| c.is_ascii_alphanumeric() || "+-.".contains(*c)).collect(),
+    }
 }
 
 #[derive(Default)]
@@ -493,6 +592,10 @@ impl RowMapper {
         let mut emails: BTreeMap<u32, Slot> = BTreeMap::new();
         let mut addresses: BTreeMap<u32, AddressSlot> = BTreeMap::new();
         let mut extras: BTreeMap<u32, (String, String)> = BTreeMap::new();
+        let mut websites: BTreeMap<u32, Slot> = BTreeMap::new();
+        let mut ims: BTreeMap<u32, Slot> = BTreeMap::new();
+        let mut related: BTreeMap<u32, Slot> = BTreeMap::new();
+        let mut events: BTreeMap<u32, Slot> = BTreeMap::new();
         let mut columns_of: HashMap<&'static str, &str> = HashMap::new();
         let mut any = false;
 
@@ -569,6 +672,43 @@ impl RowMapper {
                 Field::ExtraValue { slot } => {
                     extras.entry(*slot).or_default().1 = value.to_string()
                 }
+                Field::Website { slot, label }
+                | Field::Im { slot, label }
+                | Field::Related { slot, label } => {
+                    let map = match field {
+                        Field::Website { .. } => &mut websites,
+                        Field::Im { .. } => &mut ims,
+                        _ => &mut related,
+                    };
+                    let s = map.entry(*slot).or_default();
+                    s.fixed.clone_from(label);
+                    s.column = header.clone();
+                    s.values.extend(value.split(" ::: ").map(|v| v.trim().to_string()));
+                }
+                Field::Event { slot } => {
+                    let s = events.entry(*slot).or_default();
+                    s.column = header.clone();
+                    s.values.push(value.trim().to_string());
+                }
+                Field::WebsiteLabel { slot } => {
+                    websites.entry(*slot).or_default().label = clean_label(self.dialect, value)
+                }
+                Field::ImLabel { slot } => {
+                    ims.entry(*slot).or_default().label = clean_label(self.dialect, value)
+                }
+                Field::ImService { slot } => {
+                    ims.entry(*slot).or_default().service = value.trim().to_string()
+                }
+                Field::RelatedLabel { slot } => {
+                    related.entry(*slot).or_default().label = clean_label(self.dialect, value)
+                }
+                Field::EventLabel { slot } => {
+                    events.entry(*slot).or_default().label = clean_label(self.dialect, value)
+                }
+                Field::Anniversary => {
+                    set_date(&mut draft, &normalise_birthday(value));
+                    columns_of.insert("anniversary", header);
+                }
             }
         }
         if !any {
@@ -591,6 +731,57 @@ impl RowMapper {
                 for v in &s.values {
                     field_columns.insert(format!("{kind}[{}].value", list.len()), s.column.clone());
                     list.push(LabeledDraft { label: label(s), value: v.clone() });
+                }
+            }
+        }
+        for (kind, map, list) in
+            [("websites", websites, &mut draft.websites), ("related", related, &mut draft.related)]
+        {
+            for s in map.values() {
+                for v in &s.values {
+                    field_columns.insert(format!("{kind}[{}].value", list.len()), s.column.clone());
+                    list.push(LabeledDraft { label: label(s), value: v.clone() });
+                }
+            }
+        }
+        for s in ims.values() {
+            for v in &s.values {
+                // An address with its scheme as it is; a handle with its service's scheme.
+                let im = if s.service.is_empty() {
+                    domain::Im::parse(v)
+                } else {
+                    let scheme = im_scheme_of(&s.service);
+                    match domain::Im::parse(v) {
+                        Ok(im) if im.scheme() == scheme => Ok(im),
+                        _ => domain::Im::from_parts(&scheme, v),
+                    }
+                };
+                match im {
+                    Ok(im) => {
+                        field_columns
+                            .insert(format!("ims[{}].value", draft.ims.len()), s.column.clone());
+                        draft.ims.push(LabeledDraft { label: label(s), value: im.as_str().into() });
+                    }
+                    // Not an address Rolo can tell the service of: kept as it was written.
+                    Err(_) => {
+                        draft.extra.push(ExtraField { name: s.column.clone(), value: v.clone() })
+                    }
+                }
+            }
+        }
+        for s in events.values() {
+            for v in &s.values {
+                let date = normalise_birthday(v);
+                let anniversary = s.label.trim().eq_ignore_ascii_case("anniversary");
+                if anniversary && draft.anniversary_day.is_empty() && set_date(&mut draft, &date) {
+                    field_columns.insert("anniversary".into(), s.column.clone());
+                } else {
+                    let name = if s.label.is_empty() {
+                        s.column.clone()
+                    } else {
+                        format!("{} ({})", s.column, s.label)
+                    };
+                    draft.extra.push(ExtraField { name, value: v.clone() });
                 }
             }
         }
@@ -636,6 +827,34 @@ impl RowMapper {
             }
         })
     }
+}
+
+/// Puts a normalised date (`YYYY-MM-DD`, `--MM-DD`) into the draft's anniversary controls;
+/// text that is neither is put where validation reports it (a month it cannot read). `false`
+/// for an empty date.
+fn set_date(draft: &mut ContactDraft, date: &str) -> bool {
+    let date = date.trim();
+    if date.is_empty() {
+        return false;
+    }
+    let (y, m, d) = match date.strip_prefix("--") {
+        Some(md) => {
+            let (m, d) = md.split_once('-').unwrap_or((md, ""));
+            (String::new(), m, d)
+        }
+        None => {
+            let mut parts = date.splitn(3, '-');
+            let y = parts.next().unwrap_or_default().to_string();
+            (y, parts.next().unwrap_or(date), parts.next().unwrap_or("?"))
+        }
+    };
+    let number = |s: &str| s.trim_start_matches('0').to_string();
+    draft.anniversary_year = y;
+    draft.anniversary_month =
+        if m.bytes().all(|b| b.is_ascii_digit()) { number(m) } else { m.into() };
+    draft.anniversary_day =
+        if d.bytes().all(|b| b.is_ascii_digit()) { number(d) } else { d.into() };
+    true
 }
 
 /// Google marks the primary entry with `* ` (`* Mobile`); in other files that is part of the
@@ -709,15 +928,31 @@ pub struct Columns {
     pub emails: usize,
     pub addresses: usize,
     pub extras: usize,
+    pub websites: usize,
+    pub ims: usize,
+    pub related: usize,
+    /// A column for the anniversary.
+    pub anniversary: bool,
     /// The Rolo layout's columns for middle names, name prefixes and suffixes, departments,
     /// PO boxes and extended addresses (after the others).
     pub more: bool,
 }
 
 impl Default for Columns {
-    /// A generous fixed number: 6 phones, 4 emails, 3 addresses, 12 extra fields.
+    /// A generous fixed number: 6 phones, 4 emails, 3 addresses, 12 extra fields, 3 websites,
+    /// instant messaging addresses and related people, and the anniversary.
     fn default() -> Self {
-        Columns { phones: 6, emails: 4, addresses: 3, extras: 12, more: false }
+        Columns {
+            phones: 6,
+            emails: 4,
+            addresses: 3,
+            extras: 12,
+            websites: 3,
+            ims: 3,
+            related: 3,
+            anniversary: true,
+            more: false,
+        }
     }
 }
 
@@ -727,9 +962,20 @@ impl Columns {
         contacts.into_iter().fold(Columns::least(), Columns::grow)
     }
 
-    /// One column of each: what [`Columns::grow`] starts from.
+    /// One column of each of the first fields, none of the catalogue's (websites, instant
+    /// messaging, related people, anniversary): what [`Columns::grow`] starts from.
     pub fn least() -> Self {
-        Columns { phones: 1, emails: 1, addresses: 1, extras: 1, more: false }
+        Columns {
+            phones: 1,
+            emails: 1,
+            addresses: 1,
+            extras: 1,
+            websites: 0,
+            ims: 0,
+            related: 0,
+            anniversary: false,
+            more: false,
+        }
     }
 
     /// These columns, widened to hold `d` as well (contacts seen one at a time).
@@ -739,6 +985,10 @@ impl Columns {
             emails: self.emails.max(d.emails.len()),
             addresses: self.addresses.max(d.addresses.len()),
             extras: self.extras.max(d.extra.len()),
+            websites: self.websites.max(d.websites.len()),
+            ims: self.ims.max(d.ims.len()),
+            related: self.related.max(d.related.len()),
+            anniversary: self.anniversary || d.anniversary.is_some(),
             more: self.more || has_more(d),
         }
     }
@@ -770,6 +1020,9 @@ const OUTLOOK_PHONES: [(&str, Label); 6] = [
     ("Home Phone 2", Label::Home),
     ("Other Phone", Label::Other),
 ];
+/// Outlook's columns for related people, by relation.
+const OUTLOOK_RELATED: [(&str, &str); 3] =
+    [("Spouse", "spouse"), ("Manager's Name", "manager"), ("Assistant's Name", "assistant")];
 const OUTLOOK_ADDRESSES: [(&str, Label); 3] =
     [("Business", Label::Work), ("Home", Label::Home), ("Other", Label::Other)];
 const OUTLOOK_ADDRESS_PARTS: [&str; 5] =
@@ -823,6 +1076,15 @@ pub(crate) fn header_row(layout: Layout, c: &Columns) -> Vec<String> {
                     }
                 }
             }
+            if c.anniversary {
+                push("Anniversary");
+            }
+            for (what, count) in [("Website", c.websites), ("IM", c.ims), ("Related", c.related)] {
+                for n in 1..=count {
+                    push(&format!("{what} {n} Label"));
+                    push(&format!("{what} {n}"));
+                }
+            }
         }
         Layout::Google => {
             for s in [
@@ -856,6 +1118,23 @@ pub(crate) fn header_row(layout: Layout, c: &Columns) -> Vec<String> {
                 push(&format!("Custom Field {n} - Label"));
                 push(&format!("Custom Field {n} - Value"));
             }
+            for n in 1..=c.websites {
+                push(&format!("Website {n} - Label"));
+                push(&format!("Website {n} - Value"));
+            }
+            for n in 1..=c.ims {
+                push(&format!("IM {n} - Label"));
+                push(&format!("IM {n} - Service"));
+                push(&format!("IM {n} - Value"));
+            }
+            for n in 1..=c.related {
+                push(&format!("Relation {n} - Label"));
+                push(&format!("Relation {n} - Value"));
+            }
+            if c.anniversary {
+                push("Event 1 - Label");
+                push("Event 1 - Value");
+            }
         }
         Layout::Outlook => {
             for s in [
@@ -881,6 +1160,11 @@ pub(crate) fn header_row(layout: Layout, c: &Columns) -> Vec<String> {
                     push(&format!("{kind} {part}"));
                 }
             }
+            for (s, _) in OUTLOOK_RELATED {
+                push(s);
+            }
+            push("Web Page");
+            push("Anniversary");
         }
     }
     h
@@ -928,6 +1212,12 @@ pub(crate) fn export_row(
             check(r, "email addresses", d.emails.len(), c.emails)?;
             check(r, "addresses", d.addresses.len(), c.addresses)?;
             check(r, "extra fields", d.extra.len(), c.extras)?;
+            check(r, "websites", d.websites.len(), c.websites)?;
+            check(r, "instant messaging addresses", d.ims.len(), c.ims)?;
+            check(r, "related people", d.related.len(), c.related)?;
+            if d.anniversary.is_some() && !c.anniversary {
+                check(r, "anniversaries", 1, 0)?;
+            }
             let google = layout == Layout::Google;
             let lab = |l: &Label| if google { google_label(l) } else { l.as_str().to_string() };
             if google {
@@ -1008,6 +1298,31 @@ pub(crate) fn export_row(
                     .collect();
                 padded(&mut row, more, c.addresses, 2);
             }
+            let anniversary = d.anniversary.map(|b| b.to_string()).unwrap_or_default();
+            if !google && c.anniversary {
+                row.push(anniversary.clone());
+            }
+            let websites =
+                d.websites.iter().map(|w| vec![lab(&w.label), w.value.as_str().into()]).collect();
+            padded(&mut row, websites, c.websites, 2);
+            if google {
+                let ims = d
+                    .ims
+                    .iter()
+                    .map(|m| vec![lab(&m.label), m.value.service(), m.value.handle().into()])
+                    .collect();
+                padded(&mut row, ims, c.ims, 3);
+            } else {
+                let ims =
+                    d.ims.iter().map(|m| vec![lab(&m.label), m.value.as_str().into()]).collect();
+                padded(&mut row, ims, c.ims, 2);
+            }
+            let related = d.related.iter().map(|x| vec![lab(&x.label), x.value.clone()]).collect();
+            padded(&mut row, related, c.related, 2);
+            if google && c.anniversary {
+                let label = if anniversary.is_empty() { "" } else { "Anniversary" };
+                row.extend([label.to_string(), anniversary]);
+            }
         }
         Layout::Outlook => {
             let mut overflow: Vec<String> = Vec::new();
@@ -1073,6 +1388,36 @@ pub(crate) fn export_row(
                     )),
                 }
             }
+            let mut related = vec![String::new(); OUTLOOK_RELATED.len()];
+            for x in &d.related {
+                let free = OUTLOOK_RELATED
+                    .iter()
+                    .zip(related.iter_mut())
+                    .find(|((_, l), v)| *l == x.label.as_str() && v.is_empty());
+                match free {
+                    Some((_, v)) => v.clone_from(&x.value),
+                    None => overflow.push(format!("Related ({}): {}", x.label.as_str(), x.value)),
+                }
+            }
+            let mut web_page = String::new();
+            for w in &d.websites {
+                if web_page.is_empty() {
+                    web_page = w.value.as_str().to_string();
+                } else {
+                    overflow.push(format!("Website ({}): {}", w.label.as_str(), w.value.as_str()));
+                }
+            }
+            for m in &d.ims {
+                overflow.push(format!("IM ({}): {}", m.label.as_str(), m.value.as_str()));
+            }
+            let anniversary = match d.anniversary {
+                Some(domain::Birthday::Date(date)) => date.format("%-m/%-d/%Y").to_string(),
+                Some(b) => {
+                    overflow.push(format!("Anniversary: {b}"));
+                    String::new()
+                }
+                None => String::new(),
+            };
             let mut notes = d.notes.clone();
             for line in overflow {
                 append(&mut notes, &line, "\n");
@@ -1085,6 +1430,8 @@ pub(crate) fn export_row(
             row.extend(emails);
             row.extend(phones);
             row.extend(addresses.into_iter().flatten());
+            row.extend(related);
+            row.extend([web_page, anniversary]);
         }
     }
     Ok(row)

@@ -2,12 +2,15 @@
 //!
 //! The rules (also in the API documentation):
 //! * A field only one side changed takes that side's value.
-//! * A single-valued field (names, nickname, organization, title, birthday, notes) both sides
-//!   changed to different values: **the upload wins**; the server's previous value stays in
-//!   the contact's history (every revision is kept) and is reported as a conflict.
-//! * Multi-valued fields (phones, emails, addresses, extra fields, group memberships) merge as sets: an entry either
-//!   side added is kept, an entry either side removed is removed, so no added or edited phone or
-//!   email is ever lost.
+//! * A single-valued field (names, nickname, organization, title, birthday, anniversary,
+//!   notes) both sides changed to different values: **the upload wins**; the server's previous
+//!   value stays in the contact's history (every revision is kept) and is reported as a
+//!   conflict.
+//! * Multi-valued fields (phones, emails, addresses, websites, instant messaging, related
+//!   people, extra fields, group memberships): a list only one side changed (its entries or
+//!   their order) takes that side's list; a list both sides changed merges as a set: an entry
+//!   either side added is kept, an entry either side removed is removed, so no added or edited
+//!   phone or email is ever lost.
 //! * Without a known base (a device creating an id the server already has), entries are united
 //!   and a single-valued field left empty on one side takes the other side's value.
 
@@ -55,6 +58,12 @@ fn scalar<T: Clone + PartialEq + Default + Serialize>(
 }
 
 fn set<T: Clone + PartialEq>(base: Option<&Vec<T>>, server: &[T], device: &[T]) -> Vec<T> {
+    // A list only one side changed is that side's, in its order (a reorder is an edit too).
+    match base {
+        Some(b) if b.as_slice() == server => return device.to_vec(),
+        Some(b) if b.as_slice() == device => return server.to_vec(),
+        _ => {}
+    }
     let empty = Vec::new();
     let base = base.unwrap_or(&empty);
     let mut out: Vec<T> =
@@ -134,6 +143,16 @@ pub fn merge(base: Option<&ContactData>, server: &ContactData, device: &ContactD
         phones: labeled(b.map(|b| &b.phones), &server.phones, &device.phones),
         emails: labeled(b.map(|b| &b.emails), &server.emails, &device.emails),
         addresses: labeled(b.map(|b| &b.addresses), &server.addresses, &device.addresses),
+        websites: labeled(b.map(|b| &b.websites), &server.websites, &device.websites),
+        ims: labeled(b.map(|b| &b.ims), &server.ims, &device.ims),
+        related: labeled(b.map(|b| &b.related), &server.related, &device.related),
+        anniversary: scalar(
+            "anniversary",
+            b.map(|b| &b.anniversary),
+            &server.anniversary,
+            &device.anniversary,
+            &mut c,
+        ),
         organization: scalar(
             "organization",
             b.map(|b| &b.organization),
@@ -237,6 +256,63 @@ mod tests {
         assert_eq!(m.data.organization, "Acme");
         assert_eq!(m.data.notes, "note");
         assert_eq!(m.data.phones.len(), 2);
+        assert!(m.conflicts.is_empty());
+    }
+
+    fn with_catalogue(d: &ContactData, sites: &[&str], related: &[&str]) -> ContactData {
+        let mut d = d.clone();
+        d.websites = sites
+            .iter()
+            .map(|w| Labeled {
+                label: domain::Label::Work,
+                value: domain::Website::parse(w).unwrap(),
+                pref: false,
+            })
+            .collect();
+        d.related = related
+            .iter()
+            .map(|r| Labeled { label: domain::Label::Other, value: (*r).into(), pref: false })
+            .collect();
+        d
+    }
+
+    #[test]
+    fn a_reorder_on_one_side_and_additions_on_the_other_are_both_kept() {
+        let plain = data("Ann", "", &["111", "222"], "");
+        let base = with_catalogue(&plain, &["a.example.com", "b.example.com"], &["Bo"]);
+        // The device moves its phones and websites; the server adds a website and a relation.
+        let mut device = base.clone();
+        device.phones.swap(0, 1);
+        device.websites.swap(0, 1);
+        let server = with_catalogue(
+            &plain,
+            &["a.example.com", "b.example.com", "c.example.com"],
+            &["Bo", "Cy"],
+        );
+        let m = merge(Some(&base), &server, &device);
+        assert!(m.conflicts.is_empty());
+        let phones: Vec<&str> = m.data.phones.iter().map(|p| p.value.as_str()).collect();
+        assert_eq!(phones, ["222", "111"], "the device's order, as only it changed the phones");
+        let sites: Vec<&str> = m.data.websites.iter().map(|w| w.value.as_str()).collect();
+        // Both changed the websites: every entry either side has is kept.
+        assert_eq!(sites.len(), 3, "{sites:?}");
+        let related: Vec<&str> = m.data.related.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(related, ["Bo", "Cy"]);
+    }
+
+    #[test]
+    fn an_anniversary_both_sides_changed_is_a_conflict_the_upload_wins() {
+        let base = data("Ann", "", &[], "");
+        let mut server = base.clone();
+        server.anniversary = Some(domain::Birthday::MonthDay { month: 1, day: 2 });
+        let mut device = base.clone();
+        device.anniversary = Some(domain::Birthday::MonthDay { month: 3, day: 4 });
+        let m = merge(Some(&base), &server, &device);
+        assert_eq!(m.data.anniversary, device.anniversary);
+        assert_eq!(m.conflicts[0].field, "anniversary");
+        // Only the server set one: it stays.
+        let m = merge(Some(&base), &server, &base);
+        assert_eq!(m.data.anniversary, server.anniversary);
         assert!(m.conflicts.is_empty());
     }
 }

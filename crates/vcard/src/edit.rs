@@ -3,12 +3,14 @@
 //! line of one removed; every other line stays byte for byte.
 
 use domain::{
-    Address, Birthday, Card, CardVersion, ContactData, Email, ExtraField, Label, Labeled, Phone,
+    Address, Birthday, Card, CardVersion, ContactData, Email, ExtraField, Im, Label, Labeled,
+    Phone, Website,
 };
 
 use crate::line::{escape, join_components, Prop};
 use crate::read::{
-    encode_param, photo_line, typed, Sources, AB_LABEL, APPLE_OMIT_YEAR, HOW, ROLO_FIELD,
+    encode_param, im_scheme, photo_line, typed, Sources, AB_ANNIVERSARY, AB_LABEL, APPLE_OMIT_YEAR,
+    HOW, ROLO_FIELD,
 };
 
 /// Makes `data.card` the card of `data`'s typed fields: the card it holds, or else `previous`
@@ -43,6 +45,10 @@ pub fn same_typed(a: &ContactData, b: &ContactData) -> bool {
         && a.org_units == b.org_units
         && a.title == b.title
         && a.birthday == b.birthday
+        && a.websites == b.websites
+        && a.ims == b.ims
+        && a.related == b.related
+        && a.anniversary == b.anniversary
         && a.notes == b.notes
         && a.photo == b.photo
         && a.extra == b.extra
@@ -136,6 +142,12 @@ fn edit(base: Card, old: &ContactData, s: &Sources, new: &ContactData) -> Card {
     list(&mut e, lines, s, &old.phones, &s.phones, &new.phones, Kind::Tel);
     list(&mut e, lines, s, &old.emails, &s.emails, &new.emails, Kind::Email);
     list(&mut e, lines, s, &old.addresses, &s.addresses, &new.addresses, Kind::Adr);
+    list(&mut e, lines, s, &old.websites, &s.websites, &new.websites, Kind::Url);
+    list(&mut e, lines, s, &old.ims, &s.ims, &new.ims, Kind::Impp);
+    list(&mut e, lines, s, &old.related, &s.related, &new.related, Kind::Related);
+    if old.anniversary != new.anniversary {
+        anniversary(&mut e, lines, s, new.anniversary);
+    }
     if old.birthday != new.birthday {
         let line = new.birthday.map(|b| birthday_line(b, e.version));
         match (s.birthday, line) {
@@ -199,15 +211,151 @@ fn with_value(line: &str, value: &str) -> String {
     }
 }
 
+/// The anniversary: its line's date changed (its group and other parameters kept), or the line
+/// (and its Apple label) removed, or a new line: `ANNIVERSARY` in 4.0, Apple's labelled
+/// `X-ABDATE` in 3.0 (what Apple's and most Android clients show).
+fn anniversary(e: &mut Edit, lines: &[String], s: &Sources, new: Option<Birthday>) {
+    match (s.anniversary, new) {
+        (Some(i), Some(date)) => match Prop::parse(&lines[i]) {
+            Some(p) => {
+                let (param, value) = date_value(date, e.version);
+                let not_omit =
+                    |x: &crate::line::Param<'_>| !x.name.eq_ignore_ascii_case(APPLE_OMIT_YEAR);
+                let line = rebuilt(&p, p.group, not_omit, &param, &[]);
+                let head = line.rsplit_once(':').map_or(line.as_str(), |(h, _)| h);
+                // `rebuilt` drops type words: put the line's own back as they were.
+                let types = p.params.iter().filter(|x| x.is_type()).map(|x| format!(";{}", x.raw));
+                let head = format!("{head}{}", types.collect::<String>());
+                e.replace(i, format!("{head}:{value}"));
+            }
+            None => {}
+        },
+        (Some(i), None) => {
+            e.remove(i);
+            if let Some(l) = label_line(lines, s, i) {
+                e.remove(l);
+            }
+        }
+        (None, Some(date)) => {
+            let (param, value) = date_value(date, e.version);
+            match e.version {
+                CardVersion::V4 => e.add(None, format!("ANNIVERSARY{param}:{value}")),
+                CardVersion::V3 => {
+                    let g = e.free_group();
+                    e.add(None, format!("{g}.X-ABDATE{param}:{value}"));
+                    e.add(None, format!("{g}.{AB_LABEL}:{AB_ANNIVERSARY}"));
+                }
+            }
+        }
+        (None, None) => {}
+    }
+}
+
+/// A date's extra parameter and value in a card of `version`: 4.0's `YYYYMMDD` or `--MMDD`;
+/// 3.0's `YYYY-MM-DD`, or Apple's year 1604 marked as omitted.
+fn date_value(b: Birthday, version: CardVersion) -> (String, String) {
+    use chrono::Datelike;
+    match (b, version) {
+        (Birthday::Date(d), CardVersion::V4) => {
+            (String::new(), format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()))
+        }
+        (Birthday::Date(d), CardVersion::V3) => {
+            (String::new(), format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+        }
+        (Birthday::MonthDay { month, day }, CardVersion::V4) => {
+            (String::new(), format!("--{month:02}{day:02}"))
+        }
+        (Birthday::MonthDay { month, day }, CardVersion::V3) => {
+            (format!(";{APPLE_OMIT_YEAR}=1604"), format!("1604-{month:02}-{day:02}"))
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Tel,
     Email,
     Adr,
+    Url,
+    Impp,
+    Related,
 }
 
 trait ListValue: PartialEq + Clone {
     fn value(&self, kind: Kind, old_line: Option<&str>) -> String;
+    /// The line of a changed entry, from the line it had.
+    fn changed_line(&self, kind: Kind, line: &str) -> String {
+        with_value(line, &self.value(kind, Some(line)))
+    }
+    /// Parameters a new line needs besides its type (`;VALUE=text`).
+    fn new_params(&self, _version: CardVersion) -> &'static str {
+        ""
+    }
+}
+impl ListValue for Website {
+    // A URI, written as it is (not text-escaped).
+    fn value(&self, _: Kind, _: Option<&str>) -> String {
+        self.as_str().to_string()
+    }
+}
+impl ListValue for Im {
+    fn value(&self, _: Kind, _: Option<&str>) -> String {
+        self.as_str().to_string()
+    }
+    /// An Apple-style line (`X-JABBER:ann@example.com`) keeps its form while the service is
+    /// its own; for another service it becomes an `IMPP` line (group and parameters kept).
+    fn changed_line(&self, _: Kind, line: &str) -> String {
+        let Some(p) = Prop::parse(line) else { return line.to_string() };
+        match im_scheme(p.name) {
+            Some(scheme) if scheme == self.scheme() => with_value(line, &escape(self.handle())),
+            Some(_) => {
+                let head = &line[..p.head_len];
+                let name_at = p.group.map_or(0, |g| g.len() + 1);
+                let rest = &head[name_at + p.name.len()..];
+                format!("{}IMPP{rest}:{}", &head[..name_at], self.as_str())
+            }
+            None => with_value(line, self.as_str()),
+        }
+    }
+}
+/// A related person's name (or URI).
+impl ListValue for String {
+    fn value(&self, _: Kind, old_line: Option<&str>) -> String {
+        let uri = old_line.and_then(Prop::parse).is_some_and(|p| {
+            p.is("RELATED") && !p.param("VALUE").any(|v| v.eq_ignore_ascii_case("text"))
+        });
+        if uri && looks_like_uri(self) {
+            self.clone()
+        } else {
+            escape(self)
+        }
+    }
+    /// A `RELATED` line that held a URI and now holds a name says `VALUE=text`.
+    fn changed_line(&self, kind: Kind, line: &str) -> String {
+        let Some(p) = Prop::parse(line) else { return line.to_string() };
+        let text_valued = p.param("VALUE").any(|v| v.eq_ignore_ascii_case("text"));
+        if p.is("RELATED") && !text_valued && !looks_like_uri(self) {
+            let head = &line[..p.head_len];
+            return format!("{head};VALUE=text:{}", escape(self));
+        }
+        with_value(line, &self.value(kind, Some(line)))
+    }
+    fn new_params(&self, version: CardVersion) -> &'static str {
+        if version == CardVersion::V4 && !looks_like_uri(self) {
+            ";VALUE=text"
+        } else {
+            ""
+        }
+    }
+}
+
+/// Whether a related person's value is a URI (`urn:uuid:…`, `https://…`, `mailto:…`).
+fn looks_like_uri(v: &str) -> bool {
+    let v = v.trim();
+    ["urn:", "http://", "https://", "mailto:", "tel:", "xmpp:", "sip:"]
+        .iter()
+        .any(|s| v.get(..s.len()).is_some_and(|h| h.eq_ignore_ascii_case(s)))
+        && !v.contains(char::is_whitespace)
 }
 impl ListValue for Phone {
     fn value(&self, _: Kind, old_line: Option<&str>) -> String {
@@ -275,8 +423,7 @@ fn list<T: ListValue>(
     }
     for (i, j) in changed {
         let line = &lines[src[j]];
-        let value = new[i].value.value(kind, Some(line));
-        let mut text = with_value(line, &value);
+        let mut text = new[i].value.changed_line(kind, line);
         if old[j].label != new[i].label {
             // A property group other properties share (`item1.ADR`, `item1.EMAIL`) keeps its
             // Apple label for them; this line moves to a group of its own if it needs one.
@@ -305,40 +452,94 @@ fn list<T: ListValue>(
             None => e.replace(src[j], text),
         }
     }
-    let name = match kind {
-        Kind::Tel => "TEL",
-        Kind::Email => "EMAIL",
-        Kind::Adr => "ADR",
-    };
-    for (i, n) in new.iter().enumerate() {
-        if plan[i].is_none() {
-            // The new line (and its label line, if any) go after the last of its kind.
-            let value = n.value.value(kind, None);
-            let version = e.version;
-            let pref = |line: String| if n.pref { set_pref(&line, true, version) } else { line };
-            match label_type(&n.label, kind) {
-                Some(Some(t)) => {
-                    let line = pref(format!("{name};TYPE={t}:{value}"));
-                    e.add(last, line);
-                }
-                Some(None) => {
-                    let line = pref(format!("{name}:{value}"));
-                    e.add(last, line);
-                }
-                None => {
-                    let g = e.free_group();
-                    let line = pref(format!("{g}.{name}:{value}"));
-                    e.add(last, line);
-                    e.add(last, format!("{g}.{AB_LABEL}:{}", escape(n.label.as_str())));
-                }
-            }
+    // The entries kept keep their lines, in the order the user set: the lines of this kind
+    // trade places (each with its group, so an Apple label stays with its line).
+    let kept: Vec<usize> = plan.iter().flatten().map(|j| src[*j]).collect();
+    let mut places = kept.clone();
+    places.sort_unstable();
+    if kept != places {
+        let moved: Vec<Vec<String>> = kept.iter().map(|l| e.slots[*l].clone()).collect();
+        for (place, content) in places.iter().zip(moved) {
+            e.slots[*place] = content;
         }
+    }
+    let name = match (kind, e.version) {
+        (Kind::Tel, _) => "TEL",
+        (Kind::Email, _) => "EMAIL",
+        (Kind::Adr, _) => "ADR",
+        (Kind::Url, _) => "URL",
+        (Kind::Impp, _) => "IMPP",
+        (Kind::Related, CardVersion::V4) => "RELATED",
+        (Kind::Related, CardVersion::V3) => "X-ABRELATEDNAMES",
+    };
+    // A new entry goes after the line of the entry before it (or, first of all, before the
+    // first line of its kind; with none, after the last one removed or at the end).
+    let mut after: Option<usize> = None;
+    let mut rank = 0;
+    let mut before_first: Vec<String> = Vec::new();
+    for (i, n) in new.iter().enumerate() {
+        if plan[i].is_some() {
+            after = places.get(rank).copied();
+            rank += 1;
+            continue;
+        }
+        let value = n.value.value(kind, None);
+        let version = e.version;
+        let params = n.value.new_params(version);
+        let pref = |line: String| if n.pref { set_pref(&line, true, version) } else { line };
+        let made = match label_type(&n.label, kind, version) {
+            Some(Some(t)) => vec![pref(format!("{name};TYPE={t}{params}:{value}"))],
+            Some(None) => vec![pref(format!("{name}{params}:{value}"))],
+            None => {
+                let g = e.free_group();
+                vec![
+                    pref(format!("{g}.{name}{params}:{value}")),
+                    format!("{g}.{AB_LABEL}:{}", ab_label_text(&n.label, kind)),
+                ]
+            }
+        };
+        match (after, places.first()) {
+            (Some(a), _) => made.into_iter().for_each(|l| e.add(Some(a), l)),
+            (None, Some(_)) => before_first.extend(made),
+            (None, None) => made.into_iter().for_each(|l| e.add(last, l)),
+        }
+    }
+    if let Some(first) = places.first() {
+        let slot = &mut e.slots[*first];
+        slot.splice(0..0, before_first);
     }
 }
 
+/// The Apple relation labels (written as `_$!<Spouse>!$_`, as Apple's clients do).
+const AB_RELATIONS: [&str; 8] =
+    ["spouse", "partner", "parent", "child", "friend", "assistant", "manager", "other"];
+
+/// The text of a new Apple label line: a relation Apple knows in Apple's own form, any other
+/// label as written.
+fn ab_label_text(label: &Label, kind: Kind) -> String {
+    let l = label.as_str();
+    if kind == Kind::Related && AB_RELATIONS.contains(&l) {
+        let mut c = l.chars();
+        let word: String = c.next().map(|f| f.to_ascii_uppercase()).into_iter().chain(c).collect();
+        return format!("_$!<{word}>!$_");
+    }
+    escape(l)
+}
+
 /// How a label is written on a new line: `Some(Some(type))` as a `TYPE` word, `Some(None)` as
-/// nothing (other), `None` as an Apple label.
-fn label_type(label: &Label, kind: Kind) -> Option<Option<String>> {
+/// nothing (other), `None` as an Apple label. A relation is a `TYPE` word in 4.0 (one word of
+/// letters and `-`) and an Apple label in 3.0, where `RELATED` does not exist.
+fn label_type(label: &Label, kind: Kind, version: CardVersion) -> Option<Option<String>> {
+    if kind == Kind::Related {
+        let l = label.as_str();
+        let token = !l.is_empty() && l.chars().all(|c| c.is_ascii_alphabetic() || c == '-');
+        return match (version, label) {
+            (CardVersion::V3, _) => None,
+            (CardVersion::V4, Label::Other) => Some(None),
+            (CardVersion::V4, _) if token => Some(Some(l.to_ascii_lowercase())),
+            (CardVersion::V4, _) => None,
+        };
+    }
     match label {
         Label::Mobile if kind == Kind::Tel => Some(Some("cell".into())),
         Label::Work => Some(Some("work".into())),
@@ -353,14 +554,18 @@ fn label_type(label: &Label, kind: Kind) -> Option<Option<String>> {
     }
 }
 
-/// Whether another phone, email or address (what a group's Apple label names) is in `line`'s
+/// The properties a group's Apple label names (with Apple's instant messaging ones).
+const LABELLED: [&str; 8] =
+    ["TEL", "EMAIL", "ADR", "URL", "IMPP", "RELATED", "X-ABRELATEDNAMES", "X-ABDATE"];
+
+/// Whether another labelled property ([`LABELLED`]: a phone, email, address…) is in `line`'s
 /// property group.
 fn shares_group(lines: &[String], line: &str) -> bool {
     let Some(g) = Prop::parse(line).and_then(|p| p.group) else { return false };
     let in_group = |l: &&String| {
         Prop::parse(l).is_some_and(|q| {
             q.group.is_some_and(|h| h.eq_ignore_ascii_case(g))
-                && (q.is("TEL") || q.is("EMAIL") || q.is("ADR"))
+                && LABELLED.iter().any(|n| q.is(n) || im_scheme(q.name).is_some())
         })
     };
     lines.iter().filter(in_group).count() > 1
@@ -396,10 +601,10 @@ fn relabel(
     let mut types: Vec<String> =
         p.types().into_iter().filter(|t| HOW.contains(&t.as_str())).collect();
     let mut ab_label = None;
-    match label_type(new, kind) {
+    match label_type(new, kind, e.version) {
         Some(Some(t)) => types.insert(0, t),
         Some(None) => {}
-        None => ab_label = Some(new.as_str().to_string()),
+        None => ab_label = Some(ab_label_text(new, kind)),
     }
     let group = match (&ab_label, p.group) {
         (Some(_), Some(g)) if !shared => Some(g.to_string()),
@@ -409,7 +614,7 @@ fn relabel(
     };
     let main = rebuilt(&p, group.as_deref(), |_| true, "", &types);
     match (ab_label, group) {
-        (Some(l), Some(g)) => format!("{main}\n{g}.{AB_LABEL}:{}", escape(&l)),
+        (Some(l), Some(g)) => format!("{main}\n{g}.{AB_LABEL}:{l}"),
         _ => main,
     }
 }

@@ -21,6 +21,8 @@ pub mod line;
 mod read;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_catalogue;
 mod uid;
 
 use domain::{Card, ContactData};

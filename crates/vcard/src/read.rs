@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use domain::{
-    Address, Birthday, Card, ContactData, Email, ExtraField, Label, Labeled, Phone, Photo,
-    StructuredName,
+    relation_label, Address, Birthday, Card, ContactData, Email, ExtraField, Im, Label, Labeled,
+    Phone, Photo, StructuredName, Website,
 };
 
 use crate::line::{components, unescape, Prop};
@@ -24,6 +24,10 @@ pub struct Sources {
     pub phones: Vec<usize>,
     pub emails: Vec<usize>,
     pub addresses: Vec<usize>,
+    pub websites: Vec<usize>,
+    pub ims: Vec<usize>,
+    pub related: Vec<usize>,
+    pub anniversary: Option<usize>,
     pub extra: Vec<usize>,
     /// The `X-ABLabel` line of each property group (lower-cased) a typed field's label came
     /// from.
@@ -38,6 +42,34 @@ pub const APPLE_OMIT_YEAR: &str = "X-APPLE-OMIT-YEAR";
 
 /// Properties kept in the card but not shown as extra fields: they describe the card itself.
 const HIDDEN: [&str; 3] = ["UID", "PRODID", "REV"];
+
+/// Apple's (and older clients') instant messaging properties, each with the URI scheme of its
+/// service: `X-JABBER:ann@example.com` reads as `xmpp:ann@example.com`.
+pub const IM_PROPS: [(&str, &str); 10] = [
+    ("X-JABBER", "xmpp"),
+    ("X-GOOGLE-TALK", "xmpp"),
+    ("X-SKYPE", "skype"),
+    ("X-SKYPE-USERNAME", "skype"),
+    ("X-AIM", "aim"),
+    ("X-ICQ", "icq"),
+    ("X-MSN", "msnim"),
+    ("X-YAHOO", "ymsgr"),
+    ("X-QQ", "qq"),
+    ("X-GADUGADU", "gg"),
+];
+
+/// The scheme of an Apple-style instant messaging property (`X-JABBER` → `xmpp`).
+pub fn im_scheme(name: &str) -> Option<&'static str> {
+    IM_PROPS.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, s)| *s)
+}
+
+/// The properties whose date is an anniversary (vCard 4.0's, and the 3.0 extensions of
+/// Evolution, KAddressBook and Outlook).
+pub const ANNIVERSARY_PROPS: [&str; 4] =
+    ["ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-MS-ANNIVERSARY"];
+
+/// Apple's label of an anniversary (`X-ABDATE` in a group with this `X-ABLabel`).
+pub const AB_ANNIVERSARY: &str = "_$!<Anniversary>!$_";
 
 /// `TYPE` words that say how, not which: kept on the line, never a label.
 pub const HOW: [&str; 8] = ["pref", "voice", "internet", "x400", "msg", "text", "iphone", "main"];
@@ -168,6 +200,75 @@ pub fn typed(card: &Card) -> (ContactData, Sources) {
                     true
                 }
             }
+            "URL" => match Website::parse(&unescape(p.value)) {
+                Ok(v) => {
+                    let label = label_of(p, &ab_labels, &mut s.labels);
+                    d.websites.push(Labeled { label, value: v, pref: is_pref(p) });
+                    s.websites.push(i);
+                    true
+                }
+                Err(_) => false,
+            },
+            "IMPP" => match Im::parse(&unescape(p.value)) {
+                Ok(v) => {
+                    let label = label_of(p, &ab_labels, &mut s.labels);
+                    d.ims.push(Labeled { label, value: v, pref: is_pref(p) });
+                    s.ims.push(i);
+                    true
+                }
+                Err(_) => false,
+            },
+            n if im_scheme(n).is_some() => {
+                let scheme = im_scheme(n).unwrap_or_default();
+                let handle = unescape(p.value);
+                let handle = handle.trim();
+                let handle = match handle.split_once(':') {
+                    Some((s, h)) if s.eq_ignore_ascii_case(scheme) => h,
+                    _ => handle,
+                };
+                match Im::from_parts(scheme, handle) {
+                    Ok(v) => {
+                        let label = label_of(p, &ab_labels, &mut s.labels);
+                        d.ims.push(Labeled { label, value: v, pref: is_pref(p) });
+                        s.ims.push(i);
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+            "RELATED" | "X-ABRELATEDNAMES" => {
+                let value = unescape(p.value).trim().to_string();
+                if value.is_empty() || value.chars().count() > domain::MAX_SHORT {
+                    false
+                } else {
+                    let label = label_of(p, &ab_labels, &mut s.labels);
+                    let label = relation_label(label.as_str());
+                    d.related.push(Labeled { label, value, pref: is_pref(p) });
+                    s.related.push(i);
+                    true
+                }
+            }
+            n if s.anniversary.is_none() && ANNIVERSARY_PROPS.contains(&n) => {
+                match birthday_of(p) {
+                    Some(b) => {
+                        d.anniversary = Some(b);
+                        s.anniversary = Some(i);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            "X-ABDATE" if s.anniversary.is_none() && is_ab_anniversary(p, &ab_labels) => {
+                match birthday_of(p) {
+                    Some(b) => {
+                        label_of(p, &ab_labels, &mut s.labels);
+                        d.anniversary = Some(b);
+                        s.anniversary = Some(i);
+                        true
+                    }
+                    None => false,
+                }
+            }
             _ if HIDDEN.contains(&name.as_str()) => true,
             _ => false,
         };
@@ -184,6 +285,13 @@ pub fn typed(card: &Card) -> (ContactData, Sources) {
     let mut k = keep.iter();
     s.extra.retain(|_| *k.next().unwrap_or(&true));
     (d, s)
+}
+
+/// Whether an `X-ABDATE` line is labelled (by its group's Apple label) as the anniversary.
+fn is_ab_anniversary(p: &Prop<'_>, ab_labels: &HashMap<String, (usize, &str)>) -> bool {
+    p.group
+        .and_then(|g| ab_labels.get(&g.to_ascii_lowercase()))
+        .is_some_and(|(_, l)| unescape(l).trim().eq_ignore_ascii_case(AB_ANNIVERSARY))
 }
 
 /// The photo of an inline `PHOTO` line: vCard 4.0's `data:` URL, or 3.0's `ENCODING=b` (or

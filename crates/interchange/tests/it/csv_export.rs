@@ -63,7 +63,18 @@ fn outlook_layout_keeps_what_fits_and_notes_the_rest() {
     assert_eq!(zhang.data.phones.len(), 3);
     assert_eq!(zhang.data.phones[0].value, contacts[0].phones[0].value);
     assert_eq!(zhang.data.emails.len(), 2);
-    assert!(zhang.data.notes.ends_with("=SUM(A1:A2)\nBirthday: --02-29"), "{}", zhang.data.notes);
+    assert!(
+        zhang.data.notes.ends_with(
+            "=SUM(A1:A2)\nBirthday: --02-29\nRelated (老师): 王老师\nWebsite (博客): zw.example.com\n\
+             IM (other): skype:zhang.wei\nIM (work): xmpp:zw@example.cn"
+        ),
+        "{}",
+        zhang.data.notes
+    );
+    // Spouse, Web Page and Anniversary have columns of their own.
+    assert_eq!(zhang.data.related[..], contacts[0].related[..1]);
+    assert_eq!(zhang.data.websites[0].value, contacts[0].websites[0].value);
+    assert_eq!(zhang.data.anniversary, contacts[0].anniversary);
     let labels: Vec<&str> = zhang.data.addresses.iter().map(|a| a.label.as_str()).collect();
     assert_eq!(labels, ["home", "other"], "Outlook has no custom address labels");
     let ada = rows[1].as_ref().unwrap();
@@ -74,12 +85,7 @@ fn outlook_layout_keeps_what_fits_and_notes_the_rest() {
 #[test]
 fn too_many_values_for_the_columns_is_an_error() {
     let contacts = sample::contacts();
-    let mut w = CsvWriter::new(
-        Vec::new(),
-        Layout::Rolo,
-        Columns { phones: 1, emails: 1, addresses: 1, extras: 1, more: false },
-    )
-    .unwrap();
+    let mut w = CsvWriter::new(Vec::new(), Layout::Rolo, Columns::least()).unwrap();
     let err = w.write(&Record { uid: "u", data: &contacts[0], groups: &[] }).unwrap_err();
     assert!(matches!(err, ExportError::TooMany { count: 3, max: 1, .. }));
     assert_eq!(

@@ -99,7 +99,9 @@ fn outlook_csv() {
     assert_eq!(t.data.addresses[0].value.street, "Bletchley Park, The Mansion");
     assert_eq!(t.data.addresses[0].value.country, "United Kingdom");
     let extra: Vec<&str> = t.data.extra.iter().map(|x| x.name.as_str()).collect();
-    assert_eq!(extra, ["E-mail Display Name", "Web Page"]);
+    assert_eq!(extra, ["E-mail Display Name"]);
+    // Outlook's "Web Page" is the contact's website.
+    assert_eq!(t.data.websites.len(), 1, "{:?}", t.data.websites);
     // Outlook's "Title" is the honorific; middle name and department are fields of their own.
     assert_eq!((t.data.name.prefix.as_str(), t.data.name.additional.as_str()), ("Dr.", "Mathison"));
     assert_eq!(t.data.org_units, ["Hut 8"]);
@@ -213,4 +215,36 @@ fn broken_csv_files() {
         Err(ImportError::Encoding { .. })
     ));
     assert!(matches!(analyse(b"\n\n", &CsvOptions::default()), Err(ImportError::Empty)));
+}
+
+#[test]
+fn google_catalogue_columns_are_fields_of_their_own() {
+    let csv = "Name,Website 1 - Type,Website 1 - Value,IM 1 - Type,IM 1 - Service,IM 1 - Value,\
+               IM 2 - Type,IM 2 - Service,IM 2 - Value,Relation 1 - Type,Relation 1 - Value,\
+               Event 1 - Type,Event 1 - Value,Event 2 - Type,Event 2 - Value\n\
+               Ann Lee,* Work,ann.example.com,Home,Jabber,ann@example.com,Work,,nobody,Spouse,Bo Lee,\
+               Anniversary,2004-08-15,Moved in,2010-01-02\n";
+    let rows = rows(csv.as_bytes());
+    let r = ok(&rows)[0];
+    assert_eq!(r.data.websites[0].label, Label::Work);
+    assert_eq!(r.data.websites[0].value.as_str(), "ann.example.com");
+    assert_eq!(r.data.ims.len(), 1);
+    assert_eq!(r.data.ims[0].value.as_str(), "xmpp:ann@example.com");
+    assert_eq!(r.data.ims[0].label, Label::Home);
+    assert_eq!(r.data.related[0].label, Label::Custom("spouse".into()));
+    assert_eq!(r.data.related[0].value, "Bo Lee");
+    assert_eq!(r.data.anniversary, Some(Birthday::parse("2004-08-15").unwrap()));
+    // What Rolo has no field for is kept as written, by its column.
+    let extra: Vec<(&str, &str)> =
+        r.data.extra.iter().map(|x| (x.name.as_str(), x.value.as_str())).collect();
+    assert_eq!(extra, [("IM 2 - Value", "nobody"), ("Event 2 - Value (Moved in)", "2010-01-02")]);
+}
+
+#[test]
+fn a_bad_anniversary_or_website_is_reported_at_its_column() {
+    let csv = "Name,Anniversary,Website\nAnn,31/31/2020,javascript:alert(1)\n";
+    let rows = rows(csv.as_bytes());
+    let err = rows[0].as_ref().unwrap_err();
+    assert!(err.reason.contains("Anniversary:"), "{}", err.reason);
+    assert!(err.reason.contains("Website:"), "{}", err.reason);
 }

@@ -44,10 +44,22 @@ pub fn contacts() -> Vec<ContactData> {
             birthday: "--02-29".into(),
             notes: "Met at the conference.\nLikes tea, not coffee; allergic to nuts.\n=SUM(A1:A2)"
                 .into(),
+            websites: vec![
+                labeled("work", "https://example.cn/zw"),
+                labeled("博客", "zw.example.com"),
+            ],
+            ims: vec![labeled("other", "skype:zhang.wei"), labeled("work", "xmpp:zw@example.cn")],
+            related: vec![labeled("spouse", "李娜"), labeled("老师", "王老师")],
+            anniversary_day: "1".into(),
+            anniversary_month: "10".into(),
+            anniversary_year: "2015".into(),
             extra: vec![
-                ExtraField { name: "X-SKYPE".into(), value: "X-SKYPE:zhang.wei".into() },
+                ExtraField { name: "X-WECHAT".into(), value: "X-WECHAT:zhang.wei".into() },
                 ExtraField { name: "Shoe size".into(), value: "42, EU".into() },
-                ExtraField { name: "URL".into(), value: "item5.URL:https://example.cn/zw".into() },
+                ExtraField {
+                    name: "X-URL".into(),
+                    value: "item5.X-URL:ftp://example.cn/zw".into(),
+                },
             ],
             ..Default::default()
         },

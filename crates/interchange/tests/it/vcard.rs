@@ -83,13 +83,14 @@ fn reads_a_vcard_3_file_with_photo_and_custom_fields() {
     let photo = d.photo.as_ref().expect("the photo is the contact's");
     assert_eq!(photo.media_type(), "image/png");
     assert!(photo.base64().starts_with("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"));
+    // The website and the Apple-style Skype name are fields of their own.
+    assert_eq!(d.websites[0].value.as_str(), "https://xiaoming.example.cn");
+    assert_eq!(d.ims[0].value.as_str(), "skype:xiaoming.skype");
     let extra: Vec<(&str, &str)> =
         d.extra.iter().map(|x| (x.name.as_str(), x.value.as_str())).collect();
     assert_eq!(
         extra,
         [
-            ("URL", "URL:https://xiaoming.example.cn"),
-            ("X-SKYPE", "X-SKYPE:xiaoming.skype"),
             ("X-WECHAT-ID", "X-WECHAT-ID;TYPE=personal:wxid_xiaoming"),
             ("CATEGORIES", "CATEGORIES:朋友,同事"),
         ]
