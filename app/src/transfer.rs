@@ -59,7 +59,7 @@ pub struct JobDto {
 }
 
 /// Column choices offered in the mapping step: (value, label). "keep" keeps the suggestion.
-pub const MAPPING_CHOICES: [(&str, &str); 19] = [
+pub const MAPPING_CHOICES: [(&str, &str); 23] = [
     ("keep", "as detected"),
     ("ignore", "ignore"),
     ("extra", "keep as extra field"),
@@ -76,6 +76,10 @@ pub const MAPPING_CHOICES: [(&str, &str); 19] = [
     ("department", "Department"),
     ("title", "Title"),
     ("birthday", "Birthday"),
+    ("anniversary", "Anniversary"),
+    ("website", "Website"),
+    ("im", "Instant messaging address"),
+    ("related", "Related person"),
     ("notes", "Notes"),
     ("groups", "Groups"),
     ("uid", "UID"),

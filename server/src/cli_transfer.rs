@@ -285,6 +285,16 @@ fn describe(target: &ColumnTarget) -> String {
         Field::AddressLabel { .. } => "address label".into(),
         Field::ExtraName { .. } => "extra field name".into(),
         Field::ExtraValue { .. } => "extra field value".into(),
+        Field::Website { label: l, .. } => format!("website{}", label(l)),
+        Field::WebsiteLabel { .. } => "website label".into(),
+        Field::Im { label: l, .. } => format!("instant messaging{}", label(l)),
+        Field::ImLabel { .. } => "instant messaging label".into(),
+        Field::ImService { .. } => "instant messaging service".into(),
+        Field::Related { label: l, .. } => format!("related person{}", label(l)),
+        Field::RelatedLabel { .. } => "related person's relation".into(),
+        Field::Anniversary => "anniversary".into(),
+        Field::Event { .. } => "event (the anniversary when so labelled)".into(),
+        Field::EventLabel { .. } => "event label".into(),
     }
 }
 

@@ -161,6 +161,18 @@ fn target_label(t: &ColumnTarget) -> String {
             Field::AddressLabel { slot } => format!("Address {} type", slot + 1),
             Field::ExtraName { slot } => format!("Extra field {} name", slot + 1),
             Field::ExtraValue { slot } => format!("Extra field {} value", slot + 1),
+            Field::Website { slot, label: l } => format!("Website {}{}", slot + 1, label(l)),
+            Field::WebsiteLabel { slot } => format!("Website {} type", slot + 1),
+            Field::Im { slot, label: l } => format!("Instant messaging {}{}", slot + 1, label(l)),
+            Field::ImLabel { slot } => format!("Instant messaging {} type", slot + 1),
+            Field::ImService { slot } => format!("Instant messaging {} service", slot + 1),
+            Field::Related { slot, label: l } => format!("Related person {}{}", slot + 1, label(l)),
+            Field::RelatedLabel { slot } => format!("Related person {} relation", slot + 1),
+            Field::Anniversary => "Anniversary".into(),
+            Field::Event { slot } => {
+                format!("Event {} (the anniversary when so labelled)", slot + 1)
+            }
+            Field::EventLabel { slot } => format!("Event {} type", slot + 1),
         },
     }
 }
@@ -193,6 +205,10 @@ fn apply_choices(
             "organization" => ColumnTarget::Field(Field::Organization),
             "title" => ColumnTarget::Field(Field::Title),
             "birthday" => ColumnTarget::Field(Field::Birthday),
+            "anniversary" => ColumnTarget::Field(Field::Anniversary),
+            "website" => ColumnTarget::Field(Field::Website { slot, label: None }),
+            "im" => ColumnTarget::Field(Field::Im { slot, label: None }),
+            "related" => ColumnTarget::Field(Field::Related { slot, label: None }),
             "notes" => ColumnTarget::Field(Field::Notes),
             "groups" => ColumnTarget::Field(Field::Groups),
             "uid" => ColumnTarget::Field(Field::Uid),

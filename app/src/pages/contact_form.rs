@@ -64,11 +64,138 @@ const CUSTOM: &str = "_custom";
 
 /// A label chosen from those that fit the field (`choices`), or one of the user's own typed
 /// into a box that appears for "Custom…". Whichever is in use carries the field's `name`.
+/// The rows of a list field, each with a key that stays with it when it moves (the `For` moves
+/// its elements, what was typed in them included); a row's position is its index, and its
+/// fields are named by it, so the form sends the rows in the order shown.
+type Rows<T> = RwSignal<Vec<(usize, T)>>;
+
+fn keyed<T>(v: Vec<T>) -> Vec<(usize, T)> {
+    v.into_iter().enumerate().collect()
+}
+
+fn push_row<T: Default + Send + Sync + 'static>(rows: Rows<T>) -> usize {
+    let mut at = 0;
+    rows.update(|r| {
+        let key = r.iter().map(|(k, _)| k + 1).max().unwrap_or(0);
+        r.push((key, T::default()));
+        at = r.len() - 1;
+    });
+    at
+}
+
+fn position<T: Send + Sync + 'static>(rows: Rows<T>, key: usize) -> Memo<usize> {
+    Memo::new(move |_| rows.with(|r| r.iter().position(|(k, _)| *k == key).unwrap_or(0)))
+}
+
+/// Focuses the element with `id` once the page has been redrawn (after a row moved or was
+/// added).
+fn focus_later(id: String) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = document()
+            .get_element_by_id(&id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
+/// "Phone 2", "电话 2".
+fn which(value_label: &'static str, pos: usize) -> String {
+    match crate::i18n::lang() {
+        crate::i18n::Lang::Zh => format!("{} {}", crate::i18n::t(value_label), pos + 1),
+        crate::i18n::Lang::En => format!("{value_label} {}", pos + 1),
+    }
+}
+
+/// The buttons that move a row up and down its list. At either end the button stays focusable
+/// and says it cannot move (`aria-disabled`); after a move the same button keeps the focus.
+fn move_buttons<T: Send + Sync + 'static>(
+    rows: Rows<T>,
+    key: usize,
+    pos: Memo<usize>,
+    kind: &'static str,
+    value_label: &'static str,
+) -> impl IntoView {
+    let shift = move |up: bool| {
+        let i = pos.get_untracked();
+        let n = rows.with_untracked(Vec::len);
+        let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|j| *j < n) };
+        if let Some(j) = j {
+            rows.update(|r| r.swap(i, j));
+            focus_later(format!("move-{kind}-{key}-{}", if up { "up" } else { "down" }));
+        }
+    };
+    let name = move |up: bool| {
+        let w = which(value_label, pos.get());
+        match (crate::i18n::lang(), up) {
+            (crate::i18n::Lang::Zh, true) => format!("{}{w}", crate::i18n::t("Move up")),
+            (crate::i18n::Lang::Zh, false) => format!("{}{w}", crate::i18n::t("Move down")),
+            (crate::i18n::Lang::En, true) => format!("Move {w} up"),
+            (crate::i18n::Lang::En, false) => format!("Move {w} down"),
+        }
+    };
+    let first = move || pos.get() == 0;
+    let last = move || pos.get() + 1 >= rows.with(Vec::len);
+    view! {
+        <div class="move-row" role="group" aria-label=move || which(value_label, pos.get())>
+            <button type="button" class="move" id=format!("move-{kind}-{key}-up")
+                aria-label=move || name(true)
+                aria-disabled=move || first().to_string()
+                on:click=move |_| shift(true)>"↑"</button>
+            <button type="button" class="move" id=format!("move-{kind}-{key}-down")
+                aria-label=move || name(false)
+                aria-disabled=move || last().to_string()
+                on:click=move |_| shift(false)>"↓"</button>
+        </div>
+    }
+}
+
+/// A text input of a row, named and identified by the row's position, with its error message
+/// (`at`: the list, the row's field, the row's position).
+fn row_input(
+    save: Save,
+    caption: &'static str,
+    (kind, field, pos): (&'static str, &'static str, Memo<usize>),
+    value: String,
+    input_type: &'static str,
+    placeholder: Option<&'static str>,
+) -> impl IntoView {
+    let key = move || format!("{kind}[{}].{field}", pos.get());
+    let id = move || dom_id(&key());
+    let err_id = move || format!("{}-error", id());
+    let err = move || {
+        let k = key();
+        save.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.field(&k)))
+    };
+    view! {
+        <div class="field">
+            <label for=id>{crate::i18n::t(caption)}</label>
+            <input
+                id=id
+                name=move || format!("contact[{kind}][{}][{field}]", pos.get())
+                type=input_type
+                value=value
+                placeholder=placeholder
+                aria-invalid=move || if err().is_some() { "true" } else { "false" }
+                aria-describedby=err_id
+            />
+            <span class="field-error" id=err_id role="alert">{err}</span>
+        </div>
+    }
+}
+
+/// A label chosen from those that fit the field (`choices`), or one of the user's own typed
+/// into a box that appears for "Custom…". Whichever is in use carries the field's `name`.
 #[component]
 fn LabelPicker(
-    id: String,
-    name: String,
-    caption: String,
+    #[prop(into)] id: Signal<String>,
+    #[prop(into)] name: Signal<String>,
+    #[prop(into)] caption: Signal<String>,
     choices: &'static [&'static str],
     current: String,
 ) -> impl IntoView {
@@ -81,14 +208,12 @@ fn LabelPicker(
     let standard = choices.iter().find(|c| **c == lower).copied();
     let custom = RwSignal::new(standard.is_none());
     let custom_text = if standard.is_none() { current.clone() } else { String::new() };
-    let select_name = name.clone();
-    let custom_id = format!("{id}-custom");
     view! {
         <div class="field label-field">
-            <label for=id.clone()>{caption}</label>
+            <label for=id>{caption}</label>
             <select
                 id=id
-                name=move || (!custom.get()).then(|| select_name.clone())
+                name=move || (!custom.get()).then(|| name.get())
                 on:change=move |ev| custom.set(event_target_value(&ev) == CUSTOM)
             >
                 {choices.iter().map(|c| view! {
@@ -97,10 +222,10 @@ fn LabelPicker(
                 <option value=CUSTOM selected=standard.is_none()>{crate::i18n::t("Custom…")}</option>
             </select>
             <input
-                id=custom_id
+                id=move || format!("{}-custom", id.get())
                 type="text"
                 class="custom-label"
-                name=move || custom.get().then(|| name.clone())
+                name=move || custom.get().then(|| name.get())
                 value=custom_text
                 hidden=move || !custom.get()
                 aria-label=crate::i18n::t("Label of your own")
@@ -112,120 +237,135 @@ fn LabelPicker(
 }
 
 /// The "preferred" mark of a row: one of its kind (a radio group by `name`).
-fn preferred_mark(name: &'static str, i: usize, checked: bool, what: String) -> impl IntoView {
+fn preferred_mark(
+    name: &'static str,
+    pos: Memo<usize>,
+    checked: bool,
+    what: impl Fn() -> String + Send + Sync + 'static,
+) -> impl IntoView {
     view! {
         <label class="pref">
-            <input type="radio" name=name value=i.to_string() checked=checked/>
+            <input type="radio" name=name value=move || pos.get().to_string() checked=checked/>
             {crate::i18n::t("Preferred")}
             <span class="visually-hidden">{what}</span>
         </label>
     }
 }
 
+/// A list of labelled values (phones, emails, websites, instant messaging, related people):
+/// each row a label picker, a value, a preferred mark (`preferred`: the radio group's name and
+/// the position marked) and buttons that move it. A list that starts empty and is not
+/// `always` shows once a row is added (from the "Add field" control).
 #[component]
 fn LabeledRows(
     save: Save,
-    /// `phones` or `emails`.
     kind: &'static str,
     title: &'static str,
     value_label: &'static str,
+    #[prop(default = "")] type_label: &'static str,
     input_type: &'static str,
-    initial: Vec<LabeledDraft>,
+    rows: Rows<LabeledDraft>,
     choices: &'static [&'static str],
-    preferred: String,
+    #[prop(optional)] preferred: Option<(&'static str, String)>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] always: bool,
 ) -> impl IntoView {
-    let pref_name: &'static str =
-        if kind == "phones" { "contact[preferred_phone]" } else { "contact[preferred_email]" };
-    let initial = StoredValue::new(with_blank(initial));
-    let rows = RwSignal::new(initial.with_value(|v| v.len()));
+    let preferred = StoredValue::new(preferred);
+    let add_text = match crate::i18n::lang() {
+        crate::i18n::Lang::Zh => format!("添加{}", crate::i18n::t(value_label)),
+        crate::i18n::Lang::En => format!("Add {}", value_label.to_lowercase()),
+    };
     view! {
-        <fieldset class="rows">
-            <legend>{crate::i18n::t(title)}</legend>
-            <For each=move || 0..rows.get() key=|i| *i let:i>
-                {
-                    let row = initial.with_value(|v| v.get(i).cloned().unwrap_or_default());
-                    let label_id = dom_id(&format!("{kind}[{i}].label"));
-                    let caption = match crate::i18n::lang() {
-                        crate::i18n::Lang::Zh => format!("{} {} 类型", crate::i18n::t(value_label), i + 1),
-                        crate::i18n::Lang::En => format!("{value_label} {} type", i + 1),
-                    };
-                    let which = match crate::i18n::lang() {
-                        crate::i18n::Lang::Zh => format!("{} {}", crate::i18n::t(value_label), i + 1),
-                        crate::i18n::Lang::En => format!("{value_label} {}", i + 1),
-                    };
-                    let checked = preferred == i.to_string();
-                    view! {
-                        <div class="row">
-                            <LabelPicker id=label_id name=format!("contact[{kind}][{i}][label]") caption choices current=row.label/>
-                            {text_input(
-                                save,
-                                value_label,
-                                &format!("{kind}[{i}].value"),
-                                format!("contact[{kind}][{i}][value]"),
-                                row.value,
-                                input_type,
-                            )}
-                            {preferred_mark(pref_name, i, checked, which)}
-                        </div>
+        <Show when=move || always || rows.with(|r| !r.is_empty())>
+            <fieldset class="rows">
+                <legend>{crate::i18n::t(title)}</legend>
+                <For each=move || rows.get() key=|(k, _)| *k let:((key, row))>
+                    {
+                        let pos = position(rows, key);
+                        let caption = move || {
+                            let w = which(value_label, pos.get());
+                            match (crate::i18n::lang(), type_label) {
+                                (crate::i18n::Lang::Zh, "") => format!("{w} 类型"),
+                                (crate::i18n::Lang::Zh, t) => format!("{w} {}", crate::i18n::t(t)),
+                                (crate::i18n::Lang::En, "") => format!("{w} type"),
+                                (crate::i18n::Lang::En, t) => format!("{w} {}", t.to_lowercase()),
+                            }
+                        };
+                        let mark = preferred.get_value().map(|(name, at)| {
+                            preferred_mark(name, pos, at == key.to_string(), move || which(value_label, pos.get()))
+                        });
+                        view! {
+                            <div class="row">
+                                <LabelPicker
+                                    id=Signal::derive(move || dom_id(&format!("{kind}[{}].label", pos.get())))
+                                    name=Signal::derive(move || format!("contact[{kind}][{}][label]", pos.get()))
+                                    caption=Signal::derive(caption)
+                                    choices
+                                    current=row.label
+                                />
+                                {row_input(save, value_label, (kind, "value", pos), row.value, input_type, placeholder)}
+                                {mark}
+                                {move_buttons(rows, key, pos, kind, value_label)}
+                            </div>
+                        }
                     }
-                }
-            </For>
-            <button type="button" class="link" on:click=move |_| rows.update(|n| *n += 1)>
-                {match crate::i18n::lang() {
-                    crate::i18n::Lang::Zh => format!("添加{}", crate::i18n::t(value_label)),
-                    crate::i18n::Lang::En => format!("Add {}", value_label.to_lowercase()),
-                }}
-            </button>
-        </fieldset>
+                </For>
+                <button type="button" class="link" on:click=move |_| {
+                    let at = push_row(rows);
+                    focus_later(dom_id(&format!("{kind}[{at}].value")));
+                }>{add_text.clone()}</button>
+            </fieldset>
+        </Show>
     }
 }
 
 #[component]
-fn AddressRows(save: Save, initial: Vec<AddressDraft>, preferred: String) -> impl IntoView {
-    let initial = StoredValue::new(with_blank(initial));
-    let rows = RwSignal::new(initial.with_value(|v| v.len()));
+fn AddressRows(save: Save, rows: Rows<AddressDraft>, preferred: String) -> impl IntoView {
     view! {
         <fieldset class="rows">
             <legend>{crate::i18n::t("Addresses")}</legend>
-            <For each=move || 0..rows.get() key=|i| *i let:i>
+            <For each=move || rows.get() key=|(k, _)| *k let:((key, a))>
                 {
-                    let a = initial.with_value(|v| v.get(i).cloned().unwrap_or_default());
-                    let label_id = dom_id(&format!("addresses[{i}].label"));
-                    let n = |f: &str| format!("contact[addresses][{i}][{f}]");
-                    let k = |f: &str| format!("addresses[{i}].{f}");
-                    let caption = match crate::i18n::lang() {
-                        crate::i18n::Lang::Zh => format!("地址 {} 类型", i + 1),
-                        crate::i18n::Lang::En => format!("Address {} type", i + 1),
+                    let pos = position(rows, key);
+                    let caption = move || match crate::i18n::lang() {
+                        crate::i18n::Lang::Zh => format!("地址 {} 类型", pos.get() + 1),
+                        crate::i18n::Lang::En => format!("Address {} type", pos.get() + 1),
                     };
-                    let which = match crate::i18n::lang() {
-                        crate::i18n::Lang::Zh => format!("地址 {}", i + 1),
-                        crate::i18n::Lang::En => format!("Address {}", i + 1),
-                    };
-                    let checked = preferred == i.to_string();
+                    let checked = preferred == key.to_string();
+                    let f = |caption, field, value| row_input(save, caption, ("addresses", field, pos), value, "text", None);
                     view! {
                         <div class="address">
-                            <LabelPicker id=label_id name=n("label") caption choices=&domain::ADDRESS_LABELS current=a.label/>
-                            {preferred_mark("contact[preferred_address]", i, checked, which)}
-                            {text_input(save, "Street", &k("street"), n("street"), a.street, "text")}
-                            {text_input(save, "Apartment, suite", &k("extended"), n("extended"), a.extended, "text")}
-                            {text_input(save, "PO box", &k("po_box"), n("po_box"), a.po_box, "text")}
-                            {text_input(save, "Postal code", &k("postal_code"), n("postal_code"), a.postal_code, "text")}
-                            {text_input(save, "City", &k("locality"), n("locality"), a.locality, "text")}
-                            {text_input(save, "Region", &k("region"), n("region"), a.region, "text")}
-                            {text_input(save, "Country", &k("country"), n("country"), a.country, "text")}
+                            <LabelPicker
+                                id=Signal::derive(move || dom_id(&format!("addresses[{}].label", pos.get())))
+                                name=Signal::derive(move || format!("contact[addresses][{}][label]", pos.get()))
+                                caption=Signal::derive(caption)
+                                choices=&domain::ADDRESS_LABELS
+                                current=a.label
+                            />
+                            {preferred_mark("contact[preferred_address]", pos, checked, move || which("Address", pos.get()))}
+                            {move_buttons(rows, key, pos, "addresses", "Address")}
+                            {f("Street", "street", a.street)}
+                            {f("Apartment, suite", "extended", a.extended)}
+                            {f("PO box", "po_box", a.po_box)}
+                            {f("Postal code", "postal_code", a.postal_code)}
+                            {f("City", "locality", a.locality)}
+                            {f("Region", "region", a.region)}
+                            {f("Country", "country", a.country)}
                         </div>
                     }
                 }
             </For>
-            <button type="button" class="link" on:click=move |_| rows.update(|n| *n += 1)>{crate::i18n::t("Add address")}</button>
+            <button type="button" class="link" on:click=move |_| {
+                let at = push_row(rows);
+                focus_later(dom_id(&format!("addresses[{at}].street")));
+            }>{crate::i18n::t("Add address")}</button>
         </fieldset>
     }
 }
 
 #[component]
-fn ExtraRows(save: Save, initial: Vec<ExtraField>) -> impl IntoView {
+fn ExtraRows(save: Save, initial: Vec<ExtraField>, rows: RwSignal<usize>) -> impl IntoView {
     let initial = StoredValue::new(initial);
-    let rows = RwSignal::new(initial.with_value(|v| v.len()));
     view! {
         <fieldset class="rows">
             <legend>{crate::i18n::t("Other fields")}</legend>
@@ -240,43 +380,65 @@ fn ExtraRows(save: Save, initial: Vec<ExtraField>) -> impl IntoView {
                     }
                 }
             </For>
-            <button type="button" class="link" on:click=move |_| rows.update(|n| *n += 1)>{crate::i18n::t("Add field")}</button>
+            <button type="button" class="link" on:click=move |_| rows.update(|n| *n += 1)>{crate::i18n::t("Add other field")}</button>
         </fieldset>
     }
 }
 
-/// A birthday as a day, a month and a year that may stay empty.
+/// A date as a day, a month and a year that may stay empty (`key`: `birthday` or
+/// `anniversary`, the draft's `{key}_day`… fields).
 #[component]
-fn BirthdayField(save: Save, day: String, month: String, year: String) -> impl IntoView {
-    let err = error_for(save, "birthday".into());
+fn DateField(
+    save: Save,
+    key: &'static str,
+    legend: &'static str,
+    day: String,
+    month: String,
+    year: String,
+) -> impl IntoView {
+    let err = error_for(save, key.into());
     let err2 = err.clone();
+    let id = |part: &str| format!("f-{key}-{part}");
+    let name = |part: &str| format!("contact[{key}_{part}]");
     view! {
-        <fieldset class="date-field" aria-describedby="f-birthday-error">
-            <legend>{crate::i18n::t("Birthday")}</legend>
+        <fieldset class="date-field" aria-describedby=id("error")>
+            <legend>{crate::i18n::t(legend)}</legend>
             <div class="date-parts">
                 <div class="field">
-                    <label for="f-birthday-day">{crate::i18n::t("Day")}</label>
-                    <select id="f-birthday-day" name="contact[birthday_day]" aria-invalid=move || if err().is_some() { "true" } else { "false" }>
+                    <label for=id("day")>{crate::i18n::t("Day")}</label>
+                    <select id=id("day") name=name("day") aria-invalid=move || if err().is_some() { "true" } else { "false" }>
                         <option value="" selected=day.is_empty()>"—"</option>
                         {(1..=31).map(|d| { let v = d.to_string(); view! { <option value=v.clone() selected=day == v>{v.clone()}</option> } }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="f-birthday-month">{crate::i18n::t("Month")}</label>
-                    <select id="f-birthday-month" name="contact[birthday_month]">
+                    <label for=id("month")>{crate::i18n::t("Month")}</label>
+                    <select id=id("month") name=name("month")>
                         <option value="" selected=month.is_empty()>"—"</option>
                         {crate::i18n::MONTHS.iter().enumerate().map(|(i, m)| { let v = (i + 1).to_string(); view! { <option value=v.clone() selected=month == v>{crate::i18n::t(m)}</option> } }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="f-birthday-year">{crate::i18n::t("Year (if known)")}</label>
-                    <input id="f-birthday-year" name="contact[birthday_year]" type="number" inputmode="numeric" min="1000" max="9999" value=year class="year"/>
+                    <label for=id("year")>{crate::i18n::t("Year (if known)")}</label>
+                    <input id=id("year") name=name("year") type="number" inputmode="numeric" min="1000" max="9999" value=year class="year"/>
                 </div>
             </div>
-            <span class="field-error" id="f-birthday-error" role="alert">{err2}</span>
+            <span class="field-error" id=id("error") role="alert">{err2}</span>
         </fieldset>
     }
 }
+
+/// What the "Add field" control offers, with the caption of each.
+const CATALOGUE: [(&str, &str); 8] = [
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("address", "Address"),
+    ("website", "Website"),
+    ("im", "Instant messaging"),
+    ("related", "Related person"),
+    ("anniversary", "Anniversary"),
+    ("other", "Other field"),
+];
 
 /// The side of a photo made in the browser, in pixels (a JPEG of a few tens of KB).
 pub const PHOTO_SIDE: u32 = 384;
@@ -503,6 +665,46 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
         }
     });
     let l = crate::i18n::lang();
+    let phones = RwSignal::new(keyed(with_blank(draft.phones.clone())));
+    let emails = RwSignal::new(keyed(with_blank(draft.emails.clone())));
+    let addresses = RwSignal::new(keyed(with_blank(draft.addresses.clone())));
+    let websites = RwSignal::new(keyed(draft.websites.clone()));
+    let ims = RwSignal::new(keyed(draft.ims.clone()));
+    let related = RwSignal::new(keyed(draft.related.clone()));
+    let has_anniversary = RwSignal::new(!draft.anniversary_day.is_empty());
+    let extra_rows = RwSignal::new(draft.extra.len());
+    let adding = RwSignal::new(String::from("website"));
+    let add = move |_| {
+        let (kind, at) = match adding.get_untracked().as_str() {
+            "phone" => ("phones", push_row(phones)),
+            "email" => ("emails", push_row(emails)),
+            "address" => {
+                let at = push_row(addresses);
+                focus_later(dom_id(&format!("addresses[{at}].street")));
+                return;
+            }
+            "im" => ("ims", push_row(ims)),
+            "related" => ("related", push_row(related)),
+            "anniversary" => {
+                has_anniversary.set(true);
+                focus_later("f-anniversary-day".into());
+                return;
+            }
+            "other" => {
+                let i = extra_rows.get_untracked();
+                extra_rows.set(i + 1);
+                focus_later(dom_id(&format!("extra[{i}].name")));
+                return;
+            }
+            _ => ("websites", push_row(websites)),
+        };
+        focus_later(dom_id(&format!("{kind}[{at}].value")));
+    };
+    let anniversary = StoredValue::new((
+        draft.anniversary_day.clone(),
+        draft.anniversary_month.clone(),
+        draft.anniversary_year.clone(),
+    ));
     let t = move |label: &'static str, key: &'static str, value: String| {
         text_input(save, label, key, format!("contact[{key}]"), value, "text")
     };
@@ -520,15 +722,27 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
                 {t("Display name", "display_name", draft.display_name.clone())}
                 {t("Nickname", "nickname", draft.nickname.clone())}
             </fieldset>
-            <LabeledRows save kind="phones" title="Phones" value_label="Phone" input_type="tel" initial=draft.phones.clone() choices=&domain::PHONE_LABELS preferred=draft.preferred_phone.clone()/>
-            <LabeledRows save kind="emails" title="Emails" value_label="Email" input_type="text" initial=draft.emails.clone() choices=&domain::EMAIL_LABELS preferred=draft.preferred_email.clone()/>
-            <AddressRows save initial=draft.addresses.clone() preferred=draft.preferred_address.clone()/>
+            <LabeledRows save kind="phones" title="Phones" value_label="Phone" input_type="tel" rows=phones choices=&domain::PHONE_LABELS preferred=("contact[preferred_phone]", draft.preferred_phone.clone()) always=true/>
+            <LabeledRows save kind="emails" title="Emails" value_label="Email" input_type="text" rows=emails choices=&domain::EMAIL_LABELS preferred=("contact[preferred_email]", draft.preferred_email.clone()) always=true/>
+            <AddressRows save rows=addresses preferred=draft.preferred_address.clone()/>
+            <LabeledRows save kind="websites" title="Websites" value_label="Website" input_type="text" rows=websites choices=&domain::WEBSITE_LABELS preferred=("contact[preferred_website]", draft.preferred_website.clone()) placeholder="https://example.com"/>
+            <LabeledRows save kind="ims" title="Instant messaging" value_label="Instant messaging address" input_type="text" rows=ims choices=&domain::IM_LABELS preferred=("contact[preferred_im]", draft.preferred_im.clone()) placeholder="xmpp:name@example.com"/>
+            <LabeledRows save kind="related" title="Related people" value_label="Related person" type_label="Relation" input_type="text" rows=related choices=&domain::RELATED_LABELS/>
             <fieldset class="work">
                 <legend>{crate::i18n::t("Work and more")}</legend>
                 {t("Organization", "organization", draft.organization.clone())}
                 {t("Department", "department", draft.department.clone())}
                 {t("Title", "title", draft.title.clone())}
-                <BirthdayField save day=draft.birthday_day.clone() month=draft.birthday_month.clone() year=draft.birthday_year.clone()/>
+                <DateField save key="birthday" legend="Birthday" day=draft.birthday_day.clone() month=draft.birthday_month.clone() year=draft.birthday_year.clone()/>
+                <Show when=move || has_anniversary.get()>
+                    {
+                        let (day, month, year) = anniversary.get_value();
+                        view! {
+                            <DateField save key="anniversary" legend="Anniversary" day month year/>
+                            <button type="button" class="link" on:click=move |_| has_anniversary.set(false)>{crate::i18n::t("Remove the anniversary")}</button>
+                        }
+                    }
+                </Show>
                 <div class="field">
                     <label for="f-notes">{crate::i18n::t("Notes")}</label>
                     <textarea id="f-notes" name="contact[notes]" rows="4">{crate::textarea_text(draft.notes.clone())}</textarea>
@@ -537,7 +751,16 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
             </fieldset>
             <PhotoField save initial=draft.photo.clone() current=photo_src/>
             <GroupChecks selected=draft.groups.clone()/>
-            <ExtraRows save initial=draft.extra.clone()/>
+            <ExtraRows save initial=draft.extra.clone() rows=extra_rows/>
+            <div class="add-field" role="group" aria-labelledby="f-add-field-label">
+                <label id="f-add-field-label" for="f-add-field">{crate::i18n::t("Field to add")}</label>
+                <select id="f-add-field" on:change=move |ev| adding.set(event_target_value(&ev))>
+                    {CATALOGUE.iter().map(|(v, caption)| view! {
+                        <option value=*v selected=*v == "website">{crate::i18n::t(caption)}</option>
+                    }).collect_view()}
+                </select>
+                <button type="button" on:click=add>{crate::i18n::t("Add field")}</button>
+            </div>
             <div class="actions">
                 <button type="submit" class="primary" disabled=move || save.pending().get()>
                     {move || if save.pending().get() { crate::i18n::tr(l, "Saving…") } else { crate::i18n::tr(l, "Save") }}

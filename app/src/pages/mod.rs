@@ -369,6 +369,19 @@ pub(crate) fn portrait(c: &Contact) -> impl IntoView {
 
 /// A contact's fields as its page shows them (and the pane beside the list): about, phones,
 /// emails, addresses, notes, other fields and groups.
+/// A website as a link: `href` is always http(s) ([`domain::Website::href`]), and the link
+/// passes on no referrer, no opener and no endorsement.
+fn website_link((href, text): (String, String)) -> AnyView {
+    let safe = href.get(..7).is_some_and(|h| h.eq_ignore_ascii_case("http://"))
+        || href.get(..8).is_some_and(|h| h.eq_ignore_ascii_case("https://"));
+    if safe {
+        view! { <a href=href rel="noopener noreferrer nofollow" target="_blank">{text}</a> }
+            .into_any()
+    } else {
+        text.into_any()
+    }
+}
+
 pub(crate) fn contact_fields(d: &domain::ContactData) -> impl IntoView {
     let d = d.clone();
     let l = lang();
@@ -387,6 +400,29 @@ pub(crate) fn contact_fields(d: &domain::ContactData) -> impl IntoView {
         .iter()
         .map(|a| (crate::i18n::label_text(l, &a.label, a.pref), a.value.one_line()))
         .collect();
+    let websites: Vec<(String, (String, String))> = d
+        .websites
+        .iter()
+        .map(|w| {
+            (
+                crate::i18n::label_text(l, &w.label, w.pref),
+                (w.value.href(), w.value.as_str().into()),
+            )
+        })
+        .collect();
+    let ims: Vec<(String, String)> = d
+        .ims
+        .iter()
+        .map(|m| {
+            let label = crate::i18n::label_text(l, &m.label, m.pref);
+            (format!("{} · {label}", m.value.service()), m.value.handle().to_string())
+        })
+        .collect();
+    let related: Vec<(String, String)> = d
+        .related
+        .iter()
+        .map(|r| (crate::i18n::label_text(l, &r.label, r.pref), r.value.clone()))
+        .collect();
     let extra: Vec<(String, String)> =
         d.extra.iter().map(|x| (x.name.clone(), x.value.clone())).collect();
     let mut about: Vec<(String, String)> = Vec::new();
@@ -401,6 +437,10 @@ pub(crate) fn contact_fields(d: &domain::ContactData) -> impl IntoView {
         (t("Department"), d.org_units.join("; ")),
         (t("Title"), d.title.clone()),
         (t("Birthday"), d.birthday.map(|b| crate::i18n::birthday_text(l, b)).unwrap_or_default()),
+        (
+            t("Anniversary"),
+            d.anniversary.map(|b| crate::i18n::birthday_text(l, b)).unwrap_or_default(),
+        ),
     ] {
         if !v.is_empty() {
             about.push((k.to_string(), v));
@@ -411,6 +451,9 @@ pub(crate) fn contact_fields(d: &domain::ContactData) -> impl IntoView {
         {labeled_list(t("Phones"), phones, |v: String| view! { <a href=format!("tel:{v}")>{v.clone()}</a> }.into_any())}
         {labeled_list(t("Emails"), emails, |v: String| view! { <a href=format!("mailto:{v}")>{v.clone()}</a> }.into_any())}
         {labeled_list(t("Addresses"), addresses, |v: String| v.into_any())}
+        {labeled_list(t("Websites"), websites, website_link)}
+        {labeled_list(t("Instant messaging"), ims, |v: String| v.into_any())}
+        {labeled_list(t("Related people"), related, |v: String| v.into_any())}
         {(!d.notes.is_empty()).then(|| view! { <section class="field-group"><h2>{t("Notes")}</h2><p class="notes">{d.notes.clone()}</p></section> })}
         {labeled_list(t("Other fields"), extra, |v: String| v.into_any())}
         {(!d.groups.is_empty()).then(|| view! { <GroupChips ids=d.groups.clone()/> })}
@@ -487,6 +530,10 @@ fn field_title(key: &str) -> &str {
         "notes" => "notes",
         "extra" => "other fields",
         "nickname" => "nickname",
+        "websites" => "websites",
+        "ims" => "instant messaging",
+        "related" => "related people",
+        "anniversary" => "anniversary",
         other => other,
     }
 }

@@ -216,20 +216,23 @@ fn with_value(line: &str, value: &str) -> String {
 /// `X-ABDATE` in 3.0 (what Apple's and most Android clients show).
 fn anniversary(e: &mut Edit, lines: &[String], s: &Sources, new: Option<Birthday>) {
     match (s.anniversary, new) {
-        (Some(i), Some(date)) => match Prop::parse(&lines[i]) {
-            Some(p) => {
+        (Some(i), Some(date)) => {
+            if let Some(p) = Prop::parse(&lines[i]) {
                 let (param, value) = date_value(date, e.version);
                 let not_omit =
                     |x: &crate::line::Param<'_>| !x.name.eq_ignore_ascii_case(APPLE_OMIT_YEAR);
                 let line = rebuilt(&p, p.group, not_omit, &param, &[]);
-                let head = line.rsplit_once(':').map_or(line.as_str(), |(h, _)| h);
-                // `rebuilt` drops type words: put the line's own back as they were.
-                let types = p.params.iter().filter(|x| x.is_type()).map(|x| format!(";{}", x.raw));
-                let head = format!("{head}{}", types.collect::<String>());
-                e.replace(i, format!("{head}:{value}"));
+                // `rebuilt` writes `head:value`; its type words go back as they were written.
+                let head = &line[..line.len() - p.value.len() - 1];
+                let types: String = p
+                    .params
+                    .iter()
+                    .filter(|x| x.is_type())
+                    .map(|x| format!(";{}", x.raw))
+                    .collect();
+                e.replace(i, format!("{head}{types}:{value}"));
             }
-            None => {}
-        },
+        }
         (Some(i), None) => {
             e.remove(i);
             if let Some(l) = label_line(lines, s, i) {
