@@ -17,9 +17,10 @@ fn email_key(email: &str) -> String {
 }
 
 /// Merges imported data into an existing contact without losing anything: imported non-empty
-/// single fields (names, nickname, organization, title, birthday, notes) replace the existing
-/// ones; phone numbers (by [`phone_key`]), email addresses (case-insensitive), addresses, extra
-/// fields and groups are united, existing ones first. Fields this function does not know are kept
+/// single fields (names, nickname, organization, title, birthday, anniversary, notes) replace
+/// the existing ones; phone numbers (by [`phone_key`]), email addresses (case-insensitive),
+/// addresses, websites, instant messaging addresses, related people, extra fields and groups are
+/// united, existing ones first. Fields this function does not know are kept
 /// from `existing`.
 pub fn merge(existing: &ContactData, imported: &ContactData) -> ContactData {
     let mut out = existing.clone();
@@ -37,6 +38,9 @@ pub fn merge(existing: &ContactData, imported: &ContactData) -> ContactData {
     replace(&mut out.notes, &imported.notes);
     if imported.birthday.is_some() {
         out.birthday = imported.birthday;
+    }
+    if imported.anniversary.is_some() {
+        out.anniversary = imported.anniversary;
     }
     out.unite_lists(imported);
     out
@@ -181,6 +185,9 @@ mod tests {
         let imported = ContactDraft {
             organization: "New Org".into(),
             birthday: "1990-01-02".into(),
+            anniversary_day: "3".into(),
+            anniversary_month: "4".into(),
+            websites: vec![LabeledDraft { label: "work".into(), value: "ann.example.com".into() }],
             extra: vec![
                 ExtraField { name: "A".into(), value: "1".into() },
                 ExtraField { name: "B".into(), value: "2".into() },
@@ -198,6 +205,8 @@ mod tests {
         assert_eq!(m.organization, "New Org");
         assert_eq!(m.notes, "keep me", "an empty imported field does not erase");
         assert_eq!(m.birthday, imported.birthday);
+        assert_eq!(m.anniversary, imported.anniversary);
+        assert_eq!(m.websites, imported.websites);
         let phones: Vec<&str> = m.phones.iter().map(|p| p.value.as_str()).collect();
         assert_eq!(phones, ["+86 138 0013 8000", "020 1234 5678"]);
         let emails: Vec<&str> = m.emails.iter().map(|e| e.value.as_str()).collect();

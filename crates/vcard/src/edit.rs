@@ -502,14 +502,26 @@ fn list<T: ListValue>(
             }
         };
         match (after, places.first()) {
-            (Some(a), _) => made.into_iter().for_each(|l| e.add(Some(a), l)),
+            (Some(a), _) => made.into_iter().for_each(|l| e.add(Some(past_label(lines, s, a)), l)),
             (None, Some(_)) => before_first.extend(made),
-            (None, None) => made.into_iter().for_each(|l| e.add(last, l)),
+            (None, None) => {
+                let at = last.map(|l| past_label(lines, s, l));
+                made.into_iter().for_each(|l| e.add(at, l));
+            }
         }
     }
     if let Some(first) = places.first() {
         let slot = &mut e.slots[*first];
         slot.splice(0..0, before_first);
+    }
+}
+
+/// The line to add after so as to follow the line at `i`: its Apple label line when that comes
+/// right after it, else `i` itself.
+fn past_label(lines: &[String], s: &Sources, i: usize) -> usize {
+    match label_line(lines, s, i) {
+        Some(l) if l == i + 1 => l,
+        _ => i,
     }
 }
 

@@ -303,3 +303,16 @@ fn values_that_are_not_catalogue_values_stay_lines() {
     assert_eq!(write_vcard("x", &d, VcardVersion::V3), t);
     let _ = Card::default();
 }
+
+#[test]
+fn a_new_entry_follows_the_one_before_it_and_its_apple_label() {
+    let mut d = one(&text("3.0", APPLE));
+    d.related.insert(
+        1,
+        Labeled { label: Label::Custom("friend".into()), value: "Di".into(), pref: false },
+    );
+    let (_, out) = saved(d, VcardVersion::V3);
+    let mut want = APPLE.to_vec();
+    want.splice(12..12, ["item7.X-ABRELATEDNAMES:Di", "item7.X-ABLabel:_$!<Friend>!$_"]);
+    assert_eq!(out, text("3.0", &want));
+}

@@ -154,3 +154,79 @@ async fn a_console_edit_changes_only_its_line() {
     assert!(added[0].starts_with("NICKNAME") && added[0].ends_with(":Johnny"), "{added:?}");
     s.shutdown().await;
 }
+
+/// An Apple card with the catalogue's fields: a device downloads them typed, moves one website
+/// above the other and changes the Jabber address while the console adds a related person; the
+/// card then differs from the one PUT only in those lines, in that order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalogue_fields_travel_typed_and_edits_change_only_their_lines() {
+    let (s, dav, account) = setup().await;
+    let lines = [
+        "UID:cat-1",
+        "N:Lee;Ann;;;",
+        "FN:Ann Lee",
+        "item1.URL;type=pref:https://ann.example.com/",
+        "item1.X-ABLabel:_$!<HomePage>!$_",
+        "URL;type=WORK:example.org/ann",
+        "X-JABBER;type=WORK:ann@jabber.example.com",
+        "item2.X-ABRELATEDNAMES:Bo Lee",
+        "item2.X-ABLabel:_$!<Spouse>!$_",
+        "item3.X-ABDATE:2004-08-15",
+        "item3.X-ABLabel:_$!<Anniversary>!$_",
+    ];
+    let text = format!("BEGIN:VCARD\r\nVERSION:3.0\r\n{}\r\nEND:VCARD\r\n", lines.join("\r\n"));
+    assert_eq!(dav.put("cat.vcf", &text, &[]).await.status, StatusCode::CREATED);
+    let id = ContactId::from_uuid(interchange::vcard::id_for_uid(account.as_uuid(), "cat-1"));
+
+    let phone = crate::device_api::Device::new(&s, account, "Phone").await;
+    let (status, c) = phone.get(&format!("/api/v1/contacts/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    let data = &c["data"];
+    assert_eq!(data["websites"][1]["value"], "example.org/ann", "{c}");
+    assert_eq!(data["ims"][0]["value"], "xmpp:ann@jabber.example.com", "{c}");
+    assert_eq!(data["related"][0]["label"], "spouse", "{c}");
+    assert_eq!(data["anniversary"], "2004-08-15", "{c}");
+    let revision = c["revision"].as_i64().unwrap();
+
+    // The console adds a related person first (a new revision the device has not seen).
+    let current = s.store.get_contact(account, id).await.unwrap();
+    let mut draft = domain::ContactDraft::from_data(&current.data);
+    draft.related.push(domain::LabeledDraft { label: "child".into(), value: "Cy Lee".into() });
+    let mut console = draft.parse().unwrap();
+    console.card.clone_from(&current.data.card);
+    s.store.update_contact(account, id, current.revision, &console, Origin::Console).await.unwrap();
+
+    let mut edited = data.clone();
+    let websites = edited["websites"].as_array_mut().unwrap();
+    websites.swap(0, 1);
+    edited["ims"][0]["value"] = "xmpp:ann@chat.example.com".into();
+    edited.as_object_mut().unwrap().remove("card");
+    let (status, r) = phone
+        .upload(serde_json::json!({ "changes": [
+            { "id": id.to_string(), "op": "upsert", "base_revision": revision, "data": edited }
+        ]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert!(r["results"][0]["conflicts"].as_array().is_none_or(Vec::is_empty), "{r}");
+
+    let got = normalised(&dav.get("cat.vcf").await.body);
+    let want: Vec<String> = [
+        "UID:cat-1",
+        "N:Lee;Ann;;;",
+        "FN:Ann Lee",
+        "URL;type=WORK:example.org/ann",
+        "item1.X-ABLabel:_$!<HomePage>!$_",
+        "item1.URL;type=pref:https://ann.example.com/",
+        "X-JABBER;type=WORK:ann@chat.example.com",
+        "item2.X-ABRELATEDNAMES:Bo Lee",
+        "item2.X-ABLabel:_$!<Spouse>!$_",
+        "item4.X-ABRELATEDNAMES:Cy Lee",
+        "item4.X-ABLabel:_$!<Child>!$_",
+        "item3.X-ABDATE:2004-08-15",
+        "item3.X-ABLabel:_$!<Anniversary>!$_",
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_eq!(got, want);
+    s.shutdown().await;
+}

@@ -117,7 +117,10 @@ async fn vcard_3_with_photo_custom_fields_and_uid() {
     assert_eq!(phones(&w)[2], (Label::Custom("上海办公室".into()), "+86 21 5555 0000"));
     assert_eq!(w.data.notes, "喜欢爬山\n周末常去香山, 也去长城; 带相机");
     let extra: Vec<&str> = w.data.extra.iter().map(|x| x.name.as_str()).collect();
-    assert_eq!(extra, ["URL", "X-SKYPE", "X-WECHAT-ID", "CATEGORIES"]);
+    assert_eq!(extra, ["X-WECHAT-ID", "CATEGORIES"]);
+    // The website and the Skype name are fields of their own.
+    assert_eq!(w.data.websites.len(), 1);
+    assert_eq!(w.data.ims[0].value.as_str(), "skype:xiaoming.skype");
     assert_eq!(
         w.data.photo.as_ref().map(|p| p.media_type()),
         Some("image/png"),

@@ -128,8 +128,13 @@ pub fn sample() -> Vec<ContactData> {
             birthday: "--02-29".into(),
             notes: "Met at the conference.\nLikes tea, not coffee; allergic to nuts.\n=SUM(A1:A2)"
                 .into(),
+            websites: vec![LabeledDraft { label: "work".into(), value: "example.cn/zw".into() }],
+            ims: vec![LabeledDraft { label: "other".into(), value: "skype:zhang.wei".into() }],
+            related: vec![LabeledDraft { label: "spouse".into(), value: "李娜".into() }],
+            anniversary_day: "1".into(),
+            anniversary_month: "10".into(),
             extra: vec![
-                ExtraField { name: "X-SKYPE".into(), value: "X-SKYPE:zhang.wei".into() },
+                ExtraField { name: "X-WECHAT".into(), value: "X-WECHAT:zhang.wei".into() },
                 ExtraField { name: "Shoe size".into(), value: "42, EU".into() },
             ],
             ..Default::default()
