@@ -275,6 +275,20 @@ pub async fn revoke_device(id: String) -> Result<(), AppError> {
     state()?.store.revoke_device(account.id, parse_device_id(&id)?).await.map_err(store_error)
 }
 
+/// Registers this browser as a device of the signed-in account (kind `browser`), to send the
+/// changes made in it offline through the sync API; returns its id. It signs in with the
+/// console's session, never a token: the token made with it is not kept anywhere.
+#[server(prefix = "/rpc", endpoint = "browser_device")]
+pub async fn browser_device() -> Result<String, AppError> {
+    let account = current_account().await?;
+    let (device, _token) = state()?
+        .store
+        .create_device(account.id, "Web browser (offline changes)", domain::DeviceKind::Browser)
+        .await
+        .map_err(store_error)?;
+    Ok(device.id.to_string())
+}
+
 /// One entry of a contact's history, as the console shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryItem {

@@ -88,6 +88,25 @@ pub fn count(lang: Lang, n: usize, one: &'static str, many: &'static str) -> Str
 
 fn zh(s: &str) -> Option<&'static str> {
     Some(match s {
+        // Offline use
+        "Web browser" => "网页浏览器",
+        "You are offline." => "您已离线。",
+        "Contacts you opened stay readable; changes you save are kept on this browser and sent when the connection returns." => "已打开的联系人仍可查看；您保存的更改会保留在此浏览器中，恢复连接后发送。",
+        "changes waiting to be sent" => "项更改等待发送",
+        "new" => "新建",
+        "changed" => "已修改",
+        "Not accepted:" => "未被接受：",
+        "Discard" => "放弃",
+        "Offline use" => "离线使用",
+        "This browser keeps the pages you open (the list and contacts) so that they stay readable without a connection, and keeps contacts you save while offline until they can be sent. They are deleted when you sign out." => "此浏览器会保留您打开过的页面（列表和联系人），以便在没有网络时查看，并保留离线时保存的联系人直到可以发送。退出登录时它们会被删除。",
+        "Keep contacts on this browser for offline use" => "在此浏览器中保留联系人以供离线使用",
+        "This browser cannot keep pages for offline use here: it needs Rolo served over HTTPS." => "此浏览器无法在这里保留页面供离线使用：需要通过 HTTPS 访问 Rolo。",
+        "Changes made offline are still waiting to be sent: connect first, or discard them." => "离线时所做的更改仍在等待发送：请先连接网络，或放弃这些更改。",
+        "changes made offline were sent." => "项离线更改已发送。",
+        "Some had also been changed elsewhere: both changes are kept, and the contact's history shows what was replaced." => "其中一些在别处也被修改过：两边的更改都已保留，联系人的历史记录显示了被替换的内容。",
+        "The changes made offline could not be sent yet:" => "离线更改暂时无法发送：",
+        "changes made offline have not been sent yet." => "项离线更改尚未发送。",
+        "Sign out anyway and discard them?" => "仍要退出并放弃这些更改吗？",
         // Top bar and navigation
         "Contacts" => "联系人",
         "Import" => "导入",

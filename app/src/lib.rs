@@ -6,6 +6,7 @@ pub mod api;
 pub mod books_api;
 pub mod error;
 pub mod i18n;
+pub mod offline;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -154,8 +155,35 @@ pub fn App() -> impl IntoView {
         .and_then(|l| i18n::Lang::parse(&l))
         .unwrap_or_default();
     provide_context(lang);
+    let offline = offline::Offline::new();
+    provide_context(offline);
     #[cfg(feature = "hydrate")]
     i18n_client::sync_choice(lang);
+    // Signing out deletes what this browser keeps of the account, after asking when changes
+    // made offline still wait (a listener that runs before the sign-out form's own).
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let on_submit = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
+            move |ev: web_sys::Event| {
+                let sign_out = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|f| f.class_list().contains("sign-out"));
+                if sign_out && !offline::client::sign_out_allowed(offline) {
+                    ev.prevent_default();
+                    ev.stop_immediate_propagation();
+                }
+            },
+        );
+        let _ = window().add_event_listener_with_callback_and_bool(
+            "submit",
+            on_submit.as_ref().unchecked_ref(),
+            true,
+        );
+        // Lives as long as the page.
+        on_submit.forget();
+    }
     // Marks the page once the WASM has taken over (effects run only in the browser).
     Effect::new(move |_| {
         if let Some(body) = document().body() {

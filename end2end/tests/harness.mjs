@@ -29,25 +29,38 @@ export async function startRolo() {
     if (r.status !== 0) throw new Error(`rolo ${args.join(' ')} failed: ${r.stderr}`);
     return r.stdout;
   };
-  const proc = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`rolo did not start:\n${log}`)), 30000);
-    proc.stderr.on('data', (d) => {
-      log += d;
-      const m = /serving on (http:\/\/[^\s]+) \(/.exec(log);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+  // Starts `rolo serve` listening on `listen`; resolves to the process and its address.
+  const launch = async (listen) => {
+    const proc = spawn(bin, ['serve'], { env: { ...env, ROLO_LISTEN: listen }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    const url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`rolo did not start:\n${log}`)), 30000);
+      proc.stderr.on('data', (d) => {
+        log += d;
+        const m = /serving on (http:\/\/[^\s]+) \(/.exec(log);
+        if (m) { clearTimeout(timer); resolve(m[1]); }
+      });
+      proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`rolo exited (${code}):\n${log}`)); });
     });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`rolo exited (${code}):\n${log}`)); });
-  });
+    return { proc, url, log: () => log };
+  };
+  const halt = async (proc) => {
+    proc.kill('SIGTERM');
+    await new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
+  };
+  let running = await launch('127.0.0.1:0');
+  const url = running.url;
   return {
     url,
-    pid: proc.pid,
+    get pid() { return running.proc.pid; },
     cli,
-    log: () => log,
+    log: () => running.log(),
+    /// Stops the server, keeping its data: the browser finds nobody at its address.
+    async pause() { await halt(running.proc); },
+    /// Starts it again at the same address on the same data.
+    async resume() { running = await launch(url.replace(/^http:\/\//, '')); },
     async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
+      if (running.proc.exitCode === null) await halt(running.proc);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -75,8 +88,10 @@ export async function launchBrowser() {
   });
   // Every page of every context is watched for errors.
   const newContext = browser.newContext.bind(browser);
-  browser.newContext = async (...args) => {
-    const context = await newContext(...args);
+  // Service workers are blocked unless a test allows them (the offline test): elsewhere they
+  // would answer requests in the page's stead.
+  browser.newContext = async (options = {}) => {
+    const context = await newContext({ serviceWorkers: 'block', ...options });
     context.on('page', watch);
     return context;
   };

@@ -329,6 +329,64 @@ fn console_files(options: &LeptosOptions) -> tower_http::services::ServeDir {
     tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip()
 }
 
+/// How the device API signs in a console browser sending its offline changes: its session, by
+/// the console's own rules, on a request its headers show comes from this site.
+fn console_auth(state: &AppState) -> device_api::ConsoleAuth {
+    let store = state.store.clone();
+    Arc::new(move |headers: header::HeaderMap| {
+        let store = store.clone();
+        Box::pin(async move {
+            // A browser says where a request comes from; a request that does not is no console's.
+            let said =
+                headers.contains_key("sec-fetch-site") || headers.contains_key(header::ORIGIN);
+            if !said || check_same_origin(&headers).is_err() {
+                return None;
+            }
+            let token = app::ssr::session_token_from(&headers)?;
+            app::ssr::session_account(&store, Some(&token), false).await.ok()
+        })
+    })
+}
+
+/// The service worker that keeps the console readable offline (`server/src/sw.js`), naming the
+/// console's current files. Its own CSP lets it fetch from this site only.
+fn service_worker(state: &AppState) -> Arc<str> {
+    let hash_file = state.leptos_options.hash_file.as_ref();
+    let hashes = std::fs::read_to_string(hash_file).unwrap_or_default();
+    let hash = |kind: &str| {
+        hashes
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.trim() == kind)
+            .map(|(_, h)| h.trim().to_string())
+    };
+    let assets: Vec<String> = match (hash("js"), hash("wasm")) {
+        (Some(js), Some(wasm)) if state.leptos_options.hash_files => vec![
+            format!("/pkg/rolo.{js}.js"),
+            format!("/pkg/rolo.{wasm}.wasm"),
+            state.stylesheet.to_string(),
+        ],
+        // Not built with hashed names: the files are kept as they are fetched.
+        _ => Vec::new(),
+    };
+    let version = crypto::sha256_hex(assets.join(" ").as_bytes());
+    let script = include_str!("sw.js")
+        .replace("__VERSION__", &version[..16])
+        .replace("__ASSETS__", &serde_json::to_string(&assets).unwrap_or_else(|_| "[]".into()));
+    script.into()
+}
+
+fn service_worker_response(script: &Arc<str>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'self'")),
+        ],
+        script.to_string(),
+    )
+        .into_response()
+}
+
 /// The app with the default import limits.
 pub fn router(state: AppState) -> Router {
     router_with(state, None, carddav::DavConfig::default())
@@ -345,8 +403,9 @@ pub fn router_with(
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let opts = state.leptos_options.clone();
-    let devices = device_api::router(state.store.clone())
+    let devices = device_api::router_with(state.store.clone(), Some(console_auth(&state)))
         .layer(RequestBodyLimitLayer::new(device_api::MAX_BODY));
+    let worker = service_worker(&state);
     // CardDAV reads bodies with its own limits (vCards, XML), answering 413 past them.
     let dav = carddav::router(carddav::DavState::new(state.store.clone(), dav))
         .layer(middleware::from_fn(same_origin));
@@ -361,6 +420,7 @@ pub fn router_with(
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_page))
+        .route("/sw.js", get(move || std::future::ready(service_worker_response(&worker))))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(opts.clone()))
         .nest_service("/pkg", console_files(&state.leptos_options))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -1,6 +1,7 @@
 //! The signed-in account's own page (password, sessions) and the administrators' page.
 
 use crate::i18n::t;
+use crate::offline::OfflineSwitch;
 use crate::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -150,6 +151,7 @@ pub fn AccountPage() -> impl IntoView {
             <p role="status" class="meta">{general}</p>
             <button type="submit" class="primary">{t("Change password")}</button>
         </ActionForm>
+        <OfflineSwitch/>
         <section class="card" aria-labelledby="sessions-title">
             <h2 id="sessions-title">{t("Where you are signed in")}</h2>
             <Suspense fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>

@@ -634,6 +634,50 @@ fn GroupChecks(selected: Vec<String>) -> impl IntoView {
     }
 }
 
+/// Saves the form's contact in this browser's queue of offline changes (checked by the same rules
+/// as on the server; errors show beside their fields as they would from it). Returns its id.
+#[cfg(feature = "hydrate")]
+fn save_offline(ev: &web_sys::Event, existing: Option<&Contact>, save: Save) -> Option<String> {
+    use leptos::form::FromFormData;
+    let args = match SaveContact::from_event(ev) {
+        Ok(args) => args,
+        Err(e) => {
+            save.value().set(Some(Err(AppError::BadRequest(e.to_string()))));
+            return None;
+        }
+    };
+    let mut data = match args.contact.parse() {
+        Ok(data) => data,
+        Err(e) => {
+            save.value().set(Some(Err(AppError::Invalid(e.0))));
+            return None;
+        }
+    };
+    if args.contact.photo.trim() == domain::PHOTO_KEEP {
+        data.photo = existing.and_then(|c| c.data.photo.clone());
+    }
+    let id = match existing {
+        Some(c) => c.id,
+        None => crate::offline::client::new_id()?,
+    };
+    let base = existing.map(|c| c.revision).filter(|r| *r > 0);
+    crate::offline::enqueue(crate::offline::Pending {
+        item: sync_proto::UploadItem {
+            kind: sync_proto::EntityKind::Contact,
+            id: *id.as_uuid(),
+            op: sync_proto::Op::Upsert,
+            book: crate::offline::offline().book.get_untracked(),
+            base_revision: base,
+            data: serde_json::to_value(&data).ok(),
+        },
+        name: data.display_name.clone(),
+        new: existing.is_none(),
+        problem: None,
+    });
+    save.value().set(None);
+    Some(id.to_string())
+}
+
 #[component]
 pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView {
     let save = ServerAction::<SaveContact>::new();
@@ -705,11 +749,44 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
         draft.anniversary_month.clone(),
         draft.anniversary_year.clone(),
     ));
+    // Offline (and offline use on), a save is queued in this browser instead of sent.
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        let existing = existing.clone();
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| {
+            use wasm_bindgen::JsCast;
+            let Some(form) = form_ref.get() else { return };
+            let existing = existing.clone();
+            let navigate = navigate.clone();
+            let on_submit = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
+                move |ev: web_sys::Event| {
+                    let o = crate::offline::offline();
+                    if crate::offline::client::online() || !o.enabled.get_untracked() {
+                        return;
+                    }
+                    ev.prevent_default();
+                    ev.stop_immediate_propagation();
+                    if let Some(id) = save_offline(&ev, existing.as_ref(), save) {
+                        navigate(&format!("/contacts/{id}"), Default::default());
+                    }
+                },
+            );
+            let _ = form.add_event_listener_with_callback_and_bool(
+                "submit",
+                on_submit.as_ref().unchecked_ref(),
+                true,
+            );
+            // Lives as long as the form's element.
+            on_submit.forget();
+        });
+    }
     let t = move |label: &'static str, key: &'static str, value: String| {
         text_input(save, label, key, format!("contact[{key}]"), value, "text")
     };
     view! {
-        <ActionForm action=save attr:class="contact-form card" attr:aria-label=crate::i18n::t("Contact") attr:aria-keyshortcuts="Control+S">
+        <ActionForm action=save node_ref=form_ref attr:class="contact-form card" attr:aria-label=crate::i18n::t("Contact") attr:aria-keyshortcuts="Control+S">
             {hidden}
             <p class="error" role="alert">{general_error}</p>
             <fieldset class="names">

@@ -20,6 +20,7 @@ fn kind_name(k: DeviceKind) -> &'static str {
         DeviceKind::Tablet => "Tablet",
         DeviceKind::Pc => "PC",
         DeviceKind::Other => "Other",
+        DeviceKind::Browser => "Web browser",
     }
 }
 

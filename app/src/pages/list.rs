@@ -106,6 +106,12 @@ pub fn ContactList() -> impl IntoView {
     let bulk_delete = ServerAction::<DeleteContacts>::new();
     let page = Resource::new(move || state.get(), |s| contact_page(s.q, s.group, s.sort, s.at));
     let groups = Resource::new(|| (), |_| list_groups());
+    #[cfg(feature = "hydrate")]
+    {
+        let s = state.get_untracked();
+        crate::offline::client::keep_answer(contact_page(s.q, s.group, s.sort, s.at));
+        crate::offline::client::keep_answer(list_groups());
+    }
     // Refetch after changes. (Keying the resources on the actions' versions refetches them on
     // the server too, outside the request, which breaks hydration.)
     Effect::watch(
@@ -663,7 +669,7 @@ fn ContactPane(open: Memo<Option<String>>, close: Signal<String>) -> impl IntoVi
         move || open.get(),
         |id| async move {
             match id {
-                Some(id) => crate::api::get_contact(id).await.map(Some),
+                Some(id) => crate::offline::contact_here(id).await.map(Some),
                 None => Ok(None),
             }
         },

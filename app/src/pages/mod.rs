@@ -18,11 +18,12 @@ use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{
-    contact_history, get_contact, list_groups, whoami, DeleteContact, DeleteGroup, Login,
-    LoginCode, LoginStep, Logout, RenameGroup, RestoreRevision,
+    contact_history, list_groups, whoami, DeleteContact, DeleteGroup, Login, LoginCode, LoginStep,
+    Logout, RenameGroup, RestoreRevision,
 };
 use crate::error::AppError;
 use crate::i18n::{lang, t, tr, Lang};
+use crate::offline::OfflineStatus;
 pub use account::{AccountPage, AdminPage};
 pub use books::BooksPage;
 pub use contact_form::ContactForm;
@@ -96,6 +97,10 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let code = ServerAction::<LoginCode>::new();
     let l = lang();
+    // Signed out: the pages this browser kept for offline reading go (changes made offline stay
+    // until the account signs in again and they are sent, or it signs out).
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| crate::offline::client::forget_pages());
     // The second step: after a password the server sent the browser here with `?step=code`
     // (without JavaScript), or the answer says so.
     let query = leptos_router::hooks::use_query_map();
@@ -166,6 +171,17 @@ pub fn Protected() -> impl IntoView {
         location.pathname.track();
         menu_open.set(false);
     });
+    // Offline use starts once the account is known (in the browser only).
+    #[cfg(feature = "hydrate")]
+    {
+        let offline = crate::offline::offline();
+        Effect::new(move |_| {
+            if let Some(Ok(Some(me))) = me.get() {
+                let book = me.book.as_ref().map(|b| *b.id.as_uuid());
+                crate::offline::client::start(offline, me.username.clone(), book);
+            }
+        });
+    }
     view! {
         <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Rolo"</span></header> }>
             {move || Suspend::new(async move {
@@ -215,7 +231,7 @@ pub fn Protected() -> impl IntoView {
                             </nav>
                             <LanguagePicker/>
                             <span class="who" title=tr(l, "Signed in as")>{me.username.clone()}</span>
-                            <ActionForm action=logout attr:class="inline">
+                            <ActionForm action=logout attr:class="inline sign-out">
                                 <button type="submit" class="link">{tr(l, "Sign out")}</button>
                             </ActionForm>
                             </div>
@@ -227,6 +243,7 @@ pub fn Protected() -> impl IntoView {
             })}
         </Suspense>
         <main class="content">
+            <OfflineStatus/>
             <Outlet/>
         </main>
     }
@@ -300,9 +317,14 @@ fn DeleteGroupForm(group: Group, delete: ServerAction<DeleteGroup>) -> impl Into
     }
 }
 
+/// The contact the page's address names, as this browser has it (with a change made offline).
 fn use_contact() -> Resource<Result<Contact, AppError>> {
     let params = use_params_map();
-    Resource::new(move || params.read().get("id").unwrap_or_default(), get_contact)
+    #[cfg(feature = "hydrate")]
+    crate::offline::client::keep_answer(crate::api::get_contact(
+        params.read_untracked().get("id").unwrap_or_default(),
+    ));
+    Resource::new(move || params.read().get("id").unwrap_or_default(), crate::offline::contact_here)
 }
 
 fn labeled_list<T: Clone + Send + Sync + 'static>(

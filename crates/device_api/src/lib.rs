@@ -1,5 +1,8 @@
 //! The JSON device sync API, mounted at `/api/v1`. Devices authenticate with
-//! `Authorization: Bearer <device token>`; every call is scoped to the token's account.
+//! `Authorization: Bearer <device token>`; every call is scoped to the token's account. The
+//! console's browser (a device of kind `browser`, sending its queued offline edits) instead
+//! names its device in `X-Rolo-Device` and is signed in by its console session, which the
+//! server checks ([`ConsoleAuth`]).
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
@@ -22,9 +25,26 @@ use utoipa::OpenApi;
 /// Largest upload body.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
+/// The header a console browser names its device in (with its session cookie, no token).
+pub const BROWSER_DEVICE_HEADER: &str = "x-rolo-device";
+
+/// Who a console request's headers are signed in as (the session cookie, checked with every rule
+/// of the console's sign-in, and the request shown to come from the console's own site), or
+/// `None`. Given by the server, which owns the console's sessions.
+pub type ConsoleAuth = Arc<
+    dyn Fn(
+            axum::http::HeaderMap,
+        )
+            -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<AccountInfo>> + Send>>
+        + Send
+        + Sync,
+>;
+
 #[derive(Clone)]
 pub struct ApiState {
     pub store: Arc<Store>,
+    /// How a console browser's requests are signed in (`None`: devices' tokens only).
+    pub console: Option<ConsoleAuth>,
 }
 
 /// An error response: status, stable code, message for people.
@@ -86,20 +106,57 @@ impl FromRequestParts<ApiState> for AuthDevice {
         state: &ApiState,
     ) -> Result<Self, Self::Rejection> {
         let unauthorized = |m: &str| ApiFailure(StatusCode::UNAUTHORIZED, "unauthorized", m.into());
-        let header =
-            parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(
-                || unauthorized("send the device token as Authorization: Bearer <token>"),
-            )?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| unauthorized("the Authorization header must be Bearer <token>"))?;
-        let (device, account) = state
-            .store
-            .device_by_token(token.trim())
-            .await?
-            .ok_or_else(|| unauthorized("unknown or revoked device token"))?;
+        let (device, account) = match parts.headers.get(header::AUTHORIZATION) {
+            None if parts.headers.contains_key(BROWSER_DEVICE_HEADER) => {
+                browser_device(parts, state).await?
+            }
+            header => {
+                let header = header.and_then(|v| v.to_str().ok()).ok_or_else(|| {
+                    unauthorized("send the device token as Authorization: Bearer <token>")
+                })?;
+                let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+                    unauthorized("the Authorization header must be Bearer <token>")
+                })?;
+                state
+                    .store
+                    .device_by_token(token.trim())
+                    .await?
+                    .ok_or_else(|| unauthorized("unknown or revoked device token"))?
+            }
+        };
         let addr = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
         Ok(AuthDevice { device, account, addr })
+    }
+}
+
+/// A console browser's device: the one `X-Rolo-Device` names, of the account its session is
+/// signed in as, of kind `browser` and not revoked.
+async fn browser_device(
+    parts: &Parts,
+    state: &ApiState,
+) -> Result<(DeviceInfo, AccountInfo), ApiFailure> {
+    let unauthorized = |m: &str| ApiFailure(StatusCode::UNAUTHORIZED, "unauthorized", m.into());
+    let console = state
+        .console
+        .as_ref()
+        .ok_or_else(|| unauthorized("send the device token as Authorization: Bearer <token>"))?;
+    let account = console(parts.headers.clone())
+        .await
+        .ok_or_else(|| unauthorized("sign in to the console again"))?;
+    let id = parts
+        .headers
+        .get(BROWSER_DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| domain::DeviceId::parse(v.trim()).ok())
+        .ok_or_else(|| unauthorized("X-Rolo-Device must name this browser's device"))?;
+    match state.store.device(account.id, id).await {
+        Ok(d) if d.revoked_at.is_none() && d.kind == domain::DeviceKind::Browser => {
+            Ok((d, account))
+        }
+        Ok(_) | Err(StoreError::NotFound) => {
+            Err(unauthorized("this browser's device is unknown or revoked"))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -526,8 +583,13 @@ async fn not_found() -> ApiFailure {
     ApiFailure(StatusCode::NOT_FOUND, "not_found", "no such API endpoint; see /api/v1/docs".into())
 }
 
-/// The `/api/v1` router.
+/// The `/api/v1` router, for devices' tokens only.
 pub fn router(store: Arc<Store>) -> Router {
+    router_with(store, None)
+}
+
+/// The `/api/v1` router; `console` also lets a signed-in console browser in (see [`ConsoleAuth`]).
+pub fn router_with(store: Arc<Store>, console: Option<ConsoleAuth>) -> Router {
     Router::new()
         .route("/api/v1/sync/changes", get(changes))
         .route("/api/v1/sync/upload", post(upload))
@@ -539,5 +601,5 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/api/v1/docs", get(docs))
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
-        .with_state(ApiState { store })
+        .with_state(ApiState { store, console })
 }

@@ -88,6 +88,9 @@ pub enum DeviceKind {
     Tablet,
     Pc,
     Other,
+    /// A console browser that keeps contacts for offline use and sends its offline edits
+    /// (signed in by its console session, not a token; made by the console, not listed in `ALL`).
+    Browser,
 }
 
 impl DeviceKind {
@@ -100,6 +103,7 @@ impl DeviceKind {
             "tablet" => Ok(DeviceKind::Tablet),
             "pc" | "computer" | "desktop" | "laptop" => Ok(DeviceKind::Pc),
             "other" => Ok(DeviceKind::Other),
+            "browser" => Ok(DeviceKind::Browser),
             other => {
                 Err(format!("“{other}” is not a device kind: use phone, tablet, pc or other."))
             }
@@ -111,6 +115,7 @@ impl DeviceKind {
             DeviceKind::Tablet => "tablet",
             DeviceKind::Pc => "pc",
             DeviceKind::Other => "other",
+            DeviceKind::Browser => "browser",
         }
     }
 }

@@ -11,6 +11,7 @@ mod device_api;
 mod fidelity;
 mod http;
 mod instances;
+mod offline;
 mod photos;
 mod routes;
 mod security;
