@@ -54,10 +54,12 @@ test('the console reads offline, queues edits, and sends them when the connectio
     await signIn(page, env.rolo.url, 'olive', 'olive-password-1');
     await page.getByRole('heading', { name: 'Contacts' }).waitFor();
     await hydrated(page);
-    // The worker takes charge of the page; the list is loaded through it (and kept).
-    await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller, null, { timeout: 20000 });
+    // The worker is installed; the page loaded again is in its charge, the list loaded through
+    // it (and kept).
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await page.reload();
     await hydrated(page);
+    assert.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the worker answers for the page');
     await openContact(page, ann);
     await page.goto(`${env.rolo.url}/`);
     await hydrated(page);
@@ -146,10 +148,12 @@ test('the console reads offline, queues edits, and sends them when the connectio
       await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistrations()).length === 1);
     }
 
-    // Signing out deletes what this browser kept of the account.
+    // Signing out deletes what this browser kept of the account (once the worker, registered
+    // again on the desktop, is in charge and has kept the list).
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await page.goto(`${env.rolo.url}/`);
     await hydrated(page);
-    assert.equal(await page.evaluate(() => caches.has('rolo-pages')), true);
+    await page.waitForFunction(async () => caches.has('rolo-pages'), null, { timeout: 20000 });
     await page.locator('form.sign-out').evaluate((f) => f.requestSubmit());
     await page.waitForURL(/\/login/);
     await page.waitForFunction(async () => !(await caches.has('rolo-pages')));
