@@ -140,3 +140,26 @@ export async function openContact(page, name) {
   if (await pane.count()) await pane.getByRole('link', { name: 'Open' }).click();
   await own.waitFor();
 }
+
+/// Calls `rolo`'s device sync API (`/api/v1…`) with a device token; the answer must be 200.
+export async function deviceApi(rolo, token, method, url, body) {
+  const res = await fetch(`${rolo.url}/api/v1${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/// Everything the device downloads after `cursor` (every page), and the cursor after it.
+export async function downloadAll(rolo, token, cursor) {
+  const changes = [];
+  for (;;) {
+    const q = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+    const page = await deviceApi(rolo, token, 'GET', `/sync/changes${q}`);
+    changes.push(...page.changes);
+    cursor = page.cursor;
+    if (!page.more) return { changes, cursor };
+  }
+}

@@ -9,31 +9,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useRolo, signIn, hydrated, assertNoErrors, openContact } from './harness.mjs';
+import { useRolo, signIn, hydrated, assertNoErrors, openContact, deviceApi, downloadAll } from './harness.mjs';
 
 const env = useRolo([['olive', 'olive-password-1']]);
 const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 
-async function api(token, method, url, body) {
-  const res = await fetch(`${env.rolo.url}/api/v1${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, `${method} ${url}: ${res.status}`);
-  return res.json();
-}
+const api = (token, method, url, body) => deviceApi(env.rolo, token, method, url, body);
 
+/// The latest change of every contact the device can download.
 async function everything(token) {
-  const byId = {};
-  let cursor = null;
-  for (;;) {
-    const q = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-    const page = await api(token, 'GET', `/sync/changes${q}`);
-    for (const c of page.changes) byId[c.id] = c;
-    cursor = page.cursor;
-    if (!page.more) return byId;
-  }
+  const { changes } = await downloadAll(env.rolo, token, null);
+  return Object.fromEntries(changes.map((c) => [c.id, c]));
 }
 
 const sizes = [['phone', 390, 844], ['tablet', 820, 1180], ['desktop', 1280, 800]];

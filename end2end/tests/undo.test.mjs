@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useRolo, signIn, hydrated, assertNoErrors, openContact } from './harness.mjs';
+import { useRolo, signIn, hydrated, assertNoErrors, openContact, deviceApi, downloadAll } from './harness.mjs';
 
 const env = useRolo([['uma', 'uma-password-12']]);
 const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
@@ -30,32 +30,14 @@ function localValue(d) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-async function api(token, method, url, body) {
-  const res = await fetch(`${env.rolo.url}/api/v1${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, `${method} ${url}: ${res.status}`);
-  return res.json();
-}
+const api = (token, method, url, body) => deviceApi(env.rolo, token, method, url, body);
 
 async function upload(token, changes) {
   const { results } = await api(token, 'POST', '/sync/upload', { changes });
   for (const r of results) assert.ok(['created', 'updated', 'deleted'].includes(r.status), JSON.stringify(r));
 }
 
-/// Everything after `cursor`, every page.
-async function download(token, cursor) {
-  const changes = [];
-  for (;;) {
-    const q = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-    const page = await api(token, 'GET', `/sync/changes${q}`);
-    changes.push(...page.changes);
-    cursor = page.cursor;
-    if (!page.more) return { changes, cursor };
-  }
-}
+const download = (token, cursor) => downloadAll(env.rolo, token, cursor);
 
 const person = (id, given, family) => ({ id, op: 'upsert', data: { name: { given, family } } });
 
