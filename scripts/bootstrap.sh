@@ -38,13 +38,9 @@ fi
 # brotli and gzip precompress the console's files.
 command -v brotli >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1 || apt_install brotli gzip
 
-# 3. wasm-bindgen CLI at exactly the version in Cargo.lock.
-WBG="$(wasm_bindgen_version)"
-[ -n "$WBG" ] || die "cannot find wasm-bindgen in Cargo.lock"
-if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | awk '{print $2}')" != "$WBG" ]; then
-  say "Installing wasm-bindgen-cli $WBG (a few minutes, once)"
-  cargo install -q wasm-bindgen-cli --version "$WBG" --root "$TOOLS" --force
-fi
+# 3. wasm-bindgen CLI at exactly the version in Cargo.lock (build.sh installs it itself, while
+# the console builds: ROLO_BINDGEN_LATER=1).
+[ "${ROLO_BINDGEN_LATER:-0}" = 1 ] || "$ROOT/scripts/wasm-bindgen.sh"
 
 # 4. wasm-opt from binaryen 132 (older binaryen breaks the WASM at run time).
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm

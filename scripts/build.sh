@@ -22,15 +22,20 @@ say "Building the server and rolo-sync ($PROFILE, in the background)"
 cargo build -q "${PROFILE_FLAG[@]}" ${ROLO_CARGO_FLAGS:-} -p server --bin rolo -p rolo_sync --bin rolo-sync >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
-"$ROOT/scripts/bootstrap.sh" ${ROLO_BOOTSTRAP_FLAGS:-}
+ROLO_BINDGEN_LATER=1 "$ROOT/scripts/bootstrap.sh" ${ROLO_BOOTSTRAP_FLAGS:-}
 
+# The console builds while the wasm-bindgen CLI installs (three builds on their own target
+# directories; the CPU stays busy through each one's single-threaded stretches).
 say "Building the console (WASM)"
 if have_rustup_wasm; then
-  CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release ${ROLO_CARGO_FLAGS:-}
+  CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release ${ROLO_CARGO_FLAGS:-} &
 else
   CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo build -q -p frontend --lib \
-    --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort ${ROLO_CARGO_FLAGS:-}
+    --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort ${ROLO_CARGO_FLAGS:-} &
 fi
+WASM_PID=$!
+"$ROOT/scripts/wasm-bindgen.sh" || { kill "$WASM_PID" 2>/dev/null; die "the wasm-bindgen CLI did not install"; }
+wait "$WASM_PID" || die "the console (WASM) did not build"
 say "Console built after $((SECONDS - START)) s"
 "$ROOT/scripts/assets.sh"
 
