@@ -41,6 +41,11 @@ impl Pending {
     pub fn data(&self) -> Option<domain::ContactData> {
         self.item.data.clone().and_then(|d| serde_json::from_value(d).ok())
     }
+
+    /// A deletion (not an edit).
+    pub fn deletes(&self) -> bool {
+        self.item.op == sync_proto::Op::Delete
+    }
 }
 
 /// What the console knows of offline use (provided by `App`; filled in only in the browser, after
@@ -98,6 +103,12 @@ pub fn pending_for(id: domain::ContactId) -> Option<Pending> {
 pub async fn contact_here(id: String) -> Result<domain::Contact, crate::error::AppError> {
     let fetched = crate::api::get_contact(id.clone()).await;
     let queued = domain::ContactId::parse(&id).ok().and_then(pending_for);
+    if queued.as_ref().is_some_and(Pending::deletes) {
+        return Err(crate::error::AppError::Conflict(
+            crate::i18n::t("This contact was deleted on this browser: the deletion is sent when the connection returns.")
+                .into(),
+        ));
+    }
     match (fetched, queued) {
         (Ok(mut c), Some(p)) => {
             if let Some(data) = p.data() {
@@ -127,13 +138,23 @@ pub async fn contact_here(id: String) -> Result<domain::Contact, crate::error::A
     }
 }
 
+/// Whether the contact `id` was deleted offline in this browser (the deletion not yet sent).
+pub fn deleted_here(id: uuid::Uuid) -> bool {
+    offline().pending.with(|p| p.iter().any(|p| p.item.id == id && p.deletes()))
+}
+
 /// Adds a change to the queue: a second change of the same contact replaces the first but keeps
 /// the revision the first started from (so the server sees every offline edit as one, against
-/// the version it was made on).
+/// the version it was made on). A contact made offline and deleted offline leaves nothing to send.
 pub fn enqueue(mut change: Pending) {
     let o = offline();
     o.pending.update(|queue| {
-        if let Some(old) = queue.iter_mut().find(|p| p.item.id == change.item.id) {
+        if let Some(at) = queue.iter().position(|p| p.item.id == change.item.id) {
+            let old = &mut queue[at];
+            if old.new && change.deletes() {
+                queue.remove(at);
+                return;
+            }
             change.item.base_revision = old.item.base_revision;
             change.new = old.new;
             *old = change;
@@ -174,7 +195,13 @@ pub fn OfflineStatus() -> impl IntoView {
                         <ul>
                             {move || o.pending.get().into_iter().map(|p| {
                                 let id = p.item.id;
-                                let what = if p.new { tr("new") } else { tr("changed") };
+                                let what = if p.deletes() {
+                                    tr("deleted")
+                                } else if p.new {
+                                    tr("new")
+                                } else {
+                                    tr("changed")
+                                };
                                 view! {
                                     <li>
                                         <a href=format!("/contacts/{id}")>{p.name.clone()}</a>
@@ -419,6 +446,7 @@ pub mod client {
             Ok(results) => {
                 let mut sent = 0;
                 let mut merged = 0;
+                let mut kept = 0;
                 let mut done = Vec::new();
                 o.pending.update(|queue| {
                     for r in &results {
@@ -431,7 +459,13 @@ pub mod client {
                             }
                             status => {
                                 sent += 1;
-                                merged += usize::from(status == sync_proto::ItemStatus::Conflict);
+                                if status == sync_proto::ItemStatus::Conflict {
+                                    if p.deletes() {
+                                        kept += 1;
+                                    } else {
+                                        merged += 1;
+                                    }
+                                }
                                 done.push(r.id);
                             }
                         }
@@ -448,6 +482,10 @@ pub mod client {
                 if merged > 0 {
                     text.push(' ');
                     text.push_str(crate::i18n::tr(l, "Some had also been changed elsewhere: both changes are kept, and the contact's history shows what was replaced."));
+                }
+                if kept > 0 {
+                    text.push(' ');
+                    text.push_str(crate::i18n::tr(l, "A contact deleted offline had been changed elsewhere meanwhile: it was kept, with that change."));
                 }
                 // The page shows the server's data again, now with the changes (a form being
                 // filled in is left alone); the word on what was sent outlives the reload.

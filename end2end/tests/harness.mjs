@@ -12,10 +12,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const bin = process.env.ROLO_BIN || path.join(root, 'bin', 'rolo');
 
-export async function startRolo() {
+export async function startRolo(settings = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rolo-e2e-'));
   const env = {
     ...process.env,
+    ...settings,
     ROLO_LISTEN: '127.0.0.1:0',
     ROLO_DATA_DIR: dataDir,
     ROLO_SITE_ROOT: path.join(root, 'site'),
@@ -113,11 +114,12 @@ export async function hydrated(page) {
 }
 
 /// Registers before/after hooks for a test file: a fresh server with these accounts
-/// ([name, password, admin?]) and a browser. The returned object is filled in before the tests.
-export function useRolo(accounts) {
+/// ([name, password, admin?]) and settings (environment variables), and a browser. The returned
+/// object is filled in before the tests.
+export function useRolo(accounts, settings = {}) {
   const env = {};
   before(async () => {
-    env.rolo = await startRolo();
+    env.rolo = await startRolo(settings);
     for (const [name, password, admin] of accounts) {
       env.rolo.cli(['account', 'create', name, ...(admin ? ['--admin'] : [])], `${password}\n`);
     }

@@ -564,7 +564,7 @@ fn list_body(
                 Lang::En => format!("Select {}", c.display_name),
             };
             view! {
-                <tr id=anchor>
+                <tr id=anchor hidden=move || crate::offline::deleted_here(*id.as_uuid())>
                     <td class="pick">
                         <input type="checkbox" aria-label=select_label
                             prop:checked=move || all_matching.get() || picked.with(|p| p.contains(&id))

@@ -493,6 +493,7 @@ fn contact_card(
     let delete_href = format!("/contacts/{id}/delete");
     let revision = c.revision;
     let id_for_dialog = id.clone();
+    let name_for_dialog = d.display_name.clone();
     view! {
         <PageTitle text=title/>
         <article class="contact-card" aria-labelledby="contact-name">
@@ -512,8 +513,15 @@ fn contact_card(
                 </a>
             </div>
             {contact_fields(&d)}
-            <p class="meta">"Revision " {revision}</p>
-            <History id=id.clone() revision=revision restore=restore/>
+            {if revision > 0 {
+                Either::Left(view! {
+                    <p class="meta">"Revision " {revision}</p>
+                    <History id=id.clone() revision=revision restore=restore/>
+                })
+            } else {
+                // Made offline: the server has no revision or history of it yet.
+                Either::Right(view! { <p class="meta pending-note">{t("Not sent yet: it was saved on this browser while offline.")}</p> })
+            }}
         </article>
         <Show when=move || confirming.get()>
             <div class="backdrop">
@@ -530,7 +538,7 @@ fn contact_card(
                 >
                     <h2 id="confirm-title">{t("Delete this contact?")}</h2>
                     <p>{t("It goes to the trash, and disappears from your devices at their next sync.")}</p>
-                    <DeleteForm id=id_for_dialog.clone() revision=revision/>
+                    <DeleteForm id=id_for_dialog.clone() revision=revision name=name_for_dialog.clone()/>
                     <button type="button" on:click=move |_| confirming.set(false)>{t("Cancel")}</button>
                 </div>
             </div>
@@ -635,11 +643,57 @@ fn History(id: String, revision: i64, restore: ServerAction<RestoreRevision>) ->
 }
 
 #[component]
-fn DeleteForm(id: String, revision: i64) -> impl IntoView {
+fn DeleteForm(id: String, revision: i64, name: String) -> impl IntoView {
     let delete = ServerAction::<DeleteContact>::new();
     let error = move || delete.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    // Offline (and offline use on), the deletion is queued in this browser instead of sent.
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        let navigate = leptos_router::hooks::use_navigate();
+        let target = domain::ContactId::parse(&id).ok();
+        Effect::new(move |_| {
+            use wasm_bindgen::JsCast;
+            let (Some(form), Some(target)) = (form_ref.get(), target) else { return };
+            let navigate = navigate.clone();
+            let name = name.clone();
+            let on_submit = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
+                move |ev: web_sys::Event| {
+                    let o = crate::offline::offline();
+                    if crate::offline::client::online() || !o.enabled.get_untracked() {
+                        return;
+                    }
+                    ev.prevent_default();
+                    ev.stop_immediate_propagation();
+                    crate::offline::enqueue(crate::offline::Pending {
+                        item: sync_proto::UploadItem {
+                            kind: sync_proto::EntityKind::Contact,
+                            id: *target.as_uuid(),
+                            op: sync_proto::Op::Delete,
+                            book: o.book.get_untracked(),
+                            base_revision: Some(revision).filter(|r| *r > 0),
+                            data: None,
+                        },
+                        name: name.clone(),
+                        new: false,
+                        problem: None,
+                    });
+                    navigate("/", Default::default());
+                },
+            );
+            let _ = form.add_event_listener_with_callback_and_bool(
+                "submit",
+                on_submit.as_ref().unchecked_ref(),
+                true,
+            );
+            // Lives as long as the form's element.
+            on_submit.forget();
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = name;
     view! {
-        <ActionForm action=delete attr:class="inline">
+        <ActionForm action=delete node_ref=form_ref attr:class="inline">
             <input type="hidden" name="id" value=id/>
             <input type="hidden" name="revision" value=revision.to_string()/>
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
@@ -660,7 +714,7 @@ pub fn DeletePage() -> impl IntoView {
                         <PageTitle text="Delete contact · Rolo"/>
                         <h1>"Delete " {c.data.display_name.clone()} "?"</h1>
                         <p>"It disappears from all your devices at their next sync."</p>
-                        <DeleteForm id=c.id.to_string() revision=c.revision/>
+                        <DeleteForm id=c.id.to_string() revision=c.revision name=c.data.display_name.clone()/>
                         <a href=format!("/contacts/{}", c.id)>"Cancel"</a>
                     }),
                     Err(e) => Either::Right(error_view(e)),
