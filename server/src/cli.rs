@@ -73,6 +73,10 @@ pub enum DevCmd {
         contacts: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// How many of them get a photo (a generated 384 px JPEG, as the console makes),
+        /// spread evenly through the book.
+        #[arg(long, default_value_t = 0)]
+        photos: usize,
     },
 }
 
@@ -339,7 +343,11 @@ pub async fn run_generate(
     account: &str,
     count: usize,
     seed: u64,
+    photos: usize,
 ) -> Result<(), String> {
+    if photos > count {
+        return Err(format!("--photos ({photos}) cannot be more than --contacts ({count})"));
+    }
     let store = open_store(config).await?;
     let user = username(account)?;
     let a = store.account_by_username(&user).await.map_err(|e| match e {
@@ -348,21 +356,58 @@ pub async fn run_generate(
     })?;
     let mut gen = domain::generate::Gen::new(seed);
     let started = std::time::Instant::now();
+    let portraits = if photos > 0 { sample_photos()? } else { Vec::new() };
+    // Contact `i` has a photo when the running count of photos steps up at it.
+    let has_photo = |i: usize| photos > 0 && (i + 1) * photos / count > i * photos / count;
     let mut done = 0;
     while done < count {
         let n = (count - done).min(5000);
-        let items: Vec<_> = (done..done + n).map(|i| (None, gen.contact(i))).collect();
+        let items: Vec<_> = (done..done + n)
+            .map(|i| {
+                let mut c = gen.contact(i);
+                if has_photo(i) {
+                    c.photo = Some(portraits[i % portraits.len()].clone());
+                }
+                (None, c)
+            })
+            .collect();
         store.create_contacts(a.id, &items, domain::Origin::Cli).await.map_err(explain)?;
         done += n;
         eprint!("\r{done} / {count}");
     }
     eprintln!();
     println!(
-        "Added {count} generated contacts to {} in {:.1} s.",
+        "Added {count} generated contacts ({photos} with a photo) to {} in {:.1} s.",
         a.username,
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Sixteen 384 px JPEG portraits (a gradient in a different colour each, with a disc for a
+/// face), the size and kind of photo the console's form makes.
+fn sample_photos() -> Result<Vec<domain::Photo>, String> {
+    use base64::Engine as _;
+    (0..16u32)
+        .map(|k| {
+            let side = 384u32;
+            let img = image::RgbImage::from_fn(side, side, |x, y| {
+                let (cx, cy) = (x as i64 - 192, y as i64 - 150);
+                if cx * cx + cy * cy < 90 * 90 || (y > 260 && cx.abs() < 150) {
+                    image::Rgb([235, 200, 170])
+                } else {
+                    let t = (x + y) * 255 / (2 * side);
+                    image::Rgb([(k * 16) as u8, t as u8, (255 - k * 12) as u8])
+                }
+            });
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+                .encode_image(&img)
+                .map_err(|e| format!("could not make a sample photo: {e}"))?;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&jpeg);
+            domain::Photo::from_parts("image/jpeg", &b64)
+        })
+        .collect()
 }
 
 pub async fn run_key(config: &Config, cmd: KeyCmd) -> Result<(), String> {

@@ -100,10 +100,10 @@ async fn main() -> ExitCode {
         Command::Key(cmd) => run_key(&config, cmd).await,
         Command::Device(cmd) => run_device(&config, cmd).await,
         Command::Generate { account, count, seed } => {
-            run_generate(&config, &account, count, seed).await
+            run_generate(&config, &account, count, seed, 0).await
         }
-        Command::Dev(server::cli::DevCmd::Seed { account, contacts, seed }) => {
-            run_generate(&config, &account, contacts, seed).await
+        Command::Dev(server::cli::DevCmd::Seed { account, contacts, seed, photos }) => {
+            run_generate(&config, &account, contacts, seed, photos).await
         }
         Command::Import(args) => server::cli_transfer::run_import(&config, args).await,
         Command::Export(args) => server::cli_transfer::run_export(&config, args).await,

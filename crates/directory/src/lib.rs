@@ -415,8 +415,11 @@ impl Directory {
         let index = match guard.as_mut() {
             Some(index) => index,
             None => {
-                let contacts = self.store.all_contacts(account).await?;
-                guard.insert(Index::build(current, &contacts))
+                // Read a page at a time: the book's decrypted contacts (photos among them) are
+                // never all in memory at once; only the index's entries stay.
+                let mut index = Index::build(0, &[]);
+                self.read_changes(account, &mut index, Since::Start).await?;
+                guard.insert(index)
             }
         };
         // Changes made since (or while the book was being read).
@@ -428,14 +431,24 @@ impl Directory {
 
     /// Applies the changes made since the index was read, from the store's feed.
     async fn catch_up(&self, account: Scope, index: &mut Index) -> StoreResult<()> {
+        self.read_changes(account, index, Since::After(index.seq)).await
+    }
+
+    /// Applies the store's feed from `since` to its end, a page at a time.
+    async fn read_changes(
+        &self,
+        account: Scope,
+        index: &mut Index,
+        mut since: Since,
+    ) -> StoreResult<()> {
         const BATCH: usize = 2_000;
         loop {
-            let page = match self.store.feed(account, Since::After(index.seq), BATCH).await {
+            let page = match self.store.feed(account, since, BATCH).await {
                 Ok(page) => page,
                 // Changes forgotten since the index was read: read the book again.
-                Err(StoreError::CursorInvalid) => {
-                    let current = self.store.current_seq(account).await?;
-                    *index = Index::build(current, &self.store.all_contacts(account).await?);
+                Err(StoreError::CursorInvalid) if since != Since::Start => {
+                    *index = Index::build(0, &[]);
+                    since = Since::Start;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -447,6 +460,7 @@ impl Directory {
             if !page.more {
                 return Ok(());
             }
+            since = Since::After(index.seq);
         }
     }
 
