@@ -116,9 +116,13 @@ test('a photo is added, cropped, shown in the list and on the contact, and remov
     await signIn(p, env.rolo.url, 'pia', 'pia-password-1');
     await p.getByRole('heading', { name: 'Contacts' }).waitFor();
     await p.waitForFunction(() => document.querySelector('table.contacts img.avatar')?.naturalWidth > 0);
+    // Each page is left only once it is hydrated: one left while it still loads can be
+    // hydrated half-read.
+    await hydrated(p);
     await p.screenshot({ path: path.join(shots, `list-photos-${name}.png`) });
     await p.goto(contactUrl);
     await p.waitForFunction(() => document.querySelector('img.portrait')?.naturalWidth > 0);
+    await hydrated(p);
     const box = await p.locator('img.portrait').boundingBox();
     assert.ok(box.width >= 50 && box.x + box.width <= width, `${name}: the photo fits (${JSON.stringify(box)})`);
     await p.screenshot({ path: path.join(shots, `contact-photo-${name}.png`) });
