@@ -27,7 +27,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /// browser shares.
 function localValue(d) {
   const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  // Chromium writes a whole minute without its seconds (and Playwright's fill compares the value
+  // the input then holds with the one given).
+  const seconds = d.getSeconds() ? `:${p(d.getSeconds())}` : '';
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}${seconds}`;
 }
 
 const api = (token, method, url, body) => deviceApi(env.rolo, token, method, url, body);
