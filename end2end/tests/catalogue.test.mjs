@@ -108,7 +108,7 @@ test('catalogue fields added, reordered, saved, shown and exported', async () =>
   assert.equal(await page.locator('#f-related-0--value').inputValue(), 'Bo <i>Lee</i>');
   await page.locator('#f-websites-1--value').fill('https://cat.example.org/');
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('heading', { name: 'Cat Alogue' }).waitFor();
+  await page.getByRole('heading', { name: 'Cat Alogue', exact: true, level: 1 }).waitFor();
   const contactUrl = page.url();
 
   // Shown: user text as text, websites as links that are always http(s) and safe.
@@ -149,7 +149,7 @@ test('catalogue fields added, reordered, saved, shown and exported', async () =>
   await page.getByRole('button', { name: 'Move Phone 2 up' }).click();
   await page.getByRole('button', { name: 'Move Website 2 up' }).click();
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('heading', { name: 'Cat Alogue' }).waitFor();
+  await page.getByRole('heading', { name: 'Cat Alogue', exact: true, level: 1 }).waitFor();
   lines = await vcard(page);
   assert.deepEqual(lines.filter((l) => l.startsWith('TEL')), ['TEL;TYPE=work:+1 555 0002', 'TEL:+1 555 0001', 'TEL:+1 555 0003']);
   assert.deepEqual(lines.filter((l) => l.startsWith('URL')), ['URL:https://cat.example.org/', 'URL;TYPE=work:example.com/<b>cat</b>']);
@@ -160,7 +160,7 @@ test('catalogue fields added, reordered, saved, shown and exported', async () =>
   await hydrated(page);
   await page.getByRole('button', { name: 'Remove the anniversary' }).click();
   await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByRole('heading', { name: 'Cat Alogue' }).waitFor();
+  await page.getByRole('heading', { name: 'Cat Alogue', exact: true, level: 1 }).waitFor();
   const after = await vcard(page);
   assert.ok(!after.some((l) => l.includes('X-ABDATE') || l.includes('Anniversary')), after.join('\n'));
   assert.equal(after.length, lines.length - 2, after.join('\n'));
