@@ -593,6 +593,36 @@ pub mod client {
         true
     }
 
+    /// While the browser is offline (and offline use is on), a submit of `form` is handed to
+    /// `handle` instead of being sent; online, the form submits as usual.
+    pub fn when_offline(
+        form: NodeRef<leptos::html::Form>,
+        handle: impl Fn(&web_sys::Event) + Clone + 'static,
+    ) {
+        Effect::new(move |_| {
+            let Some(form) = form.get() else { return };
+            let handle = handle.clone();
+            let on_submit = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
+                move |ev: web_sys::Event| {
+                    let o = super::offline();
+                    if online() || !o.enabled.get_untracked() {
+                        return;
+                    }
+                    ev.prevent_default();
+                    ev.stop_immediate_propagation();
+                    handle(&ev);
+                },
+            );
+            let _ = form.add_event_listener_with_callback_and_bool(
+                "submit",
+                on_submit.as_ref().unchecked_ref(),
+                true,
+            );
+            // Lives as long as the form's element.
+            on_submit.forget();
+        });
+    }
+
     /// A new contact's id, made here.
     pub fn new_id() -> Option<domain::ContactId> {
         let uuid = window().crypto().ok()?.random_uuid();

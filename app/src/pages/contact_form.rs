@@ -755,31 +755,10 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
     {
         let existing = existing.clone();
         let navigate = leptos_router::hooks::use_navigate();
-        Effect::new(move |_| {
-            use wasm_bindgen::JsCast;
-            let Some(form) = form_ref.get() else { return };
-            let existing = existing.clone();
-            let navigate = navigate.clone();
-            let on_submit = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
-                move |ev: web_sys::Event| {
-                    let o = crate::offline::offline();
-                    if crate::offline::client::online() || !o.enabled.get_untracked() {
-                        return;
-                    }
-                    ev.prevent_default();
-                    ev.stop_immediate_propagation();
-                    if let Some(id) = save_offline(&ev, existing.as_ref(), save) {
-                        navigate(&format!("/contacts/{id}"), Default::default());
-                    }
-                },
-            );
-            let _ = form.add_event_listener_with_callback_and_bool(
-                "submit",
-                on_submit.as_ref().unchecked_ref(),
-                true,
-            );
-            // Lives as long as the form's element.
-            on_submit.forget();
+        crate::offline::client::when_offline(form_ref, move |ev| {
+            if let Some(id) = save_offline(ev, existing.as_ref(), save) {
+                navigate(&format!("/contacts/{id}"), Default::default());
+            }
         });
     }
     let t = move |label: &'static str, key: &'static str, value: String| {

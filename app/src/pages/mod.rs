@@ -651,44 +651,25 @@ fn DeleteForm(id: String, revision: i64, name: String) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         let navigate = leptos_router::hooks::use_navigate();
-        let target = domain::ContactId::parse(&id).ok();
-        Effect::new(move |_| {
-            use wasm_bindgen::JsCast;
-            let (Some(form), Some(target)) = (form_ref.get(), target) else { return };
-            let navigate = navigate.clone();
-            let name = name.clone();
-            let on_submit = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(
-                move |ev: web_sys::Event| {
-                    let o = crate::offline::offline();
-                    if crate::offline::client::online() || !o.enabled.get_untracked() {
-                        return;
-                    }
-                    ev.prevent_default();
-                    ev.stop_immediate_propagation();
-                    crate::offline::enqueue(crate::offline::Pending {
-                        item: sync_proto::UploadItem {
-                            kind: sync_proto::EntityKind::Contact,
-                            id: *target.as_uuid(),
-                            op: sync_proto::Op::Delete,
-                            book: o.book.get_untracked(),
-                            base_revision: Some(revision).filter(|r| *r > 0),
-                            data: None,
-                        },
-                        name: name.clone(),
-                        new: false,
-                        problem: None,
-                    });
-                    navigate("/", Default::default());
-                },
-            );
-            let _ = form.add_event_listener_with_callback_and_bool(
-                "submit",
-                on_submit.as_ref().unchecked_ref(),
-                true,
-            );
-            // Lives as long as the form's element.
-            on_submit.forget();
-        });
+        if let Ok(target) = domain::ContactId::parse(&id) {
+            crate::offline::client::when_offline(form_ref, move |_| {
+                let o = crate::offline::offline();
+                crate::offline::enqueue(crate::offline::Pending {
+                    item: sync_proto::UploadItem {
+                        kind: sync_proto::EntityKind::Contact,
+                        id: *target.as_uuid(),
+                        op: sync_proto::Op::Delete,
+                        book: o.book.get_untracked(),
+                        base_revision: Some(revision).filter(|r| *r > 0),
+                        data: None,
+                    },
+                    name: name.clone(),
+                    new: false,
+                    problem: None,
+                });
+                navigate("/", Default::default());
+            });
+        }
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = name;
