@@ -99,6 +99,22 @@ pub async fn book_shares(id: String) -> Result<Vec<ShareInfo>, AppError> {
     state()?.store.shares(scope).await.map_err(store_error)
 }
 
+/// Who each of the account's own books is shared with (book id, shares): the Address books
+/// page reads them all at once.
+#[server(prefix = "/rpc", endpoint = "my_book_shares")]
+pub async fn my_book_shares() -> Result<Vec<(String, Vec<ShareInfo>)>, AppError> {
+    let account = current_account().await?;
+    let store = state()?.store;
+    let mut out = Vec::new();
+    for book in store.books(account.id).await.map_err(store_error)? {
+        if book.access == domain::Access::Owner {
+            let scope = store.open_book(account.id, book.id).await.map_err(store_error)?;
+            out.push((book.id.to_string(), store.shares(scope).await.map_err(store_error)?));
+        }
+    }
+    Ok(out)
+}
+
 /// The teams a book can be shared with: their ids and names.
 #[server(prefix = "/rpc", endpoint = "share_teams")]
 pub async fn share_teams() -> Result<Vec<(String, String)>, AppError> {

@@ -7,7 +7,7 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::books_api::{
-    admin_teams, book_shares, my_books, share_teams, trashed_books, AdminCreateTeam,
+    admin_teams, my_book_shares, my_books, share_teams, trashed_books, AdminCreateTeam,
     AdminDeleteTeam, AdminTeamMember, CopyToBook, CreateBook, CreateDirectory, DeleteBook,
     RestoreBook, ShareBook, UnshareBook, UpdateBook,
 };
@@ -58,9 +58,30 @@ pub fn BooksPage() -> impl IntoView {
     let restore = ServerAction::<RestoreBook>::new();
     let share = ServerAction::<ShareBook>::new();
     let unshare = ServerAction::<UnshareBook>::new();
+    let team_create = ServerAction::<AdminCreateTeam>::new();
+    let team_delete = ServerAction::<AdminDeleteTeam>::new();
+    let team_member = ServerAction::<AdminTeamMember>::new();
+    // Every resource of the page is made here, before its Suspenses (see `ContactDetail`).
     let books = Resource::new(|| (), |_| my_books());
     let trashed = Resource::new(|| (), |_| trashed_books());
     let me = Resource::new(|| (), |_| crate::api::whoami());
+    let shares = Resource::new(|| (), |_| my_book_shares());
+    let teams = Resource::new(|| (), |_| share_teams());
+    // Refused (and not shown) for an account that is not an administrator.
+    let admin_team_list = Resource::new(|| (), |_| admin_teams());
+    Effect::watch(
+        move || (share.version().get(), unshare.version().get()),
+        move |_, _, _| shares.refetch(),
+        false,
+    );
+    Effect::watch(
+        move || {
+            (team_create.version().get(), team_delete.version().get(), team_member.version().get())
+        },
+        move |_, _, _| admin_team_list.refetch(),
+        false,
+    );
+    let team_actions = (team_create, team_delete, team_member);
     Effect::watch(
         move || {
             (
@@ -74,6 +95,7 @@ pub fn BooksPage() -> impl IntoView {
         move |_, _, _| {
             books.refetch();
             trashed.refetch();
+            shares.refetch();
         },
         false,
     );
@@ -100,21 +122,28 @@ pub fn BooksPage() -> impl IntoView {
             <p class="error" role="alert">{create_error}</p>
             <button type="submit" class="primary">{t("Create address book")}</button>
         </ActionForm>
-        <Suspense fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
+        <Transition fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
             {move || Suspend::new(async move {
-                match books.await {
+                let found = books.await;
+                let shares = shares.await.unwrap_or_default();
+                let teams = teams.await.unwrap_or_default();
+                match found {
                     Ok(b) => {
                         let current = b.current.id;
                         Either::Left(view! {
                             <ul class="books">
-                                {b.books.into_iter().map(|book| book_card(book, current, update, delete, share, unshare)).collect_view()}
+                                {b.books.into_iter().map(|book| {
+                                    let id = book.id.to_string();
+                                    let with = shares.iter().find(|(b, _)| *b == id).map(|(_, s)| s.clone()).unwrap_or_default();
+                                    book_card(book, current, with, teams.clone(), update, delete, share, unshare)
+                                }).collect_view()}
                             </ul>
                         })
                     }
                     Err(e) => Either::Right(view! { <p class="error" role="alert">{e.to_string()}</p> }),
                 }
             })}
-        </Suspense>
+        </Transition>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let list = trashed.await.unwrap_or_default();
@@ -136,9 +165,10 @@ pub fn BooksPage() -> impl IntoView {
                 })
             })}
         </Suspense>
-        <Suspense fallback=|| ()>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let admin = matches!(me.await, Ok(Some(m)) if m.is_admin);
+                let team_list = admin_team_list.await.unwrap_or_default();
                 admin.then(|| view! {
                     <ActionForm action=directory attr:class="card new-directory" attr:aria-label=t("New company directory")>
                         <h2>{t("New company directory")}</h2>
@@ -156,16 +186,19 @@ pub fn BooksPage() -> impl IntoView {
                         <p class="error" role="alert">{directory_error}</p>
                         <button type="submit">{t("Create directory")}</button>
                     </ActionForm>
-                    <Teams/>
+                    {teams_card(team_list, team_actions)}
                 })
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn book_card(
     b: BookInfo,
     current: domain::BookId,
+    shares: Vec<ShareInfo>,
+    teams: Vec<(String, String)>,
     update: ServerAction<UpdateBook>,
     delete: ServerAction<DeleteBook>,
     share: ServerAction<ShareBook>,
@@ -205,7 +238,7 @@ fn book_card(
                     <button type="submit">{t("Save")}</button>
                 </ActionForm>
             </details>
-            <Shares book=b.clone() share unshare/>
+            {shares_section(b.clone(), shares, teams, share, unshare)}
             {delete_form}
         }
     });
@@ -225,64 +258,53 @@ fn book_card(
     }
 }
 
-#[component]
-fn Shares(
+/// Who book `book` is shared with (`list`), and the form to share it (`teams`: the teams it can
+/// be shared with).
+fn shares_section(
     book: BookInfo,
+    list: Vec<ShareInfo>,
+    teams: Vec<(String, String)>,
     share: ServerAction<ShareBook>,
     unshare: ServerAction<UnshareBook>,
 ) -> impl IntoView {
     let id = book.id.to_string();
-    let id_for_list = id.clone();
-    let shares = Resource::new(move || id_for_list.clone(), book_shares);
-    let teams = Resource::new(|| (), |_| share_teams());
-    Effect::watch(
-        move || (share.version().get(), unshare.version().get()),
-        move |_, _, _| shares.refetch(),
-        false,
-    );
+    let teams = StoredValue::new(teams);
     let error = error_of(share);
     let with = RwSignal::new("account".to_string());
     let name = book.name.clone();
+    let shared = if list.is_empty() {
+        Either::Left(view! { <p class="empty">{t("Nobody yet.")}</p> })
+    } else {
+        Either::Right(view! {
+            <ul>
+                {list.into_iter().map(|s| {
+                    let (kind, gid) = match &s.grantee {
+                        Grantee::Account(a) => ("account", a.to_string()),
+                        Grantee::Team(t) => ("team", t.to_string()),
+                        Grantee::Everyone => ("everyone", String::new()),
+                    };
+                    let what = if s.can_write { "read and write" } else { "read-only" };
+                    let id = id.clone();
+                    let stop = format!("Stop sharing with {}", s.grantee_name);
+                    view! {
+                        <li>
+                            <span class="grantee">{s.grantee_name.clone()}</span> " · " {what}
+                            <ActionForm action=unshare attr:class="inline">
+                                <input type="hidden" name="id" value=id/>
+                                <input type="hidden" name="with" value=kind/>
+                                <input type="hidden" name="grantee" value=gid/>
+                                <button type="submit" class="link" aria-label=stop>{t("Stop sharing")}</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        })
+    };
     view! {
         <section class="shares" aria-label=format!("Sharing of {name}")>
             <h3>{t("Shared with")}</h3>
-            <Suspense fallback=|| ()>
-                {move || {
-                    let id = id.clone();
-                    let id = id.clone();
-                    Suspend::new(async move {
-                        let list: Vec<ShareInfo> = shares.await.unwrap_or_default();
-                        if list.is_empty() {
-                            return Either::Left(view! { <p class="empty">{t("Nobody yet.")}</p> });
-                        }
-                        Either::Right(view! {
-                            <ul>
-                                {list.into_iter().map(|s| {
-                                    let (kind, gid) = match &s.grantee {
-                                        Grantee::Account(a) => ("account", a.to_string()),
-                                        Grantee::Team(t) => ("team", t.to_string()),
-                                        Grantee::Everyone => ("everyone", String::new()),
-                                    };
-                                    let what = if s.can_write { "read and write" } else { "read-only" };
-                                    let id = id.clone();
-                                    let stop = format!("Stop sharing with {}", s.grantee_name);
-                                    view! {
-                                        <li>
-                                            <span class="grantee">{s.grantee_name.clone()}</span> " · " {what}
-                                            <ActionForm action=unshare attr:class="inline">
-                                                <input type="hidden" name="id" value=id/>
-                                                <input type="hidden" name="with" value=kind/>
-                                                <input type="hidden" name="grantee" value=gid/>
-                                                <button type="submit" class="link" aria-label=stop>{t("Stop sharing")}</button>
-                                            </ActionForm>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        })
-                    })
-                }}
-            </Suspense>
+            {shared}
             <ActionForm action=share attr:class="inline share-form" attr:aria-label=format!("Share {}", book.name)>
                 <input type="hidden" name="id" value=book.id.to_string()/>
                 <select name="with" aria-label=t("Share with") on:change=move |ev| with.set(event_target_value(&ev))>
@@ -292,16 +314,9 @@ fn Shares(
                 </select>
                 {move || match with.get().as_str() {
                     "team" => Either::Left(view! {
-                        <Suspense fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                let list = teams.await.unwrap_or_default();
-                                view! {
-                                    <select name="name" aria-label=t("Team")>
-                                        {list.into_iter().map(|(id, n)| view! { <option value=id>{n}</option> }).collect_view()}
-                                    </select>
-                                }
-                            })}
-                        </Suspense>
+                        <select name="name" aria-label=t("Team")>
+                            {teams.get_value().into_iter().map(|(id, n)| view! { <option value=id>{n}</option> }).collect_view()}
+                        </select>
                     }),
                     "everyone" => Either::Right(Either::Left(view! { <input type="hidden" name="name" value=""/> })),
                     _ => Either::Right(Either::Right(view! {
@@ -319,17 +334,15 @@ fn Shares(
     }
 }
 
-#[component]
-fn Teams() -> impl IntoView {
-    let create = ServerAction::<AdminCreateTeam>::new();
-    let delete = ServerAction::<AdminDeleteTeam>::new();
-    let member = ServerAction::<AdminTeamMember>::new();
-    let teams = Resource::new(|| (), |_| admin_teams());
-    Effect::watch(
-        move || (create.version().get(), delete.version().get(), member.version().get()),
-        move |_, _, _| teams.refetch(),
-        false,
-    );
+/// The teams (administrators): `list`, and the actions that change them.
+fn teams_card(
+    list: Vec<TeamInfo>,
+    (create, delete, member): (
+        ServerAction<AdminCreateTeam>,
+        ServerAction<AdminDeleteTeam>,
+        ServerAction<AdminTeamMember>,
+    ),
+) -> impl IntoView {
     let error = move || {
         create
             .value()
@@ -346,9 +359,7 @@ fn Teams() -> impl IntoView {
                 <button type="submit">{t("Create team")}</button>
             </ActionForm>
             <p class="error" role="alert">{error}</p>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let list: Vec<TeamInfo> = teams.await.unwrap_or_default();
+            {
                     view! {
                         <ul>
                             {list.into_iter().map(|team| {
@@ -383,8 +394,7 @@ fn Teams() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }
-                })}
-            </Suspense>
+            }
         </section>
     }
 }

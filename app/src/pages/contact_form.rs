@@ -2,10 +2,10 @@
 //! `ContactDraft`; once hydrated, "Add …" buttons append rows and errors appear next to their
 //! fields without losing what was typed.
 
-use domain::{AddressDraft, Contact, ContactDraft, ExtraField, LabeledDraft};
+use domain::{AddressDraft, Contact, ContactDraft, ExtraField, Group, LabeledDraft};
 use leptos::prelude::*;
 
-use crate::api::{list_groups, SaveContact};
+use crate::api::SaveContact;
 use crate::error::AppError;
 
 type Save = ServerAction<SaveContact>;
@@ -603,35 +603,28 @@ fn PhotoField(save: Save, initial: String, current: Option<String>) -> impl Into
     }
 }
 
-/// One checkbox per group; checked ones are sent as `contact[groups][i]`.
-#[component]
-fn GroupChecks(selected: Vec<String>) -> impl IntoView {
-    let groups = Resource::new(|| (), |_| list_groups());
-    let selected = StoredValue::new(selected);
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let groups = groups.await.unwrap_or_default();
-                (!groups.is_empty()).then(|| view! {
-                    <fieldset class="rows">
-                        <legend>{crate::i18n::t("Groups")}</legend>
-                        <div class="checks">
-                            {groups.into_iter().enumerate().map(|(i, g)| {
-                                let id = g.id.to_string();
-                                let checked = selected.with_value(|s| s.contains(&id));
-                                view! {
-                                    <label>
-                                        <input type="checkbox" name=format!("contact[groups][{i}]") value=id checked=checked/>
-                                        {g.name.clone()}
-                                    </label>
-                                }
-                            }).collect_view()}
-                        </div>
-                    </fieldset>
-                })
-            })}
-        </Suspense>
-    }
+/// One checkbox per group of the book (`groups`); checked ones are sent as
+/// `contact[groups][i]`.
+fn group_checks(groups: Vec<Group>, selected: &[String]) -> impl IntoView {
+    (!groups.is_empty()).then(|| {
+        view! {
+            <fieldset class="rows">
+                <legend>{crate::i18n::t("Groups")}</legend>
+                <div class="checks">
+                    {groups.into_iter().enumerate().map(|(i, g)| {
+                        let id = g.id.to_string();
+                        let checked = selected.contains(&id);
+                        view! {
+                            <label>
+                                <input type="checkbox" name=format!("contact[groups][{i}]") value=id checked=checked/>
+                                {g.name.clone()}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            </fieldset>
+        }
+    })
 }
 
 /// Saves the form's contact in this browser's queue of offline changes (checked by the same rules
@@ -679,7 +672,12 @@ fn save_offline(ev: &web_sys::Event, existing: Option<&Contact>, save: Save) -> 
 }
 
 #[component]
-pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView {
+/// The form for a new contact or (`existing`) an edit; `groups` are the book's. It makes no
+/// resource of its own: its page reads everything first (see `ContactDetail`).
+pub fn ContactForm(
+    #[prop(optional)] existing: Option<Contact>,
+    groups: Vec<Group>,
+) -> impl IntoView {
     let save = ServerAction::<SaveContact>::new();
     let mut draft = existing.as_ref().map(|c| ContactDraft::from_data(&c.data)).unwrap_or_default();
     if !draft.photo.is_empty() {
@@ -806,7 +804,7 @@ pub fn ContactForm(#[prop(optional)] existing: Option<Contact>) -> impl IntoView
                 </div>
             </fieldset>
             <PhotoField save initial=draft.photo.clone() current=photo_src/>
-            <GroupChecks selected=draft.groups.clone()/>
+            {group_checks(groups, &draft.groups)}
             <ExtraRows save initial=draft.extra.clone() rows=extra_rows/>
             <div class="add-field" role="group" aria-labelledby="f-add-field-label">
                 <label id="f-add-field-label" for="f-add-field">{crate::i18n::t("Field to add")}</label>

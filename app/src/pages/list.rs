@@ -370,7 +370,7 @@ pub fn ContactList() -> impl IntoView {
                 })}
                 <Transition fallback=loading>{list}</Transition>
             </section>
-            <ContactPane open close=Signal::derive(move || state.get().href())/>
+            <ContactPane open groups close=Signal::derive(move || state.get().href())/>
         </div>
         <Show when=move || confirming.get().is_some()>
             {move || confirming.get().map(|g| view! {
@@ -664,7 +664,11 @@ fn open_beside(ev: leptos::ev::MouseEvent, state: Memo<ListState>, id: ContactId
 /// The contact open beside the list: its picture, name, fields and links to open, edit or
 /// close it.
 #[component]
-fn ContactPane(open: Memo<Option<String>>, close: Signal<String>) -> impl IntoView {
+fn ContactPane(
+    open: Memo<Option<String>>,
+    groups: Resource<Result<Vec<Group>, crate::error::AppError>>,
+    close: Signal<String>,
+) -> impl IntoView {
     let contact = Resource::new(
         move || open.get(),
         |id| async move {
@@ -678,7 +682,9 @@ fn ContactPane(open: Memo<Option<String>>, close: Signal<String>) -> impl IntoVi
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match contact.await {
+                let found = contact.await;
+                let groups = groups.await.unwrap_or_default();
+                match found {
                     Ok(Some(c)) => {
                         let id = c.id;
                         Some(Either::Left(view! {
@@ -692,7 +698,7 @@ fn ContactPane(open: Memo<Option<String>>, close: Signal<String>) -> impl IntoVi
                                     <a class="button edit-control" href=format!("/contacts/{id}/edit") data-key="e" aria-keyshortcuts="E">{tr(lang, "Edit")}</a>
                                     <a class="button" href=move || close.get()>{tr(lang, "Close")}</a>
                                 </p>
-                                {super::contact_fields(&c.data)}
+                                {super::contact_fields(&c.data, &groups)}
                             </aside>
                         }))
                     }

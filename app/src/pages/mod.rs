@@ -18,8 +18,8 @@ use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{
-    contact_history, list_groups, whoami, DeleteContact, DeleteGroup, Login, LoginCode, LoginStep,
-    Logout, RenameGroup, RestoreRevision,
+    contact_history, list_groups, whoami, DeleteContact, DeleteGroup, HistoryItem, Login,
+    LoginCode, LoginStep, Logout, RenameGroup, RestoreRevision,
 };
 use crate::error::AppError;
 use crate::i18n::{lang, t, tr, Lang};
@@ -352,12 +352,30 @@ pub fn ContactDetail() -> impl IntoView {
     let contact = use_contact();
     let confirming = RwSignal::new(false);
     let restore = ServerAction::<RestoreRevision>::new();
-    Effect::watch(move || restore.version().get(), move |_, _, _| contact.refetch(), false);
+    // Every resource of the page is made here, before the Suspense: one made inside it (in the
+    // view its Suspend builds) would be made again each time the server walks the view, a
+    // different number of times on each request, and the browser, which takes the server's data
+    // in the order resources are made, would read another one's answer and fail to hydrate.
+    let params = use_params_map();
+    let history =
+        Resource::new(move || params.read().get("id").unwrap_or_default(), contact_history);
+    let groups = Resource::new(|| (), |_| list_groups());
+    Effect::watch(
+        move || restore.version().get(),
+        move |_, _, _| {
+            contact.refetch();
+            history.refetch();
+        },
+        false,
+    );
     view! {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                match contact.await {
-                    Ok(c) => Either::Left(contact_card(c, confirming, restore)),
+                let c = contact.await;
+                let h = history.await;
+                let g = groups.await.unwrap_or_default();
+                match c {
+                    Ok(c) => Either::Left(contact_card(c, h, &g, confirming, restore)),
                     Err(e) => Either::Right(error_view(e)),
                 }
             })}
@@ -404,7 +422,8 @@ fn website_link((href, text): (String, String)) -> AnyView {
     }
 }
 
-pub(crate) fn contact_fields(d: &domain::ContactData) -> impl IntoView {
+/// `groups` are the book's (for the names of the contact's).
+pub(crate) fn contact_fields(d: &domain::ContactData, groups: &[Group]) -> impl IntoView {
     let d = d.clone();
     let l = lang();
     let phones: Vec<(String, String)> = d
@@ -478,12 +497,14 @@ pub(crate) fn contact_fields(d: &domain::ContactData) -> impl IntoView {
         {labeled_list(t("Related people"), related, |v: String| v.into_any())}
         {(!d.notes.is_empty()).then(|| view! { <section class="field-group"><h2>{t("Notes")}</h2><p class="notes">{d.notes.clone()}</p></section> })}
         {labeled_list(t("Other fields"), extra, |v: String| v.into_any())}
-        {(!d.groups.is_empty()).then(|| view! { <GroupChips ids=d.groups.clone()/> })}
+        {(!d.groups.is_empty()).then(|| group_chips(&d.groups, groups))}
     }
 }
 
 fn contact_card(
     c: Contact,
+    history: Result<Vec<HistoryItem>, AppError>,
+    groups: &[Group],
     confirming: RwSignal<bool>,
     restore: ServerAction<RestoreRevision>,
 ) -> impl IntoView {
@@ -512,11 +533,11 @@ fn contact_card(
                     {t("Delete…")}
                 </a>
             </div>
-            {contact_fields(&d)}
+            {contact_fields(&d, groups)}
             {if revision > 0 {
                 Either::Left(view! {
                     <p class="meta">"Revision " {revision}</p>
-                    <History id=id.clone() revision=revision restore=restore/>
+                    {history_view(id.clone(), revision, history, restore)}
                 })
             } else {
                 // Made offline: the server has no revision or history of it yet.
@@ -568,76 +589,68 @@ fn field_title(key: &str) -> &str {
     }
 }
 
-/// The names of the groups a contact is in.
-#[component]
-fn GroupChips(ids: Vec<domain::GroupId>) -> impl IntoView {
-    let groups = Resource::new(|| (), |_| list_groups());
-    let ids = StoredValue::new(ids);
+/// The names of the groups a contact is in (`groups`: the book's).
+fn group_chips(ids: &[domain::GroupId], groups: &[Group]) -> impl IntoView {
+    let chips: Vec<(String, String)> = groups
+        .iter()
+        .filter(|g| ids.contains(&g.id))
+        .map(|g| (format!("/?group={}", g.id), g.name.clone()))
+        .collect();
     view! {
         <section class="field-group" aria-labelledby="groups-title">
             <h2 id="groups-title">{t("Groups")}</h2>
-            <Suspense fallback=loading>
-                {move || Suspend::new(async move {
-                    let groups = groups.await.unwrap_or_default();
-                    view! {
-                        <ul class="chips">
-                            {groups.into_iter().filter(|g| ids.with_value(|i| i.contains(&g.id))).map(|g| view! {
-                                <li><a href=format!("/?group={}", g.id)>{g.name}</a></li>
-                            }).collect_view()}
-                        </ul>
-                    }
-                })}
-            </Suspense>
+            <ul class="chips">
+                {chips.into_iter().map(|(href, name)| view! { <li><a href=href>{name}</a></li> }).collect_view()}
+            </ul>
         </section>
     }
 }
 
-/// Who changed the contact, when, and what.
-#[component]
-fn History(id: String, revision: i64, restore: ServerAction<RestoreRevision>) -> impl IntoView {
-    let id_for_restore = StoredValue::new(id.clone());
-    let history = Resource::new(move || (id.clone(), revision), |(id, _)| contact_history(id));
+/// Who changed the contact, when, and what (`history`: read by the page, with the contact).
+fn history_view(
+    id: String,
+    revision: i64,
+    history: Result<Vec<HistoryItem>, AppError>,
+    restore: ServerAction<RestoreRevision>,
+) -> impl IntoView {
+    let list = match history {
+        Ok(items) => Either::Left(view! {
+            <ol class="history-list">
+                {items.into_iter().map(|h| {
+                    let what = if h.deleted {
+                        "deleted".to_string()
+                    } else if h.changed.is_empty() {
+                        if h.revision == 1 { "created".into() } else { "saved".into() }
+                    } else {
+                        format!("changed {}", h.changed.iter().map(|k| field_title(k)).collect::<Vec<_>>().join(", "))
+                    };
+                    let restorable = h.revision != revision && !h.deleted;
+                    let rev = h.revision;
+                    let id = id.clone();
+                    view! {
+                        <li>
+                            <span class="rev">{format!("Revision {}", h.revision)}</span>
+                            " · " {h.changed_at.format("%Y-%m-%d %H:%M UTC").to_string()}
+                            " · " <span class="by">{h.by}</span>
+                            " · " {what}
+                            {restorable.then(|| view! {
+                                <ActionForm action=restore attr:class="inline edit-control">
+                                    <input type="hidden" name="id" value=id/>
+                                    <input type="hidden" name="revision" value=rev.to_string()/>
+                                    <button type="submit" class="link" aria-label=format!("Restore revision {rev}")>"Restore"</button>
+                                </ActionForm>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        }),
+        Err(e) => Either::Right(error_view(e)),
+    };
     view! {
         <section class="field-group history" aria-labelledby="history-title">
             <h2 id="history-title">{t("History")}</h2>
-            <Suspense fallback=loading>
-                {move || Suspend::new(async move {
-                    match history.await {
-                        Ok(items) => Either::Left(view! {
-                            <ol class="history-list">
-                                {items.into_iter().map(|h| {
-                                    let what = if h.deleted {
-                                        "deleted".to_string()
-                                    } else if h.changed.is_empty() {
-                                        if h.revision == 1 { "created".into() } else { "saved".into() }
-                                    } else {
-                                        format!("changed {}", h.changed.iter().map(|k| field_title(k)).collect::<Vec<_>>().join(", "))
-                                    };
-                                    let restorable = h.revision != revision && !h.deleted;
-                                    let rev = h.revision;
-                                    let id = id_for_restore.get_value();
-                                    view! {
-                                        <li>
-                                            <span class="rev">{format!("Revision {}", h.revision)}</span>
-                                            " · " {h.changed_at.format("%Y-%m-%d %H:%M UTC").to_string()}
-                                            " · " <span class="by">{h.by}</span>
-                                            " · " {what}
-                                            {restorable.then(|| view! {
-                                                <ActionForm action=restore attr:class="inline edit-control">
-                                                    <input type="hidden" name="id" value=id/>
-                                                    <input type="hidden" name="revision" value=rev.to_string()/>
-                                                    <button type="submit" class="link" aria-label=format!("Restore revision {rev}")>"Restore"</button>
-                                                </ActionForm>
-                                            })}
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ol>
-                        }),
-                        Err(e) => Either::Right(error_view(e)),
-                    }
-                })}
-            </Suspense>
+            {list}
         </section>
     }
 }
@@ -707,24 +720,33 @@ pub fn DeletePage() -> impl IntoView {
 
 #[component]
 pub fn NewContact() -> impl IntoView {
+    let groups = Resource::new(|| (), |_| list_groups());
     view! {
         <PageTitle text="New contact · Rolo"/>
         <h1>"New contact"</h1>
-        <ContactForm/>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                let groups = groups.await.unwrap_or_default();
+                view! { <ContactForm groups/> }
+            })}
+        </Suspense>
     }
 }
 
 #[component]
 pub fn EditContact() -> impl IntoView {
     let contact = use_contact();
+    let groups = Resource::new(|| (), |_| list_groups());
     view! {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                match contact.await {
+                let found = contact.await;
+                let groups = groups.await.unwrap_or_default();
+                match found {
                     Ok(c) => Either::Left(view! {
                         <PageTitle text=format!("Edit {} · Rolo", c.data.display_name)/>
                         <h1>"Edit " {c.data.display_name.clone()}</h1>
-                        <ContactForm existing=c/>
+                        <ContactForm existing=c groups/>
                     }),
                     Err(e) => Either::Right(error_view(e)),
                 }
