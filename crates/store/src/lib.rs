@@ -46,7 +46,7 @@ pub use import_jobs::{
 pub use keys::{KeySource, RotateReport};
 pub use parallel::par_map;
 pub use password::{hash_password, hashing_peak, hashing_slots, verify_password};
-pub use records::{ContactState, Content, FeedItem, GroupState, Write, Written};
+pub use records::{ContactState, Content, FeedItem, GroupState, PreparedWrite, Write, Written};
 pub use second_factor::{Enrolment, SecondFactorState, PENDING_MINUTES, RECOVERY_CODES};
 pub use sessions::{NewSession, SessionEntry};
 pub use store::{Store, ACCESS_EPOCH_CHECK, DEFAULT_MAX_CONTACT_BYTES};

@@ -173,6 +173,32 @@ fn unknown_group(g: GroupId) -> StoreError {
     )]))
 }
 
+/// A write checked and sealed by [`Store::prepare_write`], not yet in the database: its
+/// [`PreparedWrite::commit`] owns what it needs, so it can run while the caller prepares the
+/// next (the import overlaps reading a file with writing it this way).
+pub struct PreparedWrite {
+    backend: std::sync::Arc<dyn crate::backend::Backend>,
+    book: BookId,
+    rows: Vec<RecordWrite>,
+    origin: String,
+    actor: domain::AccountId,
+}
+
+impl PreparedWrite {
+    /// Writes it (all or nothing, as [`Store::write`]); each record's new revision.
+    pub async fn commit(self) -> StoreResult<Vec<Written>> {
+        if self.rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.backend.write_records(self.book, &self.rows, &self.origin, self.actor).await?;
+        Ok(self
+            .rows
+            .iter()
+            .map(|r| Written { id: r.id, revision: r.revision(), at: r.at })
+            .collect())
+    }
+}
+
 impl Store {
     /// The one write (see the module's documentation): all of `writes`, in order, in one
     /// transaction, or none. Returns each record's new revision.
@@ -182,11 +208,28 @@ impl Store {
         writes: &[Write<'_>],
         origin: Origin,
     ) -> StoreResult<Vec<Written>> {
+        self.prepare_write(scope, writes, origin).await?.commit().await
+    }
+
+    /// Everything [`Store::write`] does before the database write: the checks and the sealing.
+    pub async fn prepare_write(
+        &self,
+        scope: impl Into<Scope>,
+        writes: &[Write<'_>],
+        origin: Origin,
+    ) -> StoreResult<PreparedWrite> {
         let scope: Scope = scope.into();
         let book = scope.book();
         scope.check_write()?;
+        let prepared = |rows| PreparedWrite {
+            backend: self.backend.clone(),
+            book,
+            rows,
+            origin: origin.to_db(),
+            actor: scope.actor(),
+        };
         if writes.is_empty() {
-            return Ok(Vec::new());
+            return Ok(prepared(Vec::new()));
         }
         // Groups named by contacts must be live after this write: the book's, plus those
         // this write creates, minus those it deletes.
@@ -259,8 +302,7 @@ impl Store {
                 name,
             });
         }
-        self.backend.write_records(book, &rows, &origin.to_db(), scope.actor()).await?;
-        Ok(rows.iter().map(|r| Written { id: r.id, revision: r.revision(), at }).collect())
+        Ok(prepared(rows))
     }
 
     /// The cards the contacts of `writes` had before (for those written without a card of their

@@ -188,6 +188,12 @@ fn describe(why: &Match, slot: &Slot) -> String {
     }
 }
 
+/// A batch being written (on the database's side) while the next is read from the file.
+struct InFlight {
+    batch: Batch,
+    write: tokio::task::JoinHandle<Result<Vec<store::Written>, StoreError>>,
+}
+
 /// Rows waiting to be written.
 #[derive(Default)]
 struct Batch {
@@ -275,6 +281,7 @@ async fn import_rows(
 
     let origin = options.origin;
     let mut batch = Batch::default();
+    let mut in_flight: Option<InFlight> = None;
     let mut done = 0;
     for row in source.rows {
         done += 1;
@@ -338,7 +345,8 @@ async fn import_rows(
             batch.items.push((Some(id), row.data));
             batch.meta.push((slot, report.rows.len() - 1));
             if batch.items.len() >= BATCH_SIZE {
-                flush(store, account, origin, &mut batch, &mut index, &mut report).await?;
+                flush(store, account, origin, &mut batch, &mut in_flight, &mut index, &mut report)
+                    .await?;
                 progress(report.progress(done, total));
             }
             continue;
@@ -376,6 +384,8 @@ async fn import_rows(
                 None => skip(format!("Duplicate: {reason}.")),
             }
         } else {
+            // The contact may be in the batch being written: it is in the book once that ends.
+            settle(store, account, origin, &mut in_flight, &mut index, &mut report).await?;
             match update_existing(store, account, id, &row.data, origin).await? {
                 Updated::Yes(merged) => {
                     index.add_keys(slot, &merged);
@@ -416,7 +426,8 @@ async fn import_rows(
         }
         report.rows.push(outcome);
     }
-    flush(store, account, origin, &mut batch, &mut index, &mut report).await?;
+    flush(store, account, origin, &mut batch, &mut in_flight, &mut index, &mut report).await?;
+    settle(store, account, origin, &mut in_flight, &mut index, &mut report).await?;
     assign_groups(store, account, &report, options.group, origin).await?;
     audit(store, account, options, &report).await?;
     progress(report.progress(done, total));
@@ -557,19 +568,54 @@ async fn update_existing(
     }
 }
 
-/// Writes the gathered new contacts in one transaction.
+/// Sends the gathered batch to be written, after the one before it has been: the batch is
+/// checked and sealed here ([`Store::prepare_write`], the one write path), and its database
+/// write runs while the caller reads the next rows from the file.
 async fn flush(
     store: &Store,
     account: Scope,
     origin: Origin,
     batch: &mut Batch,
+    in_flight: &mut Option<InFlight>,
     index: &mut Index,
     report: &mut ImportReport,
 ) -> Result<(), TransferError> {
     if batch.items.is_empty() {
         return Ok(());
     }
-    match store.create_contacts(account, &batch.items, origin).await {
+    let writes: Vec<store::Write<'_>> = batch
+        .items
+        .iter()
+        .map(|(id, data)| store::Write::contact(id.unwrap_or_else(fresh_id), None, data))
+        .collect();
+    let prepared = store.prepare_write(account, &writes, origin).await?;
+    drop(writes);
+    settle(store, account, origin, in_flight, index, report).await?;
+    // Rows that repeat one of these from now on find it in the book, not in the batch.
+    for (slot, _) in &batch.meta {
+        index.slots[*slot].pending = None;
+    }
+    *in_flight =
+        Some(InFlight { batch: std::mem::take(batch), write: tokio::spawn(prepared.commit()) });
+    Ok(())
+}
+
+/// Waits for the batch being written, if any, and counts it in.
+async fn settle(
+    store: &Store,
+    account: Scope,
+    origin: Origin,
+    in_flight: &mut Option<InFlight>,
+    index: &mut Index,
+    report: &mut ImportReport,
+) -> Result<(), TransferError> {
+    let Some(InFlight { mut batch, write }) = in_flight.take() else {
+        return Ok(());
+    };
+    let written = write.await.map_err(|e| {
+        TransferError::Store(StoreError::Backend(format!("the import's write stopped: {e}")))
+    })?;
+    match written {
         Ok(_) => {}
         Err(StoreError::Conflict(_)) => {
             // A device created one of the file's UIDs meanwhile: give those fresh ids, retry.
@@ -595,11 +641,6 @@ async fn flush(
         }
         Err(e) => return Err(e.into()),
     }
-    for (slot, _) in &batch.meta {
-        index.slots[*slot].pending = None;
-    }
     report.imported += batch.items.len();
-    batch.items.clear();
-    batch.meta.clear();
     Ok(())
 }
