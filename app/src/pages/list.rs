@@ -420,10 +420,8 @@ fn list_body(
         let first = gs.first().map(|g| g.id.to_string()).unwrap_or_default();
         group_choice.update_untracked(|v| *v = first);
     }
-    let group_options = gs
-        .iter()
-        .map(|g| view! { <option value=g.id.to_string()>{g.name.clone()}</option> })
-        .collect_view();
+    let group_options: Vec<(String, String)> =
+        gs.iter().map(|g| (g.id.to_string(), g.name.clone())).collect();
     let bulk_membership = move |member: bool| {
         let group = group_choice.get_untracked();
         if group.is_empty() {
@@ -459,7 +457,7 @@ fn list_body(
                     {super::books::copy_to_book_control(sel.clone())}
                     <span class="sep edit-control"></span>
                     <span class="edit-control">
-                    <select aria-label=tr(lang, "Group for the selection") on:change=move |ev| group_choice.set(event_target_value(&ev))>{group_options.clone()}</select>
+                    <select aria-label=tr(lang, "Group for the selection") on:change=move |ev| group_choice.set(event_target_value(&ev))>{group_options.iter().map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> }).collect_view()}</select>
                     <button type="button" on:click=move |_| bulk_membership(true)>{tr(lang, "Add to group")}</button>
                     <button type="button" on:click=move |_| bulk_membership(false)>{tr(lang, "Remove from group")}</button>
                     </span>
