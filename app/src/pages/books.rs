@@ -359,42 +359,38 @@ fn teams_card(
                 <button type="submit">{t("Create team")}</button>
             </ActionForm>
             <p class="error" role="alert">{error}</p>
-            {
+            <ul>
+                {list.into_iter().map(|team| {
+                    let tid = team.id.to_string();
+                    let (tid2, tid3) = (tid.clone(), tid.clone());
+                    let (add_label, remove_label, delete_label) = (
+                        format!("Add to {}", team.name),
+                        format!("Remove from {}", team.name),
+                        format!("Delete team {}", team.name),
+                    );
+                    let members = team.members.iter().map(|m| m.1.clone()).collect::<Vec<_>>().join(", ");
                     view! {
-                        <ul>
-                            {list.into_iter().map(|team| {
-                                let tid = team.id.to_string();
-                                let (tid2, tid3) = (tid.clone(), tid.clone());
-                                let (add_label, remove_label, delete_label) = (
-                                    format!("Add to {}", team.name),
-                                    format!("Remove from {}", team.name),
-                                    format!("Delete team {}", team.name),
-                                );
-                                let members = team.members.iter().map(|m| m.1.clone()).collect::<Vec<_>>().join(", ");
-                                view! {
-                                    <li>
-                                        <strong>{team.name.clone()}</strong> ": " {if members.is_empty() { "no members".to_string() } else { members }}
-                                        <ActionForm action=member attr:class="inline">
-                                            <input type="hidden" name="team" value=tid/>
-                                            <input type="hidden" name="member" value="on"/>
-                                            <input name="username" aria-label=add_label placeholder=t("username") required/>
-                                            <button type="submit">{t("Add")}</button>
-                                        </ActionForm>
-                                        <ActionForm action=member attr:class="inline">
-                                            <input type="hidden" name="team" value=tid2/>
-                                            <input name="username" aria-label=remove_label placeholder=t("username") required/>
-                                            <button type="submit">{t("Remove")}</button>
-                                        </ActionForm>
-                                        <ActionForm action=delete attr:class="inline">
-                                            <input type="hidden" name="id" value=tid3/>
-                                            <button type="submit" class="danger" aria-label=delete_label>{t("Delete")}</button>
-                                        </ActionForm>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
+                        <li>
+                            <strong>{team.name.clone()}</strong> ": " {if members.is_empty() { "no members".to_string() } else { members }}
+                            <ActionForm action=member attr:class="inline">
+                                <input type="hidden" name="team" value=tid/>
+                                <input type="hidden" name="member" value="on"/>
+                                <input name="username" aria-label=add_label placeholder=t("username") required/>
+                                <button type="submit">{t("Add")}</button>
+                            </ActionForm>
+                            <ActionForm action=member attr:class="inline">
+                                <input type="hidden" name="team" value=tid2/>
+                                <input name="username" aria-label=remove_label placeholder=t("username") required/>
+                                <button type="submit">{t("Remove")}</button>
+                            </ActionForm>
+                            <ActionForm action=delete attr:class="inline">
+                                <input type="hidden" name="id" value=tid3/>
+                                <button type="submit" class="danger" aria-label=delete_label>{t("Delete")}</button>
+                            </ActionForm>
+                        </li>
                     }
-            }
+                }).collect_view()}
+            </ul>
         </section>
     }
 }
