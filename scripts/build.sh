@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds the server and rolo-sync (rustup's cargo) and the hydrating WASM console into site/pkg.
+# Builds the server (rustup's cargo) and the hydrating WASM console into site/pkg; with
+# ROLO_SYNC_CLIENT=1 (tests, `make dist`, `make rolo-sync`) also the rolo-sync client, whose HTTP
+# and TLS crates the server does not need (a minute of a first build on 2 cores).
 # ROLO_PROFILE picks the server's build: release (the default, what `make run` serves) or debug
 # (what `make test` uses: it shares its compiled dependencies with the test binaries).
 # The server builds in the background while the WASM tools install and the console builds, so
@@ -18,8 +20,11 @@ START=$SECONDS
 SERVER_LOG="$(mktemp "${TMPDIR:-/tmp}/rolo-build.XXXXXX")"
 trap 'rm -f "$SERVER_LOG"' EXIT
 
-say "Building the server and rolo-sync ($PROFILE, in the background)"
-cargo build -q "${PROFILE_FLAG[@]}" ${ROLO_CARGO_FLAGS:-} -p server --bin rolo -p rolo_sync --bin rolo-sync >"$SERVER_LOG" 2>&1 &
+BINS=(-p server --bin rolo)
+WHAT="the server"
+if [ "${ROLO_SYNC_CLIENT:-0}" = 1 ]; then BINS+=(-p rolo_sync --bin rolo-sync); WHAT="the server and rolo-sync"; fi
+say "Building $WHAT ($PROFILE, in the background)"
+cargo build -q "${PROFILE_FLAG[@]}" ${ROLO_CARGO_FLAGS:-} "${BINS[@]}" >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
 ROLO_BINDGEN_LATER=1 "$ROOT/scripts/bootstrap.sh" ${ROLO_BOOTSTRAP_FLAGS:-}
@@ -46,5 +51,9 @@ fi
 cat "$SERVER_LOG" >&2
 mkdir -p "$ROOT/bin"
 ln -sf "$CARGO_TARGET_DIR/$PROFILE_DIR/rolo" "$ROOT/bin/rolo"
-ln -sf "$CARGO_TARGET_DIR/$PROFILE_DIR/rolo-sync" "$ROOT/bin/rolo-sync"
-say "Built in $((SECONDS - START)) s: bin/rolo ($PROFILE), bin/rolo-sync and site/pkg"
+BUILT="bin/rolo ($PROFILE)"
+if [ "${ROLO_SYNC_CLIENT:-0}" = 1 ]; then
+  ln -sf "$CARGO_TARGET_DIR/$PROFILE_DIR/rolo-sync" "$ROOT/bin/rolo-sync"
+  BUILT+=", bin/rolo-sync"
+fi
+say "Built in $((SECONDS - START)) s: $BUILT and site/pkg"

@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-"$ROOT/scripts/build.sh"
+ROLO_SYNC_CLIENT=1 "$ROOT/scripts/build.sh"
 VERSION="$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^version/ { print $2; exit }' Cargo.toml)"
 [ -n "$VERSION" ] || die "cannot read the version from Cargo.toml"
 NAME="rolo-$VERSION-$(uname -m)-linux"

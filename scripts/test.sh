@@ -16,7 +16,7 @@ export ROLO_LITMUS="${ROLO_LITMUS:-$(command -v litmus || echo /usr/bin/litmus)}
 export ROLO_FUZZ_SEED="${ROLO_FUZZ_SEED:-20261202}"
 export ROLO_TEST_POSTGRES_URL="${ROLO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
-ROLO_PROFILE=debug ROLO_BOOTSTRAP_FLAGS=--test "$ROOT/scripts/build.sh"
+ROLO_PROFILE=debug ROLO_SYNC_CLIENT=1 ROLO_BOOTSTRAP_FLAGS=--test "$ROOT/scripts/build.sh"
 
 say "Checking PostgreSQL at ${ROLO_TEST_POSTGRES_URL%%@*}@…"
 if ! command -v pg_isready >/dev/null 2>&1 || ! pg_isready -q -d "$ROLO_TEST_POSTGRES_URL"; then
