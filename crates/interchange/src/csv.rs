@@ -10,6 +10,7 @@
 //! guards every cell against formula injection (see [`crate::guard_formula`]); import undoes the guard.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::{Cursor, Write};
 
 use encoding_rs::Encoding;
@@ -229,6 +230,91 @@ pub struct CsvWriter<W: Write> {
     inner: ::csv::Writer<W>,
     layout: Layout,
     columns: Columns,
+    /// For [`LoneRow`]s: where each header of this file's is, and, for each shape of row seen,
+    /// where each of its cells goes.
+    places: Option<(HashMap<String, usize>, HashMap<[u8; SHAPE], Vec<usize>>)>,
+}
+
+/// One contact's row made before the file's columns are known, so that an export reads its book
+/// once: laid out against the contact's own columns ([`Columns::least`] grown by the contact),
+/// its cells guarded against formulas, only the non-empty ones kept, all in one buffer (a
+/// 100,000-contact book's rows take about as much memory as the file). [`CsvWriter::write_lone`]
+/// puts each cell under the same header in the file's columns.
+#[derive(Debug, Clone)]
+pub struct LoneRow {
+    /// The shape ([`SHAPE`] bytes, see [`shape_bytes`]), then for each non-empty cell: its place
+    /// in the shape's header (u16 LE), its length (u32 LE) and its UTF-8 text.
+    bytes: Box<[u8]>,
+}
+
+/// Bytes of a row's shape: seven counts (u16 LE) and two flags.
+const SHAPE: usize = 16;
+
+fn shape_bytes(c: &Columns) -> Option<[u8; SHAPE]> {
+    let mut out = [0u8; SHAPE];
+    let counts = [c.phones, c.emails, c.addresses, c.extras, c.websites, c.ims, c.related];
+    for (i, n) in counts.into_iter().enumerate() {
+        out[2 * i..2 * i + 2].copy_from_slice(&u16::try_from(n).ok()?.to_le_bytes());
+    }
+    out[14] = u8::from(c.anniversary);
+    out[15] = u8::from(c.more);
+    Some(out)
+}
+
+fn shape_of(b: &[u8; SHAPE]) -> Columns {
+    let n = |i: usize| u16::from_le_bytes([b[2 * i], b[2 * i + 1]]) as usize;
+    Columns {
+        phones: n(0),
+        emails: n(1),
+        addresses: n(2),
+        extras: n(3),
+        websites: n(4),
+        ims: n(5),
+        related: n(6),
+        anniversary: b[14] != 0,
+        more: b[15] != 0,
+    }
+}
+
+impl LoneRow {
+    /// The row of `record` in `layout`, against the contact's own columns.
+    pub fn new(layout: Layout, record: &Record<'_>) -> Result<LoneRow, ExportError> {
+        let too_wide = || ExportError::Io(std::io::Error::other("a row too wide to export"));
+        let shape = Columns::least().grow(record.data);
+        let row = export_row(layout, &shape, record)?;
+        let mut bytes = Vec::with_capacity(SHAPE + row.iter().map(|c| c.len() + 6).sum::<usize>());
+        bytes.extend_from_slice(&shape_bytes(&shape).ok_or_else(too_wide)?);
+        for (i, cell) in row.iter().enumerate().filter(|(_, c)| !c.is_empty()) {
+            let guarded = guard_formula(cell);
+            let (Ok(place), Ok(len)) = (u16::try_from(i), u32::try_from(guarded.len())) else {
+                return Err(too_wide());
+            };
+            bytes.extend_from_slice(&place.to_le_bytes());
+            bytes.extend_from_slice(&len.to_le_bytes());
+            bytes.extend_from_slice(guarded.as_bytes());
+        }
+        Ok(LoneRow { bytes: bytes.into_boxed_slice() })
+    }
+
+    fn shape(&self) -> [u8; SHAPE] {
+        let mut out = [0u8; SHAPE];
+        out.copy_from_slice(&self.bytes[..SHAPE]);
+        out
+    }
+
+    /// (place in the shape's header, text) of each non-empty cell.
+    fn cells(&self) -> impl Iterator<Item = (usize, &str)> {
+        let mut rest: &[u8] = &self.bytes[SHAPE..];
+        std::iter::from_fn(move || {
+            let (head, tail) = rest.split_at_checked(6)?;
+            let place = u16::from_le_bytes([head[0], head[1]]) as usize;
+            let len = u32::from_le_bytes([head[2], head[3], head[4], head[5]]) as usize;
+            let (text, tail) = tail.split_at_checked(len)?;
+            rest = tail;
+            // Written from a `str` by `new` above: always UTF-8.
+            Some((place, std::str::from_utf8(text).unwrap_or_default()))
+        })
+    }
 }
 
 impl<W: Write> CsvWriter<W> {
@@ -237,7 +323,7 @@ impl<W: Write> CsvWriter<W> {
         out.write_all("\u{feff}".as_bytes())?;
         let mut inner = ::csv::WriterBuilder::new().from_writer(out);
         inner.write_record(header_row(layout, &columns))?;
-        Ok(CsvWriter { inner, layout, columns })
+        Ok(CsvWriter { inner, layout, columns, places: None })
     }
 
     /// Writes one contact. Fails (writing nothing) when it has more phones, emails, addresses or
@@ -245,6 +331,36 @@ impl<W: Write> CsvWriter<W> {
     pub fn write(&mut self, record: &Record<'_>) -> Result<(), ExportError> {
         let row = export_row(self.layout, &self.columns, record)?;
         self.inner.write_record(row.iter().map(|c| guard_formula(c).into_owned()))?;
+        Ok(())
+    }
+
+    /// Writes one contact made as a [`LoneRow`] (in this writer's layout, with columns no wider
+    /// than this file's: the file's columns grown by every contact written). A cell whose header
+    /// the file lacks is an error, as [`CsvWriter::write`] fails on a contact that does not fit.
+    pub fn write_lone(&mut self, row: &LoneRow) -> Result<(), ExportError> {
+        let (layout, columns) = (self.layout, self.columns);
+        let (headers, shapes) = self.places.get_or_insert_with(|| {
+            let headers = header_row(layout, &columns).into_iter().enumerate();
+            (headers.map(|(i, h)| (h, i)).collect(), HashMap::new())
+        });
+        let places = shapes.entry(row.shape()).or_insert_with_key(|shape| {
+            header_row(layout, &shape_of(shape))
+                .iter()
+                .map(|h| headers.get(h).copied().unwrap_or(usize::MAX))
+                .collect()
+        });
+        let mut cells = vec![""; headers.len()];
+        for (place, text) in row.cells() {
+            match places.get(place).and_then(|p| cells.get_mut(*p)) {
+                Some(cell) => *cell = text,
+                None => {
+                    return Err(ExportError::Io(std::io::Error::other(
+                        "a row wider than the file's columns",
+                    )))
+                }
+            }
+        }
+        self.inner.write_record(cells)?;
         Ok(())
     }
 

@@ -922,7 +922,7 @@ pub enum Layout {
 }
 
 /// How many numbered columns an export has for each repeated field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Columns {
     pub phones: usize,
     pub emails: usize,
@@ -1440,6 +1440,30 @@ pub(crate) fn export_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A row made against a contact's own columns is laid into the file's by header name
+    /// (`csv::LoneRow`): no layout may name two columns alike.
+    #[test]
+    fn header_names_are_unique() {
+        let wide = Columns {
+            phones: 12,
+            emails: 12,
+            addresses: 12,
+            extras: 12,
+            websites: 12,
+            ims: 12,
+            related: 12,
+            anniversary: true,
+            more: true,
+        };
+        for layout in [Layout::Rolo, Layout::Google, Layout::Outlook] {
+            for columns in [Columns::least(), wide] {
+                let h = header_row(layout, &columns);
+                let names: std::collections::HashSet<&String> = h.iter().collect();
+                assert_eq!(names.len(), h.len(), "{layout:?}: {h:?}");
+            }
+        }
+    }
 
     fn headers(h: &[&str]) -> Vec<String> {
         h.iter().map(|s| s.to_string()).collect()

@@ -2,8 +2,11 @@
 //! size, and a download is sent while it is made.
 //!
 //! A first pass reads the selected contacts a page at a time and keeps only what the file's
-//! shape needs (the order, the columns, the groups); the second reads them again a page at a
-//! time in that order and writes them.
+//! shape needs (the order, the columns, the groups). For CSV and vCard it also writes each
+//! contact alone as it goes (a CSV row against the contact's own columns, a card) and keeps that
+//! instead of the contact: the rows are then put in order and into the file's columns, and the
+//! book is read and opened once (rows or cards take about as much memory as the file). For Excel
+//! the second pass reads the contacts again a page at a time, in order, and writes them.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,7 +14,7 @@ use std::io::{Cursor, Write};
 use std::sync::{Arc, Mutex};
 
 use domain::{Contact, ContactData, ContactId, GroupId};
-use interchange::csv::CsvWriter;
+use interchange::csv::{CsvWriter, LoneRow};
 use interchange::vcard::{write_vcard, VcardVersion};
 use interchange::xlsx::XlsxWriter;
 use interchange::{Columns, Layout, Record};
@@ -129,20 +132,38 @@ pub async fn export_to<S: Sink>(
     let account: Scope = account.into();
     let group_names: HashMap<GroupId, String> =
         store.list_groups(account).await?.into_iter().map(|g| (g.id, g.name)).collect();
-    let plan = plan(store, account, &options.selection, &group_names).await?;
     let names = |data: &ContactData| -> Vec<String> {
         data.groups.iter().filter_map(|g| group_names.get(g).cloned()).collect()
     };
+    let make = |c: &Contact| -> Result<Made, TransferError> {
+        let uid = c.id.to_string();
+        Ok(match options.format {
+            ExportFormat::Csv(layout) => {
+                let groups = names(&c.data);
+                Made::Row(LoneRow::new(
+                    layout,
+                    &Record { uid: &uid, data: &c.data, groups: &groups },
+                )?)
+            }
+            ExportFormat::Vcard(version) => {
+                Made::Card(write_vcard(&uid, &c.data, version).into_boxed_str())
+            }
+            ExportFormat::Xlsx | ExportFormat::XlsxPerGroup => Made::Nothing,
+        })
+    };
+    let mut plan = plan(store, account, &options.selection, &group_names, &make).await?;
     let mut written = 0;
     match options.format {
         ExportFormat::Csv(layout) => {
             let buf = SharedBuf::default();
             let mut w = CsvWriter::new(buf.clone(), layout, plan.columns)?;
-            for ids in plan.order.chunks(PAGE) {
-                for c in fetch(store, account, ids).await? {
-                    let uid = c.id.to_string();
-                    w.write(&Record { uid: &uid, data: &c.data, groups: &names(&c.data) })?;
-                    written += 1;
+            for page in plan.made.chunks_mut(PAGE) {
+                for made in page {
+                    // Each row is dropped once written: memory falls as the file goes out.
+                    if let Made::Row(row) = std::mem::replace(made, Made::Nothing) {
+                        w.write_lone(&row)?;
+                        written += 1;
+                    }
                 }
                 w.flush()?;
                 sink.deliver(buf.take()).await?;
@@ -177,13 +198,13 @@ pub async fn export_to<S: Sink>(
             deliver_whole(sink, w.finish(Cursor::new(Vec::new()))?.into_inner()).await?;
         }
         ExportFormat::Vcard(version) => {
-            for ids in plan.order.chunks(PAGE) {
-                let mut out = Vec::with_capacity(ids.len() * 512);
-                for c in fetch(store, account, ids).await? {
-                    out.extend_from_slice(
-                        write_vcard(&c.id.to_string(), &c.data, version).as_bytes(),
-                    );
-                    written += 1;
+            for page in plan.made.chunks_mut(PAGE) {
+                let mut out = Vec::with_capacity(page.len() * 512);
+                for made in page {
+                    if let Made::Card(card) = std::mem::replace(made, Made::Nothing) {
+                        out.extend_from_slice(card.as_bytes());
+                        written += 1;
+                    }
                 }
                 sink.deliver(out).await?;
             }
@@ -213,11 +234,20 @@ async fn deliver_whole<S: Sink>(sink: &mut S, bytes: Vec<u8>) -> Result<(), Tran
 struct Plan {
     /// The contacts, in the file's order.
     order: Vec<ContactId>,
+    /// What the first pass made of each, in the same order.
+    made: Vec<Made>,
     columns: Columns,
     /// For a workbook with a sheet per group: each sheet's name and members (places in `order`).
     sheets: Vec<(String, Vec<usize>)>,
     /// For vCard: each group with members, its name and its members' UIDs.
     group_cards: Vec<(GroupId, String, Vec<String>)>,
+}
+
+/// A contact written alone by the first pass (CSV, vCard), or nothing (Excel reads it again).
+enum Made {
+    Nothing,
+    Row(LoneRow),
+    Card(Box<str>),
 }
 
 /// One selected contact, as the first pass keeps it.
@@ -228,15 +258,17 @@ struct Seen {
     groups: Vec<GroupId>,
     /// The UID its card carries, when it came as a card.
     uid: Option<String>,
+    made: Made,
 }
 
 impl Seen {
-    fn of(c: &Contact, group_names: &HashMap<GroupId, String>) -> Seen {
+    fn of(c: &Contact, group_names: &HashMap<GroupId, String>, made: Made) -> Seen {
         Seen {
             key: c.data.display_name.to_lowercase(),
             id: c.id,
             groups: c.data.groups.iter().copied().filter(|g| group_names.contains_key(g)).collect(),
             uid: c.data.card.as_ref().and_then(interchange::vcard::uid_of),
+            made,
         }
     }
 }
@@ -246,9 +278,16 @@ async fn plan(
     account: Scope,
     selection: &Selection,
     group_names: &HashMap<GroupId, String>,
+    make: &(dyn Fn(&Contact) -> Result<Made, TransferError> + Sync),
 ) -> Result<Plan, TransferError> {
     let mut columns = Columns::least();
-    let mut seen: Vec<Seen> = Vec::new();
+    // Sized once: grown by doubling, the list would hold two copies at a time.
+    let expected = match selection {
+        Selection::Ids(ids) => ids.len(),
+        Selection::All => usize::try_from(store.count_contacts(account).await?).unwrap_or(0),
+        Selection::Group(_) => 0,
+    };
+    let mut seen: Vec<Seen> = Vec::with_capacity(expected);
     match selection {
         Selection::Ids(ids) => {
             for chunk in ids.chunks(PAGE) {
@@ -261,7 +300,7 @@ async fn plan(
                 }
                 for c in &found {
                     columns = columns.grow(&c.data);
-                    seen.push(Seen::of(c, group_names));
+                    seen.push(Seen::of(c, group_names, make(c)?));
                 }
             }
         }
@@ -291,7 +330,7 @@ async fn plan(
                     }
                     let c = Contact { id, revision, created_at, updated_at, data };
                     columns = columns.grow(&c.data);
-                    seen.push(Seen::of(&c, group_names));
+                    seen.push(Seen::of(&c, group_names, make(&c)?));
                 }
                 if !page.more {
                     break;
@@ -322,7 +361,8 @@ async fn plan(
     if !ungrouped.is_empty() || sheets.is_empty() {
         sheets.push(("No group".to_string(), ungrouped));
     }
-    Ok(Plan { order: seen.into_iter().map(|s| s.id).collect(), columns, sheets, group_cards })
+    let (order, made) = seen.into_iter().map(|s| (s.id, s.made)).unzip();
+    Ok(Plan { order, made, columns, sheets, group_cards })
 }
 
 /// These contacts as they are now, in this order; those deleted since are left out.
