@@ -230,9 +230,8 @@ pub struct CsvWriter<W: Write> {
     inner: ::csv::Writer<W>,
     layout: Layout,
     columns: Columns,
-    /// For [`LoneRow`]s: where each header of this file's is, and, for each shape of row seen,
-    /// where each of its cells goes.
-    places: Option<(HashMap<String, usize>, HashMap<[u8; SHAPE], Vec<usize>>)>,
+    /// Where the cells of [`LoneRow`]s go.
+    placer: Option<Placer>,
 }
 
 /// One contact's row made before the file's columns are known, so that an export reads its book
@@ -277,15 +276,31 @@ fn shape_of(b: &[u8; SHAPE]) -> Columns {
 }
 
 impl LoneRow {
-    /// The row of `record` in `layout`, against the contact's own columns.
+    /// The row of `record` in `layout` for a CSV file, against the contact's own columns.
     pub fn new(layout: Layout, record: &Record<'_>) -> Result<LoneRow, ExportError> {
+        Self::make(layout, record, false)
+    }
+
+    /// The same for a workbook ([`crate::xlsx::XlsxWriter::write_lone`]): cells as they are (the
+    /// sheet marks those that look like formulas), each checked against Excel's cell size.
+    pub fn for_sheet(layout: Layout, record: &Record<'_>) -> Result<LoneRow, ExportError> {
+        Self::make(layout, record, true)
+    }
+
+    fn make(layout: Layout, record: &Record<'_>, sheet: bool) -> Result<LoneRow, ExportError> {
         let too_wide = || ExportError::Io(std::io::Error::other("a row too wide to export"));
         let shape = Columns::least().grow(record.data);
         let row = export_row(layout, &shape, record)?;
         let mut bytes = Vec::with_capacity(SHAPE + row.iter().map(|c| c.len() + 6).sum::<usize>());
         bytes.extend_from_slice(&shape_bytes(&shape).ok_or_else(too_wide)?);
         for (i, cell) in row.iter().enumerate().filter(|(_, c)| !c.is_empty()) {
-            let guarded = guard_formula(cell);
+            if sheet && cell.chars().count() > crate::xlsx::CELL_MAX {
+                return Err(ExportError::CellTooLong {
+                    contact: record.data.display_name.clone(),
+                    column: header_row(layout, &shape).get(i).cloned().unwrap_or_default(),
+                });
+            }
+            let guarded = if sheet { Cow::Borrowed(cell.as_str()) } else { guard_formula(cell) };
             let (Ok(place), Ok(len)) = (u16::try_from(i), u32::try_from(guarded.len())) else {
                 return Err(too_wide());
             };
@@ -317,13 +332,56 @@ impl LoneRow {
     }
 }
 
+/// Lays [`LoneRow`]s into a file's columns: each cell under the header of the same name.
+pub(crate) struct Placer {
+    layout: Layout,
+    /// Where each header of the file's is.
+    headers: HashMap<String, usize>,
+    /// For each shape of row seen: where each of its header's columns is in the file's.
+    shapes: HashMap<[u8; SHAPE], Vec<usize>>,
+}
+
+impl Placer {
+    pub(crate) fn new(layout: Layout, columns: Columns) -> Placer {
+        let headers = header_row(layout, &columns).into_iter().enumerate();
+        Placer { layout, headers: headers.map(|(i, h)| (h, i)).collect(), shapes: HashMap::new() }
+    }
+
+    /// The number of columns of the file.
+    pub(crate) fn width(&self) -> usize {
+        self.headers.len()
+    }
+
+    /// (column in the file, text) of each non-empty cell of `row`.
+    pub(crate) fn place<'r>(
+        &mut self,
+        row: &'r LoneRow,
+    ) -> Result<Vec<(usize, &'r str)>, ExportError> {
+        let (layout, headers) = (self.layout, &self.headers);
+        let places = self.shapes.entry(row.shape()).or_insert_with_key(|shape| {
+            header_row(layout, &shape_of(shape))
+                .iter()
+                .map(|h| headers.get(h).copied().unwrap_or(usize::MAX))
+                .collect()
+        });
+        row.cells()
+            .map(|(place, text)| match places.get(place) {
+                Some(p) if *p != usize::MAX => Ok((*p, text)),
+                _ => Err(ExportError::Io(std::io::Error::other(
+                    "a row wider than the file's columns",
+                ))),
+            })
+            .collect()
+    }
+}
+
 impl<W: Write> CsvWriter<W> {
     /// Writes the BOM and the header row.
     pub fn new(mut out: W, layout: Layout, columns: Columns) -> Result<Self, ExportError> {
         out.write_all("\u{feff}".as_bytes())?;
         let mut inner = ::csv::WriterBuilder::new().from_writer(out);
         inner.write_record(header_row(layout, &columns))?;
-        Ok(CsvWriter { inner, layout, columns, places: None })
+        Ok(CsvWriter { inner, layout, columns, placer: None })
     }
 
     /// Writes one contact. Fails (writing nothing) when it has more phones, emails, addresses or
@@ -339,25 +397,11 @@ impl<W: Write> CsvWriter<W> {
     /// the file lacks is an error, as [`CsvWriter::write`] fails on a contact that does not fit.
     pub fn write_lone(&mut self, row: &LoneRow) -> Result<(), ExportError> {
         let (layout, columns) = (self.layout, self.columns);
-        let (headers, shapes) = self.places.get_or_insert_with(|| {
-            let headers = header_row(layout, &columns).into_iter().enumerate();
-            (headers.map(|(i, h)| (h, i)).collect(), HashMap::new())
-        });
-        let places = shapes.entry(row.shape()).or_insert_with_key(|shape| {
-            header_row(layout, &shape_of(shape))
-                .iter()
-                .map(|h| headers.get(h).copied().unwrap_or(usize::MAX))
-                .collect()
-        });
-        let mut cells = vec![""; headers.len()];
-        for (place, text) in row.cells() {
-            match places.get(place).and_then(|p| cells.get_mut(*p)) {
-                Some(cell) => *cell = text,
-                None => {
-                    return Err(ExportError::Io(std::io::Error::other(
-                        "a row wider than the file's columns",
-                    )))
-                }
+        let placer = self.placer.get_or_insert_with(|| Placer::new(layout, columns));
+        let mut cells = vec![""; placer.width()];
+        for (place, text) in placer.place(row)? {
+            if let Some(cell) = cells.get_mut(place) {
+                *cell = text;
             }
         }
         self.inner.write_record(cells)?;

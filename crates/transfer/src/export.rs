@@ -1,12 +1,11 @@
 //! Exporting an address book's contacts, page by page: memory stays flat whatever the book's
 //! size, and a download is sent while it is made.
 //!
-//! A first pass reads the selected contacts a page at a time and keeps only what the file's
-//! shape needs (the order, the columns, the groups). For CSV and vCard it also writes each
-//! contact alone as it goes (a CSV row against the contact's own columns, a card) and keeps that
-//! instead of the contact: the rows are then put in order and into the file's columns, and the
-//! book is read and opened once (rows or cards take about as much memory as the file). For Excel
-//! the second pass reads the contacts again a page at a time, in order, and writes them.
+//! One pass reads the selected contacts a page at a time, keeps what the file's shape needs
+//! (the order, the columns, the groups) and writes each contact alone as it goes (a CSV or sheet
+//! row against the contact's own columns, a card), keeping that instead of the contact. The rows
+//! are then put in order and into the file's columns: the book is read and opened once, and
+//! memory holds about the file.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -148,7 +147,11 @@ pub async fn export_to<S: Sink>(
             ExportFormat::Vcard(version) => {
                 Made::Card(write_vcard(&uid, &c.data, version).into_boxed_str())
             }
-            ExportFormat::Xlsx | ExportFormat::XlsxPerGroup => Made::Nothing,
+            ExportFormat::Xlsx | ExportFormat::XlsxPerGroup => {
+                let groups = names(&c.data);
+                let record = Record { uid: &uid, data: &c.data, groups: &groups };
+                Made::Row(LoneRow::for_sheet(Layout::Rolo, &record)?)
+            }
         })
     };
     let mut plan = plan(store, account, &options.selection, &group_names, &make).await?;
@@ -173,24 +176,22 @@ pub async fn export_to<S: Sink>(
         }
         ExportFormat::Xlsx => {
             let mut w = XlsxWriter::new(Layout::Rolo, plan.columns);
-            for ids in plan.order.chunks(PAGE) {
-                for c in fetch(store, account, ids).await? {
-                    let uid = c.id.to_string();
-                    w.write(&Record { uid: &uid, data: &c.data, groups: &names(&c.data) })?;
+            for made in &mut plan.made {
+                if let Made::Row(row) = std::mem::replace(made, Made::Nothing) {
+                    w.write_lone(&row)?;
                     written += 1;
                 }
             }
             deliver_whole(sink, w.finish(Cursor::new(Vec::new()))?.into_inner()).await?;
         }
         ExportFormat::XlsxPerGroup => {
+            // A contact in several groups is on each of their sheets: rows are kept to the end.
             let mut w = XlsxWriter::new(Layout::Rolo, plan.columns);
             for (name, members) in &plan.sheets {
                 w.start_sheet(name)?;
-                let ids: Vec<ContactId> = members.iter().map(|i| plan.order[*i]).collect();
-                for ids in ids.chunks(PAGE) {
-                    for c in fetch(store, account, ids).await? {
-                        let uid = c.id.to_string();
-                        w.write(&Record { uid: &uid, data: &c.data, groups: &names(&c.data) })?;
+                for i in members {
+                    if let Some(Made::Row(row)) = plan.made.get(*i) {
+                        w.write_lone(row)?;
                     }
                 }
             }
@@ -234,7 +235,7 @@ async fn deliver_whole<S: Sink>(sink: &mut S, bytes: Vec<u8>) -> Result<(), Tran
 struct Plan {
     /// The contacts, in the file's order.
     order: Vec<ContactId>,
-    /// What the first pass made of each, in the same order.
+    /// What the pass made of each, in the same order.
     made: Vec<Made>,
     columns: Columns,
     /// For a workbook with a sheet per group: each sheet's name and members (places in `order`).
@@ -243,7 +244,8 @@ struct Plan {
     group_cards: Vec<(GroupId, String, Vec<String>)>,
 }
 
-/// A contact written alone by the first pass (CSV, vCard), or nothing (Excel reads it again).
+/// A contact written alone by the first pass: its row (CSV, Excel) or its card; nothing once
+/// it is in the file.
 enum Made {
     Nothing,
     Row(LoneRow),

@@ -9,4 +9,5 @@ mod write;
 pub use crate::table::Record;
 pub use guard::{WorkbookLimits, MAX_COLUMNS, MAX_TEXT_RUN};
 pub use read::{analyse, read_rows, SheetAnalysis, XlsxAnalysis};
+pub(crate) use write::CELL_MAX;
 pub use write::{ram_tempdir, write_groups, XlsxWriter};

@@ -11,10 +11,12 @@ use std::io::{Seek, Write};
 
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
+use crate::csv::{LoneRow, Placer};
 use crate::table::{birthday_column, export_row, header_row, Record};
 use crate::{Columns, ExportError, Layout};
 
-const CELL_MAX: usize = 32_767;
+/// The most characters an Excel cell holds.
+pub(crate) const CELL_MAX: usize = 32_767;
 
 /// Streams contacts into a workbook, sheet by sheet.
 pub struct XlsxWriter {
@@ -26,6 +28,8 @@ pub struct XlsxWriter {
     sheet: Option<(usize, u32)>,
     sheets: usize,
     names: Vec<String>,
+    /// Where the cells of [`LoneRow`]s go.
+    placer: Option<Placer>,
     headers: Vec<String>,
     header: Format,
     text: Format,
@@ -67,6 +71,7 @@ impl XlsxWriter {
             sheet: None,
             sheets: 0,
             names: Vec::new(),
+            placer: None,
             headers: header_row(layout, &columns),
             header: Format::new().set_bold(),
             text: Format::new().set_text_wrap(),
@@ -125,6 +130,42 @@ impl XlsxWriter {
                 }
                 _ => None,
             };
+            match date {
+                Some(date) => sheet.write_datetime_with_format(row, c, &date, &self.date),
+                None if cell.starts_with(['=', '+', '-', '@']) => {
+                    sheet.write_string_with_format(row, c, cell, &self.quoted)
+                }
+                None => sheet.write_string_with_format(row, c, cell, &self.text),
+            }
+            .map_err(xlsx_err)?;
+        }
+        self.sheet = Some((index, row + 1));
+        Ok(())
+    }
+
+    /// Writes one contact made as a [`LoneRow::for_sheet`] on the current sheet (as
+    /// [`XlsxWriter::write`] writes it: the same cells, a birthday with a year as a date).
+    pub fn write_lone(&mut self, lone: &LoneRow) -> Result<(), ExportError> {
+        if self.sheet.is_none() {
+            self.start_sheet("Contacts")?;
+        }
+        let (layout, columns) = (self.layout, self.columns);
+        let cells = self.placer.get_or_insert_with(|| Placer::new(layout, columns)).place(lone)?;
+        let Some((index, row)) = self.sheet else { return Ok(()) };
+        let sheet = self.workbook.worksheet_from_index(index).map_err(xlsx_err)?;
+        let birthday = birthday_column(self.layout);
+        for (col, cell) in cells {
+            let c = col as u16;
+            // The birthday cell holds the date as `write` formats it (`%Y-%m-%d`) when it has a year.
+            let date = (col == birthday)
+                .then(|| chrono::NaiveDate::parse_from_str(cell, "%Y-%m-%d").ok())
+                .flatten()
+                .and_then(|d| {
+                    use chrono::Datelike;
+                    u16::try_from(d.year()).ok().and_then(|y| {
+                        ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok()
+                    })
+                });
             match date {
                 Some(date) => sheet.write_datetime_with_format(row, c, &date, &self.date),
                 None if cell.starts_with(['=', '+', '-', '@']) => {
