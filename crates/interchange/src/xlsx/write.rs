@@ -62,6 +62,9 @@ pub fn ram_tempdir() -> Option<&'static std::path::Path> {
 impl XlsxWriter {
     pub fn new(layout: Layout, columns: Columns) -> Self {
         let mut workbook = Workbook::new();
+        // Deflate level 3 instead of 6: a 100,000-contact workbook is made in 1.3-1.4 s instead of
+        // 1.5-1.7 s, and is 7.6 MB instead of 6.6.
+        workbook.set_zip_compression_level(3);
         let constant_memory = ram_tempdir().is_some_and(|dir| workbook.set_tempdir(dir).is_ok());
         XlsxWriter {
             workbook,
