@@ -9,7 +9,7 @@
 
 use std::io::{Seek, Write};
 
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use crate::csv::{LoneRow, Placer};
 use crate::table::{birthday_column, export_row, header_row, Record};
@@ -123,24 +123,12 @@ impl XlsxWriter {
                     column: self.headers.get(col).cloned().unwrap_or_default(),
                 });
             }
-            let c = col as u16;
             let date = match record.data.birthday {
-                Some(domain::Birthday::Date(d)) if col == birthday_column(self.layout) => {
-                    use chrono::Datelike;
-                    u16::try_from(d.year()).ok().and_then(|y| {
-                        ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok()
-                    })
-                }
+                Some(domain::Birthday::Date(d)) if col == birthday_column(self.layout) => Some(d),
                 _ => None,
             };
-            match date {
-                Some(date) => sheet.write_datetime_with_format(row, c, &date, &self.date),
-                None if cell.starts_with(['=', '+', '-', '@']) => {
-                    sheet.write_string_with_format(row, c, cell, &self.quoted)
-                }
-                None => sheet.write_string_with_format(row, c, cell, &self.text),
-            }
-            .map_err(xlsx_err)?;
+            let formats = (&self.text, &self.quoted, &self.date);
+            write_cell(sheet, (row, col as u16), cell, date, formats)?;
         }
         self.sheet = Some((index, row + 1));
         Ok(())
@@ -158,25 +146,12 @@ impl XlsxWriter {
         let sheet = self.workbook.worksheet_from_index(index).map_err(xlsx_err)?;
         let birthday = birthday_column(self.layout);
         for (col, cell) in cells {
-            let c = col as u16;
             // The birthday cell holds the date as `write` formats it (`%Y-%m-%d`) when it has a year.
             let date = (col == birthday)
                 .then(|| chrono::NaiveDate::parse_from_str(cell, "%Y-%m-%d").ok())
-                .flatten()
-                .and_then(|d| {
-                    use chrono::Datelike;
-                    u16::try_from(d.year()).ok().and_then(|y| {
-                        ExcelDateTime::from_ymd(y, d.month() as u8, d.day() as u8).ok()
-                    })
-                });
-            match date {
-                Some(date) => sheet.write_datetime_with_format(row, c, &date, &self.date),
-                None if cell.starts_with(['=', '+', '-', '@']) => {
-                    sheet.write_string_with_format(row, c, cell, &self.quoted)
-                }
-                None => sheet.write_string_with_format(row, c, cell, &self.text),
-            }
-            .map_err(xlsx_err)?;
+                .flatten();
+            let formats = (&self.text, &self.quoted, &self.date);
+            write_cell(sheet, (row, col as u16), cell, date, formats)?;
         }
         self.sheet = Some((index, row + 1));
         Ok(())
@@ -201,6 +176,31 @@ impl XlsxWriter {
         self.workbook.save_to_writer(&mut out).map_err(xlsx_err)?;
         Ok(out)
     }
+}
+
+/// One non-empty cell: a date (a birthday with a year) as a date, text that looks like a formula
+/// with the quote prefix, other text wrapped. `formats`: text, quoted, date.
+fn write_cell(
+    sheet: &mut Worksheet,
+    (row, col): (u32, u16),
+    cell: &str,
+    date: Option<chrono::NaiveDate>,
+    (text, quoted, date_format): (&Format, &Format, &Format),
+) -> Result<(), ExportError> {
+    let date = date.and_then(|d| {
+        use chrono::Datelike;
+        let year = u16::try_from(d.year()).ok()?;
+        ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8).ok()
+    });
+    match date {
+        Some(date) => sheet.write_datetime_with_format(row, col, &date, date_format),
+        None if cell.starts_with(['=', '+', '-', '@']) => {
+            sheet.write_string_with_format(row, col, cell, quoted)
+        }
+        None => sheet.write_string_with_format(row, col, cell, text),
+    }
+    .map_err(xlsx_err)?;
+    Ok(())
 }
 
 /// One sheet per group: `(group name, contacts)` pairs, in order.
