@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::backend::EntityKind;
 use crate::books::Scope;
 use crate::dav::DavName;
-use crate::records::{ContactState, Write};
+use crate::records::{ContactState, PreparedWrite, Write};
 use crate::{Store, StoreError, StoreResult};
 
 /// How often a write that raced another one is tried again.
@@ -94,6 +94,24 @@ impl Store {
         Ok(self.create_contacts(scope, &[(id, data.clone())], origin).await?.remove(0))
     }
 
+    /// [`Store::create_contacts`] checked and sealed, not yet written
+    /// ([`Store::prepare_write`]): the import writes one batch while it reads the next.
+    pub async fn prepare_create_contacts(
+        &self,
+        scope: impl Into<Scope>,
+        items: &[(Option<ContactId>, ContactData)],
+        origin: Origin,
+    ) -> StoreResult<PreparedWrite> {
+        let writes: Vec<Write<'_>> = items
+            .iter()
+            .map(|(id, data)| {
+                let id = id.unwrap_or_else(|| ContactId::from_uuid(Uuid::now_v7()));
+                Write::contact(id, None, data)
+            })
+            .collect();
+        self.prepare_write(scope, &writes, origin).await
+    }
+
     /// Creates many contacts in one transaction (all or none): ids given or fresh UUID v7s.
     pub async fn create_contacts(
         &self,
@@ -101,14 +119,7 @@ impl Store {
         items: &[(Option<ContactId>, ContactData)],
         origin: Origin,
     ) -> StoreResult<Vec<Contact>> {
-        let scope: Scope = scope.into();
-        let ids: Vec<ContactId> = items
-            .iter()
-            .map(|(id, _)| id.unwrap_or_else(|| ContactId::from_uuid(Uuid::now_v7())))
-            .collect();
-        let writes: Vec<Write<'_>> =
-            ids.iter().zip(items).map(|(id, (_, data))| Write::contact(*id, None, data)).collect();
-        let written = self.write(scope, &writes, origin).await?;
+        let written = self.prepare_create_contacts(scope, items, origin).await?.commit().await?;
         Ok(written
             .into_iter()
             .zip(items)

@@ -583,13 +583,7 @@ async fn flush(
     if batch.items.is_empty() {
         return Ok(());
     }
-    let writes: Vec<store::Write<'_>> = batch
-        .items
-        .iter()
-        .map(|(id, data)| store::Write::contact(id.unwrap_or_else(fresh_id), None, data))
-        .collect();
-    let prepared = store.prepare_write(account, &writes, origin).await?;
-    drop(writes);
+    let prepared = store.prepare_create_contacts(account, &batch.items, origin).await?;
     settle(store, account, origin, in_flight, index, report).await?;
     // Rows that repeat one of these from now on find it in the book, not in the batch.
     for (slot, _) in &batch.meta {
