@@ -9,6 +9,7 @@
 // `src/shared` is compiled once per database on purpose (see above).
 #![allow(clippy::duplicate_mod)]
 
+mod migrations;
 mod postgres;
 mod sqlite;
 

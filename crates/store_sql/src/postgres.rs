@@ -14,7 +14,7 @@ pub(crate) type B = PostgresBackend;
 mod shared;
 
 /// The migrations this build applies (at every start).
-pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+pub(crate) use crate::migrations::POSTGRES_MIGRATOR as MIGRATOR;
 
 pub struct PostgresBackend {
     pool: PgPool,

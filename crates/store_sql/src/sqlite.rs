@@ -16,7 +16,7 @@ pub(crate) type B = SqliteBackend;
 mod shared;
 
 /// The migrations this build applies (at every start).
-pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+pub(crate) use crate::migrations::SQLITE_MIGRATOR as MIGRATOR;
 
 pub struct SqliteBackend {
     pool: SqlitePool,
