@@ -11,6 +11,6 @@ WBG="$(wasm_bindgen_version)"
 if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | awk '{print $2}')" != "$WBG" ]; then
   say "Installing wasm-bindgen-cli $WBG (a few minutes, once)"
   CARGO_TARGET_DIR="$ROLO_CACHE/target-tools" CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-    cargo install -q wasm-bindgen-cli --version "$WBG" --root "$TOOLS" --force
+    cargo install -q wasm-bindgen-cli --version "$WBG" --bin wasm-bindgen --root "$TOOLS" --force
   rm -rf "$ROLO_CACHE/target-tools"
 fi
