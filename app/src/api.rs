@@ -32,7 +32,7 @@ fn parse_id(raw: &str) -> Result<domain::ContactId, AppError> {
 }
 
 /// Who is signed in (`None` when nobody is).
-#[server(prefix = "/rpc", endpoint = "whoami")]
+#[server(prefix = "/rpc", endpoint = "whoami", output = crate::wire::TextJson)]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     match enrolling_account().await {
         Ok(a) => {
@@ -69,7 +69,7 @@ pub enum LoginStep {
 
 /// Signs in: counts the attempt (before the password is checked), checks the password
 /// (argon2id), then starts a session, or asks for the second factor.
-#[server(prefix = "/rpc", endpoint = "login")]
+#[server(prefix = "/rpc", endpoint = "login", output = crate::wire::TextJson)]
 pub async fn login(username: String, password: String) -> Result<LoginStep, AppError> {
     let state = state()?;
     let user = domain::Username::parse(&username).map_err(|_| AppError::BadLogin)?;
@@ -100,7 +100,7 @@ pub async fn login(username: String, password: String) -> Result<LoginStep, AppE
 }
 
 /// The second step of a sign-in: a code from the authenticator app, or a recovery code.
-#[server(prefix = "/rpc", endpoint = "login_code")]
+#[server(prefix = "/rpc", endpoint = "login_code", output = crate::wire::TextJson)]
 pub async fn login_code(code: String) -> Result<(), AppError> {
     let state = state()?;
     let token = pending_token().ok_or(AppError::NotSignedIn)?;
@@ -149,7 +149,7 @@ async fn start_session(state: &AppState, account: &domain::AccountInfo) -> Resul
 }
 
 /// Signs out: ends the session on the server and clears the cookie.
-#[server(prefix = "/rpc", endpoint = "logout")]
+#[server(prefix = "/rpc", endpoint = "logout", output = crate::wire::TextJson)]
 pub async fn logout() -> Result<(), AppError> {
     let state = state()?;
     if let Some(token) = session_token() {
@@ -161,7 +161,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The signed-in account's contacts, sorted by name.
-#[server(prefix = "/rpc", endpoint = "list_contacts")]
+#[server(prefix = "/rpc", endpoint = "list_contacts", output = crate::wire::TextJson)]
 pub async fn list_contacts() -> Result<Vec<ContactSummary>, AppError> {
     let (_, book) = current_book().await?;
     let contacts = state()?.store.list_contacts(book).await.map_err(store_error)?;
@@ -169,7 +169,7 @@ pub async fn list_contacts() -> Result<Vec<ContactSummary>, AppError> {
 }
 
 /// One contact of the signed-in account.
-#[server(prefix = "/rpc", endpoint = "get_contact")]
+#[server(prefix = "/rpc", endpoint = "get_contact", output = crate::wire::TextJson)]
 pub async fn get_contact(id: String) -> Result<Contact, AppError> {
     let (_, book) = current_book().await?;
     state()?.store.get_contact(book, parse_id(&id)?).await.map_err(store_error)
@@ -177,7 +177,7 @@ pub async fn get_contact(id: String) -> Result<Contact, AppError> {
 
 /// Creates (no `id`) or updates (`id` and the `revision` the form was opened at) a contact,
 /// then sends the browser to it.
-#[server(prefix = "/rpc", endpoint = "save_contact")]
+#[server(prefix = "/rpc", endpoint = "save_contact", output = crate::wire::TextJson)]
 pub async fn save_contact(
     id: Option<String>,
     revision: Option<i64>,
@@ -216,7 +216,7 @@ pub async fn save_contact(
 }
 
 /// Deletes a contact (a tombstone stays for device sync), then returns to the list.
-#[server(prefix = "/rpc", endpoint = "delete_contact")]
+#[server(prefix = "/rpc", endpoint = "delete_contact", output = crate::wire::TextJson)]
 pub async fn delete_contact(id: String, revision: i64) -> Result<(), AppError> {
     let (_, book) = current_book().await?;
     state()?
@@ -241,14 +241,14 @@ fn parse_device_id(raw: &str) -> Result<domain::DeviceId, AppError> {
 }
 
 /// The signed-in account's devices.
-#[server(prefix = "/rpc", endpoint = "list_devices")]
+#[server(prefix = "/rpc", endpoint = "list_devices", output = crate::wire::TextJson)]
 pub async fn list_devices() -> Result<Vec<domain::DeviceInfo>, AppError> {
     let account = current_account().await?;
     state()?.store.devices(account.id).await.map_err(store_error)
 }
 
 /// Registers a device and returns its token (shown once; stored only hashed).
-#[server(prefix = "/rpc", endpoint = "create_device")]
+#[server(prefix = "/rpc", endpoint = "create_device", output = crate::wire::TextJson)]
 pub async fn create_device(name: String, kind: String) -> Result<NewDevice, AppError> {
     let account = current_account().await?;
     let kind = domain::DeviceKind::parse(&kind)
@@ -258,7 +258,7 @@ pub async fn create_device(name: String, kind: String) -> Result<NewDevice, AppE
     Ok(NewDevice { device, token })
 }
 
-#[server(prefix = "/rpc", endpoint = "rename_device")]
+#[server(prefix = "/rpc", endpoint = "rename_device", output = crate::wire::TextJson)]
 pub async fn rename_device(id: String, name: String) -> Result<(), AppError> {
     let account = current_account().await?;
     state()?
@@ -269,7 +269,7 @@ pub async fn rename_device(id: String, name: String) -> Result<(), AppError> {
 }
 
 /// Revokes a device: its token stops working at once.
-#[server(prefix = "/rpc", endpoint = "revoke_device")]
+#[server(prefix = "/rpc", endpoint = "revoke_device", output = crate::wire::TextJson)]
 pub async fn revoke_device(id: String) -> Result<(), AppError> {
     let account = current_account().await?;
     state()?.store.revoke_device(account.id, parse_device_id(&id)?).await.map_err(store_error)
@@ -278,7 +278,7 @@ pub async fn revoke_device(id: String) -> Result<(), AppError> {
 /// Registers this browser as a device of the signed-in account (kind `browser`), to send the
 /// changes made in it offline through the sync API; returns its id. It signs in with the
 /// console's session, never a token: the token made with it is not kept anywhere.
-#[server(prefix = "/rpc", endpoint = "browser_device")]
+#[server(prefix = "/rpc", endpoint = "browser_device", output = crate::wire::TextJson)]
 pub async fn browser_device() -> Result<String, AppError> {
     let account = current_account().await?;
     let (device, _token) = state()?
@@ -303,7 +303,7 @@ pub struct HistoryItem {
 }
 
 /// A contact's history, newest first, naming the device (or the console) behind each change.
-#[server(prefix = "/rpc", endpoint = "contact_history")]
+#[server(prefix = "/rpc", endpoint = "contact_history", output = crate::wire::TextJson)]
 pub async fn contact_history(id: String) -> Result<Vec<HistoryItem>, AppError> {
     let (account, book) = current_book().await?;
     let store = state()?.store;
@@ -374,19 +374,19 @@ fn parse_group_id(raw: &str) -> Result<domain::GroupId, AppError> {
 }
 
 /// The signed-in account's groups, by name.
-#[server(prefix = "/rpc", endpoint = "list_groups")]
+#[server(prefix = "/rpc", endpoint = "list_groups", output = crate::wire::TextJson)]
 pub async fn list_groups() -> Result<Vec<domain::Group>, AppError> {
     let (_, book) = current_book().await?;
     state()?.store.list_groups(book).await.map_err(store_error)
 }
 
-#[server(prefix = "/rpc", endpoint = "create_group")]
+#[server(prefix = "/rpc", endpoint = "create_group", output = crate::wire::TextJson)]
 pub async fn create_group(name: String) -> Result<domain::Group, AppError> {
     let (_, book) = current_book().await?;
     state()?.store.create_group(book, &name, domain::Origin::Console).await.map_err(store_error)
 }
 
-#[server(prefix = "/rpc", endpoint = "rename_group")]
+#[server(prefix = "/rpc", endpoint = "rename_group", output = crate::wire::TextJson)]
 pub async fn rename_group(
     id: String,
     revision: i64,
@@ -401,7 +401,7 @@ pub async fn rename_group(
 }
 
 /// Deletes a group; its contacts stay (they leave the group). Returns to all contacts.
-#[server(prefix = "/rpc", endpoint = "delete_group")]
+#[server(prefix = "/rpc", endpoint = "delete_group", output = crate::wire::TextJson)]
 pub async fn delete_group(id: String, revision: i64) -> Result<usize, AppError> {
     let (_, book) = current_book().await?;
     let n = state()?
@@ -414,7 +414,7 @@ pub async fn delete_group(id: String, revision: i64) -> Result<usize, AppError> 
 }
 
 /// Adds the selected contacts to a group (`member = true`) or removes them from it.
-#[server(prefix = "/rpc", endpoint = "set_membership")]
+#[server(prefix = "/rpc", endpoint = "set_membership", output = crate::wire::TextJson)]
 pub async fn set_membership(
     group: String,
     selection: Selection,
@@ -458,7 +458,7 @@ pub(crate) async fn resolve(
 
 /// One page of the signed-in account's contacts: searched (name with pinyin, phone in any
 /// format, email, organization, notes), filtered by group and sorted on the server.
-#[server(prefix = "/rpc", endpoint = "contact_page")]
+#[server(prefix = "/rpc", endpoint = "contact_page", output = crate::wire::TextJson)]
 pub async fn contact_page(
     q: String,
     group: Option<String>,
@@ -492,7 +492,7 @@ pub struct TrashView {
     pub items: Vec<views::TrashedContact>,
 }
 
-#[server(prefix = "/rpc", endpoint = "trash")]
+#[server(prefix = "/rpc", endpoint = "trash", output = crate::wire::TextJson)]
 pub async fn trash() -> Result<TrashView, AppError> {
     let (_, book) = current_book().await?;
     let state = state()?;
@@ -517,7 +517,7 @@ pub async fn trash() -> Result<TrashView, AppError> {
 }
 
 /// Brings contacts back from the trash; returns how many.
-#[server(prefix = "/rpc", endpoint = "restore_from_trash")]
+#[server(prefix = "/rpc", endpoint = "restore_from_trash", output = crate::wire::TextJson)]
 pub async fn restore_from_trash(ids: Vec<String>) -> Result<usize, AppError> {
     let (_, book) = current_book().await?;
     let ids = ids.iter().map(|c| parse_id(c)).collect::<Result<Vec<_>, _>>()?;
@@ -529,7 +529,7 @@ pub async fn restore_from_trash(ids: Vec<String>) -> Result<usize, AppError> {
 }
 
 /// Erases everything in the trash for good.
-#[server(prefix = "/rpc", endpoint = "empty_trash")]
+#[server(prefix = "/rpc", endpoint = "empty_trash", output = crate::wire::TextJson)]
 pub async fn empty_trash() -> Result<u64, AppError> {
     let (_, book) = current_book().await?;
     state()?.store.empty_trash(book).await.map_err(store_error)
@@ -553,7 +553,7 @@ fn undo_group(group: &str) -> Result<Option<domain::GroupId>, AppError> {
 
 /// "Undo changes": what undoing the book's (or a group's, by id; empty for the whole book)
 /// changes since `at_ms` would restore, change back and remove.
-#[server(prefix = "/rpc", endpoint = "undo_preview")]
+#[server(prefix = "/rpc", endpoint = "undo_preview", output = crate::wire::TextJson)]
 pub async fn undo_preview(at_ms: i64, group: String) -> Result<views::UndoPreview, AppError> {
     let (_, book) = current_book().await?;
     let plan = state()?
@@ -584,7 +584,7 @@ pub async fn undo_preview(at_ms: i64, group: String) -> Result<views::UndoPrevie
 
 /// Applies a previewed undo: `expected` is every contact of the preview as `id:revision`; if
 /// any moved since, nothing is written and the error says to preview again.
-#[server(prefix = "/rpc", endpoint = "undo_apply")]
+#[server(prefix = "/rpc", endpoint = "undo_apply", output = crate::wire::TextJson)]
 pub async fn undo_apply(
     at_ms: i64,
     group: String,
@@ -616,14 +616,14 @@ pub async fn undo_apply(
 }
 
 /// Sets of contacts that may be the same person.
-#[server(prefix = "/rpc", endpoint = "duplicates")]
+#[server(prefix = "/rpc", endpoint = "duplicates", output = crate::wire::TextJson)]
 pub async fn duplicates() -> Result<Vec<views::DuplicateSet>, AppError> {
     let (_, book) = current_book().await?;
     state()?.directory.duplicates(book).await.map_err(store_error)
 }
 
 /// The full contacts of a possible-duplicate set, for the merge dialog.
-#[server(prefix = "/rpc", endpoint = "contacts_by_ids")]
+#[server(prefix = "/rpc", endpoint = "contacts_by_ids", output = crate::wire::TextJson)]
 pub async fn contacts_by_ids(ids: Vec<String>) -> Result<Vec<Contact>, AppError> {
     let (_, book) = current_book().await?;
     if ids.len() > 50 {
@@ -640,7 +640,7 @@ pub async fn contacts_by_ids(ids: Vec<String>) -> Result<Vec<Contact>, AppError>
 /// Merges contacts into the first: the picked value of each field, every phone, email,
 /// address, other field and group of all of them. The others go to the trash. Each contact
 /// must still be at the revision the dialog showed.
-#[server(prefix = "/rpc", endpoint = "merge_contacts", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/rpc", endpoint = "merge_contacts", input = leptos::server_fn::codec::Json, output = crate::wire::TextJson)]
 pub async fn merge_contacts(
     ids: Vec<String>,
     revisions: Vec<i64>,
@@ -676,7 +676,7 @@ pub async fn merge_contacts(
 }
 
 /// Remembers the console language in the account and in the browser's cookie.
-#[server(prefix = "/rpc", endpoint = "set_language")]
+#[server(prefix = "/rpc", endpoint = "set_language", output = crate::wire::TextJson)]
 pub async fn set_language(lang: String) -> Result<(), AppError> {
     let lang = crate::i18n::Lang::parse(&lang)
         .ok_or_else(|| AppError::BadRequest("Unknown language.".into()))?;
@@ -709,7 +709,7 @@ fn field_error(field: &str, message: impl Into<String>) -> AppError {
 
 /// Changes the signed-in account's password (the current one is checked); other sessions end,
 /// this one is renewed.
-#[server(prefix = "/rpc", endpoint = "change_password")]
+#[server(prefix = "/rpc", endpoint = "change_password", output = crate::wire::TextJson)]
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
     let account = current_account().await?;
     let state = state()?;
@@ -731,7 +731,7 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
 }
 
 /// The signed-in account's sessions.
-#[server(prefix = "/rpc", endpoint = "my_sessions")]
+#[server(prefix = "/rpc", endpoint = "my_sessions", output = crate::wire::TextJson)]
 pub async fn my_sessions() -> Result<Vec<views::SessionInfo>, AppError> {
     let account = current_account().await?;
     let sessions = state()?
@@ -751,7 +751,7 @@ pub async fn my_sessions() -> Result<Vec<views::SessionInfo>, AppError> {
 }
 
 /// Signs out one of the signed-in account's sessions.
-#[server(prefix = "/rpc", endpoint = "end_session")]
+#[server(prefix = "/rpc", endpoint = "end_session", output = crate::wire::TextJson)]
 pub async fn end_session(id: String) -> Result<(), AppError> {
     let account = current_account().await?;
     state()?.store.end_session(account.id, &id).await.map_err(store_error)
@@ -775,7 +775,7 @@ pub struct EnrolmentView {
     pub qr: String,
 }
 
-#[server(prefix = "/rpc", endpoint = "second_factor")]
+#[server(prefix = "/rpc", endpoint = "second_factor", output = crate::wire::TextJson)]
 pub async fn second_factor() -> Result<SecondFactorView, AppError> {
     let account = enrolling_account().await?;
     let store = state()?.store;
@@ -793,7 +793,7 @@ pub async fn second_factor() -> Result<SecondFactorView, AppError> {
 }
 
 /// Starts setting up two-step sign-in: a new secret, shown as a QR code.
-#[server(prefix = "/rpc", endpoint = "begin_second_factor")]
+#[server(prefix = "/rpc", endpoint = "begin_second_factor", output = crate::wire::TextJson)]
 pub async fn begin_second_factor() -> Result<EnrolmentView, AppError> {
     let account = enrolling_account().await?;
     let e = state()?.store.begin_second_factor(account.id).await.map_err(store_error)?;
@@ -801,7 +801,7 @@ pub async fn begin_second_factor() -> Result<EnrolmentView, AppError> {
 }
 
 /// Confirms the set-up with a code from the app; returns the recovery codes (shown once).
-#[server(prefix = "/rpc", endpoint = "confirm_second_factor")]
+#[server(prefix = "/rpc", endpoint = "confirm_second_factor", output = crate::wire::TextJson)]
 pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError> {
     let account = enrolling_account().await?;
     let _attempt = begin_attempt(&account.username, store::Secret::SecondFactor).await?;
@@ -810,7 +810,7 @@ pub async fn confirm_second_factor(code: String) -> Result<Vec<String>, AppError
 
 /// Turns two-step sign-in off; the password is asked again. Refused while administrators
 /// require it.
-#[server(prefix = "/rpc", endpoint = "disable_second_factor")]
+#[server(prefix = "/rpc", endpoint = "disable_second_factor", output = crate::wire::TextJson)]
 pub async fn disable_second_factor(password: String) -> Result<(), AppError> {
     let account = current_account().await?;
     let state = state()?;
@@ -831,7 +831,7 @@ pub async fn disable_second_factor(password: String) -> Result<(), AppError> {
 }
 
 /// Turns an account's two-step sign-in off (it lost its phone and its recovery codes).
-#[server(prefix = "/rpc", endpoint = "admin_reset_second_factor")]
+#[server(prefix = "/rpc", endpoint = "admin_reset_second_factor", output = crate::wire::TextJson)]
 pub async fn admin_reset_second_factor(id: String) -> Result<(), AppError> {
     let me = admin().await?;
     let id = parse_account_id(&id)?;
@@ -841,7 +841,7 @@ pub async fn admin_reset_second_factor(id: String) -> Result<(), AppError> {
 }
 
 /// Requires (or stops requiring) two-step sign-in for every account.
-#[server(prefix = "/rpc", endpoint = "admin_require_second_factor")]
+#[server(prefix = "/rpc", endpoint = "admin_require_second_factor", output = crate::wire::TextJson)]
 pub async fn admin_require_second_factor(required: bool) -> Result<(), AppError> {
     let me = admin().await?;
     let store = state()?.store;
@@ -862,7 +862,7 @@ pub async fn admin_require_second_factor(required: bool) -> Result<(), AppError>
 }
 
 /// Every account with its figures (administrators only; never the contacts).
-#[server(prefix = "/rpc", endpoint = "admin_accounts")]
+#[server(prefix = "/rpc", endpoint = "admin_accounts", output = crate::wire::TextJson)]
 pub async fn admin_accounts() -> Result<Vec<views::AccountOverview>, AppError> {
     admin().await?;
     let list = state()?.store.account_overview().await.map_err(store_error)?;
@@ -877,7 +877,7 @@ pub async fn admin_accounts() -> Result<Vec<views::AccountOverview>, AppError> {
         .collect())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_create_account")]
+#[server(prefix = "/rpc", endpoint = "admin_create_account", output = crate::wire::TextJson)]
 pub async fn admin_create_account(
     username: String,
     password: String,
@@ -899,7 +899,7 @@ fn parse_account_id(raw: &str) -> Result<domain::AccountId, AppError> {
 }
 
 /// Disables or enables an account (not one's own).
-#[server(prefix = "/rpc", endpoint = "admin_set_disabled")]
+#[server(prefix = "/rpc", endpoint = "admin_set_disabled", output = crate::wire::TextJson)]
 pub async fn admin_set_disabled(id: String, disabled: bool) -> Result<(), AppError> {
     let me = admin().await?;
     let id = parse_account_id(&id)?;
@@ -910,14 +910,14 @@ pub async fn admin_set_disabled(id: String, disabled: bool) -> Result<(), AppErr
 }
 
 /// Sets a new password for an account (its sessions end).
-#[server(prefix = "/rpc", endpoint = "admin_reset_password")]
+#[server(prefix = "/rpc", endpoint = "admin_reset_password", output = crate::wire::TextJson)]
 pub async fn admin_reset_password(id: String, password: String) -> Result<(), AppError> {
     admin().await?;
     state()?.store.set_password(parse_account_id(&id)?, &password).await.map_err(store_error)
 }
 
 /// Makes an account an administrator or not (not one's own).
-#[server(prefix = "/rpc", endpoint = "admin_set_admin")]
+#[server(prefix = "/rpc", endpoint = "admin_set_admin", output = crate::wire::TextJson)]
 pub async fn admin_set_admin(id: String, is_admin: bool) -> Result<(), AppError> {
     let me = admin().await?;
     let id = parse_account_id(&id)?;
@@ -929,7 +929,7 @@ pub async fn admin_set_admin(id: String, is_admin: bool) -> Result<(), AppError>
 
 /// Moves the selected contacts to the trash (each leaves a tombstone for sync); returns the
 /// ids deleted (for Undo).
-#[server(prefix = "/rpc", endpoint = "delete_contacts")]
+#[server(prefix = "/rpc", endpoint = "delete_contacts", output = crate::wire::TextJson)]
 pub async fn delete_contacts(selection: Selection) -> Result<Vec<String>, AppError> {
     let (_, book) = current_book().await?;
     let ids = resolve(book, &selection).await?;
@@ -942,7 +942,7 @@ pub async fn delete_contacts(selection: Selection) -> Result<Vec<String>, AppErr
 }
 
 /// Restores an old revision of a contact as a new revision (nothing of the history is lost).
-#[server(prefix = "/rpc", endpoint = "restore_revision")]
+#[server(prefix = "/rpc", endpoint = "restore_revision", output = crate::wire::TextJson)]
 pub async fn restore_revision(id: String, revision: i64) -> Result<(), AppError> {
     let (_, book) = current_book().await?;
     let store = state()?.store;

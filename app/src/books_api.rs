@@ -30,7 +30,7 @@ async fn open(id: &str) -> Result<(domain::AccountInfo, store::Scope), AppError>
     Ok((account, scope))
 }
 
-#[server(prefix = "/rpc", endpoint = "my_books")]
+#[server(prefix = "/rpc", endpoint = "my_books", output = crate::wire::TextJson)]
 pub async fn my_books() -> Result<Books, AppError> {
     let (account, scope) = current_book().await?;
     let store = state()?.store;
@@ -43,27 +43,27 @@ pub async fn my_books() -> Result<Books, AppError> {
 }
 
 /// Shows book `id` in the console from now on.
-#[server(prefix = "/rpc", endpoint = "switch_book")]
+#[server(prefix = "/rpc", endpoint = "switch_book", output = crate::wire::TextJson)]
 pub async fn switch_book(id: String) -> Result<(), AppError> {
     let (_, scope) = open(&id).await?;
     set_book_cookie(scope.book());
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "create_book")]
+#[server(prefix = "/rpc", endpoint = "create_book", output = crate::wire::TextJson)]
 pub async fn create_book(name: String, description: String) -> Result<BookInfo, AppError> {
     let account = current_account().await?;
     state()?.store.create_book(account.id, &name, &description).await.map_err(store_error)
 }
 
 /// A company directory (admins).
-#[server(prefix = "/rpc", endpoint = "create_directory")]
+#[server(prefix = "/rpc", endpoint = "create_directory", output = crate::wire::TextJson)]
 pub async fn create_directory(name: String, description: String) -> Result<BookInfo, AppError> {
     let admin = crate::api::admin().await?;
     state()?.store.create_directory(admin.id, &name, &description).await.map_err(store_error)
 }
 
-#[server(prefix = "/rpc", endpoint = "update_book")]
+#[server(prefix = "/rpc", endpoint = "update_book", output = crate::wire::TextJson)]
 pub async fn update_book(
     id: String,
     name: String,
@@ -74,26 +74,26 @@ pub async fn update_book(
 }
 
 /// Puts a book in the trash (its owner).
-#[server(prefix = "/rpc", endpoint = "delete_book")]
+#[server(prefix = "/rpc", endpoint = "delete_book", output = crate::wire::TextJson)]
 pub async fn delete_book(id: String) -> Result<(), AppError> {
     let (_, scope) = open(&id).await?;
     state()?.store.delete_book(scope).await.map_err(store_error)
 }
 
-#[server(prefix = "/rpc", endpoint = "trashed_books")]
+#[server(prefix = "/rpc", endpoint = "trashed_books", output = crate::wire::TextJson)]
 pub async fn trashed_books() -> Result<Vec<BookInfo>, AppError> {
     let account = current_account().await?;
     state()?.store.trashed_books(account.id).await.map_err(store_error)
 }
 
-#[server(prefix = "/rpc", endpoint = "restore_book")]
+#[server(prefix = "/rpc", endpoint = "restore_book", output = crate::wire::TextJson)]
 pub async fn restore_book(id: String) -> Result<(), AppError> {
     let account = current_account().await?;
     state()?.store.restore_book(account.id, parse_book(&id)?).await.map_err(store_error)
 }
 
 /// Who a book is shared with (its owner).
-#[server(prefix = "/rpc", endpoint = "book_shares")]
+#[server(prefix = "/rpc", endpoint = "book_shares", output = crate::wire::TextJson)]
 pub async fn book_shares(id: String) -> Result<Vec<ShareInfo>, AppError> {
     let (_, scope) = open(&id).await?;
     state()?.store.shares(scope).await.map_err(store_error)
@@ -101,7 +101,7 @@ pub async fn book_shares(id: String) -> Result<Vec<ShareInfo>, AppError> {
 
 /// Who each of the account's own books is shared with (book id, shares): the Address books
 /// page reads them all at once.
-#[server(prefix = "/rpc", endpoint = "my_book_shares")]
+#[server(prefix = "/rpc", endpoint = "my_book_shares", output = crate::wire::TextJson)]
 pub async fn my_book_shares() -> Result<Vec<(String, Vec<ShareInfo>)>, AppError> {
     let account = current_account().await?;
     let store = state()?.store;
@@ -116,7 +116,7 @@ pub async fn my_book_shares() -> Result<Vec<(String, Vec<ShareInfo>)>, AppError>
 }
 
 /// The teams a book can be shared with: their ids and names.
-#[server(prefix = "/rpc", endpoint = "share_teams")]
+#[server(prefix = "/rpc", endpoint = "share_teams", output = crate::wire::TextJson)]
 pub async fn share_teams() -> Result<Vec<(String, String)>, AppError> {
     current_account().await?;
     let teams = state()?.store.teams().await.map_err(store_error)?;
@@ -125,7 +125,7 @@ pub async fn share_teams() -> Result<Vec<(String, String)>, AppError> {
 
 /// Shares a book (or changes a share): `with` is `account`, `team` or `everyone`; `name` the
 /// username or the team's id; `access` `read` or `write`.
-#[server(prefix = "/rpc", endpoint = "share_book")]
+#[server(prefix = "/rpc", endpoint = "share_book", output = crate::wire::TextJson)]
 pub async fn share_book(
     id: String,
     with: String,
@@ -180,7 +180,7 @@ async fn grantee(
 }
 
 /// Withdraws a share: `with` as for `share_book`, `grantee` the account's or team's id.
-#[server(prefix = "/rpc", endpoint = "unshare_book")]
+#[server(prefix = "/rpc", endpoint = "unshare_book", output = crate::wire::TextJson)]
 pub async fn unshare_book(id: String, with: String, grantee: String) -> Result<(), AppError> {
     let (_, scope) = open(&id).await?;
     let g = match with.as_str() {
@@ -197,20 +197,20 @@ pub async fn unshare_book(id: String, with: String, grantee: String) -> Result<(
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_teams")]
+#[server(prefix = "/rpc", endpoint = "admin_teams", output = crate::wire::TextJson)]
 pub async fn admin_teams() -> Result<Vec<TeamInfo>, AppError> {
     crate::api::admin().await?;
     state()?.store.teams().await.map_err(store_error)
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_create_team")]
+#[server(prefix = "/rpc", endpoint = "admin_create_team", output = crate::wire::TextJson)]
 pub async fn admin_create_team(name: String) -> Result<(), AppError> {
     crate::api::admin().await?;
     state()?.store.create_team(&name).await.map_err(store_error)?;
     Ok(())
 }
 
-#[server(prefix = "/rpc", endpoint = "admin_delete_team")]
+#[server(prefix = "/rpc", endpoint = "admin_delete_team", output = crate::wire::TextJson)]
 pub async fn admin_delete_team(id: String) -> Result<(), AppError> {
     crate::api::admin().await?;
     let id = domain::TeamId::parse(&id).map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -218,7 +218,7 @@ pub async fn admin_delete_team(id: String) -> Result<(), AppError> {
 }
 
 /// Adds (`member` set) or removes an account by username.
-#[server(prefix = "/rpc", endpoint = "admin_team_member")]
+#[server(prefix = "/rpc", endpoint = "admin_team_member", output = crate::wire::TextJson)]
 pub async fn admin_team_member(
     team: String,
     username: String,
@@ -236,7 +236,7 @@ pub async fn admin_team_member(
 
 /// Copies (or, with `remove`, moves) the selected contacts of the book shown into book `to`;
 /// returns how many.
-#[server(prefix = "/rpc", endpoint = "copy_to_book")]
+#[server(prefix = "/rpc", endpoint = "copy_to_book", output = crate::wire::TextJson)]
 pub async fn copy_to_book(
     selection: crate::api::Selection,
     to: String,

@@ -11,6 +11,7 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod transfer;
+pub mod wire;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
