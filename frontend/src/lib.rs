@@ -6,6 +6,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]
 pub fn hydrate() {
+    // Panic messages reach the browser's console where the WASM is built with a message-keeping
+    // panic strategy (a rustup wasm32 target); scripts/build.sh's own build stops at a panic
+    // without formatting one, and this hook is then never called.
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
 }
