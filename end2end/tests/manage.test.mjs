@@ -10,10 +10,10 @@ import { useRolo, signIn, hydrated, assertNoErrors } from './harness.mjs';
 
 const env = useRolo([['carol', 'carol-password-1'], ['dave', 'dave-password-12']]);
 
-function importCsv(account, rows, extra = []) {
+function importCsv(account, rows, extra = [], header = 'Name,Phone,Email,Organization') {
   const dir = mkdtempSync(path.join(tmpdir(), 'rolo-csv-'));
   const file = path.join(dir, 'book.csv');
-  writeFileSync(file, ['Name,Phone,Email,Organization', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  writeFileSync(file, [header, ...rows.map((r) => r.join(','))].join('\n') + '\n');
   env.rolo.cli(['import', '--account', account, ...extra, file]);
 }
 
@@ -129,10 +129,10 @@ test('bulk delete with Undo, restore from the trash, empty the trash', async () 
 
 test('possible duplicates are merged field by field without losing a phone or email', async () => {
   importCsv('dave', [
-    ['Wei Zhang', '+86 138 0013 8000', 'wei@example.cn', ''],
-    ['张伟', '13800138000', 'zw@example.org', '华为'],
-    ['Someone Else', '555 0199', 'else@example.org', ''],
-  ], ['--duplicates', 'create']);
+    ['Wei Zhang', '+86 138 0013 8000', 'wei@example.cn', '', '2001-06-02'],
+    ['张伟', '13800138000', 'zw@example.org', '华为', '2003-09-14'],
+    ['Someone Else', '555 0199', 'else@example.org', '', ''],
+  ], ['--duplicates', 'create'], 'Name,Phone,Email,Organization,Anniversary');
   const page = await (await env.browser.newContext()).newPage();
   await signIn(page, env.rolo.url, 'dave', 'dave-password-12');
   await page.getByText('3 contacts').waitFor();
@@ -145,12 +145,18 @@ test('possible duplicates are merged field by field without losing a phone or em
   await set.getByRole('button', { name: /Merge/ }).click();
   const dialog = page.getByRole('dialog', { name: 'Merge contacts' });
   await dialog.getByRole('group', { name: 'Display name' }).getByLabel('张伟').check();
+  // The anniversary is asked too (the first contact's by default).
+  const anniversary = dialog.getByRole('group', { name: 'Anniversary' });
+  assert.ok(await anniversary.getByLabel('2001-06-02').isChecked());
+  await anniversary.getByLabel('2003-09-14').check();
   await dialog.getByText('wei@example.cn, zw@example.org').waitFor();
   await dialog.getByRole('button', { name: 'Merge', exact: true }).click();
   await page.getByRole('heading', { name: '张伟' }).waitFor();
   await page.getByRole('link', { name: 'wei@example.cn' }).waitFor();
   await page.getByRole('link', { name: 'zw@example.org' }).waitFor();
   await page.getByText('华为').waitFor();
+  await page.getByText('14 September 2003').waitFor();
+  assert.equal(await page.getByText('2 June 2001').count(), 0);
   await page.goto(`${env.rolo.url}/`);
   await page.getByText('2 contacts').waitFor();
   await page.goto(`${env.rolo.url}/duplicates`);

@@ -24,6 +24,7 @@ fn field_label(lang: Lang, f: &str) -> &'static str {
             "organization" => "Organization",
             "title" => "Title",
             "birthday" => "Birthday",
+            "anniversary" => "Anniversary",
             "notes" => "Notes",
             _ => "Other fields",
         },

@@ -1,14 +1,14 @@
 //! Merging contacts that are the same person. The user picks, field by field, whose value to
 //! keep; lists (phones, emails, addresses, websites, instant messaging, related people, other
 //! fields, groups) are always united, so a merge never loses a phone number or an email address;
-//! the anniversary is the first contact's, or the first one's that has one.
+//! the photo is the first contact's, or the first one's that has one.
 
 use serde::{Deserialize, Serialize};
 
 use crate::ContactData;
 
 /// The single-valued fields a merge asks about.
-pub const MERGE_FIELDS: [&str; 8] = [
+pub const MERGE_FIELDS: [&str; 9] = [
     "display_name",
     "family_name",
     "given_name",
@@ -16,6 +16,7 @@ pub const MERGE_FIELDS: [&str; 8] = [
     "organization",
     "title",
     "birthday",
+    "anniversary",
     "notes",
 ];
 
@@ -33,6 +34,7 @@ fn field(d: &ContactData, name: &str) -> String {
         "organization" => d.organization.clone(),
         "title" => d.title.clone(),
         "birthday" => d.birthday.map(|b| b.to_string()).unwrap_or_default(),
+        "anniversary" => d.anniversary.map(|b| b.to_string()).unwrap_or_default(),
         "notes" => d.notes.clone(),
         _ => String::new(),
     }
@@ -49,14 +51,11 @@ pub fn merge(contacts: &[ContactData], picks: &MergePicks) -> ContactData {
         return ContactData::default();
     };
     let mut out = first.clone();
+    let picked = |name: &str| {
+        picks.0.iter().find(|(f, _)| f == name).map(|(_, i)| *i).filter(|i| *i < contacts.len())
+    };
     for name in MERGE_FIELDS {
-        let picked = picks
-            .0
-            .iter()
-            .find(|(f, _)| f == name)
-            .map(|(_, i)| *i)
-            .filter(|i| *i < contacts.len());
-        let from = match picked {
+        let from = match picked(name) {
             Some(i) => &contacts[i],
             None => contacts.iter().find(|c| !field(c, name).is_empty()).unwrap_or(first),
         };
@@ -82,6 +81,11 @@ pub fn merge(contacts: &[ContactData], picks: &MergePicks) -> ContactData {
     out.groups.clear();
     for c in contacts {
         out.unite_lists(c);
+    }
+    // The anniversary: the first one there is (uniting fills an empty one from the others), or
+    // the picked contact's, even when it has none.
+    if let Some(i) = picked("anniversary") {
+        out.anniversary = contacts[i].anniversary;
     }
     if out.display_name.is_empty() {
         out.display_name = contacts
@@ -142,5 +146,24 @@ mod tests {
             &MergePicks(vec![("organization".into(), 9)]),
         );
         assert_eq!(merged.organization, "X");
+    }
+
+    #[test]
+    fn the_anniversary_is_picked_like_the_birthday() {
+        let mut a = c("Ann Lee", "", &["+1 555 0100"], &[]);
+        let mut b = c("Ann Lee", "", &["+1 555 0101"], &[]);
+        let day = |y, m, d| crate::Birthday::parse(&format!("{y:04}-{m:02}-{d:02}")).unwrap();
+        a.anniversary = Some(day(2001, 6, 2));
+        b.anniversary = Some(day(2003, 9, 14));
+        let both = [a.clone(), b.clone()];
+        assert_eq!(field_values(&both, "anniversary"), vec!["2001-06-02", "2003-09-14"]);
+        let picks = |i| MergePicks(vec![("anniversary".to_owned(), i)]);
+        assert_eq!(merge(&both, &picks(1)).anniversary, b.anniversary);
+        assert_eq!(merge(&both, &MergePicks::default()).anniversary, a.anniversary);
+        // Only the second has one: kept when nothing is picked, dropped when the empty one is.
+        a.anniversary = None;
+        let one = [a, b.clone()];
+        assert_eq!(merge(&one, &MergePicks::default()).anniversary, b.anniversary);
+        assert_eq!(merge(&one, &picks(0)).anniversary, None);
     }
 }
