@@ -1,5 +1,6 @@
 //! The signed-in account's own page (password, sessions) and the administrators' page.
 
+use super::waiting;
 use crate::i18n::t;
 use crate::offline::OfflineSwitch;
 use crate::PageTitle;
@@ -60,7 +61,7 @@ fn SecondFactorSection() -> impl IntoView {
         <section class="card narrow" id="two-step" aria-labelledby="two-step-title">
             <h2 id="two-step-title">{t("Two-step sign-in")}</h2>
             <Suspense fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
-                {move || Suspend::new(async move {
+                {move || waiting(async move {
                     let s = match status.await {
                         Ok(s) => s,
                         Err(e) => return Either::Right(view! { <p class="error" role="alert">{e.to_string()}</p> }),
@@ -155,7 +156,7 @@ pub fn AccountPage() -> impl IntoView {
         <section class="card" aria-labelledby="sessions-title">
             <h2 id="sessions-title">{t("Where you are signed in")}</h2>
             <Suspense fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
-                {move || Suspend::new(async move {
+                {move || waiting(async move {
                     match sessions.await {
                         Ok(list) => Either::Left(view! {
                             <table class="contacts">
@@ -251,7 +252,7 @@ pub fn AdminPage() -> impl IntoView {
             <button type="submit" class="primary">{t("Create account")}</button>
         </ActionForm>
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 policy.await.ok().map(|p| {
                     let next = (!p.required).to_string();
                     view! {
@@ -275,7 +276,7 @@ pub fn AdminPage() -> impl IntoView {
         <p class="error" role="alert">{action_error}</p>
         <p role="status" class="meta">{reset_done}</p>
         <Suspense fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 match accounts.await {
                     Ok(list) => Either::Left(view! {
                         <table class="contacts accounts">

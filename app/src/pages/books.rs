@@ -2,6 +2,7 @@
 //! or everyone (read-only or read and write) and withdraw a share, delete it to the trash and
 //! bring it back; administrators also make company directories and manage teams.
 
+use super::waiting;
 use domain::{Access, BookInfo, BookKind, Grantee, ShareInfo, TeamInfo};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -123,7 +124,7 @@ pub fn BooksPage() -> impl IntoView {
             <button type="submit" class="primary">{t("Create address book")}</button>
         </ActionForm>
         <Transition fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 let found = books.await;
                 let shares = shares.await.unwrap_or_default();
                 let teams = teams.await.unwrap_or_default();
@@ -145,7 +146,7 @@ pub fn BooksPage() -> impl IntoView {
             })}
         </Transition>
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 let list = trashed.await.unwrap_or_default();
                 (!list.is_empty()).then(|| view! {
                     <section class="card" aria-labelledby="trashed-books">
@@ -166,7 +167,7 @@ pub fn BooksPage() -> impl IntoView {
             })}
         </Suspense>
         <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 let admin = matches!(me.await, Ok(Some(m)) if m.is_admin);
                 let team_list = admin_team_list.await.unwrap_or_default();
                 admin.then(|| view! {
@@ -426,7 +427,7 @@ pub fn copy_to_book_control(chosen: crate::api::Selection) -> impl IntoView {
     };
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 let Ok(b) = books.await else { return None };
                 let current = b.current.id;
                 let targets: Vec<BookInfo> =

@@ -1,6 +1,7 @@
 //! Devices: register a phone, tablet or PC for sync (its token is shown once), see when each
 //! synced last, rename, revoke.
 
+use super::waiting;
 use crate::i18n::t;
 use crate::PageTitle;
 use chrono::{DateTime, Utc};
@@ -82,7 +83,7 @@ pub fn DevicesPage() -> impl IntoView {
         </ActionForm>
         {new_token}
         <Suspense fallback=|| view! { <p class="loading">{t("Loading…")}</p> }>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 match devices.await {
                     Ok(list) if list.is_empty() => Either::Left(view! { <p class="empty">{t("No devices yet.")}</p> }.into_any()),
                     Ok(list) => Either::Left(view! {

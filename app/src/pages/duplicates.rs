@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use views::DuplicateSet;
 
-use super::{error_view, loading};
+use super::{error_view, loading, waiting};
 use crate::api::{contacts_by_ids, duplicates, merge_contacts};
 use crate::i18n::{lang, tr, Lang};
 
@@ -40,7 +40,7 @@ pub fn DuplicatesPage() -> impl IntoView {
         <PageTitle text=format!("{} · Rolo", tr(lang, "Possible duplicates"))/>
         <div class="toolbar"><h1>{tr(lang, "Possible duplicates")}</h1></div>
         <Transition fallback=loading>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 match sets.await {
                     Ok(sets) if sets.is_empty() => Either::Left(Either::Left(view! { <p class="empty">{tr(lang, "No possible duplicates.")}</p> })),
                     Ok(sets) => Either::Left(Either::Right(view! {
@@ -112,7 +112,7 @@ fn MergeDialog(ids: Vec<String>, merging: RwSignal<Option<Vec<String>>>) -> impl
                 <h2 id="merge-title">{tr(lang, "Merge contacts")}</h2>
                 <p>{tr(lang, "Pick the value to keep for each field. Every phone number and email address of all of them is kept.")}</p>
                 <Suspense fallback=loading>
-                    {move || Suspend::new(async move {
+                    {move || waiting(async move {
                         let cs = match contacts.await {
                             Ok(cs) => cs,
                             Err(e) => return Either::Right(error_view(e)),

@@ -2,6 +2,7 @@
 //! columns, choose a group and what to do with duplicates, then import as a server-side job whose
 //! progress the page polls (the job survives a reload: its id is in the URL).
 
+use super::waiting;
 use crate::i18n::t;
 use crate::PageTitle;
 use leptos::either::Either;
@@ -151,7 +152,7 @@ fn ImportForm() -> impl IntoView {
                 <div class="field">
                     <label for="import-group">{t("Put the contacts in")}</label>
                     <Suspense fallback=|| view! { <select id="import-group" name="group" disabled=true></select> }>
-                        {move || Suspend::new(async move {
+                        {move || waiting(async move {
                             let groups = groups.await.unwrap_or_default();
                             view! {
                                 <select id="import-group" name="group" on:change=move |ev| new_group.set(event_target_value(&ev) == "new")>

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use views::ContactPage;
 
-use super::{error_view, group_header, loading, DeleteGroupForm};
+use super::{error_view, group_header, loading, waiting, DeleteGroupForm};
 use crate::api::{
     contact_page, list_groups, restore_from_trash, CreateGroup, DeleteContacts, DeleteGroup,
     RenameGroup, Selection, SetMembership, PAGE_SIZE,
@@ -238,7 +238,7 @@ pub fn ContactList() -> impl IntoView {
     };
 
     let sidebar = move || {
-        Suspend::new(async move {
+        waiting(async move {
             let (gs, p) = (groups.await, page.await);
             let (gs, p) = match (gs, p) {
                 (Ok(gs), Ok(p)) => (gs, p),
@@ -278,7 +278,7 @@ pub fn ContactList() -> impl IntoView {
 
     let group_bar = move || {
         let s = state.get();
-        Suspend::new(async move {
+        waiting(async move {
             let gs = groups.await.unwrap_or_default();
             let sel = s.group.as_deref().and_then(|g| domain::GroupId::parse(g).ok());
             sel.and_then(|id| gs.iter().find(|g| g.id == id).cloned())
@@ -287,7 +287,7 @@ pub fn ContactList() -> impl IntoView {
     };
 
     let list = move || {
-        Suspend::new(async move {
+        waiting(async move {
             let gs = groups.await.unwrap_or_default();
             let p = match page.await {
                 Ok(p) => p,
@@ -679,7 +679,7 @@ fn ContactPane(
     let lang = lang();
     view! {
         <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 let found = contact.await;
                 let groups = groups.await.unwrap_or_default();
                 match found {

@@ -40,6 +40,18 @@ fn loading() -> impl IntoView {
 
 /// The language menu: the choice is stored in this browser and in the account, then the page
 /// reloads in it.
+/// Waits for `fut` and shows its view (in place of `Suspend::new`). Every waiting view of the
+/// console is then one `Suspend<AnyView>`: the suspense machinery (subscribing, hydrating,
+/// rebuilding) is in the WASM once instead of once per view type.
+pub(crate) fn waiting<V>(
+    fut: impl std::future::Future<Output = V> + Send + 'static,
+) -> Suspend<AnyView>
+where
+    V: IntoView + 'static,
+{
+    Suspend::new(async move { fut.await.into_any() })
+}
+
 #[component]
 pub fn LanguagePicker() -> impl IntoView {
     let current = lang();
@@ -184,7 +196,7 @@ pub fn Protected() -> impl IntoView {
     }
     view! {
         <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Rolo"</span></header> }>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 match me.await {
                     // Until it sets up the second factor administrators require, an account
                     // has the Account page only.
@@ -370,7 +382,7 @@ pub fn ContactDetail() -> impl IntoView {
     );
     view! {
         <Suspense fallback=loading>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 let c = contact.await;
                 let h = history.await;
                 let g = groups.await.unwrap_or_default();
@@ -702,7 +714,7 @@ pub fn DeletePage() -> impl IntoView {
     let contact = use_contact();
     view! {
         <Suspense fallback=loading>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 match contact.await {
                     Ok(c) => Either::Left(view! {
                         <PageTitle text="Delete contact · Rolo"/>
@@ -725,7 +737,7 @@ pub fn NewContact() -> impl IntoView {
         <PageTitle text="New contact · Rolo"/>
         <h1>"New contact"</h1>
         <Suspense fallback=loading>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 let groups = groups.await.unwrap_or_default();
                 view! { <ContactForm groups/> }
             })}
@@ -739,7 +751,7 @@ pub fn EditContact() -> impl IntoView {
     let groups = Resource::new(|| (), |_| list_groups());
     view! {
         <Suspense fallback=loading>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 let found = contact.await;
                 let groups = groups.await.unwrap_or_default();
                 match found {

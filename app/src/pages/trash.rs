@@ -7,7 +7,7 @@ use crate::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use super::{error_view, loading};
+use super::{error_view, loading, waiting};
 use crate::api::{empty_trash, restore_from_trash, trash};
 use crate::i18n::{lang, tr, Lang};
 
@@ -70,7 +70,7 @@ pub fn TrashPage() -> impl IntoView {
         </div>
         {move || message.get().map(|m| view! { <p class="toast card" role="status">{m}</p> })}
         <Transition fallback=loading>
-            {move || Suspend::new(async move {
+            {move || waiting(async move {
                 let view = match items.await {
                     Ok(v) => v,
                     Err(e) => return Either::Right(error_view(e)),

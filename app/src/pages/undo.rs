@@ -2,6 +2,7 @@
 //! 30 days — a preview of what is restored, changed back and removed, then one undo that the
 //! store writes as one step and devices receive at their next sync.
 
+use super::waiting;
 use crate::PageTitle;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -194,7 +195,7 @@ pub fn UndoPage() -> impl IntoView {
                 <div class="field">
                     <label for="undo-group">{tr(lang, "Contacts")}</label>
                     <Suspense fallback=move || view! { <select id="undo-group" disabled=true></select> }>
-                        {move || Suspend::new(async move {
+                        {move || waiting(async move {
                             let groups = groups.await.unwrap_or_default();
                             view! {
                                 <select id="undo-group" name="group"
