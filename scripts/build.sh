@@ -37,6 +37,7 @@ if have_rustup_wasm; then
 else
   # Built from source, std is built with the console's panic strategy: a panic stops the console
   # at once, with no message formatting or source locations in the WASM (a tenth of its size).
+  # These flags replace .cargo/config.toml's, so its `--cfg erase_components` is repeated here.
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
     CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo build -q -p frontend --lib \
     --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort ${ROLO_CARGO_FLAGS:-} &

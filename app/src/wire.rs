@@ -3,27 +3,27 @@
 //! server sent with the page. With server_fn's own JSON (read from bytes), the console carried
 //! two JSON readers of every answer type.
 
-use leptos::server_fn::codec::Post;
+use leptos::server_fn::codec::{JsonEncoding, Post};
 use leptos::server_fn::{Bytes, ContentType, Decodes, Encodes, Format, FormatType};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// JSON, decoded from text (see the module).
+/// server_fn's JSON, decoded from text (see the module).
 pub struct TextJsonEncoding;
 
 impl ContentType for TextJsonEncoding {
-    const CONTENT_TYPE: &'static str = "application/json";
+    const CONTENT_TYPE: &'static str = JsonEncoding::CONTENT_TYPE;
 }
 
 impl FormatType for TextJsonEncoding {
-    const FORMAT_TYPE: Format = Format::Text;
+    const FORMAT_TYPE: Format = JsonEncoding::FORMAT_TYPE;
 }
 
 impl<T: Serialize> Encodes<T> for TextJsonEncoding {
-    type Error = serde_json::Error;
+    type Error = <JsonEncoding as Encodes<T>>::Error;
 
     fn encode(output: &T) -> Result<Bytes, Self::Error> {
-        serde_json::to_vec(output).map(Bytes::from)
+        <JsonEncoding as Encodes<T>>::encode(output)
     }
 }
 

@@ -38,8 +38,6 @@ fn loading() -> impl IntoView {
     view! { <p class="loading" aria-live="polite">{t("Loading…")}</p> }
 }
 
-/// The language menu: the choice is stored in this browser and in the account, then the page
-/// reloads in it.
 /// Waits for `fut` and shows its view (in place of `Suspend::new`). Every waiting view of the
 /// console is then one `Suspend<AnyView>`: the suspense machinery (subscribing, hydrating,
 /// rebuilding) is in the WASM once instead of once per view type.
@@ -52,6 +50,8 @@ where
     Suspend::new(async move { fut.await.into_any() })
 }
 
+/// The language menu: the choice is stored in this browser and in the account, then the page
+/// reloads in it.
 #[component]
 pub fn LanguagePicker() -> impl IntoView {
     let current = lang();
