@@ -38,9 +38,9 @@ fi
 # brotli and gzip precompress the console's files.
 command -v brotli >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1 || apt_install brotli gzip
 
-# 3. wasm-bindgen CLI at exactly the version in Cargo.lock (build.sh installs it itself, while
-# the console builds: ROLO_BINDGEN_LATER=1).
-[ "${ROLO_BINDGEN_LATER:-0}" = 1 ] || "$ROOT/scripts/wasm-bindgen.sh"
+# 3. The wasm-bindgen CLI at exactly the version in Cargo.lock and the WASM splitter (build.sh
+# installs them itself, while the console builds: ROLO_BINDGEN_LATER=1).
+[ "${ROLO_BINDGEN_LATER:-0}" = 1 ] || "$ROOT/scripts/wasm-tools.sh"
 
 # 4. wasm-opt from binaryen 132 (older binaryen breaks the WASM at run time).
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm

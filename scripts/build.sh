@@ -29,21 +29,26 @@ SERVER_PID=$!
 
 ROLO_BINDGEN_LATER=1 "$ROOT/scripts/bootstrap.sh" ${ROLO_BOOTSTRAP_FLAGS:-}
 
-# The console builds while the wasm-bindgen CLI installs (three builds on their own target
-# directories; the CPU stays busy through each one's single-threaded stretches).
+# The console builds while the WASM tools install (builds on their own target directories; the
+# CPU stays busy through each one's single-threaded stretches). Its linker keeps the relocations
+# (only the console's own link step gets the flag, so the dependencies' builds are unchanged):
+# scripts/assets.sh's splitter needs them to cut out the pages loaded on demand.
+SPLIT_LINK=(-Clink-arg=--emit-relocs)
 say "Building the console (WASM)"
 if have_rustup_wasm; then
-  CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo build -q -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release ${ROLO_CARGO_FLAGS:-} &
+  CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo rustc -q -p frontend --lib --crate-type cdylib --target wasm32-unknown-unknown \
+    --profile wasm-release ${ROLO_CARGO_FLAGS:-} -- "${SPLIT_LINK[@]}" &
 else
   # Built from source, std is built with the console's panic strategy: a panic stops the console
   # at once, with no message formatting or source locations in the WASM (a tenth of its size).
   # These flags replace .cargo/config.toml's, so its `--cfg erase_components` is repeated here.
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-    CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo build -q -p frontend --lib \
-    --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort ${ROLO_CARGO_FLAGS:-} &
+    CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo rustc -q -p frontend --lib \
+    --crate-type cdylib --target wasm32-unknown-unknown --profile wasm-release -Zbuild-std=std,panic_abort \
+    ${ROLO_CARGO_FLAGS:-} -- "${SPLIT_LINK[@]}" &
 fi
 WASM_PID=$!
-"$ROOT/scripts/wasm-bindgen.sh" || { kill "$WASM_PID" 2>/dev/null; die "the wasm-bindgen CLI did not install"; }
+"$ROOT/scripts/wasm-tools.sh" || { kill "$WASM_PID" 2>/dev/null; die "the WASM tools did not install"; }
 wait "$WASM_PID" || die "the console (WASM) did not build"
 say "Console built after $((SECONDS - START)) s"
 "$ROOT/scripts/assets.sh"

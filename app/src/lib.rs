@@ -16,13 +16,10 @@ pub mod wire;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::Lazy;
 use leptos_router::{path, SsrMode};
 
-use pages::{
-    AccountPage, AdminPage, BooksPage, ContactDetail, ContactList, DeletePage, DevicesPage,
-    DuplicatesPage, EditContact, ImportPage, LoginPage, NewContact, NotFound, Protected, TrashPage,
-    UndoPage,
-};
+use pages::{lazy, ContactList, NotFound, Protected};
 
 /// The language choice in the browser: local storage (gloo-storage) and the cookie the server
 /// renders by.
@@ -202,24 +199,26 @@ pub fn App() -> impl IntoView {
     view! {
         <PageTitle text="Rolo"/>
         <Router>
+            // The contact list is in the WASM's main part; every other page is in a part loaded
+            // when it is first shown (`pages::lazy`).
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/login") view={Lazy::<lazy::LoginRoute>::new()}/>
                 // Async SSR: the whole page is rendered before it is sent, so it works without
                 // JavaScript and a signed-out visitor gets a real redirect.
                 <ParentRoute path=path!("") view=Protected ssr=SsrMode::Async>
                     <Route path=path!("") view=ContactList ssr=SsrMode::Async/>
-                    <Route path=path!("/contacts/new") view=NewContact ssr=SsrMode::Async/>
-                    <Route path=path!("/contacts/:id") view=ContactDetail ssr=SsrMode::Async/>
-                    <Route path=path!("/contacts/:id/edit") view=EditContact ssr=SsrMode::Async/>
-                    <Route path=path!("/contacts/:id/delete") view=DeletePage ssr=SsrMode::Async/>
-                    <Route path=path!("/devices") view=DevicesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async/>
-                    <Route path=path!("/undo") view=UndoPage ssr=SsrMode::Async/>
-                    <Route path=path!("/books") view=BooksPage ssr=SsrMode::Async/>
-                    <Route path=path!("/duplicates") view=DuplicatesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/new") view={Lazy::<lazy::NewContactRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/:id") view={Lazy::<lazy::ContactDetailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/:id/edit") view={Lazy::<lazy::EditContactRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/contacts/:id/delete") view={Lazy::<lazy::DeleteRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/devices") view={Lazy::<lazy::DevicesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/import") view={Lazy::<lazy::ImportRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view={Lazy::<lazy::AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={Lazy::<lazy::AdminRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/trash") view={Lazy::<lazy::TrashRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/undo") view={Lazy::<lazy::UndoRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/books") view={Lazy::<lazy::BooksRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/duplicates") view={Lazy::<lazy::DuplicatesRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -37,9 +37,10 @@ pub struct Pending {
 }
 
 impl Pending {
-    /// The contact's data as it will be sent.
+    /// The contact's data as it will be sent. Read back from its JSON text: the console reads
+    /// contacts from text everywhere else, so the WASM needs no second reader for them.
     pub fn data(&self) -> Option<domain::ContactData> {
-        self.item.data.clone().and_then(|d| serde_json::from_value(d).ok())
+        self.item.data.as_ref().and_then(|d| serde_json::from_str(&d.to_string()).ok())
     }
 
     /// A deletion (not an edit).
@@ -424,9 +425,27 @@ pub mod client {
         }
     }
 
-    /// Sends the queue (soon, not inside the caller's reactive update).
+    thread_local! {
+        /// The queue `send_queued` sends (a split function takes no console state as argument).
+        static SENDING: std::cell::Cell<Option<Offline>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// Sends the queue (soon, not inside the caller's reactive update). The code that sends is
+    /// a part of the WASM loaded only when there is something to send.
     pub fn send_soon(o: Offline) {
-        leptos::task::spawn_local(async move { send(o).await });
+        let nothing = o.pending.with_untracked(|q| q.iter().all(|p| p.problem.is_some()));
+        if nothing || o.sending.get_untracked() || !online() {
+            return;
+        }
+        SENDING.with(|s| s.set(Some(o)));
+        leptos::task::spawn_local(send_queued());
+    }
+
+    #[leptos::lazy]
+    async fn send_queued() {
+        if let Some(o) = SENDING.with(|s| s.get()) {
+            send(o).await;
+        }
     }
 
     async fn send(o: Offline) {

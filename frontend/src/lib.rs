@@ -10,5 +10,7 @@ pub fn hydrate() {
     // panic strategy (a rustup wasm32 target); scripts/build.sh's own build stops at a panic
     // without formatting one, and this hook is then never called.
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy: a page in a part of the WASM loaded on demand (app::pages::lazy) is hydrated once
+    // its part is in.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -55,14 +55,18 @@ impl Assets {
     }
 }
 
-/// True for a file name `scripts/assets.sh` gives: `rolo.<16 hex digits>.<ext>` (and its
-/// compressed forms); such a file never changes.
+/// True for a file name `scripts/assets.sh` gives: `<name>.<16 hex digits>.<ext>` (and its
+/// compressed forms: `rolo.<hash>.wasm`, `split_<part>.<hash>.wasm`, `__wasm_split.<hash>.js`, …);
+/// such a file never changes.
 fn hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
-    let mut parts = name.split('.');
-    parts.next() == Some("rolo")
-        && parts.next().is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-        && parts.next().is_some()
+    let name = name.strip_suffix(".br").or_else(|| name.strip_suffix(".gz")).unwrap_or(name);
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() == 3
+        && !parts[0].is_empty()
+        && !parts[2].is_empty()
+        && parts[1].len() == 16
+        && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 pub fn state(config: &Config, store: Arc<Store>) -> AppState {
@@ -351,29 +355,36 @@ fn console_auth(state: &AppState) -> device_api::ConsoleAuth {
 /// The service worker that keeps the console readable offline (`server/src/sw.js`), naming the
 /// console's current files. Its own CSP lets it fetch from this site only.
 fn service_worker(state: &AppState) -> Arc<str> {
-    let hash_file = state.leptos_options.hash_file.as_ref();
-    let hashes = std::fs::read_to_string(hash_file).unwrap_or_default();
-    let hash = |kind: &str| {
-        hashes
-            .lines()
-            .filter_map(|l| l.split_once(':'))
-            .find(|(k, _)| k.trim() == kind)
-            .map(|(_, h)| h.trim().to_string())
-    };
-    let assets: Vec<String> = match (hash("js"), hash("wasm")) {
-        (Some(js), Some(wasm)) if state.leptos_options.hash_files => vec![
-            format!("/pkg/rolo.{js}.js"),
-            format!("/pkg/rolo.{wasm}.wasm"),
-            state.stylesheet.to_string(),
-        ],
+    let assets = if state.leptos_options.hash_files {
+        console_file_names(&state.leptos_options)
+    } else {
         // Not built with hashed names: the files are kept as they are fetched.
-        _ => Vec::new(),
+        Vec::new()
     };
     let version = crypto::sha256_hex(assets.join(" ").as_bytes());
     let script = include_str!("sw.js")
         .replace("__VERSION__", &version[..16])
         .replace("__ASSETS__", &serde_json::to_string(&assets).unwrap_or_else(|_| "[]".into()));
     script.into()
+}
+
+/// Every file of the console (`/pkg/…` addresses, in name order): the glue, the WASM's main part
+/// and the parts loaded on demand with their loader, the style sheet; not their compressed forms
+/// (a browser asks for a name and gets its encoding) nor the lists of names.
+fn console_file_names(options: &LeptosOptions) -> Vec<String> {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| [".js", ".wasm", ".css"].iter().any(|ext| n.ends_with(ext)))
+                .filter(|n| hashed_asset(n))
+                .map(|n| format!("/pkg/{n}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 fn service_worker_response(script: &Arc<str>) -> Response {

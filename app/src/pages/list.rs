@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use views::ContactPage;
 
-use super::{error_view, group_header, loading, waiting, DeleteGroupForm};
+use super::{error_view, group_header, loading, waiting, DeleteGroupForm, PostForm};
 use crate::api::{
     contact_page, list_groups, restore_from_trash, CreateGroup, DeleteContacts, DeleteGroup,
     RenameGroup, Selection, SetMembership, PAGE_SIZE,
@@ -316,14 +316,14 @@ pub fn ContactList() -> impl IntoView {
             <aside class="sidebar" aria-label=tr(lang, "Groups")>
                 <h2>{tr(lang, "Groups")}</h2>
                 <Transition fallback=loading>{sidebar}</Transition>
-                <ActionForm action=create attr:class="new-group edit-control" attr:aria-label=tr(lang, "Create a group")>
+                <PostForm action=create args=|f| CreateGroup { name: f.get("name") } attr:class="new-group edit-control" attr:aria-label=tr(lang, "Create a group")>
                     <label for="new-group-name">{tr(lang, "New group")}</label>
                     <div class="row">
                         <input id="new-group-name" name="name" required maxlength="100" placeholder=tr(lang, "Family")/>
                         <button type="submit">{tr(lang, "Create")}</button>
                     </div>
                     <p class="error" role="alert">{create_error}</p>
-                </ActionForm>
+                </PostForm>
                 <p class="side-links">
                     <a href="/duplicates">{tr(lang, "Possible duplicates")}</a>
                     <a href="/trash">{tr(lang, "Trash")}</a>

@@ -7,6 +7,7 @@ mod devices;
 mod duplicates;
 mod import;
 mod list;
+mod post_form;
 mod trash;
 mod undo;
 
@@ -31,6 +32,7 @@ pub use devices::DevicesPage;
 pub use duplicates::DuplicatesPage;
 pub use import::ImportPage;
 pub use list::ContactList;
+pub use post_form::{Fields, PostForm};
 pub use trash::TrashPage;
 pub use undo::UndoPage;
 
@@ -243,9 +245,9 @@ pub fn Protected() -> impl IntoView {
                             </nav>
                             <LanguagePicker/>
                             <span class="who" title=tr(l, "Signed in as")>{me.username.clone()}</span>
-                            <ActionForm action=logout attr:class="inline sign-out">
+                            <PostForm action=logout args=|_| Logout {} attr:class="inline sign-out">
                                 <button type="submit" class="link">{tr(l, "Sign out")}</button>
-                            </ActionForm>
+                            </PostForm>
                             </div>
                         </header>
                     }),
@@ -304,12 +306,12 @@ fn group_header(
     view! {
         <div class="group-header card">
             <h2>{t("Group: ")} {g.name.clone()}</h2>
-            <ActionForm action=rename attr:class="inline rename" attr:aria-label=t("Rename group")>
+            <PostForm action=rename args=rename_args attr:class="inline rename" attr:aria-label=t("Rename group")>
                 <input type="hidden" name="id" value=g.id.to_string()/>
                 <input type="hidden" name="revision" value=g.revision.to_string()/>
                 <input name="name" value=g.name.clone() aria-label=t("Group name") maxlength="100" required/>
                 <button type="submit">{t("Rename")}</button>
-            </ActionForm>
+            </PostForm>
             <button type="button" class="danger" on:click=move |_| confirming.set(Some(for_delete.clone()))>{t("Delete group…")}</button>
             <p class="error" role="alert">{error}</p>
         </div>
@@ -320,13 +322,25 @@ fn group_header(
 fn DeleteGroupForm(group: Group, delete: ServerAction<DeleteGroup>) -> impl IntoView {
     let error = move || delete.value().get().and_then(|r| r.err()).map(|e| e.to_string());
     view! {
-        <ActionForm action=delete attr:class="inline">
+        <PostForm action=delete args=delete_args attr:class="inline">
             <input type="hidden" name="id" value=group.id.to_string()/>
             <input type="hidden" name="revision" value=group.revision.to_string()/>
             <p class="error" role="alert">{error}</p>
             <button type="submit" class="danger" autofocus>{t("Delete group")}</button>
-        </ActionForm>
+        </PostForm>
     }
+}
+
+fn rename_args(f: &Fields) -> RenameGroup {
+    RenameGroup {
+        id: f.get("id"),
+        revision: f.get("revision").parse().unwrap_or(-1),
+        name: f.get("name"),
+    }
+}
+
+fn delete_args(f: &Fields) -> DeleteGroup {
+    DeleteGroup { id: f.get("id"), revision: f.get("revision").parse().unwrap_or(-1) }
 }
 
 /// The contact the page's address names, as this browser has it (with a change made offline).
@@ -764,5 +778,109 @@ pub fn EditContact() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The console's pages other than the contact list, in four parts of the WASM that the browser
+/// loads when one of their pages is first shown (scripts/assets.sh cuts them out): what most
+/// sessions never use stays out of what every page load needs.
+pub mod lazy {
+    use leptos::lazy;
+    use leptos::prelude::*;
+    use leptos_router::LazyRoute;
+
+    /// The pages of one part, as the part's entry point is told which to show.
+    #[derive(Clone, Copy)]
+    #[repr(u8)]
+    pub enum Page {
+        Login,
+        ContactDetail,
+        NewContact,
+        EditContact,
+        Delete,
+        Account,
+        Admin,
+        Books,
+        Devices,
+        Import,
+        Duplicates,
+        Trash,
+        Undo,
+    }
+
+    /// Signing in: a visitor who is not signed in needs nothing else.
+    #[lazy]
+    fn sign_in_part(_page: Page) -> AnyView {
+        super::LoginPage().into_any()
+    }
+
+    /// A contact: its page, the form that adds or edits one, the confirmation of a deletion.
+    #[lazy]
+    fn contact_part(page: Page) -> AnyView {
+        match page {
+            Page::NewContact => super::NewContact().into_any(),
+            Page::EditContact => super::EditContact().into_any(),
+            Page::Delete => super::DeletePage().into_any(),
+            _ => super::ContactDetail().into_any(),
+        }
+    }
+
+    /// The account, the administration of accounts, address books and sharing, devices.
+    #[lazy]
+    fn settings_part(page: Page) -> AnyView {
+        match page {
+            Page::Admin => super::AdminPage().into_any(),
+            Page::Books => super::BooksPage().into_any(),
+            Page::Devices => super::DevicesPage().into_any(),
+            _ => super::AccountPage().into_any(),
+        }
+    }
+
+    /// Work on the whole address book: import, duplicates, the trash, undo.
+    #[lazy]
+    fn book_tools_part(page: Page) -> AnyView {
+        match page {
+            Page::Duplicates => super::DuplicatesPage().into_any(),
+            Page::Trash => super::TrashPage().into_any(),
+            Page::Undo => super::UndoPage().into_any(),
+            _ => super::ImportPage().into_any(),
+        }
+    }
+
+    /// A route whose page is in a part of the WASM loaded on demand. The router awaits `preload`
+    /// before it hydrates or shows the page (`#[lazy]` makes `__preload_<part>` in the browser),
+    /// so the page's view is then made at once, as on the server.
+    macro_rules! lazy_routes {
+        ($($route:ident => $part:ident($page:ident), $preload:ident;)*) => {$(
+            pub struct $route;
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+                async fn view(_this: Self) -> AnyView {
+                    $part(Page::$page).await
+                }
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $preload().await;
+                }
+            }
+        )*};
+    }
+
+    lazy_routes! {
+        LoginRoute => sign_in_part(Login), __preload_sign_in_part;
+        ContactDetailRoute => contact_part(ContactDetail), __preload_contact_part;
+        NewContactRoute => contact_part(NewContact), __preload_contact_part;
+        EditContactRoute => contact_part(EditContact), __preload_contact_part;
+        DeleteRoute => contact_part(Delete), __preload_contact_part;
+        AccountRoute => settings_part(Account), __preload_settings_part;
+        AdminRoute => settings_part(Admin), __preload_settings_part;
+        BooksRoute => settings_part(Books), __preload_settings_part;
+        DevicesRoute => settings_part(Devices), __preload_settings_part;
+        ImportRoute => book_tools_part(Import), __preload_book_tools_part;
+        DuplicatesRoute => book_tools_part(Duplicates), __preload_book_tools_part;
+        TrashRoute => book_tools_part(Trash), __preload_book_tools_part;
+        UndoRoute => book_tools_part(Undo), __preload_book_tools_part;
     }
 }

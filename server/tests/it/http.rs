@@ -278,6 +278,13 @@ async fn console_files_are_hashed_precompressed_and_cached_for_good() {
     std::fs::write(pkg.join("rolo.fedcba9876543210.wasm.gz"), b"gzip-bytes").unwrap();
     std::fs::write(pkg.join("rolo.0123456789abcdef.js"), "export default 1").unwrap();
     std::fs::write(pkg.join("rolo.00112233445566aa.css"), "body{}").unwrap();
+    // The parts loaded on demand and their loader: named by content too.
+    std::fs::write(pkg.join("split_settings_part_1.aaaabbbbccccdddd.wasm"), b"\0asm\x01\0\0\0")
+        .unwrap();
+    std::fs::write(pkg.join("split_settings_part_1.aaaabbbbccccdddd.wasm.gz"), b"gz").unwrap();
+    std::fs::write(pkg.join("chunk_3.1111222233334444.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(pkg.join("__wasm_split.0123456789abcdef.js"), "export {}").unwrap();
+    std::fs::write(pkg.join("__wasm_split_manifest.5555666677778888.json"), "{}").unwrap();
     let root = site.path().to_path_buf();
     let s = TestServer::start_configured(move |c| c.site_root = root).await;
     let c = client();
@@ -317,6 +324,31 @@ async fn console_files_are_hashed_precompressed_and_cached_for_good() {
     let r = c.get(format!("{}/pkg/rolo.0123456789abcdef.js", s.url)).send().await.unwrap();
     assert!(r.headers()["content-type"].to_str().unwrap().contains("javascript"));
     assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+    for (name, enc) in [
+        ("split_settings_part_1.aaaabbbbccccdddd.wasm", "gzip"),
+        ("chunk_3.1111222233334444.wasm", "gzip"),
+        ("__wasm_split.0123456789abcdef.js", "identity"),
+    ] {
+        let r = c
+            .get(format!("{}/pkg/{name}", s.url))
+            .header("accept-encoding", enc)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{name}");
+        assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable", "{name}");
+    }
+    // The service worker keeps every file of the console for offline use: the parts loaded on
+    // demand too (a contact's page is one), not the compressed copies nor the lists of names.
+    let sw = c.get(format!("{}/sw.js", s.url)).send().await.unwrap().text().await.unwrap();
+    let assets = sw.lines().find(|l| l.starts_with("const ASSETS = ")).unwrap();
+    assert_eq!(
+        assets,
+        "const ASSETS = [\"/pkg/__wasm_split.0123456789abcdef.js\",\"/pkg/chunk_3.1111222233334444.wasm\",\
+         \"/pkg/rolo.00112233445566aa.css\",\"/pkg/rolo.0123456789abcdef.js\",\
+         \"/pkg/rolo.fedcba9876543210.wasm\",\
+         \"/pkg/split_settings_part_1.aaaabbbbccccdddd.wasm\"];"
+    );
     // A name without a hash may change: browsers ask again; a missing file is not kept.
     let r = c.get(format!("{}/pkg/hash.txt", s.url)).send().await.unwrap();
     assert_eq!(r.headers()["cache-control"], "no-cache");
