@@ -34,8 +34,11 @@ wasm-split-cli --target web --out-name rolo "$WASM" "$SPLIT" >/dev/null
 wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$OUT" --out-name rolo "$SPLIT/rolo.wasm"
 
 say "Optimising the WASM (wasm-opt -Oz)"
+# (The parts carry a name subsection wasm-opt does not know; its warning about it is dropped.)
 wasm_opt() {
-  "$TOOLS/npm/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$1" -o "$2"
+  "$TOOLS/npm/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$1" -o "$2" 2>"$2.log" || { cat "$2.log" >&2; return 1; }
+  grep -v 'unknown name subsection' "$2.log" >&2 || true
 }
 wasm_opt "$OUT/rolo_bg.wasm" "$OPT/rolo.wasm" &
 MAIN_OPT=$!
