@@ -94,6 +94,10 @@ awk '
     }
     print "\n}"
   }' "$LOADER" > "$WORK/manifest.json"
+# The server reads it at start (a page of a lazy route names its part's files from it).
+node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (!Object.values(m).some((files) => files.length)) process.exit(1);' "$WORK/manifest.json" ||
+  { cat "$WORK/manifest.json" >&2; die "the list of the WASM parts' files above is not what the server reads"; }
 MANIFEST_HASH="$(hash_of "$WORK/manifest.json")"
 cp "$WORK/manifest.json" "$NEW/__wasm_split_manifest.$MANIFEST_HASH.json"
 
