@@ -29,8 +29,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub const INDEXED_ACCOUNTS: usize = 64;
 
 /// The console's built files, as `scripts/assets.sh` names them in `site/pkg/hash.txt`: each
-/// name carries a hash of its content (`rolo.<hash>.js`, `.wasm`, `.css`), so a browser may keep
-/// it for good. Without that file (a server test with no console built) the plain names.
+/// name carries a hash (`rolo.<hash>.js`, `.wasm`, `.css`, and the WASM's parts loaded on
+/// demand), so a browser may keep it for good. Without that file (a server test with no console built) the plain names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assets {
     /// The absolute path of `hash.txt`, when the console is built.
@@ -329,8 +329,12 @@ async fn security_headers(
 /// The console's files (`site/pkg`), each sent precompressed when the browser accepts brotli or
 /// gzip (`scripts/assets.sh` makes the `.br` and `.gz` beside each file).
 fn console_files(options: &LeptosOptions) -> tower_http::services::ServeDir {
-    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip()
+    tower_http::services::ServeDir::new(pkg_dir(options)).precompressed_br().precompressed_gzip()
+}
+
+/// Where the console's files are (`site/pkg`).
+fn pkg_dir(options: &LeptosOptions) -> std::path::PathBuf {
+    std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref())
 }
 
 /// How the device API signs in a console browser sending its offline changes: its session, by
@@ -372,8 +376,7 @@ fn service_worker(state: &AppState) -> Arc<str> {
 /// and the parts loaded on demand with their loader, the style sheet; not their compressed forms
 /// (a browser asks for a name and gets its encoding) nor the lists of names.
 fn console_file_names(options: &LeptosOptions) -> Vec<String> {
-    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let mut names: Vec<String> = std::fs::read_dir(dir)
+    let mut names: Vec<String> = std::fs::read_dir(pkg_dir(options))
         .map(|entries| {
             entries
                 .filter_map(|e| e.ok()?.file_name().into_string().ok())

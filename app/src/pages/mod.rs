@@ -847,11 +847,12 @@ pub mod lazy {
         }
     }
 
-    /// A route whose page is in a part of the WASM loaded on demand. The router awaits `preload`
-    /// before it hydrates or shows the page (`#[lazy]` makes `__preload_<part>` in the browser),
-    /// so the page's view is then made at once, as on the server.
+    /// The routes whose pages are in one part of the WASM loaded on demand. The router awaits a
+    /// route's `preload` before it hydrates or shows the page (`#[lazy]` makes the part's
+    /// `__preload_<part>` in the browser), so the page's view is then made at once, as on the
+    /// server.
     macro_rules! lazy_routes {
-        ($($route:ident => $part:ident($page:ident), $preload:ident;)*) => {$(
+        ($($part:ident, $preload:ident: { $($route:ident => $page:ident,)* })*) => {$($(
             pub struct $route;
             impl LazyRoute for $route {
                 fn data() -> Self {
@@ -865,22 +866,30 @@ pub mod lazy {
                     $preload().await;
                 }
             }
-        )*};
+        )*)*};
     }
 
     lazy_routes! {
-        LoginRoute => sign_in_part(Login), __preload_sign_in_part;
-        ContactDetailRoute => contact_part(ContactDetail), __preload_contact_part;
-        NewContactRoute => contact_part(NewContact), __preload_contact_part;
-        EditContactRoute => contact_part(EditContact), __preload_contact_part;
-        DeleteRoute => contact_part(Delete), __preload_contact_part;
-        AccountRoute => settings_part(Account), __preload_settings_part;
-        AdminRoute => settings_part(Admin), __preload_settings_part;
-        BooksRoute => settings_part(Books), __preload_settings_part;
-        DevicesRoute => settings_part(Devices), __preload_settings_part;
-        ImportRoute => book_tools_part(Import), __preload_book_tools_part;
-        DuplicatesRoute => book_tools_part(Duplicates), __preload_book_tools_part;
-        TrashRoute => book_tools_part(Trash), __preload_book_tools_part;
-        UndoRoute => book_tools_part(Undo), __preload_book_tools_part;
+        sign_in_part, __preload_sign_in_part: {
+            LoginRoute => Login,
+        }
+        contact_part, __preload_contact_part: {
+            ContactDetailRoute => ContactDetail,
+            NewContactRoute => NewContact,
+            EditContactRoute => EditContact,
+            DeleteRoute => Delete,
+        }
+        settings_part, __preload_settings_part: {
+            AccountRoute => Account,
+            AdminRoute => Admin,
+            BooksRoute => Books,
+            DevicesRoute => Devices,
+        }
+        book_tools_part, __preload_book_tools_part: {
+            ImportRoute => Import,
+            DuplicatesRoute => Duplicates,
+            TrashRoute => Trash,
+            UndoRoute => Undo,
+        }
     }
 }
