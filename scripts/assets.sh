@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Turns the built WASM into the console's static files in site/pkg:
-# * the splitter cuts the WASM into the part every page needs (`rolo.<hash>.wasm`) and the parts
-#   the pages marked lazy in app/src/pages need (`split_*` per part, `chunk_*` for code several
-#   parts share), loaded on demand by its loader script (`__wasm_split.<hash>.js`);
-# * wasm-bindgen writes the main part's glue (`rolo.<hash>.js`), wasm-opt optimises every part
-#   for size;
+# * wasm-post (crates/wasm_post) cuts the WASM into the part every page needs
+#   (`rolo.<hash>.wasm`) and the parts the pages marked lazy in app/src/pages need (`split_*` per
+#   part, `chunk_*` for code several parts share), loaded on demand by its loader script
+#   (`__wasm_split.<hash>.js`), then writes the main part's glue (`rolo.<hash>.js`) with
+#   wasm-bindgen's library; wasm-opt optimises every part for size;
 # * every file is named by a hash of its content (served with `Cache-Control: immutable`) and
 #   precompressed with brotli and gzip (served by Accept-Encoding).
 # The glue and the loader import each other, so both are named by one hash of the whole build.
@@ -14,6 +14,8 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+# scripts/build.sh builds crates/wasm_post and names it here.
+: "${WASM_POST:?is not set (scripts/build.sh runs this with the wasm-post it built)}"
 
 WASM="$WASM_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 [ -f "$WASM" ] || die "no console build at $WASM (scripts/build.sh makes it)"
@@ -28,10 +30,10 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/rolo-assets.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 SPLIT="$WORK/split" OUT="$WORK/bindgen" OPT="$WORK/opt" NEW="$PKG.new"
 mkdir -p "$SPLIT" "$OUT" "$OPT"
-wasm-split-cli --target web --out-name rolo "$WASM" "$SPLIT" >/dev/null
+"$WASM_POST" split "$WASM" "$SPLIT" rolo
 [ -f "$SPLIT/rolo.wasm" ] && [ -f "$SPLIT/__wasm_split.js" ] || die "the WASM splitter wrote no main part"
-# The main part exports what the parts share with it (memory, table, functions): --keep-lld-exports.
-wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$OUT" --out-name rolo "$SPLIT/rolo.wasm"
+# (The glue keeps the main part's exports that the parts import: its memory, table, functions.)
+"$WASM_POST" bindgen "$SPLIT/rolo.wasm" "$OUT" rolo
 
 say "Optimising the WASM (wasm-opt -Oz)"
 # (The parts carry a name subsection wasm-opt does not know; its warning about it is dropped.)

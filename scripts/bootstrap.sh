@@ -38,11 +38,7 @@ fi
 # brotli and gzip precompress the console's files.
 command -v brotli >/dev/null 2>&1 && command -v gzip >/dev/null 2>&1 || apt_install brotli gzip
 
-# 3. The wasm-bindgen CLI at exactly the version in Cargo.lock and the WASM splitter (build.sh
-# installs them itself, while the console builds: ROLO_BINDGEN_LATER=1).
-[ "${ROLO_BINDGEN_LATER:-0}" = 1 ] || "$ROOT/scripts/wasm-tools.sh"
-
-# 4. wasm-opt from binaryen 132 (older binaryen breaks the WASM at run time).
+# 3. wasm-opt from binaryen 132 (older binaryen breaks the WASM at run time).
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 if [ ! -x "$TOOLS/npm/node_modules/.bin/wasm-opt" ]; then
   say "Installing wasm-opt (binaryen 132)"
@@ -50,7 +46,7 @@ if [ ! -x "$TOOLS/npm/node_modules/.bin/wasm-opt" ]; then
   npm install -s --no-audit --no-fund --prefix "$TOOLS/npm" binaryen@132 >/dev/null
 fi
 
-# 5. For tests: Chromium and playwright-core.
+# 4. For tests: Chromium and playwright-core.
 if [ $WANT_TEST -eq 1 ]; then
   apt_install chromium
   # psql, pg_dump and pg_restore: the server tests on PostgreSQL make a schema each, and the

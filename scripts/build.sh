@@ -4,8 +4,11 @@
 # and TLS crates the server does not need (a minute of a first build on 2 cores).
 # ROLO_PROFILE picks the server's build: release (the default, what `make run` serves) or debug
 # (what `make test` uses: it shares its compiled dependencies with the test binaries).
-# The server builds in the background while the WASM tools install and the console builds, so
-# that the single-threaded steps of one (linking, the WASM's LTO) overlap the other's work.
+# The server builds in the background while the console builds, so that the single-threaded
+# steps of one (linking, the WASM's LTO) overlap the other's work. Before the server, the same
+# background job builds `wasm-post` (crates/wasm_post: wasm-bindgen's and the WASM splitter's
+# libraries), which turns the console's WASM into its parts and glue (scripts/assets.sh); it
+# shares the server's target directory and compiled dependencies.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -18,21 +21,29 @@ case "$PROFILE" in
 esac
 START=$SECONDS
 SERVER_LOG="$(mktemp "${TMPDIR:-/tmp}/rolo-build.XXXXXX")"
-trap 'rm -f "$SERVER_LOG"' EXIT
+TOOL_LOG="$(mktemp "${TMPDIR:-/tmp}/rolo-build.XXXXXX")"
+TOOL_STATUS="$(mktemp "${TMPDIR:-/tmp}/rolo-build.XXXXXX")"
+trap 'rm -f "$SERVER_LOG" "$TOOL_LOG" "$TOOL_STATUS"' EXIT
 
 BINS=(-p server --bin rolo)
 WHAT="the server"
 if [ "${ROLO_SYNC_CLIENT:-0}" = 1 ]; then BINS+=(-p rolo_sync --bin rolo-sync); WHAT="the server and rolo-sync"; fi
-say "Building $WHAT ($PROFILE, in the background)"
-cargo build -q "${PROFILE_FLAG[@]}" ${ROLO_CARGO_FLAGS:-} "${BINS[@]}" >"$SERVER_LOG" 2>&1 &
+say "Building the WASM tool, then $WHAT ($PROFILE, in the background)"
+(
+  if cargo build -q "${PROFILE_FLAG[@]}" ${ROLO_CARGO_FLAGS:-} -p wasm_post --bin wasm-post >"$TOOL_LOG" 2>&1; then
+    echo 0 >"$TOOL_STATUS"
+  else
+    echo 1 >"$TOOL_STATUS"
+  fi
+  cargo build -q "${PROFILE_FLAG[@]}" ${ROLO_CARGO_FLAGS:-} "${BINS[@]}" >"$SERVER_LOG" 2>&1
+) &
 SERVER_PID=$!
 
-ROLO_BINDGEN_LATER=1 "$ROOT/scripts/bootstrap.sh" ${ROLO_BOOTSTRAP_FLAGS:-}
+"$ROOT/scripts/bootstrap.sh" ${ROLO_BOOTSTRAP_FLAGS:-}
 
-# The console builds while the WASM tools install (builds on their own target directories; the
-# CPU stays busy through each one's single-threaded stretches). Its linker keeps the relocations
-# (only the console's own link step gets the flag, so the dependencies' builds are unchanged):
-# scripts/assets.sh's splitter needs them to cut out the pages loaded on demand.
+# The console's linker keeps the relocations (only the console's own link step gets the flag, so
+# the dependencies' builds are unchanged): scripts/assets.sh's splitter needs them to cut out the
+# pages loaded on demand.
 SPLIT_LINK=(-Clink-arg=--emit-relocs)
 say "Building the console (WASM)"
 if have_rustup_wasm; then
@@ -48,10 +59,15 @@ else
     ${ROLO_CARGO_FLAGS:-} -- "${SPLIT_LINK[@]}" &
 fi
 WASM_PID=$!
-"$ROOT/scripts/wasm-tools.sh" || { kill "$WASM_PID" 2>/dev/null; die "the WASM tools did not install"; }
 wait "$WASM_PID" || die "the console (WASM) did not build"
 say "Console built after $((SECONDS - START)) s"
-"$ROOT/scripts/assets.sh"
+# wasm-post is built first in the background job: by now it is nearly always there.
+while [ ! -s "$TOOL_STATUS" ] && kill -0 "$SERVER_PID" 2>/dev/null; do sleep 1; done
+if [ "$(cat "$TOOL_STATUS")" != 0 ]; then
+  cat "$TOOL_LOG" >&2
+  die "the WASM tool (crates/wasm_post) did not build"
+fi
+WASM_POST="$CARGO_TARGET_DIR/$PROFILE_DIR/wasm-post" "$ROOT/scripts/assets.sh"
 
 if ! wait "$SERVER_PID"; then
   cat "$SERVER_LOG" >&2

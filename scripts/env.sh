@@ -5,16 +5,11 @@ ROLO_CACHE="${ROLO_CACHE:-$HOME/.cache/rolo}"
 TOOLS="$ROLO_CACHE/tools"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROLO_CACHE/target}"
 WASM_TARGET_DIR="${ROLO_WASM_TARGET_DIR:-$ROLO_CACHE/target-wasm}"
-export PATH="$TOOLS/bin:$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH"
 SITE="$ROOT/site"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-# The wasm-bindgen version pinned in Cargo.lock (the CLI must match it exactly).
-wasm_bindgen_version() {
-  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
-}
 
 # True when rustup has the wasm32 target (a developer laptop); else the Debian route is used.
 have_rustup_wasm() {
