@@ -21,7 +21,7 @@ WASM="$WASM_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
 [ -f "$WASM" ] || die "no console build at $WASM (scripts/build.sh makes it)"
 PKG="$SITE/pkg"
 STAMP="$PKG/.built-from"
-NEW_STAMP="$(stat -c %Y-%s "$WASM")-$(sha256sum "$ROOT/style/rolo.css" | cut -c1-16)-assets3"
+NEW_STAMP="$(stat -c %Y-%s "$WASM")-$(sha256sum "$ROOT/style/rolo.css" | cut -c1-16)-assets4"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$NEW_STAMP" ] && [ -f "$PKG/hash.txt" ]; then
   exit 0
 fi
@@ -44,12 +44,19 @@ wasm_opt() {
 }
 wasm_opt "$OUT/rolo_bg.wasm" "$OPT/rolo.wasm" &
 MAIN_OPT=$!
-PARTS=()
+# The parts, meanwhile, in one process with binaryen's library (scripts/wasm-opt.mjs: the same
+# passes; its command-line tool would compile itself anew for each of the twenty files).
+PARTS=() PAIRS=()
 for f in "$SPLIT"/split_*.wasm "$SPLIT"/chunk_*.wasm; do
   [ -f "$f" ] || continue
   PARTS+=("$(basename "$f" .wasm)")
-  wasm_opt "$f" "$OPT/$(basename "$f")"
+  PAIRS+=("$f" "$OPT/$(basename "$f")")
 done
+if [ ${#PAIRS[@]} -gt 0 ]; then
+  node "$ROOT/scripts/wasm-opt.mjs" "$TOOLS/npm/node_modules/binaryen" "${PAIRS[@]}" 2>"$WORK/parts-opt.log" ||
+    { cat "$WORK/parts-opt.log" >&2; die "wasm-opt failed on the console's parts"; }
+  grep -v 'unknown name subsection' "$WORK/parts-opt.log" >&2 || true
+fi
 wait "$MAIN_OPT" || die "wasm-opt failed on the console's main part"
 
 hash_of() { sha256sum "$1" | cut -c1-16; }
