@@ -36,13 +36,16 @@ mkdir -p "$SPLIT" "$OUT" "$OPT"
 "$WASM_POST" bindgen "$SPLIT/rolo.wasm" "$OUT" rolo
 
 say "Optimising the WASM (wasm-opt -Oz)"
-# (The parts carry a name subsection wasm-opt does not know; its warning about it is dropped.)
-wasm_opt() {
-  "$TOOLS/npm/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$1" -o "$2" 2>"$2.log" || { cat "$2.log" >&2; return 1; }
-  grep -v 'unknown name subsection' "$2.log" >&2 || true
+# Runs binaryen with its messages in a log, shown when it fails; else shown without its warning
+# about the name subsection the splitter writes (binaryen does not know it).
+binaryen() {
+  local log=$1
+  shift
+  "$@" 2>"$log" || { cat "$log" >&2; return 1; }
+  grep -v 'unknown name subsection' "$log" >&2 || true
 }
-wasm_opt "$OUT/rolo_bg.wasm" "$OPT/rolo.wasm" &
+binaryen "$WORK/main-opt.log" "$TOOLS/npm/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory \
+  --enable-nontrapping-float-to-int "$OUT/rolo_bg.wasm" -o "$OPT/rolo.wasm" &
 MAIN_OPT=$!
 # The parts, meanwhile, in one process with binaryen's library (scripts/wasm-opt.mjs: the same
 # passes; its command-line tool would compile itself anew for each of the twenty files).
@@ -52,11 +55,9 @@ for f in "$SPLIT"/split_*.wasm "$SPLIT"/chunk_*.wasm; do
   PARTS+=("$(basename "$f" .wasm)")
   PAIRS+=("$f" "$OPT/$(basename "$f")")
 done
-if [ ${#PAIRS[@]} -gt 0 ]; then
-  node "$ROOT/scripts/wasm-opt.mjs" "$TOOLS/npm/node_modules/binaryen" "${PAIRS[@]}" 2>"$WORK/parts-opt.log" ||
-    { cat "$WORK/parts-opt.log" >&2; die "wasm-opt failed on the console's parts"; }
-  grep -v 'unknown name subsection' "$WORK/parts-opt.log" >&2 || true
-fi
+[ ${#PAIRS[@]} -eq 0 ] ||
+  binaryen "$WORK/parts-opt.log" node "$ROOT/scripts/wasm-opt.mjs" "$TOOLS/npm/node_modules/binaryen" "${PAIRS[@]}" ||
+  die "wasm-opt failed on the console's parts"
 wait "$MAIN_OPT" || die "wasm-opt failed on the console's main part"
 
 hash_of() { sha256sum "$1" | cut -c1-16; }

@@ -30,7 +30,8 @@ pub const INDEXED_ACCOUNTS: usize = 64;
 
 /// The console's built files, as `scripts/assets.sh` names them in `site/pkg/hash.txt`: each
 /// name carries a hash (`rolo.<hash>.js`, `.wasm`, `.css`, and the WASM's parts loaded on
-/// demand), so a browser may keep it for good. Without that file (a server test with no console built) the plain names.
+/// demand), so a browser may keep it for good. Without that file (a server test with no console
+/// built) the plain names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assets {
     /// The absolute path of `hash.txt`, when the console is built.
